@@ -1,0 +1,96 @@
+// berth's command line: `berth runtime` (CRI server alone), `berth node` (kubelet + runtime),
+// `berth image import`. Flags follow containerd's and the kubelet's names so that existing habits
+// and scripts carry over.
+import { Command, CommanderError, Option } from 'commander';
+import { hostname } from 'node:os';
+import { readPinnedVersions } from '../common/pinned-versions.js';
+
+/** A command whose set-up exists but whose implementation has not landed yet. */
+export class NotImplementedError extends Error {
+  readonly code = 'NOT_IMPLEMENTED';
+  constructor(what: string, issue: string) {
+    super(`${what} is not implemented yet (tracked in ${issue}); nothing was started`);
+  }
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function addRuntimeFlags(command: Command): Command {
+  return command
+    .option('--socket <path>', 'CRI gRPC unix socket', '/run/berth/berth.sock')
+    .option('--root-dir <dir>', 'persistent state: images, snapshots, records', '/var/lib/berth')
+    .option('--state-dir <dir>', 'volatile state: bundles, sockets, pid files', '/run/berth')
+    .addOption(
+      new Option('--runtime <name>', 'OCI runtime (default: crun on pure cgroup v2, else runc)').choices([
+        'runc',
+        'crun',
+      ]),
+    )
+    .option('--insecure-registry <host:port>', 'registry reached over plain HTTP (repeatable)', collect, [])
+    .option('--cni-conf-dir <dir>', 'CNI network configurations', '/etc/cni/net.d')
+    .option('--cni-bin-dir <dir>', 'CNI plugin binaries', '/usr/lib/cni')
+    .addOption(
+      new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
+    );
+}
+
+export function buildProgram(): Command {
+  const program = new Command('berth')
+    .description('A Kubernetes node agent: CRI runtime, CNI networking and a kubelet')
+    .version(`berth ${process.env['npm_package_version'] ?? '0.1.0'}`, '-v, --version')
+    .exitOverride()
+    .showHelpAfterError();
+
+  addRuntimeFlags(program.command('runtime').description('serve the CRI (RuntimeService + ImageService) alone')).action(
+    () => {
+      throw new NotImplementedError('berth runtime (the CRI server)', 'issue #3');
+    },
+  );
+
+  addRuntimeFlags(program.command('node').description('run the kubelet with the embedded runtime'))
+    .option('--kubeconfig <path>', 'API server credentials; without it berth runs static pods only (standalone)')
+    .option('--container-runtime-endpoint <endpoint>', "CRI endpoint of the runtime to drive (default: berth's own)")
+    .option('--pod-manifest-path <dir>', 'directory of static pod manifests', 'manifests/static')
+    .option('--node-name <name>', 'name of the Node object', hostname())
+    .option('--node-ip <ip>', 'IP address to advertise for the node')
+    .option('--max-pods <n>', 'pods this node accepts', (v) => Number.parseInt(v, 10), 110)
+    .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
+    .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
+    .option('--config <path>', 'KubeletConfiguration-style file')
+    .action(() => {
+      throw new NotImplementedError('berth node (kubelet + runtime)', 'issues #3 and #7');
+    });
+
+  program
+    .command('image')
+    .description('manage images in the local store')
+    .command('import <path>')
+    .description('load an OCI image layout or archive into the store without a registry')
+    .action(() => {
+      throw new NotImplementedError('berth image import', 'issue #3');
+    });
+
+  program
+    .command('versions')
+    .description('print the pinned versions of the peers berth is tested against')
+    .action(() => {
+      for (const [key, value] of Object.entries(readPinnedVersions())) process.stdout.write(`${key}=${value}\n`);
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code. */
+export async function run(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof NotImplementedError) {
+      process.stderr.write(`berth: ${error.message}\n`);
+      return 3;
+    }
+    throw error;
+  }
+}

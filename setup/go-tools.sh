@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Builds the Kubernetes-side peers of berth's test world from Go modules at the versions pinned in
+# setup/versions.env, into $BERTH_TOOLS_DIR/bin (default ~/.cache/berth/tools/bin). Each tool set
+# is rebuilt only when its pinned version changes (a stamp file per version).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+tools_dir=${BERTH_TOOLS_DIR:-$HOME/.cache/berth/tools}
+bin_dir=$tools_dir/bin
+stamp_dir=$tools_dir/stamps
+mkdir -p "$bin_dir" "$stamp_dir" "$tools_dir/src"
+
+export GOFLAGS=-buildvcs=false
+export CGO_ENABLED=0
+
+# k8s.io/kubernetes points its staging modules (k8s.io/api, k8s.io/client-go, ...) at
+# ./staging/src in its go.mod. Those directories are not part of the published module, so a
+# consumer module repeats each replace line, pointing at the published staging version instead.
+staging_modules=(
+  api apiextensions-apiserver apimachinery apiserver cli-runtime client-go cloud-provider
+  cluster-bootstrap code-generator component-base component-helpers controller-manager cri-api
+  cri-client cri-streaming csi-translation-lib dynamic-resource-allocation endpointslice
+  externaljwt kms kube-aggregator kube-controller-manager kube-proxy kube-scheduler kubectl
+  kubelet metrics mount-utils pod-security-admission streaming
+)
+kubernetes_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
+
+is_built() { # stamp-name binaries...
+  local stamp=$1; shift
+  [ -f "$stamp_dir/$stamp" ] || return 1
+  local b
+  for b in "$@"; do [ -x "$bin_dir/$b" ] || return 1; done
+}
+
+build_kubernetes() {
+  local version=$KUBERNETES_VERSION
+  local stamp=kubernetes-$version
+  if is_built "$stamp" "${kubernetes_cmds[@]}"; then
+    echo "go-tools: kubernetes $version cached"
+    return
+  fi
+  echo "go-tools: building kubernetes $version (${kubernetes_cmds[*]}); the first build takes a while"
+  local staging_version=v0.${version#v1.}
+  local work=$tools_dir/src/kubernetes-$version
+  mkdir -p "$work"
+  {
+    echo "module berth.local/tools/kubernetes"
+    echo
+    echo "go 1.26.0"
+    echo
+    echo "require k8s.io/kubernetes $version"
+    echo
+    echo "replace ("
+    local m
+    for m in "${staging_modules[@]}"; do echo "	k8s.io/$m => k8s.io/$m $staging_version"; done
+    echo ")"
+  } >"$work/go.mod"
+  {
+    echo "//go:build tools"
+    echo
+    echo "package tools"
+    echo
+    echo "import ("
+    local c
+    for c in "${kubernetes_cmds[@]}"; do echo "	_ \"k8s.io/kubernetes/cmd/$c\""; done
+    echo ")"
+  } >"$work/tools.go"
+  (cd "$work" && go mod tidy)
+
+  local major=${version#v}; major=${major%%.*}
+  local minor=${version#v*.}; minor=${minor%%.*}
+  local ldflags="-s -w"
+  local pkg kv
+  for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
+    for kv in "gitVersion=$version" "gitMajor=$major" "gitMinor=$minor" "gitTreeState=clean" \
+      "buildDate=1970-01-01T00:00:00Z"; do
+      ldflags+=" -X $pkg.$kv"
+    done
+  done
+  local c
+  for c in "${kubernetes_cmds[@]}"; do
+    echo "go-tools:   $c"
+    (cd "$work" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/$c.tmp" "k8s.io/kubernetes/cmd/$c")
+    mv -f "$bin_dir/$c.tmp" "$bin_dir/$c"
+  done
+  touch "$stamp_dir/$stamp"
+}
+
+build_cri_tools() {
+  local version=$CRI_TOOLS_VERSION
+  local stamp=cri-tools-$version
+  if is_built "$stamp" crictl critest; then
+    echo "go-tools: cri-tools $version cached"
+    return
+  fi
+  echo "go-tools: building cri-tools $version (crictl, critest)"
+  # cri-tools has no replace lines, so it builds as its own main module from the module cache.
+  local dir
+  dir=$(cd "$tools_dir/src" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/cri-tools@$version" | jq -r .Dir)
+  local ldflags="-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=${version#v}"
+  (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/crictl.tmp" ./cmd/crictl)
+  # critest is a Ginkgo suite compiled as a test binary, as cri-tools' own Makefile builds it.
+  (cd "$dir" && go test -c -trimpath -ldflags "$ldflags" -o "$bin_dir/critest.tmp" ./cmd/critest)
+  mv -f "$bin_dir/crictl.tmp" "$bin_dir/crictl"
+  mv -f "$bin_dir/critest.tmp" "$bin_dir/critest"
+  touch "$stamp_dir/$stamp"
+}
+
+build_etcd() {
+  local version=$ETCD_VERSION
+  local stamp=etcd-$version
+  if is_built "$stamp" etcd; then
+    echo "go-tools: etcd $version cached"
+    return
+  fi
+  echo "go-tools: building etcd $version"
+  local work=$tools_dir/src/etcd-$version
+  mkdir -p "$work"
+  cat >"$work/go.mod" <<GOMOD
+module berth.local/tools/etcd
+
+go 1.26.0
+
+require go.etcd.io/etcd/server/v3 $version
+GOMOD
+  # etcd's own main package lives in a module with replace lines; its server module exposes the
+  # same entry point (etcdmain.Main), so a two-line main builds the identical server.
+  cat >"$work/main.go" <<'GOMAIN'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GOMAIN
+  (cd "$work" && go mod tidy)
+  (cd "$work" && go build -trimpath -ldflags "-s -w" -o "$bin_dir/etcd.tmp" .)
+  mv -f "$bin_dir/etcd.tmp" "$bin_dir/etcd"
+  touch "$stamp_dir/$stamp"
+}
+
+build_cri_tools
+build_etcd
+build_kubernetes

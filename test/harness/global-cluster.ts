@@ -1,0 +1,18 @@
+// vitest globalSetup of the e2e tier: one cluster fixture for every test file, reached through
+// inject('adminKubeconfig') and inject('apiServer').
+import type { TestProject } from 'vitest/node';
+import { startCluster } from './cluster.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminKubeconfig: string;
+    apiServer: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const cluster = await startCluster();
+  project.provide('adminKubeconfig', cluster.adminKubeconfig);
+  project.provide('apiServer', cluster.server);
+  return () => cluster.stop();
+}

@@ -1,0 +1,55 @@
+// Four tiers, each a vitest project, run in this order by `npm test`:
+//   unit         pure logic; no root, no peers, no network
+//   integration  root; real runc/conmon/CNI plugins/registry and the Go-built peers
+//   conformance  critest against a real berth
+//   e2e          a real etcd + kube-apiserver (+ controller-manager, scheduler) and kubectl
+// The integration and e2e tiers share machine-wide resources (netns, loopback ports, cgroups), so
+// their files run one at a time.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/harness/global-registry.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'conformance',
+          include: ['test/conformance/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 1_200_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/harness/global-cluster.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+    ],
+  },
+});
