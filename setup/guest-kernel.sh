@@ -14,7 +14,8 @@ if [ -z "$package" ]; then
 fi
 version=$(apt-cache policy "$package" | awk '/Candidate:/{print $2}')
 out=$tools_dir/guest/$package-$version
-if [ -f "$out/vmlinuz" ]; then
+release=${package#linux-image-}
+if [ -f "$out/vmlinuz" ] && [ -f "$out/lib/modules/$release/modules.dep" ]; then
   echo "guest-kernel: $package $version cached"
   ln -sfn "$(basename "$out")" "$tools_dir/guest/current"
   exit 0
@@ -27,6 +28,9 @@ chmod 777 "$work" # apt downloads as the _apt user
 dpkg-deb -x "$work"/*.deb "$work/root"
 rm -rf "$out" && mkdir -p "$out"
 cp "$work"/root/boot/vmlinuz-* "$out/vmlinuz"
-mv "$work/root/lib/modules" "$out/modules"
+mkdir -p "$out/lib"
+mv "$work/root/lib/modules" "$out/lib/modules"
+# The package leaves modules.dep to its postinst; without it the guest's modprobe finds nothing.
+depmod -b "$out" "$release"
 ln -sfn "$(basename "$out")" "$tools_dir/guest/current"
 echo "guest-kernel: $out"

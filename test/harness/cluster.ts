@@ -101,6 +101,9 @@ export async function startCluster(): Promise<Cluster> {
           `--etcd-servers=${etcdUrl}`,
           '--bind-address=127.0.0.1',
           '--advertise-address=127.0.0.1',
+          // The endpoint reconciler refuses loopback addresses, and tests may reach nothing but
+          // loopback: the `kubernetes` service gets no endpoints in this fixture.
+          '--endpoint-reconciler-type=none',
           `--secure-port=${apiserverPort}`,
           `--service-cluster-ip-range=${serviceClusterIpRange}`,
           `--client-ca-file=${join(pki, 'ca.crt')}`,

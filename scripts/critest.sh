@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# `npm run critest`: a fresh berth runtime (temporary dirs and socket) driven by the real critest,
+# with the test images served by the seeded registry through -registry-prefix. Ends with
+# "N passed, N failed" counted from critest's own JSON report. Extra arguments go to critest
+# (e.g. `npm run critest -- -ginkgo.focus=image`).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+bash scripts/ensure-node-deps.sh || exit 1
+tools_dir=$(bash setup/tools.sh | tail -n 1) || { echo "critest: tool set-up failed" >&2; exit 1; }
+npm run --silent build || exit 1
+
+work=$(mktemp -d /tmp/berth-critest.XXXXXX)
+report_dir=${BERTH_CRITEST_REPORT_DIR:-$root/.test-results/critest}
+mkdir -p "$report_dir"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The seeded registry, read-only, on a free loopback port.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+registry=127.0.0.1:$port
+source setup/registry-config.sh
+write_registry_config "$work/registry.yml" "$tools_dir/registry/current/storage" "$registry" true
+docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
+pids+=($!)
+
+# Pod networking for critest's pods: bridge + host-local, portmap for hostPort cases.
+mkdir -p "$work/cni"
+cat >"$work/cni/10-berth-critest.conflist" <<JSON
+{
+  "cniVersion": "1.0.0",
+  "name": "berth-critest",
+  "plugins": [
+    {"type": "bridge", "bridge": "berthcri0", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+     "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.88.0.0/16"}]], "routes": [{"dst": "0.0.0.0/0"}],
+              "dataDir": "$work/ipam"}},
+    {"type": "portmap", "capabilities": {"portMappings": true}}
+  ]
+}
+JSON
+
+socket=$work/berth.sock
+node bin/berth.js runtime --socket "$socket" --root-dir "$work/root" --state-dir "$work/state" \
+  --insecure-registry "$registry" --cni-conf-dir "$work/cni" >"$work/berth.log" 2>&1 &
+berth_pid=$!
+pids+=($berth_pid)
+for _ in $(seq 100); do
+  [ -S "$socket" ] && break
+  if ! kill -0 "$berth_pid" 2>/dev/null; then
+    echo "critest: berth runtime exited before serving its socket:" >&2
+    tail -n 20 "$work/berth.log" >&2
+    echo "0 passed, 0 failed"
+    exit 1
+  fi
+  sleep 0.1
+done
+[ -S "$socket" ] || { echo "critest: no socket at $socket after 10 s" >&2; exit 1; }
+
+"$tools_dir/bin/critest" \
+  -runtime-endpoint "unix://$socket" -image-endpoint "unix://$socket" \
+  -registry-prefix "$registry" \
+  -ginkgo.json-report "$report_dir/critest.json" -ginkgo.no-color \
+  "$@" 2>&1 | tee "$report_dir/critest.log"
+cp "$work/berth.log" "$report_dir/berth.log"
+
+counts=$(jq -r '[.[0].SpecReports[] | select(.LeafNodeType == "It") | .State] |
+  "\(map(select(. == "passed")) | length) passed, \(map(select(. == "failed" or . == "panicked" or . == "timedout" or . == "interrupted" or . == "aborted")) | length) failed, \(map(select(. == "skipped" or . == "pending")) | length) skipped"' \
+  "$report_dir/critest.json" 2>/dev/null) || counts="0 passed, 0 failed"
+echo "$counts"
+case $counts in *" 0 failed"*) [ "${counts%% *}" -gt 0 ] ;; *) false ;; esac
