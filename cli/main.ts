@@ -3,7 +3,11 @@
 // and scripts carry over.
 import { Command, CommanderError, Option } from 'commander';
 import { hostname } from 'node:os';
+import { BerthError } from '../common/errors.js';
+import { packageVersion } from '../common/package-version.js';
 import { readPinnedVersions } from '../common/pinned-versions.js';
+import { runRuntime } from './runtime-command.js';
+import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 
 /** A command whose set-up exists but whose implementation has not landed yet. */
 export class NotImplementedError extends Error {
@@ -27,8 +31,9 @@ function addRuntimeFlags(command: Command): Command {
       ]),
     )
     .option('--insecure-registry <host:port>', 'registry reached over plain HTTP (repeatable)', collect, [])
+    .option('--registry-mirror <host=url>', 'pull HOST\'s images from URL instead (repeatable)', collect, [])
     .option('--cni-conf-dir <dir>', 'CNI network configurations', '/etc/cni/net.d')
-    .option('--cni-bin-dir <dir>', 'CNI plugin binaries', '/usr/lib/cni')
+    .option('--cni-bin-dir <dirs>', 'CNI plugin binaries (colon-separated list)', '/usr/lib/cni:/opt/cni/bin')
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
     );
@@ -37,13 +42,13 @@ function addRuntimeFlags(command: Command): Command {
 export function buildProgram(): Command {
   const program = new Command('berth')
     .description('A Kubernetes node agent: CRI runtime, CNI networking and a kubelet')
-    .version(`berth ${process.env['npm_package_version'] ?? '0.1.0'}`, '-v, --version')
+    .version(`berth ${packageVersion()}`, '-v, --version')
     .exitOverride()
     .showHelpAfterError();
 
   addRuntimeFlags(program.command('runtime').description('serve the CRI (RuntimeService + ImageService) alone')).action(
-    () => {
-      throw new NotImplementedError('berth runtime (the CRI server)', 'issue #3');
+    async (flags: RuntimeFlags) => {
+      await runRuntime(runtimeConfigFromFlags(flags), flags.logLevel);
     },
   );
 
@@ -90,6 +95,10 @@ export async function run(argv: string[]): Promise<number> {
     if (error instanceof NotImplementedError) {
       process.stderr.write(`berth: ${error.message}\n`);
       return 3;
+    }
+    if (error instanceof BerthError) {
+      process.stderr.write(`berth: ${error.message}\n`);
+      return 1;
     }
     throw error;
   }

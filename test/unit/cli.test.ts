@@ -33,10 +33,16 @@ describe('berth command line', () => {
     );
   });
 
-  it('says clearly that the runtime is not implemented yet, and exits non-zero', async () => {
+  it('says clearly what is not implemented yet, and exits non-zero', async () => {
     const stderr = captureStderr();
-    expect(await run(['node', 'berth', 'runtime', '--socket', '/tmp/x.sock'])).toBe(3);
-    expect(stderr()).toMatch(/berth runtime .* is not implemented yet \(tracked in issue #3\)/);
+    expect(await run(['node', 'berth', 'node', '--pod-manifest-path', '/tmp/none'])).toBe(3);
+    expect(stderr()).toMatch(/berth node .* is not implemented yet \(tracked in issues #3 and #7\)/);
+  });
+
+  it('rejects a malformed registry mirror with the expected form', async () => {
+    const stderr = captureStderr();
+    expect(await run(['node', 'berth', 'runtime', '--registry-mirror', 'registry.k8s.io'])).toBe(1);
+    expect(stderr()).toContain('expected HOST=URL');
   });
 
   it('rejects an unknown OCI runtime name before doing anything', async () => {

@@ -1,0 +1,47 @@
+// Turns the parsed runtime flags into the one validated RuntimeConfig.
+import { isAbsolute, resolve } from 'node:path';
+import { InvalidArgumentError } from '../common/errors.js';
+import type { LogLevel } from '../common/logger.js';
+import type { OciRuntimeName, RuntimeConfig } from '../runtime/config.js';
+
+export interface RuntimeFlags {
+  socket: string;
+  rootDir: string;
+  stateDir: string;
+  runtime?: OciRuntimeName;
+  insecureRegistry: string[];
+  registryMirror: string[];
+  cniConfDir: string;
+  cniBinDir: string;
+  logLevel: LogLevel;
+}
+
+const hostPattern = /^[a-zA-Z0-9.-]+(:\d{1,5})?$/;
+
+export function runtimeConfigFromFlags(flags: RuntimeFlags): RuntimeConfig {
+  for (const host of flags.insecureRegistry) {
+    if (!hostPattern.test(host)) throw new InvalidArgumentError(`--insecure-registry ${host}: expected HOST or HOST:PORT`);
+  }
+  const registryMirrors: Record<string, string> = {};
+  for (const mirror of flags.registryMirror) {
+    const [host, url] = mirror.split('=', 2);
+    if (!host || !url || !hostPattern.test(host) || !/^https?:\/\/[^\s/]+/.test(url)) {
+      throw new InvalidArgumentError(`--registry-mirror ${mirror}: expected HOST=URL, e.g. registry.k8s.io=http://127.0.0.1:5000`);
+    }
+    registryMirrors[host] = url.replace(/\/+$/, '');
+  }
+  const absolute = (flag: string, path: string): string => {
+    if (!path) throw new InvalidArgumentError(`${flag} must not be empty`);
+    return isAbsolute(path) ? path : resolve(path);
+  };
+  return {
+    socketPath: absolute('--socket', flags.socket),
+    rootDir: absolute('--root-dir', flags.rootDir),
+    stateDir: absolute('--state-dir', flags.stateDir),
+    ociRuntime: flags.runtime,
+    insecureRegistries: flags.insecureRegistry,
+    registryMirrors,
+    cniConfDir: absolute('--cni-conf-dir', flags.cniConfDir),
+    cniBinDirs: flags.cniBinDir.split(':').map((dir) => absolute('--cni-bin-dir', dir)),
+  };
+}

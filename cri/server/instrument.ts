@@ -1,0 +1,88 @@
+// One wrapper around every CRI RPC (containerd's instrumented service): a debug line at the
+// start and end with the request's ids, the duration, and the single error → gRPC code mapping.
+// Handlers are plain async functions from request to response.
+import type { handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { Logger } from '../../common/logger.js';
+import { grpcCodeOf, toServiceError } from '../errors.js';
+
+export type UnaryHandler<Request, Response> = (request: Request) => Promise<Response>;
+export type StreamHandler<Request, Response> = (request: Request, send: (response: Response) => void, signal: AbortSignal) => Promise<void>;
+
+/** Observes each finished call; the metrics issue plugs its histogram in here. */
+export type CallObserver = (method: string, code: GrpcStatus, seconds: number) => void;
+
+const idFields = ['podSandboxId', 'containerId', 'execId'] as const;
+
+/** The ids a request carries, as log fields (never the whole request: it may hold secrets). */
+function idsOf(request: unknown): Record<string, unknown> {
+  const ids: Record<string, unknown> = {};
+  if (request && typeof request === 'object') {
+    for (const field of idFields) {
+      const value = (request as Record<string, unknown>)[field];
+      if (typeof value === 'string' && value) ids[field] = value;
+    }
+    const image = (request as { image?: { image?: unknown } }).image?.image;
+    if (typeof image === 'string' && image) ids['image'] = image;
+  }
+  return ids;
+}
+
+export interface InstrumentOptions {
+  logger: Logger;
+  observe?: CallObserver;
+}
+
+export function instrumentUnary<Request, Response>(
+  method: string,
+  handler: UnaryHandler<Request, Response>,
+  options: InstrumentOptions,
+): handleUnaryCall<Request, Response> {
+  return (call, callback) => {
+    const started = process.hrtime.bigint();
+    const fields = { method, ...idsOf(call.request) };
+    options.logger.debug(fields, 'cri call');
+    handler(call.request).then(
+      (response) => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        options.observe?.(method, GrpcStatus.OK, seconds);
+        options.logger.debug({ ...fields, seconds }, 'cri call done');
+        callback(null, response);
+      },
+      (error: unknown) => {
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        const code = grpcCodeOf(error);
+        options.observe?.(method, code, seconds);
+        const level = code === GrpcStatus.UNKNOWN || code === GrpcStatus.INTERNAL ? 'error' : 'info';
+        options.logger[level]({ ...fields, seconds, code: GrpcStatus[code], err: error }, 'cri call failed');
+        callback(toServiceError(error));
+      },
+    );
+  };
+}
+
+export function instrumentServerStream<Request, Response>(
+  method: string,
+  handler: StreamHandler<Request, Response>,
+  options: InstrumentOptions,
+): handleServerStreamingCall<Request, Response> {
+  return (call: ServerWritableStream<Request, Response>) => {
+    const started = process.hrtime.bigint();
+    const fields = { method, ...idsOf(call.request) };
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    options.logger.debug(fields, 'cri stream');
+    handler(call.request, (response) => call.write(response), abort.signal).then(
+      () => {
+        options.observe?.(method, GrpcStatus.OK, Number(process.hrtime.bigint() - started) / 1e9);
+        call.end();
+      },
+      (error: unknown) => {
+        const code = grpcCodeOf(error);
+        options.observe?.(method, code, Number(process.hrtime.bigint() - started) / 1e9);
+        options.logger.info({ ...fields, code: GrpcStatus[code], err: error }, 'cri stream failed');
+        call.destroy(Object.assign(new Error(toServiceError(error).details), toServiceError(error)));
+      },
+    );
+  };
+}

@@ -1,0 +1,90 @@
+// The CRI gRPC server on a unix socket. Every method of the pinned proto is answered: the ones
+// berth implements by their handler, the rest with Unimplemented and a message naming the RPC.
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { FailedPreconditionError, UnimplementedError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { loadCri } from '../api/load.js';
+import { instrumentServerStream, instrumentUnary, type CallObserver, type StreamHandler, type UnaryHandler } from './instrument.js';
+
+// Handlers are stored untyped here; each per-RPC file is typed against the generated messages.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyUnary = UnaryHandler<any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyStream = StreamHandler<any, any>;
+
+export interface CriHandlers {
+  runtime: Record<string, AnyUnary | AnyStream>;
+  image: Record<string, AnyUnary | AnyStream>;
+}
+
+export interface CriServer {
+  socketPath: string;
+  close(): Promise<void>;
+}
+
+function implement(
+  service: ServiceDefinition,
+  handlers: Record<string, AnyUnary | AnyStream>,
+  options: { logger: Logger; observe?: CallObserver },
+): UntypedServiceImplementation {
+  const implementation: UntypedServiceImplementation = {};
+  for (const [method, definition] of Object.entries(service)) {
+    const handler =
+      handlers[method] ??
+      (async () => {
+        throw new UnimplementedError(`berth does not implement ${method} yet`);
+      });
+    implementation[method] = definition.responseStream
+      ? instrumentServerStream(method, handler as AnyStream, options)
+      : instrumentUnary(method, handler as AnyUnary, options);
+  }
+  return implementation;
+}
+
+/** Removes a socket file left by a previous run; refuses to delete anything that is not a socket. */
+async function clearStaleSocket(socketPath: string): Promise<void> {
+  const existing = await stat(socketPath).catch(() => undefined);
+  if (!existing) return;
+  if (!existing.isSocket()) {
+    throw new FailedPreconditionError(`${socketPath} exists and is not a socket; choose another --socket or remove it`);
+  }
+  await rm(socketPath);
+}
+
+export async function serveCri(options: {
+  socketPath: string;
+  handlers: CriHandlers;
+  logger: Logger;
+  observe?: CallObserver;
+}): Promise<CriServer> {
+  const { runtime, image } = loadCri();
+  const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
+  const common = { logger: options.logger, ...(options.observe ? { observe: options.observe } : {}) };
+  server.addService(runtime, implement(runtime, options.handlers.runtime, common));
+  server.addService(image, implement(image, options.handlers.image, common));
+
+  await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o711 });
+  await clearStaleSocket(options.socketPath);
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix://${options.socketPath}`, ServerCredentials.createInsecure(), (error) =>
+      error ? reject(error) : resolve(),
+    ),
+  );
+  // Only root (and the socket's group) may drive the runtime: the socket is root-equivalent.
+  await chmod(options.socketPath, 0o660);
+  options.logger.info({ socket: options.socketPath }, 'CRI server listening');
+
+  return {
+    socketPath: options.socketPath,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.tryShutdown(() => {
+          void rm(options.socketPath, { force: true }).then(() => resolve());
+        });
+        // In-flight streams (events, logs) would hold shutdown forever.
+        setTimeout(() => server.forceShutdown(), 5_000).unref();
+      }),
+  };
+}

@@ -1,0 +1,19 @@
+// The runtime's configuration, parsed and validated once at start (cli/) and passed down.
+export type OciRuntimeName = 'runc' | 'crun';
+
+export interface RuntimeConfig {
+  /** CRI unix socket. */
+  socketPath: string;
+  /** Persistent state: content store, snapshots, image and sandbox/container records. */
+  rootDir: string;
+  /** Volatile state: bundles, conmon sockets, pinned namespaces; lost on reboot. */
+  stateDir: string;
+  /** Explicit choice, or undefined to pick (crun on pure cgroup v2, else runc). */
+  ociRuntime: OciRuntimeName | undefined;
+  /** host[:port] reached over plain HTTP. */
+  insecureRegistries: string[];
+  /** registry host → mirror endpoint URL, e.g. "registry.k8s.io" → "http://127.0.0.1:5000". */
+  registryMirrors: Record<string, string>;
+  cniConfDir: string;
+  cniBinDirs: string[];
+}

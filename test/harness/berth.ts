@@ -1,0 +1,62 @@
+// A real berth process (`berth runtime`, from the compiled dist/) with its own temporary root,
+// state dir and socket, so tests and several instances never share state. crictl talks to it.
+import { execa } from 'execa';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../../common/package-root.js';
+import { startDaemon, type Daemon } from './daemon.js';
+import { goTool } from './tools.js';
+
+export interface Berth {
+  socket: string;
+  rootDir: string;
+  stateDir: string;
+  logPath: string;
+  /** Runs the real crictl against this berth; rejects on a non-zero exit. */
+  crictl(...args: string[]): Promise<string>;
+  /** Runs crictl and returns its exit code and output without throwing. */
+  crictlResult(...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  stop(): Promise<void>;
+}
+
+export async function startBerth(options: { args?: string[] } = {}): Promise<Berth> {
+  const work = mkdtempSync(join(tmpdir(), 'berth-instance-'));
+  const socket = join(work, 'berth.sock');
+  const rootDir = join(work, 'root');
+  const stateDir = join(work, 'state');
+  const logPath = join(work, 'berth.log');
+  const daemon: Daemon = await startDaemon({
+    name: 'berth runtime',
+    command: process.execPath,
+    args: [
+      join(packageRoot(), 'bin/berth.js'),
+      'runtime',
+      '--socket', socket,
+      '--root-dir', rootDir,
+      '--state-dir', stateDir,
+      '--log-level', 'debug',
+      ...(options.args ?? []),
+    ],
+    logPath,
+    ready: async () => access(socket).then(() => true),
+    timeoutMs: 30_000,
+  });
+  const crictlArgs = (args: string[]): string[] => ['--runtime-endpoint', `unix://${socket}`, '--image-endpoint', `unix://${socket}`, '--timeout', '60s', ...args];
+  return {
+    socket,
+    rootDir,
+    stateDir,
+    logPath,
+    crictl: async (...args) => (await execa(goTool('crictl'), crictlArgs(args), { timeout: 120_000 })).stdout,
+    crictlResult: async (...args) => {
+      const result = await execa(goTool('crictl'), crictlArgs(args), { timeout: 120_000, reject: false });
+      return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+    stop: async () => {
+      await daemon.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
+}
