@@ -1,0 +1,23 @@
+// Ids and the lookups crictl users expect: full 64-hex ids, or any unique prefix.
+import { randomBytes } from 'node:crypto';
+import { InvalidArgumentError, NotFoundError } from '../../common/errors.js';
+
+export function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+const prefixPattern = /^[a-f0-9]{1,64}$/;
+
+/** Resolves an id or a unique prefix among `ids`; `kind` names the object in errors. */
+export function resolveId(kind: string, idOrPrefix: string, ids: Iterable<string>): string {
+  if (!idOrPrefix) throw new InvalidArgumentError(`${kind} id must not be empty`);
+  if (!prefixPattern.test(idOrPrefix)) throw new InvalidArgumentError(`${kind} id ${JSON.stringify(idOrPrefix)} is not a hex id`);
+  const matches: string[] = [];
+  for (const id of ids) {
+    if (id === idOrPrefix) return id;
+    if (id.startsWith(idOrPrefix)) matches.push(id);
+  }
+  if (matches.length === 1 && matches[0]) return matches[0];
+  if (matches.length > 1) throw new InvalidArgumentError(`${kind} id prefix ${idOrPrefix} is ambiguous (${matches.length} matches)`);
+  throw new NotFoundError(`${kind} ${idOrPrefix} not found`);
+}
