@@ -1,0 +1,265 @@
+// Pod sandboxes without a pause container: RunPodSandbox pins fresh network/IPC/UTS namespaces,
+// writes the pod's files and sets up networking through CNI; Stop tears networking and the
+// namespaces down; Remove forgets the sandbox. Each step registers its undo, so a failed
+// RunPodSandbox leaves nothing behind. The adapters come in as ports, so this logic is tested
+// with recorders and the adapters are tested for real.
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PodSandboxConfig__Output } from '../../cri/api/messages.js';
+import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { RecordStore } from '../state/record-store.js';
+import { newId, resolveId } from '../state/ids.js';
+import { nowNanos, sandboxName, sandboxRecordVersion, type NamespacePins, type SandboxFiles, type SandboxRecord } from './sandbox-record.js';
+
+export interface PortMappingRequest {
+  protocol: 'tcp' | 'udp' | 'sctp';
+  containerPort: number;
+  hostPort: number;
+  hostIp: string;
+}
+
+/** Pins namespaces to files so they outlive every process in them. */
+export interface NamespacePort {
+  create(dir: string, kinds: { network: boolean; ipc: boolean; uts: boolean }, hostname: string): Promise<NamespacePins>;
+  remove(pins: NamespacePins): Promise<void>;
+}
+
+export interface NetworkPort {
+  setUp(request: {
+    sandboxId: string;
+    netnsPath: string;
+    podName: string;
+    podNamespace: string;
+    podUid: string;
+    portMappings: PortMappingRequest[];
+  }): Promise<{ ips: string[] }>;
+  tearDown(request: { sandboxId: string; netnsPath: string; podName: string; podNamespace: string; podUid: string }): Promise<void>;
+}
+
+export interface SandboxFilesPort {
+  /** Writes hosts/resolv.conf/hostname and mounts /dev/shm (unless host IPC) under `dir`. */
+  prepare(dir: string, request: { hostname: string; ips: string[]; config: PodSandboxConfig__Output; hostIpc: boolean }): Promise<SandboxFiles>;
+  /** Unmounts /dev/shm; idempotent. */
+  release(dir: string, files: SandboxFiles): Promise<void>;
+}
+
+export interface SandboxPorts {
+  namespaces: NamespacePort;
+  network: NetworkPort;
+  files: SandboxFilesPort;
+}
+
+type Undo = () => Promise<void>;
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function validate(config: PodSandboxConfig__Output | null): PodSandboxConfig__Output {
+  if (!config) throw new InvalidArgumentError('RunPodSandbox needs a config');
+  const m = config.metadata;
+  if (!m?.name || !m.namespace || !m.uid) {
+    throw new InvalidArgumentError('pod sandbox metadata needs name, namespace and uid');
+  }
+  for (const [field, value] of [['name', m.name], ['namespace', m.namespace], ['uid', m.uid]] as const) {
+    if (value.length > 253 || /[\s/\\_]|\.\./.test(value)) {
+      throw new InvalidArgumentError(`pod sandbox metadata ${field} ${JSON.stringify(value)} may not contain "/", "_", "..", or whitespace`);
+    }
+  }
+  if (config.hostname && (config.hostname.length > 63 || !dnsLabel.test(config.hostname.split('.')[0] ?? ''))) {
+    throw new InvalidArgumentError(`hostname ${JSON.stringify(config.hostname)} is not a valid DNS label`);
+  }
+  if (config.logDirectory && !config.logDirectory.startsWith('/')) {
+    throw new InvalidArgumentError(`log directory ${JSON.stringify(config.logDirectory)} must be an absolute path`);
+  }
+  for (const mapping of config.portMappings) {
+    if (mapping.hostPort < 0 || mapping.hostPort > 65535 || mapping.containerPort <= 0 || mapping.containerPort > 65535) {
+      throw new InvalidArgumentError(`port mapping ${mapping.hostPort}:${mapping.containerPort} is out of range`);
+    }
+  }
+  if (config.linux?.securityContext?.namespaceOptions?.usernsOptions?.mode === 'POD') {
+    throw new InvalidArgumentError('user namespaces are not supported by berth yet');
+  }
+  return config;
+}
+
+export class SandboxManager {
+  /** Ids with an operation in flight: a second operation on the same sandbox waits its turn. */
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  private constructor(
+    private readonly records: RecordStore<SandboxRecord>,
+    private readonly sandboxesDir: string,
+    private readonly ports: SandboxPorts,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(options: { stateDir: string; rootDir: string; ports: SandboxPorts; logger: Logger }): Promise<SandboxManager> {
+    const records = await RecordStore.open<SandboxRecord>({
+      dir: join(options.rootDir, 'sandboxes'),
+      kind: 'sandbox',
+      version: sandboxRecordVersion,
+      logger: options.logger,
+    });
+    const sandboxesDir = join(options.stateDir, 'sandboxes');
+    await mkdir(sandboxesDir, { recursive: true, mode: 0o700 });
+    return new SandboxManager(records, sandboxesDir, options.ports, options.logger);
+  }
+
+  private async exclusive<T>(id: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(operation);
+    this.locks.set(id, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(id) === next) this.locks.delete(id);
+    }
+  }
+
+  list(): SandboxRecord[] {
+    return this.records.list();
+  }
+
+  /** Resolves an id or unique prefix; NotFound otherwise. */
+  get(idOrPrefix: string): SandboxRecord {
+    const id = resolveId('pod sandbox', idOrPrefix, this.records.list().map((r) => r.id));
+    const record = this.records.get(id);
+    if (!record) throw new Error(`sandbox ${id} vanished during lookup`);
+    return record;
+  }
+
+  async run(requested: PodSandboxConfig__Output | null, runtimeHandler: string): Promise<SandboxRecord> {
+    const config = validate(requested);
+    if (runtimeHandler) throw new InvalidArgumentError(`runtime handler ${JSON.stringify(runtimeHandler)} is not configured; berth has only the default handler`);
+    const name = sandboxName(config);
+    // A kubelet that timed out and retries must get the same sandbox back, not a second one.
+    const existing = this.records.list().find((r) => r.name === name && r.state === 'ready');
+    if (existing) return existing;
+
+    const id = newId();
+    return this.exclusive(id, async () => {
+      const undo: Undo[] = [];
+      const dir = join(this.sandboxesDir, id);
+      try {
+        await mkdir(dir, { mode: 0o700 });
+        undo.push(() => rm(dir, { recursive: true, force: true }));
+
+        const options = config.linux?.securityContext?.namespaceOptions;
+        const hostNetwork = options?.network === 'NODE';
+        const hostIpc = options?.ipc === 'NODE';
+        const hostname = config.hostname || (hostNetwork ? '' : config.metadata?.name ?? '');
+        const record: SandboxRecord = {
+          version: sandboxRecordVersion,
+          id,
+          name,
+          state: 'ready',
+          createdAt: nowNanos(),
+          config,
+          runtimeHandler,
+          dir,
+          namespaces: {},
+          hostNetwork,
+          ips: [],
+          networkSetUp: false,
+        };
+
+        record.namespaces = await this.ports.namespaces.create(
+          join(dir, 'ns'),
+          { network: !hostNetwork, ipc: !hostIpc, uts: !hostNetwork },
+          hostname,
+        );
+        undo.push(() => this.ports.namespaces.remove(record.namespaces));
+
+        if (!hostNetwork && record.namespaces.network) {
+          const network = await this.ports.network.setUp({
+            sandboxId: id,
+            netnsPath: record.namespaces.network,
+            podName: config.metadata?.name ?? '',
+            podNamespace: config.metadata?.namespace ?? '',
+            podUid: config.metadata?.uid ?? '',
+            portMappings: config.portMappings.map((p) => ({
+              protocol: (p.protocol || 'TCP').toLowerCase() as PortMappingRequest['protocol'],
+              containerPort: p.containerPort,
+              hostPort: p.hostPort,
+              hostIp: p.hostIp,
+            })),
+          });
+          record.ips = network.ips;
+          record.networkSetUp = true;
+          undo.push(() => this.tearDownNetwork(record));
+        }
+
+        record.files = await this.ports.files.prepare(dir, { hostname, ips: record.ips, config, hostIpc });
+        const files = record.files;
+        undo.push(() => this.ports.files.release(dir, files));
+
+        await this.records.put(record);
+        this.logger.info({ podSandboxId: id, name, ips: record.ips }, 'pod sandbox ready');
+        return record;
+      } catch (error) {
+        const cleanupErrors: string[] = [];
+        for (const step of undo.reverse()) {
+          await step().catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
+        }
+        if (cleanupErrors.length > 0) {
+          this.logger.error({ podSandboxId: id, cleanupErrors }, 'cleaning up a failed RunPodSandbox failed too');
+        }
+        throw error;
+      }
+    });
+  }
+
+  private async tearDownNetwork(record: SandboxRecord): Promise<void> {
+    if (!record.networkSetUp || !record.namespaces.network) return;
+    const m = record.config.metadata;
+    await this.ports.network.tearDown({
+      sandboxId: record.id,
+      netnsPath: record.namespaces.network,
+      podName: m?.name ?? '',
+      podNamespace: m?.namespace ?? '',
+      podUid: m?.uid ?? '',
+    });
+  }
+
+  /**
+   * Tears down networking and releases the namespaces; the record stays (NOTREADY) until
+   * RemovePodSandbox. Idempotent: stopping a stopped sandbox succeeds. The caller stops the
+   * sandbox's containers first.
+   */
+  async stop(idOrPrefix: string): Promise<SandboxRecord> {
+    const { id } = this.get(idOrPrefix);
+    return this.exclusive(id, async () => {
+      const record = this.records.get(id);
+      if (!record) throw new FailedPreconditionError(`pod sandbox ${id} was removed while stopping`);
+      if (record.state === 'notready' && !record.networkSetUp && Object.keys(record.namespaces).length === 0) return record;
+      await this.tearDownNetwork(record);
+      record.networkSetUp = false;
+      if (record.files) await this.ports.files.release(record.dir, record.files);
+      await this.ports.namespaces.remove(record.namespaces);
+      record.namespaces = {};
+      record.state = 'notready';
+      await this.records.put(record);
+      this.logger.info({ podSandboxId: id }, 'pod sandbox stopped');
+      return record;
+    });
+  }
+
+  /** Stops if needed and forgets the sandbox. Removing an unknown sandbox succeeds (CRI). */
+  async remove(idOrPrefix: string): Promise<void> {
+    let id: string;
+    try {
+      id = this.get(idOrPrefix).id;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NOT_FOUND') return;
+      throw error;
+    }
+    await this.stop(id);
+    await this.exclusive(id, async () => {
+      const record = this.records.get(id);
+      if (!record) return;
+      await rm(record.dir, { recursive: true, force: true });
+      await this.records.delete(id);
+      this.logger.info({ podSandboxId: id }, 'pod sandbox removed');
+    });
+  }
+}

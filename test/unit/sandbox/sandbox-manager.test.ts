@@ -1,0 +1,154 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PodSandboxConfig__Output } from '../../../cri/api/messages.js';
+import { silentLogger } from '../../../common/logger.js';
+import { SandboxManager, type SandboxPorts } from '../../../runtime/sandbox/sandbox-manager.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function podConfig(overrides: Partial<PodSandboxConfig__Output> = {}): PodSandboxConfig__Output {
+  return {
+    metadata: { name: 'web', namespace: 'default', uid: 'uid-1', attempt: 0 },
+    hostname: 'web',
+    logDirectory: '/var/log/pods/default_web_uid-1',
+    dnsConfig: null,
+    portMappings: [],
+    labels: { app: 'web' },
+    annotations: { note: 'x' },
+    linux: null,
+    windows: null,
+    ...overrides,
+  };
+}
+
+/** Records every adapter call; `failAt` makes one step throw. */
+function recorder(failAt?: string): { ports: SandboxPorts; calls: string[] } {
+  const calls: string[] = [];
+  const step = async (name: string): Promise<void> => {
+    calls.push(name);
+    if (name === failAt) throw new Error(`${name} failed`);
+  };
+  return {
+    calls,
+    ports: {
+      namespaces: {
+        create: async (dir, kinds) => {
+          await step(`ns.create ${Object.entries(kinds).filter(([, v]) => v).map(([k]) => k).join(',')}`);
+          return kinds.network ? { network: join(dir, 'net'), ipc: join(dir, 'ipc'), uts: join(dir, 'uts') } : { ipc: join(dir, 'ipc') };
+        },
+        remove: async () => step('ns.remove'),
+      },
+      network: {
+        setUp: async () => {
+          await step('net.setUp');
+          return { ips: ['10.85.0.5'] };
+        },
+        tearDown: async () => step('net.tearDown'),
+      },
+      files: {
+        prepare: async (dir) => {
+          await step('files.prepare');
+          return { hostsPath: join(dir, 'hosts'), resolvConfPath: join(dir, 'resolv.conf'), hostnamePath: join(dir, 'hostname') };
+        },
+        release: async () => step('files.release'),
+      },
+    },
+  };
+}
+
+async function manager(ports: SandboxPorts): Promise<SandboxManager> {
+  const root = mkdtempSync(join(tmpdir(), 'berth-sandbox-'));
+  dirs.push(root);
+  return SandboxManager.open({ stateDir: join(root, 'state'), rootDir: join(root, 'root'), ports, logger: silentLogger() });
+}
+
+describe('sandbox manager', () => {
+  it('pins namespaces, sets up the network, then writes the pod files', async () => {
+    const { ports, calls } = recorder();
+    const sandbox = await (await manager(ports)).run(podConfig(), '');
+    expect(calls).toEqual(['ns.create network,ipc,uts', 'net.setUp', 'files.prepare']);
+    expect(sandbox.ips).toEqual(['10.85.0.5']);
+    expect(sandbox.state).toBe('ready');
+    expect(sandbox.config.labels).toEqual({ app: 'web' });
+  });
+
+  it('returns the same sandbox when the same pod is run again', async () => {
+    const { ports } = recorder();
+    const sandboxes = await manager(ports);
+    const first = await sandboxes.run(podConfig(), '');
+    const second = await sandboxes.run(podConfig(), '');
+    expect(second.id).toBe(first.id);
+    expect(sandboxes.list()).toHaveLength(1);
+  });
+
+  it('undoes every finished step when a later one fails', async () => {
+    const { ports, calls } = recorder('files.prepare');
+    const sandboxes = await manager(ports);
+    await expect(sandboxes.run(podConfig(), '')).rejects.toThrow('files.prepare failed');
+    expect(calls).toEqual(['ns.create network,ipc,uts', 'net.setUp', 'files.prepare', 'net.tearDown', 'ns.remove']);
+    expect(sandboxes.list()).toEqual([]);
+  });
+
+  it('uses the host network without CNI when asked', async () => {
+    const { ports, calls } = recorder();
+    const config = podConfig({
+      linux: {
+        cgroupParent: '',
+        sysctls: {},
+        overhead: null,
+        resources: null,
+        securityContext: {
+          namespaceOptions: { network: 'NODE', pid: 'CONTAINER', ipc: 'POD', targetId: '', usernsOptions: null },
+          selinuxOptions: null,
+          runAsUser: null,
+          runAsGroup: null,
+          readonlyRootfs: false,
+          supplementalGroups: [],
+          privileged: false,
+          seccompProfilePath: '',
+          seccomp: null,
+          apparmor: null,
+          supplementalGroupsPolicy: 'Merge',
+        },
+      },
+    });
+    const sandbox = await (await manager(ports)).run(config, '');
+    expect(calls).toEqual(['ns.create ipc', 'files.prepare']);
+    expect(sandbox.hostNetwork).toBe(true);
+  });
+
+  it('stops idempotently and removes what it stopped', async () => {
+    const { ports, calls } = recorder();
+    const sandboxes = await manager(ports);
+    const { id } = await sandboxes.run(podConfig(), '');
+    calls.length = 0;
+    await sandboxes.stop(id);
+    await sandboxes.stop(id);
+    expect(calls).toEqual(['net.tearDown', 'files.release', 'ns.remove']);
+    await sandboxes.remove(id);
+    await sandboxes.remove(id);
+    expect(sandboxes.list()).toEqual([]);
+  });
+
+  it.each([
+    ['no metadata', podConfig({ metadata: null }), /needs name, namespace and uid/],
+    ['a name with a slash', podConfig({ metadata: { name: 'a/b', namespace: 'n', uid: 'u', attempt: 0 } }), /may not contain/],
+    ['a relative log directory', podConfig({ logDirectory: 'logs' }), /must be an absolute path/],
+    ['an invalid hostname', podConfig({ hostname: 'Not_A_Host' }), /not a valid DNS label/],
+    ['a port out of range', podConfig({ portMappings: [{ protocol: 'TCP', containerPort: 80, hostPort: 70000, hostIp: '' }] }), /out of range/],
+  ])('rejects %s with a clear message', async (_what, config, message) => {
+    const { ports, calls } = recorder();
+    await expect((await manager(ports)).run(config, '')).rejects.toThrow(message);
+    expect(calls).toEqual([]);
+  });
+
+  it('rejects an unknown runtime handler', async () => {
+    const { ports } = recorder();
+    await expect((await manager(ports)).run(podConfig(), 'kata')).rejects.toThrow(/runtime handler "kata" is not configured/);
+  });
+});
