@@ -1,0 +1,316 @@
+// Containers: CreateContainer prepares a writable rootfs on the image's layers, builds the OCI
+// spec and has conmon create the container with the OCI runtime; Start/Stop/Remove drive it;
+// status comes from the record plus conmon's exit file. Adapters come in as ports.
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { isAbsolute, join, normalize } from 'node:path';
+import type { ContainerConfig__Output } from '../../cri/api/messages.js';
+import { writeJsonAtomic } from '../../common/atomic-file.js';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { MountSpec, Mounter } from '../linux/mounts.js';
+import type { ImageConfig } from '../images/oci-types.js';
+import type { SandboxRecord } from '../sandbox/sandbox-record.js';
+import { nowNanos } from '../sandbox/sandbox-record.js';
+import { RecordStore } from '../state/record-store.js';
+import { newId, resolveId } from '../state/ids.js';
+import { containerName, containerRecordVersion, type ContainerRecord } from './container-record.js';
+
+export interface ResolvedImage {
+  id: string;
+  /** Reference for ContainerStatus.imageRef (repo digest or id). */
+  ref: string;
+  config: ImageConfig;
+  /** Chain id of the top layer: the parent of the container's writable snapshot. */
+  topChainId: string;
+}
+
+export interface ImagePort {
+  /** Resolves a reference or id to a local image; NotFound when it is not pulled. */
+  resolve(reference: string): Promise<ResolvedImage>;
+}
+
+export interface SnapshotPort {
+  /** A writable snapshot on top of `parentChainId`, returned as mounts for the caller to apply. */
+  prepare(key: string, parentChainId: string): Promise<MountSpec[]>;
+  remove(key: string): Promise<void>;
+}
+
+export interface SpecInput {
+  container: ContainerConfig__Output;
+  sandbox: SandboxRecord;
+  image: ResolvedImage;
+  containerId: string;
+  rootfs: string;
+  passwd: string | undefined;
+  group: string | undefined;
+}
+
+export interface SpecPort {
+  /** Builds config.json; returns the spec and warnings to log (e.g. a clamped oom_score_adj). */
+  build(input: SpecInput): Promise<{ spec: object; warnings: string[]; stopSignal?: string }>;
+}
+
+export interface ExitStatus {
+  exitCode: number;
+  /** Nanoseconds since the epoch. */
+  finishedAt: string;
+  reason?: string;
+  message?: string;
+}
+
+export interface MonitorPort {
+  /** Creates the container under its monitor (not started); resolves once the runtime has created it. */
+  create(request: { id: string; bundleDir: string; logPath: string; terminal: boolean; stdin: boolean }): Promise<void>;
+  start(id: string): Promise<void>;
+  /** Signal, wait up to `timeoutSeconds`, then SIGKILL; resolves when exited. Idempotent. */
+  stop(id: string, timeoutSeconds: number, signal: string): Promise<void>;
+  /** The exit status once the container has exited, else undefined. */
+  exitStatus(id: string): Promise<ExitStatus | undefined>;
+  /** Removes the runtime's state and the monitor's files. Idempotent. */
+  delete(id: string): Promise<void>;
+  execSync(id: string, command: string[], timeoutSeconds: number): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
+  reopenLog(id: string): Promise<void>;
+}
+
+export interface ContainerPorts {
+  images: ImagePort;
+  snapshots: SnapshotPort;
+  spec: SpecPort;
+  monitor: MonitorPort;
+  mounter: Mounter;
+}
+
+type Undo = () => Promise<void>;
+
+function validate(config: ContainerConfig__Output | null, sandbox: SandboxRecord): ContainerConfig__Output {
+  if (!config) throw new InvalidArgumentError('CreateContainer needs a config');
+  const name = config.metadata?.name;
+  if (!name) throw new InvalidArgumentError('container metadata needs a name');
+  if (name.length > 253 || /[\s/\\_]|\.\./.test(name)) {
+    throw new InvalidArgumentError(`container name ${JSON.stringify(name)} may not contain "/", "_", "..", or whitespace`);
+  }
+  if (!config.image?.image) throw new InvalidArgumentError(`container ${name} needs an image`);
+  if (config.logPath) {
+    if (!sandbox.config.logDirectory) {
+      throw new InvalidArgumentError(`container ${name} has log path ${config.logPath} but its pod sandbox has no log directory`);
+    }
+    if (isAbsolute(config.logPath) || normalize(config.logPath).startsWith('..')) {
+      throw new InvalidArgumentError(`container log path ${JSON.stringify(config.logPath)} must be relative to the pod's log directory and stay inside it`);
+    }
+  }
+  return config;
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').catch(() => undefined);
+}
+
+export class ContainerManager {
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  private constructor(
+    private readonly records: RecordStore<ContainerRecord>,
+    private readonly containersDir: string,
+    private readonly ports: ContainerPorts,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(options: { rootDir: string; stateDir: string; ports: ContainerPorts; logger: Logger }): Promise<ContainerManager> {
+    const records = await RecordStore.open<ContainerRecord>({
+      dir: join(options.rootDir, 'containers'),
+      kind: 'container',
+      version: containerRecordVersion,
+      logger: options.logger,
+    });
+    const containersDir = join(options.stateDir, 'containers');
+    await mkdir(containersDir, { recursive: true, mode: 0o700 });
+    return new ContainerManager(records, containersDir, options.ports, options.logger);
+  }
+
+  private async exclusive<T>(id: string, operation: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(id) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(operation);
+    this.locks.set(id, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(id) === next) this.locks.delete(id);
+    }
+  }
+
+  get(idOrPrefix: string): ContainerRecord {
+    const id = resolveId('container', idOrPrefix, this.records.list().map((r) => r.id));
+    const record = this.records.get(id);
+    if (!record) throw new NotFoundError(`container ${id} not found`);
+    return record;
+  }
+
+  /** Every container, with exits that happened since the last look recorded. */
+  async list(): Promise<ContainerRecord[]> {
+    const records = this.records.list();
+    await Promise.all(records.filter((r) => r.state === 'running').map((r) => this.refresh(r.id)));
+    return this.records.list();
+  }
+
+  /** Records an exit conmon has seen; returns the current record. */
+  async refresh(id: string): Promise<ContainerRecord> {
+    const record = this.records.get(id);
+    if (!record) throw new NotFoundError(`container ${id} not found`);
+    if (record.state !== 'running') return record;
+    const exit = await this.ports.monitor.exitStatus(id);
+    if (!exit) return record;
+    const exited: ContainerRecord = {
+      ...record,
+      state: 'exited',
+      exitCode: exit.exitCode,
+      finishedAt: exit.finishedAt,
+      reason: exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error'),
+      message: exit.message ?? '',
+    };
+    await this.records.put(exited);
+    return exited;
+  }
+
+  async create(sandbox: SandboxRecord, requested: ContainerConfig__Output | null): Promise<ContainerRecord> {
+    if (sandbox.state !== 'ready') {
+      throw new FailedPreconditionError(`pod sandbox ${sandbox.id} is not ready; cannot create containers in it`);
+    }
+    const config = validate(requested, sandbox);
+    const name = containerName(config, sandbox.name);
+    // A retried CreateContainer gets the container it already created.
+    const existing = this.records.list().find((r) => r.name === name && r.sandboxId === sandbox.id);
+    if (existing) return existing;
+
+    const imageReference = config.image?.image ?? '';
+    const image = await this.ports.images.resolve(imageReference);
+    const id = newId();
+    return this.exclusive(id, async () => {
+      const undo: Undo[] = [];
+      const bundleDir = join(this.containersDir, id);
+      const rootfs = join(bundleDir, 'rootfs');
+      try {
+        await mkdir(rootfs, { recursive: true, mode: 0o700 });
+        undo.push(() => rm(bundleDir, { recursive: true, force: true }));
+
+        const mounts = await this.ports.snapshots.prepare(id, image.topChainId);
+        undo.push(() => this.ports.snapshots.remove(id));
+        for (const mount of mounts) await this.ports.mounter.mount(mount, rootfs);
+        undo.push(() => this.ports.mounter.unmount(rootfs, { detach: true }));
+
+        const { spec, warnings, stopSignal } = await this.ports.spec.build({
+          container: config,
+          sandbox,
+          image,
+          containerId: id,
+          rootfs,
+          passwd: await readOptional(join(rootfs, 'etc/passwd')),
+          group: await readOptional(join(rootfs, 'etc/group')),
+        });
+        for (const warning of warnings) this.logger.warn({ containerId: id }, warning);
+        await writeJsonAtomic(join(bundleDir, 'config.json'), spec);
+
+        const logPath = config.logPath ? join(sandbox.config.logDirectory, config.logPath) : '';
+        if (logPath) await mkdir(join(logPath, '..'), { recursive: true, mode: 0o755 });
+        await this.ports.monitor.create({ id, bundleDir, logPath, terminal: config.tty, stdin: config.stdin });
+        undo.push(() => this.ports.monitor.delete(id));
+
+        const record: ContainerRecord = {
+          version: containerRecordVersion,
+          id,
+          sandboxId: sandbox.id,
+          name,
+          state: 'created',
+          createdAt: nowNanos(),
+          startedAt: '0',
+          finishedAt: '0',
+          exitCode: 0,
+          reason: '',
+          message: '',
+          config,
+          image: { requested: imageReference, id: image.id, ref: image.ref },
+          logPath,
+          bundleDir,
+          stopSignal: stopSignal ?? 'SIGTERM',
+        };
+        await this.records.put(record);
+        this.logger.info({ containerId: id, podSandboxId: sandbox.id, name }, 'container created');
+        return record;
+      } catch (error) {
+        const cleanupErrors: string[] = [];
+        for (const step of undo.reverse()) {
+          await step().catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
+        }
+        if (cleanupErrors.length > 0) this.logger.error({ containerId: id, cleanupErrors }, 'cleaning up a failed CreateContainer failed too');
+        throw error;
+      }
+    });
+  }
+
+  async start(idOrPrefix: string): Promise<void> {
+    const { id } = this.get(idOrPrefix);
+    await this.exclusive(id, async () => {
+      const record = this.get(id);
+      if (record.state !== 'created') {
+        throw new FailedPreconditionError(`container ${id} is ${record.state}; only a created container can be started`);
+      }
+      await this.ports.monitor.start(id);
+      await this.records.put({ ...record, state: 'running', startedAt: nowNanos() });
+    });
+  }
+
+  /** Idempotent: stopping an exited container succeeds. */
+  async stop(idOrPrefix: string, timeoutSeconds: number): Promise<void> {
+    const { id } = this.get(idOrPrefix);
+    await this.exclusive(id, async () => {
+      const record = await this.refresh(id);
+      if (record.state === 'exited') return;
+      if (record.state === 'created') {
+        // Never started: nothing ran, so it ends without an exit code of its own.
+        await this.ports.monitor.stop(id, 0, 'SIGKILL');
+        await this.records.put({ ...record, state: 'exited', finishedAt: nowNanos(), exitCode: 0, reason: 'Stopped' });
+        return;
+      }
+      await this.ports.monitor.stop(id, Math.max(0, timeoutSeconds), record.stopSignal);
+      await this.refresh(id);
+    });
+  }
+
+  /** Kills if needed and forgets the container; removing an unknown container succeeds (CRI). */
+  async remove(idOrPrefix: string): Promise<void> {
+    let id: string;
+    try {
+      id = this.get(idOrPrefix).id;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NOT_FOUND') return;
+      throw error;
+    }
+    await this.stop(id, 0);
+    await this.exclusive(id, async () => {
+      const record = this.records.get(id);
+      if (!record) return;
+      await this.ports.monitor.delete(id);
+      await this.ports.mounter.unmount(join(record.bundleDir, 'rootfs'), { detach: true });
+      await this.ports.snapshots.remove(id);
+      await rm(record.bundleDir, { recursive: true, force: true });
+      await this.records.delete(id);
+      this.logger.info({ containerId: id }, 'container removed');
+    });
+  }
+
+  inSandbox(sandboxId: string): ContainerRecord[] {
+    return this.records.list().filter((r) => r.sandboxId === sandboxId);
+  }
+
+  async execSync(idOrPrefix: string, command: string[], timeoutSeconds: number): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }> {
+    const record = await this.refresh(this.get(idOrPrefix).id);
+    if (record.state !== 'running') throw new FailedPreconditionError(`container ${record.id} is ${record.state}; exec needs a running container`);
+    if (command.length === 0) throw new InvalidArgumentError('exec needs a command');
+    return this.ports.monitor.execSync(record.id, command, timeoutSeconds);
+  }
+
+  async reopenLog(idOrPrefix: string): Promise<void> {
+    const record = await this.refresh(this.get(idOrPrefix).id);
+    if (record.state !== 'running') throw new FailedPreconditionError(`container ${record.id} is not running; its log cannot be reopened`);
+    await this.ports.monitor.reopenLog(record.id);
+  }
+}

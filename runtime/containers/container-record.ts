@@ -1,0 +1,49 @@
+// What berth remembers about a container, across restarts.
+//
+//   CreateContainer ──▶ created ──StartContainer──▶ running ──(exit | StopContainer)──▶ exited
+//        RemoveContainer from any state (a running container is killed first) ──▶ (gone)
+//
+// The process itself lives under conmon, not under berth: after a berth restart the record is
+// reconciled with conmon's exit file and the OCI runtime's state.
+import type { ContainerConfig__Output } from '../../cri/api/messages.js';
+import type { VersionedRecord } from '../state/record-store.js';
+
+export const containerRecordVersion = 1;
+
+export type ContainerState = 'created' | 'running' | 'exited';
+
+export interface ContainerImageRef {
+  /** What the CRI request asked for (e.g. "busybox"). */
+  requested: string;
+  /** The image id (config digest). */
+  id: string;
+  /** The reference status reports as imageRef: a repo digest when known, else the id. */
+  ref: string;
+}
+
+export interface ContainerRecord extends VersionedRecord {
+  version: typeof containerRecordVersion;
+  sandboxId: string;
+  /** k8s_<container>_<pod>_<namespace>_<uid>_<attempt>: unique among live containers. */
+  name: string;
+  state: ContainerState;
+  createdAt: string;
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number;
+  reason: string;
+  message: string;
+  config: ContainerConfig__Output;
+  image: ContainerImageRef;
+  /** Absolute CRI log path ('' when the kubelet asked for none). */
+  logPath: string;
+  bundleDir: string;
+  /** Signal StopContainer sends first: the CRI's, else the image's STOPSIGNAL, else SIGTERM. */
+  stopSignal: string;
+}
+
+export function containerName(config: ContainerConfig__Output, sandboxName: string): string {
+  // sandboxName is k8s_<pod>_<ns>_<uid>_<attempt>; the container name slots in after k8s_.
+  const rest = sandboxName.replace(/^k8s_/, '');
+  return `k8s_${config.metadata?.name ?? ''}_${rest}_${config.metadata?.attempt ?? 0}`;
+}

@@ -1,0 +1,195 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ContainerConfig__Output } from '../../../cri/api/messages.js';
+import { silentLogger } from '../../../common/logger.js';
+import { ContainerManager, type ContainerPorts, type ExitStatus } from '../../../runtime/containers/container-manager.js';
+import type { SandboxRecord } from '../../../runtime/sandbox/sandbox-record.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const sandbox: SandboxRecord = {
+  version: 1,
+  id: 'a'.repeat(64),
+  name: 'k8s_web_default_uid-1_0',
+  state: 'ready',
+  createdAt: '1',
+  config: {
+    metadata: { name: 'web', namespace: 'default', uid: 'uid-1', attempt: 0 },
+    hostname: 'web',
+    logDirectory: '/var/log/pods/x',
+    dnsConfig: null,
+    portMappings: [],
+    labels: {},
+    annotations: {},
+    linux: null,
+    windows: null,
+  },
+  runtimeHandler: '',
+  dir: '/run/berth/sandboxes/a',
+  namespaces: {},
+  hostNetwork: false,
+  ips: [],
+  networkSetUp: false,
+};
+
+function containerConfig(overrides: Partial<ContainerConfig__Output> = {}): ContainerConfig__Output {
+  return {
+    metadata: { name: 'app', attempt: 0 },
+    image: { image: 'busybox', annotations: {}, userSpecifiedImage: '', runtimeHandler: '', imageVolumeMounts: [] } as unknown as ContainerConfig__Output['image'],
+    command: ['sh'],
+    args: [],
+    workingDir: '',
+    envs: [],
+    mounts: [],
+    devices: [],
+    labels: { tier: 'web' },
+    annotations: {},
+    logPath: 'app/0.log',
+    stdin: false,
+    stdinOnce: false,
+    tty: false,
+    linux: null,
+    windows: null,
+    CDIDevices: [],
+    stopSignal: 'RUNTIME_DEFAULT',
+    ...overrides,
+  } as ContainerConfig__Output;
+}
+
+function recorder(options: { failAt?: string; exit?: ExitStatus } = {}): { ports: ContainerPorts; calls: string[]; exit: { value?: ExitStatus } } {
+  const calls: string[] = [];
+  const exit: { value?: ExitStatus } = options.exit ? { value: options.exit } : {};
+  const step = async (name: string): Promise<void> => {
+    calls.push(name);
+    if (name === options.failAt) throw new Error(`${name} failed`);
+  };
+  return {
+    calls,
+    exit,
+    ports: {
+      images: {
+        resolve: async (ref) => {
+          await step(`image.resolve ${ref}`);
+          return { id: 'sha256:' + 'c'.repeat(64), ref: 'docker.io/library/busybox@sha256:' + 'd'.repeat(64), topChainId: 'sha256:' + 'e'.repeat(64), config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } } };
+        },
+      },
+      snapshots: {
+        prepare: async (key) => {
+          await step('snapshot.prepare');
+          return [{ type: 'overlay', source: 'overlay', options: [`upperdir=/x/${key}`] }];
+        },
+        remove: async () => step('snapshot.remove'),
+      },
+      spec: {
+        build: async (input) => {
+          await step('spec.build');
+          return { spec: { ociVersion: '1.0.2', process: { args: input.container.command } }, warnings: [] };
+        },
+      },
+      monitor: {
+        create: async () => step('monitor.create'),
+        start: async () => step('monitor.start'),
+        stop: async (_id, timeout, signal) => {
+          await step(`monitor.stop ${timeout} ${signal}`);
+          exit.value ??= { exitCode: 137, finishedAt: '5' };
+        },
+        exitStatus: async () => exit.value,
+        delete: async () => step('monitor.delete'),
+        execSync: async () => ({ stdout: Buffer.from('out'), stderr: Buffer.alloc(0), exitCode: 0 }),
+        reopenLog: async () => step('monitor.reopenLog'),
+      },
+      mounter: {
+        mount: async () => step('mount'),
+        bind: async () => step('bind'),
+        unmount: async () => step('unmount'),
+        mountsUnder: async () => [],
+      },
+    },
+  };
+}
+
+async function manager(ports: ContainerPorts): Promise<ContainerManager> {
+  const root = mkdtempSync(join(tmpdir(), 'berth-containers-'));
+  dirs.push(root);
+  return ContainerManager.open({ rootDir: join(root, 'root'), stateDir: join(root, 'state'), ports, logger: silentLogger() });
+}
+
+describe('container manager', () => {
+  it('creates: image, snapshot, rootfs mount, spec written to the bundle, monitor', async () => {
+    const { ports, calls } = recorder();
+    const container = await (await manager(ports)).create(sandbox, containerConfig());
+    expect(calls).toEqual(['image.resolve busybox', 'snapshot.prepare', 'mount', 'spec.build', 'monitor.create']);
+    expect(container.state).toBe('created');
+    expect(container.logPath).toBe('/var/log/pods/x/app/0.log');
+    expect(JSON.parse(readFileSync(join(container.bundleDir, 'config.json'), 'utf8'))).toMatchObject({ process: { args: ['sh'] } });
+  });
+
+  it('undoes the rootfs and snapshot when the monitor cannot create the container', async () => {
+    const { ports, calls } = recorder({ failAt: 'monitor.create' });
+    const containers = await manager(ports);
+    await expect(containers.create(sandbox, containerConfig())).rejects.toThrow('monitor.create failed');
+    expect(calls.slice(-3)).toEqual(['monitor.create', 'unmount', 'snapshot.remove']);
+    expect(await containers.list()).toEqual([]);
+  });
+
+  it('returns the same container for a retried create', async () => {
+    const { ports } = recorder();
+    const containers = await manager(ports);
+    const first = await containers.create(sandbox, containerConfig());
+    expect((await containers.create(sandbox, containerConfig())).id).toBe(first.id);
+  });
+
+  it('reports an exit that conmon recorded, with Completed for exit code 0', async () => {
+    const { ports, exit } = recorder();
+    const containers = await manager(ports);
+    const { id } = await containers.create(sandbox, containerConfig());
+    await containers.start(id);
+    expect((await containers.refresh(id)).state).toBe('running');
+    exit.value = { exitCode: 0, finishedAt: '42' };
+    expect(await containers.refresh(id)).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed', finishedAt: '42' });
+  });
+
+  it('stops with the timeout and signal, idempotently, and removes everything', async () => {
+    const { ports, calls } = recorder();
+    const containers = await manager(ports);
+    const { id, bundleDir } = await containers.create(sandbox, containerConfig());
+    await containers.start(id);
+    await containers.stop(id, 10);
+    await containers.stop(id, 10);
+    expect(calls.filter((c) => c.startsWith('monitor.stop'))).toEqual(['monitor.stop 10 SIGTERM']);
+    expect(containers.get(id)).toMatchObject({ state: 'exited', exitCode: 137, reason: 'Error' });
+    await containers.remove(id);
+    await containers.remove(id);
+    expect(existsSync(bundleDir)).toBe(false);
+    expect(await containers.list()).toEqual([]);
+  });
+
+  it('refuses to start a container twice', async () => {
+    const { ports } = recorder();
+    const containers = await manager(ports);
+    const { id } = await containers.create(sandbox, containerConfig());
+    await containers.start(id);
+    await expect(containers.start(id)).rejects.toThrow(/is running; only a created container can be started/);
+  });
+
+  it.each([
+    ['no name', containerConfig({ metadata: null }), /needs a name/],
+    ['no image', containerConfig({ image: null }), /needs an image/],
+    ['an absolute log path', containerConfig({ logPath: '/etc/passwd' }), /must be relative/],
+    ['a log path escaping the pod log dir', containerConfig({ logPath: '../../../etc/cron.d/x' }), /stay inside it/],
+  ])('rejects %s before touching anything', async (_what, config, message) => {
+    const { ports, calls } = recorder();
+    await expect((await manager(ports)).create(sandbox, config)).rejects.toThrow(message);
+    expect(calls).toEqual([]);
+  });
+
+  it('refuses to create in a stopped sandbox', async () => {
+    const { ports } = recorder();
+    await expect((await manager(ports)).create({ ...sandbox, state: 'notready' }, containerConfig())).rejects.toThrow(/is not ready/);
+  });
+});
