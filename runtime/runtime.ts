@@ -1,9 +1,14 @@
-// The runtime facade the CRI server calls: one object owning the stores and adapters. It grows
-// with each part (images, sandboxes, containers); the CRI layer never reaches past it.
-import { statfs } from 'node:fs/promises';
-import { mkdir } from 'node:fs/promises';
+// The runtime facade the CRI server calls: one object owning the stores and adapters. The CRI
+// layer never reaches past it. Operations that span sandboxes and containers (stopping a pod
+// stops its containers first) live here.
+import { mkdir, statfs } from 'node:fs/promises';
+import type { PodSandboxConfig__Output } from '../cri/api/messages.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
+import { ContainerManager } from './containers/container-manager.js';
+import { SandboxManager } from './sandbox/sandbox-manager.js';
+import type { SandboxRecord } from './sandbox/sandbox-record.js';
+import { createPorts, type RuntimePorts } from './wiring.js';
 
 export interface Condition {
   ok: boolean;
@@ -27,25 +32,51 @@ export const runtimeName = 'berth';
 export class Runtime {
   private constructor(
     readonly config: RuntimeConfig,
+    readonly sandboxes: SandboxManager,
+    readonly containers: ContainerManager,
+    private readonly ports: RuntimePorts,
     private readonly logger: Logger,
   ) {}
 
-  static async open(config: RuntimeConfig, logger: Logger): Promise<Runtime> {
+  static async open(config: RuntimeConfig, logger: Logger, ports?: RuntimePorts): Promise<Runtime> {
     await mkdir(config.rootDir, { recursive: true, mode: 0o711 });
     await mkdir(config.stateDir, { recursive: true, mode: 0o711 });
+    const wired = ports ?? (await createPorts(config, logger));
+    const sandboxes = await SandboxManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: wired.sandbox, logger });
+    const containers = await ContainerManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: wired.container, logger });
     logger.info({ rootDir: config.rootDir, stateDir: config.stateDir }, 'runtime opened');
-    return new Runtime(config, logger);
+    return new Runtime(config, sandboxes, containers, wired, logger);
   }
 
   async status(): Promise<RuntimeStatus> {
     return {
       runtimeReady: { ok: true, reason: '', message: '' },
-      networkReady: {
-        ok: false,
-        reason: 'NetworkPluginNotReady',
-        message: 'berth does not set up pod networking yet (issue #3)',
-      },
+      networkReady: await this.ports.networkStatus(),
     };
+  }
+
+  runPodSandbox(config: PodSandboxConfig__Output | null, runtimeHandler: string): Promise<SandboxRecord> {
+    return this.sandboxes.run(config, runtimeHandler);
+  }
+
+  /** Kills the pod's containers (the kubelet has stopped them gracefully before), then the pod. */
+  async stopPodSandbox(idOrPrefix: string): Promise<void> {
+    const sandbox = this.sandboxes.get(idOrPrefix);
+    await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.stop(c.id, 0)));
+    await this.sandboxes.stop(sandbox.id);
+  }
+
+  /** Removes the pod's containers, then the pod; an unknown pod is already removed. */
+  async removePodSandbox(idOrPrefix: string): Promise<void> {
+    let sandbox: SandboxRecord;
+    try {
+      sandbox = this.sandboxes.get(idOrPrefix);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NOT_FOUND') return;
+      throw error;
+    }
+    await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.remove(c.id)));
+    await this.sandboxes.remove(sandbox.id);
   }
 
   /** Usage of the filesystem holding images, for ImageFsInfo. */
