@@ -2,17 +2,19 @@
 // anything not listed answers Unimplemented (see server.ts).
 import type { Runtime } from '../../runtime/runtime.js';
 import { imageFsInfoHandler } from '../image/image-fs-info.js';
-import {
-  containerStatus,
-  createContainer,
-  execSync,
-  listContainers,
-  removeContainer,
-  reopenContainerLog,
-  startContainer,
-  stopContainer,
-} from '../runtime/container-rpcs.js';
-import { listPodSandbox, podSandboxStatus, removePodSandbox, runPodSandbox, stopPodSandbox } from '../runtime/pod-sandbox-rpcs.js';
+import { containerStatus } from '../runtime/container-status.js';
+import { createContainer } from '../runtime/create-container.js';
+import { execSync } from '../runtime/exec-sync.js';
+import { listContainers } from '../runtime/list-containers.js';
+import { listPodSandbox } from '../runtime/list-pod-sandbox.js';
+import { podSandboxStatus } from '../runtime/pod-sandbox-status.js';
+import { removeContainer } from '../runtime/remove-container.js';
+import { removePodSandbox } from '../runtime/remove-pod-sandbox.js';
+import { reopenContainerLog } from '../runtime/reopen-container-log.js';
+import { runPodSandbox } from '../runtime/run-pod-sandbox.js';
+import { startContainer } from '../runtime/start-container.js';
+import { stopContainer } from '../runtime/stop-container.js';
+import { stopPodSandbox } from '../runtime/stop-pod-sandbox.js';
 import { runtimeConfigHandler } from '../runtime/runtime-config.js';
 import { statusHandler } from '../runtime/status.js';
 import { versionHandler } from '../runtime/version.js';

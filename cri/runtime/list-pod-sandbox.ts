@@ -1,0 +1,18 @@
+// CRI ListPodSandbox.
+import type { ListPodSandboxRequest__Output, ListPodSandboxResponse } from '../api/messages.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { UnaryHandler } from '../server/instrument.js';
+import { matchesLabels, sandboxState, toPodSandbox } from './to-cri.js';
+
+export function listPodSandbox(runtime: Runtime): UnaryHandler<ListPodSandboxRequest__Output, ListPodSandboxResponse> {
+  return async (request) => {
+    const filter = request.filter;
+    const items = runtime.sandboxes
+      .list()
+      .filter((s) => !filter?.id || s.id.startsWith(filter.id))
+      .filter((s) => !filter?.state || sandboxState(s) === filter.state.state)
+      .filter((s) => !filter?.labelSelector || matchesLabels(s.config.labels, filter.labelSelector))
+      .sort((a, b) => (BigInt(b.createdAt) > BigInt(a.createdAt) ? 1 : -1));
+    return { items: items.map(toPodSandbox) };
+  };
+}

@@ -1,0 +1,11 @@
+// CRI ReopenContainerLog.
+import type { ReopenContainerLogRequest__Output, ReopenContainerLogResponse } from '../api/messages.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { UnaryHandler } from '../server/instrument.js';
+
+export function reopenContainerLog(runtime: Runtime): UnaryHandler<ReopenContainerLogRequest__Output, ReopenContainerLogResponse> {
+  return async (request) => {
+    await runtime.containers.reopenLog(request.containerId);
+    return {};
+  };
+}

@@ -1,0 +1,11 @@
+// CRI StopContainer.
+import type { StopContainerRequest__Output, StopContainerResponse } from '../api/messages.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { UnaryHandler } from '../server/instrument.js';
+
+export function stopContainer(runtime: Runtime): UnaryHandler<StopContainerRequest__Output, StopContainerResponse> {
+  return async (request) => {
+    await runtime.containers.stop(request.containerId, Number(request.timeout));
+    return {};
+  };
+}

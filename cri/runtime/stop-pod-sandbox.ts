@@ -1,0 +1,11 @@
+// CRI StopPodSandbox.
+import type { StopPodSandboxRequest__Output, StopPodSandboxResponse } from '../api/messages.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import type { UnaryHandler } from '../server/instrument.js';
+
+export function stopPodSandbox(runtime: Runtime): UnaryHandler<StopPodSandboxRequest__Output, StopPodSandboxResponse> {
+  return async (request) => {
+    await runtime.stopPodSandbox(request.podSandboxId);
+    return {};
+  };
+}
