@@ -1,0 +1,131 @@
+// A promise-based CRI client over a unix socket: what berth's kubelet and benchmarks use to
+// drive any CRI runtime (berth's, containerd's, CRI-O's). It never imports server code.
+import { credentials, status as GrpcStatus, type Client, type ServiceError } from '@grpc/grpc-js';
+import { BerthError, type ErrorCode } from '../../common/errors.js';
+import { loadCri } from '../api/load.js';
+import type * as cri from '../api/messages.js';
+
+const codeOf: Partial<Record<GrpcStatus, ErrorCode>> = {
+  [GrpcStatus.NOT_FOUND]: 'NOT_FOUND',
+  [GrpcStatus.INVALID_ARGUMENT]: 'INVALID_ARGUMENT',
+  [GrpcStatus.ALREADY_EXISTS]: 'ALREADY_EXISTS',
+  [GrpcStatus.FAILED_PRECONDITION]: 'FAILED_PRECONDITION',
+  [GrpcStatus.RESOURCE_EXHAUSTED]: 'RESOURCE_EXHAUSTED',
+  [GrpcStatus.DEADLINE_EXCEEDED]: 'DEADLINE_EXCEEDED',
+  [GrpcStatus.UNAVAILABLE]: 'UNAVAILABLE',
+  [GrpcStatus.UNIMPLEMENTED]: 'UNIMPLEMENTED',
+  [GrpcStatus.PERMISSION_DENIED]: 'PERMISSION_DENIED',
+};
+
+/** A failed CRI call as a typed error carrying the remote message and the RPC name. */
+export class CriCallError extends BerthError {
+  constructor(
+    readonly method: string,
+    readonly grpcCode: GrpcStatus,
+    message: string,
+  ) {
+    super(codeOf[grpcCode] ?? 'INTERNAL', `${method}: ${message}`);
+  }
+}
+
+type Callback<T> = (error: ServiceError | null, response?: T) => void;
+type UnaryMethod<Req, Res> = (request: Req, options: { deadline: number }, callback: Callback<Res>) => void;
+
+export interface CriClientOptions {
+  /** unix:///run/berth/berth.sock, or a bare socket path. */
+  endpoint: string;
+  /** Per-call deadline; pulls get their own (longer) one. */
+  timeoutMs?: number;
+}
+
+export class CriClient {
+  private readonly runtime: Client;
+  private readonly image: Client;
+  private readonly timeoutMs: number;
+
+  constructor(options: CriClientOptions) {
+    const target = options.endpoint.startsWith('unix:') ? options.endpoint : `unix://${options.endpoint}`;
+    const { grpcType } = loadCri();
+    const channelOptions = { 'grpc.max_receive_message_length': 64 * 1024 * 1024 };
+    this.runtime = new grpcType.runtime.v1.RuntimeService(target, credentials.createInsecure(), channelOptions);
+    this.image = new grpcType.runtime.v1.ImageService(target, credentials.createInsecure(), channelOptions);
+    this.timeoutMs = options.timeoutMs ?? 120_000;
+  }
+
+  private call<Req, Res>(client: Client, method: string, request: Req, timeoutMs = this.timeoutMs): Promise<Res> {
+    const fn = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method];
+    if (!fn) return Promise.reject(new Error(`CRI client has no method ${method}`));
+    return new Promise((resolve, reject) => {
+      fn.call(client, request, { deadline: Date.now() + timeoutMs }, (error, response) => {
+        if (error) reject(new CriCallError(method, error.code, error.details || error.message));
+        else resolve(response as Res);
+      });
+    });
+  }
+
+  version(): Promise<cri.VersionResponse__Output> {
+    return this.call(this.runtime, 'Version', {});
+  }
+  status(verbose = false): Promise<cri.StatusResponse__Output> {
+    return this.call(this.runtime, 'Status', { verbose });
+  }
+  runPodSandbox(config: cri.PodSandboxConfig, runtimeHandler = ''): Promise<cri.RunPodSandboxResponse__Output> {
+    return this.call(this.runtime, 'RunPodSandbox', { config, runtimeHandler });
+  }
+  stopPodSandbox(podSandboxId: string): Promise<cri.StopPodSandboxResponse__Output> {
+    return this.call(this.runtime, 'StopPodSandbox', { podSandboxId });
+  }
+  removePodSandbox(podSandboxId: string): Promise<cri.RemovePodSandboxResponse__Output> {
+    return this.call(this.runtime, 'RemovePodSandbox', { podSandboxId });
+  }
+  podSandboxStatus(podSandboxId: string, verbose = false): Promise<cri.PodSandboxStatusResponse__Output> {
+    return this.call(this.runtime, 'PodSandboxStatus', { podSandboxId, verbose });
+  }
+  listPodSandbox(filter?: cri.PodSandboxFilter): Promise<cri.ListPodSandboxResponse__Output> {
+    return this.call(this.runtime, 'ListPodSandbox', { filter: filter ?? null });
+  }
+  createContainer(podSandboxId: string, config: cri.ContainerConfig, sandboxConfig: cri.PodSandboxConfig): Promise<cri.CreateContainerResponse__Output> {
+    return this.call(this.runtime, 'CreateContainer', { podSandboxId, config, sandboxConfig });
+  }
+  startContainer(containerId: string): Promise<cri.StartContainerResponse__Output> {
+    return this.call(this.runtime, 'StartContainer', { containerId });
+  }
+  stopContainer(containerId: string, timeoutSeconds: number): Promise<cri.StopContainerResponse__Output> {
+    return this.call(this.runtime, 'StopContainer', { containerId, timeout: timeoutSeconds }, this.timeoutMs + timeoutSeconds * 1000);
+  }
+  removeContainer(containerId: string): Promise<cri.RemoveContainerResponse__Output> {
+    return this.call(this.runtime, 'RemoveContainer', { containerId });
+  }
+  containerStatus(containerId: string, verbose = false): Promise<cri.ContainerStatusResponse__Output> {
+    return this.call(this.runtime, 'ContainerStatus', { containerId, verbose });
+  }
+  listContainers(filter?: cri.ContainerFilter): Promise<cri.ListContainersResponse__Output> {
+    return this.call(this.runtime, 'ListContainers', { filter: filter ?? null });
+  }
+  listContainerStats(filter?: cri.ContainerStatsFilter): Promise<cri.ListContainerStatsResponse__Output> {
+    return this.call(this.runtime, 'ListContainerStats', { filter: filter ?? null });
+  }
+  execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<cri.ExecSyncResponse__Output> {
+    return this.call(this.runtime, 'ExecSync', { containerId, cmd, timeout: timeoutSeconds }, this.timeoutMs + timeoutSeconds * 1000);
+  }
+  pullImage(image: string, auth?: cri.AuthConfig, sandboxConfig?: cri.PodSandboxConfig): Promise<cri.PullImageResponse__Output> {
+    return this.call(this.image, 'PullImage', { image: { image }, auth: auth ?? null, sandboxConfig: sandboxConfig ?? null }, 30 * 60_000);
+  }
+  imageStatus(image: string, verbose = false): Promise<cri.ImageStatusResponse__Output> {
+    return this.call(this.image, 'ImageStatus', { image: { image }, verbose });
+  }
+  listImages(filter?: cri.ImageFilter): Promise<cri.ListImagesResponse__Output> {
+    return this.call(this.image, 'ListImages', { filter: filter ?? null });
+  }
+  removeImage(image: string): Promise<cri.RemoveImageResponse__Output> {
+    return this.call(this.image, 'RemoveImage', { image: { image } });
+  }
+  imageFsInfo(): Promise<cri.ImageFsInfoResponse__Output> {
+    return this.call(this.image, 'ImageFsInfo', {});
+  }
+
+  close(): void {
+    this.runtime.close();
+    this.image.close();
+  }
+}
