@@ -21,7 +21,7 @@ export interface Berth {
   stop(): Promise<void>;
 }
 
-export async function startBerth(options: { args?: string[] } = {}): Promise<Berth> {
+export async function startBerth(options: { args?: string[]; logLevel?: string } = {}): Promise<Berth> {
   const work = mkdtempSync(join(tmpdir(), 'berth-instance-'));
   const socket = join(work, 'berth.sock');
   const rootDir = join(work, 'root');
@@ -36,7 +36,7 @@ export async function startBerth(options: { args?: string[] } = {}): Promise<Ber
       '--socket', socket,
       '--root-dir', rootDir,
       '--state-dir', stateDir,
-      '--log-level', 'debug',
+      '--log-level', options.logLevel ?? 'debug',
       ...(options.args ?? []),
     ],
     logPath,

@@ -1,0 +1,27 @@
+// The benchmark's pods live in a cgroup parent below this process's own memory cgroup (the
+// machine owns the ones above; see ENVIRONMENT.md). An absolute parent makes runc create the same
+// path in every hierarchy, so afterwards we remove what appeared during the run, empty dirs only.
+import { readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function ownMemoryCgroup(): string {
+  const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => /^\d+:memory:/.test(l));
+  return line?.split(':')[2] ?? '/';
+}
+
+/** Removes `path` and any of its ancestors created after `sinceMs`, in every hierarchy. */
+export function removeCgroupPath(path: string, sinceMs: number): void {
+  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+    let current = path;
+    while (current !== '/' && current !== '') {
+      const dir = join('/sys/fs/cgroup', hierarchy, current);
+      try {
+        if (statSync(dir).ctimeMs < sinceMs) break;
+        rmdirSync(dir);
+      } catch {
+        break;
+      }
+      current = current.slice(0, current.lastIndexOf('/'));
+    }
+  }
+}
