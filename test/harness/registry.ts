@@ -2,7 +2,7 @@
 // images setup/images.sh seeded. Read-only by default so no test can alter the seeded images;
 // a test that pushes starts its own writable registry on an empty directory.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../common/package-root.js';
@@ -42,5 +42,12 @@ export async function startRegistry(options: { storageDir?: string; readOnly?: b
     logPath: join(work, 'registry.log'),
     ready: async () => (await fetch(`${url}/v2/`)).ok,
   });
-  return { host, url, stop: () => daemon.stop() };
+  return {
+    host,
+    url,
+    stop: async () => {
+      await daemon.stop();
+      rmSync(work, { recursive: true, force: true });
+    },
+  };
 }

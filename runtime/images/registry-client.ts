@@ -1,0 +1,243 @@
+// An OCI distribution API client (GET only: berth pulls, never pushes) over global fetch.
+// It resolves a reference to a manifest or index on the first endpoint that has it (mirrors
+// before the upstream host), answers 401 challenges with basic or bearer auth, and streams blobs
+// into the content store with HTTP Range resume. Every manifest's bytes are hashed: one fetched
+// by digest must hash to it, and one fetched by tag must match the Docker-Content-Digest header.
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import {
+  BerthError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnavailableError,
+  UnimplementedError,
+  errorMessage,
+} from '../../common/errors.js';
+import { silentLogger, type Logger } from '../../common/logger.js';
+import { basicHeader, credentialsFromAuth, credentialsFromDockerConfig, parseChallenges, TokenCache, type Credentials, type FetchLike, type RegistryAuth } from './auth.js';
+import type { BlobSource } from './content-store.js';
+import { DigestMismatchError } from './content-store.js';
+import { isDigest, sha256Of, type Digest } from './digest.js';
+import { mediaTypes, type Descriptor } from './oci-types.js';
+import { formatReference, type ImageReference } from './reference.js';
+import { endpointsFor, type RegistryEndpoint, type RegistryHostsConfig } from './registry-hosts.js';
+
+export const manifestAccept = [
+  mediaTypes.ociIndex,
+  mediaTypes.ociManifest,
+  mediaTypes.dockerManifestList,
+  mediaTypes.dockerManifest,
+].join(', ');
+
+const schema1Types = new Set([
+  'application/vnd.docker.distribution.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v1+prettyjws',
+]);
+
+// containerd's limit: a manifest is metadata, and an endless one must not exhaust memory.
+const maxManifestBytes = 4 * 1024 * 1024;
+
+export interface FetchedManifest {
+  digest: Digest;
+  mediaType: string;
+  size: number;
+  bytes: Buffer;
+}
+
+export interface RegistryClientOptions {
+  hosts?: RegistryHostsConfig;
+  /** Parsed docker config.json, consulted when a pull carries no credentials. */
+  dockerConfig?: unknown;
+  fetch?: FetchLike;
+  logger?: Logger;
+}
+
+export class RegistryClient {
+  private readonly hosts: RegistryHostsConfig;
+  private readonly fetchImpl: FetchLike;
+  private readonly tokens: TokenCache;
+  private readonly logger: Logger;
+  private readonly dockerConfig: unknown;
+
+  constructor(options: RegistryClientOptions = {}) {
+    this.hosts = options.hosts ?? {};
+    this.fetchImpl = options.fetch ?? fetch;
+    this.tokens = new TokenCache(this.fetchImpl);
+    this.logger = options.logger ?? silentLogger();
+    this.dockerConfig = options.dockerConfig;
+  }
+
+  /**
+   * Fetches the manifest (or index) `reference` names from the first endpoint that serves it and
+   * returns it with a repository client bound to that endpoint for the rest of the pull.
+   */
+  async resolve(reference: ImageReference, auth?: RegistryAuth): Promise<{ repository: RepositoryClient; manifest: FetchedManifest }> {
+    const credentials = credentialsFromAuth(auth) ?? credentialsFromDockerConfig(this.dockerConfig, reference.domain);
+    const target = reference.digest ?? reference.tag ?? 'latest';
+    const failures: { endpoint: RegistryEndpoint; error: unknown }[] = [];
+    for (const endpoint of endpointsFor(reference.domain, this.hosts)) {
+      const repository = new RepositoryClient(endpoint, reference.path, credentials, this.tokens, this.fetchImpl);
+      try {
+        const manifest = await repository.getManifest(target);
+        this.logger.debug({ image: formatReference(reference), endpoint: endpoint.url, digest: manifest.digest }, 'resolved image');
+        return { repository, manifest };
+      } catch (error) {
+        this.logger.debug({ image: formatReference(reference), endpoint: endpoint.url, err: errorMessage(error) }, 'endpoint failed');
+        failures.push({ endpoint, error });
+        // Only "not here" and "not reachable" send the pull to the next endpoint; refused
+        // credentials or corrupt bytes are answers, and trying elsewhere would hide them.
+        if (!(error instanceof NotFoundError) && !(error instanceof UnavailableError)) break;
+      }
+    }
+    const summary = failures.map(({ endpoint, error }) => `${endpoint.url}: ${errorMessage(error)}`).join('; ');
+    const name = formatReference(reference);
+    if (failures.every(({ error }) => error instanceof NotFoundError)) {
+      throw new NotFoundError(`image ${name} not found (${summary})`);
+    }
+    const first = failures.find(({ error }) => !(error instanceof NotFoundError))?.error;
+    // One endpoint: its error already names it, keep its class. Several: say what each did.
+    if (failures.length === 1 && first instanceof BerthError) throw first;
+    const code = first instanceof BerthError ? first.code : 'UNAVAILABLE';
+    throw new BerthError(code, `pulling ${name}: ${summary}`, { cause: first });
+  }
+}
+
+/** One repository on one endpoint, with its auth state. */
+export class RepositoryClient {
+  private authorization: string | undefined;
+
+  constructor(
+    readonly endpoint: RegistryEndpoint,
+    readonly path: string,
+    private readonly credentials: Credentials | undefined,
+    private readonly tokens: TokenCache,
+    private readonly fetchImpl: FetchLike,
+  ) {}
+
+  /** GET /v2/<path>/manifests/<tag|digest>, verified against its digest. */
+  async getManifest(tagOrDigest: string): Promise<FetchedManifest> {
+    const response = await this.request(`manifests/${tagOrDigest}`, { accept: manifestAccept });
+    const what = `manifest ${this.path}:${tagOrDigest} at ${this.endpoint.url}`;
+    if (response.status === 404) {
+      await discard(response);
+      throw new NotFoundError(`${what} not found`);
+    }
+    await this.failUnlessOk(response, what);
+    const bytes = await readLimited(response, maxManifestBytes, what);
+    const digest = sha256Of(bytes);
+    if (isDigest(tagOrDigest) && digest !== tagOrDigest) {
+      throw new DigestMismatchError(`${what}: content hashes to ${digest}; the registry served corrupt or substituted bytes`);
+    }
+    const announced = response.headers.get('docker-content-digest');
+    if (announced && isDigest(announced) && announced !== digest) {
+      throw new DigestMismatchError(`${what}: content hashes to ${digest} but the registry announced ${announced}`);
+    }
+    const mediaType = manifestMediaType(response.headers.get('content-type'), bytes);
+    if (schema1Types.has(mediaType)) {
+      throw new UnimplementedError(`${what} is a Docker schema 1 manifest, which berth does not support; push the image again with a current client`);
+    }
+    return { digest, mediaType, size: bytes.length, bytes };
+  }
+
+  /** A content-store source for a blob, resuming with an HTTP Range request. */
+  blobSource(descriptor: Pick<Descriptor, 'digest'>): BlobSource {
+    return async (resumeFrom) => {
+      const what = `blob ${descriptor.digest} of ${this.path} at ${this.endpoint.url}`;
+      const headers: Record<string, string> = resumeFrom > 0 ? { range: `bytes=${resumeFrom}-` } : {};
+      const response = await this.request(`blobs/${descriptor.digest}`, headers);
+      if (response.status === 404) {
+        await discard(response);
+        throw new NotFoundError(`${what} not found`);
+      }
+      if (response.status === 416 && resumeFrom > 0) {
+        // The partial is as long as the blob or longer: start over.
+        await discard(response);
+        return this.blobSource(descriptor)(0);
+      }
+      await this.failUnlessOk(response, what);
+      let start = 0;
+      if (response.status === 206) {
+        const range = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
+        start = range ? Number(range[1]) : -1;
+        if (start !== resumeFrom) {
+          await discard(response);
+          throw new UnavailableError(`${what}: registry answered a range request with an unexpected Content-Range`);
+        }
+      }
+      if (!response.body) throw new UnavailableError(`${what}: empty response`);
+      return { start, body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) };
+    };
+  }
+
+  private async request(subpath: string, headers: Record<string, string>): Promise<Response> {
+    const url = `${this.endpoint.url}/v2/${this.path}/${subpath}`;
+    for (let attempt = 0; ; attempt++) {
+      const sent: Record<string, string> = { ...headers };
+      if (this.authorization) sent['authorization'] = this.authorization;
+      let response: Response;
+      try {
+        response = await this.fetchImpl(url, { headers: sent, redirect: 'follow' });
+      } catch (error) {
+        throw new UnavailableError(`cannot reach registry ${this.endpoint.url}: ${errorMessage(error)}`, { cause: error });
+      }
+      if (response.status !== 401 || attempt > 0) return response;
+      const header = response.headers.get('www-authenticate') ?? '';
+      await discard(response);
+      const challenges = parseChallenges(header);
+      const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
+      if (bearer) {
+        this.authorization = `Bearer ${await this.tokens.token(bearer, `repository:${this.path}:pull`, this.credentials)}`;
+      } else if (challenges.some((challenge) => challenge.scheme === 'basic')) {
+        if (this.credentials?.kind !== 'basic') {
+          throw new PermissionDeniedError(`registry ${this.endpoint.host} requires a username and password to pull ${this.path}`);
+        }
+        this.authorization = basicHeader(this.credentials.username, this.credentials.password);
+      } else {
+        throw new PermissionDeniedError(`registry ${this.endpoint.host} answered 401 with no usable challenge (${JSON.stringify(header)})`);
+      }
+    }
+  }
+
+  private async failUnlessOk(response: Response, what: string): Promise<void> {
+    if (response.ok) return;
+    await discard(response);
+    if (response.status === 401 || response.status === 403) {
+      throw new PermissionDeniedError(`${what}: access denied (HTTP ${response.status}); check the pull credentials`);
+    }
+    if (response.status === 429) throw new UnavailableError(`${what}: the registry is rate limiting (HTTP 429); retry later`);
+    throw new UnavailableError(`${what}: HTTP ${response.status}`);
+  }
+}
+
+function manifestMediaType(contentType: string | null, bytes: Buffer): string {
+  const fromHeader = contentType?.split(';')[0]?.trim();
+  if (fromHeader && fromHeader !== 'application/json' && fromHeader !== 'text/plain') return fromHeader;
+  try {
+    const parsed = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown; manifests?: unknown };
+    if (typeof parsed.mediaType === 'string') return parsed.mediaType;
+    return Array.isArray(parsed.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest;
+  } catch {
+    return fromHeader ?? 'application/octet-stream';
+  }
+}
+
+async function readLimited(response: Response, limit: number, what: string): Promise<Buffer> {
+  const length = Number(response.headers.get('content-length') ?? '0');
+  if (length > limit) {
+    await discard(response);
+    throw new UnavailableError(`${what} is ${length} bytes, over the ${limit}-byte manifest limit`);
+  }
+  if (!response.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>)) {
+    total += (chunk as Buffer).length;
+    if (total > limit) throw new UnavailableError(`${what} is over the ${limit}-byte manifest limit`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => undefined);
+}
