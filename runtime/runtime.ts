@@ -6,6 +6,7 @@ import type { PodSandboxConfig__Output } from '../cri/api/messages.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import { ContainerManager } from './containers/container-manager.js';
+import { Images } from './images/images.js';
 import { SandboxManager } from './sandbox/sandbox-manager.js';
 import type { SandboxRecord } from './sandbox/sandbox-record.js';
 import { createPorts, type RuntimePorts } from './wiring.js';
@@ -34,6 +35,7 @@ export class Runtime {
     readonly config: RuntimeConfig,
     readonly sandboxes: SandboxManager,
     readonly containers: ContainerManager,
+    readonly images: Images,
     private readonly ports: RuntimePorts,
     private readonly logger: Logger,
   ) {}
@@ -42,10 +44,20 @@ export class Runtime {
     await mkdir(config.rootDir, { recursive: true, mode: 0o711 });
     await mkdir(config.stateDir, { recursive: true, mode: 0o711 });
     const wired = ports ?? (await createPorts(config, logger));
+    const images = await Images.open({
+      rootDir: config.rootDir,
+      hosts: {
+        insecure: config.insecureRegistries,
+        mirrors: Object.fromEntries(Object.entries(config.registryMirrors).map(([host, url]) => [host, [url]])),
+      },
+      unpacker: wired.unpacker,
+      logger,
+    });
+    const containerPorts = { ...wired.container, images: { resolve: (ref: string) => images.forContainer(ref) } };
     const sandboxes = await SandboxManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: wired.sandbox, logger });
-    const containers = await ContainerManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: wired.container, logger });
+    const containers = await ContainerManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: containerPorts, logger });
     logger.info({ rootDir: config.rootDir, stateDir: config.stateDir }, 'runtime opened');
-    return new Runtime(config, sandboxes, containers, wired, logger);
+    return new Runtime(config, sandboxes, containers, images, wired, logger);
   }
 
   async status(): Promise<RuntimeStatus> {

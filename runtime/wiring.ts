@@ -5,12 +5,15 @@ import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import type { ContainerPorts } from './containers/container-manager.js';
 import { LinuxMounter } from './linux/mounts.js';
+import type { LayerUnpacker } from './images/images.js';
 import type { Condition } from './runtime.js';
 import type { SandboxPorts } from './sandbox/sandbox-manager.js';
 
 export interface RuntimePorts {
   sandbox: SandboxPorts;
-  container: ContainerPorts;
+  /** The image port is filled in by the runtime from its image store. */
+  container: Omit<ContainerPorts, 'images'>;
+  unpacker: LayerUnpacker;
   networkStatus(): Promise<Condition>;
 }
 
@@ -28,7 +31,6 @@ export async function createPorts(_config: RuntimeConfig, _logger: Logger): Prom
       files: { prepare: pending('pod sandbox files'), release: async () => undefined },
     },
     container: {
-      images: { resolve: pending('the image store') },
       snapshots: { prepare: pending('snapshots'), remove: async () => undefined },
       spec: { build: pending('OCI spec generation') },
       monitor: {
@@ -42,6 +44,7 @@ export async function createPorts(_config: RuntimeConfig, _logger: Logger): Prom
       },
       mounter: new LinuxMounter(),
     },
+    unpacker: { ensureUnpacked: pending('unpacking layers into snapshots'), collect: async () => undefined },
     networkStatus: async () => ({ ok: false, reason: 'NetworkPluginNotReady', message: 'berth does not set up pod networking yet (issue #3)' }),
   };
 }

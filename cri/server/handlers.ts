@@ -2,6 +2,10 @@
 // anything not listed answers Unimplemented (see server.ts).
 import type { Runtime } from '../../runtime/runtime.js';
 import { imageFsInfoHandler } from '../image/image-fs-info.js';
+import { imageStatus } from '../image/image-status.js';
+import { listImages } from '../image/list-images.js';
+import { pullImage } from '../image/pull-image.js';
+import { removeImage } from '../image/remove-image.js';
 import { containerStatus } from '../runtime/container-status.js';
 import { createContainer } from '../runtime/create-container.js';
 import { execSync } from '../runtime/exec-sync.js';
@@ -42,6 +46,10 @@ export function criHandlers(runtime: Runtime, berthVersion: string): CriHandlers
     },
     image: {
       ImageFsInfo: imageFsInfoHandler(runtime),
+      ListImages: listImages(runtime),
+      ImageStatus: imageStatus(runtime),
+      PullImage: pullImage(runtime),
+      RemoveImage: removeImage(runtime),
     },
   };
 }

@@ -1,0 +1,94 @@
+// The images facade: pull (fetch + verify + record + unpack), import, list, status, remove, and
+// what CreateContainer needs from an image. It owns the content store, the image store and the
+// registry client; unpacking layers into snapshots goes through the LayerUnpacker port.
+import { stat } from 'node:fs/promises';
+import { InvalidArgumentError, NotFoundError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { RegistryAuth } from './auth.js';
+import { ContentStore } from './content-store.js';
+import type { Digest } from './digest.js';
+import { ImageStore, type ImageRecord } from './image-store.js';
+import { importArchive, importOciLayout } from './import.js';
+import type { ImageConfig } from './oci-types.js';
+import { Puller, type PullProgress } from './puller.js';
+import { RegistryClient } from './registry-client.js';
+import type { RegistryHostsConfig } from './registry-hosts.js';
+
+/** Makes an image's layers available as committed snapshots; returns the top layer's chain id. */
+export interface LayerUnpacker {
+  ensureUnpacked(image: ImageRecord, content: ContentStore): Promise<string>;
+  /** Drops committed layer snapshots no image uses any more (best effort). */
+  collect(inUse: ImageRecord[]): Promise<void>;
+}
+
+export interface ImageForContainer {
+  id: string;
+  ref: string;
+  config: ImageConfig;
+  topChainId: string;
+}
+
+export class Images {
+  private constructor(
+    readonly content: ContentStore,
+    readonly store: ImageStore,
+    private readonly puller: Puller,
+    private readonly unpacker: LayerUnpacker,
+    private readonly logger: Logger,
+  ) {}
+
+  static async open(options: { rootDir: string; hosts: RegistryHostsConfig; unpacker: LayerUnpacker; logger: Logger }): Promise<Images> {
+    const content = new ContentStore(options.rootDir);
+    const store = await ImageStore.open(options.rootDir, { logger: options.logger });
+    const registry = new RegistryClient({ hosts: options.hosts, logger: options.logger });
+    const puller = new Puller({ registry, content, images: store, logger: options.logger });
+    return new Images(content, store, puller, options.unpacker, options.logger);
+  }
+
+  list(): ImageRecord[] {
+    return this.store.list();
+  }
+
+  /** undefined when the image is not here (ImageStatus answers an empty image then). */
+  status(ref: string): ImageRecord | undefined {
+    if (!ref) throw new InvalidArgumentError('an image reference or id is required');
+    return this.store.get(ref);
+  }
+
+  async pull(ref: string, auth?: RegistryAuth, onProgress?: (progress: PullProgress) => void): Promise<ImageRecord> {
+    if (!ref) throw new InvalidArgumentError('PullImage needs an image reference');
+    const record = await this.puller.pull(ref, { ...(auth ? { auth } : {}), ...(onProgress ? { onProgress } : {}) });
+    await this.unpacker.ensureUnpacked(record, this.content);
+    return record;
+  }
+
+  /** Loads an OCI image layout directory or a tar of one; `repository` names bare tags. */
+  async import(path: string, repository?: string): Promise<ImageRecord[]> {
+    const info = await stat(path).catch(() => undefined);
+    if (!info) throw new NotFoundError(`${path} does not exist`);
+    const deps = { content: this.content, images: this.store, logger: this.logger };
+    const options = repository ? { repository } : {};
+    const records = info.isDirectory() ? await importOciLayout(path, deps, options) : await importArchive(path, deps, options);
+    for (const record of records) await this.unpacker.ensureUnpacked(record, this.content);
+    return records;
+  }
+
+  async remove(ref: string): Promise<void> {
+    const removed = await this.store.remove(ref);
+    if (!removed) return;
+    for (const digest of removed.unreferencedBlobs) await this.content.delete(digest as Digest);
+    await this.unpacker.collect(this.store.list());
+    this.logger.info({ image: removed.removed.id }, 'image removed');
+  }
+
+  async forContainer(ref: string): Promise<ImageForContainer> {
+    const record = this.store.get(ref);
+    if (!record) throw new NotFoundError(`image ${JSON.stringify(ref)} is not present; pull it first`);
+    const topChainId = await this.unpacker.ensureUnpacked(record, this.content);
+    return { id: record.id, ref: record.repoDigests[0] ?? record.id, config: record.config, topChainId };
+  }
+
+  async usage(): Promise<{ bytes: number; blobs: number }> {
+    return this.content.usage();
+  }
+}
