@@ -1,0 +1,82 @@
+// The SpecPort CreateContainer uses: gathers the host facts and files the pure spec builder
+// needs (device nodes, a Localhost seccomp profile), picks the cgroup path, and builds.
+import { lstat, readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
+import { buildContainerSpec } from '../oci/spec/build-container-spec.js';
+import type { LinuxSeccomp } from '../oci/spec/runtime-spec.js';
+import { localhostSeccompRef } from '../oci/spec/seccomp-choice.js';
+import type { HostDevice, HostFacts } from '../oci/spec/spec-input.js';
+import type { SpecInput, SpecPort } from './container-manager.js';
+
+/** Where a container's cgroup goes, given its sandbox's cgroup parent (decided by the cgroup layer). */
+export type CgroupPathFor = (cgroupParent: string, sandboxId: string, containerId: string) => string;
+
+async function hostDevice(path: string): Promise<HostDevice> {
+  const info = await lstat(path).catch((error: unknown) => {
+    throw new NotFoundError(`device ${path} does not exist on the host: ${errorMessage(error)}`);
+  });
+  const type = info.isCharacterDevice() ? 'c' : info.isBlockDevice() ? 'b' : undefined;
+  if (!type) throw new InvalidArgumentError(`${path} is not a device node`);
+  // Linux's dev_t: major in bits 8-19 (and 32+), minor in bits 0-7 and 20-31.
+  const rdev = info.rdev;
+  const major = Math.floor(rdev / 256) & 0xfff;
+  const minor = (rdev & 0xff) | ((Math.floor(rdev / 4096) & 0xfff00) >>> 0);
+  return { type, major, minor, fileMode: info.mode & 0o7777, uid: info.uid, gid: info.gid };
+}
+
+const signalNames: Record<string, string> = { RUNTIME_DEFAULT: '' };
+
+/** The first signal StopContainer sends: the CRI's, else the image's STOPSIGNAL, else SIGTERM. */
+function stopSignalOf(input: SpecInput): string {
+  const fromCri = String(input.container.stopSignal ?? 'RUNTIME_DEFAULT');
+  const cri = fromCri in signalNames ? signalNames[fromCri] : fromCri;
+  if (cri) return cri;
+  const fromImage = input.image.config.config?.StopSignal;
+  if (fromImage) return /^\d+$/.test(fromImage) || fromImage.startsWith('SIG') ? fromImage : `SIG${fromImage}`;
+  return 'SIGTERM';
+}
+
+export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor): SpecPort {
+  return {
+    async build(input) {
+      const devices: Record<string, HostDevice> = {};
+      for (const device of input.container.devices) devices[device.hostPath] = await hostDevice(device.hostPath);
+      const profileRef = localhostSeccompRef(input.container.linux?.securityContext);
+      let localhostSeccomp: LinuxSeccomp | undefined;
+      if (profileRef) {
+        const text = await readFile(profileRef, 'utf8').catch((error: unknown) => {
+          throw new NotFoundError(`seccomp profile ${profileRef} cannot be read: ${errorMessage(error)}`);
+        });
+        try {
+          localhostSeccomp = JSON.parse(text) as LinuxSeccomp;
+        } catch (error) {
+          throw new InvalidArgumentError(`seccomp profile ${profileRef} is not valid JSON: ${errorMessage(error)}`);
+        }
+      }
+      const sandbox = input.sandbox;
+      if (!sandbox.files) throw new Error(`sandbox ${sandbox.id} has no files`);
+      const { spec, warnings } = buildContainerSpec({
+        containerId: input.containerId,
+        config: input.container,
+        imageName: input.container.image?.image ?? input.image.ref,
+        image: input.image.config,
+        rootfsPath: input.rootfs,
+        cgroupsPath: cgroupPathFor(sandbox.config.linux?.cgroupParent ?? '', sandbox.id, input.containerId),
+        sandbox: {
+          id: sandbox.id,
+          config: sandbox.config,
+          hostname: sandbox.hostNetwork ? hostname() : sandbox.config.hostname || sandbox.config.metadata?.name || '',
+          namespaces: sandbox.namespaces,
+          files: sandbox.files,
+        },
+        host,
+        etcPasswd: input.passwd,
+        etcGroup: input.group,
+        devices,
+        ...(localhostSeccomp ? { localhostSeccomp } : {}),
+      });
+      return { spec, warnings, stopSignal: stopSignalOf(input) };
+    },
+  };
+}
