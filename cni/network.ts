@@ -1,0 +1,189 @@
+// Pod networking through CNI: ADD on set-up, DEL on teardown, a readiness status for the CRI
+// Status RPC. Contract:
+// - setUpPod runs the loopback plugin on `lo`, then the conf dir's chain on `eth0`, each plugin
+//   getting the previous one's result. A failure DELs what was added and rethrows; what was
+//   attached is cached per sandbox before the first ADD.
+// - tearDownPod is idempotent: it DELs with the cached config and result when there is one (the
+//   conf dir may have changed since), else with the current config. A netns that is gone is no
+//   reason to skip DEL — IPAM must still release the address — so it runs with an empty
+//   CNI_NETNS. Every plugin is DELed even when one fails; all failures are reported together
+//   and the cache is kept so a retry can finish the job.
+// - Tear the network down before unpinning the netns: the bridge plugin (1.1.1) finds the
+//   addresses whose ipMasq rules it must delete inside the netns, so a DEL without netns
+//   releases the IP but leaves that sandbox's CNI-<hash> nat chain behind.
+import { statfs } from 'node:fs/promises';
+import { FailedPreconditionError, InternalError, InvalidArgumentError, errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { loadNetworkConfig } from './config.js';
+import { type CapabilityArgs, type CniCommand, pluginEnv, pluginStdin } from './invocation.js';
+import type { PluginExecutor } from './plugin-exec.js';
+import { type AttachmentRecord, AttachmentCache, attachmentRecordVersion } from './result-cache.js';
+import { parseCniResult, podAddresses } from './result.js';
+import type {
+  CniResult,
+  LoadedNetworkConfig,
+  NetworkConfigList,
+  NetworkStatus,
+  PodNetworkIdentity,
+  PodNetworkRequest,
+  PodNetworkSetUp,
+  PortMapping,
+} from './types.js';
+
+/** containerd's loopback network: 0.3.1 so that old and new plugin builds accept it. */
+export const loopbackNetwork: NetworkConfigList = { cniVersion: '0.3.1', name: 'cni-loopback', plugins: [{ type: 'loopback' }] };
+
+const podInterface = 'eth0';
+const nsfsMagic = 0x6e736673;
+
+export interface CniNetworkOptions {
+  confDir: string;
+  /** Where attachment records live (under berth's state dir). */
+  cacheDir: string;
+  executor: PluginExecutor;
+  logger: Logger;
+}
+
+export class CniNetwork {
+  private readonly cache: AttachmentCache;
+
+  constructor(private readonly options: CniNetworkOptions) {
+    this.cache = new AttachmentCache(options.cacheDir, options.logger);
+  }
+
+  /** The conf dir's network, re-read each call so a changed config applies to the next pod. */
+  async loadConfig(): Promise<LoadedNetworkConfig> {
+    const loaded = await loadNetworkConfig(this.options.confDir);
+    if (!loaded) {
+      throw new FailedPreconditionError(`no CNI network config (*.conflist, *.conf, *.json) in ${this.options.confDir}; add one or let berth write its default`);
+    }
+    return loaded;
+  }
+
+  async setUpPod(request: PodNetworkRequest): Promise<PodNetworkSetUp> {
+    for (const mapping of request.portMappings) validatePortMapping(mapping, request.id);
+    const network = await this.loadConfig();
+    const record: AttachmentRecord = { version: attachmentRecordVersion, request, network, loopback: loopbackNetwork };
+    await this.cache.save(record);
+    const log = this.options.logger.child({ podSandboxId: request.id, network: network.list.name });
+
+    let result: CniResult;
+    try {
+      await this.add(loopbackNetwork, request, 'lo', {});
+      result = await this.add(network.list, request, podInterface, { portMappings: request.portMappings });
+    } catch (error) {
+      const cleanupErrors = await this.delAll(record, request.netnsPath);
+      if (cleanupErrors.length === 0) await this.cache.remove(request.id);
+      else log.error({ cleanupErrors }, 'undoing a failed CNI ADD failed too; teardown will retry from the cache');
+      throw error;
+    }
+    await this.cache.save({ ...record, result });
+    const ips = podAddresses(result);
+    log.info({ ips }, 'pod network set up');
+    return { ips, interfaces: result.interfaces ?? [], result };
+  }
+
+  async tearDownPod(identity: PodNetworkIdentity): Promise<void> {
+    const cached = await this.cache.load(identity.id);
+    const record: AttachmentRecord | undefined =
+      cached ?? (await this.fallbackRecord(identity));
+    if (!record) return;
+    const errors = await this.delAll(record, identity.netnsPath || record.request.netnsPath);
+    if (errors.length > 0) {
+      throw new InternalError(`tearing down the network of sandbox ${identity.id} failed: ${errors.join('; ')}`);
+    }
+    await this.cache.remove(identity.id);
+    this.options.logger.info({ podSandboxId: identity.id, fromCache: cached !== undefined }, 'pod network torn down');
+  }
+
+  /** NetworkReady for the CRI Status: a config loads and every plugin it names is installed. */
+  async status(): Promise<NetworkStatus> {
+    let network: LoadedNetworkConfig;
+    try {
+      network = await this.loadConfig();
+    } catch (error) {
+      return { ready: false, reason: 'NetworkPluginNotReady', message: `Network plugin returns error: ${errorMessage(error)}` };
+    }
+    const types = new Set([...loopbackNetwork.plugins, ...network.list.plugins].map((p) => p.type));
+    for (const type of types) {
+      try {
+        await this.options.executor.find(type);
+      } catch (error) {
+        return { ready: false, reason: 'NetworkPluginNotReady', message: `Network plugin returns error: ${errorMessage(error)}`, source: network.source };
+      }
+    }
+    return { ready: true, source: network.source };
+  }
+
+  /** Without a cache record (lost state, or never cached): DEL with today's config. */
+  private async fallbackRecord(identity: PodNetworkIdentity): Promise<AttachmentRecord | undefined> {
+    const network = await loadNetworkConfig(this.options.confDir).catch(() => undefined);
+    if (!network) {
+      this.options.logger.warn({ podSandboxId: identity.id }, 'no cached CNI attachment and no usable CNI config: nothing to DEL');
+      return undefined;
+    }
+    return { version: attachmentRecordVersion, request: { ...identity, portMappings: [] }, network, loopback: loopbackNetwork };
+  }
+
+  private async add(list: NetworkConfigList, request: PodNetworkRequest, ifName: string, capabilityArgs: CapabilityArgs): Promise<CniResult> {
+    let prevResult: CniResult | undefined;
+    for (const plugin of list.plugins) {
+      const stdout = await this.invoke('ADD', list, plugin.type, request, ifName, pluginStdin(list, plugin, { ...(prevResult ? { prevResult } : {}), capabilityArgs }));
+      prevResult = parseCniResult(stdout, plugin.type);
+    }
+    if (!prevResult) throw new InternalError(`CNI network ${list.name} has no plugins`);
+    return prevResult;
+  }
+
+  /** DELs the chain (reverse order), then loopback; returns every failure instead of stopping. */
+  private async delAll(record: AttachmentRecord, netnsPath: string): Promise<string[]> {
+    const netns = (await isNetns(netnsPath)) ? netnsPath : '';
+    if (!netns) this.options.logger.info({ podSandboxId: record.request.id, netnsPath }, 'netns is gone; DEL runs without it so IPAM still releases');
+    const identity = { ...record.request, netnsPath: netns };
+    const errors: string[] = [];
+    const list = record.network.list;
+    // CNI >= 0.4.0: DEL gets the cached ADD result as prevResult (portmap and bridge read it).
+    const prevResult = record.result && !list.cniVersion.startsWith('0.3.') ? record.result : undefined;
+    for (const plugin of [...list.plugins].reverse()) {
+      const stdin = pluginStdin(list, plugin, { ...(prevResult ? { prevResult } : {}), capabilityArgs: { portMappings: record.request.portMappings } });
+      await this.invoke('DEL', list, plugin.type, identity, podInterface, stdin).catch((error: unknown) => errors.push(errorMessage(error)));
+    }
+    for (const plugin of record.loopback.plugins) {
+      await this.invoke('DEL', record.loopback, plugin.type, identity, 'lo', pluginStdin(record.loopback, plugin))
+        .catch((error: unknown) => errors.push(errorMessage(error)));
+    }
+    return errors;
+  }
+
+  private async invoke(
+    command: CniCommand,
+    list: NetworkConfigList,
+    pluginType: string,
+    identity: PodNetworkIdentity,
+    ifName: string,
+    stdin: Record<string, unknown>,
+  ): Promise<string> {
+    this.options.logger.debug({ podSandboxId: identity.id, command, plugin: pluginType, network: list.name, ifName }, 'running CNI plugin');
+    const env = pluginEnv({ command, identity, ifName, binDirs: this.options.executor.binDirs });
+    return this.options.executor.execute({ pluginType, command, env, stdin });
+  }
+}
+
+/** A path where a network namespace is still pinned (an unmounted pin file is just a file). */
+async function isNetns(path: string): Promise<boolean> {
+  if (!path) return false;
+  try {
+    return (await statfs(path)).type === nsfsMagic;
+  } catch {
+    return false;
+  }
+}
+
+function validatePortMapping(mapping: PortMapping, id: string): void {
+  const port = (n: number, min: number): boolean => Number.isInteger(n) && n >= min && n <= 65535;
+  if (!port(mapping.hostPort, 0) || !port(mapping.containerPort, 1) || !['tcp', 'udp', 'sctp'].includes(mapping.protocol)) {
+    throw new InvalidArgumentError(
+      `port mapping ${mapping.hostPort}:${mapping.containerPort}/${mapping.protocol} of sandbox ${id} is invalid: ports 0-65535 (container port from 1), protocol tcp, udp or sctp`,
+    );
+  }
+}

@@ -1,0 +1,64 @@
+// Puts a sandbox's files on disk (atomically, readable by non-root containers) and mounts its
+// /dev/shm. The host's files and hostname come in as parameters so tests can point elsewhere.
+import { readFile } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import type { PodSandboxConfig__Output } from '../../cri/api/messages.js';
+import { writeFileAtomic } from '../../common/atomic-file.js';
+import type { Mounter } from '../linux/mounts.js';
+import { hostnameFileContent, hostsFileContent, resolvConfContent } from './files.js';
+import type { SandboxFiles } from './sandbox-record.js';
+import { mountSandboxShm, unmountSandboxShm } from './shm.js';
+
+export interface SandboxFilesRequest {
+  hostname: string;
+  ips: string[];
+  config: PodSandboxConfig__Output;
+  hostIpc: boolean;
+}
+
+export class SandboxFileWriter {
+  private readonly mounter: Mounter;
+  private readonly hostHostsPath: string;
+  private readonly hostResolvConfPath: string;
+  private readonly hostHostname: string;
+
+  constructor(options: { mounter: Mounter; hostHostsPath?: string; hostResolvConfPath?: string; hostHostname?: string }) {
+    this.mounter = options.mounter;
+    this.hostHostsPath = options.hostHostsPath ?? '/etc/hosts';
+    this.hostResolvConfPath = options.hostResolvConfPath ?? '/etc/resolv.conf';
+    this.hostHostname = options.hostHostname ?? osHostname();
+  }
+
+  async prepare(dir: string, request: SandboxFilesRequest): Promise<SandboxFiles> {
+    const hostNetwork = request.config.linux?.securityContext?.namespaceOptions?.network === 'NODE';
+    const hostname = request.hostname || this.hostHostname;
+    const files: SandboxFiles = {
+      hostsPath: join(dir, 'hosts'),
+      resolvConfPath: join(dir, 'resolv.conf'),
+      hostnamePath: join(dir, 'hostname'),
+    };
+    // A host-network pod shares the node's names, as under containerd and CRI-O.
+    const hosts = hostNetwork ? await readFile(this.hostHostsPath, 'utf8') : hostsFileContent(hostname, request.ips);
+    const resolv = resolvConfContent(request.config.dnsConfig, await readHostResolvConf(this.hostResolvConfPath));
+    await writeFileAtomic(files.hostsPath, hosts, 0o644);
+    await writeFileAtomic(files.resolvConfPath, resolv, 0o644);
+    await writeFileAtomic(files.hostnamePath, hostnameFileContent(hostname), 0o644);
+    if (!request.hostIpc) files.shmPath = await mountSandboxShm(this.mounter, dir);
+    return files;
+  }
+
+  async release(_dir: string, files: SandboxFiles): Promise<void> {
+    if (files.shmPath) await unmountSandboxShm(this.mounter, files.shmPath);
+  }
+}
+
+/** A host without /etc/resolv.conf gives pods an empty one (resolution then fails visibly). */
+async function readHostResolvConf(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+}

@@ -1,0 +1,27 @@
+// The pod's /dev/shm: one tmpfs per sandbox, shared by its containers (they bind-mount it), with
+// the limits every trusted runtime uses (64 MiB, sticky world-writable, no devices/setuid/exec).
+import { mkdir, rmdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MountSpec, Mounter } from '../linux/mounts.js';
+
+export const shmMountSpec: MountSpec = {
+  type: 'tmpfs',
+  source: 'shm',
+  options: ['nosuid', 'nodev', 'noexec', 'mode=1777', 'size=65536k'],
+};
+
+/** Mounts the sandbox's shm at `<sandboxDir>/shm`; mounting it again is a no-op. */
+export async function mountSandboxShm(mounter: Mounter, sandboxDir: string): Promise<string> {
+  const path = join(sandboxDir, 'shm');
+  await mkdir(path, { recursive: true, mode: 0o700 });
+  if (!(await mounter.mountsUnder(path)).includes(path)) await mounter.mount(shmMountSpec, path);
+  return path;
+}
+
+/** Unmounts and removes the sandbox's shm; a missing or unmounted one is fine. */
+export async function unmountSandboxShm(mounter: Mounter, path: string): Promise<void> {
+  await mounter.unmount(path);
+  await rmdir(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
+}
