@@ -4,7 +4,14 @@ import { UnimplementedError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import type { ContainerPorts } from './containers/container-manager.js';
+import { join } from 'node:path';
+import { CniNetwork } from '../cni/network.js';
+import { ensureDefaultNetworkConfig } from '../cni/default-config.js';
+import { ExecaPluginExecutor } from '../cni/plugin-exec.js';
 import { LinuxMounter } from './linux/mounts.js';
+import { LinuxNamespacePinner } from './linux/namespaces.js';
+import { cniNetworkPort } from './sandbox/cni-network-port.js';
+import { SandboxFileWriter } from './sandbox/files-writer.js';
 import type { LayerUnpacker } from './images/images.js';
 import type { Condition } from './runtime.js';
 import type { SandboxPorts } from './sandbox/sandbox-manager.js';
@@ -23,12 +30,22 @@ function pending(what: string): () => Promise<never> {
   };
 }
 
-export async function createPorts(_config: RuntimeConfig, _logger: Logger): Promise<RuntimePorts> {
+export async function createPorts(config: RuntimeConfig, logger: Logger): Promise<RuntimePorts> {
+  const mounter = new LinuxMounter();
+  const written = await ensureDefaultNetworkConfig(config.cniConfDir, { ipamDataDir: join(config.stateDir, 'cni/ipam') });
+  if (written) logger.info({ file: written }, 'no CNI configuration found; wrote berth\'s default network');
+  const network = new CniNetwork({
+    confDir: config.cniConfDir,
+    cacheDir: join(config.stateDir, 'cni/results'),
+    executor: new ExecaPluginExecutor({ binDirs: config.cniBinDirs }),
+    logger,
+  });
   return {
     sandbox: {
-      namespaces: { create: pending('pinning pod namespaces'), remove: async () => undefined },
-      network: { setUp: pending('pod networking'), tearDown: async () => undefined },
-      files: { prepare: pending('pod sandbox files'), release: async () => undefined },
+      // The sandbox manager keeps its per-sandbox dirs here; pins must live inside them.
+      namespaces: new LinuxNamespacePinner({ root: join(config.stateDir, 'sandboxes'), mounter }),
+      network: cniNetworkPort(network),
+      files: new SandboxFileWriter({ mounter }),
     },
     container: {
       snapshots: { prepare: pending('snapshots'), remove: async () => undefined },
@@ -42,9 +59,12 @@ export async function createPorts(_config: RuntimeConfig, _logger: Logger): Prom
         execSync: pending('exec'),
         reopenLog: pending('log reopening'),
       },
-      mounter: new LinuxMounter(),
+      mounter,
     },
     unpacker: { ensureUnpacked: pending('unpacking layers into snapshots'), collect: async () => undefined },
-    networkStatus: async () => ({ ok: false, reason: 'NetworkPluginNotReady', message: 'berth does not set up pod networking yet (issue #3)' }),
+    networkStatus: async () => {
+      const status = await network.status();
+      return { ok: status.ready, reason: status.ready ? '' : status.reason ?? 'NetworkPluginNotReady', message: status.ready ? '' : status.message ?? '' };
+    },
   };
 }
