@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { CniNetwork } from '../cni/network.js';
 import { ensureDefaultNetworkConfig } from '../cni/default-config.js';
 import { ExecaPluginExecutor } from '../cni/plugin-exec.js';
+import { SnapshotLayerUnpacker } from './images/layer-unpacker.js';
 import { LinuxMounter } from './linux/mounts.js';
+import { OverlaySnapshotter } from './snapshots/snapshotter.js';
 import { LinuxNamespacePinner } from './linux/namespaces.js';
 import { cniNetworkPort } from './sandbox/cni-network-port.js';
 import { SandboxFileWriter } from './sandbox/files-writer.js';
@@ -32,6 +34,7 @@ function pending(what: string): () => Promise<never> {
 
 export async function createPorts(config: RuntimeConfig, logger: Logger): Promise<RuntimePorts> {
   const mounter = new LinuxMounter();
+  const snapshots = await OverlaySnapshotter.open(join(config.rootDir, 'snapshots'), { logger });
   const written = await ensureDefaultNetworkConfig(config.cniConfDir, { ipamDataDir: join(config.stateDir, 'cni/ipam') });
   if (written) logger.info({ file: written }, 'no CNI configuration found; wrote berth\'s default network');
   const network = new CniNetwork({
@@ -48,7 +51,14 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
       files: new SandboxFileWriter({ mounter }),
     },
     container: {
-      snapshots: { prepare: pending('snapshots'), remove: async () => undefined },
+      snapshots: {
+        prepare: (key, parent) => snapshots.prepare(key, parent),
+        remove: async (key) => {
+          await snapshots.remove(key).catch((error: unknown) => {
+            if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;
+          });
+        },
+      },
       spec: { build: pending('OCI spec generation') },
       monitor: {
         create: pending('conmon'),
@@ -61,7 +71,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
       },
       mounter,
     },
-    unpacker: { ensureUnpacked: pending('unpacking layers into snapshots'), collect: async () => undefined },
+    unpacker: new SnapshotLayerUnpacker(snapshots, logger),
     networkStatus: async () => {
       const status = await network.status();
       return { ok: status.ready, reason: status.ready ? '' : status.reason ?? 'NetworkPluginNotReady', message: status.ready ? '' : status.message ?? '' };

@@ -194,7 +194,10 @@ export class ContainerManager {
 
         const mounts = await this.ports.snapshots.prepare(id, image.topChainId);
         undo.push(() => this.ports.snapshots.remove(id));
-        for (const mount of mounts) await this.ports.mounter.mount(mount, rootfs);
+        for (const mount of mounts) {
+          if (mount.type === 'bind') await this.ports.mounter.bind(mount.source, rootfs, mount.options);
+          else await this.ports.mounter.mount(mount, rootfs);
+        }
         undo.push(() => this.ports.mounter.unmount(rootfs, { detach: true }));
 
         const { spec, warnings, stopSignal } = await this.ports.spec.build({

@@ -1,0 +1,96 @@
+// Pull → snapshots: each layer, bottom first, is decompressed and unpacked into a snapshot that is
+// committed under its chain id only when the uncompressed bytes hash to the diff_id the image
+// config names. Layers shared between images are unpacked once; concurrent unpacks of the same
+// chain wait for each other.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../common/logger.js';
+import { AttrToolsXattrs } from '../linux/xattr.js';
+import { MknodDeviceNodes } from '../linux/device-nodes.js';
+import { chainIds } from '../snapshots/chain-id.js';
+import type { OverlaySnapshotter } from '../snapshots/snapshotter.js';
+import { unpackLayer } from '../snapshots/unpack-layer.js';
+import type { ContentStore } from './content-store.js';
+import { decompressLayer } from './decompress.js';
+import type { Digest } from './digest.js';
+import type { ImageRecord } from './image-store.js';
+import { LayerMismatchError } from './layer-errors.js';
+import type { LayerUnpacker } from './images.js';
+
+export class SnapshotLayerUnpacker implements LayerUnpacker {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly xattrs = new AttrToolsXattrs();
+  private readonly devices = new MknodDeviceNodes();
+
+  constructor(
+    private readonly snapshots: OverlaySnapshotter,
+    private readonly logger: Logger,
+  ) {}
+
+  private committed(chain: string): boolean {
+    try {
+      return this.snapshots.stat(chain).kind === 'committed';
+    } catch {
+      return false;
+    }
+  }
+
+  async ensureUnpacked(image: ImageRecord, content: ContentStore): Promise<string> {
+    const chains = chainIds(image.diffIds);
+    for (const [index, chain] of chains.entries()) {
+      if (this.committed(chain)) continue;
+      const running = this.inFlight.get(chain);
+      if (running) {
+        await running;
+        continue;
+      }
+      const layer = image.layers[index];
+      const diffId = image.diffIds[index];
+      if (!layer || !diffId) throw new Error(`image ${image.id} has no layer ${index}`);
+      const work = this.unpackOne(content, layer.digest as Digest, layer.mediaType, diffId, chain, chains[index - 1]);
+      this.inFlight.set(chain, work);
+      try {
+        await work;
+      } finally {
+        this.inFlight.delete(chain);
+      }
+    }
+    const top = chains[chains.length - 1];
+    if (!top) throw new Error(`image ${image.id} has no layers`);
+    return top;
+  }
+
+  private async unpackOne(content: ContentStore, digest: Digest, mediaType: string, diffId: string, chain: string, parent: string | undefined): Promise<void> {
+    const key = `extract-${randomBytes(8).toString('hex')}`;
+    const { dir } = await this.snapshots.prepareLayer(key, parent);
+    try {
+      const tar = decompressLayer(await content.readStream(digest), { mediaType });
+      const result = await unpackLayer(tar, dir, { xattrs: this.xattrs, devices: this.devices, logger: this.logger });
+      if (result.diffId !== diffId) {
+        throw new LayerMismatchError(`layer ${digest} unpacks to ${result.diffId}, but the image config says ${diffId}; the layer was not committed`);
+      }
+      await this.snapshots.commit(chain, key);
+      this.logger.debug({ layer: digest, chain, entries: result.entries }, 'layer unpacked');
+    } catch (error) {
+      await this.snapshots.remove(key).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Removes committed layers no remaining image needs, top of each unused chain first. */
+  async collect(inUse: ImageRecord[]): Promise<void> {
+    const needed = new Set<string>(inUse.flatMap((image) => chainIds(image.diffIds)));
+    let removed = true;
+    while (removed) {
+      removed = false;
+      for (const info of this.snapshots.list()) {
+        if (info.kind !== 'committed' || needed.has(info.key)) continue;
+        try {
+          await this.snapshots.remove(info.key);
+          removed = true;
+        } catch {
+          // still a parent of another snapshot (a container's, or a layer removed later)
+        }
+      }
+    }
+  }
+}
