@@ -3,9 +3,11 @@
 // and scripts carry over.
 import { Command, CommanderError, Option } from 'commander';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { BerthError } from '../common/errors.js';
 import { packageVersion } from '../common/package-version.js';
 import { readPinnedVersions } from '../common/pinned-versions.js';
+import { importImage } from './image-command.js';
 import { runRuntime } from './runtime-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 
@@ -70,9 +72,11 @@ export function buildProgram(): Command {
     .command('image')
     .description('manage images in the local store')
     .command('import <path>')
-    .description('load an OCI image layout or archive into the store without a registry')
-    .action(() => {
-      throw new NotImplementedError('berth image import', 'issue #3');
+    .description('load an OCI image layout (directory) or an archive of one into the store, without a registry')
+    .option('--root-dir <dir>', 'berth root dir holding the image store', '/var/lib/berth')
+    .option('--name <repository>', 'repository for entries tagged with a bare tag, e.g. localhost/berth/busybox')
+    .action(async (path: string, flags: { rootDir: string; name?: string }) => {
+      await importImage(path, { rootDir: resolve(flags.rootDir), ...(flags.name ? { name: flags.name } : {}) });
     });
 
   program

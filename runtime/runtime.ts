@@ -9,6 +9,7 @@ import { ContainerManager } from './containers/container-manager.js';
 import { Images } from './images/images.js';
 import { SandboxManager } from './sandbox/sandbox-manager.js';
 import type { SandboxRecord } from './sandbox/sandbox-record.js';
+import { lockRootDir, type RootLock } from './state/root-lock.js';
 import { createPorts, type RuntimePorts } from './wiring.js';
 
 export interface Condition {
@@ -37,12 +38,14 @@ export class Runtime {
     readonly containers: ContainerManager,
     readonly images: Images,
     private readonly ports: RuntimePorts,
+    private readonly lock: RootLock,
     private readonly logger: Logger,
   ) {}
 
   static async open(config: RuntimeConfig, logger: Logger, ports?: RuntimePorts): Promise<Runtime> {
     await mkdir(config.rootDir, { recursive: true, mode: 0o711 });
     await mkdir(config.stateDir, { recursive: true, mode: 0o711 });
+    const lock = await lockRootDir(config.rootDir);
     const wired = ports ?? (await createPorts(config, logger));
     const images = await Images.open({
       rootDir: config.rootDir,
@@ -57,7 +60,7 @@ export class Runtime {
     const sandboxes = await SandboxManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: wired.sandbox, logger });
     const containers = await ContainerManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: containerPorts, logger });
     logger.info({ rootDir: config.rootDir, stateDir: config.stateDir }, 'runtime opened');
-    return new Runtime(config, sandboxes, containers, images, wired, logger);
+    return new Runtime(config, sandboxes, containers, images, wired, lock, logger);
   }
 
   async status(): Promise<RuntimeStatus> {
@@ -102,6 +105,7 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    await this.lock.release();
     this.logger.info('runtime closed');
   }
 }

@@ -52,7 +52,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
     },
     container: {
       snapshots: {
-        prepare: (key, parent) => snapshots.prepare(key, parent),
+        prepare: (key, parent) => snapshots.prepare(key, parent || undefined),
         remove: async (key) => {
           await snapshots.remove(key).catch((error: unknown) => {
             if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;

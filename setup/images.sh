@@ -184,6 +184,9 @@ rm -rf "$out.tmp" && mkdir -p "$out.tmp"
 mv "$storage" "$out.tmp/storage"
 # Keep the OCI layout too: `berth image import` and the runc smoke test start from it.
 mv "$layout" "$out.tmp/oci"
+# The standalone demo pod's image alone, tagged latest: `npm start` imports it as
+# localhost/berth/busybox:latest.
+skopeo copy -q "oci:$out.tmp/oci:busybox" "oci:$out.tmp/demo-oci:latest"
 printf '%s\n' "${catalog[@]}" | jq -s '{images: .}' >"$out.tmp/images.json"
 rm -rf "$out" && mv "$out.tmp" "$out"
 ln -sfn "$key" "$tools_dir/registry/current"

@@ -34,6 +34,7 @@ export class SnapshotLayerUnpacker implements LayerUnpacker {
     }
   }
 
+  /** Returns the top layer's chain id, or '' for an image without layers. */
   async ensureUnpacked(image: ImageRecord, content: ContentStore): Promise<string> {
     const chains = chainIds(image.diffIds);
     for (const [index, chain] of chains.entries()) {
@@ -54,9 +55,8 @@ export class SnapshotLayerUnpacker implements LayerUnpacker {
         this.inFlight.delete(chain);
       }
     }
-    const top = chains[chains.length - 1];
-    if (!top) throw new Error(`image ${image.id} has no layers`);
-    return top;
+    // An image without layers (a config-only image) runs on an empty rootfs: no parent.
+    return chains[chains.length - 1] ?? '';
   }
 
   private async unpackOne(content: ContentStore, digest: Digest, mediaType: string, diffId: string, chain: string, parent: string | undefined): Promise<void> {

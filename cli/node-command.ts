@@ -1,0 +1,108 @@
+// `berth node`: the kubelet, driving either a CRI runtime named by --container-runtime-endpoint
+// (containerd, CRI-O, a separate `berth runtime`) or, without it, berth's own runtime served
+// in-process on --socket. Runs until SIGINT/SIGTERM; pods keep running after it stops.
+import { loadYaml } from '@kubernetes/client-node';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidArgumentError, errorMessage } from '../common/errors.js';
+import { createLogger, type Logger } from '../common/logger.js';
+import { packageVersion } from '../common/package-version.js';
+import { criHandlers } from '../cri/server/handlers.js';
+import { serveCri } from '../cri/server/server.js';
+import { kubeletConfig, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
+import { startKubelet } from '../kubelet/kubelet.js';
+import { Runtime } from '../runtime/runtime.js';
+import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
+
+export interface NodeFlags extends RuntimeFlags {
+  kubeconfig?: string;
+  containerRuntimeEndpoint?: string;
+  podManifestPath: string;
+  nodeName: string;
+  nodeIp?: string;
+  maxPods: number;
+  clusterDns: string[];
+  clusterDomain: string;
+  config?: string;
+}
+
+/**
+ * The fields berth reads from a KubeletConfiguration (kubelet.config.k8s.io/v1beta1) file. As
+ * with the upstream kubelet, a value in the file replaces the flag's default; flags given
+ * explicitly are applied by the caller after this.
+ */
+export function kubeletConfigFile(text: string, where: string): Partial<KubeletConfigInput> {
+  const raw = loadYaml<Record<string, unknown> | null>(text) ?? {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidArgumentError(`${where}: not a KubeletConfiguration object`);
+  if (raw['kind'] !== undefined && raw['kind'] !== 'KubeletConfiguration') {
+    throw new InvalidArgumentError(`${where}: kind ${String(raw['kind'])} is not KubeletConfiguration`);
+  }
+  const out: Partial<KubeletConfigInput> = {};
+  const str = (key: string): string | undefined => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
+  if (str('staticPodPath')) out.podManifestPath = str('staticPodPath');
+  if (typeof raw['maxPods'] === 'number') out.maxPods = raw['maxPods'];
+  if (Array.isArray(raw['clusterDNS'])) out.clusterDns = (raw['clusterDNS'] as unknown[]).map(String);
+  if (str('clusterDomain')) out.clusterDomain = str('clusterDomain');
+  const endpoint = str('containerRuntimeEndpoint');
+  if (endpoint) out.runtimeEndpoint = endpoint;
+  if (str('cgroupRoot')) out.cgroupParent = str('cgroupRoot');
+  if (str('podLogsDir')) out.podLogsDir = str('podLogsDir');
+  return out;
+}
+
+export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string, fromFile: Partial<KubeletConfigInput> = {}): KubeletConfig {
+  return kubeletConfig({
+    ...fromFile,
+    nodeName: flags.nodeName,
+    nodeIp: flags.nodeIp,
+    kubeconfigPath: flags.kubeconfig,
+    podManifestPath: flags.podManifestPath === 'manifests/static' && fromFile.podManifestPath ? fromFile.podManifestPath : flags.podManifestPath,
+    maxPods: flags.maxPods === 110 && fromFile.maxPods !== undefined ? fromFile.maxPods : flags.maxPods,
+    clusterDns: flags.clusterDns.length > 0 ? flags.clusterDns : fromFile.clusterDns,
+    clusterDomain: flags.clusterDomain === 'cluster.local' && fromFile.clusterDomain ? fromFile.clusterDomain : flags.clusterDomain,
+    runtimeEndpoint: flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint ?? runtimeEndpoint,
+    rootDir: join(flags.rootDir, 'kubelet'),
+    kubeletVersion: `v${packageVersion()}-berth`,
+  });
+}
+
+async function embeddedRuntime(flags: NodeFlags, logger: Logger): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const runtimeConfig = runtimeConfigFromFlags(flags);
+  const runtime = await Runtime.open(runtimeConfig, logger);
+  const server = await serveCri({ socketPath: runtimeConfig.socketPath, handlers: criHandlers(runtime, packageVersion()), logger });
+  return {
+    endpoint: runtimeConfig.socketPath,
+    close: async () => {
+      await server.close();
+      await runtime.close();
+    },
+  };
+}
+
+export async function runNode(flags: NodeFlags): Promise<void> {
+  const logger = createLogger(flags.logLevel);
+  let fromFile: Partial<KubeletConfigInput> = {};
+  if (flags.config) {
+    const text = await readFile(flags.config, 'utf8').catch((error: unknown) => {
+      throw new InvalidArgumentError(`--config ${flags.config}: ${errorMessage(error)}`);
+    });
+    fromFile = kubeletConfigFile(text, flags.config);
+  }
+  const external = flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint;
+  const runtime = external ? undefined : await embeddedRuntime(flags, logger);
+  try {
+    const config = kubeletConfigFromFlags(flags, external ?? runtime?.endpoint ?? '', fromFile);
+    const kubelet = await startKubelet(config, { logger });
+    await new Promise<void>((resolve) => {
+      const stop = (signal: NodeJS.Signals): void => {
+        logger.info({ signal }, 'shutting down');
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await kubelet.stop();
+  } finally {
+    await runtime?.close();
+  }
+}
