@@ -1,0 +1,334 @@
+// The conmon adapter: conmon is the per-container monitor (CRI-O's). It runs the OCI runtime's
+// `create`, keeps the container's stdio, writes the CRI log, writes the exit code to
+// <exitDir>/<id>, serves the attach socket and the `ctl` FIFO in the bundle, and double-forks so
+// the container outlives berth. berth talks to it through files only, so a restarted berth (a new
+// Conmon instance) finds every container again from <stateDir>/<id>/monitor.json.
+//
+// Files, all below roots given by the caller:
+//   <stateDir>/<id>/            0700: container.pid, conmon.pid, monitor.json
+//   <exitDir>/<id>              exit code, written by conmon
+//   <socketDir>/<id>            conmon's link to the bundle (attach socket)
+//   <bundleDir>/ctl, winsz      conmon's control FIFOs
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Readable } from 'node:stream';
+import { writeJsonAtomic } from '../../common/atomic-file.js';
+import { DeadlineExceededError, FailedPreconditionError, InternalError, NotFoundError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import { checkContainerId } from './container-id.js';
+import { parseSyncMessage, type SyncMessage } from './conmon-sync.js';
+import { exitFilePath } from './exit-files.js';
+import type { OciRuntime } from './oci-runtime.js';
+import { pollUntil } from './poll-until.js';
+import { runtimeError } from './runtime-errors.js';
+
+export interface ConmonOptions {
+  /** Absolute path of the conmon binary. */
+  conmonPath: string;
+  runtime: Pick<OciRuntime, 'name' | 'path' | 'globalArgs'>;
+  stateDir: string;
+  exitDir: string;
+  socketDir: string;
+  logger: Logger;
+  /** How long the runtime's `create` may take before berth gives up (default 120 s). */
+  createTimeoutMs?: number;
+  /** PATH for conmon and the runtime it runs. */
+  searchPath?: string;
+}
+
+export interface ConmonCreateRequest {
+  id: string;
+  bundleDir: string;
+  /** CRI log file; '' for none. */
+  logPath: string;
+  terminal: boolean;
+  stdin: boolean;
+}
+
+export interface ConmonCreated {
+  /** The container's init process on the host. */
+  pid: number;
+  conmonPid: number;
+}
+
+export const monitorRecordVersion = 1;
+
+/** What a later berth needs to find a container's monitor again. */
+export interface MonitorRecord {
+  version: typeof monitorRecordVersion;
+  id: string;
+  bundleDir: string;
+  logPath: string;
+  pid: number;
+  conmonPid: number;
+}
+
+export interface ConmonPaths {
+  dir: string;
+  containerPidFile: string;
+  conmonPidFile: string;
+  record: string;
+  exitFile: string;
+  socketLink: string;
+  ctlFifo: (bundleDir: string) => string;
+}
+
+const defaultSearchPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+// conmon's ctl FIFO message types ("<type> <height> <width>\n"): 1 resizes the tty, 2 reopens logs.
+const reopenLogsMessage = '2 0 0\n';
+
+/** Pure: conmon's command line for creating `request` with `runtime` under `paths`. */
+export function conmonCreateArgs(
+  runtime: ConmonOptions['runtime'],
+  request: ConmonCreateRequest,
+  paths: ConmonPaths,
+  socketDir: string,
+  exitDir: string,
+): string[] {
+  return [
+    '--api-version', '1',
+    '--cid', request.id,
+    '--cuuid', request.id,
+    '--name', request.id,
+    '--runtime', runtime.path,
+    ...runtime.globalArgs().flatMap((arg) => ['--runtime-arg', arg]),
+    '--bundle', request.bundleDir,
+    '--container-pidfile', paths.containerPidFile,
+    '--conmon-pidfile', paths.conmonPidFile,
+    '--exit-dir', exitDir,
+    '--socket-dir-path', socketDir,
+    '--log-path', request.logPath === '' ? 'none' : `k8s-file:${request.logPath}`,
+    ...(request.terminal ? ['--terminal'] : []),
+    ...(request.stdin ? ['--stdin'] : []),
+  ];
+}
+
+/** Whether `pid` is a live conmon (not a process that reused its pid). */
+export async function isConmonProcess(pid: number): Promise<boolean> {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+    const argv0 = cmdline.split('\0')[0] ?? '';
+    if (!argv0.endsWith('conmon')) return false;
+    const status = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // A zombie has exited; only its parent's wait is missing.
+    return !/\) Z /.test(status);
+  } catch {
+    return false;
+  }
+}
+
+export class Conmon {
+  private readonly createTimeoutMs: number;
+
+  constructor(private readonly options: ConmonOptions) {
+    this.createTimeoutMs = options.createTimeoutMs ?? 120_000;
+  }
+
+  paths(id: string): ConmonPaths {
+    checkContainerId(id);
+    const dir = join(this.options.stateDir, id);
+    return {
+      dir,
+      containerPidFile: join(dir, 'container.pid'),
+      conmonPidFile: join(dir, 'conmon.pid'),
+      record: join(dir, 'monitor.json'),
+      exitFile: exitFilePath(this.options.exitDir, id),
+      socketLink: join(this.options.socketDir, id),
+      ctlFifo: (bundleDir: string) => join(bundleDir, 'ctl'),
+    };
+  }
+
+  /**
+   * Has conmon create the container (not started) and resolves once the runtime's `create` has
+   * finished: conmon itself returns before that, and a `start` sent earlier races with `create`.
+   * On failure nothing of conmon's is left; the runtime's own state is the caller's to delete.
+   */
+  async create(request: ConmonCreateRequest): Promise<ConmonCreated> {
+    const paths = this.paths(request.id);
+    const log = this.options.logger.child({ containerId: request.id });
+    await Promise.all([
+      mkdir(paths.dir, { recursive: true, mode: 0o700 }),
+      mkdir(this.options.exitDir, { recursive: true, mode: 0o700 }),
+      mkdir(this.options.socketDir, { recursive: true, mode: 0o700 }),
+    ]);
+    // A retried create must not read the exit of an earlier attempt.
+    await rm(paths.exitFile, { force: true });
+
+    const args = conmonCreateArgs(this.options.runtime, request, paths, this.options.socketDir, this.options.exitDir);
+    const child = spawn(this.options.conmonPath, args, {
+      // fd 3 is the sync pipe; conmon's daemon keeps it after the fork that detaches it.
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      env: { PATH: this.options.searchPath ?? defaultSearchPath, _OCI_SYNCPIPE: '3' },
+      detached: true,
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      if (stderr.length < 64 * 1024) stderr += chunk;
+    });
+    const spawned = new Promise<void>((resolve, reject) => {
+      child.once('spawn', resolve);
+      child.once('error', reject);
+    });
+    try {
+      await spawned;
+    } catch (error) {
+      throw new InternalError(`could not run conmon (${this.options.conmonPath}) for container ${request.id}: ${(error as Error).message}`, { cause: error });
+    }
+
+    const stderrEnded = new Promise<void>((resolve) => child.stderr?.once('close', resolve));
+    let message: SyncMessage | undefined | 'timeout';
+    try {
+      message = await readSyncMessage(child.stdio[3] as Readable, this.createTimeoutMs);
+      // When conmon failed before its fork, its reason is on stderr, which closes as it exits.
+      if (message === undefined) await Promise.race([stderrEnded, sleep(1000)]);
+    } finally {
+      for (const stream of child.stdio) stream?.destroy();
+      child.unref();
+    }
+
+    if (message === 'timeout' || message === undefined || !message.ok) {
+      await this.killConmon(request.id).catch(() => undefined);
+      await this.removeFiles(request.id);
+      // conmon repeats what the runtime printed; it comes through the sync pipe or, when conmon
+      // itself failed first, its own stderr.
+      if (message === 'timeout') {
+        throw new DeadlineExceededError(
+          `${this.options.runtime.name} create of container ${request.id} did not finish within ${this.createTimeoutMs / 1000} s; conmon was killed`,
+        );
+      }
+      const said = message === undefined ? stderr : message.message;
+      throw runtimeError({ runtime: `conmon/${this.options.runtime.name}`, operation: 'create', containerId: request.id, stderr: said, exitCode: undefined });
+    }
+    for (const line of stderr.split('\n')) {
+      // conmon cannot lower its oom_score_adj on these hosts; that is expected and harmless.
+      if (line.trim() !== '' && !line.includes('oom_score_adj')) log.warn({ conmon: line.trim() }, 'conmon warned');
+    }
+
+    // conmon's first process writes this file as it exits, racing the daemon's sync message.
+    let conmonPid = 0;
+    await pollUntil(async () => {
+      conmonPid = Number((await readFile(paths.conmonPidFile, 'utf8').catch(() => '')).trim());
+      return Number.isInteger(conmonPid) && conmonPid > 0;
+    }, { timeoutMs: 5_000 });
+    if (!(conmonPid > 0)) throw new InternalError(`conmon created container ${request.id} but wrote no pid file at ${paths.conmonPidFile}`);
+    const record: MonitorRecord = {
+      version: monitorRecordVersion,
+      id: request.id,
+      bundleDir: request.bundleDir,
+      logPath: request.logPath,
+      pid: message.pid,
+      conmonPid,
+    };
+    await writeJsonAtomic(paths.record, record);
+    log.debug({ pid: message.pid, conmonPid }, 'container created under conmon');
+    return { pid: message.pid, conmonPid };
+  }
+
+  /** The record written at create; undefined for a container this monitor never created. */
+  async record(id: string): Promise<MonitorRecord | undefined> {
+    const paths = this.paths(id);
+    let text: string;
+    try {
+      text = await readFile(paths.record, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+    const parsed = JSON.parse(text) as Partial<MonitorRecord>;
+    if (parsed.version !== monitorRecordVersion || parsed.id !== id) {
+      throw new InternalError(`monitor record ${paths.record} has version ${String(parsed.version)} or another id; berth reads version ${monitorRecordVersion}`);
+    }
+    return parsed as MonitorRecord;
+  }
+
+  private async requireRecord(id: string): Promise<MonitorRecord> {
+    const record = await this.record(id);
+    if (!record) throw new NotFoundError(`container ${id} has no monitor: it was not created by this berth, or was removed`);
+    return record;
+  }
+
+  /** Whether the container's conmon is still running. */
+  async isRunning(id: string): Promise<boolean> {
+    const record = await this.record(id);
+    return record !== undefined && isConmonProcess(record.conmonPid);
+  }
+
+  /**
+   * Has conmon reopen the container's log file (after the kubelet renamed it for rotation) and
+   * resolves once the new file exists, as CRI ReopenContainerLog requires.
+   */
+  async reopenLog(id: string, timeoutMs = 10_000): Promise<void> {
+    const record = await this.requireRecord(id);
+    if (record.logPath === '') throw new FailedPreconditionError(`container ${id} was created without a log path; there is no log to reopen`);
+    const before = await inode(record.logPath);
+    let fifo;
+    try {
+      // Non-blocking: with no conmon reading, this fails (ENXIO) instead of hanging.
+      fifo = await open(this.paths(id).ctlFifo(record.bundleDir), constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      throw new FailedPreconditionError(`container ${id}'s monitor is not running; its log cannot be reopened`, { cause: error });
+    }
+    try {
+      await fifo.write(reopenLogsMessage);
+    } finally {
+      await fifo.close();
+    }
+    // conmon writes <log>.tmp and renames it over the log, so the new file is a new inode.
+    const reopened = await pollUntil(async () => {
+      const now = await inode(record.logPath);
+      return now !== undefined && now !== before;
+    }, { timeoutMs });
+    if (!reopened) throw new DeadlineExceededError(`conmon did not reopen the log ${record.logPath} of container ${id} within ${timeoutMs} ms`);
+  }
+
+  /** Kills the container's conmon (its container dies with it only if conmon is mid-create). */
+  async killConmon(id: string): Promise<void> {
+    const paths = this.paths(id);
+    const text = await readFile(paths.conmonPidFile, 'utf8').catch(() => '');
+    const pid = Number(text.trim());
+    if (await isConmonProcess(pid)) process.kill(pid, 'SIGKILL');
+  }
+
+  /** Removes every file conmon and this adapter keep for the container. Idempotent. */
+  async removeFiles(id: string): Promise<void> {
+    const paths = this.paths(id);
+    await Promise.all([
+      rm(paths.dir, { recursive: true, force: true }),
+      rm(paths.exitFile, { force: true }),
+      rm(paths.socketLink, { force: true }),
+    ]);
+  }
+}
+
+async function inode(path: string): Promise<bigint | undefined> {
+  try {
+    return (await stat(path, { bigint: true })).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first line conmon writes on the sync pipe; undefined at EOF without one; 'timeout'. */
+function readSyncMessage(pipe: Readable, timeoutMs: number): Promise<SyncMessage | undefined | 'timeout'> {
+  return new Promise((resolve) => {
+    let buffered = '';
+    const finish = (result: SyncMessage | undefined | 'timeout'): void => {
+      clearTimeout(timer);
+      pipe.removeAllListeners('data');
+      resolve(result);
+    };
+    const timer = setTimeout(() => finish('timeout'), timeoutMs);
+    pipe.setEncoding('utf8');
+    pipe.on('data', (chunk: string) => {
+      buffered += chunk;
+      const newline = buffered.indexOf('\n');
+      if (newline >= 0) finish(parseSyncMessage(buffered.slice(0, newline)) ?? { ok: false, message: `conmon wrote ${buffered.slice(0, newline)}` });
+    });
+    pipe.once('end', () => finish(buffered.trim() === '' ? undefined : parseSyncMessage(buffered.trim())));
+    pipe.once('error', () => finish(undefined));
+  });
+}

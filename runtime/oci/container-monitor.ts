@@ -1,0 +1,122 @@
+// The container manager's monitor port, built from the adapters in this folder: conmon creates
+// and watches, the OCI runtime starts/signals/deletes, exit files say how it ended. This is the
+// one object the runtime wires in; each piece below it is tested against the real binaries.
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InternalError, type BerthError } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
+import type { Conmon, ConmonCreateRequest, ConmonCreated } from './conmon.js';
+import { isConmonProcess } from './conmon.js';
+import { execSync, type ExecSyncResult, type OciProcess } from './exec-sync.js';
+import { readExitFile, unknownExit, type ExitStatus } from './exit-files.js';
+import type { OciRuntime } from './oci-runtime.js';
+import { stopContainer, type StopOutcome } from './stop.js';
+
+export interface ContainerMonitorOptions {
+  runtime: OciRuntime;
+  conmon: Conmon;
+  exitDir: string;
+  /** 0700 scratch space for exec process specs. */
+  execDir: string;
+  logger: Logger;
+}
+
+function hasCode(error: unknown, code: BerthError['code']): boolean {
+  return (error as Partial<BerthError>).code === code;
+}
+
+export class ContainerMonitor {
+  constructor(private readonly options: ContainerMonitorOptions) {}
+
+  /** MonitorPort.create: see createContainer. */
+  async create(request: ConmonCreateRequest): Promise<void> {
+    await this.createContainer(request);
+  }
+
+  /** Creates the container under conmon; on failure leaves no runtime state behind. */
+  async createContainer(request: ConmonCreateRequest): Promise<ConmonCreated> {
+    try {
+      return await this.options.conmon.create(request);
+    } catch (error) {
+      await this.options.runtime.delete(request.id, { force: true }).catch((cleanupError: unknown) => {
+        if (!hasCode(cleanupError, 'NOT_FOUND')) {
+          this.options.logger.error({ containerId: request.id, err: cleanupError }, 'deleting a container whose create failed failed too');
+        }
+      });
+      throw error;
+    }
+  }
+
+  async start(id: string): Promise<void> {
+    await this.options.runtime.start(id);
+  }
+
+  /** MonitorPort.stop: see stopContainer. */
+  async stop(id: string, timeoutSeconds: number, signal: string): Promise<void> {
+    await this.stopContainer(id, timeoutSeconds, signal);
+  }
+
+  /** Signal, up to `timeoutSeconds` of grace, SIGKILL; says which of those ended it. */
+  async stopContainer(id: string, timeoutSeconds: number, signal: string): Promise<StopOutcome> {
+    return stopContainer(
+      {
+        kill: (containerId, stopSignal) => this.options.runtime.kill(containerId, stopSignal),
+        exited: async (containerId) => (await this.exitStatus(containerId)) !== undefined,
+      },
+      id,
+      { timeoutSeconds, signal },
+    );
+  }
+
+  /**
+   * How the container ended, or undefined while it has not. Without an exit file, a container the
+   * runtime reports stopped (or no longer knows) has ended with an unknown code once its conmon
+   * is gone; while conmon lives, the file is still coming.
+   */
+  async exitStatus(id: string): Promise<ExitStatus | undefined> {
+    const recorded = await readExitFile(this.options.exitDir, id);
+    if (recorded) return recorded;
+    let gone: boolean;
+    try {
+      gone = (await this.options.runtime.state(id)).status === 'stopped';
+    } catch (error) {
+      if (!hasCode(error, 'NOT_FOUND')) throw error;
+      gone = true;
+    }
+    if (!gone) return undefined;
+    const record = await this.options.conmon.record(id);
+    if (record && (await isConmonProcess(record.conmonPid))) return undefined;
+    // conmon may have written the file between the two looks.
+    return (await readExitFile(this.options.exitDir, id)) ?? unknownExit(id);
+  }
+
+  /** Kills what is left and removes the runtime's state and conmon's files. Idempotent. */
+  async delete(id: string): Promise<void> {
+    try {
+      await this.options.runtime.delete(id, { force: true });
+    } catch (error) {
+      if (!hasCode(error, 'NOT_FOUND')) throw error;
+    }
+    await this.options.conmon.killConmon(id);
+    await this.options.conmon.removeFiles(id);
+  }
+
+  async execSync(id: string, command: string[], timeoutSeconds: number): Promise<ExecSyncResult> {
+    const record = await this.options.conmon.record(id);
+    const bundle = record?.bundleDir ?? (await this.options.runtime.state(id)).bundle;
+    const spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process?: OciProcess };
+    if (!spec.process) throw new InternalError(`container ${id}'s bundle ${bundle} has a config.json without a process`);
+    await mkdir(this.options.execDir, { recursive: true, mode: 0o700 });
+    return execSync(this.options.runtime, {
+      containerId: id,
+      command,
+      timeoutSeconds,
+      baseProcess: spec.process,
+      workDir: this.options.execDir,
+    });
+  }
+
+  async reopenLog(id: string): Promise<void> {
+    await this.options.conmon.reopenLog(id);
+  }
+}
