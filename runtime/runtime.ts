@@ -105,6 +105,7 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    await this.ports.close();
     await this.lock.release();
     this.logger.info('runtime closed');
   }

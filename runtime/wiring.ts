@@ -1,6 +1,7 @@
 // Builds the real adapters behind the managers' ports from the configuration. Tests pass their
 // own ports to Runtime.open instead.
-import { UnimplementedError } from '../common/errors.js';
+import { access, readFile } from 'node:fs/promises';
+import { NotFoundError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import type { ContainerPorts } from './containers/container-manager.js';
@@ -8,7 +9,14 @@ import { join } from 'node:path';
 import { CniNetwork } from '../cni/network.js';
 import { ensureDefaultNetworkConfig } from '../cni/default-config.js';
 import { ExecaPluginExecutor } from '../cni/plugin-exec.js';
+import { ociSpecPort } from './containers/spec-port.js';
 import { SnapshotLayerUnpacker } from './images/layer-unpacker.js';
+import { detectCgroupMode, type CgroupMode } from './oci/cgroup-mode.js';
+import { Conmon } from './oci/conmon.js';
+import { ContainerMonitor } from './oci/container-monitor.js';
+import { OciRuntime } from './oci/oci-runtime.js';
+import { findExecutable, findOciRuntimes, selectOciRuntime } from './oci/runtime-selection.js';
+import type { HostFacts } from './oci/spec/spec-input.js';
 import { LinuxMounter } from './linux/mounts.js';
 import { OverlaySnapshotter } from './snapshots/snapshotter.js';
 import { LinuxNamespacePinner } from './linux/namespaces.js';
@@ -19,6 +27,8 @@ import type { Condition } from './runtime.js';
 import type { SandboxPorts } from './sandbox/sandbox-manager.js';
 
 export interface RuntimePorts {
+  /** Releases what the adapters hold for the whole process (not per pod); pods keep running. */
+  close(): Promise<void>;
   sandbox: SandboxPorts;
   /** The image port is filled in by the runtime from its image store. */
   container: Omit<ContainerPorts, 'images'>;
@@ -26,15 +36,48 @@ export interface RuntimePorts {
   networkStatus(): Promise<Condition>;
 }
 
-function pending(what: string): () => Promise<never> {
-  return async () => {
-    throw new UnimplementedError(`${what} is not wired into berth yet (issue #3 in progress)`);
+/**
+ * A container's cgroup: below the pod's cgroup parent when the CRI gives one (the kubelet's QoS
+ * layout), else relative, which runc places below berth's own cgroup in every hierarchy — on
+ * hosts where the machine manages the cgroups above berth (ENVIRONMENT.md) that is the only
+ * place berth may create them.
+ */
+function containerCgroupPath(cgroupParent: string, _sandboxId: string, containerId: string): string {
+  return cgroupParent ? `${cgroupParent.replace(/\/+$/, '')}/berth-${containerId}` : `berth/${containerId}`;
+}
+
+async function hostFacts(cgroupMode: CgroupMode): Promise<HostFacts> {
+  const ownOomScoreAdj = Number.parseInt(await readFile('/proc/self/oom_score_adj', 'utf8'), 10);
+  const swapLimitSupported =
+    cgroupMode === 'v2' || (await access('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes').then(() => true, () => false));
+  return {
+    cgroupV2: cgroupMode === 'v2',
+    swapLimitSupported,
+    daemonOomScoreAdj: Number.isFinite(ownOomScoreAdj) ? ownOomScoreAdj : 0,
+    architecture: process.arch === 'arm64' ? 'arm64' : 'amd64',
   };
 }
 
 export async function createPorts(config: RuntimeConfig, logger: Logger): Promise<RuntimePorts> {
   const mounter = new LinuxMounter();
   const snapshots = await OverlaySnapshotter.open(join(config.rootDir, 'snapshots'), { logger });
+  const cgroupMode = await detectCgroupMode();
+  const searchPath = process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  const selected = selectOciRuntime(config.ociRuntime, { cgroupMode, found: await findOciRuntimes(searchPath) });
+  logger.info({ runtime: selected.name, path: selected.path, reason: selected.reason }, 'OCI runtime selected');
+  const conmonPath = await findExecutable('conmon', searchPath);
+  if (!conmonPath) throw new NotFoundError('conmon is not installed (not on PATH); berth runs every container under it');
+  const ociRuntime = new OciRuntime({ name: selected.name, path: selected.path, root: join(config.stateDir, 'oci', selected.name) });
+  const exitDir = join(config.stateDir, 'exits');
+  const conmon = new Conmon({
+    conmonPath,
+    runtime: ociRuntime,
+    stateDir: join(config.stateDir, 'monitor'),
+    exitDir,
+    socketDir: join(config.stateDir, 'sockets'),
+    logger,
+  });
+  const monitor = new ContainerMonitor({ runtime: ociRuntime, conmon, exitDir, execDir: join(config.stateDir, 'exec'), logger });
   const written = await ensureDefaultNetworkConfig(config.cniConfDir, { ipamDataDir: join(config.stateDir, 'cni/ipam') });
   if (written) logger.info({ file: written }, 'no CNI configuration found; wrote berth\'s default network');
   const network = new CniNetwork({
@@ -43,10 +86,15 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
     executor: new ExecaPluginExecutor({ binDirs: config.cniBinDirs }),
     logger,
   });
+  // The sandbox manager keeps its per-sandbox dirs here; pins must live inside them.
+  const pinner = new LinuxNamespacePinner({ root: join(config.stateDir, 'sandboxes'), mounter });
   return {
+    close: async () => {
+      // With pods still pinned the private root mount must stay: they outlive berth.
+      await pinner.releaseRoot().catch(() => undefined);
+    },
     sandbox: {
-      // The sandbox manager keeps its per-sandbox dirs here; pins must live inside them.
-      namespaces: new LinuxNamespacePinner({ root: join(config.stateDir, 'sandboxes'), mounter }),
+      namespaces: pinner,
       network: cniNetworkPort(network),
       files: new SandboxFileWriter({ mounter }),
     },
@@ -59,16 +107,8 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
           });
         },
       },
-      spec: { build: pending('OCI spec generation') },
-      monitor: {
-        create: pending('conmon'),
-        start: pending('conmon'),
-        stop: pending('conmon'),
-        exitStatus: async () => undefined,
-        delete: async () => undefined,
-        execSync: pending('exec'),
-        reopenLog: pending('log reopening'),
-      },
+      spec: ociSpecPort(await hostFacts(cgroupMode), containerCgroupPath),
+      monitor,
       mounter,
     },
     unpacker: new SnapshotLayerUnpacker(snapshots, logger),

@@ -25,13 +25,11 @@ async function hostDevice(path: string): Promise<HostDevice> {
   return { type, major, minor, fileMode: info.mode & 0o7777, uid: info.uid, gid: info.gid };
 }
 
-const signalNames: Record<string, string> = { RUNTIME_DEFAULT: '' };
-
 /** The first signal StopContainer sends: the CRI's, else the image's STOPSIGNAL, else SIGTERM. */
 function stopSignalOf(input: SpecInput): string {
-  const fromCri = String(input.container.stopSignal ?? 'RUNTIME_DEFAULT');
-  const cri = fromCri in signalNames ? signalNames[fromCri] : fromCri;
-  if (cri) return cri;
+  // CRI names its enum values SIGNAL_SIGTERM, ...; SIGNAL_RUNTIME_DEFAULT leaves the choice to us.
+  const fromCri = String(input.container.stopSignal ?? 'SIGNAL_RUNTIME_DEFAULT').replace(/^SIGNAL_/, '');
+  if (fromCri !== 'RUNTIME_DEFAULT' && fromCri !== '0') return fromCri;
   const fromImage = input.image.config.config?.StopSignal;
   if (fromImage) return /^\d+$/.test(fromImage) || fromImage.startsWith('SIG') ? fromImage : `SIG${fromImage}`;
   return 'SIGTERM';

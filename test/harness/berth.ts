@@ -56,6 +56,9 @@ export async function startBerth(options: { args?: string[]; logLevel?: string }
     },
     stop: async () => {
       await daemon.stop();
+      // Pods a test left behind keep their pinned namespaces and rootfs mounts (they outlive
+      // berth by design); a test instance's world goes away whole.
+      await execa('sh', ['-c', `grep -o " ${work}[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`], { reject: false });
       rmSync(work, { recursive: true, force: true });
     },
   };

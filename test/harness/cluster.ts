@@ -62,7 +62,7 @@ export async function startCluster(): Promise<Cluster> {
   const daemons: Daemon[] = [];
   const stop = async (): Promise<void> => {
     for (const daemon of daemons.reverse()) await daemon.stop();
-    rmSync(join(workDir, 'etcd'), { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
   };
 
   try {

@@ -1,0 +1,121 @@
+// The kubelet's QoS cgroup layout (cgroupfs driver), as pure path helpers:
+//
+//   kubepods/                      Guaranteed pods directly below
+//   kubepods/burstable/pod<uid>/
+//   kubepods/besteffort/pod<uid>/
+//     <container id>/              each container below its pod
+//
+// The paths are berth cgroup paths (relative, see cgroups.ts); resolveParent turns the
+// cgroup_parent a CRI client sends into one.
+import { join } from 'node:path';
+import { InvalidArgumentError, UnimplementedError } from '../../common/errors.js';
+import { cgroupPathSegments } from './cgroup-path.js';
+import type { CgroupAnchors } from './own-cgroup.js';
+
+export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
+
+export const kubepodsPath = 'kubepods';
+
+/** Quantities already parsed: cpu in millicores, memory in bytes. Absent or 0: not given. */
+export interface ResourceAmounts {
+  cpuMilli?: number;
+  memoryBytes?: number;
+}
+
+export interface ContainerResourceSpec {
+  requests?: ResourceAmounts;
+  limits?: ResourceAmounts;
+}
+
+type Resource = keyof ResourceAmounts;
+const qosResources: readonly Resource[] = ['cpuMilli', 'memoryBytes'];
+
+/**
+ * The pod's QoS class, as Kubernetes computes it (pkg/apis/core/v1/helper/qos) over every
+ * container, init containers included: BestEffort with no cpu/memory request or limit anywhere;
+ * Guaranteed when every container limits both cpu and memory and the pod's summed requests equal
+ * its summed limits; Burstable otherwise. A limit without a request counts as a request of the
+ * same amount, as the API server's defaulting makes it.
+ */
+export function qosClassOf(containers: readonly ContainerResourceSpec[]): QosClass {
+  const requests = new Map<Resource, number>();
+  const limits = new Map<Resource, number>();
+  let guaranteed = true;
+  const add = (sums: Map<Resource, number>, resource: Resource, amount: number): void => {
+    sums.set(resource, (sums.get(resource) ?? 0) + amount);
+  };
+  for (const container of containers) {
+    for (const resource of qosResources) {
+      const limit = container.limits?.[resource] ?? 0;
+      const request = container.requests?.[resource] || limit;
+      if (request > 0) add(requests, resource, request);
+      if (limit > 0) add(limits, resource, limit);
+      else guaranteed = false;
+    }
+  }
+  if (requests.size === 0 && limits.size === 0) return 'BestEffort';
+  if (guaranteed && requests.size === limits.size && [...requests].every(([r, amount]) => limits.get(r) === amount)) return 'Guaranteed';
+  return 'Burstable';
+}
+
+export function qosParentPath(qos: QosClass): string {
+  switch (qos) {
+    case 'Guaranteed':
+      return kubepodsPath;
+    case 'Burstable':
+      return `${kubepodsPath}/burstable`;
+    case 'BestEffort':
+      return `${kubepodsPath}/besteffort`;
+  }
+}
+
+const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+function checkId(id: string, what: string): string {
+  if (!idPattern.test(id) || id.includes('..')) throw new InvalidArgumentError(`${what} "${id}" cannot name a cgroup: use letters, digits, "-", "_" and "."`);
+  return id;
+}
+
+export function podCgroupPath(qos: QosClass, podUid: string): string {
+  return `${qosParentPath(qos)}/pod${checkId(podUid, 'pod uid')}`;
+}
+
+export function containerCgroupPath(podPath: string, containerId: string): string {
+  cgroupPathSegments(podPath);
+  return `${podPath}/${checkId(containerId, 'container id')}`;
+}
+
+export interface ResolvedParent {
+  /** The berth cgroup path to pass to Cgroups. */
+  path: string;
+  /** What to put in an OCI spec's linux.cgroupsPath for a cgroup at `path`'s level. */
+  ociCgroupsPath: string;
+  /** The directory the cgroup has in each hierarchy, by hierarchy name. */
+  dirs: Record<string, string>;
+}
+
+/**
+ * The rule: a CRI cgroup_parent is read relative to berth's anchors (own-cgroup.ts). An absolute
+ * parent ("/kubepods/burstable/pod<uid>", what the kubelet's cgroupfs driver sends) means the
+ * same path below the anchor, so on a pure v2 host it is exactly the kubelet's path, and on a
+ * hybrid host it lands below berth's own cgroup in every hierarchy, where berth may create
+ * cgroups. An empty parent means kubepods. Systemd slice names ("kubepods-burstable.slice") need
+ * the systemd driver, which berth does not have yet. ".." never climbs out of the anchor.
+ */
+export function resolveParent(parentFromCri: string, anchors: CgroupAnchors): ResolvedParent {
+  if (parentFromCri.endsWith('.slice') || parentFromCri.includes('.slice/')) {
+    throw new UnimplementedError(
+      `cgroup_parent "${parentFromCri}" is a systemd slice: berth has only the cgroupfs driver; set the kubelet's cgroupDriver to cgroupfs`,
+    );
+  }
+  const trimmed = parentFromCri.replace(/^\/+/, '').replace(/\/+$/, '');
+  const path = trimmed === '' ? kubepodsPath : trimmed;
+  const segments = cgroupPathSegments(path);
+  const dirs: Record<string, string> = {};
+  for (const hierarchy of anchors.hierarchies) dirs[hierarchy.name] = join(hierarchy.mountDir, hierarchy.anchor, ...segments);
+  // runc reads a relative cgroupsPath below its own cgroup in each hierarchy, which is berth's
+  // (runc runs as berth's descendant); v2's anchor is the root, where runc wants absolute paths.
+  const v2Anchor = anchors.hierarchies[0]?.anchor ?? '/';
+  const ociCgroupsPath = anchors.version === 'v1' ? path : `${v2Anchor.replace(/\/+$/, '')}/${path}`;
+  return { path, ociCgroupsPath, dirs };
+}
