@@ -9,6 +9,7 @@ import { dirname, isAbsolute, join, normalize, posix } from 'node:path';
 import {
   capabilityBinaries,
   capabilityLibraries,
+  capabilityOfLibrary,
   driverCapabilities,
   libraryBaseName,
   libraryVersion,
@@ -141,8 +142,7 @@ async function findLibraries(root: string, warnings: string[]): Promise<{ librar
       warnings.push(`${join(root, candidate)} leads to no regular file; skipped`);
       continue;
     }
-    const base = libraryBaseName(posix.basename(real));
-    const capability = driverCapabilities.find((c) => capabilityLibraries[c].includes(base ?? ''));
+    const capability = capabilityOfLibrary(libraryBaseName(posix.basename(real)) ?? '');
     if (capability === undefined) continue;
     const file = byRealPath.get(real) ?? { kind: 'library', capability, path: real, hostPath: join(root, real), links: [] };
     if (candidate !== real && !file.links.includes(candidate)) file.links.push(candidate);
