@@ -52,6 +52,7 @@ export class Runtime {
       hosts: {
         insecure: config.insecureRegistries,
         mirrors: Object.fromEntries(Object.entries(config.registryMirrors).map(([host, url]) => [host, [url]])),
+        mirrorsReplace: true,
       },
       unpacker: wired.unpacker,
       logger,
@@ -76,7 +77,13 @@ export class Runtime {
 
   /** Kills the pod's containers (the kubelet has stopped them gracefully before), then the pod. */
   async stopPodSandbox(idOrPrefix: string): Promise<void> {
-    const sandbox = this.sandboxes.get(idOrPrefix);
+    let sandbox: SandboxRecord;
+    try {
+      sandbox = this.sandboxes.get(idOrPrefix);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NOT_FOUND') return;
+      throw error;
+    }
     await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.stop(c.id, 0)));
     await this.sandboxes.stop(sandbox.id);
   }

@@ -20,6 +20,7 @@ import type { HostFacts } from './oci/spec/spec-input.js';
 import { LinuxMounter } from './linux/mounts.js';
 import { OverlaySnapshotter } from './snapshots/snapshotter.js';
 import { LinuxNamespacePinner } from './linux/namespaces.js';
+import { UnsharePidNamespaces } from './linux/pid-namespace.js';
 import { cniNetworkPort } from './sandbox/cni-network-port.js';
 import { SandboxFileWriter } from './sandbox/files-writer.js';
 import type { LayerUnpacker } from './images/images.js';
@@ -95,6 +96,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
     },
     sandbox: {
       namespaces: pinner,
+      pidNamespaces: new UnsharePidNamespaces(),
       network: cniNetworkPort(network),
       files: new SandboxFileWriter({ mounter }),
     },

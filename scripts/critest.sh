@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run critest`: a fresh berth runtime (temporary dirs and socket) driven by the real critest,
-# with the test images served by the seeded registry through -registry-prefix. Ends with
+# with the test images served by the seeded registry (berth mirrors the public hosts to it). Ends with
 # "N passed, N failed" counted from critest's own JSON report. Extra arguments go to critest
 # (e.g. `npm run critest -- -ginkgo.focus=image`).
 set -uo pipefail
@@ -18,6 +18,8 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
   wait 2>/dev/null
+  # Pods critest left behind keep their pinned namespaces and rootfs mounts.
+  grep -o " $work[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -46,8 +48,13 @@ cat >"$work/cni/10-berth-critest.conflist" <<JSON
 JSON
 
 socket=$work/berth.sock
+# critest names its images on public registries; berth resolves those hosts to the seeded local
+# registry (a mirror that replaces the host), so every image name means what critest expects.
+# critest's -registry-prefix is not used: it drops tags (every pull would become :latest).
 node bin/berth.js runtime --socket "$socket" --root-dir "$work/root" --state-dir "$work/state" \
-  --insecure-registry "$registry" --cni-conf-dir "$work/cni" >"$work/berth.log" 2>&1 &
+  --registry-mirror "registry.k8s.io=http://$registry" --registry-mirror "k8s.gcr.io=http://$registry" \
+  --registry-mirror "gcr.io=http://$registry" --insecure-registry "$registry" \
+  --cni-conf-dir "$work/cni" --log-level debug >"$work/berth.log" 2>&1 &
 berth_pid=$!
 pids+=($berth_pid)
 for _ in $(seq 100); do
@@ -64,7 +71,6 @@ done
 
 "$tools_dir/bin/critest" \
   -runtime-endpoint "unix://$socket" -image-endpoint "unix://$socket" \
-  -registry-prefix "$registry" \
   -ginkgo.json-report "$report_dir/critest.json" -ginkgo.no-color \
   "$@" 2>&1 | tee "$report_dir/critest.log"
 cp "$work/berth.log" "$report_dir/berth.log"

@@ -82,11 +82,14 @@ derive_with_file() { # tag-from new-tag path-in-rootfs content
 
 # --- web servers (busybox httpd) ---------------------------------------------------------
 derive_with_file busybox httpd var/www/index.html "<html><body>berth httpd test image</body></html>"
+# Like the nginx images critest uses, the server writes its pid to /var/run/nginx.pid (critest
+# waits for that file) and serves on the port the image declares.
+serve() { printf 'mkdir -p /var/run; echo $$ > /var/run/nginx.pid; exec httpd -f -p %s -h /var/www' "$1"; }
 umoci config --image "$layout:httpd" --config.exposedports 80/tcp \
-  --config.cmd httpd --config.cmd -f --config.cmd -p --config.cmd 80 --config.cmd -h --config.cmd /var/www
+  --config.cmd sh --config.cmd -c --config.cmd "$(serve 80)"
 umoci config --image "$layout:httpd" --tag hostnet-httpd --clear config.cmd \
   --config.exposedports 12003/tcp \
-  --config.cmd httpd --config.cmd -f --config.cmd -p --config.cmd 12003 --config.cmd -h --config.cmd /var/www
+  --config.cmd sh --config.cmd -c --config.cmd "$(serve 12003)"
 
 # --- pause: sleeps until told to stop, and reaps children as PID 1 must -----------------
 umoci config --image "$layout:busybox" --tag pause --clear config.cmd \
@@ -160,6 +163,7 @@ push busybox-index busybox:index
 push busybox-index e2e-test-images/busybox:1.29-2
 push httpd httpd:latest
 push httpd e2e-test-images/nginx:1.14-2
+push httpd e2e-test-images/httpd:2.4.39-4
 push hostnet-httpd k8s-staging-cri-tools/hostnet-nginx-amd64:latest
 push hostnet-httpd-index k8s-staging-cri-tools/hostnet-nginx:latest
 push pause pause:3.9

@@ -124,7 +124,24 @@ export class ContainerManager {
     });
     const containersDir = join(options.stateDir, 'containers');
     await mkdir(containersDir, { recursive: true, mode: 0o700 });
-    return new ContainerManager(records, containersDir, options.ports, options.logger);
+    const manager = new ContainerManager(records, containersDir, options.ports, options.logger);
+    await manager.reconcile();
+    return manager;
+  }
+
+  /**
+   * After a restart: containers kept running under conmon while berth was away; the ones that
+   * exited meanwhile left their exit code in conmon's exit file. Records catch up with both.
+   */
+  private async reconcile(): Promise<void> {
+    for (const record of this.records.list()) {
+      if (record.state === 'exited') continue;
+      const exit = await this.ports.monitor.exitStatus(record.id).catch(() => undefined);
+      if (!exit) continue;
+      const reason = exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error');
+      await this.records.put({ ...record, state: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt, reason, message: exit.message ?? '' });
+      this.logger.info({ containerId: record.id, was: record.state, exitCode: exit.exitCode }, 'container exited while berth was away');
+    }
   }
 
   private async exclusive<T>(id: string, operation: () => Promise<T>): Promise<T> {
@@ -261,9 +278,15 @@ export class ContainerManager {
     });
   }
 
-  /** Idempotent: stopping an exited container succeeds. */
+  /** Idempotent: stopping an exited or unknown container succeeds. */
   async stop(idOrPrefix: string, timeoutSeconds: number): Promise<void> {
-    const { id } = this.get(idOrPrefix);
+    let id: string;
+    try {
+      id = this.get(idOrPrefix).id;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'NOT_FOUND') return;
+      throw error;
+    }
     await this.exclusive(id, async () => {
       const record = await this.refresh(id);
       if (record.state === 'exited') return;

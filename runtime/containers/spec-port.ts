@@ -64,7 +64,7 @@ export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor): Spec
         sandbox: {
           id: sandbox.id,
           config: sandbox.config,
-          hostname: sandbox.hostNetwork ? hostname() : sandbox.config.hostname || sandbox.config.metadata?.name || '',
+          hostname: sandbox.hostNetwork ? hostname() : sandbox.hostname,
           namespaces: sandbox.namespaces,
           files: sandbox.files,
         },

@@ -9,6 +9,11 @@ export interface RegistryHostsConfig {
   mirrors?: Record<string, string[]>;
   /** Hosts ("host" or "host:port") served over http instead of https. */
   insecure?: string[];
+  /**
+   * Mirrors replace their host instead of preceding it: the host itself is never contacted
+   * (berth's --registry-mirror; on machines without internet a fallback would only leak lookups).
+   */
+  mirrorsReplace?: boolean;
 }
 
 export interface RegistryEndpoint {
@@ -22,6 +27,7 @@ export interface RegistryEndpoint {
 export function endpointsFor(domain: string, config: RegistryHostsConfig = {}): RegistryEndpoint[] {
   const insecure = new Set(config.insecure ?? []);
   const endpoints: RegistryEndpoint[] = (config.mirrors?.[domain] ?? []).map((mirror) => parseEndpoint(mirror, insecure));
+  if (config.mirrorsReplace && endpoints.length > 0) return endpoints;
   const upstream = domain === 'docker.io' ? 'registry-1.docker.io' : domain;
   const scheme = insecure.has(domain) || insecure.has(upstream) ? 'http' : 'https';
   endpoints.push({ url: `${scheme}://${upstream}`, host: upstream, mirror: false });

@@ -3,11 +3,13 @@
 // namespaces down; Remove forgets the sandbox. Each step registers its undo, so a failed
 // RunPodSandbox leaves nothing behind. The adapters come in as ports, so this logic is tested
 // with recorders and the adapters are tested for real.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { PodSandboxConfig__Output } from '../../cri/api/messages.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import type { PidNamespacePort } from '../linux/pid-namespace.js';
 import { RecordStore } from '../state/record-store.js';
 import { newId, resolveId } from '../state/ids.js';
 import { nowNanos, sandboxName, sandboxRecordVersion, type NamespacePins, type SandboxFiles, type SandboxRecord } from './sandbox-record.js';
@@ -46,13 +48,14 @@ export interface SandboxFilesPort {
 
 export interface SandboxPorts {
   namespaces: NamespacePort;
+  pidNamespaces: PidNamespacePort;
   network: NetworkPort;
   files: SandboxFilesPort;
 }
 
 type Undo = () => Promise<void>;
 
-const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const hostnamePattern = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
 
 function validate(config: PodSandboxConfig__Output | null): PodSandboxConfig__Output {
   if (!config) throw new InvalidArgumentError('RunPodSandbox needs a config');
@@ -65,8 +68,9 @@ function validate(config: PodSandboxConfig__Output | null): PodSandboxConfig__Ou
       throw new InvalidArgumentError(`pod sandbox metadata ${field} ${JSON.stringify(value)} may not contain "/", "_", "..", or whitespace`);
     }
   }
-  if (config.hostname && (config.hostname.length > 63 || !dnsLabel.test(config.hostname.split('.')[0] ?? ''))) {
-    throw new InvalidArgumentError(`hostname ${JSON.stringify(config.hostname)} is not a valid DNS label`);
+  // The kernel's limit (HOST_NAME_MAX) and the characters a hostname may have.
+  if (config.hostname && (config.hostname.length > 64 || !hostnamePattern.test(config.hostname))) {
+    throw new InvalidArgumentError(`hostname ${JSON.stringify(config.hostname)} must be at most 64 letters, digits, "-" or "."`);
   }
   if (config.logDirectory && !config.logDirectory.startsWith('/')) {
     throw new InvalidArgumentError(`log directory ${JSON.stringify(config.logDirectory)} must be an absolute path`);
@@ -102,7 +106,24 @@ export class SandboxManager {
     });
     const sandboxesDir = join(options.stateDir, 'sandboxes');
     await mkdir(sandboxesDir, { recursive: true, mode: 0o700 });
-    return new SandboxManager(records, sandboxesDir, options.ports, options.logger);
+    const manager = new SandboxManager(records, sandboxesDir, options.ports, options.logger);
+    await manager.reconcile();
+    return manager;
+  }
+
+  /**
+   * After a restart the pins and files of a ready sandbox are still there, unless the volatile
+   * state dir was wiped (a reboot): such a sandbox lost its namespaces and becomes NOTREADY, so
+   * the kubelet recreates it.
+   */
+  private async reconcile(): Promise<void> {
+    for (const record of this.records.list()) {
+      if (record.state !== 'ready') continue;
+      const present = await stat(record.dir).then(() => true, () => false);
+      if (present) continue;
+      await this.records.put({ ...record, state: 'notready', namespaces: {}, networkSetUp: false, ips: [] });
+      this.logger.warn({ podSandboxId: record.id }, 'pod sandbox lost its state dir (reboot?); marked NOTREADY');
+    }
   }
 
   private async exclusive<T>(id: string, operation: () => Promise<T>): Promise<T> {
@@ -147,7 +168,8 @@ export class SandboxManager {
         const options = config.linux?.securityContext?.namespaceOptions;
         const hostNetwork = options?.network === 'NODE';
         const hostIpc = options?.ipc === 'NODE';
-        const hostname = config.hostname || (hostNetwork ? '' : config.metadata?.name ?? '');
+        // No hostname asked for: the node's, as containerd does (pod names can exceed 64 bytes).
+        const hostname = config.hostname || osHostname();
         const record: SandboxRecord = {
           version: sandboxRecordVersion,
           id,
@@ -159,6 +181,7 @@ export class SandboxManager {
           dir,
           namespaces: {},
           hostNetwork,
+          hostname,
           ips: [],
           networkSetUp: false,
         };
@@ -168,7 +191,14 @@ export class SandboxManager {
           { network: !hostNetwork, ipc: !hostIpc, uts: !hostNetwork },
           hostname,
         );
-        undo.push(() => this.ports.namespaces.remove(record.namespaces));
+        const pins = { ...record.namespaces };
+        undo.push(() => this.ports.namespaces.remove(pins));
+
+        if (options?.pid === 'POD') {
+          const pid = await this.ports.pidNamespaces.create();
+          record.namespaces = { ...record.namespaces, pid: pid.path, pidHolder: pid.holderPid };
+          undo.push(() => this.ports.pidNamespaces.remove(pid));
+        }
 
         if (!hostNetwork && record.namespaces.network) {
           const network = await this.ports.network.setUp({
@@ -226,8 +256,15 @@ export class SandboxManager {
    * RemovePodSandbox. Idempotent: stopping a stopped sandbox succeeds. The caller stops the
    * sandbox's containers first.
    */
-  async stop(idOrPrefix: string): Promise<SandboxRecord> {
-    const { id } = this.get(idOrPrefix);
+  async stop(idOrPrefix: string): Promise<SandboxRecord | undefined> {
+    let id: string;
+    try {
+      id = this.get(idOrPrefix).id;
+    } catch (error) {
+      // Stopping what is not there succeeds: the kubelet retries stops after restarts.
+      if ((error as { code?: string }).code === 'NOT_FOUND') return undefined;
+      throw error;
+    }
     return this.exclusive(id, async () => {
       const record = this.records.get(id);
       if (!record) throw new FailedPreconditionError(`pod sandbox ${id} was removed while stopping`);
@@ -235,7 +272,11 @@ export class SandboxManager {
       await this.tearDownNetwork(record);
       record.networkSetUp = false;
       if (record.files) await this.ports.files.release(record.dir, record.files);
-      await this.ports.namespaces.remove(record.namespaces);
+      if (record.namespaces.pid && record.namespaces.pidHolder) {
+        await this.ports.pidNamespaces.remove({ path: record.namespaces.pid, holderPid: record.namespaces.pidHolder });
+      }
+      const { network, ipc, uts } = record.namespaces;
+      await this.ports.namespaces.remove({ ...(network ? { network } : {}), ...(ipc ? { ipc } : {}), ...(uts ? { uts } : {}) });
       record.namespaces = {};
       record.state = 'notready';
       await this.records.put(record);

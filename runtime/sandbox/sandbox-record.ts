@@ -18,6 +18,8 @@ export interface NamespacePins {
   uts?: string;
   /** A pid namespace shared by the pod's containers (NamespaceMode POD). */
   pid?: string;
+  /** The process holding `pid` alive (its pid 1). */
+  pidHolder?: number;
 }
 
 export interface SandboxFiles {
@@ -41,6 +43,8 @@ export interface SandboxRecord extends VersionedRecord {
   dir: string;
   namespaces: NamespacePins;
   hostNetwork: boolean;
+  /** The pod's effective hostname: the requested one, else the node's. */
+  hostname: string;
   ips: string[];
   files?: SandboxFiles;
   /** Whether network set-up ran and must be torn down. */

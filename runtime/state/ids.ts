@@ -11,7 +11,8 @@ const prefixPattern = /^[a-f0-9]{1,64}$/;
 /** Resolves an id or a unique prefix among `ids`; `kind` names the object in errors. */
 export function resolveId(kind: string, idOrPrefix: string, ids: Iterable<string>): string {
   if (!idOrPrefix) throw new InvalidArgumentError(`${kind} id must not be empty`);
-  if (!prefixPattern.test(idOrPrefix)) throw new InvalidArgumentError(`${kind} id ${JSON.stringify(idOrPrefix)} is not a hex id`);
+  // No berth id looks like this, so nothing has it: NotFound keeps Stop/Remove idempotent.
+  if (!prefixPattern.test(idOrPrefix)) throw new NotFoundError(`${kind} ${JSON.stringify(idOrPrefix)} not found (berth ids are hex)`);
   const matches: string[] = [];
   for (const id of ids) {
     if (id === idOrPrefix) return id;

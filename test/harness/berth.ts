@@ -2,7 +2,7 @@
 // state dir and socket, so tests and several instances never share state. crictl talks to it.
 import { execa } from 'execa';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../common/package-root.js';
@@ -19,10 +19,14 @@ export interface Berth {
   /** Runs crictl and returns its exit code and output without throwing. */
   crictlResult(...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
+  /** SIGKILLs berth and keeps its dirs, containers and mounts: the crash a restart recovers from. */
+  kill(): Promise<void>;
+  /** The instance's directory, to start a second berth on the same state. */
+  workDir: string;
 }
 
-export async function startBerth(options: { args?: string[]; logLevel?: string } = {}): Promise<Berth> {
-  const work = mkdtempSync(join(tmpdir(), 'berth-instance-'));
+export async function startBerth(options: { args?: string[]; logLevel?: string; workDir?: string } = {}): Promise<Berth> {
+  const work = options.workDir ?? mkdtempSync(join(tmpdir(), 'berth-instance-'));
   const socket = join(work, 'berth.sock');
   const rootDir = join(work, 'root');
   const stateDir = join(work, 'state');
@@ -40,11 +44,21 @@ export async function startBerth(options: { args?: string[]; logLevel?: string }
       ...(options.args ?? []),
     ],
     logPath,
-    ready: async () => access(socket).then(() => true),
+    // Connect, not just stat: a killed predecessor leaves its socket file behind.
+    ready: () =>
+      new Promise<boolean>((resolve) => {
+        const probe = createConnection(socket);
+        probe.once('connect', () => {
+          probe.destroy();
+          resolve(true);
+        });
+        probe.once('error', () => resolve(false));
+      }),
     timeoutMs: 30_000,
   });
   const crictlArgs = (args: string[]): string[] => ['--runtime-endpoint', `unix://${socket}`, '--image-endpoint', `unix://${socket}`, '--timeout', '60s', ...args];
   return {
+    workDir: work,
     socket,
     rootDir,
     stateDir,
@@ -53,6 +67,10 @@ export async function startBerth(options: { args?: string[]; logLevel?: string }
     crictlResult: async (...args) => {
       const result = await execa(goTool('crictl'), crictlArgs(args), { timeout: 120_000, reject: false });
       return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+    },
+    kill: async () => {
+      process.kill(daemon.pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 200));
     },
     stop: async () => {
       await daemon.stop();

@@ -33,6 +33,7 @@ const sandbox: SandboxRecord = {
   dir: '/run/berth/sandboxes/a',
   namespaces: {},
   hostNetwork: false,
+  hostname: 'web',
   ips: [],
   networkSetUp: false,
 };

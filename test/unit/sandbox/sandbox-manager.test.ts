@@ -43,6 +43,13 @@ function recorder(failAt?: string): { ports: SandboxPorts; calls: string[] } {
         },
         remove: async () => step('ns.remove'),
       },
+      pidNamespaces: {
+        create: async () => {
+          await step('pid.create');
+          return { holderPid: 4242, path: '/proc/4242/ns/pid' };
+        },
+        remove: async () => step('pid.remove'),
+      },
       network: {
         setUp: async () => {
           await step('net.setUp');
@@ -139,7 +146,7 @@ describe('sandbox manager', () => {
     ['no metadata', podConfig({ metadata: null }), /needs name, namespace and uid/],
     ['a name with a slash', podConfig({ metadata: { name: 'a/b', namespace: 'n', uid: 'u', attempt: 0 } }), /may not contain/],
     ['a relative log directory', podConfig({ logDirectory: 'logs' }), /must be an absolute path/],
-    ['an invalid hostname', podConfig({ hostname: 'Not_A_Host' }), /not a valid DNS label/],
+    ['an invalid hostname', podConfig({ hostname: 'not_a_host' }), /must be at most 64 letters/],
     ['a port out of range', podConfig({ portMappings: [{ protocol: 'TCP', containerPort: 80, hostPort: 70000, hostIp: '' }] }), /out of range/],
   ])('rejects %s with a clear message', async (_what, config, message) => {
     const { ports, calls } = recorder();

@@ -80,7 +80,7 @@ describe('id lookup', () => {
   it.each([
     ['an ambiguous prefix', 'ab', /ambiguous/],
     ['an unknown id', 'ffff', /not found/],
-    ['a non-hex id', '../x', /not a hex id/],
+    ['a non-hex id as not found', '../x', /not found \(berth ids are hex\)/],
     ['an empty id', '', /must not be empty/],
   ])('rejects %s', (_what, input, message) => {
     expect(() => resolveId('container', input, ids)).toThrow(message);
