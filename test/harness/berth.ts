@@ -74,8 +74,10 @@ export async function startBerth(options: { args?: string[]; logLevel?: string; 
     },
     stop: async () => {
       await daemon.stop();
-      // Pods a test left behind keep their pinned namespaces and rootfs mounts (they outlive
-      // berth by design); a test instance's world goes away whole.
+      // Pods a test left behind keep running, with their pinned namespaces and rootfs mounts
+      // (they outlive berth by design); a test instance's world goes away whole.
+      const runcRoot = join(stateDir, 'oci/runc');
+      await execa('sh', ['-c', `runc --root ${runcRoot} list -q 2>/dev/null | xargs -r -n1 runc --root ${runcRoot} delete --force`], { reject: false });
       await execa('sh', ['-c', `grep -o " ${work}[^ ]*" /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l`], { reject: false });
       rmSync(work, { recursive: true, force: true });
     },
