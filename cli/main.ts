@@ -8,16 +8,9 @@ import { BerthError } from '../common/errors.js';
 import { packageVersion } from '../common/package-version.js';
 import { readPinnedVersions } from '../common/pinned-versions.js';
 import { importImage } from './image-command.js';
+import { runNode, type NodeFlags } from './node-command.js';
 import { runRuntime } from './runtime-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
-
-/** A command whose set-up exists but whose implementation has not landed yet. */
-export class NotImplementedError extends Error {
-  readonly code = 'NOT_IMPLEMENTED';
-  constructor(what: string, issue: string) {
-    super(`${what} is not implemented yet (tracked in ${issue}); nothing was started`);
-  }
-}
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -64,8 +57,8 @@ export function buildProgram(): Command {
     .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
     .option('--config <path>', 'KubeletConfiguration-style file')
-    .action(() => {
-      throw new NotImplementedError('berth node (kubelet + runtime)', 'issues #3 and #7');
+    .action(async (flags: NodeFlags) => {
+      await runNode(flags);
     });
 
   program
@@ -96,10 +89,6 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    if (error instanceof NotImplementedError) {
-      process.stderr.write(`berth: ${error.message}\n`);
-      return 3;
-    }
     if (error instanceof BerthError) {
       process.stderr.write(`berth: ${error.message}\n`);
       return 1;

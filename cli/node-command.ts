@@ -11,6 +11,7 @@ import { criHandlers } from '../cri/server/handlers.js';
 import { serveCri } from '../cri/server/server.js';
 import { kubeletConfig, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
 import { startKubelet } from '../kubelet/kubelet.js';
+import type { RuntimeConfig } from '../runtime/config.js';
 import { Runtime } from '../runtime/runtime.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 
@@ -66,12 +67,10 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
   });
 }
 
-async function embeddedRuntime(flags: NodeFlags, logger: Logger): Promise<{ endpoint: string; close: () => Promise<void> }> {
-  const runtimeConfig = runtimeConfigFromFlags(flags);
+async function embeddedRuntime(runtimeConfig: RuntimeConfig, logger: Logger): Promise<{ close: () => Promise<void> }> {
   const runtime = await Runtime.open(runtimeConfig, logger);
   const server = await serveCri({ socketPath: runtimeConfig.socketPath, handlers: criHandlers(runtime, packageVersion()), logger });
   return {
-    endpoint: runtimeConfig.socketPath,
     close: async () => {
       await server.close();
       await runtime.close();
@@ -89,9 +88,11 @@ export async function runNode(flags: NodeFlags): Promise<void> {
     fromFile = kubeletConfigFile(text, flags.config);
   }
   const external = flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint;
-  const runtime = external ? undefined : await embeddedRuntime(flags, logger);
+  // Everything is validated before anything starts: a bad flag never leaves a runtime behind.
+  const runtimeConfig = external ? undefined : runtimeConfigFromFlags(flags);
+  const config = kubeletConfigFromFlags(flags, external ?? runtimeConfig?.socketPath ?? '', fromFile);
+  const runtime = runtimeConfig ? await embeddedRuntime(runtimeConfig, logger) : undefined;
   try {
-    const config = kubeletConfigFromFlags(flags, external ?? runtime?.endpoint ?? '', fromFile);
     const kubelet = await startKubelet(config, { logger });
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals): void => {

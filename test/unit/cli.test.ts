@@ -33,10 +33,10 @@ describe('berth command line', () => {
     );
   });
 
-  it('says clearly what is not implemented yet, and exits non-zero', async () => {
+  it('refuses a node name the API server would refuse, before starting anything', async () => {
     const stderr = captureStderr();
-    expect(await run(['node', 'berth', 'node', '--pod-manifest-path', '/tmp/none'])).toBe(3);
-    expect(stderr()).toMatch(/berth node .* is not implemented yet \(tracked in issues #3 and #7\)/);
+    expect(await run(['node', 'berth', 'node', '--node-name', 'Bad_Name', '--pod-manifest-path', '/tmp/none'])).toBe(1);
+    expect(stderr()).toMatch(/not a valid RFC 1123 subdomain/);
   });
 
   it('rejects a malformed registry mirror with the expected form', async () => {

@@ -1,0 +1,41 @@
+// The slices of the Kubernetes API each kubelet part uses, as narrow role interfaces: node status
+// and lease take only what they write, so unit tests pass recorders and kube-api.ts is the one
+// adapter over @kubernetes/client-node.
+import type { V1Lease, V1Node, V1NodeStatus, V1Pod, V1PodStatus } from '@kubernetes/client-node';
+
+export interface NodeApi {
+  /** Creates the Node, or returns the one that already exists under its name. */
+  registerNode(node: V1Node): Promise<V1Node>;
+  patchNodeStatus(name: string, status: V1NodeStatus): Promise<void>;
+}
+
+export interface LeaseApi {
+  /** undefined when there is no such lease. */
+  readLease(namespace: string, name: string): Promise<V1Lease | undefined>;
+  createLease(lease: V1Lease): Promise<V1Lease>;
+  /** Fails with a conflict when the lease changed since it was read (resourceVersion). */
+  replaceLease(lease: V1Lease): Promise<V1Lease>;
+}
+
+export interface PodWatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  pod: V1Pod;
+}
+
+export interface PodApi {
+  /** With `uid`, the write fails unless the pod under that name still has that uid. */
+  patchPodStatus(namespace: string, name: string, status: V1PodStatus, uid?: string): Promise<void>;
+  /** Deleting a pod that is already gone succeeds. */
+  deletePod(namespace: string, name: string, options: { uid?: string; gracePeriodSeconds: number }): Promise<void>;
+  createPod(pod: V1Pod): Promise<V1Pod>;
+  listPods(fieldSelector: string): Promise<{ pods: V1Pod[]; resourceVersion: string }>;
+  /** Starts a watch; `done` is called once when it ends for any reason. Returns a stop function. */
+  watchPods(
+    fieldSelector: string,
+    resourceVersion: string,
+    onEvent: (event: PodWatchEvent) => void,
+    done: (error: unknown) => void,
+  ): Promise<() => void>;
+}
+
+export type KubeApiPort = NodeApi & LeaseApi & PodApi;

@@ -1,0 +1,134 @@
+// The kubelet's one typed configuration, validated once at start and passed in to every part.
+// Defaults follow the upstream kubelet's (KubeletConfiguration v1beta1) so habits carry over.
+import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
+import { InvalidArgumentError } from '../common/errors.js';
+
+export interface KubeletTimings {
+  /** How often node status is computed (upstream nodeStatusUpdateFrequency). */
+  nodeStatusUpdateMs: number;
+  /** How often an unchanged node status is still posted (upstream nodeStatusReportFrequency). */
+  nodeStatusReportMs: number;
+  leaseDurationSeconds: number;
+  leaseRenewMs: number;
+  /** Static pod manifest directory re-read period (upstream fileCheckFrequency). */
+  staticPodCheckMs: number;
+  /** PLEG relist period. */
+  relistMs: number;
+  /** Every pod worker is synced at least this often, events or not. */
+  podResyncMs: number;
+}
+
+export interface KubeletConfig {
+  nodeName: string;
+  nodeIp: string;
+  /** undefined: standalone, static pods only, no API server. */
+  kubeconfigPath: string | undefined;
+  /** undefined: no static pods. */
+  podManifestPath: string | undefined;
+  maxPods: number;
+  clusterDns: string[];
+  clusterDomain: string;
+  /** unix:///path or a bare socket path of the CRI runtime to drive. */
+  runtimeEndpoint: string;
+  /** The kubelet's own state; its filesystem is the node's ephemeral storage. */
+  rootDir: string;
+  /** Where containers' logs go: <podLogsDir>/<ns>_<name>_<uid>/<container>/<restart>.log */
+  podLogsDir: string;
+  /** cgroupfs parent of every pod sandbox (absolute, e.g. /kubepods). */
+  cgroupParent: string;
+  kubeletVersion: string;
+  timings: KubeletTimings;
+}
+
+export interface KubeletConfigInput {
+  nodeName: string;
+  nodeIp?: string | undefined;
+  kubeconfigPath?: string | undefined;
+  podManifestPath?: string | undefined;
+  maxPods?: number | undefined;
+  clusterDns?: string[] | undefined;
+  clusterDomain?: string | undefined;
+  runtimeEndpoint: string;
+  rootDir?: string | undefined;
+  podLogsDir?: string | undefined;
+  cgroupParent?: string | undefined;
+  kubeletVersion: string;
+  timings?: Partial<KubeletTimings> | undefined;
+}
+
+export const defaultTimings: KubeletTimings = {
+  nodeStatusUpdateMs: 10_000,
+  nodeStatusReportMs: 5 * 60_000,
+  leaseDurationSeconds: 40,
+  leaseRenewMs: 10_000,
+  staticPodCheckMs: 20_000,
+  relistMs: 1_000,
+  podResyncMs: 10_000,
+};
+
+// RFC 1123 subdomain: what the API server accepts as a Node name.
+const subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** The first non-internal IPv4 address of this machine, else loopback. */
+export function defaultNodeIp(interfaces = networkInterfaces()): string {
+  for (const addresses of Object.values(interfaces)) {
+    const found = addresses?.find((a) => a.family === 'IPv4' && !a.internal);
+    if (found) return found.address;
+  }
+  return '127.0.0.1';
+}
+
+function absolutePath(field: string, path: string): string {
+  if (path.trim() === '') throw new InvalidArgumentError(`${field} must not be empty`);
+  return isAbsolute(path) ? path : resolve(path);
+}
+
+export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
+  const nodeName = input.nodeName.toLowerCase();
+  if (nodeName.length > 253 || !subdomain.test(nodeName)) {
+    throw new InvalidArgumentError(
+      `node name ${JSON.stringify(input.nodeName)} is not a valid RFC 1123 subdomain: use lower-case letters, digits, '-' and '.' (set --node-name)`,
+    );
+  }
+  const nodeIp = input.nodeIp ?? defaultNodeIp();
+  if (isIP(nodeIp) === 0) throw new InvalidArgumentError(`node IP ${JSON.stringify(nodeIp)} is not an IP address (set --node-ip)`);
+  const maxPods = input.maxPods ?? 110;
+  if (!Number.isInteger(maxPods) || maxPods < 1 || maxPods > 10_000) {
+    throw new InvalidArgumentError(`max pods ${String(maxPods)} must be an integer between 1 and 10000`);
+  }
+  const clusterDns = input.clusterDns ?? [];
+  for (const server of clusterDns) {
+    if (isIP(server) === 0) throw new InvalidArgumentError(`cluster DNS ${JSON.stringify(server)} is not an IP address`);
+  }
+  const clusterDomain = input.clusterDomain ?? 'cluster.local';
+  if (!subdomain.test(clusterDomain)) throw new InvalidArgumentError(`cluster domain ${JSON.stringify(clusterDomain)} is not a DNS name`);
+  if (input.runtimeEndpoint.trim() === '') {
+    throw new InvalidArgumentError('container runtime endpoint must not be empty (set --container-runtime-endpoint)');
+  }
+  const cgroupParent = input.cgroupParent ?? '/kubepods';
+  if (!cgroupParent.startsWith('/') || cgroupParent.split('/').includes('..')) {
+    throw new InvalidArgumentError(`cgroup parent ${JSON.stringify(cgroupParent)} must be an absolute cgroup path without '..'`);
+  }
+  const timings = { ...defaultTimings, ...input.timings };
+  for (const [name, value] of Object.entries(timings)) {
+    if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`timing ${name}=${String(value)} must be positive`);
+  }
+  return {
+    nodeName,
+    nodeIp,
+    kubeconfigPath: input.kubeconfigPath === undefined ? undefined : absolutePath('kubeconfig', input.kubeconfigPath),
+    podManifestPath:
+      input.podManifestPath === undefined ? undefined : absolutePath('pod manifest path', input.podManifestPath),
+    maxPods,
+    clusterDns,
+    clusterDomain,
+    runtimeEndpoint: input.runtimeEndpoint,
+    rootDir: absolutePath('root dir', input.rootDir ?? '/var/lib/berth/kubelet'),
+    podLogsDir: absolutePath('pod logs dir', input.podLogsDir ?? '/var/log/pods'),
+    cgroupParent,
+    kubeletVersion: input.kubeletVersion,
+    timings,
+  };
+}

@@ -1,0 +1,173 @@
+// The kubelet assembled from its parts (the composition root): node status and lease when an API
+// server is configured, static pods when a manifest directory is, pod workers behind the sync
+// loop, the PLEG and the status manager. Stopping it leaves pods running: a restarted kubelet
+// finds them again by their labels.
+import type { V1Pod } from '@kubernetes/client-node';
+import { mkdir } from 'node:fs/promises';
+import { errorMessage, UnavailableError } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import { CriClient } from '../cri/client/cri-client.js';
+import { ApiPodSource } from './api-pod-source.js';
+import type { KubeApiPort } from './api-port.js';
+import { RestartBackoff } from './backoff.js';
+import type { KubeletConfig } from './config.js';
+import type { CriPort } from './cri-port.js';
+import { KubeApi } from './kube-api.js';
+import { LeaseRenewer } from './lease.js';
+import { readMachineFacts } from './machine-facts.js';
+import { MirrorPods } from './mirror-pods.js';
+import { nodePodDirs } from './pod-dirs.js';
+import { NodeStatusReporter } from './node-status.js';
+import { Pleg } from './pleg.js';
+import { StaticPodSource } from './static-pods.js';
+import { StatusManager } from './status-manager.js';
+import { SyncLoop, type PodSourceName } from './sync-loop.js';
+
+export interface KubeletOptions {
+  logger: Logger;
+  /** Defaults to a CriClient on config.runtimeEndpoint. */
+  cri?: CriPort & { close?: () => void };
+  /** Defaults to KubeApi from config.kubeconfigPath (none: standalone). */
+  api?: KubeApiPort;
+  /** Where machine facts come from (tests may point these elsewhere). */
+  roots?: { procDir: string; etcDir: string };
+}
+
+export interface Kubelet {
+  readonly syncLoop: SyncLoop;
+  readonly nodeUid: string | undefined;
+  stop(): Promise<void>;
+}
+
+async function retry<T>(what: string, attempts: number, delayMs: number, logger: Logger, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= attempts) throw new UnavailableError(`${what} failed ${attempts} times: ${errorMessage(error)}`, { cause: error });
+      logger.warn({ attempt, err: errorMessage(error) }, `${what} failed; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
+export async function startKubelet(config: KubeletConfig, options: KubeletOptions): Promise<Kubelet> {
+  const logger = options.logger.child({ component: 'kubelet', node: config.nodeName });
+  // Its filesystem is what the node reports as ephemeral storage: it must exist before the first status.
+  await mkdir(config.rootDir, { recursive: true, mode: 0o700 });
+  const cri = options.cri ?? new CriClient({ endpoint: config.runtimeEndpoint });
+  try {
+    return await assemble(config, options, logger, cri);
+  } catch (error) {
+    if (!options.cri) cri.close?.();
+    throw error;
+  }
+}
+
+async function assemble(config: KubeletConfig, options: KubeletOptions, logger: Logger, cri: CriPort & { close?: () => void }): Promise<Kubelet> {
+  const version = await retry(`CRI Version on ${config.runtimeEndpoint}`, 30, 1_000, logger, () => cri.version());
+  logger.info({ runtime: version.runtimeName, runtimeVersion: version.runtimeVersion }, 'connected to the container runtime');
+
+  const api = options.api ?? (config.kubeconfigPath ? KubeApi.fromFile(config.kubeconfigPath) : undefined);
+  const stops: (() => void | Promise<void>)[] = [];
+  let nodeUid: string | undefined;
+
+  if (api) {
+    const reporter = new NodeStatusReporter({
+      api,
+      cri,
+      config,
+      logger,
+      readMachine: () => readMachineFacts({ procDir: options.roots?.procDir ?? '/proc', etcDir: options.roots?.etcDir ?? '/etc', dataDir: config.rootDir }),
+    });
+    const node = await retry('node registration', 30, 2_000, logger, () => reporter.register());
+    nodeUid = node.metadata?.uid;
+    reporter.start();
+    stops.push(() => reporter.stop());
+    if (nodeUid) {
+      const lease = new LeaseRenewer({
+        api,
+        nodeName: config.nodeName,
+        nodeUid,
+        durationSeconds: config.timings.leaseDurationSeconds,
+        renewMs: config.timings.leaseRenewMs,
+        logger,
+      });
+      lease.start();
+      stops.push(() => lease.stop());
+    }
+  }
+
+  const statusManager = new StatusManager({ api, logger });
+  const mirrorPods = api ? new MirrorPods({ api, nodeName: config.nodeName, nodeUid: () => nodeUid, logger }) : undefined;
+  let staticPods: V1Pod[] = [];
+  // Unknown until the API source has listed: before that, every mirror pod would look missing.
+  let apiMirrors: V1Pod[] | undefined;
+  const syncMirrors = (): void => {
+    if (apiMirrors) void mirrorPods?.sync(staticPods, apiMirrors);
+  };
+
+  const sources: PodSourceName[] = [...(api ? (['api'] as const) : []), ...(config.podManifestPath ? (['file'] as const) : [])];
+  const syncLoop = new SyncLoop({
+    logger,
+    sources,
+    workerDeps: {
+      cri,
+      config,
+      runtimeName: version.runtimeName,
+      backoff: new RestartBackoff(),
+      status: statusManager,
+      dirs: nodePodDirs,
+      logger,
+    },
+    onMirrorPods: (mirrors) => {
+      apiMirrors = mirrors;
+      syncMirrors();
+    },
+  });
+
+  const pleg = new Pleg({ cri, relistMs: config.timings.relistMs, logger, onPodsChanged: (uids) => syncLoop.podsChanged(uids) });
+  pleg.start();
+  stops.push(() => pleg.stop());
+
+  if (config.podManifestPath) {
+    const source = new StaticPodSource({
+      dir: config.podManifestPath,
+      nodeName: config.nodeName,
+      checkMs: config.timings.staticPodCheckMs,
+      logger,
+      onChange: (pods) => {
+        staticPods = pods;
+        syncLoop.setSourcePods('file', pods);
+        syncMirrors();
+      },
+    });
+    source.start();
+    stops.push(() => source.stop());
+  }
+  if (api) {
+    const source = new ApiPodSource({ api, nodeName: config.nodeName, logger, onChange: (pods) => syncLoop.setSourcePods('api', pods) });
+    source.start();
+    stops.push(() => source.stop());
+  }
+
+  const housekeeping = setInterval(() => {
+    syncLoop.housekeeping(pleg.podsInRuntime());
+    statusManager.resync();
+    syncMirrors();
+  }, config.timings.podResyncMs);
+  stops.push(() => clearInterval(housekeeping));
+
+  logger.info({ standalone: !api, manifests: config.podManifestPath }, 'kubelet started');
+  return {
+    syncLoop,
+    nodeUid,
+    stop: async () => {
+      for (const stop of stops.reverse()) await stop();
+      await syncLoop.stop();
+      await statusManager.idle();
+      if (!options.cri) cri.close?.();
+      logger.info('kubelet stopped; pods keep running');
+    },
+  };
+}

@@ -1,0 +1,226 @@
+// The Node object and its status, built from injected facts (pure), and the reporter that posts
+// it the way the upstream kubelet does: computed every 10 s, written only when something other
+// than heartbeat times changed or when 5 min passed since the last write; the Lease (lease.ts)
+// is the liveness signal in between.
+import type { V1Node, V1NodeCondition, V1NodeStatus } from '@kubernetes/client-node';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { NodeApi } from './api-port.js';
+import type { KubeletConfig } from './config.js';
+import type { CriPort } from './cri-port.js';
+import type { MachineFacts } from './machine-facts.js';
+
+export interface RuntimeFacts {
+  /** `<runtimeName>://<runtimeVersion>` from CRI Version, e.g. containerd://1.6.20 */
+  containerRuntimeVersion: string;
+  runtimeReady: boolean;
+  networkReady: boolean;
+  /** Why the runtime is not ready; empty when it is. */
+  notReadyMessage: string;
+}
+
+/**
+ * Hard eviction thresholds (upstream defaults: memory.available<100Mi, nodefs.available<10%).
+ * Upstream sets no PID threshold by default; berth reports PIDPressure below 5 % free PIDs.
+ */
+export const evictionThresholds = { memoryAvailableBytes: 100 * 1024 * 1024, nodefsAvailableRatio: 0.1, pidAvailableRatio: 0.05 };
+
+type NodeIdentity = Pick<KubeletConfig, 'nodeName' | 'nodeIp' | 'maxPods' | 'kubeletVersion'>;
+
+const ki = (bytes: number): string => `${Math.floor(bytes / 1024)}Ki`;
+
+/** Times in status are kept to whole seconds: the API stores no more, so diffs stay stable. */
+export function wholeSeconds(date: Date): Date {
+  return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
+export function nodeLabels(config: Pick<KubeletConfig, 'nodeName'>, machine: Pick<MachineFacts, 'architecture'>): Record<string, string> {
+  return {
+    'kubernetes.io/hostname': config.nodeName,
+    'kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': machine.architecture,
+    'beta.kubernetes.io/os': 'linux',
+    'beta.kubernetes.io/arch': machine.architecture,
+  };
+}
+
+export async function readRuntimeFacts(cri: Pick<CriPort, 'version' | 'status'>): Promise<RuntimeFacts> {
+  const [version, status] = await Promise.all([cri.version(), cri.status()]);
+  const conditions = status.status?.conditions ?? [];
+  const condition = (type: string) => conditions.find((c) => c.type === type);
+  const problems = ['RuntimeReady', 'NetworkReady']
+    .map((type) => ({ type, found: condition(type) }))
+    .filter(({ found }) => !found?.status)
+    .map(({ type, found }) => `${type}=false reason:${found?.reason ?? 'absent'} message:${found?.message ?? ''}`);
+  return {
+    containerRuntimeVersion: `${version.runtimeName}://${version.runtimeVersion}`,
+    runtimeReady: condition('RuntimeReady')?.status ?? false,
+    networkReady: condition('NetworkReady')?.status ?? false,
+    notReadyMessage: problems.length === 0 ? '' : `container runtime not ready: ${problems.join('; ')}`,
+  };
+}
+
+interface ConditionValue {
+  type: string;
+  status: 'True' | 'False';
+  reason: string;
+  message: string;
+}
+
+function conditionValues(machine: MachineFacts, runtime: RuntimeFacts): ConditionValue[] {
+  const memoryPressure = machine.memoryAvailableBytes < evictionThresholds.memoryAvailableBytes;
+  const diskPressure = machine.rootFsAvailableBytes < machine.rootFsCapacityBytes * evictionThresholds.nodefsAvailableRatio;
+  const pidPressure = machine.pidMax - machine.processCount < machine.pidMax * evictionThresholds.pidAvailableRatio;
+  const ready = runtime.runtimeReady && runtime.networkReady;
+  const pressure = (type: string, under: boolean, what: string): ConditionValue =>
+    under
+      ? { type, status: 'True', reason: `KubeletHas${what}Pressure`, message: `kubelet has ${what.toLowerCase()} pressure` }
+      : { type, status: 'False', reason: `KubeletHasSufficient${what === 'Disk' ? 'Disk' : what}`, message: `kubelet has sufficient ${what.toLowerCase()} available` };
+  return [
+    pressure('MemoryPressure', memoryPressure, 'Memory'),
+    diskPressure
+      ? { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' }
+      : { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+    pressure('PIDPressure', pidPressure, 'PID'),
+    ready
+      ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' }
+      : { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: runtime.notReadyMessage },
+  ];
+}
+
+export interface NodeStatusInput {
+  config: NodeIdentity;
+  machine: MachineFacts;
+  runtime: RuntimeFacts;
+  /** The status posted last; a condition keeps its lastTransitionTime while its status holds. */
+  previous: V1NodeStatus | undefined;
+  now: Date;
+}
+
+export function buildNodeStatus({ config, machine, runtime, previous, now }: NodeStatusInput): V1NodeStatus {
+  const at = wholeSeconds(now);
+  const hugepages2Mi = machine.hugepages2MiBytes;
+  const capacity: Record<string, string> = {
+    cpu: String(machine.cpuCount),
+    memory: ki(machine.memoryBytes),
+    pods: String(config.maxPods),
+    'ephemeral-storage': ki(machine.rootFsCapacityBytes),
+    'hugepages-2Mi': ki(hugepages2Mi),
+  };
+  const allocatable: Record<string, string> = {
+    ...capacity,
+    memory: ki(Math.max(0, machine.memoryBytes - evictionThresholds.memoryAvailableBytes - hugepages2Mi)),
+    'ephemeral-storage': ki(machine.rootFsCapacityBytes * (1 - evictionThresholds.nodefsAvailableRatio)),
+  };
+  const conditions: V1NodeCondition[] = conditionValues(machine, runtime).map((value) => {
+    const before = previous?.conditions?.find((c) => c.type === value.type);
+    return {
+      ...value,
+      lastHeartbeatTime: at,
+      lastTransitionTime: before?.status === value.status && before.lastTransitionTime ? before.lastTransitionTime : at,
+    };
+  });
+  return {
+    capacity,
+    allocatable,
+    conditions,
+    addresses: [
+      { type: 'InternalIP', address: config.nodeIp },
+      { type: 'Hostname', address: config.nodeName },
+    ],
+    nodeInfo: {
+      machineID: machine.machineId,
+      systemUUID: machine.machineId,
+      bootID: machine.bootId,
+      kernelVersion: machine.kernelVersion,
+      osImage: machine.osImage,
+      containerRuntimeVersion: runtime.containerRuntimeVersion,
+      kubeletVersion: config.kubeletVersion,
+      kubeProxyVersion: '',
+      operatingSystem: 'linux',
+      architecture: machine.architecture,
+    },
+  };
+}
+
+/** Whether `next` says anything `previous` did not, heartbeat times aside. */
+export function nodeStatusChanged(previous: V1NodeStatus | undefined, next: V1NodeStatus): boolean {
+  if (!previous) return true;
+  const strip = (status: V1NodeStatus): string =>
+    JSON.stringify({ ...status, conditions: status.conditions?.map(({ lastHeartbeatTime: _, ...rest }) => rest) });
+  return strip(previous) !== strip(next);
+}
+
+export function nodeObject(config: NodeIdentity, machine: MachineFacts, status: V1NodeStatus): V1Node {
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name: config.nodeName, labels: nodeLabels(config, machine) }, spec: {}, status };
+}
+
+export interface NodeStatusReporterDeps {
+  api: NodeApi;
+  cri: Pick<CriPort, 'version' | 'status'>;
+  config: NodeIdentity & Pick<KubeletConfig, 'timings'>;
+  readMachine: () => Promise<MachineFacts>;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export class NodeStatusReporter {
+  private posted: V1NodeStatus | undefined;
+  private postedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: NodeStatusReporterDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** Creates (or adopts) the Node object; returns it with its uid, which the Lease points at. */
+  async register(): Promise<V1Node> {
+    const status = await this.compute();
+    const node = await this.deps.api.registerNode(nodeObject(this.deps.config, await this.deps.readMachine(), status));
+    await this.post(status);
+    this.deps.logger.info({ node: this.deps.config.nodeName, uid: node.metadata?.uid }, 'node registered');
+    return node;
+  }
+
+  /** One status round: posts when changed or when the report period has passed. */
+  async tick(): Promise<'posted' | 'unchanged'> {
+    const status = await this.compute();
+    const due = this.now().getTime() - this.postedAt >= this.deps.config.timings.nodeStatusReportMs;
+    if (!due && !nodeStatusChanged(this.posted, status)) return 'unchanged';
+    await this.post(status);
+    return 'posted';
+  }
+
+  start(): void {
+    const loop = async (): Promise<void> => {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.deps.logger.warn({ err: errorMessage(error) }, 'node status update failed; retrying next period');
+      }
+      if (this.timer) this.timer = setTimeout(() => void loop(), this.deps.config.timings.nodeStatusUpdateMs);
+    };
+    this.timer = setTimeout(() => void loop(), this.deps.config.timings.nodeStatusUpdateMs);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async compute(): Promise<V1NodeStatus> {
+    const [machine, runtime] = await Promise.all([this.deps.readMachine(), readRuntimeFacts(this.deps.cri)]);
+    return buildNodeStatus({ config: this.deps.config, machine, runtime, previous: this.posted, now: this.now() });
+  }
+
+  private async post(status: V1NodeStatus): Promise<void> {
+    await this.deps.api.patchNodeStatus(this.deps.config.nodeName, status);
+    const ready = status.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status !== this.posted?.conditions?.find((c) => c.type === 'Ready')?.status) {
+      this.deps.logger.info({ node: this.deps.config.nodeName, ready: ready?.status, reason: ready?.reason }, 'node readiness changed');
+    }
+    this.posted = status;
+    this.postedAt = this.now().getTime();
+  }
+}

@@ -1,0 +1,73 @@
+// The pod lifecycle event generator: relists every sandbox and container through the CRI each
+// second and reports the pod uids whose runtime state changed, so a container exit reaches the
+// pod's worker (and the API) within about a second. Relisting alone, not runtime events, is what
+// makes it lossless: a missed change is seen at the next relist.
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { CriPort } from './cri-port.js';
+import { podUidLabel } from './cri-port.js';
+import { sandboxFromList, type ObservedSandbox } from './pod-runtime-state.js';
+
+export interface PlegDeps {
+  cri: Pick<CriPort, 'listPodSandbox' | 'listContainers'>;
+  relistMs: number;
+  logger: Logger;
+  onPodsChanged: (uids: string[]) => void;
+}
+
+export class Pleg {
+  private fingerprints = new Map<string, string>();
+  private sandboxes = new Map<string, ObservedSandbox[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private failing = false;
+
+  constructor(private readonly deps: PlegDeps) {}
+
+  /** Pod uids the runtime held at the last relist, with their sandboxes. */
+  podsInRuntime(): ReadonlyMap<string, ObservedSandbox[]> {
+    return this.sandboxes;
+  }
+
+  async relist(): Promise<string[]> {
+    const [sandboxList, containerList] = await Promise.all([this.deps.cri.listPodSandbox(), this.deps.cri.listContainers()]);
+    const parts = new Map<string, string[]>();
+    const sandboxes = new Map<string, ObservedSandbox[]>();
+    for (const sandbox of sandboxList.items) {
+      const uid = sandbox.labels[podUidLabel];
+      if (!uid) continue;
+      parts.set(uid, [...(parts.get(uid) ?? []), `s:${sandbox.id}:${sandbox.state}`]);
+      sandboxes.set(uid, [...(sandboxes.get(uid) ?? []), sandboxFromList(sandbox)]);
+    }
+    for (const container of containerList.containers) {
+      const uid = container.labels[podUidLabel];
+      if (!uid) continue;
+      parts.set(uid, [...(parts.get(uid) ?? []), `c:${container.id}:${container.state}`]);
+    }
+    const next = new Map([...parts].map(([uid, list]) => [uid, list.sort().join(',')]));
+    const changed = [...new Set([...next.keys(), ...this.fingerprints.keys()])].filter((uid) => next.get(uid) !== this.fingerprints.get(uid));
+    this.fingerprints = next;
+    this.sandboxes = sandboxes;
+    return changed;
+  }
+
+  start(): void {
+    const loop = async (): Promise<void> => {
+      try {
+        const changed = await this.relist();
+        if (this.failing) this.deps.logger.info('PLEG relist recovered');
+        this.failing = false;
+        if (changed.length > 0) this.deps.onPodsChanged(changed);
+      } catch (error) {
+        if (!this.failing) this.deps.logger.warn({ err: errorMessage(error) }, 'PLEG relist failed; retrying');
+        this.failing = true;
+      }
+      if (this.timer) this.timer = setTimeout(() => void loop(), this.deps.relistMs);
+    };
+    this.timer = setTimeout(() => void loop(), 0);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

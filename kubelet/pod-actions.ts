@@ -1,0 +1,103 @@
+// What a running pod needs next, decided from the pod spec and what the runtime holds (pure, the
+// upstream kubelet's computePodActions in small): a new sandbox when none is ready, a (re)start for
+// each container its restart policy wants running, CrashLoopBackOff when restarts come too fast.
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { RestartBackoff } from './backoff.js';
+import { latestContainer, type ObservedContainer, type ObservedPod } from './pod-runtime-state.js';
+
+export interface ContainerStart {
+  container: V1Container;
+  restartCount: number;
+}
+
+export interface Waiting {
+  reason: string;
+  message: string;
+}
+
+export interface PodActions {
+  createSandbox: boolean;
+  /** The attempt number the new sandbox gets. */
+  sandboxAttempt: number;
+  /** Sandboxes to stop first: not ready (dead) ones that a new sandbox replaces. */
+  stopSandboxIds: string[];
+  startContainers: ContainerStart[];
+  /** Containers created but never started (a start that failed): removed, then made anew. */
+  removeContainerIds: string[];
+  /** Containers that wait (CrashLoopBackOff), by name. */
+  waiting: Map<string, Waiting>;
+  /** When a wait ends and the pod must be synced again (ms since epoch). */
+  wakeAtMs: number | undefined;
+}
+
+export type TerminalPhase = 'Succeeded' | 'Failed';
+
+function shouldRestart(pod: V1Pod, exited: ObservedContainer): boolean {
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  return policy === 'Always' || (policy === 'OnFailure' && exited.exitCode !== 0);
+}
+
+/**
+ * Succeeded/Failed once no container will run again under the restart policy; undefined while the
+ * pod still runs (or has not run everything yet). Always-pods never finish by themselves.
+ */
+export function terminalPhase(pod: V1Pod, observed: ObservedPod): TerminalPhase | undefined {
+  if ((pod.spec?.restartPolicy ?? 'Always') === 'Always') return undefined;
+  const latest = (pod.spec?.containers ?? []).map((c) => latestContainer(observed, c.name));
+  if (latest.length === 0 || latest.some((c) => !c || c.state !== 'exited' || shouldRestart(pod, c))) return undefined;
+  return latest.every((c) => c?.exitCode === 0) ? 'Succeeded' : 'Failed';
+}
+
+/** The restart count a new instance of `name` gets: one more than the newest seen in any sandbox. */
+export function nextRestartCount(observed: ObservedPod, name: string): number {
+  const latest = latestContainer(observed, name);
+  return latest ? latest.attempt + 1 : 0;
+}
+
+export function computePodActions(pod: V1Pod, observed: ObservedPod, backoff: RestartBackoff, nowMs: number): PodActions {
+  const uid = pod.metadata?.uid ?? '';
+  const containers = pod.spec?.containers ?? [];
+  const sandbox = observed.sandboxes[0];
+  const actions: PodActions = {
+    createSandbox: false,
+    sandboxAttempt: sandbox ? sandbox.attempt + 1 : 0,
+    stopSandboxIds: [],
+    startContainers: [],
+    removeContainerIds: [],
+    waiting: new Map(),
+    wakeAtMs: undefined,
+  };
+  if (!sandbox?.ready) {
+    // A dead sandbox takes its network with it: every container restarts in a new one.
+    actions.createSandbox = true;
+    actions.stopSandboxIds = observed.sandboxes.filter((s) => s.ready || observed.containers.some((c) => c.sandboxId === s.id && c.state === 'running')).map((s) => s.id);
+    if (sandbox && !actions.stopSandboxIds.includes(sandbox.id)) actions.stopSandboxIds.push(sandbox.id);
+    actions.startContainers = containers.map((container) => ({ container, restartCount: nextRestartCount(observed, container.name) }));
+    return actions;
+  }
+  for (const container of containers) {
+    const latest = latestContainer(observed, container.name, sandbox.id);
+    if (!latest) {
+      actions.startContainers.push({ container, restartCount: nextRestartCount(observed, container.name) });
+      continue;
+    }
+    if (latest.state === 'running') continue;
+    if (latest.state === 'created') {
+      actions.removeContainerIds.push(latest.id);
+      actions.startContainers.push({ container, restartCount: latest.attempt + 1 });
+      continue;
+    }
+    if (!shouldRestart(pod, latest)) continue;
+    const decision = backoff.check(`${uid}/${container.name}`, { startedAtMs: latest.startedAtMs, finishedAtMs: latest.finishedAtMs }, nowMs);
+    if (decision.restart) {
+      actions.startContainers.push({ container, restartCount: latest.attempt + 1 });
+    } else {
+      actions.waiting.set(container.name, {
+        reason: 'CrashLoopBackOff',
+        message: `back-off ${Math.round(decision.delayMs / 1000)}s restarting failed container=${container.name} pod=${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${uid})`,
+      });
+      actions.wakeAtMs = Math.min(actions.wakeAtMs ?? Infinity, decision.untilMs);
+    }
+  }
+  return actions;
+}

@@ -1,0 +1,162 @@
+// Pod → CRI configuration, pure: what RunPodSandbox and CreateContainer receive for a pod. The
+// labels, log layout and DNS rules are the upstream kubelet's, because runtimes, log collectors
+// and crictl users rely on them.
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { InvalidArgumentError } from '../common/errors.js';
+import type { ContainerConfig, DNSConfig, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/api/messages.js';
+import type { KubeletConfig } from './config.js';
+import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './cri-port.js';
+
+export type PodConfigOptions = Pick<KubeletConfig, 'podLogsDir' | 'cgroupParent' | 'clusterDns' | 'clusterDomain'>;
+
+export interface PodIdentity {
+  name: string;
+  namespace: string;
+  uid: string;
+}
+
+export function podIdentity(pod: V1Pod): PodIdentity {
+  const name = pod.metadata?.name;
+  const namespace = pod.metadata?.namespace ?? 'default';
+  const uid = pod.metadata?.uid;
+  if (!name || !uid) throw new InvalidArgumentError(`pod ${namespace}/${name ?? '?'} has no name or uid`);
+  return { name, namespace, uid };
+}
+
+/** <podLogsDir>/<namespace>_<name>_<uid>: where the runtime writes this pod's container logs. */
+export function podLogDirectory(podLogsDir: string, pod: PodIdentity): string {
+  // The directory is created and later removed recursively: no part may reach outside podLogsDir
+  // (an orphan's name comes from the runtime, not from a validated API object).
+  for (const part of [pod.namespace, pod.name, pod.uid]) {
+    if (part === '' || part.includes('/') || part.includes('\0') || part === '.' || part === '..') {
+      throw new InvalidArgumentError(`pod ${pod.namespace}/${pod.name} (${pod.uid}): ${JSON.stringify(part)} cannot name a log directory`);
+    }
+  }
+  return `${podLogsDir.replace(/\/+$/, '')}/${pod.namespace}_${pod.name}_${pod.uid}`;
+}
+
+/** <container>/<restartCount>.log, relative to the sandbox's log directory. */
+export function containerLogPath(containerName: string, restartCount: number): string {
+  return `${containerName}/${restartCount}.log`;
+}
+
+export function podLabels(pod: V1Pod): Record<string, string> {
+  const id = podIdentity(pod);
+  return { ...pod.metadata?.labels, [podNameLabel]: id.name, [podNamespaceLabel]: id.namespace, [podUidLabel]: id.uid };
+}
+
+/**
+ * The resolver configuration the pod gets, or null for "the runtime's default" (the host's
+ * resolv.conf). Policies as upstream: ClusterFirst uses the cluster DNS when one is configured
+ * (and falls back to Default when not, or on hostNetwork), None uses only spec.dnsConfig.
+ */
+export function podDnsConfig(pod: V1Pod, options: Pick<PodConfigOptions, 'clusterDns' | 'clusterDomain'>): DNSConfig | null {
+  const spec = pod.spec;
+  const policy = spec?.dnsPolicy ?? 'ClusterFirst';
+  const extra = spec?.dnsConfig;
+  const hostNetwork = spec?.hostNetwork ?? false;
+  const useCluster =
+    options.clusterDns.length > 0 &&
+    ((policy === 'ClusterFirst' && !hostNetwork) || policy === 'ClusterFirstWithHostNet');
+  let base: { servers: string[]; searches: string[]; options: string[] } | undefined;
+  if (policy === 'None') base = { servers: [], searches: [], options: [] };
+  else if (useCluster) {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const domain = options.clusterDomain;
+    base = { servers: [...options.clusterDns], searches: [`${namespace}.svc.${domain}`, `svc.${domain}`, domain], options: ['ndots:5'] };
+  }
+  if (!base && !extra) return null;
+  base ??= { servers: [], searches: [], options: [] };
+  const merged = {
+    servers: [...base.servers, ...(extra?.nameservers ?? [])],
+    searches: [...base.searches, ...(extra?.searches ?? [])],
+    options: [...base.options],
+  };
+  for (const option of extra?.options ?? []) {
+    const rendered = option.value === undefined ? option.name ?? '' : `${option.name ?? ''}:${option.value}`;
+    const name = option.name ?? '';
+    const at = merged.options.findIndex((o) => o.split(':')[0] === name);
+    if (at >= 0) merged.options[at] = rendered;
+    else merged.options.push(rendered);
+  }
+  // resolv.conf limits: 3 name servers, 32 search domains (glibc ignores the rest anyway).
+  return { servers: [...new Set(merged.servers)].slice(0, 3), searches: [...new Set(merged.searches)].slice(0, 32), options: merged.options };
+}
+
+export function podPortMappings(pod: V1Pod): PortMapping[] {
+  const mappings: PortMapping[] = [];
+  for (const container of pod.spec?.containers ?? []) {
+    for (const port of container.ports ?? []) {
+      if (!port.hostPort) continue;
+      const protocol = port.protocol ?? 'TCP';
+      if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP') {
+        throw new InvalidArgumentError(`container ${container.name} port ${port.containerPort}: protocol ${protocol} is not TCP, UDP or SCTP`);
+      }
+      mappings.push({ protocol, containerPort: port.containerPort, hostPort: port.hostPort, hostIp: port.hostIP ?? '' });
+    }
+  }
+  return mappings;
+}
+
+/**
+ * Which namespaces the pod shares with the node or among its containers. The sandbox and every
+ * container must say the same: a container that omits it gets the CRI default (POD pid), which
+ * silently shares one pid namespace (and makes the pause process every container's init).
+ */
+export function namespaceOptions(pod: V1Pod): NamespaceOption {
+  const spec = pod.spec;
+  return {
+    network: spec?.hostNetwork ? 'NODE' : 'POD',
+    pid: spec?.hostPID ? 'NODE' : spec?.shareProcessNamespace ? 'POD' : 'CONTAINER',
+    ipc: spec?.hostIPC ? 'NODE' : 'POD',
+  };
+}
+
+export function sandboxConfig(pod: V1Pod, attempt: number, options: PodConfigOptions): PodSandboxConfig {
+  const id = podIdentity(pod);
+  const spec = pod.spec;
+  const hostname = (spec?.hostname ?? id.name).slice(0, 63).replace(/[-.]+$/, '');
+  return {
+    metadata: { name: id.name, namespace: id.namespace, uid: id.uid, attempt },
+    hostname: spec?.hostNetwork ? '' : hostname,
+    logDirectory: podLogDirectory(options.podLogsDir, id),
+    dnsConfig: podDnsConfig(pod, options),
+    portMappings: podPortMappings(pod),
+    labels: podLabels(pod),
+    annotations: { ...pod.metadata?.annotations },
+    linux: {
+      cgroupParent: options.cgroupParent,
+      securityContext: { namespaceOptions: namespaceOptions(pod) },
+    },
+  };
+}
+
+function envOf(container: V1Container): { key: string; value: string }[] {
+  return (container.env ?? []).map((variable) => {
+    if (variable.valueFrom) {
+      throw new InvalidArgumentError(
+        `container ${container.name} env ${variable.name}: valueFrom is not supported by berth's kubelet yet (use a plain value)`,
+      );
+    }
+    return { key: variable.name, value: variable.value ?? '' };
+  });
+}
+
+export function containerConfig(pod: V1Pod, container: V1Container, restartCount: number): ContainerConfig {
+  const id = podIdentity(pod);
+  return {
+    metadata: { name: container.name, attempt: restartCount },
+    image: { image: container.image ?? '' },
+    command: container.command ?? [],
+    args: container.args ?? [],
+    workingDir: container.workingDir ?? '',
+    envs: envOf(container),
+    labels: { [podNameLabel]: id.name, [podNamespaceLabel]: id.namespace, [podUidLabel]: id.uid, [containerNameLabel]: container.name },
+    annotations: { 'io.kubernetes.container.restartCount': String(restartCount) },
+    logPath: containerLogPath(container.name, restartCount),
+    stdin: container.stdin ?? false,
+    stdinOnce: container.stdinOnce ?? false,
+    tty: container.tty ?? false,
+    linux: { securityContext: { privileged: container.securityContext?.privileged ?? false, namespaceOptions: namespaceOptions(pod) } },
+  };
+}

@@ -1,0 +1,138 @@
+// A pod's API status computed from what the runtime holds (pure). Phase rules follow the upstream
+// kubelet's getPhase; a condition keeps its lastTransitionTime while its status holds, so an
+// unchanged pod produces an identical status and the status manager writes nothing.
+import type { V1ContainerState, V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
+import type { Waiting } from './pod-actions.js';
+import { wholeSeconds } from './node-status.js';
+import { latestContainer, type ObservedContainer, type ObservedPod } from './pod-runtime-state.js';
+
+export interface PodStatusInput {
+  pod: V1Pod;
+  observed: ObservedPod;
+  /** Why containers that are not running wait (CrashLoopBackOff, ErrImagePull, ...), by name. */
+  waiting: ReadonlyMap<string, Waiting>;
+  hostIp: string;
+  /** CRI runtime name, the scheme of containerID (containerd://<id>). */
+  runtimeName: string;
+  startTime: Date;
+  previous: V1PodStatus | undefined;
+  now: Date;
+}
+
+const at = (ms: number): Date => wholeSeconds(new Date(ms));
+
+function terminatedState(c: ObservedContainer, runtimeName: string): V1ContainerState {
+  return {
+    terminated: {
+      exitCode: c.exitCode,
+      reason: c.reason || (c.exitCode === 0 ? 'Completed' : 'Error'),
+      ...(c.message ? { message: c.message } : {}),
+      startedAt: at(c.startedAtMs),
+      finishedAt: at(c.finishedAtMs),
+      containerID: `${runtimeName}://${c.id}`,
+    },
+  };
+}
+
+function containerStatus(input: PodStatusInput, name: string, image: string): V1ContainerStatus {
+  const { observed, runtimeName } = input;
+  const instances = observed.containers.filter((c) => c.name === name);
+  const latest = instances[0];
+  const previous = instances[1];
+  const waiting = input.waiting.get(name);
+  let state: V1ContainerState;
+  let lastState: V1ContainerState = previous?.state === 'exited' ? terminatedState(previous, runtimeName) : {};
+  if (latest?.state === 'running') state = { running: { startedAt: at(latest.startedAtMs) } };
+  else if (latest?.state === 'exited' && waiting) {
+    state = { waiting: { reason: waiting.reason, message: waiting.message } };
+    lastState = terminatedState(latest, runtimeName);
+  } else if (latest?.state === 'exited') state = terminatedState(latest, runtimeName);
+  else state = { waiting: { reason: waiting?.reason ?? 'ContainerCreating', ...(waiting?.message ? { message: waiting.message } : {}) } };
+  return {
+    name,
+    state,
+    lastState,
+    ready: latest?.state === 'running',
+    started: latest?.state === 'running',
+    restartCount: latest?.attempt ?? 0,
+    image,
+    imageID: latest?.imageRef ?? '',
+    ...(latest ? { containerID: `${runtimeName}://${latest.id}` } : {}),
+  };
+}
+
+/** upstream getPhase: waiting beats running, running beats stopped; stopped depends on the policy. */
+export function podPhase(pod: V1Pod, observed: ObservedPod): string {
+  let waiting = 0;
+  let running = 0;
+  let stopped = 0;
+  let succeeded = 0;
+  for (const container of pod.spec?.containers ?? []) {
+    const latest = latestContainer(observed, container.name);
+    if (!latest || latest.state === 'created' || latest.state === 'unknown') waiting++;
+    else if (latest.state === 'running') running++;
+    else {
+      stopped++;
+      if (latest.exitCode === 0) succeeded++;
+    }
+  }
+  const policy = pod.spec?.restartPolicy ?? 'Always';
+  if (waiting > 0) return 'Pending';
+  if (running > 0) return 'Running';
+  if (stopped > 0) {
+    if (policy === 'Always') return 'Running';
+    if (stopped === succeeded) return 'Succeeded';
+    if (policy === 'OnFailure') return 'Running';
+    return 'Failed';
+  }
+  return 'Pending';
+}
+
+function qosClass(pod: V1Pod): string {
+  const containers = pod.spec?.containers ?? [];
+  const resources = containers.map((c) => c.resources ?? {});
+  if (resources.every((r) => Object.keys(r.requests ?? {}).length === 0 && Object.keys(r.limits ?? {}).length === 0)) return 'BestEffort';
+  const guaranteed = resources.every((r) =>
+    ['cpu', 'memory'].every((k) => r.limits?.[k] !== undefined && (r.requests?.[k] === undefined || r.requests[k] === r.limits[k])),
+  );
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}
+
+export function buildPodStatus(input: PodStatusInput): V1PodStatus {
+  const { pod, observed, previous } = input;
+  const now = wholeSeconds(input.now);
+  const sandbox = observed.sandboxes[0];
+  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(input, c.name, c.image ?? ''));
+  const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const condition = (type: string, ok: boolean, reason?: string, message?: string): V1PodCondition => {
+    const status = ok ? 'True' : 'False';
+    const before = previous?.conditions?.find((c) => c.type === type);
+    return {
+      type,
+      status,
+      lastTransitionTime: before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
+      ...(ok || !reason ? {} : { reason }),
+      ...(ok || !message ? {} : { message }),
+    };
+  };
+  const notReadyMessage = `containers with unready status: [${unready.join(' ')}]`;
+  const phase = podPhase(pod, observed);
+  // Host-network pods have no address of their own: they answer on the node's.
+  const podIp = !sandbox?.ready ? '' : pod.spec?.hostNetwork ? input.hostIp : sandbox.ip;
+  return {
+    phase,
+    conditions: [
+      condition('PodReadyToStartContainers', sandbox?.ready === true),
+      condition('Initialized', true),
+      condition('Ready', unready.length === 0 && phase === 'Running', 'ContainersNotReady', notReadyMessage),
+      condition('ContainersReady', unready.length === 0 && phase === 'Running', 'ContainersNotReady', notReadyMessage),
+      condition('PodScheduled', true),
+    ],
+    hostIP: input.hostIp,
+    hostIPs: [{ ip: input.hostIp }],
+    ...(podIp ? { podIP: podIp, podIPs: [{ ip: podIp }] } : {}),
+    startTime: wholeSeconds(input.startTime),
+    containerStatuses: statuses,
+    qosClass: qosClass(pod),
+  };
+}

@@ -1,0 +1,296 @@
+// One worker per pod uid: drives the runtime towards the pod's latest desired state, one sync at a
+// time (updates that arrive mid-sync are coalesced: the latest desired state wins).
+//
+//   ┌─────────┐ deleted, or terminal phase ┌─────────────┐ containers + sandbox ┌────────────┐ deleted: CRI objects  ┌────────────┐
+//   │ syncing │ ─────────────────────────▶ │ terminating │ ───── stopped ─────▶ │ terminated │ ── removed, API pod ─▶ │ cleanedUp  │
+//   └─────────┘                            └─────────────┘                      └────────────┘    deleted for good    └────────────┘
+//
+//   syncing      sandbox up, containers (re)started per restart policy, CrashLoopBackOff between
+//                fast restarts, status reported every sync.
+//   terminating  every container stopped with the grace period, then the sandbox.
+//   terminated   nothing runs; exited containers stay for inspection until the pod is deleted
+//                (a Never/OnFailure pod that finished waits here).
+//   cleanedUp    containers and sandboxes removed; the sync loop drops the worker.
+// There is no way back: a pod that should run again comes with a new uid.
+import type { V1Pod } from '@kubernetes/client-node';
+import { errorMessage } from '../common/errors.js';
+import type { Logger } from '../common/logger.js';
+import type { PodSandboxConfig } from '../cri/api/messages.js';
+import type { RestartBackoff } from './backoff.js';
+import type { CriPort } from './cri-port.js';
+import { computePodActions, terminalPhase, type PodActions, type Waiting } from './pod-actions.js';
+import { containerConfig, podIdentity, podLogDirectory, sandboxConfig, type PodConfigOptions } from './pod-config.js';
+import type { PodDirs } from './pod-dirs.js';
+import { observePod, type ObservedPod } from './pod-runtime-state.js';
+import { buildPodStatus } from './pod-status.js';
+import type { PodStatusSink } from './status-manager.js';
+
+export type PodWorkerState = 'syncing' | 'terminating' | 'terminated' | 'cleanedUp';
+
+const transitions: Record<PodWorkerState, readonly PodWorkerState[]> = {
+  syncing: ['terminating'],
+  terminating: ['terminated'],
+  terminated: ['cleanedUp'],
+  cleanedUp: [],
+};
+
+export function canTransition(from: PodWorkerState, to: PodWorkerState): boolean {
+  return transitions[from].includes(to);
+}
+export const canStartContainers = (state: PodWorkerState): boolean => state === 'syncing';
+export const canCleanUp = (state: PodWorkerState, deleted: boolean): boolean => state === 'terminated' && deleted;
+
+/** Why berth's kubelet cannot run this pod yet (said in every container's status), or undefined. */
+export function unsupported(pod: V1Pod): string | undefined {
+  if ((pod.spec?.initContainers ?? []).length > 0) return "init containers are not supported by berth's kubelet yet";
+  return undefined;
+}
+
+export interface DesiredPod {
+  pod: V1Pod;
+  /** Removed from its source, or marked for deletion in the API (deletionTimestamp). */
+  deleted: boolean;
+}
+
+export interface PodWorkerDeps {
+  cri: CriPort;
+  config: PodConfigOptions & { nodeIp: string };
+  /** CRI runtime name (containerd, berth): the scheme of containerIDs in status. */
+  runtimeName: string;
+  backoff: RestartBackoff;
+  status: PodStatusSink;
+  dirs: PodDirs;
+  logger: Logger;
+  now?: () => number;
+  /** Called after every state change (the sync loop drops cleaned-up workers). */
+  onStateChange?: (worker: PodWorker) => void;
+}
+
+export class PodWorker {
+  private desiredValue: DesiredPod;
+  private stateValue: PodWorkerState = 'syncing';
+  private running = false;
+  private again = false;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly startTime: Date;
+  private idleWaiters: (() => void)[] = [];
+  private readonly logger: Logger;
+  private readonly now: () => number;
+
+  constructor(
+    desired: DesiredPod,
+    private readonly deps: PodWorkerDeps,
+  ) {
+    this.desiredValue = desired;
+    this.now = deps.now ?? Date.now;
+    // A pod the API already reports as started keeps its start time across kubelet restarts.
+    const known = desired.pod.status?.startTime ? new Date(desired.pod.status.startTime) : undefined;
+    this.startTime = known && !Number.isNaN(known.getTime()) ? known : new Date(this.now());
+    const meta = desired.pod.metadata;
+    this.logger = deps.logger.child({ pod: `${meta?.namespace ?? 'default'}/${meta?.name ?? ''}`, podUid: meta?.uid });
+  }
+
+  get state(): PodWorkerState {
+    return this.stateValue;
+  }
+  get desired(): DesiredPod {
+    return this.desiredValue;
+  }
+  get uid(): string {
+    return this.desiredValue.pod.metadata?.uid ?? '';
+  }
+
+  /** A new desired state; deletion is sticky (a deleted pod never comes back under its uid). */
+  update(desired: DesiredPod): void {
+    const before = this.desiredValue;
+    this.desiredValue = { pod: desired.pod, deleted: desired.deleted || before.deleted };
+    // Every pod event reaches every worker (the sources hand over full sets): sync only when this
+    // pod's object changed, or a status write of ours would wake every other worker too.
+    const version = (d: DesiredPod): string | undefined => d.pod.metadata?.resourceVersion;
+    const samePod = before.pod === desired.pod || (version(before) !== undefined && version(before) === version(desired));
+    if (samePod && this.desiredValue.deleted === before.deleted) return;
+    this.kick();
+  }
+
+  /** Sync again soon (a runtime event, a resync). */
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    void this.loop();
+  }
+
+  /** Resolves when no sync is running or queued. */
+  idle(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  stop(): void {
+    clearTimeout(this.wakeTimer);
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.syncOnce();
+      } catch (error) {
+        this.logger.warn({ state: this.stateValue, err: errorMessage(error) }, 'pod sync failed; retrying at the next resync');
+      }
+    } while (this.again);
+    this.running = false;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private transition(to: PodWorkerState, why: string): void {
+    if (!canTransition(this.stateValue, to)) throw new Error(`pod worker cannot go from ${this.stateValue} to ${to}`);
+    this.logger.info({ from: this.stateValue, to, why }, 'pod worker state');
+    this.stateValue = to;
+    this.again = true;
+    this.deps.onStateChange?.(this);
+  }
+
+  private async syncOnce(): Promise<void> {
+    const pod = this.desiredValue.pod;
+    switch (this.stateValue) {
+      case 'syncing': {
+        if (this.desiredValue.deleted) return this.transition('terminating', 'pod deleted');
+        // A pod the API already reports finished never runs again, even if the runtime lost it.
+        const reported = pod.status?.phase;
+        if (reported === 'Succeeded' || reported === 'Failed') return this.transition('terminating', `pod already ${reported}`);
+        const refusal = unsupported(pod);
+        if (refusal) {
+          for (const c of pod.spec?.containers ?? []) this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: refusal });
+          return this.report();
+        }
+        const observed = await observePod(this.deps.cri, this.uid);
+        const phase = terminalPhase(pod, observed);
+        if (phase) return this.transition('terminating', `pod ${phase}`);
+        const actions = computePodActions(pod, observed, this.deps.backoff, this.now());
+        await this.apply(actions, observed);
+        this.scheduleWake(actions.wakeAtMs);
+        return this.report();
+      }
+      case 'terminating': {
+        clearTimeout(this.wakeTimer);
+        await this.stopAll(await observePod(this.deps.cri, this.uid));
+        await this.report();
+        return this.transition('terminated', 'containers and sandbox stopped');
+      }
+      case 'terminated': {
+        if (!canCleanUp(this.stateValue, this.desiredValue.deleted)) return;
+        await this.removeAll(await observePod(this.deps.cri, this.uid));
+        await this.deps.dirs.removeDir(podLogDirectory(this.deps.config.podLogsDir, podIdentity(pod)));
+        await this.deps.status.podTerminated(pod);
+        this.deps.backoff.forget(`${this.uid}/`);
+        return this.transition('cleanedUp', 'runtime objects removed');
+      }
+      case 'cleanedUp':
+        return;
+    }
+  }
+
+  private scheduleWake(atMs: number | undefined): void {
+    clearTimeout(this.wakeTimer);
+    if (atMs === undefined) return;
+    this.wakeTimer = setTimeout(() => this.kick(), Math.max(0, atMs - this.now()) + 50);
+  }
+
+  private gracePeriodSeconds(): number {
+    const pod = this.desiredValue.pod;
+    return pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+  }
+
+  private async apply(actions: PodActions, observed: ObservedPod): Promise<void> {
+    const pod = this.desiredValue.pod;
+    for (const name of [...this.waiting.keys()]) if (!actions.waiting.has(name)) this.waiting.delete(name);
+    for (const [name, waiting] of actions.waiting) this.waiting.set(name, waiting);
+
+    for (const id of actions.stopSandboxIds) {
+      for (const c of observed.containers.filter((c) => c.sandboxId === id && c.state === 'running')) {
+        await this.deps.cri.stopContainer(c.id, 0);
+      }
+      await this.deps.cri.stopPodSandbox(id);
+    }
+    const podConfig = sandboxConfig(pod, actions.sandboxAttempt, this.deps.config);
+    let sandboxId = observed.sandboxes[0]?.id ?? '';
+    if (actions.createSandbox) {
+      this.logger.info({ attempt: actions.sandboxAttempt }, 'creating pod sandbox');
+      await this.deps.dirs.ensureDir(podConfig.logDirectory ?? '');
+      sandboxId = (await this.deps.cri.runPodSandbox(podConfig)).podSandboxId;
+    }
+    for (const id of actions.removeContainerIds) await this.deps.cri.removeContainer(id);
+    // Containers start in spec order, one at a time, as the upstream kubelet does.
+    for (const { container, restartCount } of actions.startContainers) {
+      if (!canStartContainers(this.stateValue) || this.desiredValue.deleted) return;
+      try {
+        await this.ensureImage(container.image ?? '', container.imagePullPolicy ?? 'IfNotPresent', podConfig);
+      } catch (error) {
+        this.waiting.set(container.name, { reason: 'ErrImagePull', message: errorMessage(error) });
+        continue;
+      }
+      let config;
+      try {
+        config = containerConfig(pod, container, restartCount);
+      } catch (error) {
+        this.waiting.set(container.name, { reason: 'CreateContainerConfigError', message: errorMessage(error) });
+        continue;
+      }
+      try {
+        const { containerId } = await this.deps.cri.createContainer(sandboxId, config, podConfig);
+        await this.deps.cri.startContainer(containerId);
+        this.waiting.delete(container.name);
+        this.logger.info({ container: container.name, containerId, restartCount }, 'container started');
+      } catch (error) {
+        this.waiting.set(container.name, { reason: 'CreateContainerError', message: errorMessage(error) });
+      }
+    }
+  }
+
+  private async ensureImage(image: string, policy: string, podConfig: PodSandboxConfig): Promise<void> {
+    if (policy !== 'Always') {
+      const present = (await this.deps.cri.imageStatus(image)).image;
+      if (present) return;
+      if (policy === 'Never') throw new Error(`image ${image} is not present and imagePullPolicy is Never`);
+    }
+    await this.deps.cri.pullImage(image, undefined, podConfig);
+  }
+
+  private async stopAll(observed: ObservedPod): Promise<void> {
+    const grace = this.gracePeriodSeconds();
+    await Promise.all(
+      observed.containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.deps.cri.stopContainer(c.id, grace)),
+    );
+    for (const sandbox of observed.sandboxes.filter((s) => s.ready)) await this.deps.cri.stopPodSandbox(sandbox.id);
+  }
+
+  private async removeAll(observed: ObservedPod): Promise<void> {
+    for (const container of observed.containers) await this.deps.cri.removeContainer(container.id);
+    for (const sandbox of observed.sandboxes) {
+      await this.deps.cri.stopPodSandbox(sandbox.id);
+      await this.deps.cri.removePodSandbox(sandbox.id);
+    }
+  }
+
+  private async report(): Promise<void> {
+    const pod = this.desiredValue.pod;
+    const observed = await observePod(this.deps.cri, this.uid);
+    const status = buildPodStatus({
+      pod,
+      observed,
+      waiting: this.waiting,
+      hostIp: this.deps.config.nodeIp,
+      runtimeName: this.deps.runtimeName,
+      startTime: this.startTime,
+      previous: this.deps.status.lastStatus(this.uid),
+      now: new Date(this.now()),
+    });
+    this.deps.status.setPodStatus(pod, status);
+  }
+}

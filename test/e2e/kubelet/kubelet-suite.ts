@@ -1,0 +1,311 @@
+// The kubelet e2e suite, run once per CRI runtime: berth's kubelet against the real cluster
+// fixture (etcd, kube-apiserver with Node authorization and NodeRestriction, controller-manager,
+// scheduler), driving a real runtime through its CRI socket with the real CNI bridge plugin and
+// the seeded registry. The kubelet runs in the test process; everything is observed with the
+// real kubectl and through the CRI.
+import { execa } from 'execa';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ownMemoryCgroup, removeCgroupPath } from '../../../bench/cgroups.js';
+import { createLogger } from '../../../common/logger.js';
+import { CriClient } from '../../../cri/client/cri-client.js';
+import { kubeletConfig, type KubeletConfig } from '../../../kubelet/config.js';
+import { startKubelet, type Kubelet } from '../../../kubelet/kubelet.js';
+import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
+import { startRegistry, type Registry } from '../../harness/registry.js';
+import { goTool } from '../../harness/tools.js';
+import type { SuiteRuntime, SuiteRuntimeKind } from '../../integration/kubelet/suite-runtimes.js';
+import { nodeKubeconfig } from './node-credentials.js';
+
+const namespace = 'default';
+
+async function kubectl(...args: string[]): Promise<string> {
+  const adminKubeconfig = inject('adminKubeconfig');
+  return (await execa(goTool('kubectl'), ['--kubeconfig', adminKubeconfig, ...args], { timeout: 120_000 })).stdout;
+}
+
+async function kubectlJson<T>(...args: string[]): Promise<T> {
+  return JSON.parse(await kubectl(...args, '-o', 'json')) as T;
+}
+
+/** Polls `probe` until it returns a value (not undefined); the test's own timeout bounds the wait. */
+async function eventually<T>(probe: () => Promise<T | undefined>, intervalMs = 500): Promise<T> {
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+interface NodeJson {
+  metadata: { uid: string };
+  status: {
+    capacity: Record<string, string>;
+    allocatable: Record<string, string>;
+    conditions: { type: string; status: string }[];
+    addresses: { type: string; address: string }[];
+    nodeInfo: Record<string, string>;
+  };
+}
+
+interface PodJson {
+  metadata: { uid: string; name: string; annotations?: Record<string, string> };
+  status: { phase?: string; podIP?: string; hostIP?: string; containerStatuses?: { name: string; containerID?: string; ready: boolean }[] };
+}
+
+/** `cniOctet`: distinct per file, 200-209: the CNI test network's 10.244.<octet>.0/24. */
+export function kubeletSuite(runtime: SuiteRuntimeKind, cniOctet: number): void {
+describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
+  const nodeName = `berth-e2e-${runtime.name}-${process.pid}`;
+  const since = Date.now();
+  const cgroupParent = `${ownMemoryCgroup()}/berth-kubelet-e2e-${runtime.name}`;
+  let work = '';
+  let registry: Registry | undefined;
+  let network: CniTestNetwork | undefined;
+  let criRuntime: SuiteRuntime | undefined;
+  let cri: CriClient | undefined;
+  let kubelet: Kubelet | undefined;
+  let config: KubeletConfig | undefined;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'berth-kubelet-e2e-'));
+    registry = await startRegistry();
+    network = cniTestNetwork(`kubelet-${runtime.name}`, cniOctet);
+    criRuntime = await runtime.start({ registryHost: registry.host, cniConfDir: network.confDir, workDir: work });
+    cri = new CriClient({ endpoint: criRuntime.endpoint });
+    const manifests = join(work, 'manifests');
+    mkdirSync(manifests);
+    writeFileSync(
+      join(manifests, 'static-sleeper.yaml'),
+      [
+        'apiVersion: v1',
+        'kind: Pod',
+        'metadata:',
+        '  name: static-sleeper',
+        '  labels: { app: static-sleeper }',
+        'spec:',
+        '  terminationGracePeriodSeconds: 1',
+        '  containers:',
+        '    - name: sleeper',
+        `      image: ${registry.host}/busybox:latest`,
+        '      command: ["sleep", "3600"]',
+        '',
+      ].join('\n'),
+    );
+    config = kubeletConfig({
+      nodeName,
+      nodeIp: '127.0.0.1',
+      kubeconfigPath: await nodeKubeconfig(work, nodeName, inject('apiServer')),
+      podManifestPath: manifests,
+      runtimeEndpoint: criRuntime.endpoint,
+      rootDir: work,
+      podLogsDir: join(work, 'pods'),
+      cgroupParent,
+      kubeletVersion: 'v0.1.0-berth',
+    });
+    kubelet = await startKubelet(config, { logger: createLogger((process.env['BERTH_E2E_LOG'] as 'info' | undefined) ?? 'warn') });
+  });
+
+  afterAll(async () => {
+    await kubelet?.stop();
+    await kubectl('delete', 'pods', '--all-namespaces', '--field-selector', `spec.nodeName=${nodeName}`, '--force', '--grace-period=0').catch(() => '');
+    await kubectl('delete', 'node', nodeName, '--ignore-not-found').catch(() => '');
+    await kubectl('delete', 'lease', '-n', 'kube-node-lease', nodeName, '--ignore-not-found').catch(() => '');
+    // The kubelet leaves pods running when it stops (so a restart adopts them): remove them here.
+    if (cri) {
+      for (const sandbox of (await cri.listPodSandbox().catch(() => ({ items: [] }))).items) {
+        await cri.stopPodSandbox(sandbox.id).catch(() => undefined);
+        await cri.removePodSandbox(sandbox.id).catch(() => undefined);
+      }
+      cri.close();
+    }
+    await criRuntime?.stop();
+    await network?.remove();
+    removeCgroupPath(cgroupParent, since);
+    await registry?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('registers its Node, which becomes Ready with the capacity of this machine', async () => {
+    const node = await eventually(async () => {
+      const n = await kubectlJson<NodeJson>('get', 'node', nodeName);
+      return n.status.conditions.find((c) => c.type === 'Ready')?.status === 'True' ? n : undefined;
+    });
+    expect(node.status.capacity['cpu']).toBe(String(cpus().length));
+    expect(node.status.capacity['pods']).toBe('110');
+    expect(node.status.capacity['memory']).toMatch(/^[1-9]\d*Ki$/);
+    expect(node.status.capacity['ephemeral-storage']).toMatch(/^[1-9]\d*Ki$/);
+    expect(node.status.addresses).toContainEqual({ type: 'InternalIP', address: '127.0.0.1' });
+    expect(node.status.nodeInfo['containerRuntimeVersion']).toMatch(new RegExp(`^${runtime.name}://\\d`));
+    expect(node.status.nodeInfo['bootID']).not.toBe('');
+    expect(node.status.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(
+      expect.arrayContaining(['MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'Ready=True']),
+    );
+  });
+
+  it('renews its Lease in kube-node-lease, owned by its Node', async () => {
+    interface LeaseJson {
+      metadata: { ownerReferences?: { kind: string; name: string; uid: string }[] };
+      spec: { renewTime: string; leaseDurationSeconds: number; holderIdentity: string };
+    }
+    const first = await eventually(() => kubectlJson<LeaseJson>('get', 'lease', '-n', 'kube-node-lease', nodeName));
+    const node = await kubectlJson<NodeJson>('get', 'node', nodeName);
+    expect(first.spec.leaseDurationSeconds).toBe(40);
+    expect(first.spec.holderIdentity).toBe(nodeName);
+    expect(first.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Node', name: nodeName, uid: node.metadata.uid })]);
+    const renewed = await eventually(async () => {
+      const lease = await kubectlJson<LeaseJson>('get', 'lease', '-n', 'kube-node-lease', nodeName);
+      return lease.spec.renewTime !== first.spec.renewTime ? lease : undefined;
+    }, 1_000);
+    expect(Date.parse(renewed.spec.renewTime)).toBeGreaterThan(Date.parse(first.spec.renewTime));
+  });
+
+  it('runs a pod created with kubectl to Running with a pod IP, and kubectl delete removes it from the runtime', async () => {
+    const name = `sleeper-${process.pid}`;
+    const manifest = join(work, `${name}.json`);
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace },
+        spec: {
+          nodeSelector: { 'kubernetes.io/hostname': nodeName },
+          terminationGracePeriodSeconds: 2,
+          containers: [{ name: 'main', image: `${registry?.host ?? ''}/busybox:latest`, command: ['sleep', '3600'] }],
+        },
+      }),
+    );
+    await kubectl('create', '-f', manifest);
+    const running = await eventually(async () => {
+      const pod = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
+      return pod.status.phase === 'Running' && pod.status.podIP ? pod : undefined;
+    });
+    expect(running.status.podIP).toMatch(network?.ipPattern ?? /never/);
+    expect(running.status.hostIP).toBe('127.0.0.1');
+    expect(running.status.containerStatuses?.[0]).toMatchObject({ name: 'main', ready: true, containerID: expect.stringMatching(new RegExp(`^${runtime.name}://[0-9a-f]+$`)) });
+    const selector = { labelSelector: { 'io.kubernetes.pod.uid': running.metadata.uid } };
+    expect((await cri?.listContainers(selector))?.containers.map((c) => c.state)).toEqual(['CONTAINER_RUNNING']);
+
+    await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    await expect(kubectl('get', 'pod', '-n', namespace, name)).rejects.toThrow(/NotFound/);
+    expect((await cri?.listContainers(selector))?.containers).toEqual([]);
+    expect((await cri?.listPodSandbox(selector))?.items).toEqual([]);
+  });
+
+  async function createPod(name: string, spec: Record<string, unknown>, container: Record<string, unknown>): Promise<void> {
+    const path = join(work, `${name}.json`);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace },
+        spec: {
+          nodeSelector: { 'kubernetes.io/hostname': nodeName },
+          terminationGracePeriodSeconds: 1,
+          ...spec,
+          containers: [{ name: 'main', image: `${registry?.host ?? ''}/busybox:latest`, ...container }],
+        },
+      }),
+    );
+    await kubectl('create', '-f', path);
+  }
+
+  it('shows a crash-looping container as CrashLoopBackOff with its restart count and last exit', async () => {
+    const name = `crasher-${process.pid}`;
+    await createPod(name, {}, { command: ['sh', '-c', 'exit 3'] });
+    try {
+      interface Crashing {
+        restartCount: number;
+        state: { waiting?: { reason: string } };
+        lastState: { terminated?: { exitCode: number; reason: string } };
+      }
+      const status = await eventually(async () => {
+        const pod = await kubectlJson<{ status: { containerStatuses?: Crashing[] } }>('get', 'pod', '-n', namespace, name);
+        const container = pod.status.containerStatuses?.[0];
+        return container?.state.waiting?.reason === 'CrashLoopBackOff' ? container : undefined;
+      });
+      expect(status.restartCount).toBeGreaterThanOrEqual(1);
+      expect(status.lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    }
+  });
+
+  it('completes a pod with restartPolicy Never as Succeeded, and deletes it when asked', async () => {
+    const name = `once-${process.pid}`;
+    await createPod(name, { restartPolicy: 'Never' }, { command: ['sh', '-c', 'exit 0'] });
+    const pod = await eventually(async () => {
+      const p = await kubectlJson<{ metadata: { uid: string }; status: { phase?: string; containerStatuses?: { state: { terminated?: { exitCode: number; reason: string } } }[] } }>(
+        'get', 'pod', '-n', namespace, name,
+      );
+      return p.status.phase === 'Succeeded' ? p : undefined;
+    });
+    expect(pod.status.containerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 0, reason: 'Completed' });
+    // The API deletes a finished pod at once (no grace period); the kubelet then removes its runtime objects.
+    await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    const selector = { labelSelector: { 'io.kubernetes.pod.uid': pod.metadata.uid } };
+    const left = await eventually(async () => {
+      const [sandboxes, containers] = await Promise.all([cri?.listPodSandbox(selector), cri?.listContainers(selector)]);
+      return sandboxes?.items.length === 0 ? { sandboxes: sandboxes.items, containers: containers?.containers } : undefined;
+    });
+    expect(left).toEqual({ sandboxes: [], containers: [] });
+  });
+
+  it('runs a static pod from its manifest directory and shows it in the API as a mirror pod', async () => {
+    const name = `static-sleeper-${nodeName}`;
+    const mirror = await eventually(async () => {
+      const pod = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
+      return pod.status.phase === 'Running' ? pod : undefined;
+    });
+    expect(mirror.metadata.annotations?.['kubernetes.io/config.mirror']).toMatch(/^[0-9a-f]{32}$/);
+    expect(mirror.metadata.annotations?.['kubernetes.io/config.source']).toBe('file');
+    expect(mirror.metadata.annotations?.['kubernetes.io/config.hash']).toBe(mirror.metadata.annotations?.['kubernetes.io/config.mirror']);
+    const containers = await cri?.listContainers({ labelSelector: { 'io.kubernetes.pod.name': name } });
+    expect(containers?.containers.map((c) => `${c.metadata?.name ?? ''}:${c.state}`)).toEqual(['sleeper:CONTAINER_RUNNING']);
+  });
+
+  it('makes the mirror pod again when someone deletes it, while the static pod keeps running', async () => {
+    const name = `static-sleeper-${nodeName}`;
+    const before = await eventually(() => kubectlJson<PodJson>('get', 'pod', '-n', namespace, name));
+    const running = await cri?.listContainers({ labelSelector: { 'io.kubernetes.pod.name': name } });
+    await kubectl('delete', 'pod', '-n', namespace, name, '--wait=false');
+    const after = await eventually(async () => {
+      const pod = await kubectlJson<PodJson & { metadata: { deletionTimestamp?: string } }>('get', 'pod', '-n', namespace, name);
+      return pod.metadata.uid !== before.metadata.uid && !pod.metadata.deletionTimestamp ? pod : undefined;
+    });
+    expect(after.metadata.annotations?.['kubernetes.io/config.mirror']).toBe(before.metadata.annotations?.['kubernetes.io/config.mirror']);
+    const now = await cri?.listContainers({ labelSelector: { 'io.kubernetes.pod.name': name } });
+    expect(now?.containers.map((c) => c.id)).toEqual(running?.containers.map((c) => c.id));
+  });
+
+  it('keeps pods running across a restart of the kubelet, with no duplicates and the same containers', async () => {
+    const name = `survivor-${process.pid}`;
+    await createPod(name, {}, { command: ['sleep', '3600'] });
+    try {
+      const running = await eventually(async () => {
+        const pod = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
+        return pod.status.phase === 'Running' ? pod : undefined;
+      });
+      const selector = { labelSelector: { 'io.kubernetes.pod.uid': running.metadata.uid } };
+      const before = (await cri?.listContainers(selector))?.containers.map((c) => c.id);
+
+      await kubelet?.stop();
+      kubelet = await startKubelet(config!, { logger: createLogger('warn') });
+      const worker = await eventually(async () => kubelet?.syncLoop.worker(running.metadata.uid));
+      await worker.idle();
+
+      expect((await cri?.listContainers(selector))?.containers.map((c) => c.id)).toEqual(before);
+      expect((await cri?.listPodSandbox(selector))?.items).toHaveLength(1);
+      const after = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
+      expect(after.status.phase).toBe('Running');
+      expect(after.status.containerStatuses?.[0]?.containerID).toBe(running.status.containerStatuses?.[0]?.containerID);
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    }
+  });
+});
+}

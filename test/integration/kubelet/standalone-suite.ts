@@ -1,0 +1,167 @@
+// The standalone kubelet suite (no API server), run once per CRI runtime: static pods from a
+// manifest directory, run through the runtime's CRI socket with the real CNI bridge plugin and the
+// seeded registry.
+import { mkdtempSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ownMemoryCgroup, removeCgroupPath } from '../../../bench/cgroups.js';
+import { createLogger } from '../../../common/logger.js';
+import { CriClient } from '../../../cri/client/cri-client.js';
+import { kubeletConfig, type KubeletConfig } from '../../../kubelet/config.js';
+import { startKubelet, type Kubelet } from '../../../kubelet/kubelet.js';
+import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
+import type { SuiteRuntime, SuiteRuntimeKind } from './suite-runtimes.js';
+
+
+/** Polls `probe` until it returns a value (not undefined); the test's own timeout bounds the wait. */
+async function eventually<T>(probe: () => Promise<T | undefined>, intervalMs = 250): Promise<T> {
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+function manifest(registryHost: string, name: string, command: string[]): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: `${registryHost}/busybox:latest`, command }] },
+  });
+}
+
+/** `cniOctet`: distinct per file, 200-209: the CNI test network's 10.244.<octet>.0/24. */
+export function standaloneSuite(runtime: SuiteRuntimeKind, cniOctet: number): void {
+describe(`berth kubelet standalone on ${runtime.name} (real runtime, CNI and registry)`, () => {
+  const registryHost = inject('registryHost');
+  const since = Date.now();
+  const cgroupParent = `${ownMemoryCgroup()}/berth-kubelet-standalone-${runtime.name}`;
+  let work = '';
+  let manifests = '';
+  let network: CniTestNetwork | undefined;
+  let criRuntime: SuiteRuntime | undefined;
+  let cri: CriClient | undefined;
+  let config: KubeletConfig | undefined;
+  let kubelet: Kubelet | undefined;
+
+  const runningIn = async (podName: string): Promise<{ id: string; sandbox: string }[]> =>
+    ((await cri?.listContainers({ labelSelector: { 'io.kubernetes.pod.name': podName } }))?.containers ?? [])
+      .filter((c) => c.state === 'CONTAINER_RUNNING')
+      .map((c) => ({ id: c.id, sandbox: c.podSandboxId }));
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'berth-kubelet-standalone-'));
+    manifests = join(work, 'manifests');
+    mkdirSync(manifests);
+    network = cniTestNetwork(`kubelet-sa-${runtime.name}`, cniOctet);
+    criRuntime = await runtime.start({ registryHost, cniConfDir: network.confDir, workDir: work });
+    cri = new CriClient({ endpoint: criRuntime.endpoint });
+    config = kubeletConfig({
+      nodeName: 'standalone-node',
+      nodeIp: '127.0.0.1',
+      podManifestPath: manifests,
+      runtimeEndpoint: criRuntime.endpoint,
+      rootDir: work,
+      podLogsDir: join(work, 'pods'),
+      cgroupParent,
+      kubeletVersion: 'v0.1.0-berth',
+      timings: { staticPodCheckMs: 300, podResyncMs: 1_000 },
+    });
+    kubelet = await startKubelet(config, { logger: createLogger('warn') });
+  });
+
+  afterEach(() => {
+    for (const name of ['sleeper.json', 'edited.json']) rmSync(join(manifests, name), { force: true });
+  });
+
+  afterAll(async () => {
+    await kubelet?.stop();
+    if (cri) {
+      for (const sandbox of (await cri.listPodSandbox().catch(() => ({ items: [] }))).items) {
+        await cri.stopPodSandbox(sandbox.id).catch(() => undefined);
+        await cri.removePodSandbox(sandbox.id).catch(() => undefined);
+      }
+      cri.close();
+    }
+    await criRuntime?.stop();
+    await network?.remove();
+    removeCgroupPath(cgroupParent, since);
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('runs a static pod from the manifest directory with its log under the pod log directory', async () => {
+    writeFileSync(join(manifests, 'sleeper.json'), manifest(registryHost, 'sleeper', ['sh', '-c', 'echo hello from berth; sleep 3600']));
+    const [running] = await eventually(async () => ((await runningIn('sleeper-standalone-node')).length === 1 ? runningIn('sleeper-standalone-node') : undefined));
+    const status = await cri?.containerStatus(running?.id ?? '');
+    const logPath = status?.status?.logPath ?? '';
+    expect(logPath).toMatch(new RegExp(`^${work}/pods/default_sleeper-standalone-node_[0-9a-f]{32}/main/0\\.log$`));
+    // CRI log format: <RFC3339Nano> <stream> <P|F> <message>
+    const line = await eventually(async () => (await readFile(logPath, 'utf8')).split('\n').find((l) => l.endsWith('hello from berth')));
+    expect(line).toMatch(/^\S+ stdout F hello from berth$/);
+    const sandbox = await cri?.podSandboxStatus(running?.sandbox ?? '');
+    expect(sandbox?.status?.network?.ip).toMatch(network?.ipPattern ?? /never/);
+    expect(sandbox?.status?.labels?.['io.kubernetes.pod.namespace']).toBe('default');
+  });
+
+  it('stops and removes a static pod whose manifest is removed', async () => {
+    writeFileSync(join(manifests, 'sleeper.json'), manifest(registryHost, 'sleeper', ['sleep', '3600']));
+    await eventually(async () => ((await runningIn('sleeper-standalone-node')).length === 1 ? true : undefined));
+    unlinkSync(join(manifests, 'sleeper.json'));
+    await eventually(async () => {
+      const sandboxes = await cri?.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.name': 'sleeper-standalone-node' } });
+      return sandboxes?.items.length === 0 ? true : undefined;
+    });
+    expect((await cri?.listContainers({ labelSelector: { 'io.kubernetes.pod.name': 'sleeper-standalone-node' } }))?.containers).toEqual([]);
+    const logDirs = await eventually(async () => {
+      const left = (await readdir(join(work, 'pods'))).filter((d) => d.startsWith('default_sleeper-standalone-node_'));
+      return left.length === 0 ? left : undefined;
+    });
+    expect(logDirs).toEqual([]);
+  });
+
+  it('replaces the pod when its manifest is edited: the new content is a new pod', async () => {
+    const path = join(manifests, 'edited.json');
+    writeFileSync(path, manifest(registryHost, 'edited', ['sleep', '3600']));
+    const [before] = await eventually(async () => ((await runningIn('edited-standalone-node')).length === 1 ? runningIn('edited-standalone-node') : undefined));
+    writeFileSync(path, manifest(registryHost, 'edited', ['sleep', '3601']));
+    const [after] = await eventually(async () => {
+      const running = await runningIn('edited-standalone-node');
+      return running.length === 1 && running[0]?.id !== before?.id ? running : undefined;
+    });
+    expect(after?.sandbox).not.toBe(before?.sandbox);
+    const remaining = await eventually(async () => {
+      const items = (await cri?.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.name': 'edited-standalone-node' } }))?.items;
+      return items?.length === 1 ? items : undefined;
+    });
+    expect(remaining[0]?.id).toBe(after?.sandbox);
+  });
+
+  it('restarts a crashing container and keeps its restart count in the log path', async () => {
+    writeFileSync(join(manifests, 'sleeper.json'), manifest(registryHost, 'crasher', ['sh', '-c', 'exit 3']));
+    const second = await eventually(async () => {
+      const listed = await cri?.listContainers({ labelSelector: { 'io.kubernetes.pod.name': 'crasher-standalone-node' } });
+      return listed?.containers.find((c) => c.metadata?.attempt === 1);
+    });
+    const status = await cri?.containerStatus(second.id);
+    expect(status?.status?.logPath).toMatch(/\/main\/1\.log$/);
+  });
+
+  it('adopts the running pods after a restart of the kubelet instead of starting duplicates', async () => {
+    writeFileSync(join(manifests, 'sleeper.json'), manifest(registryHost, 'sleeper', ['sleep', '3600']));
+    const before = await eventually(async () => {
+      const running = await runningIn('sleeper-standalone-node');
+      return running.length === 1 ? running : undefined;
+    });
+    await kubelet?.stop();
+    kubelet = await startKubelet(config!, { logger: createLogger('warn') });
+    const uid = await eventually(async () => [...(kubelet?.syncLoop.desiredPods().keys() ?? [])][0]);
+    await eventually(async () => (kubelet?.syncLoop.worker(uid) ? true : undefined));
+    await kubelet?.syncLoop.worker(uid)?.idle();
+    expect(await runningIn('sleeper-standalone-node')).toEqual(before);
+    expect((await cri?.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.name': 'sleeper-standalone-node' } }))?.items).toHaveLength(1);
+  });
+});
+}

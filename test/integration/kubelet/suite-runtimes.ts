@@ -1,0 +1,59 @@
+// The CRI runtimes the kubelet suites run against, each started privately for one test file:
+// Debian's containerd 1.6, and berth's own runtime served in-process (what `berth node` does
+// without --container-runtime-endpoint).
+import { join } from 'node:path';
+import { createLogger } from '../../../common/logger.js';
+import { packageVersion } from '../../../common/package-version.js';
+import { criHandlers } from '../../../cri/server/handlers.js';
+import { serveCri } from '../../../cri/server/server.js';
+import { Runtime } from '../../../runtime/runtime.js';
+import { startContainerd } from '../../harness/containerd.js';
+
+/** A started CRI runtime: where its socket is, and how to stop it. */
+export interface SuiteRuntime {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+export interface SuiteRuntimeKind {
+  /** CRI runtime name: the scheme of containerIDs and of nodeInfo.containerRuntimeVersion. */
+  name: string;
+  start(options: { registryHost: string; cniConfDir: string; workDir: string }): Promise<SuiteRuntime>;
+}
+
+export const containerdRuntime: SuiteRuntimeKind = {
+  name: 'containerd',
+  start: async ({ registryHost, cniConfDir }) => {
+    const containerd = await startContainerd({ registryHost, cniConfDir });
+    return { endpoint: containerd.socket, stop: () => containerd.stop() };
+  },
+};
+
+export const berthRuntime: SuiteRuntimeKind = {
+  name: 'berth',
+  start: async ({ registryHost, cniConfDir, workDir }) => {
+    const logger = createLogger('warn', 'berth-runtime');
+    const socketPath = join(workDir, 'berth.sock');
+    const runtime = await Runtime.open(
+      {
+        socketPath,
+        rootDir: join(workDir, 'berth-root'),
+        stateDir: join(workDir, 'berth-state'),
+        ociRuntime: undefined,
+        insecureRegistries: [registryHost],
+        registryMirrors: {},
+        cniConfDir,
+        cniBinDirs: ['/usr/lib/cni'],
+      },
+      logger,
+    );
+    const server = await serveCri({ socketPath, handlers: criHandlers(runtime, packageVersion()), logger });
+    return {
+      endpoint: socketPath,
+      stop: async () => {
+        await server.close();
+        await runtime.close();
+      },
+    };
+  },
+};

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { kubeletConfigFile, kubeletConfigFromFlags, runNode, type NodeFlags } from '../../../cli/node-command.js';
+
+const flags: NodeFlags = {
+  socket: '/run/berth/berth.sock',
+  rootDir: '/var/lib/berth',
+  stateDir: '/run/berth',
+  insecureRegistry: [],
+  registryMirror: [],
+  cniConfDir: '/etc/cni/net.d',
+  cniBinDir: '/usr/lib/cni',
+  logLevel: 'info',
+  podManifestPath: 'manifests/static',
+  nodeName: 'node-a',
+  nodeIp: '192.0.2.10',
+  maxPods: 110,
+  clusterDns: [],
+  clusterDomain: 'cluster.local',
+};
+
+describe('berth node configuration', () => {
+  it('drives the runtime named by --container-runtime-endpoint, else the embedded one', () => {
+    expect(kubeletConfigFromFlags({ ...flags, containerRuntimeEndpoint: 'unix:///run/containerd/containerd.sock' }, '/run/berth/berth.sock').runtimeEndpoint).toBe(
+      'unix:///run/containerd/containerd.sock',
+    );
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock').runtimeEndpoint).toBe('/run/berth/berth.sock');
+  });
+
+  it('is standalone without --kubeconfig and keeps the kubelet state under --root-dir', () => {
+    const config = kubeletConfigFromFlags(flags, '/run/berth/berth.sock');
+    expect(config.kubeconfigPath).toBeUndefined();
+    expect(config.rootDir).toBe('/var/lib/berth/kubelet');
+  });
+
+  it('reads a KubeletConfiguration file whose values replace the flag defaults', () => {
+    const file = kubeletConfigFile(
+      'apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\nmaxPods: 50\nclusterDNS: [10.96.0.10]\nclusterDomain: example.local\ncgroupRoot: /berth\n',
+      'kubelet.yaml',
+    );
+    const config = kubeletConfigFromFlags(flags, '/run/berth/berth.sock', file);
+    expect(config).toMatchObject({ podManifestPath: '/etc/kubernetes/manifests', maxPods: 50, clusterDns: ['10.96.0.10'], clusterDomain: 'example.local', cgroupParent: '/berth' });
+  });
+
+  it('lets explicit flags win over the file', () => {
+    const file = kubeletConfigFile('kind: KubeletConfiguration\nmaxPods: 50\n', 'kubelet.yaml');
+    expect(kubeletConfigFromFlags({ ...flags, maxPods: 20 }, '/run/berth/berth.sock', file).maxPods).toBe(20);
+  });
+
+  it('refuses a file of another kind', () => {
+    expect(() => kubeletConfigFile('kind: Pod\n', 'pod.yaml')).toThrow(/pod.yaml: kind Pod is not KubeletConfiguration/);
+  });
+
+  it('refuses an invalid flag before it starts a runtime or connects anywhere', async () => {
+    await expect(runNode({ ...flags, nodeName: 'Node_A', logLevel: 'silent' as NodeFlags['logLevel'] })).rejects.toThrow(/RFC 1123/);
+  });
+});

@@ -1,0 +1,229 @@
+import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../common/logger.js';
+import { RestartBackoff } from '../../../kubelet/backoff.js';
+import { canTransition, PodWorker, type PodWorkerState } from '../../../kubelet/pod-worker.js';
+import type { PodStatusSink } from '../../../kubelet/status-manager.js';
+import { RecordingCri } from './recording-cri.js';
+
+class RecordingStatus implements PodStatusSink {
+  readonly statuses = new Map<string, V1PodStatus>();
+  readonly terminated: string[] = [];
+  setPodStatus(pod: V1Pod, status: V1PodStatus): void {
+    this.statuses.set(pod.metadata?.uid ?? '', status);
+  }
+  lastStatus(uid: string): V1PodStatus | undefined {
+    return this.statuses.get(uid);
+  }
+  async podTerminated(pod: V1Pod): Promise<void> {
+    this.terminated.push(pod.metadata?.uid ?? '');
+  }
+  forget(): void {}
+}
+
+function pod(overrides: { restartPolicy?: string; pullPolicy?: string; containers?: string[] } = {}): V1Pod {
+  return {
+    metadata: { name: 'web', namespace: 'shop', uid: 'uid-1' },
+    spec: {
+      restartPolicy: overrides.restartPolicy ?? 'Always',
+      terminationGracePeriodSeconds: 30,
+      containers: (overrides.containers ?? ['main']).map((name) => ({ name, image: `registry.test/${name}:1`, imagePullPolicy: overrides.pullPolicy ?? 'IfNotPresent' })),
+    },
+  };
+}
+
+const workers: PodWorker[] = [];
+afterEach(() => {
+  for (const w of workers.splice(0)) w.stop();
+});
+
+function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBackoff()) {
+  const status = new RecordingStatus();
+  const dirs = {
+    ensureDir: async (path: string) => void cri.calls.push(`ensureDir ${path}`),
+    removeDir: async (path: string) => void cri.calls.push(`removeDir ${path}`),
+  };
+  const make = (): PodWorker => {
+    const worker = new PodWorker(
+      { pod: desired, deleted: false },
+      {
+        cri: cri.port(),
+        config: { podLogsDir: '/var/log/pods', cgroupParent: '/kubepods', clusterDns: [], clusterDomain: 'cluster.local', nodeIp: '192.0.2.10' },
+        runtimeName: 'fake',
+        backoff,
+        status,
+        dirs,
+        logger: silentLogger(),
+        now: () => cri.nowMs,
+      },
+    );
+    workers.push(worker);
+    return worker;
+  };
+  return { cri, status, make };
+}
+
+async function sync(worker: PodWorker): Promise<void> {
+  worker.kick();
+  await worker.idle();
+}
+
+describe('pod worker', () => {
+  it('starts a new pod: sandbox, image pull, then each container in spec order', async () => {
+    const { cri, status, make } = setup(pod({ containers: ['first', 'second'] }));
+    const worker = make();
+    await sync(worker);
+    expect(cri.calls).toEqual([
+      'ensureDir /var/log/pods/shop_web_uid-1',
+      'runPodSandbox web attempt=0',
+      'pullImage registry.test/first:1',
+      'createContainer first attempt=0',
+      'startContainer first',
+      'pullImage registry.test/second:1',
+      'createContainer second attempt=0',
+      'startContainer second',
+    ]);
+    const reported = status.statuses.get('uid-1');
+    expect(reported?.phase).toBe('Running');
+    expect(reported?.podIP).toBe('10.0.0.5');
+    expect(reported?.hostIP).toBe('192.0.2.10');
+    expect(reported?.containerStatuses?.map((c) => c.containerID)).toEqual([expect.stringMatching(/^fake:\/\/container-/), expect.stringMatching(/^fake:\/\/container-/)]);
+    expect(worker.state).toBe('syncing');
+  });
+
+  it('adopts the sandbox and containers that a previous kubelet left running, creating no duplicates', async () => {
+    const { cri, make } = setup(pod());
+    await sync(make());
+    const before = cri.calls.length;
+    await sync(make());
+    expect(cri.calls.slice(before)).toEqual([]);
+    expect(cri.running()).toEqual(['main#0']);
+  });
+
+  it('restarts an exited container of an Always pod at once, then holds the next restart in CrashLoopBackOff for 10 s', async () => {
+    const { cri, status, make } = setup(pod());
+    const worker = make();
+    await sync(worker);
+    cri.exit('main', 1);
+    await sync(worker);
+    expect(cri.running()).toEqual(['main#1']);
+
+    cri.nowMs += 1_000;
+    cri.exit('main', 1);
+    await sync(worker);
+    expect(cri.running()).toEqual([]);
+    const waiting = status.statuses.get('uid-1')?.containerStatuses?.[0];
+    expect(waiting?.state?.waiting?.reason).toBe('CrashLoopBackOff');
+    expect(waiting?.lastState?.terminated?.exitCode).toBe(1);
+    expect(waiting?.restartCount).toBe(1);
+
+    cri.nowMs += 10_000;
+    await sync(worker);
+    expect(cri.running()).toEqual(['main#2']);
+  });
+
+  it('takes a Never pod whose containers exited to terminated: sandbox stopped, containers kept, phase Succeeded', async () => {
+    const { cri, status, make } = setup(pod({ restartPolicy: 'Never' }));
+    const worker = make();
+    await sync(worker);
+    cri.exit('main', 0);
+    await sync(worker);
+    expect(worker.state).toBe('terminated');
+    expect(cri.calls).toContain('stopPodSandbox sandbox-1');
+    expect(cri.calls.some((c) => c.startsWith('removeContainer'))).toBe(false);
+    expect(status.statuses.get('uid-1')?.phase).toBe('Succeeded');
+  });
+
+  it('restarts an OnFailure container that failed but not one that succeeded', async () => {
+    const { cri, make } = setup(pod({ restartPolicy: 'OnFailure', containers: ['fails', 'succeeds'] }));
+    const worker = make();
+    await sync(worker);
+    cri.exit('fails', 2);
+    cri.exit('succeeds', 0);
+    await sync(worker);
+    expect(cri.running()).toEqual(['fails#1']);
+  });
+
+  it('stops a deleted pod with its deletion grace period, removes its runtime objects and deletes it from the API', async () => {
+    const desired = pod();
+    const { cri, status, make } = setup(desired);
+    const worker = make();
+    await sync(worker);
+    worker.update({ pod: { ...desired, metadata: { ...desired.metadata, deletionGracePeriodSeconds: 7 } }, deleted: true });
+    await worker.idle();
+    expect(cri.calls).toEqual(
+      expect.arrayContaining(['stopContainer main grace=7', 'stopPodSandbox sandbox-1', 'removeContainer main', 'removePodSandbox sandbox-1', 'removeDir /var/log/pods/shop_web_uid-1']),
+    );
+    expect(cri.sandboxes.size + cri.containers.size).toBe(0);
+    expect(status.terminated).toEqual(['uid-1']);
+    expect(worker.state).toBe('cleanedUp');
+  });
+
+  it('leaves a container waiting as ErrImagePull, creating nothing, when its image is absent and may not be pulled', async () => {
+    const { cri, status, make } = setup(pod({ pullPolicy: 'Never' }));
+    await sync(make());
+    expect(cri.calls.filter((c) => !c.startsWith('ensureDir'))).toEqual(['runPodSandbox web attempt=0']);
+    const container = status.statuses.get('uid-1')?.containerStatuses?.[0];
+    expect(container?.state?.waiting?.reason).toBe('ErrImagePull');
+    expect(status.statuses.get('uid-1')?.phase).toBe('Pending');
+  });
+
+  it('replaces a dead sandbox with a new attempt and restarts the containers in it', async () => {
+    const { cri, make } = setup(pod());
+    const worker = make();
+    await sync(worker);
+    const sandbox = cri.sandboxes.get('sandbox-1');
+    if (sandbox) sandbox.ready = false;
+    for (const c of cri.containers.values()) c.state = 'CONTAINER_EXITED';
+    await sync(worker);
+    expect(cri.calls).toEqual(expect.arrayContaining(['stopPodSandbox sandbox-1', 'runPodSandbox web attempt=1', 'createContainer main attempt=1']));
+    expect(cri.running()).toEqual(['main#1']);
+  });
+
+  it('never runs again a pod that the API already reports Succeeded, even when the runtime has nothing of it', async () => {
+    const done = { ...pod({ restartPolicy: 'Never' }), status: { phase: 'Succeeded' } };
+    const { cri, make } = setup(done);
+    const worker = make();
+    await sync(worker);
+    expect(cri.calls).toEqual([]);
+    expect(worker.state).toBe('terminated');
+  });
+
+  it('refuses a pod with init containers in every container status instead of running it without them', async () => {
+    const withInit = { ...pod(), spec: { ...pod().spec!, initContainers: [{ name: 'setup', image: 'registry.test/setup:1' }] } };
+    const { cri, status, make } = setup(withInit);
+    await sync(make());
+    expect(cri.calls).toEqual([]);
+    expect(status.statuses.get('uid-1')?.containerStatuses?.[0]?.state?.waiting).toEqual({
+      reason: 'CreateContainerConfigError',
+      message: "init containers are not supported by berth's kubelet yet",
+    });
+  });
+
+  it('does not sync again for an update that carries the same resourceVersion', async () => {
+    const versioned = { ...pod(), metadata: { ...pod().metadata, resourceVersion: '7' } };
+    const { cri, make } = setup(versioned);
+    const worker = make();
+    await sync(worker);
+    const calls = cri.calls.length;
+    cri.exit('main', 1);
+    worker.update({ pod: { ...versioned }, deleted: false });
+    await worker.idle();
+    expect(cri.calls.length).toBe(calls);
+    worker.update({ pod: { ...versioned, metadata: { ...versioned.metadata, resourceVersion: '8' } }, deleted: false });
+    await worker.idle();
+    expect(cri.running()).toEqual(['main#1']);
+  });
+
+  it.each<[PodWorkerState, PodWorkerState, boolean]>([
+    ['syncing', 'terminating', true],
+    ['terminating', 'terminated', true],
+    ['terminated', 'cleanedUp', true],
+    ['syncing', 'terminated', false],
+    ['terminated', 'syncing', false],
+    ['cleanedUp', 'syncing', false],
+    ['terminating', 'syncing', false],
+  ])('allows the transition %s → %s: %s', (from, to, allowed) => {
+    expect(canTransition(from, to)).toBe(allowed);
+  });
+});
