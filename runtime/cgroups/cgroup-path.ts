@@ -6,7 +6,9 @@ import { InvalidArgumentError } from '../../common/errors.js';
 /** The path's segments, or INVALID_ARGUMENT naming what is wrong with it. */
 export function cgroupPathSegments(path: string): string[] {
   if (path === '') throw new InvalidArgumentError('cgroup path is empty: give a relative path like "kubepods/pod<uid>"');
-  if (path.startsWith('/')) throw new InvalidArgumentError(`cgroup path "${path}" is absolute: berth cgroup paths are relative to berth's anchor`);
+  if (path.startsWith('/')) {
+    throw new InvalidArgumentError(`cgroup path "${path}" is absolute: berth cgroup paths are relative to berth's anchor`);
+  }
   const segments = path.split('/');
   for (const segment of segments) {
     if (segment === '' || segment === '.' || segment === '..') {

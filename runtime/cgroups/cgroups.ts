@@ -11,7 +11,10 @@
 // Contract
 //   create(path)          makes the cgroup and any missing ancestors, and (v2) enables the
 //                         controllers berth needs on every ancestor. Idempotent.
-//   apply(path, limits)   writes the limits to a cgroup that exists (NOT_FOUND otherwise).
+//   apply(path, limits)   writes the limits to a cgroup that exists (NOT_FOUND otherwise), in
+//                         order; a value the kernel refuses stops it there (INVALID_ARGUMENT
+//                         naming the file) and the writes before it stay: not a transaction.
+//                         Invalid limits are refused before anything is written.
 //   update(path, limits)  the same on a cgroup that may hold running processes: the order of
 //                         writes keeps every intermediate state valid (v1 memory vs memsw).
 //                         Limits left out keep their current value.

@@ -61,13 +61,17 @@ export async function openCgroups(options: CgroupHostOptions = {}): Promise<Cgro
     logger?.info({ cgroupVersion: version, controllers }, 'cgroup v2 host');
     return { cgroups: new CgroupsV2(anchors, files), anchors };
   }
-  const anchors = v1Anchors(root, await readProcSelfCgroup(procRoot));
+  const listed = v1Anchors(root, await readProcSelfCgroup(procRoot));
+  // A hierarchy the kernel lists but nobody mounted (net_cls on some hosts) has no directory to
+  // create cgroups in; runc skips those too.
+  const mounted = await Promise.all(listed.hierarchies.map((h) => access(h.mountDir).then(() => true, () => false)));
+  const anchors: CgroupAnchors = { version: 'v1', hierarchies: listed.hierarchies.filter((_, i) => mounted[i]) };
   const swapAccounting = await hasMemsw(anchors, files);
   logger?.info(
     { cgroupVersion: version, hierarchies: anchors.hierarchies.map((h) => `${h.name}:${h.anchor}`), swapAccounting },
     'cgroup v1 host (v1 or hybrid): berth cgroups live below its own cgroup in every hierarchy',
   );
-  return { cgroups: new CgroupsV1(anchors, files, { swapAccounting }), anchors };
+  return { cgroups: new CgroupsV1(anchors, files, logger ? { swapAccounting, logger } : { swapAccounting }), anchors };
 }
 
 async function hasMemsw(anchors: CgroupAnchors, files: CgroupFiles): Promise<boolean> {

@@ -72,7 +72,9 @@ export function qosParentPath(qos: QosClass): string {
 const idPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 function checkId(id: string, what: string): string {
-  if (!idPattern.test(id) || id.includes('..')) throw new InvalidArgumentError(`${what} "${id}" cannot name a cgroup: use letters, digits, "-", "_" and "."`);
+  if (!idPattern.test(id) || id.includes('..')) {
+    throw new InvalidArgumentError(`${what} "${id}" cannot name a cgroup: use letters, digits, "-", "_" and "."`);
+  }
   return id;
 }
 

@@ -116,7 +116,9 @@ export function limitsFromCri(resources: LinuxContainerResources__Output, extra:
   const period = nonNegative(resources.cpuPeriod, 'cpu_period');
   if (shares !== 0) limits.cpuShares = shares;
   if (quota !== 0) {
-    if (quota !== -1 && quota < minCfsUs) throw new InvalidArgumentError(`cpu_quota ${quota} is below the kernel's minimum of ${minCfsUs} µs`);
+    if (quota !== -1 && quota < minCfsUs) {
+      throw new InvalidArgumentError(`cpu_quota ${quota} is below the kernel's minimum of ${minCfsUs} µs`);
+    }
     limits.cpuQuotaUs = quota;
   }
   if (period !== 0) {
@@ -145,10 +147,62 @@ export function limitsFromCri(resources: LinuxContainerResources__Output, extra:
 
   if (resources.hugepageLimits.length > 0) {
     limits.hugepages = resources.hugepageLimits.map(({ pageSize, limit }) => {
-      if (!hugepageSizePattern.test(pageSize)) throw new InvalidArgumentError(`hugepage size "${pageSize}" is invalid: write it like 2MB or 1GB`);
+      if (!hugepageSizePattern.test(pageSize)) {
+        throw new InvalidArgumentError(`hugepage size "${pageSize}" is invalid: write it like 2MB or 1GB`);
+      }
       return { pageSize, limitBytes: nonNegative(limit, `hugepage ${pageSize} limit`) };
     });
   }
   if (Object.keys(resources.unified).length > 0) limits.unified = checkUnified(resources.unified);
   return limits;
+}
+
+export interface PodResourcesFromCri {
+  /** The kubelet's sum over the pod's containers (LinuxPodSandboxConfig.resources). */
+  resources: LinuxContainerResources__Output | null;
+  /** The RuntimeClass's pod overhead (LinuxPodSandboxConfig.overhead). */
+  overhead: LinuxContainerResources__Output | null;
+}
+
+/**
+ * The pod cgroup's limits: the containers' sum plus the pod overhead, as the kubelet sizes pod
+ * cgroups. A limit the sum leaves unset (some container is unlimited) stays unset: overhead on
+ * top of "unlimited" is still unlimited. The overhead's quota is rescaled to the sum's period.
+ */
+export function podLimitsFromCri(pod: PodResourcesFromCri, extra: ExtraLimits = {}): Limits {
+  const sum = limitsFromCri(pod.resources ?? noResources(), extra);
+  const overhead = pod.overhead ? limitsFromCri(pod.overhead) : {};
+  const limits: Limits = { ...sum };
+  if (sum.cpuShares !== undefined || overhead.cpuShares !== undefined) limits.cpuShares = (sum.cpuShares ?? 0) + (overhead.cpuShares ?? 0);
+  if (sum.cpuQuotaUs !== undefined && sum.cpuQuotaUs > 0 && overhead.cpuQuotaUs !== undefined && overhead.cpuQuotaUs > 0) {
+    const period = sum.cpuPeriodUs ?? defaultCfsPeriodUs;
+    const overheadPeriod = overhead.cpuPeriodUs ?? defaultCfsPeriodUs;
+    limits.cpuQuotaUs = sum.cpuQuotaUs + Math.ceil((overhead.cpuQuotaUs * period) / overheadPeriod);
+  }
+  if (sum.memoryBytes !== undefined && overhead.memoryBytes !== undefined) {
+    limits.memoryBytes = sum.memoryBytes + overhead.memoryBytes;
+    if (sum.memorySwapBytes !== undefined && sum.memorySwapBytes !== -1) {
+      limits.memorySwapBytes = sum.memorySwapBytes + overhead.memoryBytes;
+    }
+  }
+  return limits;
+}
+
+/** The kernel's CFS period when none is written. */
+export const defaultCfsPeriodUs = 100_000;
+
+/** CRI resources with nothing set (what proto3 decodes an absent message's fields to). */
+function noResources(): LinuxContainerResources__Output {
+  return {
+    cpuPeriod: '0',
+    cpuQuota: '0',
+    cpuShares: '0',
+    memoryLimitInBytes: '0',
+    oomScoreAdj: '0',
+    cpusetCpus: '',
+    cpusetMems: '',
+    hugepageLimits: [],
+    unified: {},
+    memorySwapLimitInBytes: '0',
+  };
 }

@@ -73,30 +73,35 @@ export class CgroupsV1 implements Cgroups {
     }
   }
 
-  async #existingDir(path: string, controller: string): Promise<string> {
+  #dirFor(path: string, controller: string): string {
     const dir = this.dir(path, controller);
-    if (dir === undefined) {
-      throw new FailedPreconditionError(`this host mounts no cgroup v1 hierarchy with the ${controller} controller`);
-    }
-    if ((await this.#files.read(join(dir, 'cgroup.procs'))) === undefined) {
-      throw new NotFoundError(`cgroup ${path} does not exist in the ${controller} hierarchy (${dir}): create it first`);
-    }
+    if (dir === undefined) throw new FailedPreconditionError(`this host mounts no cgroup v1 hierarchy with the ${controller} controller`);
     return dir;
   }
 
+  async #requireExists(path: string): Promise<void> {
+    const procs = await Promise.all(this.#hierarchies.map((h) => this.#files.read(join(this.#dirIn(h, path), 'cgroup.procs'))));
+    const absentIn = this.#hierarchies.filter((_, i) => procs[i] === undefined).map((h) => h.name);
+    if (absentIn.length > 0) {
+      throw new NotFoundError(`cgroup ${path} does not exist in the ${absentIn.join(', ')} hierarchies: create it first`);
+    }
+  }
+
   async apply(path: string, limits: Limits): Promise<void> {
+    await this.#requireExists(path);
     const warnings: string[] = [];
-    let writes = limitsToV1Files(limits, { swapAccounting: this.#options.swapAccounting, hugetlb: this.#hierarchyOf('hugetlb') !== undefined }, warnings);
+    const host = { swapAccounting: this.#options.swapAccounting, hugetlb: this.#hierarchyOf('hugetlb') !== undefined };
+    let writes = limitsToV1Files(limits, host, warnings);
     for (const warning of warnings) this.#options.logger?.warn({ cgroup: path }, warning);
     if (writes.some(([, file]) => file === 'memory.memsw.limit_in_bytes')) {
-      const memsw = await this.#files.read(join(await this.#existingDir(path, 'memory'), 'memory.memsw.limit_in_bytes'));
+      const memsw = await this.#files.read(join(this.#dirFor(path, 'memory'), 'memory.memsw.limit_in_bytes'));
       writes = orderV1MemoryWrites(writes, Number(memsw?.trim() ?? Number.MAX_SAFE_INTEGER));
     }
     for (const write of writes) await this.#write(path, write);
   }
 
   async #write(path: string, [controller, file, value]: V1FileWrite): Promise<void> {
-    const dir = await this.#existingDir(path, controller);
+    const dir = this.#dirFor(path, controller);
     try {
       await this.#files.write(join(dir, file), value);
     } catch (error) {
@@ -114,7 +119,7 @@ export class CgroupsV1 implements Cgroups {
       const dir = this.dir(path, controller);
       return dir === undefined ? undefined : this.#files.read(join(dir, file));
     };
-    await this.#existingDir(path, 'memory');
+    await this.#requireExists(path);
     const [usage, usageUser, usageSys, cpuStat, memoryUsage, memoryStat, pidsCurrent, ioBytes, ioOps] = await Promise.all([
       read('cpuacct', 'cpuacct.usage'),
       read('cpuacct', 'cpuacct.usage_user'),
@@ -141,7 +146,8 @@ export class CgroupsV1 implements Cgroups {
   }
 
   async oomEvents(path: string): Promise<OomEvents> {
-    const dir = await this.#existingDir(path, 'memory');
+    await this.#requireExists(path);
+    const dir = this.#dirFor(path, 'memory');
     const [oomControl, failcnt] = await Promise.all([
       this.#files.read(join(dir, 'memory.oom_control')),
       this.#files.read(join(dir, 'memory.failcnt')),
@@ -150,16 +156,15 @@ export class CgroupsV1 implements Cgroups {
   }
 
   async processes(path: string): Promise<number[]> {
-    const lists = await Promise.all(this.#hierarchies.map(async (h) => parsePidList(await this.#files.read(join(this.#dirIn(h, path), 'cgroup.procs')))));
+    const texts = await Promise.all(this.#hierarchies.map((h) => this.#files.read(join(this.#dirIn(h, path), 'cgroup.procs'))));
+    const lists = texts.map(parsePidList);
     return [...new Set(lists.flat())].sort((a, b) => a - b);
   }
 
   async addProcess(path: string, pid: number): Promise<void> {
+    await this.#requireExists(path);
     for (const hierarchy of this.#hierarchies) {
       const dir = this.#dirIn(hierarchy, path);
-      if ((await this.#files.read(join(dir, 'cgroup.procs'))) === undefined) {
-        throw new NotFoundError(`cgroup ${path} does not exist in the ${hierarchy.name} hierarchy (${dir}): create it first`);
-      }
       try {
         await this.#files.write(join(dir, 'cgroup.procs'), String(pid));
       } catch (error) {
@@ -176,7 +181,9 @@ export class CgroupsV1 implements Cgroups {
     for (const hierarchy of this.#hierarchies) {
       const children = await this.#files.children(this.#dirIn(hierarchy, path));
       if (children.length > 0) {
-        throw new FailedPreconditionError(`cgroup ${path} still has child cgroups in ${hierarchy.name} (${children.join(', ')}): remove them first`);
+        throw new FailedPreconditionError(
+          `cgroup ${path} still has child cgroups in ${hierarchy.name} (${children.join(', ')}): remove them first`,
+        );
       }
     }
     for (const hierarchy of this.#hierarchies) {
@@ -185,9 +192,8 @@ export class CgroupsV1 implements Cgroups {
         await this.#files.rmdir(dir);
       } catch (error) {
         if (errnoCode(error) === 'EBUSY') {
-          throw new FailedPreconditionError(`cgroup ${path} is still in use in ${hierarchy.name} (EBUSY): a process entered it while removing`, {
-            cause: error,
-          });
+          const message = `cgroup ${path} is still in use in ${hierarchy.name} (EBUSY): a process entered it while removing`;
+          throw new FailedPreconditionError(message, { cause: error });
         }
         throw cgroupWriteError(error, '(rmdir)', '', dir);
       }
