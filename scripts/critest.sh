@@ -11,6 +11,13 @@ bash scripts/ensure-node-deps.sh || exit 1
 tools_dir=$(bash setup/tools.sh | tail -n 1) || { echo "critest: tool set-up failed" >&2; exit 1; }
 npm run --silent build || exit 1
 
+# One critest at a time on a machine: runs share the CNI bridge and subnet below.
+exec 9>/tmp/berth-critest.lock
+if ! flock -n 9; then
+  echo "critest: another critest run holds /tmp/berth-critest.lock; waiting" >&2
+  flock 9
+fi
+
 work=$(mktemp -d /tmp/berth-critest.XXXXXX)
 report_dir=${BERTH_CRITEST_REPORT_DIR:-$root/.test-results/critest}
 mkdir -p "$report_dir"
