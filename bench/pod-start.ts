@@ -14,28 +14,38 @@ export interface PodTiming {
 }
 
 export interface PodStartResult {
-  sequential: { total: Summary; sandbox: Summary; create: Summary; start: Summary; teardown: Summary };
+  sequential: { total: Summary; sandbox: Summary; create: Summary; start: Summary; teardown: Summary; totalSamples: number[] };
   concurrent: { pods: number; concurrency: number; wallMs: number; perPod: Summary };
 }
 
+/** What every benchmark container runs; memory accounting leaves it out as workload. */
+export const WORKLOAD_COMMAND = ['sleep', '3600'];
+
+// The kubelet's default: a pid namespace per container (shareProcessNamespace: false).
+const PID_NAMESPACE_PER_CONTAINER = 1;
+
 let podCounter = 0;
 
-export async function startOnePod(client: CriClient, image: string, cgroupParent: string): Promise<{ timing: Omit<PodTiming, 'teardownMs'>; podId: string }> {
+export async function startOnePod(
+  client: CriClient,
+  image: string,
+  cgroupParent: string,
+): Promise<{ timing: Omit<PodTiming, 'teardownMs'>; podId: string; containerId: string }> {
   const n = ++podCounter;
   const pod: PodSandboxConfig = {
     metadata: { name: `bench-${n}`, namespace: 'bench', uid: `bench-uid-${process.pid}-${n}`, attempt: 0 },
-    linux: { cgroupParent },
+    linux: { cgroupParent, securityContext: { namespaceOptions: { pid: PID_NAMESPACE_PER_CONTAINER } } },
   };
   const t0 = process.hrtime.bigint();
   const { podSandboxId } = await client.runPodSandbox(pod);
   const sandboxMs = elapsedMs(t0);
   const t1 = process.hrtime.bigint();
-  const { containerId } = await client.createContainer(podSandboxId, { metadata: { name: 'sleeper' }, image: { image }, command: ['sleep', '3600'] }, pod);
+  const { containerId } = await client.createContainer(podSandboxId, { metadata: { name: 'sleeper' }, image: { image }, command: WORKLOAD_COMMAND, linux: { securityContext: { namespaceOptions: { pid: PID_NAMESPACE_PER_CONTAINER } } } }, pod);
   const createMs = elapsedMs(t1);
   const t2 = process.hrtime.bigint();
   await client.startContainer(containerId);
   const startMs = elapsedMs(t2);
-  return { timing: { sandboxMs, createMs, startMs, totalMs: elapsedMs(t0) }, podId: podSandboxId };
+  return { timing: { sandboxMs, createMs, startMs, totalMs: elapsedMs(t0) }, podId: podSandboxId, containerId };
 }
 
 export async function tearDownPod(client: CriClient, podId: string): Promise<number> {
@@ -45,7 +55,7 @@ export async function tearDownPod(client: CriClient, podId: string): Promise<num
   return elapsedMs(t0);
 }
 
-async function boundedAll<T>(count: number, concurrency: number, work: (i: number) => Promise<T>): Promise<T[]> {
+export async function boundedAll<T>(count: number, concurrency: number, work: (i: number) => Promise<T>): Promise<T[]> {
   const results: T[] = new Array(count);
   let next = 0;
   await Promise.all(
@@ -79,6 +89,7 @@ export async function measurePodStart(
       create: summarize(sequential.map((t) => t.createMs)),
       start: summarize(sequential.map((t) => t.startMs)),
       teardown: summarize(sequential.map((t) => t.teardownMs)),
+      totalSamples: sequential.map((t) => Math.round(t.totalMs * 10) / 10),
     },
     concurrent: {
       pods: options.concurrentPods,

@@ -7,9 +7,7 @@ import { resolve } from 'node:path';
 import { BerthError } from '../common/errors.js';
 import { packageVersion } from '../common/package-version.js';
 import { readPinnedVersions } from '../common/pinned-versions.js';
-import { importImage } from './image-command.js';
-import { runNode, type NodeFlags } from './node-command.js';
-import { runRuntime } from './runtime-command.js';
+import type { NodeFlags } from './node-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -43,6 +41,9 @@ export function buildProgram(): Command {
 
   addRuntimeFlags(program.command('runtime').description('serve the CRI (RuntimeService + ImageService) alone')).action(
     async (flags: RuntimeFlags) => {
+      // Each command loads only its own code: `berth runtime` never pays for the kubelet's
+      // Kubernetes client in memory or start-up time.
+      const { runRuntime } = await import('./runtime-command.js');
       await runRuntime(runtimeConfigFromFlags(flags), flags.logLevel);
     },
   );
@@ -58,6 +59,7 @@ export function buildProgram(): Command {
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
     .option('--config <path>', 'KubeletConfiguration-style file')
     .action(async (flags: NodeFlags) => {
+      const { runNode } = await import('./node-command.js');
       await runNode(flags);
     });
 
@@ -69,6 +71,7 @@ export function buildProgram(): Command {
     .option('--root-dir <dir>', 'berth root dir holding the image store', '/var/lib/berth')
     .option('--name <repository>', 'repository for entries tagged with a bare tag, e.g. localhost/berth/busybox')
     .action(async (path: string, flags: { rootDir: string; name?: string }) => {
+      const { importImage } = await import('./image-command.js');
       await importImage(path, { rootDir: resolve(flags.rootDir), ...(flags.name ? { name: flags.name } : {}) });
     });
 

@@ -69,25 +69,26 @@ export class ContainerMonitor {
   }
 
   /**
-   * How the container ended, or undefined while it has not. Without an exit file, a container the
-   * runtime reports stopped (or no longer knows) has ended with an unknown code once its conmon
-   * is gone; while conmon lives, the file is still coming.
+   * How the container ended, or undefined while it has not. conmon writes the exit file before it
+   * exits, so while conmon lives the container is running or its file is on the way: that look
+   * costs two small reads, and ListContainers makes it for every running container. Only with
+   * conmon gone and no file is the OCI runtime asked (a process spawn): a container it still
+   * reports running lost its monitor but has not ended; otherwise it ended with an unknown code.
    */
   async exitStatus(id: string): Promise<ExitStatus | undefined> {
     const recorded = await readExitFile(this.options.exitDir, id);
     if (recorded) return recorded;
-    let gone: boolean;
-    try {
-      gone = (await this.options.runtime.state(id)).status === 'stopped';
-    } catch (error) {
-      if (!hasCode(error, 'NOT_FOUND')) throw error;
-      gone = true;
-    }
-    if (!gone) return undefined;
     const record = await this.options.conmon.record(id);
     if (record && (await isConmonProcess(record.conmonPid))) return undefined;
     // conmon may have written the file between the two looks.
-    return (await readExitFile(this.options.exitDir, id)) ?? unknownExit(id);
+    const late = await readExitFile(this.options.exitDir, id);
+    if (late) return late;
+    try {
+      if ((await this.options.runtime.state(id)).status !== 'stopped') return undefined;
+    } catch (error) {
+      if (!hasCode(error, 'NOT_FOUND')) throw error;
+    }
+    return unknownExit(id);
   }
 
   /** Kills what is left and removes the runtime's state and conmon's files. Idempotent. */

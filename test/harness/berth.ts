@@ -11,6 +11,8 @@ import { goTool } from './tools.js';
 
 export interface Berth {
   socket: string;
+  /** The daemon's process id. */
+  pid: number;
   rootDir: string;
   stateDir: string;
   logPath: string;
@@ -60,6 +62,7 @@ export async function startBerth(options: { args?: string[]; logLevel?: string; 
   return {
     workDir: work,
     socket,
+    pid: daemon.pid,
     rootDir,
     stateDir,
     logPath,

@@ -1,0 +1,193 @@
+// The benchmark's outputs from one report object: the stdout table with ratios, BENCHMARKS.md and
+// the charts. Every figure printed comes from the JSON written beside them.
+import type { DensityResult } from './density.js';
+import type { Floors } from './floors.js';
+import type { PullFloors, PullResult } from './image-pull.js';
+import type { PodStartResult } from './pod-start.js';
+import type { Summary } from './stats.js';
+import { cdfPoints, lineChart } from './svg-chart.js';
+
+type Failed = { error: string };
+type Maybe<T> = T | Failed | undefined;
+
+export interface RuntimeReport {
+  pullGzip?: PullResult | Failed;
+  pullZstd?: PullResult | Failed;
+  podStart?: PodStartResult | Failed;
+  density?: DensityResult | Failed;
+}
+
+export interface BenchReport {
+  date: string;
+  durationSeconds: number;
+  machine: { cpus: number; cpuModel: string; memoryBytes: number; kernel: string };
+  versions: Record<string, string>;
+  options: Record<string, unknown>;
+  runtimes: Record<string, RuntimeReport>;
+  floors: Floors | Failed;
+  pullFloors: PullFloors | Failed;
+}
+
+function ok<T extends object>(value: Maybe<T>): value is T {
+  return value !== undefined && !('error' in value);
+}
+
+const ms = (v: number): string => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a !== undefined && b !== undefined && b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : '–';
+
+interface Row {
+  label: string;
+  values: Record<string, number | undefined>;
+  format: (v: number) => string;
+  /** A floor for the same figure, for the berth/floor ratio. */
+  floor?: number | undefined;
+}
+
+function rows(report: BenchReport): Row[] {
+  const names = Object.keys(report.runtimes);
+  const pick = (f: (r: RuntimeReport) => number | undefined): Record<string, number | undefined> =>
+    Object.fromEntries(names.map((n) => [n, f(report.runtimes[n] ?? {})]));
+  const pod = (r: RuntimeReport): PodStartResult | undefined => (ok(r.podStart) ? r.podStart : undefined);
+  const density = (r: RuntimeReport): DensityResult | undefined => (ok(r.density) ? r.density : undefined);
+  const floors = ok<Floors>(report.floors) ? report.floors : undefined;
+  const out: Row[] = [
+    { label: 'pod start p50 (sequential)', values: pick((r) => pod(r)?.sequential.total.p50), format: ms, floor: floors ? floors.runcCreateStart.p50 + floors.cniAdd.p50 : undefined },
+    { label: 'pod start p90 (sequential)', values: pick((r) => pod(r)?.sequential.total.p90), format: ms },
+    { label: 'pod start max (sequential)', values: pick((r) => pod(r)?.sequential.total.max), format: ms },
+    { label: '  RunPodSandbox p50', values: pick((r) => pod(r)?.sequential.sandbox.p50), format: ms, floor: floors?.cniAdd.p50 },
+    { label: '  CreateContainer p50', values: pick((r) => pod(r)?.sequential.create.p50), format: ms },
+    { label: '  StartContainer p50', values: pick((r) => pod(r)?.sequential.start.p50), format: ms },
+    { label: 'teardown p50 (Stop+RemovePodSandbox)', values: pick((r) => pod(r)?.sequential.teardown.p50), format: ms },
+    { label: 'concurrent pods: wall time', values: pick((r) => pod(r)?.concurrent.wallMs), format: (v) => `${(v / 1000).toFixed(2)} s` },
+    { label: 'concurrent pods: per-pod p50', values: pick((r) => pod(r)?.concurrent.perPod.p50), format: ms },
+    { label: 'concurrent pods: per-pod p99', values: pick((r) => pod(r)?.concurrent.perPod.p99), format: ms },
+  ];
+  const steps = [...new Set(names.flatMap((n) => density(report.runtimes[n] ?? {})?.memory.map((m) => m.pods) ?? []))];
+  for (const pods of steps) {
+    out.push({
+      label: `memory PSS, daemon + helpers, ${pods} pods`,
+      values: pick((r) => density(r)?.memory.find((m) => m.pods === pods)?.total.pssBytes),
+      format: mib,
+    });
+  }
+  for (const pods of steps) {
+    out.push({
+      label: `memory RSS, daemon alone, ${pods} pods`,
+      values: pick((r) => density(r)?.memory.find((m) => m.pods === pods)?.daemon.rssBytes),
+      format: mib,
+    });
+  }
+  out.push({ label: 'memory PSS per extra pod (slope)', values: pick((r) => density(r)?.pssPerPodBytes), format: mib });
+  const calls = [...new Set(names.flatMap((n) => Object.keys(density(report.runtimes[n] ?? {})?.latency ?? {})))];
+  for (const call of calls) {
+    const summary = (r: RuntimeReport): Summary | undefined => {
+      const s = density(r)?.latency[call];
+      return s && !('error' in s) ? s : undefined;
+    };
+    out.push({ label: `${call} p50 @110 pods`, values: pick((r) => summary(r)?.p50), format: ms });
+    out.push({ label: `${call} p99 @110 pods`, values: pick((r) => summary(r)?.p99), format: ms });
+  }
+  const pullFloor = ok<PullFloors>(report.pullFloors) ? report.pullFloors : undefined;
+  out.push(
+    { label: 'cold pull ~100 MB gzip (3 layers + base)', values: pick((r) => (ok(r.pullGzip) ? r.pullGzip.seconds * 1000 : undefined)), format: (v) => `${(v / 1000).toFixed(2)} s`, floor: pullFloor ? (pullFloor.fetchSeconds + pullFloor.hashSeconds + pullFloor.decompressSeconds + pullFloor.writeSeconds) * 1000 : undefined },
+    { label: 'cold pull ~100 MB zstd', values: pick((r) => (ok(r.pullZstd) ? r.pullZstd.seconds * 1000 : undefined)), format: (v) => `${(v / 1000).toFixed(2)} s` },
+  );
+  return out;
+}
+
+function failures(report: BenchReport): string[] {
+  const out: string[] = [];
+  for (const [name, r] of Object.entries(report.runtimes)) {
+    for (const [phase, value] of Object.entries(r)) {
+      if (value && typeof value === 'object' && 'error' in value) out.push(`${name} ${phase}: ${String(value.error)}`);
+    }
+    const latency = ok<DensityResult>(r.density) ? r.density.latency : {};
+    for (const [call, s] of Object.entries(latency)) if ('error' in s) out.push(`${name} ${call}: ${s.error}`);
+  }
+  if ('error' in report.floors) out.push(`floors: ${report.floors.error}`);
+  if ('error' in report.pullFloors) out.push(`pull floors: ${report.pullFloors.error}`);
+  return out;
+}
+
+export function renderTable(report: BenchReport): string {
+  const names = Object.keys(report.runtimes);
+  const lines = [`${'figure'.padEnd(44)}${names.map((n) => n.padStart(14)).join('')}${'berth/ctrd'.padStart(12)}${'berth/floor'.padStart(13)}`];
+  for (const row of rows(report)) {
+    const cells = names.map((n) => {
+      const v = row.values[n];
+      return (v === undefined || !Number.isFinite(v) ? '–' : row.format(v)).padStart(14);
+    });
+    lines.push(
+      `${row.label.padEnd(44)}${cells.join('')}${ratio(row.values['berth'], row.values['containerd']).padStart(12)}${ratio(row.values['berth'], row.floor).padStart(13)}`,
+    );
+  }
+  for (const f of failures(report)) lines.push(`not measured: ${f}`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderCharts(report: BenchReport): Record<string, string> {
+  const charts: Record<string, string> = {};
+  const entries = Object.entries(report.runtimes);
+  const podSeries = entries.flatMap(([name, r]) => (ok(r.podStart) ? [{ name, points: cdfPoints(r.podStart.sequential.totalSamples) }] : []));
+  if (podSeries.length > 0) {
+    charts['pod-start-cdf.svg'] = lineChart({
+      title: 'Pod start, sequential (RunPodSandbox + Create + Start): CDF',
+      xLabel: 'milliseconds',
+      yLabel: 'fraction of pods',
+      series: podSeries,
+      yMax: 1,
+    });
+  }
+  const memorySeries = entries.flatMap(([name, r]) =>
+    ok(r.density) ? [{ name: `${name} (daemon + helpers, PSS)`, points: r.density.memory.map((m) => [m.pods, m.total.pssBytes / 1024 / 1024] as [number, number]) }] : [],
+  );
+  if (memorySeries.length > 0) {
+    charts['memory-vs-pods.svg'] = lineChart({ title: 'Runtime memory against running pods', xLabel: 'pods', yLabel: 'MiB (PSS)', series: memorySeries });
+  }
+  return charts;
+}
+
+export function renderMarkdown(report: BenchReport, chartFiles: string[]): string {
+  const names = Object.keys(report.runtimes);
+  const head = `| figure | ${names.join(' | ')} | berth/containerd | berth/floor |\n|---|${names.map(() => '---:').join('|')}|---:|---:|`;
+  const body = rows(report)
+    .map((row) => {
+      const cells = names.map((n) => {
+        const v = row.values[n];
+        return v === undefined || !Number.isFinite(v) ? '–' : row.format(v);
+      });
+      return `| ${row.label.trim()} | ${cells.join(' | ')} | ${ratio(row.values['berth'], row.values['containerd'])} | ${ratio(row.values['berth'], row.floor)} |`;
+    })
+    .join('\n');
+  const floors = ok<Floors>(report.floors) ? report.floors : undefined;
+  const pullFloors = ok<PullFloors>(report.pullFloors) ? report.pullFloors : undefined;
+  const missing = failures(report);
+  return `# Benchmarks
+
+Generated by \`npm run bench\` (bench/main.ts) on ${report.date} in ${report.durationSeconds} s. Do not
+edit by hand: run the benchmark and commit what it writes. Every figure is in
+\`bench/results/latest.json\`.
+
+Machine: ${report.machine.cpus} × ${report.machine.cpuModel}, ${mib(report.machine.memoryBytes)} memory, kernel ${report.machine.kernel}.
+Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.
+
+Both runtimes are driven by the same CRI client with the same pods (busybox \`sleep 3600\`, a pid
+namespace per container as the kubelet asks by default), the same local registry, CNI plugins
+(bridge + host-local + portmap) and runc. Each phase runs on a fresh instance. Memory counts the
+daemon and every per-pod helper process it keeps (containerd: shims and pause containers; berth:
+conmon monitors), never the workload. Floors: \`runc create\` + \`runc start\` of the same busybox
+bundle with nothing else${floors ? ` (p50 ${ms(floors.runcCreateStart.p50)})` : ''}, one CNI ADD of bridge + host-local into a fresh
+netns${floors ? ` (p50 ${ms(floors.cniAdd.p50)})` : ''}; the pull floor is this process fetching, hashing, gunzipping and writing the same blobs${
+    pullFloors
+      ? ` (${(pullFloors.compressedBytes / 1e6).toFixed(0)} MB compressed, ${(pullFloors.uncompressedBytes / 1e6).toFixed(0)} MB unpacked: fetch ${pullFloors.fetchSeconds.toFixed(2)} s, sha256 ${pullFloors.hashSeconds.toFixed(2)} s, gunzip ${pullFloors.decompressSeconds.toFixed(2)} s, write+fsync ${pullFloors.writeSeconds.toFixed(2)} s)`
+      : ''
+  }.
+
+${head}
+${body}
+
+${chartFiles.map((f) => `![${f}](bench/results/${f})`).join('\n\n')}
+${missing.length > 0 ? `\nNot measured in this run:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n` : ''}`;
+}
