@@ -16,6 +16,7 @@ import { Conmon } from './oci/conmon.js';
 import { ContainerMonitor } from './oci/container-monitor.js';
 import { OciRuntime } from './oci/oci-runtime.js';
 import { findExecutable, findOciRuntimes, selectOciRuntime } from './oci/runtime-selection.js';
+import { capabilitiesFromMask } from './oci/spec/capabilities.js';
 import type { HostFacts } from './oci/spec/spec-input.js';
 import { LinuxMounter } from './linux/mounts.js';
 import { OverlaySnapshotter } from './snapshots/snapshotter.js';
@@ -51,11 +52,13 @@ async function hostFacts(cgroupMode: CgroupMode): Promise<HostFacts> {
   const ownOomScoreAdj = Number.parseInt(await readFile('/proc/self/oom_score_adj', 'utf8'), 10);
   const swapLimitSupported =
     cgroupMode === 'v2' || (await access('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes').then(() => true, () => false));
+  const boundingMask = /^CapBnd:\s*([0-9a-f]+)$/m.exec(await readFile('/proc/self/status', 'utf8'))?.[1];
   return {
     cgroupV2: cgroupMode === 'v2',
     swapLimitSupported,
     daemonOomScoreAdj: Number.isFinite(ownOomScoreAdj) ? ownOomScoreAdj : 0,
     architecture: process.arch === 'arm64' ? 'arm64' : 'amd64',
+    boundingCapabilities: boundingMask ? capabilitiesFromMask(boundingMask) : undefined,
   };
 }
 

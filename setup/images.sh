@@ -13,7 +13,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 tools_dir=${BERTH_TOOLS_DIR:-$HOME/.cache/berth/tools}
 busybox_version=$(dpkg-query -W -f='${Version}' busybox-static)
-key=$(cat "$0" "$here/registry-config.sh" <(echo "$busybox_version") | sha256sum | cut -c1-16)
+nginx_version=$(apt-cache show --no-all-versions nginx 2>/dev/null | awk '/^Version:/{print $2; exit}')
+[ -n "$nginx_version" ] || { echo "images: no nginx package known to apt (run setup/apt.sh first)" >&2; exit 1; }
+key=$(cat "$0" "$here/registry-config.sh" "$here/images/effective-uid.c" <(echo "$busybox_version $nginx_version") | sha256sum | cut -c1-16)
 out=$tools_dir/registry/$key
 if [ -f "$out/images.json" ]; then
   echo "images: seeded registry $key cached"
@@ -40,9 +42,20 @@ rootfs=$work/base/rootfs
 mkdir -p "$rootfs"/{bin,sbin,usr/bin,usr/sbin,etc,tmp,root,home,var/www,dev,proc,sys}
 chmod 1777 "$rootfs/tmp"
 cp /bin/busybox "$rootfs/bin/busybox"
+# Hard links, as in the busybox images upstream: masking one applet's path (critest's
+# MaskedPaths masks /bin/ls) must not mask the shell with it, as a symlink would.
 for applet in $("$rootfs/bin/busybox" --list-full); do
-  [ "$applet" = bin/busybox ] || ln -sf /bin/busybox "$rootfs/$applet"
+  [ "$applet" = bin/busybox ] || ln -f "$rootfs/bin/busybox" "$rootfs/$applet"
 done
+# Debian's busybox has no ipcs applet; critest's HostIpc cases run `ipcs -m` in busybox:1.29-2.
+copy_with_libraries() { # binary rootfs target-path
+  install -D -m 0755 "$1" "$2$3"
+  local lib
+  for lib in $(ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}'); do
+    [ -e "$2$lib" ] || install -D -m 0755 "$lib" "$2$lib"
+  done
+}
+copy_with_libraries /usr/bin/ipcs "$rootfs" /usr/bin/ipcs
 cat >"$rootfs/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/bin/sh
 daemon:x:1:1:daemon:/usr/sbin:/bin/false
@@ -95,6 +108,39 @@ umoci config --image "$layout:httpd" --tag hostnet-httpd --clear config.cmd \
 umoci config --image "$layout:busybox" --tag pause --clear config.cmd \
   --config.entrypoint /bin/sh --config.entrypoint -c \
   --config.entrypoint 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'
+
+# --- nginx (critest's e2e-test-images/nginx): Debian's nginx and the libraries it links, taken
+# from the package without installing it (no service on the host). critest looks for the
+# process by name and for "master process" in its command line, and reads /var/run/nginx.pid.
+mkdir -p "$work/nginx-deb"
+(cd "$work/nginx-deb" && apt-get download -q "nginx=$nginx_version" >/dev/null 2>&1)
+dpkg-deb -x "$work"/nginx-deb/nginx_*.deb "$work/nginx-deb/files"
+umoci unpack --image "$layout:httpd" "$work/nginx" >/dev/null
+copy_with_libraries "$work/nginx-deb/files/usr/sbin/nginx" "$work/nginx/rootfs" /usr/sbin/nginx
+mkdir -p "$work/nginx/rootfs"/{etc/nginx,var/lib/nginx,var/log/nginx,var/run}
+cat >"$work/nginx/rootfs/etc/nginx/nginx.conf" <<'NGINX'
+user www-data;
+worker_processes 1;
+pid /var/run/nginx.pid;
+error_log stderr;
+events { worker_connections 64; }
+http {
+  access_log /dev/stdout;
+  server { listen 80; root /var/www; }
+}
+NGINX
+umoci repack --image "$layout:nginx" "$work/nginx" >/dev/null
+umoci config --image "$layout:nginx" --clear config.cmd --config.exposedports 80/tcp \
+  --config.cmd nginx --config.cmd -g --config.cmd 'daemon off;'
+
+# --- nonewprivs: a setuid-root program that prints its effective uid --------------------------
+umoci unpack --image "$layout:busybox" "$work/nonewprivs" >/dev/null
+mkdir -p "$work/nonewprivs/rootfs/usr/local/bin"
+gcc -static -O2 -o "$work/nonewprivs/rootfs/usr/local/bin/effective-uid" "$here/images/effective-uid.c"
+chown 0:0 "$work/nonewprivs/rootfs/usr/local/bin/effective-uid"
+chmod 4755 "$work/nonewprivs/rootfs/usr/local/bin/effective-uid"
+umoci repack --image "$layout:nonewprivs" "$work/nonewprivs" >/dev/null
+umoci config --image "$layout:nonewprivs" --clear config.cmd --config.cmd /usr/local/bin/effective-uid
 
 # --- critest's images (cri-tools images/build) ------------------------------------------
 for name in test-image-1 test-image-2 test-image-3 test-image-latest test-image-digest test-image-tags \
@@ -162,7 +208,8 @@ push busybox busybox:latest
 push busybox-index busybox:index
 push busybox-index e2e-test-images/busybox:1.29-2
 push httpd httpd:latest
-push httpd e2e-test-images/nginx:1.14-2
+push nginx e2e-test-images/nginx:1.14-2
+push nonewprivs e2e-test-images/nonewprivs:1.3
 push httpd e2e-test-images/httpd:2.4.39-4
 push hostnet-httpd k8s-staging-cri-tools/hostnet-nginx-amd64:latest
 push hostnet-httpd-index k8s-staging-cri-tools/hostnet-nginx:latest

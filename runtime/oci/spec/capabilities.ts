@@ -84,6 +84,18 @@ export interface CapabilityRequest {
   add: readonly string[];
   drop: readonly string[];
   privileged: boolean;
+  /**
+   * The capabilities berth itself may grant (its bounding set); "ALL" and privileged mean these,
+   * as in containerd: a host (or an outer container) without CAP_SYS_RESOURCE cannot hand it on,
+   * and asking runc to would fail the create with EPERM.
+   */
+  available?: readonly string[] | undefined;
+}
+
+/** The capability names set in a /proc/<pid>/status mask such as CapBnd (hex). */
+export function capabilitiesFromMask(hexMask: string): string[] {
+  const mask = BigInt(`0x${hexMask.trim()}`);
+  return allCapabilities.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
 }
 
 /**
@@ -91,10 +103,11 @@ export interface CapabilityRequest {
  * named adds, then the named drops, so a name both added and dropped ends up dropped. A
  * privileged container gets everything and its add/drop lists are not consulted.
  */
-export function resolveCapabilities({ add, drop, privileged }: CapabilityRequest): string[] {
-  if (privileged) return [...allCapabilities];
+export function resolveCapabilities({ add, drop, privileged, available }: CapabilityRequest): string[] {
+  const all = available ? allCapabilities.filter((c) => available.includes(c)) : allCapabilities;
+  if (privileged) return [...all];
   let set = new Set(defaultCapabilities);
-  if (add.some(isAll)) set = new Set(allCapabilities);
+  if (add.some(isAll)) set = new Set(all);
   if (drop.some(isAll)) set = new Set();
   for (const name of add.filter((c) => !isAll(c))) set.add(capabilityName(name));
   for (const name of drop.filter((c) => !isAll(c))) set.delete(capabilityName(name));

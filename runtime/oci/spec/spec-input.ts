@@ -57,6 +57,8 @@ export interface HostFacts {
   daemonOomScoreAdj: number;
   /** Selects the seccomp architectures of the default profile. */
   architecture: 'amd64' | 'arm64';
+  /** berth's bounding capability set; what "ALL" and privileged grant. Absent: every known one. */
+  boundingCapabilities?: readonly string[] | undefined;
 }
 
 export interface ContainerSpecInput {

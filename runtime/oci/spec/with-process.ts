@@ -27,6 +27,10 @@ export const withProcess: SpecOption = (spec, { input, security }) => {
 };
 
 export const withUser: SpecOption = (spec, { input, security }) => {
+  // The CRI: run_as_group without run_as_user or run_as_username is an error, not the image's user.
+  if (security?.runAsGroup && !security.runAsUser && !security.runAsUsername) {
+    throw new InvalidArgumentError('run_as_group is set without run_as_user or run_as_username; set one of them too');
+  }
   const request = {
     supplementalGroups: security?.supplementalGroups ?? [],
     supplementalGroupsPolicy: security?.supplementalGroupsPolicy ?? 'Merge',

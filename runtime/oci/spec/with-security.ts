@@ -44,6 +44,7 @@ export const withCapabilities: SpecOption = (spec, { input, security, privileged
     add: requested?.addCapabilities ?? [],
     drop: requested?.dropCapabilities ?? [],
     privileged,
+    available: input.host.boundingCapabilities,
   });
   spec.process.capabilities = { bounding: set, effective: [...set], permitted: [...set], inheritable: [], ambient: [] };
 };

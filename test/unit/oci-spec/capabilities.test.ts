@@ -3,6 +3,7 @@ import { InvalidArgumentError } from '../../../common/errors.js';
 import { buildContainerSpec } from '../../../runtime/oci/spec/build-container-spec.js';
 import {
   allCapabilities,
+  capabilitiesFromMask,
   capabilityName,
   defaultCapabilities,
   resolveCapabilities,
@@ -27,6 +28,20 @@ describe('resolveCapabilities', () => {
   ];
   it.each(cases)('%s', (_name, request, expected) => {
     expect(sorted(resolveCapabilities(request))).toEqual(expected);
+  });
+
+  it('grants only what berth itself holds for ALL and privileged', () => {
+    const available = allCapabilities.filter((c) => c !== 'CAP_SYS_RESOURCE');
+    expect(resolveCapabilities({ add: ['ALL'], drop: [], privileged: false, available })).not.toContain('CAP_SYS_RESOURCE');
+    expect(resolveCapabilities({ add: [], drop: [], privileged: true, available })).toEqual(available);
+  });
+
+  it('reads a CapBnd mask from /proc/<pid>/status', () => {
+    // This development machine's: every capability up to 40 but CAP_SYS_RESOURCE (24).
+    const names = capabilitiesFromMask('000001fffeffffff');
+    expect(names).toHaveLength(40);
+    expect(names).not.toContain('CAP_SYS_RESOURCE');
+    expect(capabilitiesFromMask('0000000000000001')).toEqual(['CAP_CHOWN']);
   });
 
   it('refuses an unknown capability name', () => {

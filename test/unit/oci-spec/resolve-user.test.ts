@@ -72,4 +72,9 @@ describe('withUser', () => {
     const { spec } = buildContainerSpec(specInput({ config, image: busyboxImage({ User: 'alice' }) }));
     expect(spec.process.user).toEqual({ uid: 1001, gid: 29, additionalGids: [29, 4000] });
   });
+
+  it('refuses run_as_group without run_as_user or run_as_username, as the CRI requires', () => {
+    const config = withSecurityContext({ runAsGroup: { value: '1002' } });
+    expect(() => buildContainerSpec(specInput({ config }))).toThrow(/run_as_group is set without run_as_user/);
+  });
 });
