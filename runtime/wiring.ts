@@ -16,6 +16,12 @@ import { Conmon } from './oci/conmon.js';
 import { ContainerMonitor } from './oci/container-monitor.js';
 import { OciRuntime } from './oci/oci-runtime.js';
 import { findExecutable, findOciRuntimes, selectOciRuntime } from './oci/runtime-selection.js';
+import type { Cgroups } from './cgroups/cgroups.js';
+import { openCgroups } from './cgroups/detect.js';
+import { resolveParent, type ResolvedParent } from './cgroups/layout.js';
+import { limitsFromCri } from './cgroups/limits.js';
+import type { CgroupAnchors } from './cgroups/own-cgroup.js';
+import type { ContainerCgroupPort } from './containers/container-manager.js';
 import { capabilitiesFromMask } from './oci/spec/capabilities.js';
 import type { HostFacts } from './oci/spec/spec-input.js';
 import { LinuxMounter } from './linux/mounts.js';
@@ -39,13 +45,27 @@ export interface RuntimePorts {
 }
 
 /**
- * A container's cgroup: below the pod's cgroup parent when the CRI gives one (the kubelet's QoS
- * layout), else relative, which runc places below berth's own cgroup in every hierarchy — on
- * hosts where the machine manages the cgroups above berth (ENVIRONMENT.md) that is the only
- * place berth may create them.
+ * Where a container's cgroup goes: below its pod's cgroup_parent read by the cgroup layer's rule
+ * (resolveParent: relative to berth's anchors, so on a hybrid host every hierarchy gets it below
+ * berth's own cgroup), or below "berth" for a pod without one. The spec port gives runc the OCI
+ * form of the same place; the cgroup port reads and updates it by the layer's path.
  */
-function containerCgroupPath(cgroupParent: string, _sandboxId: string, containerId: string): string {
-  return cgroupParent ? `${cgroupParent.replace(/\/+$/, '')}/berth-${containerId}` : `berth/${containerId}`;
+function containerCgroupPlacement(anchors: CgroupAnchors) {
+  const parentOf = (cgroupParent: string): ResolvedParent => resolveParent(cgroupParent || 'berth', anchors);
+  return {
+    path: (cgroupParent: string, containerId: string): string => `${parentOf(cgroupParent).path}/berth-${containerId}`,
+    ociPath: (cgroupParent: string, _sandboxId: string, containerId: string): string =>
+      `${parentOf(cgroupParent).ociCgroupsPath}/berth-${containerId}`,
+  };
+}
+
+function containerCgroupPort(cgroups: Cgroups, placement: ReturnType<typeof containerCgroupPlacement>): ContainerCgroupPort {
+  return {
+    pathFor: placement.path,
+    stats: (path) => cgroups.stats(path),
+    oomKills: async (path) => (await cgroups.oomEvents(path)).oomKills,
+    update: (path, resources) => cgroups.update(path, limitsFromCri(resources)),
+  };
 }
 
 async function hostFacts(cgroupMode: CgroupMode): Promise<HostFacts> {
@@ -66,6 +86,8 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
   const mounter = new LinuxMounter();
   const snapshots = await OverlaySnapshotter.open(join(config.rootDir, 'snapshots'), { logger });
   const cgroupMode = await detectCgroupMode();
+  const cgroupHost = await openCgroups({ logger });
+  const placement = containerCgroupPlacement(cgroupHost.anchors);
   const searchPath = process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   const selected = selectOciRuntime(config.ociRuntime, { cgroupMode, found: await findOciRuntimes(searchPath) });
   logger.info({ runtime: selected.name, path: selected.path, reason: selected.reason }, 'OCI runtime selected');
@@ -111,10 +133,15 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
             if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;
           });
         },
+        usage: async (key) => {
+          const usage = await snapshots.usage(key);
+          return { usedBytes: usage.bytes, inodesUsed: usage.inodes, mountpoint: snapshots.root };
+        },
       },
-      spec: ociSpecPort(await hostFacts(cgroupMode), containerCgroupPath),
+      spec: ociSpecPort(await hostFacts(cgroupMode), placement.ociPath),
       monitor,
       mounter,
+      cgroups: containerCgroupPort(cgroupHost.cgroups, placement),
     },
     unpacker: new SnapshotLayerUnpacker(snapshots, logger),
     networkStatus: async () => {

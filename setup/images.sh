@@ -56,6 +56,8 @@ copy_with_libraries() { # binary rootfs target-path
   done
 }
 copy_with_libraries /usr/bin/ipcs "$rootfs" /usr/bin/ipcs
+# Nor pgrep, which critest's execSync timeout case runs to see that the timed-out command is gone.
+copy_with_libraries /usr/bin/pgrep "$rootfs" /usr/bin/pgrep
 cat >"$rootfs/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/bin/sh
 daemon:x:1:1:daemon:/usr/sbin:/bin/false
@@ -97,7 +99,9 @@ derive_with_file() { # tag-from new-tag path-in-rootfs content
 derive_with_file busybox httpd var/www/index.html "<html><body>berth httpd test image</body></html>"
 # Like the nginx images critest uses, the server writes its pid to /var/run/nginx.pid (critest
 # waits for that file) and serves on the port the image declares.
-serve() { printf 'mkdir -p /var/run; echo $$ > /var/run/nginx.pid; exec httpd -f -p %s -h /var/www' "$1"; }
+# Like Apache's httpd, it says who it is on start: critest's multi-container log case waits for
+# "httpd" in the container log.
+serve() { printf 'mkdir -p /var/run; echo $$ > /var/run/nginx.pid; echo "httpd: serving /var/www on port %s"; exec httpd -f -p %s -h /var/www' "$1" "$1"; }
 umoci config --image "$layout:httpd" --config.exposedports 80/tcp \
   --config.cmd sh --config.cmd -c --config.cmd "$(serve 80)"
 umoci config --image "$layout:httpd" --tag hostnet-httpd --clear config.cmd \

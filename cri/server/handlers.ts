@@ -6,6 +6,7 @@ import { imageStatus } from '../image/image-status.js';
 import { listImages } from '../image/list-images.js';
 import { pullImage } from '../image/pull-image.js';
 import { removeImage } from '../image/remove-image.js';
+import { containerStats, listContainerStats } from '../runtime/container-stats.js';
 import { containerStatus } from '../runtime/container-status.js';
 import { createContainer } from '../runtime/create-container.js';
 import { execSync } from '../runtime/exec-sync.js';
@@ -19,6 +20,7 @@ import { runPodSandbox } from '../runtime/run-pod-sandbox.js';
 import { startContainer } from '../runtime/start-container.js';
 import { stopContainer } from '../runtime/stop-container.js';
 import { stopPodSandbox } from '../runtime/stop-pod-sandbox.js';
+import { updateContainerResources } from '../runtime/update-container-resources.js';
 import { runtimeConfigHandler } from '../runtime/runtime-config.js';
 import { statusHandler } from '../runtime/status.js';
 import { versionHandler } from '../runtime/version.js';
@@ -43,6 +45,9 @@ export function criHandlers(runtime: Runtime, berthVersion: string): CriHandlers
       ListContainers: listContainers(runtime),
       ExecSync: execSync(runtime),
       ReopenContainerLog: reopenContainerLog(runtime),
+      ContainerStats: containerStats(runtime),
+      ListContainerStats: listContainerStats(runtime),
+      UpdateContainerResources: updateContainerResources(runtime),
     },
     image: {
       ImageFsInfo: imageFsInfoHandler(runtime),

@@ -3,7 +3,8 @@
 // status comes from the record plus conmon's exit file. Adapters come in as ports.
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
-import type { ContainerConfig__Output } from '../../cri/api/messages.js';
+import type { ContainerConfig__Output, LinuxContainerResources__Output } from '../../cri/api/messages.js';
+import type { CgroupStats } from '../cgroups/stats.js';
 import { writeJsonAtomic } from '../../common/atomic-file.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -14,6 +15,7 @@ import { nowNanos } from '../sandbox/sandbox-record.js';
 import { RecordStore } from '../state/record-store.js';
 import { newId, resolveId } from '../state/ids.js';
 import { containerName, containerRecordVersion, type ContainerRecord } from './container-record.js';
+import { CpuRate, type ContainerUsage, type WritableLayerUsage } from './container-usage.js';
 
 export interface ResolvedImage {
   id: string;
@@ -33,6 +35,23 @@ export interface SnapshotPort {
   /** A writable snapshot on top of `parentChainId`, returned as mounts for the caller to apply. */
   prepare(key: string, parentChainId: string): Promise<MountSpec[]>;
   remove(key: string): Promise<void>;
+  /** Bytes and inodes of the snapshot's own (writable) tree. */
+  usage(key: string): Promise<WritableLayerUsage>;
+}
+
+/**
+ * The container's cgroup as the cgroup layer sees it. The OCI runtime creates and removes it
+ * (from the spec's cgroupsPath, which the spec port derives from the same placement); berth reads
+ * it for stats and OOM kills, and writes it for live resource updates.
+ */
+export interface ContainerCgroupPort {
+  /** The cgroup-layer path of a container whose pod asked for `cgroupParent`. */
+  pathFor(cgroupParent: string, containerId: string): string;
+  stats(path: string): Promise<CgroupStats>;
+  /** Processes the kernel OOM-killed in the cgroup so far. */
+  oomKills(path: string): Promise<number>;
+  /** Changes limits of a live cgroup; fields left out keep their value. */
+  update(path: string, resources: LinuxContainerResources__Output): Promise<void>;
 }
 
 export interface SpecInput {
@@ -78,6 +97,7 @@ export interface ContainerPorts {
   spec: SpecPort;
   monitor: MonitorPort;
   mounter: Mounter;
+  cgroups: ContainerCgroupPort;
 }
 
 type Undo = () => Promise<void>;
@@ -101,12 +121,17 @@ function validate(config: ContainerConfig__Output | null, sandbox: SandboxRecord
   return config;
 }
 
+// Wall-clock nanoseconds from the monotonic clock: precise, and never going backwards between looks.
+const epochNanosAtStart = BigInt(Date.now()) * 1_000_000n;
+const hrtimeAtEpoch = process.hrtime.bigint();
+
 async function readOptional(path: string): Promise<string | undefined> {
   return readFile(path, 'utf8').catch(() => undefined);
 }
 
 export class ContainerManager {
   private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly cpuRate = new CpuRate();
 
   private constructor(
     private readonly records: RecordStore<ContainerRecord>,
@@ -181,11 +206,53 @@ export class ContainerManager {
       state: 'exited',
       exitCode: exit.exitCode,
       finishedAt: exit.finishedAt,
-      reason: exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error'),
+      reason: (await this.oomKilled(record, exit.exitCode)) ? 'OOMKilled' : exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error'),
       message: exit.message ?? '',
     };
     await this.records.put(exited);
     return exited;
+  }
+
+  /**
+   * Whether the kernel's OOM killer ended the container: it was SIGKILLed (137) and its cgroup,
+   * still there until the OCI runtime deletes the container, counted an OOM kill.
+   */
+  private async oomKilled(record: ContainerRecord, exitCode: number): Promise<boolean> {
+    if (exitCode !== 137 || !record.cgroupPath) return false;
+    try {
+      return (await this.ports.cgroups.oomKills(record.cgroupPath)) > 0;
+    } catch (error) {
+      this.logger.debug({ containerId: record.id, err: error }, 'cannot read the OOM-kill counter');
+      return false;
+    }
+  }
+
+  /** Counters for the stats RPCs; a part that cannot be read (cgroup gone) is left out. */
+  async usage(idOrPrefix: string): Promise<ContainerUsage> {
+    const record = this.get(idOrPrefix);
+    const timestampNanos = process.hrtime.bigint() - hrtimeAtEpoch + epochNanosAtStart;
+    const cgroup = record.cgroupPath ? await this.ports.cgroups.stats(record.cgroupPath).catch(() => undefined) : undefined;
+    const writableLayer = await this.ports.snapshots.usage(record.id).catch(() => undefined);
+    return {
+      timestampNanos,
+      cgroup,
+      usageNanoCores: this.cpuRate.sample(record.id, cgroup?.cpu?.usageNanos, timestampNanos),
+      writableLayer,
+    };
+  }
+
+  /** UpdateContainerResources: new limits on the running container's cgroup, kept in its record. */
+  async updateResources(idOrPrefix: string, resources: LinuxContainerResources__Output | null): Promise<void> {
+    if (!resources) throw new InvalidArgumentError('UpdateContainerResources needs linux resources');
+    const { id } = this.get(idOrPrefix);
+    await this.exclusive(id, async () => {
+      const record = await this.refresh(id);
+      if (record.state === 'exited') throw new FailedPreconditionError(`container ${id} has exited; its resources cannot change`);
+      if (!record.cgroupPath) throw new FailedPreconditionError(`container ${id} was created before berth tracked its cgroup; recreate it`);
+      await this.ports.cgroups.update(record.cgroupPath, resources);
+      const linux = { ...(record.config.linux ?? {}), resources } as ContainerConfig__Output['linux'];
+      await this.records.put({ ...record, config: { ...record.config, linux } });
+    });
   }
 
   async create(sandbox: SandboxRecord, requested: ContainerConfig__Output | null): Promise<ContainerRecord> {
@@ -251,6 +318,7 @@ export class ContainerManager {
           logPath,
           bundleDir,
           stopSignal: stopSignal ?? 'SIGTERM',
+          cgroupPath: this.ports.cgroups.pathFor(sandbox.config.linux?.cgroupParent ?? '', id),
         };
         await this.records.put(record);
         this.logger.info({ containerId: id, podSandboxId: sandbox.id, name }, 'container created');
@@ -319,6 +387,7 @@ export class ContainerManager {
       await this.ports.snapshots.remove(id);
       await rm(record.bundleDir, { recursive: true, force: true });
       await this.records.delete(id);
+      this.cpuRate.forget(id);
       this.logger.info({ containerId: id }, 'container removed');
     });
   }

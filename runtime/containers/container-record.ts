@@ -40,6 +40,8 @@ export interface ContainerRecord extends VersionedRecord {
   bundleDir: string;
   /** Signal StopContainer sends first: the CRI's, else the image's STOPSIGNAL, else SIGTERM. */
   stopSignal: string;
+  /** The cgroup-layer path of the container's cgroup (absent in records from before it was kept). */
+  cgroupPath?: string;
 }
 
 export function containerName(config: ContainerConfig__Output, sandboxName: string): string {

@@ -62,7 +62,7 @@ function containerConfig(overrides: Partial<ContainerConfig__Output> = {}): Cont
   } as ContainerConfig__Output;
 }
 
-function recorder(options: { failAt?: string; exit?: ExitStatus } = {}): { ports: ContainerPorts; calls: string[]; exit: { value?: ExitStatus } } {
+function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: number } = {}): { ports: ContainerPorts; calls: string[]; exit: { value?: ExitStatus } } {
   const calls: string[] = [];
   const exit: { value?: ExitStatus } = options.exit ? { value: options.exit } : {};
   const step = async (name: string): Promise<void> => {
@@ -85,6 +85,7 @@ function recorder(options: { failAt?: string; exit?: ExitStatus } = {}): { ports
           return [{ type: 'overlay', source: 'overlay', options: [`upperdir=/x/${key}`] }];
         },
         remove: async () => step('snapshot.remove'),
+        usage: async () => ({ usedBytes: 4096, inodesUsed: 3, mountpoint: '/x' }),
       },
       spec: {
         build: async (input) => {
@@ -109,6 +110,12 @@ function recorder(options: { failAt?: string; exit?: ExitStatus } = {}): { ports
         bind: async () => step('bind'),
         unmount: async () => step('unmount'),
         mountsUnder: async () => [],
+      },
+      cgroups: {
+        pathFor: (parent, id) => `${parent || 'berth'}/berth-${id}`,
+        stats: async () => ({ cpu: { usageNanos: 5_000_000, periods: 0, throttledPeriods: 0, throttledNanos: 0 } }),
+        oomKills: async () => options.oomKills ?? 0,
+        update: async (path) => step(`cgroups.update ${path}`),
       },
     },
   };
@@ -153,6 +160,36 @@ describe('container manager', () => {
     expect((await containers.refresh(id)).state).toBe('running');
     exit.value = { exitCode: 0, finishedAt: '42' };
     expect(await containers.refresh(id)).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed', finishedAt: '42' });
+  });
+
+  it('reports a SIGKILL its cgroup counted as an OOM kill as OOMKilled', async () => {
+    const { ports, exit } = recorder({ oomKills: 1 });
+    const containers = await manager(ports);
+    const { id } = await containers.create(sandbox, containerConfig());
+    await containers.start(id);
+    exit.value = { exitCode: 137, finishedAt: '42' };
+    expect(await containers.refresh(id)).toMatchObject({ state: 'exited', exitCode: 137, reason: 'OOMKilled' });
+  });
+
+  it('keeps the cgroup path and reads usage from it and the writable layer', async () => {
+    const { ports } = recorder();
+    const containers = await manager(ports);
+    const { id, cgroupPath } = await containers.create(sandbox, containerConfig());
+    expect(cgroupPath).toBe(`${sandbox.config.linux?.cgroupParent || 'berth'}/berth-${id}`);
+    const first = await containers.usage(id);
+    expect(first).toMatchObject({ cgroup: { cpu: { usageNanos: 5_000_000 } }, writableLayer: { usedBytes: 4096, inodesUsed: 3 }, usageNanoCores: undefined });
+    expect(first.timestampNanos).toBeGreaterThan(BigInt(Date.now() - 60_000) * 1_000_000n);
+  });
+
+  it('updates the resources of a live container and remembers them', async () => {
+    const { ports, calls } = recorder();
+    const containers = await manager(ports);
+    const { id } = await containers.create(sandbox, containerConfig());
+    await containers.start(id);
+    const resources = { memoryLimitInBytes: '67108864' } as never;
+    await containers.updateResources(id, resources);
+    expect(calls.at(-1)).toMatch(/^cgroups\.update .*berth-/);
+    expect(containers.get(id).config.linux?.resources).toEqual(resources);
   });
 
   it('stops with the timeout and signal, idempotently, and removes everything', async () => {
