@@ -105,6 +105,12 @@ export class CriClient {
   listContainerStats(filter?: cri.ContainerStatsFilter): Promise<cri.ListContainerStatsResponse__Output> {
     return this.call(this.runtime, 'ListContainerStats', { filter: filter ?? null });
   }
+  containerStats(containerId: string): Promise<cri.ContainerStatsResponse__Output> {
+    return this.call(this.runtime, 'ContainerStats', { containerId });
+  }
+  updateContainerResources(containerId: string, linux: cri.LinuxContainerResources): Promise<cri.UpdateContainerResourcesResponse__Output> {
+    return this.call(this.runtime, 'UpdateContainerResources', { containerId, linux });
+  }
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<cri.ExecSyncResponse__Output> {
     return this.call(this.runtime, 'ExecSync', { containerId, cmd, timeout: timeoutSeconds }, this.timeoutMs + timeoutSeconds * 1000);
   }

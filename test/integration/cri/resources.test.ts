@@ -1,0 +1,116 @@
+// Resource limits of containers through the CRI, enforced by the kernel and read back from it:
+// a memory hog OOM-killed and reported so, a CPU hog held to its quota, a live memory-limit
+// update landing in the cgroup, and stats from the real counters. This host is hybrid (cgroup
+// v1 controllers); the pure v2 proof of the same limits is test/integration/cgroups/v2-guest-limits.
+import { execa } from 'execa';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { CriClient } from '../../../cri/client/cri-client.js';
+import type { ContainerConfig, PodSandboxConfig } from '../../../cri/api/messages.js';
+import { startBerth, type Berth } from '../../harness/berth.js';
+import { removeTestCgroupParents } from '../../harness/cgroups.js';
+import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
+
+const registry = inject('registryHost');
+const image = `${registry}/busybox:latest`;
+const MiB = 1024 * 1024;
+let berth: Berth;
+let network: CniTestNetwork;
+let client: CriClient;
+let podId = '';
+const pod: PodSandboxConfig = {
+  metadata: { name: 'resources', namespace: 'default', uid: 'resources-uid', attempt: 0 },
+  linux: { cgroupParent: 'berth-test-resources' },
+};
+
+beforeAll(async () => {
+  network = cniTestNetwork('resources', 236);
+  berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir] });
+  client = new CriClient({ endpoint: berth.socket });
+  await client.pullImage(image);
+  podId = (await client.runPodSandbox(pod)).podSandboxId;
+});
+
+afterAll(async () => {
+  await client?.stopPodSandbox(podId).catch(() => undefined);
+  await client?.removePodSandbox(podId).catch(() => undefined);
+  client?.close();
+  await berth?.stop();
+  await network?.remove();
+  removeTestCgroupParents('berth-test-resources');
+});
+
+async function run(name: string, command: string, resources: NonNullable<ContainerConfig['linux']>): Promise<string> {
+  const { containerId } = await client.createContainer(podId, { metadata: { name }, image: { image }, command: ['sh', '-c', command], linux: resources }, pod);
+  await client.startContainer(containerId);
+  return containerId;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`gave up waiting for ${what}`);
+}
+
+/** The container's cgroup directory in a v1 hierarchy (memory, cpu), found by its name. */
+async function cgroupDir(hierarchy: string, containerId: string): Promise<string> {
+  const { stdout } = await execa('find', [`/sys/fs/cgroup/${hierarchy}`, '-type', 'd', '-name', `berth-${containerId}`]);
+  const dir = stdout.split('\n').find(Boolean);
+  if (!dir) throw new Error(`no ${hierarchy} cgroup for ${containerId}`);
+  return dir;
+}
+
+describe('container resources through the CRI', () => {
+  it('OOM-kills a container that allocates past its memory limit and reports OOMKilled', async () => {
+    const id = await run('oom', 'dd if=/dev/zero of=/dev/null bs=64M', {
+      resources: { memoryLimitInBytes: String(16 * MiB), memorySwapLimitInBytes: String(16 * MiB) },
+    });
+    const status = await waitFor('the OOM kill', async () => {
+      const s = (await client.containerStatus(id)).status;
+      return s?.state === 'CONTAINER_EXITED' ? s : undefined;
+    });
+    expect(status).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+  });
+
+  it('holds a busy loop to its 0.2-CPU quota, as its own CPU counter shows', async () => {
+    const id = await run('cpu', 'while :; do :; done', { resources: { cpuQuota: '20000', cpuPeriod: '100000' } });
+    const usage = async (): Promise<{ cpuNanos: number; at: number }> => {
+      const stats = (await client.containerStats(id)).stats;
+      return { cpuNanos: Number(stats?.cpu?.usageCoreNanoSeconds?.value ?? 0), at: Number(stats?.cpu?.timestamp ?? 0) };
+    };
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = await usage();
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const after = await usage();
+    const cores = (after.cpuNanos - before.cpuNanos) / (after.at - before.at);
+    expect(cores).toBeGreaterThan(0.1);
+    expect(cores).toBeLessThan(0.3);
+    const throttled = /^nr_throttled (\d+)$/m.exec(readFileSync(`${await cgroupDir('cpu', id)}/cpu.stat`, 'utf8'))?.[1];
+    expect(Number(throttled)).toBeGreaterThan(0);
+  });
+
+  it('changes the memory limit of a running container live', async () => {
+    const id = await run('update', 'sleep 600', { resources: { memoryLimitInBytes: String(64 * MiB) } });
+    const limitFile = `${await cgroupDir('memory', id)}/memory.limit_in_bytes`;
+    expect(Number(readFileSync(limitFile, 'utf8'))).toBe(64 * MiB);
+    await client.updateContainerResources(id, { memoryLimitInBytes: String(32 * MiB) });
+    expect(Number(readFileSync(limitFile, 'utf8'))).toBe(32 * MiB);
+    const status = await client.containerStatus(id);
+    expect(status.status?.state).toBe('CONTAINER_RUNNING');
+  });
+
+  it('reports memory and writable-layer usage from the real counters', async () => {
+    const id = await run('writer', 'dd if=/dev/zero of=/data bs=1M count=8 && sleep 600', {});
+    const stats = await waitFor('8 MiB in the writable layer', async () => {
+      const s = (await client.containerStats(id)).stats;
+      return s && Number(s.writableLayer?.usedBytes?.value ?? 0) >= 8 * MiB ? s : undefined;
+    });
+    expect(Number(stats.memory?.workingSetBytes?.value)).toBeGreaterThan(0);
+    expect(Number(stats.memory?.usageBytes?.value)).toBeGreaterThanOrEqual(Number(stats.memory?.workingSetBytes?.value));
+    const listed = (await client.listContainerStats({ podSandboxId: podId })).stats.map((s) => s.attributes?.id);
+    expect(listed).toContain(id);
+  });
+});
