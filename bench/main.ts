@@ -4,7 +4,7 @@
 // the floors (runc alone, one CNI ADD). Writes bench/results/latest.json, BENCHMARKS.md and the
 // charts, and prints the table with ratios.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, release, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
@@ -83,6 +83,8 @@ async function main(): Promise<void> {
   });
   const skip = new Set(values.skip.split(',').filter(Boolean));
   const started = Date.now();
+  // Other work on the machine skews every figure: the load before and after is part of the record.
+  const loadAtStart = loadavg()[0] ?? 0;
   const cgroupParent = `${ownMemoryCgroup()}/berth-bench`;
   // A writable copy of the seeded registry, so the pull workload can be pushed next to the images.
   const registryStorage = mkdtempSync(join(tmpdir(), 'berth-bench-registry-'));
@@ -175,7 +177,13 @@ async function main(): Promise<void> {
   const report: BenchReport = {
     date: new Date().toISOString(),
     durationSeconds: Math.round((Date.now() - started) / 1000),
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? '', memoryBytes: totalmem(), kernel: release() },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? '',
+      memoryBytes: totalmem(),
+      kernel: release(),
+      loadAverage: { start: loadAtStart, end: loadavg()[0] ?? 0 },
+    },
     versions: await versionsOf(),
     options: values,
     runtimes: perRuntime,
