@@ -85,6 +85,8 @@ export interface MonitorPort {
   stop(id: string, timeoutSeconds: number, signal: string): Promise<void>;
   /** The exit status once the container has exited, else undefined. */
   exitStatus(id: string): Promise<ExitStatus | undefined>;
+  /** Ids of the containers whose monitor has recorded an exit (cheap: one directory read). */
+  exitedIds(): Promise<Set<string>>;
   /** Removes the runtime's state and the monitor's files. Idempotent. */
   delete(id: string): Promise<void>;
   execSync(id: string, command: string[], timeoutSeconds: number): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
@@ -121,6 +123,9 @@ function validate(config: ContainerConfig__Output | null, sandbox: SandboxRecord
   return config;
 }
 
+/** How often ListContainers looks at every running container, not only at new exit files. */
+const fullLookIntervalMs = 5_000;
+
 // Wall-clock nanoseconds from the monotonic clock: precise, and never going backwards between looks.
 const epochNanosAtStart = BigInt(Date.now()) * 1_000_000n;
 const hrtimeAtEpoch = process.hrtime.bigint();
@@ -132,6 +137,7 @@ async function readOptional(path: string): Promise<string | undefined> {
 export class ContainerManager {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly cpuRate = new CpuRate();
+  private lastFullLook = 0;
 
   private constructor(
     private readonly records: RecordStore<ContainerRecord>,
@@ -187,10 +193,24 @@ export class ContainerManager {
     return record;
   }
 
-  /** Every container, with exits that happened since the last look recorded. */
+  /**
+   * Every container, with exits that happened since the last look recorded. conmon writes an
+   * exit file for every exit it sees, so one directory read finds them; only a container whose
+   * conmon died first has none, and the full per-container look that finds those runs at most
+   * every few seconds, keeping ListContainers cheap on a full node (the kubelet polls it).
+   */
   async list(): Promise<ContainerRecord[]> {
-    const records = this.records.list();
-    await Promise.all(records.filter((r) => r.state === 'running').map((r) => this.refresh(r.id)));
+    const running = this.records.list().filter((r) => r.state === 'running');
+    const now = Date.now();
+    let changed: ContainerRecord[];
+    if (now - this.lastFullLook >= fullLookIntervalMs) {
+      this.lastFullLook = now;
+      changed = running;
+    } else {
+      const exited = await this.ports.monitor.exitedIds();
+      changed = running.filter((r) => exited.has(r.id));
+    }
+    await Promise.all(changed.map((r) => this.refresh(r.id)));
     return this.records.list();
   }
 

@@ -8,7 +8,7 @@ import type { Logger } from '../../common/logger.js';
 import type { Conmon, ConmonCreateRequest, ConmonCreated } from './conmon.js';
 import { isConmonProcess } from './conmon.js';
 import { execSync, type ExecSyncResult, type OciProcess } from './exec-sync.js';
-import { readExitFile, unknownExit, type ExitStatus } from './exit-files.js';
+import { listExitFiles, readExitFile, unknownExit, type ExitStatus } from './exit-files.js';
 import type { OciRuntime } from './oci-runtime.js';
 import { stopContainer, type StopOutcome } from './stop.js';
 
@@ -66,6 +66,11 @@ export class ContainerMonitor {
       id,
       { timeoutSeconds, signal },
     );
+  }
+
+  /** Containers whose exit conmon has recorded. */
+  exitedIds(): Promise<Set<string>> {
+    return listExitFiles(this.options.exitDir);
   }
 
   /**

@@ -2,7 +2,7 @@
 // the container has exited and its output is drained; the file's mtime is when that happened.
 // A container can also be found stopped with no exit file: conmon was killed or crashed before
 // it could write one. Then the exit code is unknown, and berth says so instead of guessing.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export interface ExitStatus {
@@ -27,6 +27,16 @@ export function parseExitCode(text: string): number | undefined {
 
 export function exitFilePath(exitDir: string, containerId: string): string {
   return join(exitDir, containerId);
+}
+
+/** The ids of the containers conmon has written an exit file for: one directory read. */
+export async function listExitFiles(exitDir: string): Promise<Set<string>> {
+  try {
+    return new Set(await readdir(exitDir));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Set();
+    throw error;
+  }
 }
 
 /** The exit status conmon recorded, or undefined while there is none (yet). */

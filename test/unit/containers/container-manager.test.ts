@@ -64,6 +64,7 @@ function containerConfig(overrides: Partial<ContainerConfig__Output> = {}): Cont
 
 function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: number } = {}): { ports: ContainerPorts; calls: string[]; exit: { value?: ExitStatus } } {
   const calls: string[] = [];
+  const created: string[] = [];
   const exit: { value?: ExitStatus } = options.exit ? { value: options.exit } : {};
   const step = async (name: string): Promise<void> => {
     calls.push(name);
@@ -94,13 +95,17 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
         },
       },
       monitor: {
-        create: async () => step('monitor.create'),
+        create: async (request) => {
+          created.push(request.id);
+          await step('monitor.create');
+        },
         start: async () => step('monitor.start'),
         stop: async (_id, timeout, signal) => {
           await step(`monitor.stop ${timeout} ${signal}`);
           exit.value ??= { exitCode: 137, finishedAt: '5' };
         },
         exitStatus: async () => exit.value,
+        exitedIds: async () => new Set(exit.value ? created : []),
         delete: async () => step('monitor.delete'),
         execSync: async () => ({ stdout: Buffer.from('out'), stderr: Buffer.alloc(0), exitCode: 0 }),
         reopenLog: async () => step('monitor.reopenLog'),
@@ -160,6 +165,16 @@ describe('container manager', () => {
     expect((await containers.refresh(id)).state).toBe('running');
     exit.value = { exitCode: 0, finishedAt: '42' };
     expect(await containers.refresh(id)).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed', finishedAt: '42' });
+  });
+
+  it('lists exits found by the exit-file listing between full looks', async () => {
+    const { ports, exit } = recorder();
+    const containers = await manager(ports);
+    const { id } = await containers.create(sandbox, containerConfig());
+    await containers.start(id);
+    expect((await containers.list())[0]?.state).toBe('running');
+    exit.value = { exitCode: 3, finishedAt: '42' };
+    expect((await containers.list())[0]).toMatchObject({ state: 'exited', exitCode: 3, reason: 'Error' });
   });
 
   it('reports a SIGKILL its cgroup counted as an OOM kill as OOMKilled', async () => {
