@@ -160,6 +160,9 @@ export class Conmon {
 
     const args = conmonCreateArgs(this.options.runtime, request, paths, this.options.socketDir, this.options.exitDir);
     const child = spawn(this.options.conmonPath, args, {
+      // conmon writes an "oom" marker into its working directory when the container is
+      // OOM-killed: that belongs with the container's files, never in berth's own cwd.
+      cwd: paths.dir,
       // fd 3 is the sync pipe; conmon's daemon keeps it after the fork that detaches it.
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: { PATH: this.options.searchPath ?? defaultSearchPath, _OCI_SYNCPIPE: '3' },
