@@ -27,6 +27,8 @@ function addRuntimeFlags(command: Command): Command {
     .option('--registry-mirror <host=url>', 'pull HOST\'s images from URL instead (repeatable)', collect, [])
     .option('--cni-conf-dir <dir>', 'CNI network configurations', '/etc/cni/net.d')
     .option('--cni-bin-dir <dirs>', 'CNI plugin binaries (colon-separated list)', '/usr/lib/cni:/opt/cni/bin')
+    .option('--stream-address <ip>', 'address of the streaming server (exec, port-forward URLs)', '127.0.0.1')
+    .option('--stream-port <n>', 'port of the streaming server (0: any free port)', (v) => Number.parseInt(v, 10), 0)
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
     );
@@ -44,7 +46,7 @@ export function buildProgram(): Command {
       // Each command loads only its own code: `berth runtime` never pays for the kubelet's
       // Kubernetes client in memory or start-up time.
       const { runRuntime } = await import('./runtime-command.js');
-      await runRuntime(runtimeConfigFromFlags(flags), flags.logLevel);
+      await runRuntime(runtimeConfigFromFlags(flags), flags.logLevel, { address: flags.streamAddress, port: flags.streamPort });
     },
   );
 

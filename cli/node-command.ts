@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../common/logger.js';
 import { packageVersion } from '../common/package-version.js';
 import { criHandlers } from '../cri/server/handlers.js';
 import { serveCri } from '../cri/server/server.js';
+import { StreamServer, type StreamServerOptions } from '../cri/streaming/stream-server.js';
 import { kubeletConfig, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
 import { startKubelet } from '../kubelet/kubelet.js';
 import type { RuntimeConfig } from '../runtime/config.js';
@@ -67,12 +68,14 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
   });
 }
 
-async function embeddedRuntime(runtimeConfig: RuntimeConfig, logger: Logger): Promise<{ close: () => Promise<void> }> {
+async function embeddedRuntime(runtimeConfig: RuntimeConfig, stream: StreamServerOptions, logger: Logger): Promise<{ close: () => Promise<void> }> {
   const runtime = await Runtime.open(runtimeConfig, logger);
-  const server = await serveCri({ socketPath: runtimeConfig.socketPath, handlers: criHandlers(runtime, packageVersion()), logger });
+  const streaming = await StreamServer.start(stream, runtime, logger);
+  const server = await serveCri({ socketPath: runtimeConfig.socketPath, handlers: criHandlers(runtime, packageVersion(), streaming), logger });
   return {
     close: async () => {
       await server.close();
+      await streaming.close();
       await runtime.close();
     },
   };
@@ -91,7 +94,7 @@ export async function runNode(flags: NodeFlags): Promise<void> {
   // Everything is validated before anything starts: a bad flag never leaves a runtime behind.
   const runtimeConfig = external ? undefined : runtimeConfigFromFlags(flags);
   const config = kubeletConfigFromFlags(flags, external ?? runtimeConfig?.socketPath ?? '', fromFile);
-  const runtime = runtimeConfig ? await embeddedRuntime(runtimeConfig, logger) : undefined;
+  const runtime = runtimeConfig ? await embeddedRuntime(runtimeConfig, { address: flags.streamAddress, port: flags.streamPort }, logger) : undefined;
   try {
     const kubelet = await startKubelet(config, { logger });
     await new Promise<void>((resolve) => {

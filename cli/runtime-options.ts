@@ -13,6 +13,8 @@ export interface RuntimeFlags {
   registryMirror: string[];
   cniConfDir: string;
   cniBinDir: string;
+  streamAddress: string;
+  streamPort: number;
   logLevel: LogLevel;
 }
 

@@ -6,6 +6,8 @@ import type { PodSandboxConfig__Output } from '../cri/api/messages.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import { ContainerManager } from './containers/container-manager.js';
+import { dialInNetns, type NetnsConnection } from './linux/netns-dial.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../common/errors.js';
 import { Images } from './images/images.js';
 import { SandboxManager } from './sandbox/sandbox-manager.js';
 import type { SandboxRecord } from './sandbox/sandbox-record.js';
@@ -99,6 +101,14 @@ export class Runtime {
     }
     await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.remove(c.id)));
     await this.sandboxes.remove(sandbox.id);
+  }
+
+  /** A connection to `port` on the pod's loopback, in its network namespace (port-forward). */
+  portForward(idOrPrefix: string, port: number): NetnsConnection {
+    const sandbox = this.sandboxes.get(idOrPrefix);
+    if (sandbox.state !== 'ready') throw new FailedPreconditionError(`pod sandbox ${sandbox.id} is not ready; nothing to forward to`);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`port ${port} is not a TCP port`);
+    return dialInNetns(sandbox.hostNetwork ? undefined : sandbox.namespaces.network, port);
   }
 
   /** Usage of the filesystem holding images, for ImageFsInfo. */

@@ -105,6 +105,12 @@ export class CriClient {
   listContainerStats(filter?: cri.ContainerStatsFilter): Promise<cri.ListContainerStatsResponse__Output> {
     return this.call(this.runtime, 'ListContainerStats', { filter: filter ?? null });
   }
+  exec(request: cri.ExecRequest): Promise<cri.ExecResponse__Output> {
+    return this.call(this.runtime, 'Exec', request);
+  }
+  portForward(podSandboxId: string, port: number[]): Promise<cri.PortForwardResponse__Output> {
+    return this.call(this.runtime, 'PortForward', { podSandboxId, port });
+  }
   containerStats(containerId: string): Promise<cri.ContainerStatsResponse__Output> {
     return this.call(this.runtime, 'ContainerStats', { containerId });
   }

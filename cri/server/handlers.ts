@@ -9,10 +9,12 @@ import { removeImage } from '../image/remove-image.js';
 import { containerStats, listContainerStats } from '../runtime/container-stats.js';
 import { containerStatus } from '../runtime/container-status.js';
 import { createContainer } from '../runtime/create-container.js';
+import { exec } from '../runtime/exec.js';
 import { execSync } from '../runtime/exec-sync.js';
 import { listContainers } from '../runtime/list-containers.js';
 import { listPodSandbox } from '../runtime/list-pod-sandbox.js';
 import { podSandboxStatus } from '../runtime/pod-sandbox-status.js';
+import { portForward } from '../runtime/port-forward.js';
 import { removeContainer } from '../runtime/remove-container.js';
 import { removePodSandbox } from '../runtime/remove-pod-sandbox.js';
 import { reopenContainerLog } from '../runtime/reopen-container-log.js';
@@ -24,11 +26,15 @@ import { updateContainerResources } from '../runtime/update-container-resources.
 import { runtimeConfigHandler } from '../runtime/runtime-config.js';
 import { statusHandler } from '../runtime/status.js';
 import { versionHandler } from '../runtime/version.js';
+import type { StreamServer } from '../streaming/stream-server.js';
 import type { CriHandlers } from './server.js';
 
-export function criHandlers(runtime: Runtime, berthVersion: string): CriHandlers {
+export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: StreamServer): CriHandlers {
+  // Without a streaming server (some tests), Exec and PortForward answer Unimplemented.
+  const streamingHandlers = streaming ? { Exec: exec(runtime, streaming), PortForward: portForward(runtime, streaming) } : {};
   return {
     runtime: {
+      ...streamingHandlers,
       Version: versionHandler(berthVersion),
       Status: statusHandler(runtime),
       RuntimeConfig: runtimeConfigHandler(),

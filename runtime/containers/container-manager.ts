@@ -10,6 +10,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, errorMess
 import type { Logger } from '../../common/logger.js';
 import type { MountSpec, Mounter } from '../linux/mounts.js';
 import type { ImageConfig } from '../images/oci-types.js';
+import type { ExecStream } from '../oci/exec-stream.js';
 import type { SandboxRecord } from '../sandbox/sandbox-record.js';
 import { nowNanos } from '../sandbox/sandbox-record.js';
 import { RecordStore } from '../state/record-store.js';
@@ -90,6 +91,8 @@ export interface MonitorPort {
   /** Removes the runtime's state and the monitor's files. Idempotent. */
   delete(id: string): Promise<void>;
   execSync(id: string, command: string[], timeoutSeconds: number): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
+  /** A command with live stdio (the streaming server's exec). */
+  execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream>;
   reopenLog(id: string): Promise<void>;
 }
 
@@ -421,6 +424,13 @@ export class ContainerManager {
     if (record.state !== 'running') throw new FailedPreconditionError(`container ${record.id} is ${record.state}; exec needs a running container`);
     if (command.length === 0) throw new InvalidArgumentError('exec needs a command');
     return this.ports.monitor.execSync(record.id, command, timeoutSeconds);
+  }
+
+  async execStream(idOrPrefix: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream> {
+    const record = await this.refresh(this.get(idOrPrefix).id);
+    if (record.state !== 'running') throw new FailedPreconditionError(`container ${record.id} is ${record.state}; exec needs a running container`);
+    if (command.length === 0) throw new InvalidArgumentError('exec needs a command');
+    return this.ports.monitor.execStream(record.id, command, options);
   }
 
   async reopenLog(idOrPrefix: string): Promise<void> {

@@ -8,6 +8,7 @@ import type { Logger } from '../../common/logger.js';
 import type { Conmon, ConmonCreateRequest, ConmonCreated } from './conmon.js';
 import { isConmonProcess } from './conmon.js';
 import { execSync, type ExecSyncResult, type OciProcess } from './exec-sync.js';
+import { startExecStream, type ExecStream } from './exec-stream.js';
 import { listExitFiles, readExitFile, unknownExit, type ExitStatus } from './exit-files.js';
 import type { OciRuntime } from './oci-runtime.js';
 import { stopContainer, type StopOutcome } from './stop.js';
@@ -107,17 +108,32 @@ export class ContainerMonitor {
     await this.options.conmon.removeFiles(id);
   }
 
-  async execSync(id: string, command: string[], timeoutSeconds: number): Promise<ExecSyncResult> {
+  /** The container's own process from its bundle: what exec'd commands start from. */
+  private async baseProcess(id: string): Promise<OciProcess> {
     const record = await this.options.conmon.record(id);
     const bundle = record?.bundleDir ?? (await this.options.runtime.state(id)).bundle;
     const spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process?: OciProcess };
     if (!spec.process) throw new InternalError(`container ${id}'s bundle ${bundle} has a config.json without a process`);
     await mkdir(this.options.execDir, { recursive: true, mode: 0o700 });
+    return spec.process;
+  }
+
+  async execSync(id: string, command: string[], timeoutSeconds: number): Promise<ExecSyncResult> {
     return execSync(this.options.runtime, {
       containerId: id,
       command,
       timeoutSeconds,
-      baseProcess: spec.process,
+      baseProcess: await this.baseProcess(id),
+      workDir: this.options.execDir,
+    });
+  }
+
+  async execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream> {
+    return startExecStream(this.options.runtime, {
+      containerId: id,
+      command,
+      ...options,
+      baseProcess: await this.baseProcess(id),
       workDir: this.options.execDir,
     });
   }

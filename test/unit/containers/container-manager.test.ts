@@ -109,6 +109,9 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
         delete: async () => step('monitor.delete'),
         execSync: async () => ({ stdout: Buffer.from('out'), stderr: Buffer.alloc(0), exitCode: 0 }),
         reopenLog: async () => step('monitor.reopenLog'),
+        execStream: async () => {
+          throw new Error('not used by these tests');
+        },
       },
       mounter: {
         mount: async () => step('mount'),

@@ -9,6 +9,8 @@ const flags: NodeFlags = {
   registryMirror: [],
   cniConfDir: '/etc/cni/net.d',
   cniBinDir: '/usr/lib/cni',
+  streamAddress: '127.0.0.1',
+  streamPort: 0,
   logLevel: 'info',
   podManifestPath: 'manifests/static',
   nodeName: 'node-a',

@@ -1,0 +1,124 @@
+// The Kubernetes remote-command protocol over SPDY (exec): the client opens one stream per
+// channel, named by its `streamtype` header (error, stdin, stdout, stderr, resize); once all the
+// request asked for are there, the command runs with them as its stdio, and its outcome goes to
+// the error stream: a metav1.Status in v4 and later, a plain message before.
+import type { Logger } from '../../common/logger.js';
+import type { ExecStream } from '../../runtime/oci/exec-stream.js';
+import type { SpdySession, SpdyStream } from './spdy/session.js';
+
+export const remoteCommandProtocols = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+
+export interface ExecOptions {
+  containerId: string;
+  cmd: string[];
+  tty: boolean;
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+}
+
+const streamsTimeoutMs = 30_000;
+
+/** Pure: the channels a request needs, by protocol (resize exists from v3 on, only with a tty). */
+export function expectedStreams(options: ExecOptions, protocol: string): Set<string> {
+  const expected = new Set(['error']);
+  if (options.stdin) expected.add('stdin');
+  if (options.stdout) expected.add('stdout');
+  if (options.stderr && !options.tty) expected.add('stderr');
+  if (options.tty && protocol !== 'v2.channel.k8s.io' && protocol !== 'channel.k8s.io') expected.add('resize');
+  return expected;
+}
+
+/** Pure: what goes on the error stream for an exit code, per protocol ('' means nothing). */
+export function exitStatusMessage(exitCode: number, protocol: string): string {
+  const v4 = protocol === 'v4.channel.k8s.io';
+  if (exitCode === 0) return v4 ? JSON.stringify({ metadata: {}, status: 'Success' }) : '';
+  const message = `command terminated with non-zero exit code: exit status ${exitCode}`;
+  if (!v4) return message;
+  return JSON.stringify({
+    metadata: {},
+    status: 'Failure',
+    message,
+    reason: 'NonZeroExitCode',
+    details: { causes: [{ reason: 'ExitCode', message: String(exitCode) }] },
+  });
+}
+
+/** Pure: a failure before or instead of running (not an exit code), per protocol. */
+export function failureMessage(message: string, protocol: string): string {
+  return protocol === 'v4.channel.k8s.io' ? JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError' }) : message;
+}
+
+export class StreamCollector {
+  private readonly streams = new Map<string, SpdyStream>();
+  private resolve: (() => void) | undefined;
+
+  constructor(private readonly expected: Set<string>) {}
+
+  add(stream: SpdyStream): void {
+    const type = stream.headers['streamtype'] ?? '';
+    if (!this.expected.has(type) || this.streams.has(type)) {
+      stream.reset();
+      return;
+    }
+    this.streams.set(type, stream);
+    // The client waits for each stream's reply before it opens the next one.
+    void stream.reply();
+    if (this.streams.size === this.expected.size) this.resolve?.();
+  }
+
+  async all(): Promise<Map<string, SpdyStream>> {
+    if (this.streams.size < this.expected.size) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the client opened ${[...this.streams.keys()].join(', ') || 'no streams'} of ${[...this.expected].join(', ')} within ${streamsTimeoutMs / 1000} s`)), streamsTimeoutMs);
+        this.resolve = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return this.streams;
+  }
+}
+
+export async function serveExec(
+  session: SpdySession,
+  collector: StreamCollector,
+  protocol: string,
+  start: () => Promise<ExecStream>,
+  logger: Logger,
+): Promise<void> {
+  const streams = await collector.all();
+  const error = streams.get('error');
+  let exitCode: number;
+  try {
+    const exec = await start();
+    const child = exec.process;
+    const stdin = streams.get('stdin');
+    if (stdin && child.stdin) {
+      stdin.pipe(child.stdin);
+      child.stdin.on('error', () => undefined);
+    }
+    const stdout = streams.get('stdout');
+    if (stdout) child.stdout?.pipe(stdout);
+    else child.stdout?.resume();
+    const stderr = streams.get('stderr');
+    if (stderr) child.stderr?.pipe(stderr);
+    else if (stdout) child.stderr?.pipe(stdout, { end: false });
+    else child.stderr?.resume();
+    streams.get('resize')?.resume();
+    exitCode = await exec.exited;
+  } catch (failure) {
+    const message = failure instanceof Error ? failure.message : String(failure);
+    logger.info({ err: failure }, 'exec failed to start');
+    error?.end(failureMessage(message, protocol));
+    session.close();
+    return;
+  }
+  const status = exitStatusMessage(exitCode, protocol);
+  error?.end(status || undefined);
+  for (const [type, stream] of streams) if (type !== 'error' && type !== 'stdin' && !stream.writableEnded) stream.end();
+  // The client closes the connection once it has read everything; a client that does not is
+  // cut off after a grace period.
+  setTimeout(() => session.close(), 10_000).unref();
+}

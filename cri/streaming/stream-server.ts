@@ -1,0 +1,133 @@
+// berth's streaming server: Exec and PortForward RPCs answer with a URL here carrying a
+// single-use token; the client (crictl, critest, the kubelet proxying kubectl) upgrades that
+// HTTP request to SPDY/3.1 and speaks the remote-command or port-forward protocol on it.
+// WebSocket upgrades are refused with a clear message (not implemented yet, issue #4).
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from '../../common/logger.js';
+import type { Runtime } from '../../runtime/runtime.js';
+import { PortForwardHandler, portForwardProtocols } from './port-forward.js';
+import { StreamCollector, expectedStreams, remoteCommandProtocols, serveExec, type ExecOptions } from './remote-command.js';
+import { SpdySession } from './spdy/session.js';
+import { TokenCache } from './tokens.js';
+
+export interface StreamServerOptions {
+  /** Address to listen on; loopback by default, as the kubelet reaches it on the same node. */
+  address: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+type PendingRequest = { kind: 'exec'; options: ExecOptions } | { kind: 'portforward'; podSandboxId: string; ports: number[] };
+
+/** Pure: the first protocol the client offers that the server speaks, in the client's order. */
+export function negotiateProtocol(offered: string | string[] | undefined, supported: readonly string[]): string | undefined {
+  const list = (Array.isArray(offered) ? offered : [offered ?? '']).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return list.find((p) => supported.includes(p));
+}
+
+function refuse(socket: Socket, status: number, message: string, headers: Record<string, string> = {}): void {
+  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.end(`HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 403 ? 'Forbidden' : 'Bad Request'}\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n${extra}\r\n${message}`);
+}
+
+export class StreamServer {
+  private readonly tokens = new TokenCache<PendingRequest>();
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+    private readonly runtime: Runtime,
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: StreamServerOptions, runtime: Runtime, logger: Logger): Promise<StreamServer> {
+    const server = createServer((request, response) => {
+      response.writeHead(400, { 'content-type': 'text/plain' });
+      response.end('berth streaming: this URL must be opened with an HTTP upgrade to SPDY/3.1 (crictl exec/port-forward do that)\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.address, () => resolve());
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const streaming = new StreamServer(server, `http://${host}:${address.port}`, runtime, logger.child({ component: 'streaming' }));
+    server.on('upgrade', (request: IncomingMessage, socket: Socket, head: Buffer) => streaming.upgrade(request, socket, head));
+    server.on('connection', (socket: Socket) => {
+      streaming.sockets.add(socket);
+      socket.once('close', () => streaming.sockets.delete(socket));
+    });
+    logger.info({ url: streaming.baseUrl }, 'streaming server listening');
+    return streaming;
+  }
+
+  execUrl(options: ExecOptions): string {
+    return `${this.baseUrl}/exec/${this.tokens.issue({ kind: 'exec', options })}`;
+  }
+
+  portForwardUrl(podSandboxId: string, ports: number[]): string {
+    return `${this.baseUrl}/portforward/${this.tokens.issue({ kind: 'portforward', podSandboxId, ports })}`;
+  }
+
+  private upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
+    const [, kind, token = ''] = /^\/(exec|portforward)\/([A-Za-z0-9_-]+)$/.exec(new URL(request.url ?? '/', 'http://x').pathname) ?? [];
+    const upgradeTo = String(request.headers.upgrade ?? '').toLowerCase();
+    if (upgradeTo === 'websocket') {
+      refuse(socket, 400, 'berth streams over SPDY/3.1 only for now; WebSocket is not implemented yet (use crictl --transport spdy)\n');
+      return;
+    }
+    if (upgradeTo !== 'spdy/3.1') {
+      refuse(socket, 400, `cannot upgrade to ${JSON.stringify(request.headers.upgrade ?? '')}: berth speaks SPDY/3.1\n`);
+      return;
+    }
+    const pending = this.tokens.redeem(token);
+    if (!kind || !pending || pending.kind !== kind) {
+      refuse(socket, 404, 'unknown or expired streaming token: ask the runtime for a new URL\n');
+      return;
+    }
+    const supported = pending.kind === 'exec' ? remoteCommandProtocols : portForwardProtocols;
+    const protocol = negotiateProtocol(request.headers['x-stream-protocol-version'], supported);
+    if (!protocol) {
+      refuse(socket, 403, `none of the offered stream protocols is supported; berth speaks ${supported.join(', ')}\n`, {
+        'X-Accepted-Stream-Protocol-Versions': supported.join(', '),
+      });
+      return;
+    }
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
+    );
+    if (pending.kind === 'exec') this.serveExecSession(socket, head, pending.options, protocol);
+    else this.servePortForwardSession(socket, head, pending.podSandboxId, pending.ports);
+  }
+
+  private serveExecSession(socket: Socket, head: Buffer, options: ExecOptions, protocol: string): void {
+    const log = this.logger.child({ containerId: options.containerId });
+    const collector = new StreamCollector(expectedStreams(options, protocol));
+    const session = new SpdySession(socket, (stream) => collector.add(stream), (error) => {
+      if (error) log.debug({ err: error }, 'exec connection ended with an error');
+    });
+    session.feed(head);
+    serveExec(session, collector, protocol, () => this.runtime.containers.execStream(options.containerId, options.cmd, { tty: options.tty, stdin: options.stdin }), log).catch(
+      (error: unknown) => {
+        log.info({ err: error }, 'exec session failed');
+        session.close(error as Error);
+      },
+    );
+  }
+
+  private servePortForwardSession(socket: Socket, head: Buffer, podSandboxId: string, ports: number[]): void {
+    const log = this.logger.child({ podSandboxId });
+    const handler = new PortForwardHandler(new Set(ports), (port) => this.runtime.portForward(podSandboxId, port), log);
+    const session = new SpdySession(socket, (stream) => handler.add(stream), (error) => {
+      if (error) log.debug({ err: error }, 'port-forward connection ended with an error');
+    });
+    session.feed(head);
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
