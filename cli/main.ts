@@ -29,6 +29,7 @@ function addRuntimeFlags(command: Command): Command {
     .option('--cni-bin-dir <dirs>', 'CNI plugin binaries (colon-separated list)', '/usr/lib/cni:/opt/cni/bin')
     .option('--stream-address <ip>', 'address of the streaming server (exec, port-forward URLs)', '127.0.0.1')
     .option('--stream-port <n>', 'port of the streaming server (0: any free port)', (v) => Number.parseInt(v, 10), 0)
+    .option('--metrics-address <host:port>', 'where /metrics is served ("" for nowhere)', '127.0.0.1:9449')
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
     );
@@ -46,7 +47,10 @@ export function buildProgram(): Command {
       // Each command loads only its own code: `berth runtime` never pays for the kubelet's
       // Kubernetes client in memory or start-up time.
       const { runRuntime } = await import('./runtime-command.js');
-      await runRuntime(runtimeConfigFromFlags(flags), flags.logLevel, { address: flags.streamAddress, port: flags.streamPort });
+      await runRuntime(runtimeConfigFromFlags(flags), flags.logLevel, {
+        stream: { address: flags.streamAddress, port: flags.streamPort },
+        metricsAddress: flags.metricsAddress,
+      });
     },
   );
 

@@ -5,16 +5,12 @@ import { loadYaml } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, errorMessage } from '../common/errors.js';
-import { createLogger, type Logger } from '../common/logger.js';
+import { createLogger } from '../common/logger.js';
 import { packageVersion } from '../common/package-version.js';
-import { criHandlers } from '../cri/server/handlers.js';
-import { serveCri } from '../cri/server/server.js';
-import { StreamServer, type StreamServerOptions } from '../cri/streaming/stream-server.js';
 import { kubeletConfig, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
 import { startKubelet } from '../kubelet/kubelet.js';
-import type { RuntimeConfig } from '../runtime/config.js';
-import { Runtime } from '../runtime/runtime.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
+import { startRuntimeServices } from './runtime-services.js';
 
 export interface NodeFlags extends RuntimeFlags {
   kubeconfig?: string;
@@ -68,19 +64,6 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
   });
 }
 
-async function embeddedRuntime(runtimeConfig: RuntimeConfig, stream: StreamServerOptions, logger: Logger): Promise<{ close: () => Promise<void> }> {
-  const runtime = await Runtime.open(runtimeConfig, logger);
-  const streaming = await StreamServer.start(stream, runtime, logger);
-  const server = await serveCri({ socketPath: runtimeConfig.socketPath, handlers: criHandlers(runtime, packageVersion(), streaming), logger });
-  return {
-    close: async () => {
-      await server.close();
-      await streaming.close();
-      await runtime.close();
-    },
-  };
-}
-
 export async function runNode(flags: NodeFlags): Promise<void> {
   const logger = createLogger(flags.logLevel);
   let fromFile: Partial<KubeletConfigInput> = {};
@@ -94,7 +77,9 @@ export async function runNode(flags: NodeFlags): Promise<void> {
   // Everything is validated before anything starts: a bad flag never leaves a runtime behind.
   const runtimeConfig = external ? undefined : runtimeConfigFromFlags(flags);
   const config = kubeletConfigFromFlags(flags, external ?? runtimeConfig?.socketPath ?? '', fromFile);
-  const runtime = runtimeConfig ? await embeddedRuntime(runtimeConfig, { address: flags.streamAddress, port: flags.streamPort }, logger) : undefined;
+  const runtime = runtimeConfig
+    ? await startRuntimeServices(runtimeConfig, { stream: { address: flags.streamAddress, port: flags.streamPort }, metricsAddress: flags.metricsAddress }, logger)
+    : undefined;
   try {
     const kubelet = await startKubelet(config, { logger });
     await new Promise<void>((resolve) => {

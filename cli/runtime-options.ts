@@ -15,6 +15,7 @@ export interface RuntimeFlags {
   cniBinDir: string;
   streamAddress: string;
   streamPort: number;
+  metricsAddress: string;
   logLevel: LogLevel;
 }
 

@@ -62,7 +62,7 @@ socket=$work/berth.sock
 node bin/berth.js runtime --socket "$socket" --root-dir "$work/root" --state-dir "$work/state" \
   --registry-mirror "registry.k8s.io=http://$registry" --registry-mirror "k8s.gcr.io=http://$registry" \
   --registry-mirror "gcr.io=http://$registry" --insecure-registry "$registry" \
-  --cni-conf-dir "$work/cni" --log-level debug >"$work/berth.log" 2>&1 &
+  --cni-conf-dir "$work/cni" --metrics-address 127.0.0.1:0 --log-level debug >"$work/berth.log" 2>&1 &
 berth_pid=$!
 pids+=($berth_pid)
 for _ in $(seq 100); do

@@ -43,6 +43,8 @@ export async function startBerth(options: { args?: string[]; logLevel?: string; 
       '--root-dir', rootDir,
       '--state-dir', stateDir,
       '--log-level', options.logLevel ?? 'debug',
+      // Instances run side by side: each gets a free metrics port.
+      '--metrics-address', '127.0.0.1:0',
       ...(options.args ?? []),
     ],
     logPath,

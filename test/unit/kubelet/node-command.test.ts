@@ -11,6 +11,7 @@ const flags: NodeFlags = {
   cniBinDir: '/usr/lib/cni',
   streamAddress: '127.0.0.1',
   streamPort: 0,
+  metricsAddress: '',
   logLevel: 'info',
   podManifestPath: 'manifests/static',
   nodeName: 'node-a',

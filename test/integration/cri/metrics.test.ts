@@ -1,0 +1,59 @@
+// berth's /metrics scraped by a real Prometheus: the CRI call histogram by method and code, the
+// pods and containers it holds, and the process metrics.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CriClient } from '../../../cri/client/cri-client.js';
+import { startBerth, type Berth } from '../../harness/berth.js';
+import { freePort } from '../../harness/ports.js';
+import { startPrometheus, type Prometheus } from '../../harness/prometheus.js';
+
+let berth: Berth;
+let prometheus: Prometheus;
+let client: CriClient;
+let metricsTarget = '';
+
+beforeAll(async () => {
+  metricsTarget = `127.0.0.1:${await freePort()}`;
+  berth = await startBerth({ args: ['--metrics-address', metricsTarget] });
+  client = new CriClient({ endpoint: berth.socket });
+  prometheus = await startPrometheus([{ job: 'berth', target: metricsTarget }]);
+});
+
+afterAll(async () => {
+  client?.close();
+  await prometheus?.stop();
+  await berth?.stop();
+});
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 150; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`Prometheus never showed ${what}`);
+}
+
+describe('berth /metrics', () => {
+  it('serves the Prometheus text format', async () => {
+    const response = await fetch(`http://${metricsTarget}/metrics`);
+    expect(response.headers.get('content-type')).toContain('text/plain');
+    const text = await response.text();
+    expect(text).toContain('# TYPE berth_cri_request_duration_seconds histogram');
+    expect(text).toContain('berth_process_resident_memory_bytes');
+  });
+
+  it('counts CRI calls by method and code, as Prometheus scrapes them', async () => {
+    for (let i = 0; i < 5; i++) await client.version();
+    await client.containerStatus('no-such-container').catch(() => undefined);
+    const versions = await eventually('Version calls', async () => {
+      const result = await prometheus.query('berth_cri_request_duration_seconds_count{method="Version",code="OK"}');
+      const value = Number(result[0]?.value[1] ?? 0);
+      return value >= 5 ? value : undefined;
+    });
+    expect(versions).toBeGreaterThanOrEqual(5);
+    const notFound = await prometheus.query('berth_cri_request_duration_seconds_count{method="ContainerStatus",code="NOT_FOUND"}');
+    expect(Number(notFound[0]?.value[1])).toBe(1);
+    const up = await prometheus.query('up{job="berth"}');
+    expect(up[0]?.value[1]).toBe('1');
+  });
+});
