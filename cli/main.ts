@@ -30,6 +30,9 @@ function addRuntimeFlags(command: Command): Command {
     .option('--stream-address <ip>', 'address of the streaming server (exec, port-forward URLs)', '127.0.0.1')
     .option('--stream-port <n>', 'port of the streaming server (0: any free port)', (v) => Number.parseInt(v, 10), 0)
     .option('--metrics-address <host:port>', 'where /metrics is served ("" for nowhere)', '127.0.0.1:9449')
+    .option('--gpu-driver-root <dir>', 'root of the NVIDIA user-space driver (libraries, binaries)', '/')
+    .option('--gpu-device-root <dir>', 'root holding dev/, proc/ and sys/ for GPU discovery', '/')
+    .option('--cdi-spec-dir <dir>', 'CDI spec directory, lowest priority first (repeatable; default /etc/cdi, /var/run/cdi)', collect, [])
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
     );

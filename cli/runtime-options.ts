@@ -2,7 +2,8 @@
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidArgumentError } from '../common/errors.js';
 import type { LogLevel } from '../common/logger.js';
-import type { OciRuntimeName, RuntimeConfig } from '../runtime/config.js';
+import type { DeviceConfig, OciRuntimeName, RuntimeConfig } from '../runtime/config.js';
+import { defaultCdiSpecDirs } from '../runtime/gpu/cdi/cdi-types.js';
 
 export interface RuntimeFlags {
   socket: string;
@@ -16,10 +17,24 @@ export interface RuntimeFlags {
   streamAddress: string;
   streamPort: number;
   metricsAddress: string;
+  gpuDriverRoot: string;
+  gpuDeviceRoot: string;
+  cdiSpecDir: string[];
   logLevel: LogLevel;
 }
 
 const hostPattern = /^[a-zA-Z0-9.-]+(:\d{1,5})?$/;
+
+function deviceConfig(flags: RuntimeFlags, absolute: (flag: string, path: string) => string): DeviceConfig {
+  const specDirs = (flags.cdiSpecDir.length > 0 ? flags.cdiSpecDir : [...defaultCdiSpecDirs]).map((dir) => absolute('--cdi-spec-dir', dir));
+  return {
+    gpuDriverRoot: absolute('--gpu-driver-root', flags.gpuDriverRoot),
+    gpuDeviceRoot: absolute('--gpu-device-root', flags.gpuDeviceRoot),
+    cdiSpecDirs: specDirs,
+    // The last directory has the highest priority: berth's generated spec goes there.
+    cdiOutputDir: specDirs[specDirs.length - 1] ?? '/var/run/cdi',
+  };
+}
 
 export function runtimeConfigFromFlags(flags: RuntimeFlags): RuntimeConfig {
   for (const host of flags.insecureRegistry) {
@@ -46,5 +61,6 @@ export function runtimeConfigFromFlags(flags: RuntimeFlags): RuntimeConfig {
     registryMirrors,
     cniConfDir: absolute('--cni-conf-dir', flags.cniConfDir),
     cniBinDirs: flags.cniBinDir.split(':').map((dir) => absolute('--cni-bin-dir', dir)),
+    devices: deviceConfig(flags, absolute),
   };
 }

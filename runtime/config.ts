@@ -16,4 +16,17 @@ export interface RuntimeConfig {
   registryMirrors: Record<string, string>;
   cniConfDir: string;
   cniBinDirs: string[];
+  /** Where NVIDIA GPUs are discovered and CDI specs are read and written. */
+  devices: DeviceConfig;
+}
+
+export interface DeviceConfig {
+  /** The user-space driver (libraries, binaries, firmware); "/" on a normal host. */
+  gpuDriverRoot: string;
+  /** The kernel's view (dev/, proc/, sys/); "/" on a normal host. */
+  gpuDeviceRoot: string;
+  /** CDI spec directories, lowest priority first. */
+  cdiSpecDirs: string[];
+  /** Where berth writes the CDI spec of the GPUs it finds (one of cdiSpecDirs). */
+  cdiOutputDir: string;
 }

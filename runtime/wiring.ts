@@ -22,6 +22,7 @@ import { resolveParent, type ResolvedParent } from './cgroups/layout.js';
 import { limitsFromCri } from './cgroups/limits.js';
 import type { CgroupAnchors } from './cgroups/own-cgroup.js';
 import type { ContainerCgroupPort } from './containers/container-manager.js';
+import { ContainerDevices } from './gpu/container-devices.js';
 import { capabilitiesFromMask } from './oci/spec/capabilities.js';
 import type { HostFacts } from './oci/spec/spec-input.js';
 import { LinuxMounter } from './linux/mounts.js';
@@ -138,7 +139,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
           return { usedBytes: usage.bytes, inodesUsed: usage.inodes, mountpoint: snapshots.root };
         },
       },
-      spec: ociSpecPort(await hostFacts(cgroupMode), placement.ociPath),
+      spec: ociSpecPort(await hostFacts(cgroupMode), placement.ociPath, await ContainerDevices.open(config.devices, logger)),
       monitor,
       mounter,
       cgroups: containerCgroupPort(cgroupHost.cgroups, placement),

@@ -4,7 +4,7 @@ import { lstat, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
 import { buildContainerSpec } from '../oci/spec/build-container-spec.js';
-import type { LinuxSeccomp } from '../oci/spec/runtime-spec.js';
+import type { LinuxSeccomp, Spec } from '../oci/spec/runtime-spec.js';
 import { localhostSeccompRef } from '../oci/spec/seccomp-choice.js';
 import type { HostDevice, HostFacts } from '../oci/spec/spec-input.js';
 import type { SpecInput, SpecPort } from './container-manager.js';
@@ -35,7 +35,12 @@ function stopSignalOf(input: SpecInput): string {
   return 'SIGTERM';
 }
 
-export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor): SpecPort {
+/** Applies the devices a container asks for (GPUs, CDI) to its finished spec. */
+export interface DeviceInjector {
+  inject(spec: Spec, container: SpecInput['container']): Promise<Spec>;
+}
+
+export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor, deviceInjector: DeviceInjector): SpecPort {
   return {
     async build(input) {
       const devices: Record<string, HostDevice> = {};
@@ -74,7 +79,7 @@ export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor): Spec
         devices,
         ...(localhostSeccomp ? { localhostSeccomp } : {}),
       });
-      return { spec, warnings, stopSignal: stopSignalOf(input) };
+      return { spec: await deviceInjector.inject(spec, input.container), warnings, stopSignal: stopSignalOf(input) };
     },
   };
 }

@@ -45,6 +45,8 @@ export async function startBerth(options: { args?: string[]; logLevel?: string; 
       '--log-level', options.logLevel ?? 'debug',
       // Instances run side by side: each gets a free metrics port.
       '--metrics-address', '127.0.0.1:0',
+      // The host's CDI specs are not the test's business; a test that wants devices passes its own.
+      '--cdi-spec-dir', join(work, 'cdi'),
       ...(options.args ?? []),
     ],
     logPath,

@@ -44,6 +44,7 @@ export const berthRuntime: SuiteRuntimeKind = {
         registryMirrors: {},
         cniConfDir,
         cniBinDirs: ['/usr/lib/cni'],
+        devices: { gpuDriverRoot: '/', gpuDeviceRoot: '/', cdiSpecDirs: [join(workDir, 'cdi')], cdiOutputDir: join(workDir, 'cdi') },
       },
       logger,
     );
