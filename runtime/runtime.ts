@@ -7,6 +7,9 @@ import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import { ContainerManager } from './containers/container-manager.js';
 import { dialInNetns, type NetnsConnection } from './linux/netns-dial.js';
+import { readNetDev, type InterfaceCounters } from './linux/net-dev.js';
+import type { ContainerRecord } from './containers/container-record.js';
+import type { ContainerUsage } from './containers/container-usage.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../common/errors.js';
 import { Images } from './images/images.js';
 import { SandboxManager } from './sandbox/sandbox-manager.js';
@@ -32,6 +35,13 @@ export interface FilesystemUsage {
 }
 
 export const runtimeName = 'berth';
+
+export interface PodUsage {
+  sandbox: SandboxRecord;
+  containers: { record: ContainerRecord; usage: ContainerUsage }[];
+  /** Interfaces of the pod's network namespace, loopback left out; undefined when unreadable. */
+  network: InterfaceCounters[] | undefined;
+}
 
 export class Runtime {
   private constructor(
@@ -109,6 +119,26 @@ export class Runtime {
     if (sandbox.state !== 'ready') throw new FailedPreconditionError(`pod sandbox ${sandbox.id} is not ready; nothing to forward to`);
     if (!Number.isInteger(port) || port < 1 || port > 65535) throw new InvalidArgumentError(`port ${port} is not a TCP port`);
     return dialInNetns(sandbox.hostNetwork ? undefined : sandbox.namespaces.network, port);
+  }
+
+  /**
+   * What a pod uses: each container's counters, and the network counters of the pod's namespace
+   * read through one of its running containers (a host-network pod has none of its own).
+   */
+  async podUsage(idOrPrefix: string): Promise<PodUsage> {
+    const sandbox = this.sandboxes.get(idOrPrefix);
+    const containers = await Promise.all(
+      this.containers.inSandbox(sandbox.id).map(async (record) => ({ record, usage: await this.containers.usage(record.id) })),
+    );
+    let network: InterfaceCounters[] | undefined;
+    if (!sandbox.hostNetwork) {
+      for (const { record } of containers) {
+        const pid = await this.containers.pid(record.id).catch(() => undefined);
+        network = pid ? await readNetDev(pid) : undefined;
+        if (network) break;
+      }
+    }
+    return { sandbox, containers, network: network?.filter((i) => i.name !== 'lo') };
   }
 
   /** Usage of the filesystem holding images, for ImageFsInfo. */

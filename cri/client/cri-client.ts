@@ -111,6 +111,12 @@ export class CriClient {
   portForward(podSandboxId: string, port: number[]): Promise<cri.PortForwardResponse__Output> {
     return this.call(this.runtime, 'PortForward', { podSandboxId, port });
   }
+  podSandboxStats(podSandboxId: string): Promise<cri.PodSandboxStatsResponse__Output> {
+    return this.call(this.runtime, 'PodSandboxStats', { podSandboxId });
+  }
+  listPodSandboxStats(filter?: cri.PodSandboxStatsFilter): Promise<cri.ListPodSandboxStatsResponse__Output> {
+    return this.call(this.runtime, 'ListPodSandboxStats', { filter: filter ?? null });
+  }
   containerStats(containerId: string): Promise<cri.ContainerStatsResponse__Output> {
     return this.call(this.runtime, 'ContainerStats', { containerId });
   }

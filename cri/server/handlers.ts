@@ -13,6 +13,7 @@ import { exec } from '../runtime/exec.js';
 import { execSync } from '../runtime/exec-sync.js';
 import { listContainers } from '../runtime/list-containers.js';
 import { listPodSandbox } from '../runtime/list-pod-sandbox.js';
+import { listPodSandboxStats, podSandboxStats } from '../runtime/pod-sandbox-stats.js';
 import { podSandboxStatus } from '../runtime/pod-sandbox-status.js';
 import { portForward } from '../runtime/port-forward.js';
 import { removeContainer } from '../runtime/remove-container.js';
@@ -54,6 +55,8 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
       ContainerStats: containerStats(runtime),
       ListContainerStats: listContainerStats(runtime),
       UpdateContainerResources: updateContainerResources(runtime),
+      PodSandboxStats: podSandboxStats(runtime),
+      ListPodSandboxStats: listPodSandboxStats(runtime),
     },
     image: {
       ImageFsInfo: imageFsInfoHandler(runtime),

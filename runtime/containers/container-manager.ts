@@ -88,6 +88,8 @@ export interface MonitorPort {
   exitStatus(id: string): Promise<ExitStatus | undefined>;
   /** Ids of the containers whose monitor has recorded an exit (cheap: one directory read). */
   exitedIds(): Promise<Set<string>>;
+  /** The container's init process on the host. */
+  pid(id: string): Promise<number | undefined>;
   /** Removes the runtime's state and the monitor's files. Idempotent. */
   delete(id: string): Promise<void>;
   execSync(id: string, command: string[], timeoutSeconds: number): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
@@ -262,6 +264,12 @@ export class ContainerManager {
       usageNanoCores: this.cpuRate.sample(record.id, cgroup?.cpu?.usageNanos, timestampNanos),
       writableLayer,
     };
+  }
+
+  /** The host pid of a running container's init process (for reading its namespaces). */
+  async pid(idOrPrefix: string): Promise<number | undefined> {
+    const record = this.get(idOrPrefix);
+    return record.state === 'running' ? this.ports.monitor.pid(record.id) : undefined;
   }
 
   /** UpdateContainerResources: new limits on the running container's cgroup, kept in its record. */

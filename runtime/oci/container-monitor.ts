@@ -69,6 +69,11 @@ export class ContainerMonitor {
     );
   }
 
+  /** The container's init process on the host, as conmon recorded it. */
+  async pid(id: string): Promise<number | undefined> {
+    return (await this.options.conmon.record(id))?.pid;
+  }
+
   /** Containers whose exit conmon has recorded. */
   exitedIds(): Promise<Set<string>> {
     return listExitFiles(this.options.exitDir);

@@ -113,4 +113,22 @@ describe('container resources through the CRI', () => {
     const listed = (await client.listContainerStats({ podSandboxId: podId })).stats.map((s) => s.attributes?.id);
     expect(listed).toContain(id);
   });
+
+  it('reports pod stats: the containers, their sums and the pod network counters', async () => {
+    const ip = (await client.podSandboxStatus(podId)).status?.network?.ip ?? '';
+    // Debian's busybox-static (one of the test world's packages) has ping; the host may not.
+    await execa('busybox', ['ping', '-c', '3', '-W', '2', ip]);
+    const stats = (await client.podSandboxStats(podId)).stats;
+    expect(stats?.attributes?.id).toBe(podId);
+    const eth0 = stats?.linux?.network?.defaultInterface;
+    expect(eth0?.name).toBe('eth0');
+    expect(Number(eth0?.rxBytes?.value)).toBeGreaterThan(3 * 84);
+    expect(Number(eth0?.txBytes?.value)).toBeGreaterThan(3 * 84);
+    const containers = stats?.linux?.containers ?? [];
+    expect(containers.length).toBeGreaterThanOrEqual(3);
+    const working = containers.reduce((total, c) => total + Number(c.memory?.workingSetBytes?.value ?? 0), 0);
+    expect(Number(stats?.linux?.memory?.workingSetBytes?.value)).toBe(working);
+    const listed = (await client.listPodSandboxStats({ labelSelector: {} })).stats.map((s) => s.attributes?.id);
+    expect(listed).toContain(podId);
+  });
 });

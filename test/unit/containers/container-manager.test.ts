@@ -106,6 +106,7 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
         },
         exitStatus: async () => exit.value,
         exitedIds: async () => new Set(exit.value ? created : []),
+        pid: async () => 4242,
         delete: async () => step('monitor.delete'),
         execSync: async () => ({ stdout: Buffer.from('out'), stderr: Buffer.alloc(0), exitCode: 0 }),
         reopenLog: async () => step('monitor.reopenLog'),
