@@ -19,6 +19,7 @@ export type CriPort = Pick<
   | 'listContainers'
   | 'pullImage'
   | 'imageStatus'
+  | 'execSync'
 >;
 
 /** Labels the kubelet puts on every CRI object and finds them by again (kept verbatim: tools read them). */

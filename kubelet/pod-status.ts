@@ -1,7 +1,7 @@
 // A pod's API status computed from what the runtime holds (pure). Phase rules follow the upstream
 // kubelet's getPhase; a condition keeps its lastTransitionTime while its status holds, so an
 // unchanged pod produces an identical status and the status manager writes nothing.
-import type { V1ContainerState, V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerState, V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
 import type { Waiting } from './pod-actions.js';
 import { wholeSeconds } from './node-status.js';
 import { latestContainer, type ObservedContainer, type ObservedPod } from './pod-runtime-state.js';
@@ -17,6 +17,11 @@ export interface PodStatusInput {
   startTime: Date;
   previous: V1PodStatus | undefined;
   now: Date;
+  /** Probe results by container instance; without it a running container is ready and started. */
+  probes?: {
+    ready(containerId: string, container: V1Container): boolean;
+    started(containerId: string, container: V1Container): boolean;
+  };
 }
 
 const at = (ms: number): Date => wholeSeconds(new Date(ms));
@@ -34,7 +39,8 @@ function terminatedState(c: ObservedContainer, runtimeName: string): V1Container
   };
 }
 
-function containerStatus(input: PodStatusInput, name: string, image: string): V1ContainerStatus {
+function containerStatus(input: PodStatusInput, spec: V1Container): V1ContainerStatus {
+  const { name, image = '' } = spec;
   const { observed, runtimeName } = input;
   const instances = observed.containers.filter((c) => c.name === name);
   const latest = instances[0];
@@ -52,8 +58,8 @@ function containerStatus(input: PodStatusInput, name: string, image: string): V1
     name,
     state,
     lastState,
-    ready: latest?.state === 'running',
-    started: latest?.state === 'running',
+    ready: latest?.state === 'running' && (input.probes?.ready(latest.id, spec) ?? true),
+    started: latest?.state === 'running' && (input.probes?.started(latest.id, spec) ?? true),
     restartCount: latest?.attempt ?? 0,
     image,
     imageID: latest?.imageRef ?? '',
@@ -102,7 +108,7 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
   const { pod, observed, previous } = input;
   const now = wholeSeconds(input.now);
   const sandbox = observed.sandboxes[0];
-  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(input, c.name, c.image ?? ''));
+  const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(input, c));
   const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
   const condition = (type: string, ok: boolean, reason?: string, message?: string): V1PodCondition => {
     const status = ok ? 'True' : 'False';

@@ -24,6 +24,7 @@ import type { PodDirs } from './pod-dirs.js';
 import { observePod, type ObservedPod } from './pod-runtime-state.js';
 import { buildPodStatus } from './pod-status.js';
 import type { PodStatusSink } from './status-manager.js';
+import { PodProber, type RunningContainer } from './probes/prober.js';
 
 export type PodWorkerState = 'syncing' | 'terminating' | 'terminated' | 'cleanedUp';
 
@@ -44,6 +45,17 @@ export const canCleanUp = (state: PodWorkerState, deleted: boolean): boolean => 
 export function unsupported(pod: V1Pod): string | undefined {
   if ((pod.spec?.initContainers ?? []).length > 0) return "init containers are not supported by berth's kubelet yet";
   return undefined;
+}
+
+/** The running container instances of the pod and where their probes go. */
+function runningForProbes(pod: V1Pod, observed: ObservedPod, nodeIp: string): RunningContainer[] {
+  const podIp = pod.spec?.hostNetwork ? nodeIp || '127.0.0.1' : observed.sandboxes.find((s) => s.ready)?.ip ?? '';
+  const out: RunningContainer[] = [];
+  for (const container of pod.spec?.containers ?? []) {
+    const latest = observed.containers.find((c) => c.name === container.name);
+    if (latest?.state === 'running' && podIp) out.push({ id: latest.id, container, podIp });
+  }
+  return out;
 }
 
 export interface DesiredPod {
@@ -77,6 +89,7 @@ export class PodWorker {
   private idleWaiters: (() => void)[] = [];
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly prober: PodProber;
 
   constructor(
     desired: DesiredPod,
@@ -89,6 +102,14 @@ export class PodWorker {
     this.startTime = known && !Number.isNaN(known.getTime()) ? known : new Date(this.now());
     const meta = desired.pod.metadata;
     this.logger = deps.logger.child({ pod: `${meta?.namespace ?? 'default'}/${meta?.name ?? ''}`, podUid: meta?.uid });
+    this.prober = new PodProber({
+      execSync: (containerId, cmd, timeoutSeconds) => deps.cri.execSync(containerId, cmd, timeoutSeconds),
+      kill: async (containerId) => {
+        await deps.cri.stopContainer(containerId, this.gracePeriodSeconds());
+      },
+      changed: () => this.kick(),
+      logger: this.logger,
+    });
   }
 
   get state(): PodWorkerState {
@@ -131,6 +152,7 @@ export class PodWorker {
 
   stop(): void {
     clearTimeout(this.wakeTimer);
+    this.prober.stop();
   }
 
   private async loop(): Promise<void> {
@@ -179,6 +201,7 @@ export class PodWorker {
       }
       case 'terminating': {
         clearTimeout(this.wakeTimer);
+        this.prober.stop();
         await this.stopAll(await observePod(this.deps.cri, this.uid));
         await this.report();
         return this.transition('terminated', 'containers and sandbox stopped');
@@ -281,6 +304,7 @@ export class PodWorker {
   private async report(): Promise<void> {
     const pod = this.desiredValue.pod;
     const observed = await observePod(this.deps.cri, this.uid);
+    if (this.stateValue === 'syncing') this.prober.sync(runningForProbes(pod, observed, this.deps.config.nodeIp));
     const status = buildPodStatus({
       pod,
       observed,
@@ -290,6 +314,7 @@ export class PodWorker {
       startTime: this.startTime,
       previous: this.deps.status.lastStatus(this.uid),
       now: new Date(this.now()),
+      probes: this.prober,
     });
     this.deps.status.setPodStatus(pod, status);
   }

@@ -235,6 +235,60 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     }
   });
 
+  it('holds a pod not Ready until its readiness probe passes, through exec and HTTP probes', async () => {
+    const name = `ready-${process.pid}`;
+    // Ready only once the file exists (exec probe) and the web server answers (httpGet probe).
+    await createPod(
+      name,
+      {},
+      {
+        command: ['sh', '-c', 'sleep 4; touch /tmp/ready; echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp'],
+        readinessProbe: { exec: { command: ['test', '-f', '/tmp/ready'] }, periodSeconds: 1 },
+        livenessProbe: { httpGet: { path: '/index.html', port: 'web' }, initialDelaySeconds: 8, periodSeconds: 2 },
+        ports: [{ name: 'web', containerPort: 8080 }],
+      },
+    );
+    try {
+      interface Probed {
+        status: { conditions?: { type: string; status: string }[]; containerStatuses?: { ready: boolean; restartCount: number; state: { running?: unknown } }[] };
+      }
+      const get = () => kubectlJson<Probed>('get', 'pod', '-n', namespace, name);
+      const runningNotReady = await eventually(async () => {
+        const pod = await get();
+        return pod.status.containerStatuses?.[0]?.state.running ? pod : undefined;
+      });
+      expect(runningNotReady.status.containerStatuses?.[0]?.ready).toBe(false);
+      expect(runningNotReady.status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+      const ready = await eventually(async () => {
+        const pod = await get();
+        return pod.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? pod : undefined;
+      });
+      expect(ready.status.containerStatuses?.[0]?.ready).toBe(true);
+      // The liveness probe keeps passing: no restart.
+      await new Promise((resolve) => setTimeout(resolve, 6000));
+      expect((await get()).status.containerStatuses?.[0]?.restartCount).toBe(0);
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    }
+  });
+
+  it('restarts a container whose liveness probe fails', async () => {
+    const name = `unlive-${process.pid}`;
+    await createPod(name, {}, { command: ['sleep', '3600'], livenessProbe: { tcpSocket: { port: 9 }, periodSeconds: 1, failureThreshold: 2 } });
+    try {
+      const restarted = await eventually(async () => {
+        const pod = await kubectlJson<{ status: { containerStatuses?: { restartCount: number; lastState: { terminated?: { exitCode: number } } }[] } }>(
+          'get', 'pod', '-n', namespace, name,
+        );
+        const container = pod.status.containerStatuses?.[0];
+        return container && container.restartCount >= 1 ? container : undefined;
+      });
+      expect(restarted.lastState.terminated?.exitCode).toBe(137);
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    }
+  });
+
   it('completes a pod with restartPolicy Never as Succeeded, and deletes it when asked', async () => {
     const name = `once-${process.pid}`;
     await createPod(name, { restartPolicy: 'Never' }, { command: ['sh', '-c', 'exit 0'] });

@@ -150,6 +150,7 @@ export class RecordingCri {
         return { imageRef: `sha256:${image}` };
       },
       imageStatus: async (image: string) => ({ image: this.images.has(image) ? { id: image } : null, info: {} }),
+      execSync: async () => ({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: 0 }),
     };
     return cri as unknown as CriPort;
   }
