@@ -117,7 +117,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       runtimeName: version.runtimeName,
       backoff: new RestartBackoff(),
       status: statusManager,
-      dirs: nodePodDirs,
+      dirs: nodePodDirs(config.rootDir),
       logger,
     },
     onMirrorPods: (mirrors) => {

@@ -1,9 +1,11 @@
 // Pod → CRI configuration, pure: what RunPodSandbox and CreateContainer receive for a pod. The
 // labels, log layout and DNS rules are the upstream kubelet's, because runtimes, log collectors
 // and crictl users rely on them.
+import { totalmem } from 'node:os';
+import { containerResources } from './resources.js';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '../common/errors.js';
-import type { ContainerConfig, DNSConfig, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/api/messages.js';
+import type { ContainerConfig, DNSConfig, Mount, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/api/messages.js';
 import type { KubeletConfig } from './config.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './cri-port.js';
 
@@ -142,7 +144,14 @@ function envOf(container: V1Container): { key: string; value: string }[] {
   });
 }
 
-export function containerConfig(pod: V1Pod, container: V1Container, restartCount: number): ContainerConfig {
+export interface ContainerConfigExtras {
+  /** The container's volume mounts, resolved on the node. */
+  mounts?: Mount[];
+  /** The node's memory, for the Burstable oom_score_adj. */
+  memoryCapacityBytes?: number;
+}
+
+export function containerConfig(pod: V1Pod, container: V1Container, restartCount: number, extras: ContainerConfigExtras = {}): ContainerConfig {
   const id = podIdentity(pod);
   return {
     metadata: { name: container.name, attempt: restartCount },
@@ -157,6 +166,10 @@ export function containerConfig(pod: V1Pod, container: V1Container, restartCount
     stdin: container.stdin ?? false,
     stdinOnce: container.stdinOnce ?? false,
     tty: container.tty ?? false,
-    linux: { securityContext: { privileged: container.securityContext?.privileged ?? false, namespaceOptions: namespaceOptions(pod) } },
+    mounts: extras.mounts ?? [],
+    linux: {
+      resources: containerResources(pod, container, extras.memoryCapacityBytes ?? totalmem()),
+      securityContext: { privileged: container.securityContext?.privileged ?? false, namespaceOptions: namespaceOptions(pod) },
+    },
   };
 }

@@ -25,6 +25,7 @@ import { observePod, type ObservedPod } from './pod-runtime-state.js';
 import { buildPodStatus } from './pod-status.js';
 import type { PodStatusSink } from './status-manager.js';
 import { PodProber, type RunningContainer } from './probes/prober.js';
+import type { PreparedVolume } from './volumes.js';
 
 export type PodWorkerState = 'syncing' | 'terminating' | 'terminated' | 'cleanedUp';
 
@@ -210,6 +211,7 @@ export class PodWorker {
         if (!canCleanUp(this.stateValue, this.desiredValue.deleted)) return;
         await this.removeAll(await observePod(this.deps.cri, this.uid));
         await this.deps.dirs.removeDir(podLogDirectory(this.deps.config.podLogsDir, podIdentity(pod)));
+        await this.deps.dirs.removeVolumes(this.uid);
         await this.deps.status.podTerminated(pod);
         this.deps.backoff.forget(`${this.uid}/`);
         return this.transition('cleanedUp', 'runtime objects removed');
@@ -217,6 +219,14 @@ export class PodWorker {
       case 'cleanedUp':
         return;
     }
+  }
+
+  private readonly warned = new Set<string>();
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.logger.warn(message);
   }
 
   private scheduleWake(atMs: number | undefined): void {
@@ -249,6 +259,15 @@ export class PodWorker {
       sandboxId = (await this.deps.cri.runPodSandbox(podConfig)).podSandboxId;
     }
     for (const id of actions.removeContainerIds) await this.deps.cri.removeContainer(id);
+    let volumes: Map<string, PreparedVolume> | undefined;
+    if (actions.startContainers.length > 0) {
+      try {
+        volumes = await this.deps.dirs.prepareVolumes(pod, (message) => this.warnOnce(message));
+      } catch (error) {
+        for (const { container } of actions.startContainers) this.waiting.set(container.name, { reason: 'CreateContainerConfigError', message: errorMessage(error) });
+        return;
+      }
+    }
     // Containers start in spec order, one at a time, as the upstream kubelet does.
     for (const { container, restartCount } of actions.startContainers) {
       if (!canStartContainers(this.stateValue) || this.desiredValue.deleted) return;
@@ -260,7 +279,8 @@ export class PodWorker {
       }
       let config;
       try {
-        config = containerConfig(pod, container, restartCount);
+        const mounts = await this.deps.dirs.containerMounts(container, volumes ?? new Map());
+        config = containerConfig(pod, container, restartCount, { mounts });
       } catch (error) {
         this.waiting.set(container.name, { reason: 'CreateContainerConfigError', message: errorMessage(error) });
         continue;

@@ -4,7 +4,7 @@
 // the seeded registry. The kubelet runs in the test process; everything is observed with the
 // real kubectl and through the CRI.
 import { execa } from 'execa';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -37,6 +37,14 @@ async function eventually<T>(probe: () => Promise<T | undefined>, intervalMs = 5
     if (value !== undefined) return value;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+function mountsUnder(dir: string): string[] {
+  if (!dir) return [];
+  return readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((mountPoint) => mountPoint.startsWith(`${dir}/`));
 }
 
 interface NodeJson {
@@ -106,6 +114,9 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
       kubeletVersion: 'v0.1.0-berth',
     });
     kubelet = await startKubelet(config, { logger: createLogger((process.env['BERTH_E2E_LOG'] as 'info' | undefined) ?? 'warn') });
+    // The controller-manager makes the namespace's default ServiceAccount shortly after the
+    // cluster starts; pods are refused until it exists (so a single test can run alone).
+    await eventually(() => kubectl('get', 'serviceaccount', '-n', namespace, 'default'));
   });
 
   afterAll(async () => {
@@ -125,6 +136,8 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     await network?.remove();
     removeCgroupPath(cgroupParent, since);
     await registry?.stop();
+    // A failed test can leave a pod's memory-backed emptyDir mounted under the work dir.
+    for (const mountPoint of mountsUnder(work).reverse()) await execa('umount', ['-l', mountPoint], { reject: false });
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -214,6 +227,16 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     await kubectl('create', '-f', path);
   }
 
+  /** The messages of the pod's container "main", from its CRI log file. */
+  async function containerLog(podName: string): Promise<string> {
+    const listed = await cri?.listContainers({ labelSelector: { 'io.kubernetes.pod.name': podName, 'io.kubernetes.container.name': 'main' } });
+    const id = listed?.containers[0]?.id;
+    if (!id) return '';
+    const logPath = (await cri?.containerStatus(id))?.status?.logPath ?? '';
+    const lines = readFileSync(logPath, 'utf8').split('\n').filter((line) => line !== '');
+    return lines.map((line) => line.split(' ').slice(3).join(' ')).join('\n');
+  }
+
   it('shows a crash-looping container as CrashLoopBackOff with its restart count and last exit', async () => {
     const name = `crasher-${process.pid}`;
     await createPod(name, {}, { command: ['sh', '-c', 'exit 3'] });
@@ -287,6 +310,54 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     } finally {
       await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
     }
+  });
+
+  it('mounts emptyDir (on disk and in memory) and hostPath volumes, and applies the container limits', async () => {
+    const name = `volumes-${process.pid}`;
+    const hostDir = join(work, `host-${name}`);
+    let uid = '';
+    await createPod(
+      name,
+      {
+        volumes: [
+          { name: 'scratch', emptyDir: {} },
+          { name: 'cache', emptyDir: { medium: 'Memory', sizeLimit: '16Mi' } },
+          { name: 'host', hostPath: { path: hostDir, type: 'DirectoryOrCreate' } },
+        ],
+      },
+      {
+        command: [
+          'sh',
+          '-c',
+          'echo from-the-pod > /host/out; echo kept > /scratch/file; grep " /cache " /proc/mounts; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max; cat /scratch/file; sleep 3600',
+        ],
+        volumeMounts: [
+          { name: 'scratch', mountPath: '/scratch' },
+          { name: 'cache', mountPath: '/cache' },
+          { name: 'host', mountPath: '/host' },
+        ],
+        resources: { limits: { memory: '48Mi', cpu: '250m' } },
+      },
+    );
+    try {
+      // The kubelet serves no HTTP API yet (so no `kubectl logs`): read the CRI log file.
+      const logs = await eventually(async () => {
+        const text = await containerLog(name);
+        return text.includes('kept') ? text : undefined;
+      });
+      expect(logs).toMatch(/^tmpfs \/cache tmpfs .*size=16384k/m);
+      expect(logs).toContain(String(48 * 1024 * 1024));
+      expect(readFileSync(join(hostDir, 'out'), 'utf8')).toBe('from-the-pod\n');
+      uid = (await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name)).metadata.uid;
+      expect(mountsUnder(join(work, 'pods', uid, 'volumes'))).toHaveLength(1);
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    }
+    // Once the pod is gone its memory-backed volume is unmounted; the hostPath data stays.
+    const podVolumes = join(work, 'pods', uid, 'volumes');
+    const unmounted = await eventually(async () => (mountsUnder(podVolumes).length === 0 ? true : undefined));
+    expect(unmounted).toBe(true);
+    expect(readFileSync(join(hostDir, 'out'), 'utf8')).toBe('from-the-pod\n');
   });
 
   it('completes a pod with restartPolicy Never as Succeeded, and deletes it when asked', async () => {

@@ -41,6 +41,9 @@ function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBa
   const status = new RecordingStatus();
   const dirs = {
     ensureDir: async (path: string) => void cri.calls.push(`ensureDir ${path}`),
+    prepareVolumes: async () => new Map(),
+    containerMounts: async () => [],
+    removeVolumes: async () => undefined,
     removeDir: async (path: string) => void cri.calls.push(`removeDir ${path}`),
   };
   const make = (): PodWorker => {

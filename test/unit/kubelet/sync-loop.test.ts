@@ -34,7 +34,7 @@ function setup(sources: ('api' | 'file')[] = ['api', 'file']) {
       runtimeName: 'fake',
       backoff: new RestartBackoff(),
       status: noStatus,
-      dirs: { ensureDir: async () => undefined, removeDir: async () => undefined },
+      dirs: { ensureDir: async () => undefined, removeDir: async () => undefined, prepareVolumes: async () => new Map(), containerMounts: async () => [], removeVolumes: async () => undefined },
       logger: silentLogger(),
       now: () => cri.nowMs,
     },

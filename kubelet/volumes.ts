@@ -1,0 +1,155 @@
+// Pod volumes on the node, mounted into containers through CRI mounts. Supported: emptyDir (a
+// directory under the kubelet's root dir; medium Memory is a tmpfs sized by sizeLimit) and
+// hostPath (with the upstream type checks). Other types (configMap, secret, projected,
+// downwardAPI, persistent volumes) are not mounted yet: they are reported once in the log, and
+// containers run without them.
+import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
+import { execa } from 'execa';
+import { lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { isAbsolute, join, normalize } from 'node:path';
+import { InvalidArgumentError } from '../common/errors.js';
+import type { Mount } from '../cri/api/messages.js';
+import { parseQuantity } from './resources.js';
+
+export interface PreparedVolume {
+  hostPath: string;
+  readOnly: boolean;
+}
+
+/** Where a pod's volumes live: <root>/pods/<uid>/volumes/<plugin>/<name>, as upstream. */
+export function podVolumesDir(rootDir: string, uid: string): string {
+  return join(rootDir, 'pods', uid, 'volumes');
+}
+
+/** Pure: the kinds this kubelet mounts, and a name for the others. */
+export function volumeKind(volume: V1Volume): 'emptyDir' | 'hostPath' | string {
+  if (volume.emptyDir) return 'emptyDir';
+  if (volume.hostPath) return 'hostPath';
+  const other = Object.keys(volume).find((k) => k !== 'name');
+  return other ?? 'unknown';
+}
+
+async function kindOf(path: string): Promise<'directory' | 'file' | 'socket' | 'char' | 'block' | 'other' | undefined> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) return undefined;
+  if (info.isDirectory()) return 'directory';
+  if (info.isFile()) return 'file';
+  if (info.isSocket()) return 'socket';
+  if (info.isCharacterDevice()) return 'char';
+  if (info.isBlockDevice()) return 'block';
+  return 'other';
+}
+
+async function checkHostPath(name: string, path: string, type: string): Promise<void> {
+  if (!isAbsolute(path)) throw new InvalidArgumentError(`hostPath volume ${name}: path ${path} is not absolute`);
+  const kind = await kindOf(path);
+  const want: Record<string, string> = { Directory: 'directory', File: 'file', Socket: 'socket', CharDevice: 'char', BlockDevice: 'block' };
+  switch (type) {
+    case '':
+      return;
+    case 'DirectoryOrCreate':
+      if (kind === undefined) await mkdir(path, { recursive: true, mode: 0o755 });
+      else if (kind !== 'directory') throw new InvalidArgumentError(`hostPath volume ${name}: ${path} exists and is not a directory`);
+      return;
+    case 'FileOrCreate':
+      if (kind === undefined) await writeFile(path, '', { mode: 0o644, flag: 'wx' });
+      else if (kind !== 'file') throw new InvalidArgumentError(`hostPath volume ${name}: ${path} exists and is not a file`);
+      return;
+    default: {
+      const expected = want[type];
+      if (!expected) throw new InvalidArgumentError(`hostPath volume ${name}: unknown type ${type}`);
+      if (kind !== expected) throw new InvalidArgumentError(`hostPath volume ${name}: ${path} is not a ${type}${kind ? ` (it is a ${kind})` : ' (it does not exist)'}`);
+    }
+  }
+}
+
+/** Makes the pod's volumes ready on the node; returns the mountable ones by name. */
+export async function preparePodVolumes(pod: V1Pod, rootDir: string, warn: (message: string) => void): Promise<Map<string, PreparedVolume>> {
+  const uid = pod.metadata?.uid ?? '';
+  const prepared = new Map<string, PreparedVolume>();
+  for (const volume of pod.spec?.volumes ?? []) {
+    const kind = volumeKind(volume);
+    if (volume.emptyDir) {
+      const dir = join(podVolumesDir(rootDir, uid), 'kubernetes.io~empty-dir', volume.name);
+      await mkdir(dir, { recursive: true, mode: 0o777 });
+      if (volume.emptyDir.medium === 'Memory' && !(await isMountPoint(dir))) {
+        const size = parseQuantity(volume.emptyDir.sizeLimit as string | undefined);
+        await execa('mount', ['-t', 'tmpfs', '-o', `mode=0777${size ? `,size=${Math.floor(size)}` : ''}`, 'tmpfs', dir]);
+      }
+      prepared.set(volume.name, { hostPath: dir, readOnly: false });
+    } else if (volume.hostPath) {
+      await checkHostPath(volume.name, volume.hostPath.path, volume.hostPath.type ?? '');
+      prepared.set(volume.name, { hostPath: volume.hostPath.path, readOnly: false });
+    } else {
+      warn(`volume ${volume.name} (${kind}) is not supported by berth's kubelet yet; containers run without it`);
+    }
+  }
+  return prepared;
+}
+
+async function isMountPoint(dir: string): Promise<boolean> {
+  const [self, parent] = await Promise.all([stat(dir), stat(join(dir, '..'))]);
+  return self.dev !== parent.dev;
+}
+
+/** Pure: a subPath as a relative path inside its volume; refuses absolute paths and "..". */
+export function relativeSubPath(mountName: string, subPath: string): string {
+  const sub = normalize(subPath);
+  if (isAbsolute(sub) || sub === '..' || sub.startsWith('../')) {
+    throw new InvalidArgumentError(`volumeMount ${mountName}: subPath ${subPath} must be a relative path inside the volume`);
+  }
+  return sub === '.' ? '' : sub.replace(/\/+$/, '');
+}
+
+function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(`${root}/`);
+}
+
+/**
+ * The host path of a subPath, walked one component at a time: a symlink anywhere on the way must
+ * stay inside the volume, and missing directories are made (as upstream does). The real path is
+ * what gets bind-mounted, so a link swapped in later cannot redirect this mount.
+ */
+async function resolveSubPath(mountName: string, volumeRoot: string, subPath: string): Promise<string> {
+  const root = await realpath(volumeRoot);
+  let current = root;
+  for (const part of relativeSubPath(mountName, subPath).split('/').filter((p) => p !== '')) {
+    const next = join(current, part);
+    const info = await lstat(next).catch(() => undefined);
+    if (!info) await mkdir(next, { mode: 0o755 });
+    const real = await realpath(next);
+    if (!isInside(root, real)) {
+      throw new InvalidArgumentError(`volumeMount ${mountName}: subPath ${subPath} leads outside its volume (through a symlink to ${real})`);
+    }
+    current = real;
+  }
+  return current;
+}
+
+/** The CRI mounts of a container, from its volumeMounts and the prepared volumes. */
+export async function containerMounts(container: V1Container, volumes: ReadonlyMap<string, PreparedVolume>): Promise<Mount[]> {
+  const mounts: Mount[] = [];
+  for (const mount of container.volumeMounts ?? []) {
+    const volume = volumes.get(mount.name);
+    if (!volume) continue;
+    const hostPath = mount.subPath ? await resolveSubPath(mount.name, volume.hostPath, mount.subPath) : volume.hostPath;
+    mounts.push({
+      containerPath: mount.mountPath,
+      hostPath,
+      readonly: mount.readOnly === true || volume.readOnly,
+      propagation: mount.mountPropagation === 'Bidirectional' ? 'PROPAGATION_BIDIRECTIONAL' : mount.mountPropagation === 'HostToContainer' ? 'PROPAGATION_HOST_TO_CONTAINER' : 'PROPAGATION_PRIVATE',
+    });
+  }
+  return mounts;
+}
+
+/** Unmounts memory-backed volumes and removes the pod's volume directories. */
+export async function removePodVolumes(rootDir: string, uid: string): Promise<void> {
+  const emptyDirs = join(podVolumesDir(rootDir, uid), 'kubernetes.io~empty-dir');
+  const names = await readdir(emptyDirs).catch(() => [] as string[]);
+  for (const name of names) {
+    const dir = join(emptyDirs, name);
+    if (await isMountPoint(dir).catch(() => false)) await execa('umount', ['-l', dir], { reject: false });
+  }
+  await rm(join(rootDir, 'pods', uid), { recursive: true, force: true });
+}

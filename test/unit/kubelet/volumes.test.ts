@@ -1,0 +1,107 @@
+// The volume logic on a real filesystem (a temporary directory): hostPath type checks, emptyDir
+// directories, and subPath resolution that must not follow a symlink out of its volume.
+import type { V1Pod } from '@kubernetes/client-node';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { containerMounts, preparePodVolumes, relativeSubPath, removePodVolumes, volumeKind } from '../../../kubelet/volumes.js';
+
+let root = '';
+beforeEach(() => {
+  root = realpathSync(mkdtempSync(join(tmpdir(), 'berth-volumes-')));
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+function pod(volumes: NonNullable<NonNullable<V1Pod['spec']>['volumes']>): V1Pod {
+  return { metadata: { name: 'p', namespace: 'n', uid: 'uid-1' }, spec: { containers: [], volumes } };
+}
+
+describe('pod volumes on the node', () => {
+  it('makes an emptyDir under <root>/pods/<uid>/volumes and removes it with the pod', async () => {
+    const warnings: string[] = [];
+    const volumes = await preparePodVolumes(pod([{ name: 'scratch', emptyDir: {} }]), root, (m) => warnings.push(m));
+    const dir = join(root, 'pods', 'uid-1', 'volumes', 'kubernetes.io~empty-dir', 'scratch');
+    expect(volumes.get('scratch')).toEqual({ hostPath: dir, readOnly: false });
+    expect(statSync(dir).isDirectory()).toBe(true);
+    expect(warnings).toEqual([]);
+    await removePodVolumes(root, 'uid-1');
+    expect(() => statSync(join(root, 'pods', 'uid-1'))).toThrow(/ENOENT/);
+  });
+
+  it('creates a DirectoryOrCreate or FileOrCreate hostPath, and refuses a path of the wrong kind', async () => {
+    const dir = join(root, 'made', 'dir');
+    const file = join(root, 'made-file');
+    await preparePodVolumes(
+      pod([
+        { name: 'd', hostPath: { path: dir, type: 'DirectoryOrCreate' } },
+        { name: 'f', hostPath: { path: file, type: 'FileOrCreate' } },
+      ]),
+      root,
+      () => undefined,
+    );
+    expect(statSync(dir).isDirectory()).toBe(true);
+    expect(statSync(file).isFile()).toBe(true);
+    await expect(preparePodVolumes(pod([{ name: 'x', hostPath: { path: file, type: 'Directory' } }]), root, () => undefined)).rejects.toThrow(/is not a Directory \(it is a file\)/);
+    await expect(preparePodVolumes(pod([{ name: 'x', hostPath: { path: join(root, 'absent'), type: 'File' } }]), root, () => undefined)).rejects.toThrow(/does not exist/);
+    await expect(preparePodVolumes(pod([{ name: 'x', hostPath: { path: 'relative/path' } }]), root, () => undefined)).rejects.toThrow(/not absolute/);
+  });
+
+  it('warns about the volume types it does not mount yet, and names them', async () => {
+    const warnings: string[] = [];
+    const volumes = await preparePodVolumes(pod([{ name: 'cfg', configMap: { name: 'c' } }]), root, (m) => warnings.push(m));
+    expect(volumes.size).toBe(0);
+    expect(warnings).toEqual([expect.stringContaining('volume cfg (configMap) is not supported')]);
+    expect(volumeKind({ name: 'x', projected: { sources: [] } })).toBe('projected');
+  });
+});
+
+describe('container mounts', () => {
+  const volume = () => ({ hostPath: join(root, 'vol'), readOnly: false });
+
+  it('maps volumeMounts to CRI mounts with read-only and propagation', async () => {
+    mkdirSync(join(root, 'vol'));
+    const mounts = await containerMounts(
+      { name: 'c', volumeMounts: [{ name: 'v', mountPath: '/data', readOnly: true, mountPropagation: 'HostToContainer' }, { name: 'unknown', mountPath: '/x' }] },
+      new Map([['v', volume()]]),
+    );
+    expect(mounts).toEqual([{ containerPath: '/data', hostPath: join(root, 'vol'), readonly: true, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }]);
+  });
+
+  it('resolves a subPath inside the volume, making missing directories', async () => {
+    mkdirSync(join(root, 'vol'));
+    const [mount] = await containerMounts({ name: 'c', volumeMounts: [{ name: 'v', mountPath: '/d', subPath: 'a/b' }] }, new Map([['v', volume()]]));
+    expect(mount?.hostPath).toBe(join(root, 'vol', 'a', 'b'));
+    expect(statSync(join(root, 'vol', 'a', 'b')).isDirectory()).toBe(true);
+  });
+
+  it('follows a symlink that stays inside the volume, and mounts its real target', async () => {
+    mkdirSync(join(root, 'vol', 'real'), { recursive: true });
+    symlinkSync('real', join(root, 'vol', 'link'));
+    const [mount] = await containerMounts({ name: 'c', volumeMounts: [{ name: 'v', mountPath: '/d', subPath: 'link' }] }, new Map([['v', volume()]]));
+    expect(mount?.hostPath).toBe(join(root, 'vol', 'real'));
+  });
+
+  it('refuses a subPath that escapes through "..", an absolute path or a symlink, and creates nothing outside', async () => {
+    mkdirSync(join(root, 'vol'));
+    mkdirSync(join(root, 'outside'));
+    writeFileSync(join(root, 'outside', 'secret'), 'x');
+    symlinkSync('../outside', join(root, 'vol', 'escape'));
+    symlinkSync('/', join(root, 'vol', 'slash'));
+    const volumes = new Map([['v', volume()]]);
+    const mountOf = (subPath: string) => containerMounts({ name: 'c', volumeMounts: [{ name: 'v', mountPath: '/d', subPath }] }, volumes);
+    await expect(mountOf('../outside')).rejects.toThrow(/must be a relative path inside the volume/);
+    await expect(mountOf('/etc')).rejects.toThrow(/must be a relative path inside the volume/);
+    await expect(mountOf('escape')).rejects.toThrow(/leads outside its volume/);
+    await expect(mountOf('escape/new-dir')).rejects.toThrow(/leads outside its volume/);
+    await expect(mountOf('slash/tmp')).rejects.toThrow(/leads outside its volume/);
+    expect(() => statSync(join(root, 'outside', 'new-dir'))).toThrow(/ENOENT/);
+  });
+
+  it('normalizes harmless subPaths', () => {
+    expect(relativeSubPath('v', 'a/./b/')).toBe('a/b');
+    expect(relativeSubPath('v', 'a/../b')).toBe('b');
+    expect(relativeSubPath('v', '.')).toBe('');
+    expect(() => relativeSubPath('v', 'a/../../b')).toThrow(/relative path inside/);
+  });
+});
