@@ -1,7 +1,7 @@
 // The slices of the Kubernetes API each kubelet part uses, as narrow role interfaces: node status
 // and lease take only what they write, so unit tests pass recorders and kube-api.ts is the one
 // adapter over @kubernetes/client-node.
-import type { V1Lease, V1Node, V1NodeStatus, V1Pod, V1PodStatus } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Lease, V1Node, V1NodeStatus, V1Pod, V1PodStatus, V1Secret, V1Service } from '@kubernetes/client-node';
 
 export interface NodeApi {
   /** Creates the Node, or returns the one that already exists under its name. */
@@ -38,4 +38,24 @@ export interface PodApi {
   ): Promise<() => void>;
 }
 
-export type KubeApiPort = NodeApi & LeaseApi & PodApi;
+/** A service account token bound to one pod (TokenRequest API). */
+export interface BoundTokenRequest {
+  namespace: string;
+  serviceAccount: string;
+  /** Empty: the API server's own audiences. */
+  audiences: string[];
+  expirationSeconds: number;
+  pod: { name: string; uid: string };
+}
+
+/** What a pod's volumes and env refer to: the node may read only those of pods bound to it. */
+export interface PodInputsApi {
+  /** undefined when there is no such object. */
+  readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined>;
+  /** undefined when there is no such object. */
+  readSecret(namespace: string, name: string): Promise<V1Secret | undefined>;
+  createBoundToken(request: BoundTokenRequest): Promise<{ token: string; expiresAtMs: number }>;
+  listServices(namespace: string): Promise<V1Service[]>;
+}
+
+export type KubeApiPort = NodeApi & LeaseApi & PodApi & PodInputsApi;

@@ -18,6 +18,8 @@ export interface KubeletTimings {
   relistMs: number;
   /** Every pod worker is synced at least this often, events or not. */
   podResyncMs: number;
+  /** How often configMap, secret, downwardAPI and token volumes of running pods are rewritten when changed (upstream syncFrequency). */
+  volumeRefreshMs: number;
 }
 
 export interface KubeletConfig {
@@ -66,6 +68,7 @@ export const defaultTimings: KubeletTimings = {
   staticPodCheckMs: 20_000,
   relistMs: 1_000,
   podResyncMs: 10_000,
+  volumeRefreshMs: 60_000,
 };
 
 // RFC 1123 subdomain: what the API server accepts as a Node name.

@@ -8,14 +8,17 @@ import {
   PatchStrategy,
   Watch,
   setHeaderOptions,
+  type V1ConfigMap,
   type V1Lease,
   type V1Node,
   type V1NodeStatus,
   type V1Pod,
   type V1PodStatus,
+  type V1Secret,
+  type V1Service,
 } from '@kubernetes/client-node';
 import { BerthError, errorMessage, type ErrorCode } from '../common/errors.js';
-import type { KubeApiPort, PodWatchEvent } from './api-port.js';
+import type { BoundTokenRequest, KubeApiPort, PodWatchEvent } from './api-port.js';
 
 const codes: Record<number, ErrorCode> = {
   400: 'INVALID_ARGUMENT',
@@ -67,6 +70,16 @@ async function call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
 
 const isStatus = (error: unknown, status: number): boolean => error instanceof KubeApiError && error.httpStatus === status;
 
+/** A read that answers undefined for an object that does not exist. */
+async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    throw error;
+  }
+}
+
 export class KubeApi implements KubeApiPort {
   private readonly core: CoreV1Api;
   private readonly coordination: CoordinationV1Api;
@@ -98,13 +111,8 @@ export class KubeApi implements KubeApiPort {
     );
   }
 
-  async readLease(namespace: string, name: string): Promise<V1Lease | undefined> {
-    try {
-      return await call(`read lease ${namespace}/${name}`, () => this.coordination.readNamespacedLease({ name, namespace }));
-    } catch (error) {
-      if (isStatus(error, 404)) return undefined;
-      throw error;
-    }
+  readLease(namespace: string, name: string): Promise<V1Lease | undefined> {
+    return unlessNotFound(call(`read lease ${namespace}/${name}`, () => this.coordination.readNamespacedLease({ name, namespace })));
   }
 
   createLease(lease: V1Lease): Promise<V1Lease> {
@@ -157,6 +165,39 @@ export class KubeApi implements KubeApiPort {
   async listPods(fieldSelector: string): Promise<{ pods: V1Pod[]; resourceVersion: string }> {
     const list = await call('list pods', () => this.core.listPodForAllNamespaces({ fieldSelector }));
     return { pods: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+  }
+
+  readConfigMap(namespace: string, name: string): Promise<V1ConfigMap | undefined> {
+    return unlessNotFound(call(`read configmap ${namespace}/${name}`, () => this.core.readNamespacedConfigMap({ name, namespace })));
+  }
+
+  readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    return unlessNotFound(call(`read secret ${namespace}/${name}`, () => this.core.readNamespacedSecret({ name, namespace })));
+  }
+
+  async createBoundToken(request: BoundTokenRequest): Promise<{ token: string; expiresAtMs: number }> {
+    const { namespace, serviceAccount } = request;
+    const answer = await call(`create token for serviceaccount ${namespace}/${serviceAccount}`, () =>
+      this.core.createNamespacedServiceAccountToken({
+        name: serviceAccount,
+        namespace,
+        body: {
+          apiVersion: 'authentication.k8s.io/v1',
+          kind: 'TokenRequest',
+          spec: {
+            audiences: request.audiences,
+            expirationSeconds: request.expirationSeconds,
+            boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: request.pod.name, uid: request.pod.uid },
+          },
+        },
+      }),
+    );
+    const expires = answer.status?.expirationTimestamp;
+    return { token: answer.status?.token ?? '', expiresAtMs: expires ? new Date(expires).getTime() : Date.now() + request.expirationSeconds * 1000 };
+  }
+
+  async listServices(namespace: string): Promise<V1Service[]> {
+    return (await call(`list services in ${namespace}`, () => this.core.listNamespacedService({ namespace }))).items;
   }
 
   async watchPods(

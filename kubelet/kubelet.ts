@@ -17,6 +17,7 @@ import { LeaseRenewer } from './lease.js';
 import { readMachineFacts } from './machine-facts.js';
 import { MirrorPods } from './mirror-pods.js';
 import { nodePodDirs } from './pod-dirs.js';
+import { PodInputs } from './pod-inputs.js';
 import { NodeStatusReporter } from './node-status.js';
 import { Pleg } from './pleg.js';
 import { StaticPodSource } from './static-pods.js';
@@ -99,6 +100,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   }
 
   const statusManager = new StatusManager({ api, logger });
+  const podInputs = api ? new PodInputs(api) : undefined;
   const mirrorPods = api ? new MirrorPods({ api, nodeName: config.nodeName, nodeUid: () => nodeUid, logger }) : undefined;
   let staticPods: V1Pod[] = [];
   // Unknown until the API source has listed: before that, every mirror pod would look missing.
@@ -113,11 +115,12 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     sources,
     workerDeps: {
       cri,
-      config,
+      config: { ...config, volumeRefreshMs: config.timings.volumeRefreshMs },
+      envSources: podInputs,
       runtimeName: version.runtimeName,
       backoff: new RestartBackoff(),
       status: statusManager,
-      dirs: nodePodDirs(config.rootDir),
+      dirs: nodePodDirs(config.rootDir, podInputs),
       logger,
     },
     onMirrorPods: (mirrors) => {

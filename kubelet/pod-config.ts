@@ -2,12 +2,13 @@
 // labels, log layout and DNS rules are the upstream kubelet's, because runtimes, log collectors
 // and crictl users rely on them.
 import { totalmem } from 'node:os';
-import { containerResources } from './resources.js';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '../common/errors.js';
 import type { ContainerConfig, DNSConfig, Mount, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/api/messages.js';
 import type { KubeletConfig } from './config.js';
+import { expandVars } from './container-env.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './cri-port.js';
+import { containerResources } from './resources.js';
 
 export type PodConfigOptions = Pick<KubeletConfig, 'podLogsDir' | 'cgroupParent' | 'clusterDns' | 'clusterDomain'>;
 
@@ -133,33 +134,28 @@ export function sandboxConfig(pod: V1Pod, attempt: number, options: PodConfigOpt
   };
 }
 
-function envOf(container: V1Container): { key: string; value: string }[] {
-  return (container.env ?? []).map((variable) => {
-    if (variable.valueFrom) {
-      throw new InvalidArgumentError(
-        `container ${container.name} env ${variable.name}: valueFrom is not supported by berth's kubelet yet (use a plain value)`,
-      );
-    }
-    return { key: variable.name, value: variable.value ?? '' };
-  });
-}
-
 export interface ContainerConfigExtras {
   /** The container's volume mounts, resolved on the node. */
   mounts?: Mount[];
+  /** The container's environment, resolved (container-env.ts); its $(VAR)s expand command and args. */
+  envs?: { key: string; value: string }[];
   /** The node's memory, for the Burstable oom_score_adj. */
   memoryCapacityBytes?: number;
 }
 
 export function containerConfig(pod: V1Pod, container: V1Container, restartCount: number, extras: ContainerConfigExtras = {}): ContainerConfig {
   const id = podIdentity(pod);
+  const envs = extras.envs ?? (container.env ?? []).map((variable) => ({ key: variable.name, value: variable.value ?? '' }));
+  const byName = new Map(envs.map(({ key, value }) => [key, value]));
+  const expand = (text: string): string => expandVars(text, (name) => byName.get(name));
   return {
     metadata: { name: container.name, attempt: restartCount },
     image: { image: container.image ?? '' },
-    command: container.command ?? [],
-    args: container.args ?? [],
+    command: (container.command ?? []).map(expand),
+    args: (container.args ?? []).map(expand),
     workingDir: container.workingDir ?? '',
-    envs: envOf(container),
+    // KeyValue.value is bytes in the pinned CRI: a string would be read as base64.
+    envs: envs.map(({ key, value }) => ({ key, value: Buffer.from(value, 'utf8') })),
     labels: { [podNameLabel]: id.name, [podNamespaceLabel]: id.namespace, [podUidLabel]: id.uid, [containerNameLabel]: container.name },
     annotations: { 'io.kubernetes.container.restartCount': String(restartCount) },
     logPath: containerLogPath(container.name, restartCount),

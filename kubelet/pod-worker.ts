@@ -13,11 +13,14 @@
 //   cleanedUp    containers and sandboxes removed; the sync loop drops the worker.
 // There is no way back: a pod that should run again comes with a new uid.
 import type { V1Pod } from '@kubernetes/client-node';
+import { cpus, totalmem } from 'node:os';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { PodSandboxConfig } from '../cri/api/messages.js';
 import type { RestartBackoff } from './backoff.js';
+import { containerEnv, type EnvSources } from './container-env.js';
 import type { CriPort } from './cri-port.js';
+import type { PodRuntimeFacts } from './downward-api.js';
 import { computePodActions, terminalPhase, type PodActions, type Waiting } from './pod-actions.js';
 import { containerConfig, podIdentity, podLogDirectory, sandboxConfig, type PodConfigOptions } from './pod-config.js';
 import type { PodDirs } from './pod-dirs.js';
@@ -67,7 +70,9 @@ export interface DesiredPod {
 
 export interface PodWorkerDeps {
   cri: CriPort;
-  config: PodConfigOptions & { nodeIp: string };
+  config: PodConfigOptions & { nodeIp: string; volumeRefreshMs: number };
+  /** The API objects env refers to; undefined in standalone mode. */
+  envSources?: EnvSources | undefined;
   /** CRI runtime name (containerd, berth): the scheme of containerIDs in status. */
   runtimeName: string;
   backoff: RestartBackoff;
@@ -222,6 +227,7 @@ export class PodWorker {
   }
 
   private readonly warned = new Set<string>();
+  private volumesPreparedAtMs = 0;
 
   private warnOnce(message: string): void {
     if (this.warned.has(message)) return;
@@ -229,10 +235,26 @@ export class PodWorker {
     this.logger.warn(message);
   }
 
+  /** The container waits with the reason in its status; the log says it once (upstream: an event). */
+  private cannotStart(container: string, reason: string, error: unknown): void {
+    const message = errorMessage(error);
+    this.waiting.set(container, { reason, message });
+    this.warnOnce(`container ${container}: ${reason}: ${message}`);
+  }
+
   private scheduleWake(atMs: number | undefined): void {
     clearTimeout(this.wakeTimer);
     if (atMs === undefined) return;
     this.wakeTimer = setTimeout(() => this.kick(), Math.max(0, atMs - this.now()) + 50);
+  }
+
+  /** The pod IP (asked of a sandbox made in this pass) and the node facts env and volumes use. */
+  private async runtimeFacts(newSandboxId: string | undefined, observed: ObservedPod): Promise<PodRuntimeFacts> {
+    let podIp = observed.sandboxes.find((s) => s.ready)?.ip ?? '';
+    if (newSandboxId) podIp = (await this.deps.cri.podSandboxStatus(newSandboxId).catch(() => undefined))?.status?.network?.ip ?? '';
+    const hostIp = this.deps.config.nodeIp;
+    if (this.desiredValue.pod.spec?.hostNetwork) podIp = hostIp;
+    return { podIp, hostIp, nodeCpuCores: cpus().length, nodeMemoryBytes: totalmem() };
   }
 
   private gracePeriodSeconds(): number {
@@ -259,14 +281,23 @@ export class PodWorker {
       sandboxId = (await this.deps.cri.runPodSandbox(podConfig)).podSandboxId;
     }
     for (const id of actions.removeContainerIds) await this.deps.cri.removeContainer(id);
+    const facts = await this.runtimeFacts(actions.createSandbox ? sandboxId : undefined, observed);
     let volumes: Map<string, PreparedVolume> | undefined;
+    const refreshDue = this.now() - this.volumesPreparedAtMs >= this.deps.config.volumeRefreshMs;
     if (actions.startContainers.length > 0) {
       try {
-        volumes = await this.deps.dirs.prepareVolumes(pod, (message) => this.warnOnce(message));
+        volumes = await this.deps.dirs.prepareVolumes(pod, facts, (message) => this.warnOnce(message));
+        this.volumesPreparedAtMs = this.now();
       } catch (error) {
-        for (const { container } of actions.startContainers) this.waiting.set(container.name, { reason: 'CreateContainerConfigError', message: errorMessage(error) });
+        for (const { container } of actions.startContainers) this.cannotStart(container.name, 'CreateContainerConfigError', error);
         return;
       }
+    } else if (refreshDue && sandboxId) {
+      // Running containers see configMap, secret and token updates through the ..data swap.
+      this.volumesPreparedAtMs = this.now();
+      await this.deps.dirs.prepareVolumes(pod, facts, (message) => this.warnOnce(message)).catch((error: unknown) => {
+        this.warnOnce(`volumes not refreshed: ${errorMessage(error)}`);
+      });
     }
     // Containers start in spec order, one at a time, as the upstream kubelet does.
     for (const { container, restartCount } of actions.startContainers) {
@@ -274,15 +305,16 @@ export class PodWorker {
       try {
         await this.ensureImage(container.image ?? '', container.imagePullPolicy ?? 'IfNotPresent', podConfig);
       } catch (error) {
-        this.waiting.set(container.name, { reason: 'ErrImagePull', message: errorMessage(error) });
+        this.cannotStart(container.name, 'ErrImagePull', error);
         continue;
       }
       let config;
       try {
         const mounts = await this.deps.dirs.containerMounts(container, volumes ?? new Map());
-        config = containerConfig(pod, container, restartCount, { mounts });
+        const envs = await containerEnv(pod, container, this.deps.envSources, facts);
+        config = containerConfig(pod, container, restartCount, { mounts, envs });
       } catch (error) {
-        this.waiting.set(container.name, { reason: 'CreateContainerConfigError', message: errorMessage(error) });
+        this.cannotStart(container.name, 'CreateContainerConfigError', error);
         continue;
       }
       try {
@@ -291,7 +323,7 @@ export class PodWorker {
         this.waiting.delete(container.name);
         this.logger.info({ container: container.name, containerId, restartCount }, 'container started');
       } catch (error) {
-        this.waiting.set(container.name, { reason: 'CreateContainerError', message: errorMessage(error) });
+        this.cannotStart(container.name, 'CreateContainerError', error);
       }
     }
   }

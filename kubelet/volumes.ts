@@ -1,15 +1,19 @@
-// Pod volumes on the node, mounted into containers through CRI mounts. Supported: emptyDir (a
-// directory under the kubelet's root dir; medium Memory is a tmpfs sized by sizeLimit) and
-// hostPath (with the upstream type checks). Other types (configMap, secret, projected,
-// downwardAPI, persistent volumes) are not mounted yet: they are reported once in the log, and
-// containers run without them.
+// Pod volumes on the node, mounted into containers through CRI mounts: emptyDir (a directory
+// under the kubelet's root dir; medium Memory is a tmpfs sized by sizeLimit), hostPath (with the
+// upstream type checks), and the API-backed kinds (configMap, secret, downwardAPI, projected with
+// service account tokens), written by the atomic writer and refreshed on every pass, so an
+// update reaches the files. Other types (persistent volumes, CSI, ...) are reported once in the
+// log, and containers run without them.
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import { InvalidArgumentError } from '../common/errors.js';
 import type { Mount } from '../cri/api/messages.js';
+import { writePayload } from './atomic-writer.js';
+import type { PodRuntimeFacts } from './downward-api.js';
 import { parseQuantity } from './resources.js';
+import { isApiBackedVolume, isMemoryBacked, volumePayload, type VolumeSources } from './volume-payload.js';
 
 export interface PreparedVolume {
   hostPath: string;
@@ -21,12 +25,24 @@ export function podVolumesDir(rootDir: string, uid: string): string {
   return join(rootDir, 'pods', uid, 'volumes');
 }
 
-/** Pure: the kinds this kubelet mounts, and a name for the others. */
-export function volumeKind(volume: V1Volume): 'emptyDir' | 'hostPath' | string {
-  if (volume.emptyDir) return 'emptyDir';
-  if (volume.hostPath) return 'hostPath';
-  const other = Object.keys(volume).find((k) => k !== 'name');
-  return other ?? 'unknown';
+/** Pure: the volume's kind, the key of its source in the spec. */
+export function volumeKind(volume: V1Volume): string {
+  return Object.keys(volume).find((k) => k !== 'name') ?? 'unknown';
+}
+
+/** The plugin directory names upstream uses, which tools on the node expect. */
+const pluginDirs: Record<string, string> = {
+  emptyDir: 'kubernetes.io~empty-dir',
+  configMap: 'kubernetes.io~configmap',
+  secret: 'kubernetes.io~secret',
+  downwardAPI: 'kubernetes.io~downward-api',
+  projected: 'kubernetes.io~projected',
+};
+
+export interface VolumeContext {
+  /** The API objects volumes refer to; undefined in standalone mode. */
+  sources: VolumeSources | undefined;
+  facts: PodRuntimeFacts;
 }
 
 async function kindOf(path: string): Promise<'directory' | 'file' | 'socket' | 'char' | 'block' | 'other' | undefined> {
@@ -63,23 +79,36 @@ async function checkHostPath(name: string, path: string, type: string): Promise<
   }
 }
 
-/** Makes the pod's volumes ready on the node; returns the mountable ones by name. */
-export async function preparePodVolumes(pod: V1Pod, rootDir: string, warn: (message: string) => void): Promise<Map<string, PreparedVolume>> {
+async function mountTmpfs(dir: string, sizeBytes: number | undefined): Promise<void> {
+  if (await isMountPoint(dir)) return;
+  await execa('mount', ['-t', 'tmpfs', '-o', `mode=0777${sizeBytes ? `,size=${Math.floor(sizeBytes)}` : ''}`, 'tmpfs', dir]);
+}
+
+/**
+ * Makes the pod's volumes ready on the node, or up to date when they are; returns the mountable
+ * ones by name. Called before containers start and again on every pass of the pod worker.
+ */
+export async function preparePodVolumes(pod: V1Pod, rootDir: string, context: VolumeContext, warn: (message: string) => void): Promise<Map<string, PreparedVolume>> {
   const uid = pod.metadata?.uid ?? '';
   const prepared = new Map<string, PreparedVolume>();
   for (const volume of pod.spec?.volumes ?? []) {
     const kind = volumeKind(volume);
+    const pluginDir = pluginDirs[kind];
+    const dir = pluginDir ? join(podVolumesDir(rootDir, uid), pluginDir, volume.name) : '';
     if (volume.emptyDir) {
-      const dir = join(podVolumesDir(rootDir, uid), 'kubernetes.io~empty-dir', volume.name);
       await mkdir(dir, { recursive: true, mode: 0o777 });
-      if (volume.emptyDir.medium === 'Memory' && !(await isMountPoint(dir))) {
-        const size = parseQuantity(volume.emptyDir.sizeLimit as string | undefined);
-        await execa('mount', ['-t', 'tmpfs', '-o', `mode=0777${size ? `,size=${Math.floor(size)}` : ''}`, 'tmpfs', dir]);
-      }
+      if (volume.emptyDir.medium === 'Memory') await mountTmpfs(dir, parseQuantity(volume.emptyDir.sizeLimit as string | undefined));
       prepared.set(volume.name, { hostPath: dir, readOnly: false });
     } else if (volume.hostPath) {
       await checkHostPath(volume.name, volume.hostPath.path, volume.hostPath.type ?? '');
       prepared.set(volume.name, { hostPath: volume.hostPath.path, readOnly: false });
+    } else if (isApiBackedVolume(volume)) {
+      // Computed first: a missing object leaves the volume as it was, and the error says why.
+      const payload = await volumePayload(pod, volume, context.sources, context.facts);
+      await mkdir(dir, { recursive: true, mode: 0o755 });
+      if (isMemoryBacked(volume)) await mountTmpfs(dir, undefined);
+      await writePayload(dir, payload);
+      prepared.set(volume.name, { hostPath: dir, readOnly: true });
     } else {
       warn(`volume ${volume.name} (${kind}) is not supported by berth's kubelet yet; containers run without it`);
     }
@@ -145,11 +174,12 @@ export async function containerMounts(container: V1Container, volumes: ReadonlyM
 
 /** Unmounts memory-backed volumes and removes the pod's volume directories. */
 export async function removePodVolumes(rootDir: string, uid: string): Promise<void> {
-  const emptyDirs = join(podVolumesDir(rootDir, uid), 'kubernetes.io~empty-dir');
-  const names = await readdir(emptyDirs).catch(() => [] as string[]);
-  for (const name of names) {
-    const dir = join(emptyDirs, name);
-    if (await isMountPoint(dir).catch(() => false)) await execa('umount', ['-l', dir], { reject: false });
+  const volumesDir = podVolumesDir(rootDir, uid);
+  for (const plugin of await readdir(volumesDir).catch(() => [] as string[])) {
+    for (const name of await readdir(join(volumesDir, plugin)).catch(() => [] as string[])) {
+      const dir = join(volumesDir, plugin, name);
+      if (await isMountPoint(dir).catch(() => false)) await execa('umount', ['-l', dir], { reject: false });
+    }
   }
   await rm(join(rootDir, 'pods', uid), { recursive: true, force: true });
 }

@@ -112,6 +112,8 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
       podLogsDir: join(work, 'pods'),
       cgroupParent,
       kubeletVersion: 'v0.1.0-berth',
+      // Fast enough that a configMap update shows within seconds.
+      timings: { volumeRefreshMs: 1_000, podResyncMs: 2_000 },
     });
     kubelet = await startKubelet(config, { logger: createLogger((process.env['BERTH_E2E_LOG'] as 'info' | undefined) ?? 'warn') });
     // The controller-manager makes the namespace's default ServiceAccount shortly after the
@@ -233,8 +235,14 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     const id = listed?.containers[0]?.id;
     if (!id) return '';
     const logPath = (await cri?.containerStatus(id))?.status?.logPath ?? '';
-    const lines = readFileSync(logPath, 'utf8').split('\n').filter((line) => line !== '');
-    return lines.map((line) => line.split(' ').slice(3).join(' ')).join('\n');
+    // CRI log lines: "<time> <stream> <P|F> <message>"; P is a partial line the next one continues.
+    let text = '';
+    for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+      const [, , tag, ...message] = line.split(' ');
+      if (tag === undefined) continue;
+      text += message.join(' ') + (tag === 'P' ? '' : '\n');
+    }
+    return text;
   }
 
   it('shows a crash-looping container as CrashLoopBackOff with its restart count and last exit', async () => {
@@ -349,7 +357,7 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
       expect(logs).toContain(String(48 * 1024 * 1024));
       expect(readFileSync(join(hostDir, 'out'), 'utf8')).toBe('from-the-pod\n');
       uid = (await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name)).metadata.uid;
-      expect(mountsUnder(join(work, 'pods', uid, 'volumes'))).toHaveLength(1);
+      expect(mountsUnder(join(work, 'pods', uid, 'volumes'))).toContainEqual(expect.stringMatching(/\/kubernetes\.io~empty-dir\/cache$/));
     } finally {
       await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
     }
@@ -358,6 +366,68 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     const unmounted = await eventually(async () => (mountsUnder(podVolumes).length === 0 ? true : undefined));
     expect(unmounted).toBe(true);
     expect(readFileSync(join(hostDir, 'out'), 'utf8')).toBe('from-the-pod\n');
+  });
+
+  it('fills configMap, secret, downwardAPI and the service account volumes and env from the API, and a configMap update reaches the file', async () => {
+    const name = `inputs-${process.pid}`;
+    await kubectl('create', 'configmap', `settings-${name}`, '-n', namespace, '--from-literal=greeting=hello', '--from-literal=app.conf=v1');
+    await kubectl('create', 'secret', 'generic', `creds-${name}`, '-n', namespace, '--from-literal=password=s3cret');
+    const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+    await createPod(
+      name,
+      {
+        volumes: [
+          { name: 'cfg', configMap: { name: `settings-${name}` } },
+          { name: 'sec', secret: { secretName: `creds-${name}`, defaultMode: 0o400 } },
+          { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        ],
+      },
+      {
+        command: ['sh', '-c', `echo "env $GREETING $PASSWORD $POD_NAME $CFG_greeting $KUBERNETES_SERVICE_HOST"; cat /cfg/app.conf /sec/password; echo; stat -Lc %a /sec/password; cat ${sa}/namespace; echo; echo kept; sleep 3600`],
+        env: [
+          { name: 'GREETING', valueFrom: { configMapKeyRef: { name: `settings-${name}`, key: 'greeting' } } },
+          { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: `creds-${name}`, key: 'password' } } },
+          { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+        ],
+        envFrom: [{ configMapRef: { name: `settings-${name}` }, prefix: 'CFG_' }],
+        volumeMounts: [
+          { name: 'cfg', mountPath: '/cfg' },
+          { name: 'sec', mountPath: '/sec' },
+          { name: 'info', mountPath: '/info' },
+        ],
+      },
+    );
+    try {
+      const logs = await eventually(async () => {
+        const text = await containerLog(name);
+        return text.includes('kept') ? text : undefined;
+      });
+      const apiServiceIp = JSON.parse(await kubectl('get', 'service', '-n', 'default', 'kubernetes', '-o', 'json')).spec.clusterIP as string;
+      expect(logs).toContain(`env hello s3cret ${name} hello ${apiServiceIp}`);
+      expect(logs).toMatch(/^v1s3cret$/m);
+      expect(logs).toMatch(/^400$/m);
+      expect(logs).toMatch(/^default$/m);
+
+      const [container] = (await cri?.listContainers({ labelSelector: { 'io.kubernetes.pod.name': name } }))?.containers ?? [];
+      const read = async (path: string): Promise<string> => Buffer.from((await cri!.execSync(container!.id, ['cat', path], 10)).stdout).toString('utf8');
+      // The projected token is a real bound token: the API server accepts it as the pod's service account.
+      const token = await read(`${sa}/token`);
+      const caFile = join(work, `ca-${name}.crt`);
+      writeFileSync(caFile, await read(`${sa}/ca.crt`));
+      const who = await execa(goTool('kubectl'), ['--kubeconfig', '/dev/null', '--server', inject('apiServer'), '--certificate-authority', caFile, '--token', token, 'auth', 'whoami', '-o', 'json']);
+      const user = (JSON.parse(who.stdout) as { status: { userInfo: { username: string; extra?: Record<string, string[]> } } }).status.userInfo;
+      expect(user.username).toBe('system:serviceaccount:default:default');
+      expect(user.extra?.['authentication.kubernetes.io/pod-name']).toEqual([name]);
+      expect(await read('/info/labels')).toBe('');
+
+      await kubectl('patch', 'configmap', `settings-${name}`, '-n', namespace, '--type=merge', '-p', JSON.stringify({ data: { 'app.conf': 'v2' } }));
+      const updated = await eventually(async () => ((await read('/cfg/app.conf')) === 'v2' ? 'v2' : undefined));
+      expect(updated).toBe('v2');
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+      await kubectl('delete', 'configmap', `settings-${name}`, '-n', namespace);
+      await kubectl('delete', 'secret', `creds-${name}`, '-n', namespace);
+    }
   });
 
   it('completes a pod with restartPolicy Never as Succeeded, and deletes it when asked', async () => {

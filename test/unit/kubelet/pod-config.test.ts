@@ -85,8 +85,8 @@ describe('pod → CRI container config', () => {
     const config = containerConfig(withContainer, withContainer.spec!.containers[0]!, 0);
     expect(config).toMatchObject({ image: { image: 'registry.test/web:1' }, command: ['/bin/web'], args: ['--port', '80'], workingDir: '/srv' });
     expect(config.envs).toEqual([
-      { key: 'MODE', value: 'prod' },
-      { key: 'EMPTY', value: '' },
+      { key: 'MODE', value: Buffer.from('prod') },
+      { key: 'EMPTY', value: Buffer.from('') },
     ]);
   });
 
@@ -96,19 +96,12 @@ describe('pod → CRI container config', () => {
     expect(containerConfig(shared, shared.spec!.containers[0]!, 0).linux?.securityContext?.namespaceOptions?.pid).toBe('POD');
   });
 
-  it('refuses env from a reference it cannot resolve yet, naming the variable', () => {
-    const refs = pod({ containers: [{ name: 'main', image: 'i', env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] }] });
-    expect(() => containerConfig(refs, refs.spec!.containers[0]!, 0)).toThrow(/env TOKEN: valueFrom is not supported/);
-  });
-});
-
-describe('pod log directory', () => {
-  it.each([
-    ['a namespace that climbs out', { namespace: '..', name: 'web', uid: 'u' }],
-    ['a name with a slash', { namespace: 'shop', name: '../../etc', uid: 'u' }],
-    ['an empty uid', { namespace: 'shop', name: 'web', uid: '' }],
-    ['a NUL byte', { namespace: 'shop', name: 'we\0b', uid: 'u' }],
-  ])('refuses %s', (_name, identity) => {
-    expect(() => podLogDirectory('/var/log/pods', identity)).toThrow(/cannot name a log directory/);
+  it('expands $(VAR) in command and args from the resolved env, leaving unknown names and $$ escapes as upstream', () => {
+    const p = pod({ containers: [{ name: 'main', image: 'i', command: ['echo', '$(GREETING)'], args: ['$(WHO)-$(MISSING)', '$$(GREETING)'] }] });
+    const config = containerConfig(p, p.spec!.containers[0]!, 0, { envs: [{ key: 'GREETING', value: 'hello' }, { key: 'WHO', value: 'berth' }] });
+    expect(config.command).toEqual(['echo', 'hello']);
+    expect(config.args).toEqual(['berth-$(MISSING)', '$(GREETING)']);
+    // KeyValue.value is bytes in the pinned CRI proto.
+    expect(config.envs).toEqual([{ key: 'GREETING', value: Buffer.from('hello') }, { key: 'WHO', value: Buffer.from('berth') }]);
   });
 });

@@ -13,6 +13,8 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
+const context = { sources: undefined, facts: { podIp: '10.0.0.2', hostIp: '192.0.2.1', nodeCpuCores: 4, nodeMemoryBytes: 2 ** 32 } };
+
 function pod(volumes: NonNullable<NonNullable<V1Pod['spec']>['volumes']>): V1Pod {
   return { metadata: { name: 'p', namespace: 'n', uid: 'uid-1' }, spec: { containers: [], volumes } };
 }
@@ -20,7 +22,7 @@ function pod(volumes: NonNullable<NonNullable<V1Pod['spec']>['volumes']>): V1Pod
 describe('pod volumes on the node', () => {
   it('makes an emptyDir under <root>/pods/<uid>/volumes and removes it with the pod', async () => {
     const warnings: string[] = [];
-    const volumes = await preparePodVolumes(pod([{ name: 'scratch', emptyDir: {} }]), root, (m) => warnings.push(m));
+    const volumes = await preparePodVolumes(pod([{ name: 'scratch', emptyDir: {} }]), root, context, (m: string) => warnings.push(m));
     const dir = join(root, 'pods', 'uid-1', 'volumes', 'kubernetes.io~empty-dir', 'scratch');
     expect(volumes.get('scratch')).toEqual({ hostPath: dir, readOnly: false });
     expect(statSync(dir).isDirectory()).toBe(true);
@@ -38,20 +40,21 @@ describe('pod volumes on the node', () => {
         { name: 'f', hostPath: { path: file, type: 'FileOrCreate' } },
       ]),
       root,
+      context,
       () => undefined,
     );
     expect(statSync(dir).isDirectory()).toBe(true);
     expect(statSync(file).isFile()).toBe(true);
-    await expect(preparePodVolumes(pod([{ name: 'x', hostPath: { path: file, type: 'Directory' } }]), root, () => undefined)).rejects.toThrow(/is not a Directory \(it is a file\)/);
-    await expect(preparePodVolumes(pod([{ name: 'x', hostPath: { path: join(root, 'absent'), type: 'File' } }]), root, () => undefined)).rejects.toThrow(/does not exist/);
-    await expect(preparePodVolumes(pod([{ name: 'x', hostPath: { path: 'relative/path' } }]), root, () => undefined)).rejects.toThrow(/not absolute/);
+    await expect(preparePodVolumes(pod([{ name: 'x', hostPath: { path: file, type: 'Directory' } }]), root, context, () => undefined)).rejects.toThrow(/is not a Directory \(it is a file\)/);
+    await expect(preparePodVolumes(pod([{ name: 'x', hostPath: { path: join(root, 'absent'), type: 'File' } }]), root, context, () => undefined)).rejects.toThrow(/does not exist/);
+    await expect(preparePodVolumes(pod([{ name: 'x', hostPath: { path: 'relative/path' } }]), root, context, () => undefined)).rejects.toThrow(/not absolute/);
   });
 
   it('warns about the volume types it does not mount yet, and names them', async () => {
     const warnings: string[] = [];
-    const volumes = await preparePodVolumes(pod([{ name: 'cfg', configMap: { name: 'c' } }]), root, (m) => warnings.push(m));
+    const volumes = await preparePodVolumes(pod([{ name: 'data', persistentVolumeClaim: { claimName: 'c' } }]), root, context, (m: string) => warnings.push(m));
     expect(volumes.size).toBe(0);
-    expect(warnings).toEqual([expect.stringContaining('volume cfg (configMap) is not supported')]);
+    expect(warnings).toEqual([expect.stringContaining('volume data (persistentVolumeClaim) is not supported')]);
     expect(volumeKind({ name: 'x', projected: { sources: [] } })).toBe('projected');
   });
 });
