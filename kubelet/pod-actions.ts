@@ -1,5 +1,6 @@
 // What a running pod needs next, decided from the pod spec and what the runtime holds (pure, the
-// upstream kubelet's computePodActions in small): a new sandbox when none is ready, a (re)start for
+// upstream kubelet's computePodActions in small): a new sandbox when none is ready, init containers
+// one at a time in order (each must exit 0; a new sandbox runs them again), then a (re)start for
 // each container its restart policy wants running, CrashLoopBackOff when restarts come too fast.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { RestartBackoff } from './backoff.js';
@@ -37,11 +38,36 @@ function shouldRestart(pod: V1Pod, exited: ObservedContainer): boolean {
   return policy === 'Always' || (policy === 'OnFailure' && exited.exitCode !== 0);
 }
 
+export interface InitState {
+  /** Every init container exited 0 in the sandbox (or an app container already started there). */
+  done: boolean;
+  /** Init containers not yet exited 0, in order. */
+  incomplete: string[];
+  /** An init container exited non-zero and the policy (Never) does not run it again. */
+  failed: boolean;
+}
+
+/** Where the init containers stand in a sandbox (the newest when none is named). */
+export function initState(pod: V1Pod, observed: ObservedPod, sandboxId = observed.sandboxes[0]?.id): InitState {
+  const inits = pod.spec?.initContainers ?? [];
+  if (inits.length === 0) return { done: true, incomplete: [], failed: false };
+  // Upstream: once an app container has run in this sandbox, initialization is over for it.
+  if (sandboxId && (pod.spec?.containers ?? []).some((c) => latestContainer(observed, c.name, sandboxId))) {
+    return { done: true, incomplete: [], failed: false };
+  }
+  const latest = inits.map((c) => (sandboxId ? latestContainer(observed, c.name, sandboxId) : undefined));
+  const incomplete = inits.filter((_, i) => !(latest[i]?.state === 'exited' && latest[i]?.exitCode === 0)).map((c) => c.name);
+  const never = (pod.spec?.restartPolicy ?? 'Always') === 'Never';
+  const failed = never && latest.some((c) => c?.state === 'exited' && c.exitCode !== 0);
+  return { done: incomplete.length === 0, incomplete, failed };
+}
+
 /**
  * Succeeded/Failed once no container will run again under the restart policy; undefined while the
  * pod still runs (or has not run everything yet). Always-pods never finish by themselves.
  */
 export function terminalPhase(pod: V1Pod, observed: ObservedPod): TerminalPhase | undefined {
+  if (initState(pod, observed).failed) return 'Failed';
   if ((pod.spec?.restartPolicy ?? 'Always') === 'Always') return undefined;
   const latest = (pod.spec?.containers ?? []).map((c) => latestContainer(observed, c.name));
   if (latest.length === 0 || latest.some((c) => !c || c.state !== 'exited' || shouldRestart(pod, c))) return undefined;
@@ -55,7 +81,6 @@ export function nextRestartCount(observed: ObservedPod, name: string): number {
 }
 
 export function computePodActions(pod: V1Pod, observed: ObservedPod, backoff: RestartBackoff, nowMs: number): PodActions {
-  const uid = pod.metadata?.uid ?? '';
   const containers = pod.spec?.containers ?? [];
   const sandbox = observed.sandboxes[0];
   const actions: PodActions = {
@@ -72,7 +97,18 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod, backoff: Re
     actions.createSandbox = true;
     actions.stopSandboxIds = observed.sandboxes.filter((s) => s.ready || observed.containers.some((c) => c.sandboxId === s.id && c.state === 'running')).map((s) => s.id);
     if (sandbox && !actions.stopSandboxIds.includes(sandbox.id)) actions.stopSandboxIds.push(sandbox.id);
-    actions.startContainers = containers.map((container) => ({ container, restartCount: nextRestartCount(observed, container.name) }));
+    const firstInit = pod.spec?.initContainers?.[0];
+    if (firstInit) {
+      actions.startContainers = [{ container: firstInit, restartCount: nextRestartCount(observed, firstInit.name) }];
+      for (const container of containers) actions.waiting.set(container.name, initializing);
+    } else {
+      actions.startContainers = containers.map((container) => ({ container, restartCount: nextRestartCount(observed, container.name) }));
+    }
+    return actions;
+  }
+  if (!initState(pod, observed, sandbox.id).done) {
+    nextInitContainer(pod, observed, sandbox.id, backoff, nowMs, actions);
+    for (const container of containers) actions.waiting.set(container.name, initializing);
     return actions;
   }
   for (const container of containers) {
@@ -88,16 +124,44 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod, backoff: Re
       continue;
     }
     if (!shouldRestart(pod, latest)) continue;
-    const decision = backoff.check(`${uid}/${container.name}`, { startedAtMs: latest.startedAtMs, finishedAtMs: latest.finishedAtMs }, nowMs);
-    if (decision.restart) {
-      actions.startContainers.push({ container, restartCount: latest.attempt + 1 });
-    } else {
-      actions.waiting.set(container.name, {
-        reason: 'CrashLoopBackOff',
-        message: `back-off ${Math.round(decision.delayMs / 1000)}s restarting failed container=${container.name} pod=${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${uid})`,
-      });
-      actions.wakeAtMs = Math.min(actions.wakeAtMs ?? Infinity, decision.untilMs);
-    }
+    restartOrBackOff(pod, container, latest, backoff, nowMs, actions);
   }
   return actions;
+}
+
+const initializing: Waiting = { reason: 'PodInitializing', message: '' };
+
+function restartOrBackOff(pod: V1Pod, container: V1Container, latest: ObservedContainer, backoff: RestartBackoff, nowMs: number, actions: PodActions): void {
+  const uid = pod.metadata?.uid ?? '';
+  const decision = backoff.check(`${uid}/${container.name}`, { startedAtMs: latest.startedAtMs, finishedAtMs: latest.finishedAtMs }, nowMs);
+  if (decision.restart) {
+    actions.startContainers.push({ container, restartCount: latest.attempt + 1 });
+    return;
+  }
+  actions.waiting.set(container.name, {
+    reason: 'CrashLoopBackOff',
+    message: `back-off ${Math.round(decision.delayMs / 1000)}s restarting failed container=${container.name} pod=${pod.metadata?.name ?? ''}_${pod.metadata?.namespace ?? ''}(${uid})`,
+  });
+  actions.wakeAtMs = Math.min(actions.wakeAtMs ?? Infinity, decision.untilMs);
+}
+
+/** The first init container not yet done: started, restarted after a failure, or waited for. */
+function nextInitContainer(pod: V1Pod, observed: ObservedPod, sandboxId: string, backoff: RestartBackoff, nowMs: number, actions: PodActions): void {
+  for (const container of pod.spec?.initContainers ?? []) {
+    const latest = latestContainer(observed, container.name, sandboxId);
+    if (!latest) {
+      actions.startContainers.push({ container, restartCount: nextRestartCount(observed, container.name) });
+      return;
+    }
+    if (latest.state === 'exited' && latest.exitCode === 0) continue;
+    if (latest.state === 'running' || latest.state === 'unknown') return;
+    if (latest.state === 'created') {
+      actions.removeContainerIds.push(latest.id);
+      actions.startContainers.push({ container, restartCount: latest.attempt + 1 });
+      return;
+    }
+    // Exited non-zero: under Never the pod has failed (terminalPhase); otherwise it runs again.
+    if ((pod.spec?.restartPolicy ?? 'Always') !== 'Never') restartOrBackOff(pod, container, latest, backoff, nowMs, actions);
+    return;
+  }
 }

@@ -2,7 +2,7 @@
 // kubelet's getPhase; a condition keeps its lastTransitionTime while its status holds, so an
 // unchanged pod produces an identical status and the status manager writes nothing.
 import type { V1Container, V1ContainerState, V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
-import type { Waiting } from './pod-actions.js';
+import { initState, type Waiting } from './pod-actions.js';
 import { wholeSeconds } from './node-status.js';
 import { latestContainer, type ObservedContainer, type ObservedPod } from './pod-runtime-state.js';
 
@@ -39,6 +39,14 @@ function terminatedState(c: ObservedContainer, runtimeName: string): V1Container
   };
 }
 
+/** An init container is ready once it has exited 0; it never has probes. */
+function initContainerStatus(input: PodStatusInput, spec: V1Container): V1ContainerStatus {
+  const { probes: _probes, ...withoutProbes } = input;
+  const status = containerStatus(withoutProbes, spec);
+  const terminated = status.state?.terminated;
+  return { ...status, ready: terminated?.exitCode === 0, started: status.state?.running !== undefined };
+}
+
 function containerStatus(input: PodStatusInput, spec: V1Container): V1ContainerStatus {
   const { name, image = '' } = spec;
   const { observed, runtimeName } = input;
@@ -69,6 +77,8 @@ function containerStatus(input: PodStatusInput, spec: V1Container): V1ContainerS
 
 /** upstream getPhase: waiting beats running, running beats stopped; stopped depends on the policy. */
 export function podPhase(pod: V1Pod, observed: ObservedPod): string {
+  const init = initState(pod, observed);
+  if (!init.done) return init.failed ? 'Failed' : 'Pending';
   let waiting = 0;
   let running = 0;
   let stopped = 0;
@@ -122,6 +132,8 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
     };
   };
   const notReadyMessage = `containers with unready status: [${unready.join(' ')}]`;
+  const init = initState(pod, observed);
+  const initContainers = pod.spec?.initContainers ?? [];
   const phase = podPhase(pod, observed);
   // Host-network pods have no address of their own: they answer on the node's.
   const podIp = !sandbox?.ready ? '' : pod.spec?.hostNetwork ? input.hostIp : sandbox.ip;
@@ -129,7 +141,7 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
     phase,
     conditions: [
       condition('PodReadyToStartContainers', sandbox?.ready === true),
-      condition('Initialized', true),
+      condition('Initialized', init.done, 'ContainersNotInitialized', `containers with incomplete status: [${init.incomplete.join(' ')}]`),
       condition('Ready', unready.length === 0 && phase === 'Running', 'ContainersNotReady', notReadyMessage),
       condition('ContainersReady', unready.length === 0 && phase === 'Running', 'ContainersNotReady', notReadyMessage),
       condition('PodScheduled', true),
@@ -138,6 +150,7 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
     hostIPs: [{ ip: input.hostIp }],
     ...(podIp ? { podIP: podIp, podIPs: [{ ip: podIp }] } : {}),
     startTime: wholeSeconds(input.startTime),
+    ...(initContainers.length > 0 ? { initContainerStatuses: initContainers.map((c) => initContainerStatus(input, c)) } : {}),
     containerStatuses: statuses,
     qosClass: qosClass(pod),
   };

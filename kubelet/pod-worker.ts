@@ -12,7 +12,7 @@
 //                (a Never/OnFailure pod that finished waits here).
 //   cleanedUp    containers and sandboxes removed; the sync loop drops the worker.
 // There is no way back: a pod that should run again comes with a new uid.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1LifecycleHandler, V1Pod } from '@kubernetes/client-node';
 import { cpus, totalmem } from 'node:os';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -27,6 +27,8 @@ import type { PodDirs } from './pod-dirs.js';
 import { observePod, type ObservedPod } from './pod-runtime-state.js';
 import { buildPodStatus } from './pod-status.js';
 import type { PodStatusSink } from './status-manager.js';
+import { runLifecycleHook } from './probes/lifecycle-hook.js';
+import type { ProbeDeps, ProbeTarget } from './probes/probe-check.js';
 import { PodProber, type RunningContainer } from './probes/prober.js';
 import type { PreparedVolume } from './volumes.js';
 
@@ -47,7 +49,8 @@ export const canCleanUp = (state: PodWorkerState, deleted: boolean): boolean => 
 
 /** Why berth's kubelet cannot run this pod yet (said in every container's status), or undefined. */
 export function unsupported(pod: V1Pod): string | undefined {
-  if ((pod.spec?.initContainers ?? []).length > 0) return "init containers are not supported by berth's kubelet yet";
+  const sidecar = (pod.spec?.initContainers ?? []).find((c) => c.restartPolicy === 'Always');
+  if (sidecar) return `init container ${sidecar.name}: sidecar containers (restartPolicy Always) are not supported by berth's kubelet yet`;
   return undefined;
 }
 
@@ -322,10 +325,24 @@ export class PodWorker {
         await this.deps.cri.startContainer(containerId);
         this.waiting.delete(container.name);
         this.logger.info({ container: container.name, containerId, restartCount }, 'container started');
+        const postStart = container.lifecycle?.postStart;
+        if (postStart) await this.postStart(postStart, { containerId, container, podIp: facts.podIp });
       } catch (error) {
         this.cannotStart(container.name, 'CreateContainerError', error);
       }
     }
+  }
+
+  /** Blocks the next container, as upstream; a failed hook kills the container (restart policy decides). */
+  private async postStart(handler: V1LifecycleHandler, target: ProbeTarget): Promise<void> {
+    const outcome = await runLifecycleHook(handler, target, this.hookDeps, this.gracePeriodSeconds());
+    if (outcome.ok) return;
+    this.logger.warn({ container: target.container.name, containerId: target.containerId }, `FailedPostStartHook: ${outcome.message}`);
+    await this.deps.cri.stopContainer(target.containerId, this.gracePeriodSeconds());
+  }
+
+  private get hookDeps(): ProbeDeps {
+    return { execSync: (containerId, cmd, timeoutSeconds) => this.deps.cri.execSync(containerId, cmd, timeoutSeconds) };
   }
 
   private async ensureImage(image: string, policy: string, podConfig: PodSandboxConfig): Promise<void> {
@@ -337,10 +354,26 @@ export class PodWorker {
     await this.deps.cri.pullImage(image, undefined, podConfig);
   }
 
+  /** Every container stopped in parallel, each after its preStop hook, within one grace period. */
   private async stopAll(observed: ObservedPod): Promise<void> {
     const grace = this.gracePeriodSeconds();
+    const startedMs = this.now();
+    const pod = this.desiredValue.pod;
+    const podIp = pod.spec?.hostNetwork ? this.deps.config.nodeIp : observed.sandboxes.find((s) => s.ready)?.ip ?? '';
     await Promise.all(
-      observed.containers.filter((c) => c.state === 'running' || c.state === 'created').map((c) => this.deps.cri.stopContainer(c.id, grace)),
+      observed.containers
+        .filter((c) => c.state === 'running' || c.state === 'created')
+        .map(async (c) => {
+          const container = pod.spec?.containers.find((spec) => spec.name === c.name);
+          const preStop = container?.lifecycle?.preStop;
+          if (preStop && c.state === 'running') {
+            const outcome = await runLifecycleHook(preStop, { containerId: c.id, container, podIp }, this.hookDeps, grace);
+            if (!outcome.ok) this.logger.warn({ container: c.name, containerId: c.id }, `FailedPreStopHook: ${outcome.message}`);
+          }
+          // What the hook used comes off the grace period; upstream leaves at least 2 s.
+          const left = Math.max(2, grace - Math.floor((this.now() - startedMs) / 1000));
+          await this.deps.cri.stopContainer(c.id, Math.min(grace, left));
+        }),
     );
     for (const sandbox of observed.sandboxes.filter((s) => s.ready)) await this.deps.cri.stopPodSandbox(sandbox.id);
   }

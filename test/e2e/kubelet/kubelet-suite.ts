@@ -430,6 +430,46 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     }
   });
 
+  it('runs init containers in order before the app, postStart after its start, and preStop when kubectl deletes the pod', async () => {
+    const name = `lifecycle-${process.pid}`;
+    const hostDir = join(work, `host-${name}`);
+    const image = `${registry?.host ?? ''}/busybox:latest`;
+    const volumeMounts = [{ name: 'host', mountPath: '/host' }];
+    await createPod(
+      name,
+      {
+        terminationGracePeriodSeconds: 10,
+        volumes: [{ name: 'host', hostPath: { path: hostDir, type: 'DirectoryOrCreate' } }],
+        initContainers: [
+          { name: 'first', image, command: ['sh', '-c', 'sleep 1; echo first >> /host/order'], volumeMounts },
+          { name: 'second', image, command: ['sh', '-c', 'echo second >> /host/order'], volumeMounts },
+        ],
+      },
+      {
+        command: ['sh', '-c', 'echo main >> /host/order; trap "exit 0" TERM; while true; do sleep 1; done'],
+        volumeMounts,
+        lifecycle: {
+          postStart: { exec: { command: ['sh', '-c', 'echo post-start >> /host/hooks'] } },
+          preStop: { exec: { command: ['sh', '-c', 'echo pre-stop >> /host/hooks'] } },
+        },
+      },
+    );
+    interface Initialized {
+      status: { phase?: string; conditions?: { type: string; status: string }[]; initContainerStatuses?: { name: string; ready: boolean; state: { terminated?: { reason: string } } }[] };
+    }
+    const running = await eventually(async () => {
+      const pod = await kubectlJson<Initialized>('get', 'pod', '-n', namespace, name);
+      return pod.status.phase === 'Running' ? pod : undefined;
+    });
+    expect(running.status.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');
+    expect(running.status.initContainerStatuses?.map((c) => `${c.name}:${c.ready}:${c.state.terminated?.reason}`)).toEqual(['first:true:Completed', 'second:true:Completed']);
+    expect(readFileSync(join(hostDir, 'order'), 'utf8')).toBe('first\nsecond\nmain\n');
+    expect(readFileSync(join(hostDir, 'hooks'), 'utf8')).toBe('post-start\n');
+
+    await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    expect(readFileSync(join(hostDir, 'hooks'), 'utf8')).toBe('post-start\npre-stop\n');
+  });
+
   it('completes a pod with restartPolicy Never as Succeeded, and deletes it when asked', async () => {
     const name = `once-${process.pid}`;
     await createPod(name, { restartPolicy: 'Never' }, { command: ['sh', '-c', 'exit 0'] });

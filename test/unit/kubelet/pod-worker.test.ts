@@ -162,6 +162,31 @@ describe('pod worker', () => {
     expect(worker.state).toBe('cleanedUp');
   });
 
+  it('runs postStart right after the start and preStop before the stop, and kills a container whose postStart fails', async () => {
+    const base = pod();
+    const hooked: V1Pod = {
+      ...base,
+      spec: {
+        ...base.spec!,
+        containers: [{ ...base.spec!.containers[0]!, lifecycle: { postStart: { exec: { command: ['warm-up'] } }, preStop: { exec: { command: ['drain'] } } } }],
+      },
+    };
+    const { cri, make } = setup(hooked);
+    const worker = make();
+    await sync(worker);
+    expect(cri.calls.slice(-2)).toEqual(['startContainer main', 'execSync main warm-up']);
+    worker.update({ pod: { ...hooked, metadata: { ...hooked.metadata, deletionGracePeriodSeconds: 7 } }, deleted: true });
+    await worker.idle();
+    const drain = cri.calls.indexOf('execSync main drain');
+    expect(drain).toBeGreaterThan(0);
+    expect(cri.calls[drain + 1]).toBe('stopContainer main grace=7');
+
+    const failing = setup(hooked);
+    failing.cri.execExitCode = 1;
+    await sync(failing.make());
+    expect(failing.cri.calls.slice(-2)).toEqual(['execSync main warm-up', 'stopContainer main grace=30']);
+  });
+
   it('leaves a container waiting as ErrImagePull, creating nothing, when its image is absent and may not be pulled', async () => {
     const { cri, status, make } = setup(pod({ pullPolicy: 'Never' }));
     await sync(make());
@@ -192,14 +217,62 @@ describe('pod worker', () => {
     expect(worker.state).toBe('terminated');
   });
 
-  it('refuses a pod with init containers in every container status instead of running it without them', async () => {
-    const withInit = { ...pod(), spec: { ...pod().spec!, initContainers: [{ name: 'setup', image: 'registry.test/setup:1' }] } };
-    const { cri, status, make } = setup(withInit);
+  function withInits(base: V1Pod, ...names: string[]): V1Pod {
+    return { ...base, spec: { ...base.spec!, initContainers: names.map((name) => ({ name, image: `registry.test/${name}:1` })) } };
+  }
+
+  it('runs init containers one at a time, in order, before any app container', async () => {
+    const { cri, status, make } = setup(withInits(pod(), 'fetch', 'migrate'));
+    const worker = make();
+    await sync(worker);
+    expect(cri.running()).toEqual(['fetch#0']);
+    let reported = status.statuses.get('uid-1');
+    expect(reported?.phase).toBe('Pending');
+    expect(reported?.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [fetch migrate]' });
+    expect(reported?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('PodInitializing');
+
+    cri.exit('fetch', 0);
+    await sync(worker);
+    expect(cri.running()).toEqual(['migrate#0']);
+    cri.exit('migrate', 0);
+    await sync(worker);
+    expect(cri.running()).toEqual(['main#0']);
+    reported = status.statuses.get('uid-1');
+    expect(reported?.phase).toBe('Running');
+    expect(reported?.conditions?.find((c) => c.type === 'Initialized')?.status).toBe('True');
+    expect(reported?.initContainerStatuses?.map((c) => [c.name, c.ready, c.state?.terminated?.reason])).toEqual([
+      ['fetch', true, 'Completed'],
+      ['migrate', true, 'Completed'],
+    ]);
+  });
+
+  it('runs a failed init container again under OnFailure, and fails the pod under Never without starting the app', async () => {
+    const retried = setup(withInits(pod({ restartPolicy: 'OnFailure' }), 'fetch'));
+    const worker = retried.make();
+    await sync(worker);
+    retried.cri.exit('fetch', 2);
+    await sync(worker);
+    expect(retried.cri.running()).toEqual(['fetch#1']);
+
+    const never = setup(withInits(pod({ restartPolicy: 'Never' }), 'fetch'));
+    const once = never.make();
+    await sync(once);
+    never.cri.exit('fetch', 2);
+    await sync(once);
+    await sync(once);
+    expect(never.cri.calls.filter((c) => c.startsWith('startContainer'))).toEqual(['startContainer fetch']);
+    expect(never.status.statuses.get('uid-1')?.phase).toBe('Failed');
+  });
+
+  it('refuses sidecar init containers (restartPolicy Always) in every container status', async () => {
+    const base = pod();
+    const sidecar = { ...base, spec: { ...base.spec!, initContainers: [{ name: 'proxy', image: 'registry.test/proxy:1', restartPolicy: 'Always' }] } };
+    const { cri, status, make } = setup(sidecar);
     await sync(make());
     expect(cri.calls).toEqual([]);
     expect(status.statuses.get('uid-1')?.containerStatuses?.[0]?.state?.waiting).toEqual({
       reason: 'CreateContainerConfigError',
-      message: "init containers are not supported by berth's kubelet yet",
+      message: "init container proxy: sidecar containers (restartPolicy Always) are not supported by berth's kubelet yet",
     });
   });
 

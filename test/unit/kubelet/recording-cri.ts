@@ -27,6 +27,8 @@ const matches = (labels: Record<string, string> | undefined, selector: Record<st
 
 export class RecordingCri {
   readonly calls: string[] = [];
+  /** What every execSync answers (hooks and probes). */
+  execExitCode = 0;
   readonly sandboxes = new Map<string, FakeSandbox>();
   readonly containers = new Map<string, FakeContainer>();
   readonly images = new Set<string>();
@@ -150,7 +152,10 @@ export class RecordingCri {
         return { imageRef: `sha256:${image}` };
       },
       imageStatus: async (image: string) => ({ image: this.images.has(image) ? { id: image } : null, info: {} }),
-      execSync: async () => ({ stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: 0 }),
+      execSync: async (id: string, cmd: string[]) => {
+        this.calls.push(`execSync ${this.containers.get(id)?.config.metadata?.name ?? id} ${cmd.join(' ')}`);
+        return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: this.execExitCode };
+      },
     };
     return cri as unknown as CriPort;
   }
