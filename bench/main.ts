@@ -1,7 +1,8 @@
 // `npm run bench`: the same CRI workloads against berth and Debian's containerd 1.6 on this
 // machine, in one run, through the same CRI client, with the same registry, CNI plugins and runc:
-// pod start and teardown, memory against pods, CRI latency on a full node, cold image pulls, and
-// the floors (runc alone, one CNI ADD). Writes bench/results/latest.json, BENCHMARKS.md and the
+// pod start and teardown, memory against pods, CRI latency on a full node, cold image pulls, API
+// create → Running through berth's kubelet on the real cluster fixture, and the floors (runc
+// alone, one CNI ADD). Writes bench/results/latest.json, BENCHMARKS.md and the
 // charts, and prints the table with ratios.
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
@@ -11,10 +12,12 @@ import { execa } from 'execa';
 import { CriClient } from '../cri/client/cri-client.js';
 import { packageRoot } from '../common/package-root.js';
 import { startBerth } from '../test/harness/berth.js';
+import { startCluster, type Cluster } from '../test/harness/cluster.js';
 import { cniTestNetwork } from '../test/harness/cni-network.js';
 import { startContainerd } from '../test/harness/containerd.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { seededOciLayout, seededRegistryDir, toolsDir } from '../test/harness/tools.js';
+import { measureApiPodStart, type ApiPodStartResult } from './api-pod-start.js';
 import { ensureBigImage, pushBigImage } from './big-image.js';
 import { ownMemoryCgroup, removeCgroupPath } from './cgroups.js';
 import { measureDensity, type DensityResult } from './density.js';
@@ -77,6 +80,7 @@ async function main(): Promise<void> {
       'latency-pods': { type: 'string', default: '110' },
       calls: { type: 'string', default: '500' },
       'floor-samples': { type: 'string', default: '20' },
+      'api-pods': { type: 'string', default: '20' },
       only: { type: 'string' },
       skip: { type: 'string', default: '' },
     },
@@ -93,7 +97,12 @@ async function main(): Promise<void> {
   const perRuntime: Record<string, RuntimeReport> = {};
   let floors: Floors | { error: string } = { error: 'not run' };
   let pullFloors: PullFloors | { error: string } = { error: 'not run' };
+  let cluster: Cluster | undefined;
   try {
+    if (!skip.has('api')) {
+      process.stderr.write('bench: starting the cluster fixture (etcd, kube-apiserver, controller-manager, scheduler)…\n');
+      cluster = await startCluster();
+    }
     let pullRefs: { gzip: string; zstd: string } | undefined;
     if (!skip.has('pull')) {
       process.stderr.write('bench: building/pushing the ~100 MB pull workload…\n');
@@ -155,6 +164,20 @@ async function main(): Promise<void> {
             });
           });
         }
+        if (cluster) {
+          const apiCluster = cluster;
+          report.apiPodStart = await phase<ApiPodStartResult>('API create → Running through berth\'s kubelet', async (client, instance) => {
+            await client.pullImage(image);
+            return measureApiPodStart({
+              cluster: apiCluster,
+              criEndpoint: instance.socket,
+              image,
+              cgroupParent,
+              pods: Number(values['api-pods']),
+              nodeName: `bench-${runtime.name}-${process.pid}`,
+            });
+          });
+        }
       } finally {
         await network.remove();
       }
@@ -169,6 +192,7 @@ async function main(): Promise<void> {
       }).catch((error: unknown) => ({ error: errorText(error) }));
     }
   } finally {
+    await cluster?.stop();
     await registry.stop();
     rmSync(registryStorage, { recursive: true, force: true });
     removeCgroupPath(cgroupParent, started);

@@ -1,5 +1,6 @@
 // The benchmark's outputs from one report object: the stdout table with ratios, BENCHMARKS.md and
 // the charts. Every figure printed comes from the JSON written beside them.
+import type { ApiPodStartResult } from './api-pod-start.js';
 import type { DensityResult } from './density.js';
 import type { Floors } from './floors.js';
 import type { PullFloors, PullResult } from './image-pull.js';
@@ -15,6 +16,7 @@ export interface RuntimeReport {
   pullZstd?: PullResult | Failed;
   podStart?: PodStartResult | Failed;
   density?: DensityResult | Failed;
+  apiPodStart?: ApiPodStartResult | Failed;
 }
 
 export interface BenchReport {
@@ -64,6 +66,11 @@ function rows(report: BenchReport): Row[] {
     { label: 'concurrent pods: per-pod p50', values: pick((r) => pod(r)?.concurrent.perPod.p50), format: ms },
     { label: 'concurrent pods: per-pod p99', values: pick((r) => pod(r)?.concurrent.perPod.p99), format: ms },
   ];
+  const api = (r: RuntimeReport): ApiPodStartResult | undefined => (ok(r.apiPodStart) ? r.apiPodStart : undefined);
+  out.push(
+    { label: 'API create → Running p50 (berth kubelet)', values: pick((r) => api(r)?.createToRunning.p50), format: ms },
+    { label: 'API create → Running p90 (berth kubelet)', values: pick((r) => api(r)?.createToRunning.p90), format: ms },
+  );
   const steps = [...new Set(names.flatMap((n) => density(report.runtimes[n] ?? {})?.memory.map((m) => m.pods) ?? []))];
   for (const pods of steps) {
     out.push({

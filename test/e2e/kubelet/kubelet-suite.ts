@@ -17,7 +17,7 @@ import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.j
 import { startRegistry, type Registry } from '../../harness/registry.js';
 import { goTool } from '../../harness/tools.js';
 import type { SuiteRuntime, SuiteRuntimeKind } from '../../integration/kubelet/suite-runtimes.js';
-import { nodeKubeconfig } from './node-credentials.js';
+import { nodeKubeconfig } from '../../harness/node-credentials.js';
 
 const namespace = 'default';
 

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { clusterPkiDir } from '../../harness/tools.js';
+import { clusterPkiDir } from './tools.js';
 
 /** Writes <dir>/node.key, node.crt and node.kubeconfig; returns the kubeconfig path. */
 export async function nodeKubeconfig(dir: string, nodeName: string, server: string): Promise<string> {
