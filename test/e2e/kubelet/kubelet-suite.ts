@@ -470,6 +470,60 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     expect(readFileSync(join(hostDir, 'hooks'), 'utf8')).toBe('post-start\npre-stop\n');
   });
 
+  it('runs a Deployment of 3 replicas to Running with their own pod IPs, and a Job to Complete', async () => {
+    const name = `web-${process.pid}`;
+    const template = {
+      metadata: { labels: { app: name } },
+      spec: {
+        nodeSelector: { 'kubernetes.io/hostname': nodeName },
+        terminationGracePeriodSeconds: 1,
+        containers: [{ name: 'main', image: `${registry?.host ?? ''}/busybox:latest`, command: ['sleep', '3600'] }],
+      },
+    };
+    const path = join(work, `${name}.json`);
+    writeFileSync(
+      path,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas: 3, selector: { matchLabels: { app: name } }, template } },
+          {
+            apiVersion: 'batch/v1',
+            kind: 'Job',
+            metadata: { name: `job-${name}`, namespace },
+            spec: {
+              backoffLimit: 0,
+              template: { spec: { ...template.spec, restartPolicy: 'Never', containers: [{ ...template.spec.containers[0], command: ['sh', '-c', 'echo done'] }] } },
+            },
+          },
+        ],
+      }),
+    );
+    await kubectl('apply', '-f', path);
+    try {
+      const pods = await eventually(async () => {
+        const list = await kubectlJson<{ items: PodJson[] }>('get', 'pods', '-n', namespace, '-l', `app=${name}`);
+        const running = list.items.filter((p) => p.status.phase === 'Running' && p.status.podIP);
+        return running.length === 3 ? running : undefined;
+      });
+      expect(new Set(pods.map((p) => p.status.podIP)).size).toBe(3);
+      for (const pod of pods) expect(pod.status.podIP).toMatch(network?.ipPattern ?? /never/);
+      const deployment = await eventually(async () => {
+        const d = await kubectlJson<{ status: { readyReplicas?: number; availableReplicas?: number } }>('get', 'deployment', '-n', namespace, name);
+        return d.status.availableReplicas === 3 ? d : undefined;
+      });
+      expect(deployment.status.readyReplicas).toBe(3);
+      const job = await eventually(async () => {
+        const j = await kubectlJson<{ status: { succeeded?: number; conditions?: { type: string; status: string }[] } }>('get', 'job', '-n', namespace, `job-${name}`);
+        return j.status.conditions?.some((c) => c.type === 'Complete' && c.status === 'True') ? j : undefined;
+      });
+      expect(job.status.succeeded).toBe(1);
+    } finally {
+      await kubectl('delete', '-f', path, '--wait=true', '--timeout=120s', '--cascade=foreground');
+    }
+  });
+
   it('completes a pod with restartPolicy Never as Succeeded, and deletes it when asked', async () => {
     const name = `once-${process.pid}`;
     await createPod(name, { restartPolicy: 'Never' }, { command: ['sh', '-c', 'exit 0'] });
