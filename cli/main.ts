@@ -67,6 +67,8 @@ export function buildProgram(): Command {
     .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
     .option('--config <path>', 'KubeletConfiguration-style file')
+    .option('--address <ip>', 'IP address the read-only port binds to (it has no authentication: loopback by default)', '127.0.0.1')
+    .option('--read-only-port <port>', 'HTTP port for /metrics/cadvisor, /metrics/resource, /stats/summary (0: off)', (v) => Number.parseInt(v, 10), 10255)
     .action(async (flags: NodeFlags) => {
       const { runNode } = await import('./node-command.js');
       await runNode(flags);

@@ -22,6 +22,8 @@ export interface NodeFlags extends RuntimeFlags {
   clusterDns: string[];
   clusterDomain: string;
   config?: string;
+  address: string;
+  readOnlyPort: number;
 }
 
 /**
@@ -61,6 +63,7 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     runtimeEndpoint: flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint ?? runtimeEndpoint,
     rootDir: join(flags.rootDir, 'kubelet'),
     kubeletVersion: `v${packageVersion()}-berth`,
+    readOnlyAddress: flags.readOnlyPort > 0 ? `${flags.address.includes(':') ? `[${flags.address}]` : flags.address}:${flags.readOnlyPort}` : undefined,
   });
 }
 

@@ -41,6 +41,8 @@ export interface KubeletConfig {
   /** cgroupfs parent of every pod sandbox (absolute, e.g. /kubepods). */
   cgroupParent: string;
   kubeletVersion: string;
+  /** host:port of the read-only HTTP port (metrics, stats); undefined: not served. */
+  readOnlyAddress: string | undefined;
   timings: KubeletTimings;
 }
 
@@ -57,7 +59,15 @@ export interface KubeletConfigInput {
   podLogsDir?: string | undefined;
   cgroupParent?: string | undefined;
   kubeletVersion: string;
+  readOnlyAddress?: string | undefined;
   timings?: Partial<KubeletTimings> | undefined;
+}
+
+/** host:port with a numeric port (0: any free one); IPv6 hosts in brackets. */
+function listenAddress(text: string): string {
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(text);
+  if (!match || Number(match[2]) > 65535) throw new InvalidArgumentError(`read-only address ${JSON.stringify(text)} must be host:port`);
+  return text;
 }
 
 export const defaultTimings: KubeletTimings = {
@@ -132,6 +142,7 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     podLogsDir: absolutePath('pod logs dir', input.podLogsDir ?? '/var/log/pods'),
     cgroupParent,
     kubeletVersion: input.kubeletVersion,
+    readOnlyAddress: input.readOnlyAddress === undefined ? undefined : listenAddress(input.readOnlyAddress),
     timings,
   };
 }

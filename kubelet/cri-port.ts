@@ -17,6 +17,8 @@ export type CriPort = Pick<
   | 'removeContainer'
   | 'containerStatus'
   | 'listContainers'
+  | 'listContainerStats'
+  | 'listPodSandboxStats'
   | 'pullImage'
   | 'imageStatus'
   | 'execSync'

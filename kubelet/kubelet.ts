@@ -20,6 +20,7 @@ import { nodePodDirs } from './pod-dirs.js';
 import { PodInputs } from './pod-inputs.js';
 import { NodeStatusReporter } from './node-status.js';
 import { Pleg } from './pleg.js';
+import { startReadOnlyServer } from './stats/read-only-server.js';
 import { StaticPodSource } from './static-pods.js';
 import { StatusManager } from './status-manager.js';
 import { SyncLoop, type PodSourceName } from './sync-loop.js';
@@ -37,6 +38,8 @@ export interface KubeletOptions {
 export interface Kubelet {
   readonly syncLoop: SyncLoop;
   readonly nodeUid: string | undefined;
+  /** host:port of the read-only port, when served. */
+  readonly readOnlyAddress: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -161,10 +164,18 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   }, config.timings.podResyncMs);
   stops.push(() => clearInterval(housekeeping));
 
+  let readOnlyAddress: string | undefined;
+  if (config.readOnlyAddress) {
+    const server = await startReadOnlyServer({ listen: config.readOnlyAddress, nodeName: config.nodeName, cri, logger });
+    readOnlyAddress = server.address;
+    stops.push(() => server.close());
+  }
+
   logger.info({ standalone: !api, manifests: config.podManifestPath }, 'kubelet started');
   return {
     syncLoop,
     nodeUid,
+    readOnlyAddress,
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
       await syncLoop.stop();

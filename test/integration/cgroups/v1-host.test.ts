@@ -66,8 +66,10 @@ describe('cgroup v1 on this hybrid host (real kernel, real processes)', () => {
     expect(await v1File(path, 'memory', 'memory.limit_in_bytes')).toBe(String(20 * mib));
     const before = await cgroups.oomEvents(path);
 
-    // busybox tail keeps a line in memory until its end; /dev/zero has no newline.
-    const held = startHeld('head -c 64m /dev/zero | busybox tail >/dev/null; echo tail-exit $?');
+    // busybox tail keeps a line in memory until its end; /dev/zero has no newline. The reporting
+    // shell shields itself from the OOM killer and its subshell gives that up again, so the kill
+    // lands in the pipeline and the shell lives to say so (it was picked now and then).
+    const held = startHeld('echo -999 > /proc/$$/oom_score_adj; (echo 1000 > /proc/self/oom_score_adj; head -c 64m /dev/zero | busybox tail >/dev/null); echo tail-exit $?');
     await cgroups.addProcess(path, held.pid);
     const result = await held.release();
 

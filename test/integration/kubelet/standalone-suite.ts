@@ -9,10 +9,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { ownMemoryCgroup, removeCgroupPath } from '../../../bench/cgroups.js';
 import { createLogger } from '../../../common/logger.js';
 import { CriClient } from '../../../cri/client/cri-client.js';
-import { kubeletConfig, type KubeletConfig } from '../../../kubelet/config.js';
+import type { KubeletConfig } from '../../../kubelet/config.js';
 import { startKubelet, type Kubelet } from '../../../kubelet/kubelet.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
-import type { SuiteRuntime, SuiteRuntimeKind } from './suite-runtimes.js';
+import { standaloneKubeletConfig, type SuiteRuntime, type SuiteRuntimeKind } from './suite-runtimes.js';
 
 
 /** Polls `probe` until it returns a value (not undefined); the test's own timeout bounds the wait. */
@@ -59,17 +59,7 @@ describe(`berth kubelet standalone on ${runtime.name} (real runtime, CNI and reg
     network = cniTestNetwork(`kubelet-sa-${runtime.name}`, cniOctet);
     criRuntime = await runtime.start({ registryHost, cniConfDir: network.confDir, workDir: work });
     cri = new CriClient({ endpoint: criRuntime.endpoint });
-    config = kubeletConfig({
-      nodeName: 'standalone-node',
-      nodeIp: '127.0.0.1',
-      podManifestPath: manifests,
-      runtimeEndpoint: criRuntime.endpoint,
-      rootDir: work,
-      podLogsDir: join(work, 'pods'),
-      cgroupParent,
-      kubeletVersion: 'v0.1.0-berth',
-      timings: { staticPodCheckMs: 300, podResyncMs: 1_000 },
-    });
+    config = standaloneKubeletConfig({ nodeName: 'standalone-node', manifests, runtimeEndpoint: criRuntime.endpoint, workDir: work, cgroupParent });
     kubelet = await startKubelet(config, { logger: createLogger('warn') });
   });
 

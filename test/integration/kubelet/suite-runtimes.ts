@@ -3,6 +3,7 @@
 // without --container-runtime-endpoint).
 import { join } from 'node:path';
 import { createLogger } from '../../../common/logger.js';
+import { kubeletConfig, type KubeletConfig } from '../../../kubelet/config.js';
 import { packageVersion } from '../../../common/package-version.js';
 import { criHandlers } from '../../../cri/server/handlers.js';
 import { serveCri } from '../../../cri/server/server.js';
@@ -58,3 +59,26 @@ export const berthRuntime: SuiteRuntimeKind = {
     };
   },
 };
+
+/** The kubelet configuration the integration suites share: standalone, files under `workDir`. */
+export function standaloneKubeletConfig(options: {
+  nodeName: string;
+  manifests: string;
+  runtimeEndpoint: string;
+  workDir: string;
+  cgroupParent: string;
+  readOnlyAddress?: string;
+}): KubeletConfig {
+  return kubeletConfig({
+    nodeName: options.nodeName,
+    nodeIp: '127.0.0.1',
+    podManifestPath: options.manifests,
+    runtimeEndpoint: options.runtimeEndpoint,
+    rootDir: options.workDir,
+    podLogsDir: join(options.workDir, 'pods'),
+    cgroupParent: options.cgroupParent,
+    kubeletVersion: 'v0.1.0-berth',
+    readOnlyAddress: options.readOnlyAddress,
+    timings: { staticPodCheckMs: 300, podResyncMs: 1_000 },
+  });
+}

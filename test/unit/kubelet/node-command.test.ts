@@ -22,9 +22,18 @@ const flags: NodeFlags = {
   maxPods: 110,
   clusterDns: [],
   clusterDomain: 'cluster.local',
+  address: '127.0.0.1',
+  readOnlyPort: 10255,
 };
 
 describe('berth node configuration', () => {
+  it('serves the read-only port on --address:--read-only-port, loopback by default, and not at all with port 0', () => {
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock').readOnlyAddress).toBe('127.0.0.1:10255');
+    expect(kubeletConfigFromFlags({ ...flags, address: '::1', readOnlyPort: 10266 }, '/run/berth/berth.sock').readOnlyAddress).toBe('[::1]:10266');
+    expect(kubeletConfigFromFlags({ ...flags, readOnlyPort: 0 }, '/run/berth/berth.sock').readOnlyAddress).toBeUndefined();
+    expect(() => kubeletConfigFromFlags({ ...flags, address: 'bad host' }, '/run/berth/berth.sock')).toThrow(/must be host:port/);
+  });
+
   it('drives the runtime named by --container-runtime-endpoint, else the embedded one', () => {
     expect(kubeletConfigFromFlags({ ...flags, containerRuntimeEndpoint: 'unix:///run/containerd/containerd.sock' }, '/run/berth/berth.sock').runtimeEndpoint).toBe(
       'unix:///run/containerd/containerd.sock',

@@ -152,6 +152,8 @@ export class RecordingCri {
         return { imageRef: `sha256:${image}` };
       },
       imageStatus: async (image: string) => ({ image: this.images.has(image) ? { id: image } : null, info: {} }),
+      listContainerStats: async () => ({ stats: [] }),
+      listPodSandboxStats: async () => ({ stats: [] }),
       execSync: async (id: string, cmd: string[]) => {
         this.calls.push(`execSync ${this.containers.get(id)?.config.metadata?.name ?? id} ${cmd.join(' ')}`);
         return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: this.execExitCode };

@@ -1,0 +1,4 @@
+import { containerdRuntime } from './suite-runtimes.js';
+import { metricsSuite } from './metrics-suite.js';
+
+metricsSuite(containerdRuntime, 206);
