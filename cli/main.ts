@@ -67,8 +67,12 @@ export function buildProgram(): Command {
     .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
     .option('--config <path>', 'KubeletConfiguration-style file')
-    .option('--address <ip>', 'IP address the read-only port binds to (it has no authentication: loopback by default)', '127.0.0.1')
-    .option('--read-only-port <port>', 'HTTP port for /metrics/cadvisor, /metrics/resource, /stats/summary (0: off)', (v) => Number.parseInt(v, 10), 10255)
+    .option('--address <ip>', 'IP address the kubelet API (HTTPS, authenticated) binds to', '0.0.0.0')
+    .option('--port <port>', 'kubelet API port, served when joined to an API server (0: off)', (v) => Number.parseInt(v, 10), 10250)
+    .option('--client-ca-file <path>', 'CA bundle that kubelet API client certificates must chain to')
+    .option('--tls-cert-file <path>', 'kubelet API serving certificate (default: self-signed under the root dir)')
+    .option('--tls-private-key-file <path>', 'key of --tls-cert-file')
+    .option('--read-only-port <port>', 'HTTP port on 127.0.0.1 for /metrics/cadvisor, /metrics/resource, /stats/summary, no authentication (0: off)', (v) => Number.parseInt(v, 10), 10255)
     .action(async (flags: NodeFlags) => {
       const { runNode } = await import('./node-command.js');
       await runNode(flags);

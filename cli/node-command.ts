@@ -23,7 +23,11 @@ export interface NodeFlags extends RuntimeFlags {
   clusterDomain: string;
   config?: string;
   address: string;
+  port: number;
   readOnlyPort: number;
+  clientCaFile?: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
 }
 
 /**
@@ -63,7 +67,12 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     runtimeEndpoint: flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint ?? runtimeEndpoint,
     rootDir: join(flags.rootDir, 'kubelet'),
     kubeletVersion: `v${packageVersion()}-berth`,
-    readOnlyAddress: flags.readOnlyPort > 0 ? `${flags.address.includes(':') ? `[${flags.address}]` : flags.address}:${flags.readOnlyPort}` : undefined,
+    // No authentication on the read-only port: loopback only, whatever --address says.
+    readOnlyAddress: flags.readOnlyPort > 0 ? `127.0.0.1:${flags.readOnlyPort}` : undefined,
+    serverAddress: flags.port > 0 ? `${flags.address.includes(':') ? `[${flags.address}]` : flags.address}:${flags.port}` : undefined,
+    clientCaFile: flags.clientCaFile,
+    tlsCertFile: flags.tlsCertFile,
+    tlsPrivateKeyFile: flags.tlsPrivateKeyFile,
   });
 }
 

@@ -58,4 +58,25 @@ export interface PodInputsApi {
   listServices(namespace: string): Promise<V1Service[]>;
 }
 
-export type KubeApiPort = NodeApi & LeaseApi & PodApi & PodInputsApi;
+export interface UserInfo {
+  username: string;
+  uid?: string | undefined;
+  groups: string[];
+}
+
+export interface AccessRequest {
+  user: UserInfo;
+  verb: string;
+  resource: string;
+  subresource: string;
+  name: string;
+}
+
+/** Delegated authentication and authorization for the kubelet API (TokenReview, SubjectAccessReview). */
+export interface ReviewApi {
+  /** undefined when the API does not accept the token. */
+  reviewToken(token: string): Promise<UserInfo | undefined>;
+  reviewAccess(request: AccessRequest): Promise<{ allowed: boolean; reason: string }>;
+}
+
+export type KubeApiPort = NodeApi & LeaseApi & PodApi & PodInputsApi & ReviewApi;

@@ -43,6 +43,13 @@ export interface KubeletConfig {
   kubeletVersion: string;
   /** host:port of the read-only HTTP port (metrics, stats); undefined: not served. */
   readOnlyAddress: string | undefined;
+  /** host:port of the authenticated HTTPS kubelet API; served only with an API server. */
+  serverAddress: string | undefined;
+  /** CA bundle for client certificates on the kubelet API (upstream --client-ca-file). */
+  clientCaFile: string | undefined;
+  /** Serving certificate and key; both undefined: a self-signed pair under rootDir/pki. */
+  tlsCertFile: string | undefined;
+  tlsPrivateKeyFile: string | undefined;
   timings: KubeletTimings;
 }
 
@@ -60,13 +67,17 @@ export interface KubeletConfigInput {
   cgroupParent?: string | undefined;
   kubeletVersion: string;
   readOnlyAddress?: string | undefined;
+  serverAddress?: string | undefined;
+  clientCaFile?: string | undefined;
+  tlsCertFile?: string | undefined;
+  tlsPrivateKeyFile?: string | undefined;
   timings?: Partial<KubeletTimings> | undefined;
 }
 
 /** host:port with a numeric port (0: any free one); IPv6 hosts in brackets. */
 function listenAddress(text: string): string {
   const match = /^(\[[0-9a-fA-F:.]+\]|[^:\s]+):(\d{1,5})$/.exec(text);
-  if (!match || Number(match[2]) > 65535) throw new InvalidArgumentError(`read-only address ${JSON.stringify(text)} must be host:port`);
+  if (!match || Number(match[2]) > 65535) throw new InvalidArgumentError(`listen address ${JSON.stringify(text)} must be host:port`);
   return text;
 }
 
@@ -124,6 +135,9 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
   if (!cgroupParent.startsWith('/') || cgroupParent.split('/').includes('..')) {
     throw new InvalidArgumentError(`cgroup parent ${JSON.stringify(cgroupParent)} must be an absolute cgroup path without '..'`);
   }
+  if ((input.tlsCertFile === undefined) !== (input.tlsPrivateKeyFile === undefined)) {
+    throw new InvalidArgumentError('a TLS certificate file and a private key file go together: give both or neither');
+  }
   const timings = { ...defaultTimings, ...input.timings };
   for (const [name, value] of Object.entries(timings)) {
     if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`timing ${name}=${String(value)} must be positive`);
@@ -143,6 +157,10 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     cgroupParent,
     kubeletVersion: input.kubeletVersion,
     readOnlyAddress: input.readOnlyAddress === undefined ? undefined : listenAddress(input.readOnlyAddress),
+    serverAddress: input.serverAddress === undefined ? undefined : listenAddress(input.serverAddress),
+    clientCaFile: input.clientCaFile === undefined ? undefined : absolutePath('client CA file', input.clientCaFile),
+    tlsCertFile: input.tlsCertFile === undefined ? undefined : absolutePath('TLS certificate file', input.tlsCertFile),
+    tlsPrivateKeyFile: input.tlsPrivateKeyFile === undefined ? undefined : absolutePath('TLS private key file', input.tlsPrivateKeyFile),
     timings,
   };
 }

@@ -2,6 +2,8 @@
 // here, so the rest sees only the role interfaces of api-port.ts and plain errors.
 import {
   ApiException,
+  AuthenticationV1Api,
+  AuthorizationV1Api,
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
@@ -18,7 +20,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { BerthError, errorMessage, type ErrorCode } from '../common/errors.js';
-import type { BoundTokenRequest, KubeApiPort, PodWatchEvent } from './api-port.js';
+import type { AccessRequest, BoundTokenRequest, KubeApiPort, PodWatchEvent, UserInfo } from './api-port.js';
 
 const codes: Record<number, ErrorCode> = {
   400: 'INVALID_ARGUMENT',
@@ -83,10 +85,14 @@ async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
 export class KubeApi implements KubeApiPort {
   private readonly core: CoreV1Api;
   private readonly coordination: CoordinationV1Api;
+  private readonly authentication: AuthenticationV1Api;
+  private readonly authorization: AuthorizationV1Api;
 
   constructor(private readonly kubeConfig: KubeConfig) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
+    this.authentication = kubeConfig.makeApiClient(AuthenticationV1Api);
+    this.authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
   }
 
   static fromFile(path: string): KubeApi {
@@ -198,6 +204,33 @@ export class KubeApi implements KubeApiPort {
 
   async listServices(namespace: string): Promise<V1Service[]> {
     return (await call(`list services in ${namespace}`, () => this.core.listNamespacedService({ namespace }))).items;
+  }
+
+  async reviewToken(token: string): Promise<UserInfo | undefined> {
+    const review = await call('create tokenreview', () =>
+      this.authentication.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } }),
+    );
+    const user = review.status?.user;
+    if (!review.status?.authenticated || !user?.username) return undefined;
+    return { username: user.username, uid: user.uid, groups: user.groups ?? [] };
+  }
+
+  async reviewAccess(request: AccessRequest): Promise<{ allowed: boolean; reason: string }> {
+    const review = await call('create subjectaccessreview', () =>
+      this.authorization.createSubjectAccessReview({
+        body: {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: request.user.username,
+            ...(request.user.uid ? { uid: request.user.uid } : {}),
+            groups: request.user.groups,
+            resourceAttributes: { verb: request.verb, resource: request.resource, subresource: request.subresource, name: request.name, group: '' },
+          },
+        },
+      }),
+    );
+    return { allowed: review.status?.allowed === true, reason: review.status?.reason ?? '' };
   }
 
   async watchPods(

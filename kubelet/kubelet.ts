@@ -4,6 +4,7 @@
 // finds them again by their labels.
 import type { V1Pod } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { errorMessage, UnavailableError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { CriClient } from '../cri/client/cri-client.js';
@@ -20,6 +21,8 @@ import { nodePodDirs } from './pod-dirs.js';
 import { PodInputs } from './pod-inputs.js';
 import { NodeStatusReporter } from './node-status.js';
 import { Pleg } from './pleg.js';
+import { startKubeletServer } from './server/kubelet-server.js';
+import { selfSignedServingCert } from './server/serving-cert.js';
 import { startReadOnlyServer } from './stats/read-only-server.js';
 import { StaticPodSource } from './static-pods.js';
 import { StatusManager } from './status-manager.js';
@@ -76,11 +79,33 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   const stops: (() => void | Promise<void>)[] = [];
   let nodeUid: string | undefined;
 
+  // The kubelet API first: the node status advertises its port. It needs the API to vouch for callers.
+  let desiredPods: () => V1Pod[] = () => [];
+  let kubeletPort: number | undefined;
+  if (api && config.serverAddress) {
+    const cert =
+      config.tlsCertFile && config.tlsPrivateKeyFile
+        ? { certFile: config.tlsCertFile, keyFile: config.tlsPrivateKeyFile }
+        : await selfSignedServingCert(join(config.rootDir, 'pki'), config.nodeName, config.nodeIp);
+    const server = await startKubeletServer({
+      listen: config.serverAddress,
+      nodeName: config.nodeName,
+      cert,
+      clientCaFile: config.clientCaFile,
+      cri,
+      reviews: api,
+      pods: () => desiredPods(),
+      logger,
+    });
+    kubeletPort = Number(server.address.slice(server.address.lastIndexOf(':') + 1));
+    stops.push(() => server.close());
+  }
+
   if (api) {
     const reporter = new NodeStatusReporter({
       api,
       cri,
-      config,
+      config: { ...config, kubeletPort },
       logger,
       readMachine: () => readMachineFacts({ procDir: options.roots?.procDir ?? '/proc', etcDir: options.roots?.etcDir ?? '/etc', dataDir: config.rootDir }),
     });
@@ -131,6 +156,8 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       syncMirrors();
     },
   });
+
+  desiredPods = () => [...syncLoop.desiredPods().values()];
 
   const pleg = new Pleg({ cri, relistMs: config.timings.relistMs, logger, onPodsChanged: (uids) => syncLoop.podsChanged(uids) });
   pleg.start();

@@ -25,7 +25,10 @@ export interface RuntimeFacts {
  */
 export const evictionThresholds = { memoryAvailableBytes: 100 * 1024 * 1024, nodefsAvailableRatio: 0.1, pidAvailableRatio: 0.05 };
 
-type NodeIdentity = Pick<KubeletConfig, 'nodeName' | 'nodeIp' | 'maxPods' | 'kubeletVersion'>;
+type NodeIdentity = Pick<KubeletConfig, 'nodeName' | 'nodeIp' | 'maxPods' | 'kubeletVersion'> & {
+  /** The kubelet API's port, advertised as daemonEndpoints.kubeletEndpoint for API servers. */
+  kubeletPort?: number | undefined;
+};
 
 const ki = (bytes: number): string => `${Math.floor(bytes / 1024)}Ki`;
 
@@ -128,6 +131,7 @@ export function buildNodeStatus({ config, machine, runtime, previous, now }: Nod
       { type: 'InternalIP', address: config.nodeIp },
       { type: 'Hostname', address: config.nodeName },
     ],
+    ...(config.kubeletPort ? { daemonEndpoints: { kubeletEndpoint: { Port: config.kubeletPort } } } : {}),
     nodeInfo: {
       machineID: machine.machineId,
       systemUUID: machine.machineId,

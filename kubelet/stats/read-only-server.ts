@@ -2,14 +2,11 @@
 // authentication, which is why berth binds it to loopback unless told otherwise. Every page is
 // computed from one CRI read pass at request time.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { cpus, totalmem, uptime } from 'node:os';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import { renderCadvisor, renderResource } from './exposition.js';
-import { readNodeUsage } from './node-usage.js';
-import { collectPodStats, type StatsCri } from './pod-stats.js';
-import { buildSummary } from './summary.js';
+import { closeServer, listenOn } from '../server/listen.js';
+import { statsPages, type Page } from './pages.js';
+import type { StatsCri } from './pod-stats.js';
 
 export interface ReadOnlyServer {
   /** host:port it listens on. */
@@ -25,22 +22,11 @@ export interface ReadOnlyServerOptions {
   logger: Logger;
 }
 
-const prometheusType = 'text/plain; version=0.0.4; charset=utf-8';
-
 export async function startReadOnlyServer(options: ReadOnlyServerOptions): Promise<ReadOnlyServer> {
   const { cri, logger } = options;
-  const bootTimeMs = Date.now() - uptime() * 1000;
-  const pages: Record<string, () => Promise<{ type: string; body: string }>> = {
+  const pages: Record<string, () => Promise<Page>> = {
     '/healthz': async () => ({ type: 'text/plain', body: 'ok' }),
-    '/metrics/cadvisor': async () => ({ type: prometheusType, body: await renderCadvisor(await collectPodStats(cri), { cpuCores: cpus().length, memoryBytes: totalmem() }) }),
-    '/metrics/resource': async () => {
-      const [pods, node] = await Promise.all([collectPodStats(cri).catch(() => undefined), readNodeUsage().catch(() => undefined)]);
-      return { type: prometheusType, body: await renderResource(pods ?? [], node, pods === undefined) };
-    },
-    '/stats/summary': async () => {
-      const [pods, node] = await Promise.all([collectPodStats(cri), readNodeUsage()]);
-      return { type: 'application/json', body: JSON.stringify(buildSummary(options.nodeName, bootTimeMs, node, pods)) };
-    },
+    ...statsPages(cri, options.nodeName),
   };
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
@@ -61,18 +47,7 @@ export async function startReadOnlyServer(options: ReadOnlyServerOptions): Promi
       },
     );
   });
-  const separator = options.listen.lastIndexOf(':');
-  const host = options.listen.slice(0, separator).replace(/^\[|\]$/g, '');
-  const port = Number(options.listen.slice(separator + 1));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const bound = server.address() as AddressInfo;
-  const address = `${bound.address.includes(':') ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  const address = await listenOn(server, options.listen);
   logger.info({ address }, 'kubelet read-only port serving /metrics/cadvisor, /metrics/resource, /stats/summary');
-  return {
-    address,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
+  return { address, close: () => closeServer(server) };
 }

@@ -111,6 +111,8 @@ export async function startCluster(): Promise<Cluster> {
           `--tls-private-key-file=${join(pki, 'apiserver.key')}`,
           `--kubelet-client-certificate=${join(pki, 'apiserver-kubelet-client.crt')}`,
           `--kubelet-client-key=${join(pki, 'apiserver-kubelet-client.key')}`,
+          // As kubeadm sets it: nodes' Hostname addresses are not in any DNS here.
+          '--kubelet-preferred-address-types=InternalIP,ExternalIP,Hostname',
           `--service-account-key-file=${join(pki, 'sa.pub')}`,
           `--service-account-signing-key-file=${join(pki, 'sa.key')}`,
           '--service-account-issuer=https://kubernetes.default.svc.cluster.local',

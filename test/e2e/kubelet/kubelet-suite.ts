@@ -15,7 +15,8 @@ import { kubeletConfig, type KubeletConfig } from '../../../kubelet/config.js';
 import { startKubelet, type Kubelet } from '../../../kubelet/kubelet.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
 import { startRegistry, type Registry } from '../../harness/registry.js';
-import { goTool } from '../../harness/tools.js';
+import { clusterPkiDir, goTool } from '../../harness/tools.js';
+import { packageRoot } from '../../../common/package-root.js';
 import type { SuiteRuntime, SuiteRuntimeKind } from '../../integration/kubelet/suite-runtimes.js';
 import { nodeKubeconfig } from '../../harness/node-credentials.js';
 
@@ -114,7 +115,11 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
       kubeletVersion: 'v0.1.0-berth',
       // Fast enough that a configMap update shows within seconds.
       timings: { volumeRefreshMs: 1_000, podResyncMs: 2_000 },
+      serverAddress: '127.0.0.1:0',
+      clientCaFile: join(clusterPkiDir(), 'ca.crt'),
     });
+    // The kubelet API asks the API server about its callers (TokenReview, SubjectAccessReview).
+    await kubectl('apply', '-f', join(packageRoot(), 'manifests/rbac/berth-node.yaml'));
     kubelet = await startKubelet(config, { logger: createLogger((process.env['BERTH_E2E_LOG'] as 'info' | undefined) ?? 'warn') });
     // The controller-manager makes the namespace's default ServiceAccount shortly after the
     // cluster starts; pods are refused until it exists (so a single test can run alone).
@@ -521,6 +526,42 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
       expect(job.status.succeeded).toBe(1);
     } finally {
       await kubectl('delete', '-f', path, '--wait=true', '--timeout=120s', '--cascade=foreground');
+    }
+  });
+
+  it('serves kubectl logs (tail, timestamps, follow to the end) and its stats to the API server, and refuses callers it cannot vouch for', async () => {
+    const name = `talker-${process.pid}`;
+    await createPod(name, { restartPolicy: 'Never' }, { command: ['sh', '-c', 'echo one; echo two; sleep 2; echo three; sleep 2; echo four'] });
+    await eventually(async () => {
+      const pod = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
+      return pod.status.phase === 'Running' ? pod : undefined;
+    });
+    try {
+      // -f follows until the container exits, then kubectl returns.
+      const followed = await kubectl('logs', '-f', '-n', namespace, name);
+      expect(followed).toBe('one\ntwo\nthree\nfour');
+      expect(await kubectl('logs', '-n', namespace, name, '--tail=2')).toBe('three\nfour');
+      expect(await kubectl('logs', '-n', namespace, name, '--timestamps', '--tail=1')).toMatch(/^\d{4}-\d\d-\d\dT\S+Z four$/);
+      await expect(kubectl('logs', '-n', namespace, name, '-c', 'nope')).rejects.toThrow(/container nope is not valid|not valid for pod|not available/);
+
+      const node = await kubectlJson<{ status: { daemonEndpoints?: { kubeletEndpoint?: { Port: number } } } }>('get', 'node', nodeName);
+      const port = node.status.daemonEndpoints?.kubeletEndpoint?.Port;
+      expect(port).toBeGreaterThan(0);
+      const url = `https://127.0.0.1:${String(port)}/stats/summary`;
+      // The API server's own kubelet client certificate, as it presents it (the API server will
+      // not proxy to a loopback node address, so the test calls the kubelet as the API server would).
+      const pki = clusterPkiDir();
+      const asApiServer = await execa('curl', ['-sfk', '--cert', join(pki, 'apiserver-kubelet-client.crt'), '--key', join(pki, 'apiserver-kubelet-client.key'), url]);
+      expect((JSON.parse(asApiServer.stdout) as { node: { nodeName: string } }).node.nodeName).toBe(nodeName);
+      const status = async (...headers: string[]): Promise<string> =>
+        (await execa('curl', ['-sk', '-o', '/dev/null', '-w', '%{http_code}', ...headers.flatMap((h) => ['-H', h]), url])).stdout;
+      expect(await status()).toBe('401');
+      // A real token of a service account with no rights on nodes: known, but not allowed.
+      const token = await kubectl('create', 'token', 'default', '-n', namespace);
+      expect(await status(`Authorization: Bearer ${token}`)).toBe('403');
+      expect(await status('Authorization: Bearer not-a-token')).toBe('401');
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
     }
   });
 

@@ -22,16 +22,22 @@ const flags: NodeFlags = {
   maxPods: 110,
   clusterDns: [],
   clusterDomain: 'cluster.local',
-  address: '127.0.0.1',
+  address: '0.0.0.0',
+  port: 10250,
   readOnlyPort: 10255,
 };
 
 describe('berth node configuration', () => {
-  it('serves the read-only port on --address:--read-only-port, loopback by default, and not at all with port 0', () => {
-    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock').readOnlyAddress).toBe('127.0.0.1:10255');
-    expect(kubeletConfigFromFlags({ ...flags, address: '::1', readOnlyPort: 10266 }, '/run/berth/berth.sock').readOnlyAddress).toBe('[::1]:10266');
-    expect(kubeletConfigFromFlags({ ...flags, readOnlyPort: 0 }, '/run/berth/berth.sock').readOnlyAddress).toBeUndefined();
+  it('serves the kubelet API on --address:--port and the read-only port on loopback only, each off with port 0', () => {
+    const config = kubeletConfigFromFlags(flags, '/run/berth/berth.sock');
+    expect(config.serverAddress).toBe('0.0.0.0:10250');
+    expect(config.readOnlyAddress).toBe('127.0.0.1:10255');
+    expect(kubeletConfigFromFlags({ ...flags, address: '::1', port: 10260 }, '/run/berth/berth.sock').serverAddress).toBe('[::1]:10260');
+    expect(kubeletConfigFromFlags({ ...flags, address: '192.0.2.10' }, '/run/berth/berth.sock').readOnlyAddress).toBe('127.0.0.1:10255');
+    const off = kubeletConfigFromFlags({ ...flags, port: 0, readOnlyPort: 0 }, '/run/berth/berth.sock');
+    expect([off.serverAddress, off.readOnlyAddress]).toEqual([undefined, undefined]);
     expect(() => kubeletConfigFromFlags({ ...flags, address: 'bad host' }, '/run/berth/berth.sock')).toThrow(/must be host:port/);
+    expect(() => kubeletConfigFromFlags({ ...flags, tlsCertFile: '/etc/kubelet.crt' }, '/run/berth/berth.sock')).toThrow(/give both or neither/);
   });
 
   it('drives the runtime named by --container-runtime-endpoint, else the embedded one', () => {

@@ -1,0 +1,159 @@
+// /containerLogs/{namespace}/{pod}/{container}: what `kubectl logs` reads through the API server.
+// The container is found by the kubelet labels; its CRI log file is read and rendered with the
+// upstream options (previous, timestamps, tailLines, sinceSeconds, sinceTime, limitBytes, follow).
+import { open, readFile, stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { InvalidArgumentError, NotFoundError } from '../../common/errors.js';
+import type { CriPort } from '../cri-port.js';
+import { containerNameLabel, podNameLabel, podNamespaceLabel } from '../cri-port.js';
+
+export interface LogOptions {
+  follow: boolean;
+  previous: boolean;
+  timestamps: boolean;
+  tailLines: number | undefined;
+  limitBytes: number | undefined;
+  /** Only lines at or after this time (ms since epoch). */
+  sinceMs: number | undefined;
+}
+
+function flag(query: URLSearchParams, name: string): boolean {
+  const value = query.get(name);
+  if (value === null || value === 'false' || value === '0') return false;
+  if (value === '' || value === 'true' || value === '1') return true;
+  throw new InvalidArgumentError(`${name}=${value} is not a boolean`);
+}
+
+function count(query: URLSearchParams, name: string): number | undefined {
+  const value = query.get(name);
+  if (value === null) return undefined;
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name}=${value} must be a non-negative integer`);
+  return Number(value);
+}
+
+/** Pure: the query string of a containerLogs request. */
+export function parseLogOptions(query: URLSearchParams, nowMs: number): LogOptions {
+  const sinceSeconds = count(query, 'sinceSeconds');
+  const sinceTime = query.get('sinceTime');
+  if (sinceSeconds !== undefined && sinceTime !== null) throw new InvalidArgumentError('at most one of sinceSeconds and sinceTime');
+  let sinceMs: number | undefined;
+  if (sinceSeconds !== undefined) sinceMs = nowMs - sinceSeconds * 1000;
+  if (sinceTime !== null) {
+    sinceMs = Date.parse(sinceTime);
+    if (Number.isNaN(sinceMs)) throw new InvalidArgumentError(`sinceTime=${sinceTime} is not an RFC 3339 time`);
+  }
+  const limitBytes = count(query, 'limitBytes');
+  if (limitBytes === 0) throw new InvalidArgumentError('limitBytes must be positive');
+  return { follow: flag(query, 'follow'), previous: flag(query, 'previous'), timestamps: flag(query, 'timestamps'), tailLines: count(query, 'tailLines'), limitBytes, sinceMs };
+}
+
+export interface LogLine {
+  time: string;
+  text: string;
+}
+
+/** Pure: CRI log lines ("<time> <stream> <P|F> <text>") as whole lines, partial ones joined. */
+export function parseCriLog(content: string): { lines: LogLine[]; rest: string } {
+  const lines: LogLine[] = [];
+  const raw = content.split('\n');
+  const rest = raw.pop() ?? '';
+  let partial = '';
+  for (const line of raw) {
+    const [time = '', , tag, ...words] = line.split(' ');
+    if (tag === undefined) continue;
+    const text = words.join(' ');
+    if (tag === 'P') {
+      partial += text;
+      continue;
+    }
+    lines.push({ time, text: partial + text });
+    partial = '';
+  }
+  return { lines, rest };
+}
+
+/** Pure: the lines to send, with the options that apply to a finished read. */
+export function selectLines(lines: LogLine[], options: LogOptions): LogLine[] {
+  let out = options.sinceMs === undefined ? lines : lines.filter((l) => Date.parse(l.time) >= (options.sinceMs ?? 0));
+  if (options.tailLines !== undefined) out = options.tailLines === 0 ? [] : out.slice(-options.tailLines);
+  return out;
+}
+
+/** Pure: a CRI log time as upstream prints it (Go's RFC3339Nano in UTC: "Z", no trailing zeros). */
+export function rfc3339Nano(time: string): string {
+  const match = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$/.exec(time);
+  if (!match) return time;
+  const [, base = '', fraction = '', zone = ''] = match;
+  const trimmed = fraction.replace(/0+$/, '').replace(/^\.$/, '');
+  if (zone === 'Z' || zone === '+00:00' || zone === '-00:00') return `${base}${trimmed}Z`;
+  const date = new Date(time);
+  return Number.isNaN(date.getTime()) ? time : date.toISOString().replace(/\.?0+Z$/, 'Z');
+}
+
+const render = (line: LogLine, timestamps: boolean): string => `${timestamps ? `${rfc3339Nano(line.time)} ` : ''}${line.text}\n`;
+
+async function findContainer(cri: CriPort, namespace: string, pod: string, container: string, previous: boolean): Promise<string> {
+  const listed = await cri.listContainers({ labelSelector: { [podNamespaceLabel]: namespace, [podNameLabel]: pod, [containerNameLabel]: container } });
+  const instances = [...listed.containers].sort((a, b) => (b.metadata?.attempt ?? 0) - (a.metadata?.attempt ?? 0) || Number(BigInt(b.createdAt) - BigInt(a.createdAt)));
+  const chosen = previous ? instances[1] : instances[0];
+  if (!chosen) {
+    throw new NotFoundError(previous ? `previous terminated container "${container}" in pod "${pod}" not found` : `container "${container}" in pod "${pod}" is not available`);
+  }
+  return chosen.id;
+}
+
+/** Streams the log to `out`; with follow, until the container stops or `closed` resolves. */
+export async function streamContainerLog(
+  cri: CriPort,
+  target: { namespace: string; pod: string; container: string },
+  options: LogOptions,
+  out: Writable,
+  closed: Promise<void>,
+): Promise<void> {
+  const id = await findContainer(cri, target.namespace, target.pod, target.container, options.previous);
+  const logPath = (await cri.containerStatus(id)).status?.logPath ?? '';
+  if (!logPath) throw new NotFoundError(`container "${target.container}" in pod "${target.pod}" has no log file`);
+  let budget = options.limitBytes ?? Infinity;
+  const send = (lines: LogLine[]): boolean => {
+    for (const line of lines) {
+      let text = render(line, options.timestamps);
+      if (Buffer.byteLength(text) > budget) text = Buffer.from(text).subarray(0, budget).toString('utf8');
+      budget -= Buffer.byteLength(text);
+      out.write(text);
+      if (budget <= 0) return false;
+    }
+    return true;
+  };
+  const content = await readFile(logPath, 'utf8').catch(() => '');
+  const first = parseCriLog(content);
+  if (!send(selectLines(first.lines, options)) || !options.follow) return;
+
+  let stopped = false;
+  void closed.then(() => {
+    stopped = true;
+  });
+  let offset = Buffer.byteLength(content) - Buffer.byteLength(first.rest);
+  let pending = '';
+  let checkedAt = 0;
+  while (!stopped) {
+    const size = (await stat(logPath).catch(() => undefined))?.size ?? 0;
+    if (size > offset) {
+      const handle = await open(logPath, 'r');
+      try {
+        const chunk = Buffer.alloc(size - offset);
+        await handle.read(chunk, 0, chunk.length, offset);
+        offset = size;
+        const parsed = parseCriLog(pending + chunk.toString('utf8'));
+        pending = parsed.rest;
+        if (!send(parsed.lines.filter((l) => options.sinceMs === undefined || Date.parse(l.time) >= options.sinceMs))) return;
+      } finally {
+        await handle.close();
+      }
+    } else if (Date.now() - checkedAt > 1000) {
+      checkedAt = Date.now();
+      const state = (await cri.containerStatus(id).catch(() => undefined))?.status?.state;
+      if (state !== 'CONTAINER_RUNNING') return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
