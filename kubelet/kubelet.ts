@@ -4,6 +4,7 @@
 // finds them again by their labels.
 import type { V1Pod } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
+import { arch, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage, UnavailableError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
@@ -15,11 +16,11 @@ import type { KubeletConfig } from './config.js';
 import type { CriPort } from './cri-port.js';
 import { KubeApi } from './kube-api.js';
 import { LeaseRenewer } from './lease.js';
-import { readMachineFacts } from './machine-facts.js';
+import { goArch, readMachineFacts } from './machine-facts.js';
 import { MirrorPods } from './mirror-pods.js';
 import { nodePodDirs } from './pod-dirs.js';
 import { PodInputs } from './pod-inputs.js';
-import { NodeStatusReporter } from './node-status.js';
+import { evictionThresholds, nodeLabels, NodeStatusReporter } from './node-status.js';
 import { Pleg } from './pleg.js';
 import { startKubeletServer } from './server/kubelet-server.js';
 import { selfSignedServingCert } from './server/serving-cert.js';
@@ -141,6 +142,13 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   const syncLoop = new SyncLoop({
     logger,
     sources,
+    // What node-status.ts advertises as allocatable, which the scheduler placed pods against.
+    allocatable: {
+      cpuMilli: cpus().length * 1000,
+      memoryBytes: Math.max(0, totalmem() - evictionThresholds.memoryAvailableBytes),
+      pods: config.maxPods,
+      labels: nodeLabels(config, { architecture: goArch[arch()] ?? arch() }),
+    },
     workerDeps: {
       cri,
       config: { ...config, volumeRefreshMs: config.timings.volumeRefreshMs },

@@ -51,7 +51,8 @@ export function parseOsReleasePrettyName(text: string): string {
   return 'Linux';
 }
 
-const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
+/** Node's names for architectures, as Go (and so Kubernetes labels) spell them. */
+export const goArch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
 
 async function readTrimmed(path: string): Promise<string> {
   return (await readFile(path, 'utf8')).trim();

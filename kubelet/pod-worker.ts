@@ -17,6 +17,7 @@ import { cpus, totalmem } from 'node:os';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { PodSandboxConfig } from '../cri/api/messages.js';
+import type { Rejection } from './admission.js';
 import type { RestartBackoff } from './backoff.js';
 import { containerEnv, type EnvSources } from './container-env.js';
 import type { CriPort } from './cri-port.js';
@@ -69,6 +70,8 @@ export interface DesiredPod {
   pod: V1Pod;
   /** Removed from its source, or marked for deletion in the API (deletionTimestamp). */
   deleted: boolean;
+  /** Set when admission refused the pod: it never runs, and its status says why. */
+  rejection?: Rejection | undefined;
 }
 
 export interface PodWorkerDeps {
@@ -127,6 +130,10 @@ export class PodWorker {
   get desired(): DesiredPod {
     return this.desiredValue;
   }
+  /** Admission let the pod run (its requests count against the node). */
+  get admitted(): boolean {
+    return !this.desiredValue.rejection;
+  }
   get uid(): string {
     return this.desiredValue.pod.metadata?.uid ?? '';
   }
@@ -134,7 +141,7 @@ export class PodWorker {
   /** A new desired state; deletion is sticky (a deleted pod never comes back under its uid). */
   update(desired: DesiredPod): void {
     const before = this.desiredValue;
-    this.desiredValue = { pod: desired.pod, deleted: desired.deleted || before.deleted };
+    this.desiredValue = { pod: desired.pod, deleted: desired.deleted || before.deleted, rejection: before.rejection };
     // Every pod event reaches every worker (the sources hand over full sets): sync only when this
     // pod's object changed, or a status write of ours would wake every other worker too.
     const version = (d: DesiredPod): string | undefined => d.pod.metadata?.resourceVersion;
@@ -195,6 +202,10 @@ export class PodWorker {
         // A pod the API already reports finished never runs again, even if the runtime lost it.
         const reported = pod.status?.phase;
         if (reported === 'Succeeded' || reported === 'Failed') return this.transition('terminating', `pod already ${reported}`);
+        if (this.desiredValue.rejection) {
+          await this.report();
+          return this.transition('terminating', `not admitted: ${this.desiredValue.rejection.reason}`);
+        }
         const refusal = unsupported(pod);
         if (refusal) {
           for (const c of pod.spec?.containers ?? []) this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: refusal });
@@ -401,6 +412,8 @@ export class PodWorker {
       now: new Date(this.now()),
       probes: this.prober,
     });
-    this.deps.status.setPodStatus(pod, status);
+    const rejection = this.desiredValue.rejection;
+    // A refused pod is Failed for good, with the reason upstream gives (kubectl shows it).
+    this.deps.status.setPodStatus(pod, rejection ? { ...status, phase: 'Failed', reason: rejection.reason, message: rejection.message } : status);
   }
 }

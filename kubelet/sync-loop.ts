@@ -5,12 +5,18 @@
 // that only cleans them up.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '../common/logger.js';
+import { admitPod, type NodeAllocatable, type Rejection } from './admission.js';
 import { isMirrorPod } from './mirror-pods.js';
 import { PodWorker, type PodWorkerDeps } from './pod-worker.js';
 import type { ObservedSandbox } from './pod-runtime-state.js';
 import { orphanAnnotation } from './status-manager.js';
 
 export type PodSourceName = 'api' | 'file';
+
+function createdMs(pod: V1Pod): number {
+  const created = pod.metadata?.creationTimestamp;
+  return created ? new Date(created).getTime() : 0;
+}
 
 export interface SyncLoopDeps {
   workerDeps: Omit<PodWorkerDeps, 'onStateChange'>;
@@ -19,6 +25,8 @@ export interface SyncLoopDeps {
   sources: readonly PodSourceName[];
   /** Mirror pods seen in the API (the mirror pod manager reconciles them). */
   onMirrorPods?: (mirrors: V1Pod[]) => void;
+  /** What new pods are admitted against; undefined: every pod is admitted. */
+  allocatable?: NodeAllocatable;
 }
 
 export class SyncLoop {
@@ -83,11 +91,13 @@ export class SyncLoop {
   private dispatch(): void {
     if (this.stopped) return;
     const desired = this.desiredPods();
-    for (const [uid, pod] of desired) {
+    // Oldest first, as upstream admits: after a restart the pods that ran before fit again.
+    const ordered = [...desired].sort(([, a], [, b]) => createdMs(a) - createdMs(b));
+    for (const [uid, pod] of ordered) {
       const update = { pod, deleted: Boolean(pod.metadata?.deletionTimestamp) };
       const worker = this.workers.get(uid);
       if (worker) worker.update(update);
-      else this.startWorker(update);
+      else this.startWorker({ ...update, rejection: update.deleted ? undefined : this.admission(pod) });
     }
     for (const [uid, worker] of this.workers) {
       if (desired.has(uid)) continue;
@@ -96,7 +106,18 @@ export class SyncLoop {
     }
   }
 
-  private startWorker(desired: { pod: V1Pod; deleted: boolean }): void {
+  /** Why a new pod may not run here, judged against the pods already admitted. */
+  private admission(pod: V1Pod): Rejection | undefined {
+    const allocatable = this.deps.allocatable;
+    // A pod the API already shows running or finished was admitted by an earlier kubelet.
+    if (!allocatable || ['Running', 'Succeeded', 'Failed'].includes(pod.status?.phase ?? '')) return undefined;
+    const admitted = [...this.workers.values()].filter((w) => w.admitted && !w.desired.deleted && w.state === 'syncing').map((w) => w.desired.pod);
+    const rejection = admitPod(pod, admitted, allocatable);
+    if (rejection) this.deps.logger.warn({ pod: `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`, reason: rejection.reason }, `pod not admitted: ${rejection.message}`);
+    return rejection;
+  }
+
+  private startWorker(desired: { pod: V1Pod; deleted: boolean; rejection?: Rejection | undefined }): void {
     const worker = new PodWorker(desired, {
       ...this.deps.workerDeps,
       onStateChange: (w) => {

@@ -565,6 +565,23 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     }
   });
 
+  it('refuses a pod bound to it that asks for more CPU than the node has: Failed with OutOfcpu, nothing run', async () => {
+    const name = `greedy-${process.pid}`;
+    // Bound directly (no scheduler, which would keep it Pending): the kubelet's own admission decides.
+    await createPod(name, { nodeName }, { command: ['sleep', '3600'], resources: { requests: { cpu: '1000' } } });
+    try {
+      const failed = await eventually(async () => {
+        const pod = await kubectlJson<PodJson & { status: { reason?: string; message?: string } }>('get', 'pod', '-n', namespace, name);
+        return pod.status.phase === 'Failed' ? pod : undefined;
+      });
+      expect(failed.status.reason).toBe('OutOfcpu');
+      expect(failed.status.message).toMatch(/^Node didn't have enough resource: cpu, requested: 1000000, used: \d+, capacity: \d+$/);
+      expect((await cri?.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.uid': failed.metadata.uid } }))?.items).toEqual([]);
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    }
+  });
+
   it('completes a pod with restartPolicy Never as Succeeded, and deletes it when asked', async () => {
     const name = `once-${process.pid}`;
     await createPod(name, { restartPolicy: 'Never' }, { command: ['sh', '-c', 'exit 0'] });

@@ -2,6 +2,7 @@ import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/logger.js';
 import { RestartBackoff } from '../../../kubelet/backoff.js';
+import type { NodeAllocatable } from '../../../kubelet/admission.js';
 import { SyncLoop } from '../../../kubelet/sync-loop.js';
 import type { PodStatusSink } from '../../../kubelet/status-manager.js';
 import { RecordingCri } from './recording-cri.js';
@@ -23,17 +24,18 @@ afterEach(async () => {
   for (const loop of loops.splice(0)) await loop.stop();
 });
 
-function setup(sources: ('api' | 'file')[] = ['api', 'file']) {
+function setup(sources: ('api' | 'file')[] = ['api', 'file'], allocatable?: NodeAllocatable, status: PodStatusSink = noStatus) {
   const cri = new RecordingCri();
   const loop = new SyncLoop({
     logger: silentLogger(),
     sources,
+    ...(allocatable ? { allocatable } : {}),
     workerDeps: {
       cri: cri.port(),
       config: { podLogsDir: '/var/log/pods', cgroupParent: '/kubepods', clusterDns: [], clusterDomain: 'cluster.local', nodeIp: '192.0.2.10', volumeRefreshMs: 60_000 },
       runtimeName: 'fake',
       backoff: new RestartBackoff(),
-      status: noStatus,
+      status,
       dirs: { ensureDir: async () => undefined, removeDir: async () => undefined, prepareVolumes: async () => new Map(), containerMounts: async () => [], removeVolumes: async () => undefined },
       logger: silentLogger(),
       now: () => cri.nowMs,
@@ -48,6 +50,22 @@ function setup(sources: ('api' | 'file')[] = ['api', 'file']) {
 }
 
 describe('sync loop', () => {
+  it('admits pods oldest first and fails the one that does not fit, which never runs', async () => {
+    const statuses = new Map<string, V1PodStatus>();
+    const recording: PodStatusSink = { ...noStatus, setPodStatus: (p, status) => void statuses.set(p.metadata?.name ?? '', status) };
+    const { cri, loop, settle } = setup(['api'], { cpuMilli: 1000, memoryBytes: 2 ** 30, pods: 110, labels: {} }, recording);
+    const wanting = (name: string, cpu: string, created: string): V1Pod => {
+      const p = pod(name, { creationTimestamp: new Date(created) });
+      p.spec!.containers[0]!.resources = { requests: { cpu } };
+      return p;
+    };
+    loop.setSourcePods('api', [wanting('late', '600m', '2026-12-04T10:00:02Z'), wanting('early', '600m', '2026-12-04T10:00:01Z')]);
+    await settle();
+    expect([...cri.sandboxes.values()].map((s) => s.config.metadata?.name)).toEqual(['early']);
+    expect(statuses.get('late')).toMatchObject({ phase: 'Failed', reason: 'OutOfcpu', message: "Node didn't have enough resource: cpu, requested: 600, used: 600, capacity: 1000" });
+    expect(loop.worker('uid-late')?.admitted).toBe(false);
+  });
+
   it('runs the pods of every source as one desired set', async () => {
     const { cri, loop, settle } = setup();
     loop.setSourcePods('api', [pod('a')]);

@@ -1,0 +1,50 @@
+// Pod admission (pure), the checks the upstream kubelet makes before it runs a pod the scheduler
+// (or a manifest file) gave it: room for one more pod, cpu and memory requests within what is
+// allocatable next to the pods already admitted, and a nodeSelector this node matches. A refused
+// pod never runs; its status says Failed with the upstream reason (OutOfpods, OutOfcpu,
+// OutOfmemory, NodeAffinity).
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import { parseQuantity } from './resources.js';
+
+export interface NodeAllocatable {
+  cpuMilli: number;
+  memoryBytes: number;
+  pods: number;
+  labels: Record<string, string>;
+}
+
+export interface Rejection {
+  reason: string;
+  message: string;
+}
+
+function request(containers: V1Container[] | undefined, resource: string): number[] {
+  return (containers ?? []).map((c) => parseQuantity(c.resources?.requests?.[resource] ?? c.resources?.limits?.[resource]) ?? 0);
+}
+
+/** Upstream's effective request: the larger of the app containers' sum and the largest init container. */
+export function podRequests(pod: V1Pod): { cpuMilli: number; memoryBytes: number } {
+  const effective = (resource: string): number => {
+    const apps = request(pod.spec?.containers, resource).reduce((a, b) => a + b, 0);
+    const inits = Math.max(0, ...request(pod.spec?.initContainers, resource));
+    return Math.max(apps, inits);
+  };
+  return { cpuMilli: Math.round(effective('cpu') * 1000), memoryBytes: Math.round(effective('memory')) };
+}
+
+export function admitPod(pod: V1Pod, admitted: readonly V1Pod[], node: NodeAllocatable): Rejection | undefined {
+  if (admitted.length + 1 > node.pods) {
+    return { reason: 'OutOfpods', message: `Node didn't have enough resource: pods, requested: 1, used: ${admitted.length}, capacity: ${node.pods}` };
+  }
+  const wanted = podRequests(pod);
+  const used = admitted.map(podRequests).reduce((a, b) => ({ cpuMilli: a.cpuMilli + b.cpuMilli, memoryBytes: a.memoryBytes + b.memoryBytes }), { cpuMilli: 0, memoryBytes: 0 });
+  if (wanted.cpuMilli > 0 && used.cpuMilli + wanted.cpuMilli > node.cpuMilli) {
+    return { reason: 'OutOfcpu', message: `Node didn't have enough resource: cpu, requested: ${wanted.cpuMilli}, used: ${used.cpuMilli}, capacity: ${node.cpuMilli}` };
+  }
+  if (wanted.memoryBytes > 0 && used.memoryBytes + wanted.memoryBytes > node.memoryBytes) {
+    return { reason: 'OutOfmemory', message: `Node didn't have enough resource: memory, requested: ${wanted.memoryBytes}, used: ${used.memoryBytes}, capacity: ${node.memoryBytes}` };
+  }
+  const mismatch = Object.entries(pod.spec?.nodeSelector ?? {}).find(([key, value]) => node.labels[key] !== value);
+  if (mismatch) return { reason: 'NodeAffinity', message: `Predicate NodeAffinity failed: node does not have the label ${mismatch[0]}=${mismatch[1]}` };
+  return undefined;
+}
