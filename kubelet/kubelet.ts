@@ -15,6 +15,7 @@ import { RestartBackoff } from './backoff.js';
 import type { KubeletConfig } from './config.js';
 import type { CriPort } from './cri-port.js';
 import { KubeApi } from './kube-api.js';
+import { KubeletMetrics } from './kubelet-metrics.js';
 import { LeaseRenewer } from './lease.js';
 import { goArch, readMachineFacts } from './machine-facts.js';
 import { MirrorPods } from './mirror-pods.js';
@@ -80,6 +81,13 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   const stops: (() => void | Promise<void>)[] = [];
   let nodeUid: string | undefined;
 
+  // Counts come from the PLEG's last relist; it starts further down.
+  let pleg: Pleg | undefined;
+  const metrics = new KubeletMetrics({
+    runningPods: () => pleg?.runningPods() ?? 0,
+    containersByState: () => pleg?.containersByState() ?? new Map(),
+  });
+
   // The kubelet API first: the node status advertises its port. It needs the API to vouch for callers.
   let desiredPods: () => V1Pod[] = () => [];
   let kubeletPort: number | undefined;
@@ -96,6 +104,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       cri,
       reviews: api,
       pods: () => desiredPods(),
+      metrics: metrics.registry,
       logger,
     });
     kubeletPort = Number(server.address.slice(server.address.lastIndexOf(':') + 1));
@@ -153,6 +162,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       cri,
       config: { ...config, volumeRefreshMs: config.timings.volumeRefreshMs },
       envSources: podInputs,
+      metrics,
       runtimeName: version.runtimeName,
       backoff: new RestartBackoff(),
       status: statusManager,
@@ -167,7 +177,13 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
 
   desiredPods = () => [...syncLoop.desiredPods().values()];
 
-  const pleg = new Pleg({ cri, relistMs: config.timings.relistMs, logger, onPodsChanged: (uids) => syncLoop.podsChanged(uids) });
+  pleg = new Pleg({
+    cri,
+    relistMs: config.timings.relistMs,
+    observeRelist: (seconds) => metrics.plegRelist.observe(seconds),
+    logger,
+    onPodsChanged: (uids) => syncLoop.podsChanged(uids),
+  });
   pleg.start();
   stops.push(() => pleg.stop());
 
@@ -201,7 +217,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
 
   let readOnlyAddress: string | undefined;
   if (config.readOnlyAddress) {
-    const server = await startReadOnlyServer({ listen: config.readOnlyAddress, nodeName: config.nodeName, cri, logger });
+    const server = await startReadOnlyServer({ listen: config.readOnlyAddress, nodeName: config.nodeName, cri, metrics: metrics.registry, logger });
     readOnlyAddress = server.address;
     stops.push(() => server.close());
   }

@@ -11,6 +11,8 @@ import { sandboxFromList, type ObservedSandbox } from './pod-runtime-state.js';
 export interface PlegDeps {
   cri: Pick<CriPort, 'listPodSandbox' | 'listContainers'>;
   relistMs: number;
+  /** Seconds one relist took (a metric). */
+  observeRelist?: (seconds: number) => void;
   logger: Logger;
   onPodsChanged: (uids: string[]) => void;
 }
@@ -18,6 +20,7 @@ export interface PlegDeps {
 export class Pleg {
   private fingerprints = new Map<string, string>();
   private sandboxes = new Map<string, ObservedSandbox[]>();
+  private containerStates = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
 
@@ -28,8 +31,20 @@ export class Pleg {
     return this.sandboxes;
   }
 
+  /** Pods with a ready sandbox at the last relist. */
+  runningPods(): number {
+    return [...this.sandboxes.values()].filter((list) => list.some((s) => s.ready)).length;
+  }
+
+  /** Containers by state (running, exited, created, unknown) at the last relist. */
+  containersByState(): ReadonlyMap<string, number> {
+    return this.containerStates;
+  }
+
   async relist(): Promise<string[]> {
+    const startedAt = performance.now();
     const [sandboxList, containerList] = await Promise.all([this.deps.cri.listPodSandbox(), this.deps.cri.listContainers()]);
+    const states = new Map<string, number>();
     const parts = new Map<string, string[]>();
     const sandboxes = new Map<string, ObservedSandbox[]>();
     for (const sandbox of sandboxList.items) {
@@ -41,12 +56,16 @@ export class Pleg {
     for (const container of containerList.containers) {
       const uid = container.labels[podUidLabel];
       if (!uid) continue;
+      const state = container.state.replace(/^CONTAINER_/, '').toLowerCase();
+      states.set(state, (states.get(state) ?? 0) + 1);
       parts.set(uid, [...(parts.get(uid) ?? []), `c:${container.id}:${container.state}`]);
     }
     const next = new Map([...parts].map(([uid, list]) => [uid, list.sort().join(',')]));
     const changed = [...new Set([...next.keys(), ...this.fingerprints.keys()])].filter((uid) => next.get(uid) !== this.fingerprints.get(uid));
     this.fingerprints = next;
     this.sandboxes = sandboxes;
+    this.containerStates = states;
+    this.deps.observeRelist?.((performance.now() - startedAt) / 1000);
     return changed;
   }
 

@@ -21,11 +21,12 @@ import type { Rejection } from './admission.js';
 import type { RestartBackoff } from './backoff.js';
 import { containerEnv, type EnvSources } from './container-env.js';
 import type { CriPort } from './cri-port.js';
+import { noPodWorkerMetrics, type PodWorkerMetrics } from './kubelet-metrics.js';
 import type { PodRuntimeFacts } from './downward-api.js';
 import { computePodActions, terminalPhase, type PodActions, type Waiting } from './pod-actions.js';
 import { containerConfig, podIdentity, podLogDirectory, sandboxConfig, type PodConfigOptions } from './pod-config.js';
 import type { PodDirs } from './pod-dirs.js';
-import { observePod, type ObservedPod } from './pod-runtime-state.js';
+import { latestContainer, observePod, type ObservedPod } from './pod-runtime-state.js';
 import { buildPodStatus } from './pod-status.js';
 import type { PodStatusSink } from './status-manager.js';
 import { runLifecycleHook } from './probes/lifecycle-hook.js';
@@ -79,6 +80,7 @@ export interface PodWorkerDeps {
   config: PodConfigOptions & { nodeIp: string; volumeRefreshMs: number };
   /** The API objects env refers to; undefined in standalone mode. */
   envSources?: EnvSources | undefined;
+  metrics?: PodWorkerMetrics | undefined;
   /** CRI runtime name (containerd, berth): the scheme of containerIDs in status. */
   runtimeName: string;
   backoff: RestartBackoff;
@@ -242,6 +244,27 @@ export class PodWorker {
 
   private readonly warned = new Set<string>();
   private volumesPreparedAtMs = 0;
+  private pullingMs = 0;
+  private podStartObserved = false;
+
+  private get metrics(): PodWorkerMetrics {
+    return this.deps.metrics ?? noPodWorkerMetrics;
+  }
+
+  private containerType(name: string): 'container' | 'init_container' {
+    return this.desiredValue.pod.spec?.initContainers?.some((c) => c.name === name) ? 'init_container' : 'container';
+  }
+
+  /** Once per pod: creation (or, for a static pod, this worker's start) to all containers running. */
+  private observePodStart(observed: ObservedPod): void {
+    if (this.podStartObserved) return;
+    const containers = this.desiredValue.pod.spec?.containers ?? [];
+    if (containers.length === 0 || !containers.every((c) => latestContainer(observed, c.name)?.state === 'running')) return;
+    this.podStartObserved = true;
+    const created = this.desiredValue.pod.metadata?.creationTimestamp;
+    const fromMs = created ? new Date(created).getTime() : this.startTime.getTime();
+    this.metrics.podStarted((this.now() - fromMs - this.pullingMs) / 1000);
+  }
 
   private warnOnce(message: string): void {
     if (this.warned.has(message)) return;
@@ -253,6 +276,7 @@ export class PodWorker {
   private cannotStart(container: string, reason: string, error: unknown): void {
     const message = errorMessage(error);
     this.waiting.set(container, { reason, message });
+    this.metrics.containerStartFailed(this.containerType(container), reason);
     this.warnOnce(`container ${container}: ${reason}: ${message}`);
   }
 
@@ -336,6 +360,7 @@ export class PodWorker {
         await this.deps.cri.startContainer(containerId);
         this.waiting.delete(container.name);
         this.logger.info({ container: container.name, containerId, restartCount }, 'container started');
+        this.metrics.containerStarted(this.containerType(container.name));
         const postStart = container.lifecycle?.postStart;
         if (postStart) await this.postStart(postStart, { containerId, container, podIp: facts.podIp });
       } catch (error) {
@@ -362,7 +387,13 @@ export class PodWorker {
       if (present) return;
       if (policy === 'Never') throw new Error(`image ${image} is not present and imagePullPolicy is Never`);
     }
-    await this.deps.cri.pullImage(image, undefined, podConfig);
+    const pullStarted = this.now();
+    try {
+      await this.deps.cri.pullImage(image, undefined, podConfig);
+    } finally {
+      // The pod start SLI leaves image pulls out, as upstream's does.
+      this.pullingMs += this.now() - pullStarted;
+    }
   }
 
   /** Every container stopped in parallel, each after its preStop hook, within one grace period. */
@@ -401,6 +432,7 @@ export class PodWorker {
     const pod = this.desiredValue.pod;
     const observed = await observePod(this.deps.cri, this.uid);
     if (this.stateValue === 'syncing') this.prober.sync(runningForProbes(pod, observed, this.deps.config.nodeIp));
+    if (this.stateValue === 'syncing') this.observePodStart(observed);
     const status = buildPodStatus({
       pod,
       observed,

@@ -7,6 +7,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
+import type { Registry } from 'prom-client';
 import { errorMessage, InvalidArgumentError, NotFoundError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { ReviewApi } from '../api-port.js';
@@ -26,6 +27,8 @@ export interface KubeletServerOptions {
   cri: CriPort;
   reviews: ReviewApi;
   pods: () => V1Pod[];
+  /** The kubelet's own metrics, served as /metrics. */
+  metrics?: Registry | undefined;
   logger: Logger;
 }
 
@@ -43,7 +46,7 @@ function reply(response: ServerResponse, status: number, text: string): void {
 
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
   const { cri, logger, nodeName } = options;
-  const pages = statsPages(cri, nodeName);
+  const pages = statsPages(cri, nodeName, options.metrics);
 
   const route = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
     const path = url.pathname;

@@ -1,5 +1,7 @@
-// The stats pages both kubelet ports serve, each computed from one CRI pass at request time.
+// The stats pages both kubelet ports serve, each computed from one CRI pass at request time, and
+// the kubelet's own /metrics.
 import { cpus, totalmem, uptime } from 'node:os';
+import type { Registry } from 'prom-client';
 import { renderCadvisor, renderResource } from './exposition.js';
 import { readNodeUsage } from './node-usage.js';
 import { collectPodStats, type StatsCri } from './pod-stats.js';
@@ -12,9 +14,11 @@ export interface Page {
 
 const prometheusType = 'text/plain; version=0.0.4; charset=utf-8';
 
-export function statsPages(cri: StatsCri, nodeName: string): Record<string, () => Promise<Page>> {
+/** `metrics`: the kubelet's own registry, served as /metrics. */
+export function statsPages(cri: StatsCri, nodeName: string, metrics?: Registry): Record<string, () => Promise<Page>> {
   const bootTimeMs = Date.now() - uptime() * 1000;
   return {
+    ...(metrics ? { '/metrics': async () => ({ type: metrics.contentType, body: await metrics.metrics() }) } : {}),
     '/metrics/cadvisor': async () => ({ type: prometheusType, body: await renderCadvisor(await collectPodStats(cri), { cpuCores: cpus().length, memoryBytes: totalmem() }) }),
     '/metrics/resource': async () => {
       const [pods, node] = await Promise.all([collectPodStats(cri).catch(() => undefined), readNodeUsage().catch(() => undefined)]);

@@ -2,6 +2,7 @@
 // authentication, which is why berth binds it to loopback unless told otherwise. Every page is
 // computed from one CRI read pass at request time.
 import { createServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { closeServer, listenOn } from '../server/listen.js';
@@ -19,6 +20,8 @@ export interface ReadOnlyServerOptions {
   listen: string;
   nodeName: string;
   cri: StatsCri;
+  /** The kubelet's own metrics, served as /metrics. */
+  metrics?: Registry | undefined;
   logger: Logger;
 }
 
@@ -26,7 +29,7 @@ export async function startReadOnlyServer(options: ReadOnlyServerOptions): Promi
   const { cri, logger } = options;
   const pages: Record<string, () => Promise<Page>> = {
     '/healthz': async () => ({ type: 'text/plain', body: 'ok' }),
-    ...statsPages(cri, options.nodeName),
+    ...statsPages(cri, options.nodeName, options.metrics),
   };
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';

@@ -1,7 +1,7 @@
 // The kubelet's read-only port scraped by a real Prometheus, run once per CRI runtime: a pod
 // burning CPU under a 500m limit, an idle pod and a pod holding 50 MiB, as static pods of a
 // standalone kubelet; Prometheus ranks them from /metrics/cadvisor, and /metrics/resource and
-// /stats/summary name the same pods.
+// /stats/summary name the same pods; the kubelet's own /metrics counts them.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,16 @@ describe(`kubelet read-only port on ${runtime.name}, scraped by a real Prometheu
     expect(summary.pods.map((p) => p.podRef.name).sort()).toEqual(['busy-metrics-node', 'holder-metrics-node', 'idle-metrics-node']);
     const busy = summary.pods.find((p) => p.podRef.name === 'busy-metrics-node');
     expect(busy?.containers[0]?.cpu.usageCoreNanoSeconds).toBeGreaterThan(1e9);
+  });
+
+  it('serves its own metrics: running pods and containers, container starts, the pod start SLI and PLEG relists', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const value = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? Number.NaN);
+    expect(value(/^kubelet_running_pods (\d+)$/m)).toBe(3);
+    expect(value(/^kubelet_running_containers\{container_state="running"\} (\d+)$/m)).toBe(3);
+    expect(value(/^kubelet_started_containers_total\{container_type="container"\} (\d+)$/m)).toBeGreaterThanOrEqual(3);
+    expect(value(/^kubelet_pod_start_sli_duration_seconds_count (\d+)$/m)).toBe(3);
+    expect(value(/^kubelet_pleg_relist_duration_seconds_count (\d+)$/m)).toBeGreaterThan(0);
   });
 
   it('answers an unknown path with 404 and a write with 405', async () => {

@@ -2,6 +2,7 @@ import type { V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/logger.js';
 import { RestartBackoff } from '../../../kubelet/backoff.js';
+import type { PodWorkerMetrics } from '../../../kubelet/kubelet-metrics.js';
 import { canTransition, PodWorker, type PodWorkerState } from '../../../kubelet/pod-worker.js';
 import type { PodStatusSink } from '../../../kubelet/status-manager.js';
 import { RecordingCri } from './recording-cri.js';
@@ -37,7 +38,7 @@ afterEach(() => {
   for (const w of workers.splice(0)) w.stop();
 });
 
-function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBackoff()) {
+function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBackoff(), metrics?: PodWorkerMetrics) {
   const status = new RecordingStatus();
   const dirs = {
     ensureDir: async (path: string) => void cri.calls.push(`ensureDir ${path}`),
@@ -56,6 +57,7 @@ function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBa
         backoff,
         status,
         dirs,
+        metrics,
         logger: silentLogger(),
         now: () => cri.nowMs,
       },
@@ -92,6 +94,29 @@ describe('pod worker', () => {
     expect(reported?.hostIP).toBe('192.0.2.10');
     expect(reported?.containerStatuses?.map((c) => c.containerID)).toEqual([expect.stringMatching(/^fake:\/\/container-/), expect.stringMatching(/^fake:\/\/container-/)]);
     expect(worker.state).toBe('syncing');
+  });
+
+  it('reports container starts, start failures, and the pod start once, without the image pull', async () => {
+    const seen: string[] = [];
+    const metrics: PodWorkerMetrics = {
+      containerStarted: (type) => void seen.push(`started ${type}`),
+      containerStartFailed: (type, code) => void seen.push(`failed ${type} ${code}`),
+      podStarted: (seconds) => void seen.push(`pod ${seconds}`),
+    };
+    const created = pod();
+    created.metadata!.creationTimestamp = new Date(0);
+    const cri = new RecordingCri();
+    cri.nowMs = 3_000;
+    const { make } = setup(created, cri, new RestartBackoff(), metrics);
+    const worker = make();
+    await sync(worker);
+    await sync(worker);
+    expect(seen).toEqual(['started container', 'pod 3']);
+
+    const absent = setup(pod({ pullPolicy: 'Never' }), new RecordingCri(), new RestartBackoff(), metrics);
+    seen.length = 0;
+    await sync(absent.make());
+    expect(seen).toEqual(['failed container ErrImagePull']);
   });
 
   it('adopts the sandbox and containers that a previous kubelet left running, creating no duplicates', async () => {
