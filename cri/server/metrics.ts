@@ -1,10 +1,10 @@
 // berth's own Prometheus metrics (prom-client): a histogram of every CRI call by method and gRPC
-// code, the pods and containers the runtime holds, and the process metrics prom-client gathers
+// code, the pods and containers the runtime holds, the bytes pulled from registries, and the process metrics prom-client gathers
 // (CPU, memory, event-loop lag, handles). Served on --metrics-address at /metrics.
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { InvalidArgumentError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -31,6 +31,16 @@ export class RuntimeMetrics {
       collect() {
         this.reset();
         for (const sandbox of runtime.sandboxes.list()) this.inc({ state: sandbox.state });
+      },
+    });
+    new Counter({
+      name: 'berth_image_pull_bytes_total',
+      help: 'Bytes of image blobs fetched from registries (pull time is berth_cri_request_duration_seconds{method="PullImage"})',
+      registers: [this.registry],
+      collect() {
+        // The puller keeps the running total; a counter set by reset + inc reports it as is.
+        this.reset();
+        this.inc(runtime.images.pulledBytes);
       },
     });
     new Gauge({

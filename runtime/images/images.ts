@@ -49,6 +49,11 @@ export class Images {
     return this.store.list();
   }
 
+  /** Bytes of image blobs fetched from registries since start. */
+  get pulledBytes(): number {
+    return this.puller.fetchedBytes;
+  }
+
   /** undefined when the image is not here (ImageStatus answers an empty image then). */
   status(ref: string): ImageRecord | undefined {
     if (!ref) throw new InvalidArgumentError('an image reference or id is required');

@@ -42,6 +42,8 @@ export interface PullerDependencies {
 export class Puller {
   private readonly logger: Logger;
   private readonly concurrency: number;
+  /** Bytes of blobs fetched from registries since start (blobs already here count nothing). */
+  fetchedBytes = 0;
 
   constructor(private readonly deps: PullerDependencies) {
     this.logger = deps.logger ?? silentLogger();
@@ -80,6 +82,7 @@ export class Puller {
         return;
       }
       await this.deps.content.ingest(digest, descriptor.size, repository.blobSource(descriptor), report);
+      this.fetchedBytes += descriptor.size;
     };
     const blobs: [Descriptor, PullProgress['kind']][] = [[parsed.config, 'config'], ...parsed.layers.map((layer): [Descriptor, 'layer'] => [layer, 'layer'])];
     await mapBounded(blobs, this.concurrency, ([descriptor, kind]) => fetchBlob(descriptor, kind));

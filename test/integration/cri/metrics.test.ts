@@ -1,6 +1,6 @@
 // berth's /metrics scraped by a real Prometheus: the CRI call histogram by method and code, the
-// pods and containers it holds, and the process metrics.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// pods and containers it holds, the bytes it pulled, and the process metrics.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CriClient } from '../../../cri/client/cri-client.js';
 import { startBerth, type Berth } from '../../harness/berth.js';
 import { freePort } from '../../harness/ports.js';
@@ -10,10 +10,11 @@ let berth: Berth;
 let prometheus: Prometheus;
 let client: CriClient;
 let metricsTarget = '';
+const registry = inject('registryHost');
 
 beforeAll(async () => {
   metricsTarget = `127.0.0.1:${await freePort()}`;
-  berth = await startBerth({ args: ['--metrics-address', metricsTarget] });
+  berth = await startBerth({ args: ['--metrics-address', metricsTarget, '--insecure-registry', registry] });
   client = new CriClient({ endpoint: berth.socket });
   prometheus = await startPrometheus([{ job: 'berth', target: metricsTarget }]);
 });
@@ -55,5 +56,22 @@ describe('berth /metrics', () => {
     expect(Number(notFound[0]?.value[1])).toBe(1);
     const up = await prometheus.query('up{job="berth"}');
     expect(up[0]?.value[1]).toBe('1');
+  });
+
+  it('counts the bytes a pull fetched from the registry, and nothing for a pull of blobs it has', async () => {
+    const pulled = async (): Promise<number> => {
+      const text = await (await fetch(`http://${metricsTarget}/metrics`)).text();
+      return Number(/^berth_image_pull_bytes_total (\d+)$/m.exec(text)?.[1]);
+    };
+    expect(await pulled()).toBe(0);
+    const image = `${registry}/busybox:latest`;
+    await client.pullImage(image);
+    const size = Number((await client.imageStatus(image)).image?.size ?? 0);
+    const after = await pulled();
+    // Config and layers as the manifest sizes them (the compressed bytes on the wire).
+    expect(after).toBeGreaterThan(0);
+    expect(after).toBe(size);
+    await client.pullImage(image);
+    expect(await pulled()).toBe(after);
   });
 });
