@@ -1,9 +1,11 @@
-// API create → Running: berth's kubelet joined to the real cluster fixture (etcd, kube-apiserver,
-// controller-manager, scheduler), driving the runtime under test through its CRI socket. Each pod
+// API create → Running: a kubelet (berth's, or the upstream one) joined to the real cluster
+// fixture (etcd, kube-apiserver, controller-manager, scheduler), driving the runtime under test
+// through its CRI socket. Each pod
 // is created through the API and timed until the API reports it Running (scheduling, the watch,
 // sandbox, container start and the status write all inside), one pod at a time.
 import { CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execa } from 'execa';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../common/logger.js';
@@ -12,6 +14,7 @@ import { startKubelet } from '../kubelet/kubelet.js';
 import type { Cluster } from '../test/harness/cluster.js';
 import { nodeKubeconfig } from '../test/harness/node-credentials.js';
 import { summarize, type Summary } from './stats.js';
+import { startUpstreamKubelet } from './upstream-kubelet.js';
 
 export interface ApiPodStartResult {
   pods: number;
@@ -26,6 +29,36 @@ export interface ApiPodStartOptions {
   cgroupParent: string;
   pods: number;
   nodeName: string;
+  /** Whose kubelet joins: berth's (in this process) or the upstream binary. */
+  kubelet: 'berth' | 'upstream';
+}
+
+async function startNode(options: ApiPodStartOptions, work: string): Promise<{ stop(): Promise<void> }> {
+  if (options.kubelet === 'upstream') {
+    return startUpstreamKubelet({ cluster: options.cluster, criEndpoint: options.criEndpoint, nodeName: options.nodeName, workDir: work });
+  }
+  return startKubelet(
+    kubeletConfig({
+      nodeName: options.nodeName,
+      nodeIp: '127.0.0.1',
+      kubeconfigPath: await nodeKubeconfig(work, options.nodeName, options.cluster.server),
+      runtimeEndpoint: options.criEndpoint,
+      rootDir: work,
+      podLogsDir: join(work, 'pods'),
+      cgroupParent: options.cgroupParent,
+      kubeletVersion: 'v0.1.0-berth',
+    }),
+    { logger: createLogger('warn') },
+  );
+}
+
+async function unmountUnder(dir: string): Promise<void> {
+  const mounts = readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[1] ?? '')
+    .filter((mountPoint) => mountPoint.startsWith(`${dir}/`))
+    .reverse();
+  for (const mountPoint of mounts) await execa('umount', ['-l', mountPoint], { reject: false });
 }
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -45,19 +78,7 @@ export async function measureApiPodStart(options: ApiPodStartOptions): Promise<A
   admin.loadFromFile(cluster.adminKubeconfig);
   const core = admin.makeApiClient(CoreV1Api);
   const namespace = 'default';
-  const kubelet = await startKubelet(
-    kubeletConfig({
-      nodeName,
-      nodeIp: '127.0.0.1',
-      kubeconfigPath: await nodeKubeconfig(work, nodeName, cluster.server),
-      runtimeEndpoint: options.criEndpoint,
-      rootDir: work,
-      podLogsDir: join(work, 'pods'),
-      cgroupParent: options.cgroupParent,
-      kubeletVersion: 'v0.1.0-berth',
-    }),
-    { logger: createLogger('warn') },
-  );
+  const kubelet = await startNode(options, work);
   const runningAt = new Map<string, number>();
   const waiters = new Map<string, () => void>();
   const watch = await new Watch(admin).watch(
@@ -109,6 +130,8 @@ export async function measureApiPodStart(options: ApiPodStartOptions): Promise<A
     }).catch(() => undefined);
     await kubelet.stop();
     await core.deleteNode({ name: nodeName }).catch(() => undefined);
+    // The upstream kubelet leaves volume mounts (tmpfs of projected tokens) under its root dir.
+    await unmountUnder(work);
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -166,17 +166,30 @@ async function main(): Promise<void> {
         }
         if (cluster) {
           const apiCluster = cluster;
-          report.apiPodStart = await phase<ApiPodStartResult>('API create → Running through berth\'s kubelet', async (client, instance) => {
-            await client.pullImage(image);
-            return measureApiPodStart({
-              cluster: apiCluster,
-              criEndpoint: instance.socket,
-              image,
-              cgroupParent,
-              pods: Number(values['api-pods']),
-              nodeName: `bench-${runtime.name}-${process.pid}`,
+          const apiPhase = (kubelet: 'berth' | 'upstream') =>
+            phase<ApiPodStartResult>(`API create → Running through the ${kubelet} kubelet`, async (client, instance) => {
+              await client.pullImage(image);
+              try {
+                return await measureApiPodStart({
+                  cluster: apiCluster,
+                  criEndpoint: instance.socket,
+                  image,
+                  cgroupParent,
+                  pods: Number(values['api-pods']),
+                  nodeName: `bench-${kubelet}-on-${runtime.name}-${process.pid}`,
+                  kubelet,
+                });
+              } finally {
+                // A stopped kubelet leaves its last sandboxes behind (the upstream one too).
+                for (const sandbox of (await client.listPodSandbox().catch(() => ({ items: [] }))).items) {
+                  await client.stopPodSandbox(sandbox.id).catch(() => undefined);
+                  await client.removePodSandbox(sandbox.id).catch(() => undefined);
+                }
+              }
             });
-          });
+          report.apiPodStart = await apiPhase('berth');
+          // The reference node: the upstream kubelet on containerd.
+          if (runtime.name === 'containerd') report.apiPodStartUpstream = await apiPhase('upstream');
         }
       } finally {
         await network.remove();

@@ -16,7 +16,10 @@ export interface RuntimeReport {
   pullZstd?: PullResult | Failed;
   podStart?: PodStartResult | Failed;
   density?: DensityResult | Failed;
+  /** berth's kubelet on this runtime. */
   apiPodStart?: ApiPodStartResult | Failed;
+  /** The upstream kubelet on this runtime (containerd only). */
+  apiPodStartUpstream?: ApiPodStartResult | Failed;
 }
 
 export interface BenchReport {
@@ -67,9 +70,17 @@ function rows(report: BenchReport): Row[] {
     { label: 'concurrent pods: per-pod p99', values: pick((r) => pod(r)?.concurrent.perPod.p99), format: ms },
   ];
   const api = (r: RuntimeReport): ApiPodStartResult | undefined => (ok(r.apiPodStart) ? r.apiPodStart : undefined);
+  // berth's node (its kubelet on its runtime) against the usual one (upstream kubelet on containerd).
+  const node = (r: RuntimeReport, name: string): ApiPodStartResult | undefined => {
+    const result = name === 'berth' ? r.apiPodStart : r.apiPodStartUpstream;
+    return ok(result) ? result : undefined;
+  };
+  const pickNode = (f: (s: ApiPodStartResult) => number): Record<string, number | undefined> =>
+    Object.fromEntries(names.map((n) => [n, ((s) => (s ? f(s) : undefined))(node(report.runtimes[n] ?? {}, n))]));
   out.push(
-    { label: 'API create → Running p50 (berth kubelet)', values: pick((r) => api(r)?.createToRunning.p50), format: ms },
-    { label: 'API create → Running p90 (berth kubelet)', values: pick((r) => api(r)?.createToRunning.p90), format: ms },
+    { label: 'API create → Running p50 (node: kubelet+runtime)', values: pickNode((s) => s.createToRunning.p50), format: ms },
+    { label: 'API create → Running p90 (node: kubelet+runtime)', values: pickNode((s) => s.createToRunning.p90), format: ms },
+    { label: '  same, berth kubelet on each runtime, p50', values: pick((r) => api(r)?.createToRunning.p50), format: ms },
   );
   const steps = [...new Set(names.flatMap((n) => density(report.runtimes[n] ?? {})?.memory.map((m) => m.pods) ?? []))];
   for (const pods of steps) {
@@ -194,7 +205,10 @@ netns${floors ? ` (p50 ${ms(floors.cniAdd.p50)})` : ''}; the pull floor is this 
     pullFloors
       ? ` (${(pullFloors.compressedBytes / 1e6).toFixed(0)} MB compressed, ${(pullFloors.uncompressedBytes / 1e6).toFixed(0)} MB unpacked: fetch ${pullFloors.fetchSeconds.toFixed(2)} s, sha256 ${pullFloors.hashSeconds.toFixed(2)} s, gunzip ${pullFloors.decompressSeconds.toFixed(2)} s, write+fsync ${pullFloors.writeSeconds.toFixed(2)} s)`
       : ''
-  }.
+  }. API create → Running: pods created through the real API server (etcd, kube-apiserver,
+controller-manager, scheduler) one at a time and timed until the API reports them Running; the
+"node" rows compare berth's kubelet on berth with the upstream kubelet (the pinned Go module) on
+containerd, the row below them berth's kubelet on each runtime.
 
 ${head}
 ${body}
