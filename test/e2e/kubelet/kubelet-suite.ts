@@ -271,6 +271,31 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     }
   });
 
+  it('backs off a crash-looping container with growing delays: at once, then 10 s, then 20 s', async () => {
+    const name = `looper-${process.pid}`;
+    await createPod(name, {}, { command: ['sh', '-c', 'exit 1'] });
+    try {
+      const selector = { labelSelector: { 'io.kubernetes.pod.name': name } };
+      const created = await eventually(async () => {
+        const listed = (await cri?.listContainers(selector))?.containers ?? [];
+        return listed.length >= 4 ? listed : undefined;
+      }, 1_000);
+      const at = new Map(created.map((c) => [c.metadata?.attempt ?? -1, Number(BigInt(c.createdAt) / 1_000_000n)]));
+      const gap = (attempt: number): number => ((at.get(attempt) ?? 0) - (at.get(attempt - 1) ?? 0)) / 1000;
+      expect(gap(2)).toBeGreaterThanOrEqual(9);
+      expect(gap(3)).toBeGreaterThanOrEqual(19);
+      expect(gap(3)).toBeGreaterThan(gap(2));
+      const waiting = await eventually(async () => {
+        const pod = await kubectlJson<{ status: { containerStatuses?: { state: { waiting?: { reason: string; message?: string } } }[] } }>('get', 'pod', '-n', namespace, name);
+        const state = pod.status.containerStatuses?.[0]?.state.waiting;
+        return state?.message?.includes('back-off 40s') ? state : undefined;
+      });
+      expect(waiting.reason).toBe('CrashLoopBackOff');
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    }
+  });
+
   it('holds a pod not Ready until its readiness probe passes, through exec and HTTP probes', async () => {
     const name = `ready-${process.pid}`;
     // Ready only once the file exists (exec probe) and the web server answers (httpGet probe).
