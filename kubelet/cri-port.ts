@@ -22,6 +22,9 @@ export type CriPort = Pick<
   | 'pullImage'
   | 'imageStatus'
   | 'execSync'
+  | 'exec'
+  | 'attach'
+  | 'portForward'
 >;
 
 /** Labels the kubelet puts on every CRI object and finds them by again (kept verbatim: tools read them). */

@@ -108,6 +108,9 @@ export class CriClient {
   exec(request: cri.ExecRequest): Promise<cri.ExecResponse__Output> {
     return this.call(this.runtime, 'Exec', request);
   }
+  attach(request: cri.AttachRequest): Promise<cri.AttachResponse__Output> {
+    return this.call(this.runtime, 'Attach', request);
+  }
   portForward(podSandboxId: string, port: number[]): Promise<cri.PortForwardResponse__Output> {
     return this.call(this.runtime, 'PortForward', { podSandboxId, port });
   }

@@ -1,14 +1,15 @@
 // The kubelet API on its HTTPS port (upstream --port 10250), what API servers, metrics-server and
-// Prometheus call: /containerLogs (kubectl logs), /pods, the stats pages and /healthz. Every
-// request is authenticated and authorized through the API (authn.ts). exec, attach and
-// port-forward through the API server are not served yet: they answer 501 with a pointer to the
-// CRI streaming server, which crictl reaches directly.
+// Prometheus call: /containerLogs (kubectl logs), /exec, /attach and /portForward (kubectl exec,
+// attach and port-forward: upgraded connections proxied to the runtime's CRI streaming server),
+// /pods, the stats pages and /healthz. Every request is authenticated and authorized through the
+// API (authn.ts).
 import type { V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
-import { errorMessage, InvalidArgumentError, NotFoundError } from '../../common/errors.js';
+import { BerthError, errorMessage, InvalidArgumentError, NotFoundError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { ReviewApi } from '../api-port.js';
 import type { CriPort } from '../cri-port.js';
@@ -17,6 +18,9 @@ import { accessAttributes, authenticate } from './authn.js';
 import { parseLogOptions, streamContainerLog } from './container-logs.js';
 import { closeServer, listenOn } from './listen.js';
 import type { ServingCert } from './serving-cert.js';
+import { parseStreamRequest, streamingPaths } from './stream-requests.js';
+import { streamingUrl } from './stream-targets.js';
+import { proxyUpgrade } from './upgrade-proxy.js';
 
 export interface KubeletServerOptions {
   listen: string;
@@ -37,11 +41,23 @@ export interface KubeletServer {
   close(): Promise<void>;
 }
 
-const streaming = new Set(['exec', 'attach', 'portForward', 'run']);
-
 function reply(response: ServerResponse, status: number, text: string): void {
   if (!response.headersSent) response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
   response.end(`${text}\n`);
+}
+
+const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway' };
+
+/** An answer on a connection that asked to upgrade (no ServerResponse exists for it). */
+function replyRaw(socket: Duplex, status: number, text: string): void {
+  const body = `${text}\n`;
+  socket.end(`HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+function httpStatusOf(error: unknown): number {
+  if (!(error instanceof BerthError)) return 500;
+  const byCode: Partial<Record<string, number>> = { INVALID_ARGUMENT: 400, FAILED_PRECONDITION: 400, NOT_FOUND: 404, UNIMPLEMENTED: 501, UNAVAILABLE: 502 };
+  return byCode[error.code] ?? 500;
 }
 
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
@@ -51,7 +67,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
   const route = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
     const path = url.pathname;
     const parts = path.split('/').filter((p) => p !== '');
-    if (request.method !== 'GET' && request.method !== 'HEAD' && !streaming.has(parts[0] ?? '')) {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && !streamingPaths.has(parts[0] ?? '')) {
       reply(response, 405, `405 method ${request.method ?? ''} not allowed on ${path}`);
       return;
     }
@@ -76,10 +92,24 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       response.end();
       return;
     }
-    if (streaming.has(parts[0] ?? '')) {
-      return reply(response, 501, `${parts[0] ?? ''} through the kubelet API is not served by berth's kubelet yet; use the runtime's CRI streaming (crictl exec/attach/port-forward)`);
+    if (streamingPaths.has(parts[0] ?? '')) {
+      parseStreamRequest(url);
+      return reply(response, 400, `Upgrade request required: ${parts[0] ?? ''} streams over an upgraded connection (SPDY/3.1 or WebSocket)`);
     }
     reply(response, 404, `404 page not found: ${path}`);
+  };
+
+  /** Who may do what: undefined when the caller may go on, else the refusal to answer. */
+  const refusal = async (request: IncomingMessage, url: URL): Promise<{ status: number; text: string } | undefined> => {
+    const who = await authenticate(request, options.reviews);
+    if ('failure' in who) return { status: 401, text: `Unauthorized: ${who.failure}` };
+    const attributes = accessAttributes(request.method ?? 'GET', url.pathname, nodeName);
+    const decision = await options.reviews.reviewAccess({ user: who.user, ...attributes });
+    if (decision.allowed) return undefined;
+    return {
+      status: 403,
+      text: `Forbidden (user=${who.user.username}, verb=${attributes.verb}, resource=nodes, subresource=${attributes.subresource})${decision.reason ? `: ${decision.reason}` : ''}`,
+    };
   };
 
   const server = createServer(
@@ -94,13 +124,8 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     (request, response) => {
       const url = new URL(request.url ?? '/', 'https://kubelet');
       void (async () => {
-        const who = await authenticate(request, options.reviews);
-        if ('failure' in who) return reply(response, 401, `Unauthorized: ${who.failure}`);
-        const attributes = accessAttributes(request.method ?? 'GET', url.pathname, nodeName);
-        const decision = await options.reviews.reviewAccess({ user: who.user, ...attributes });
-        if (!decision.allowed) {
-          return reply(response, 403, `Forbidden (user=${who.user.username}, verb=${attributes.verb}, resource=nodes, subresource=${attributes.subresource})${decision.reason ? `: ${decision.reason}` : ''}`);
-        }
+        const refused = await refusal(request, url);
+        if (refused) return reply(response, refused.status, refused.text);
         await route(request, response, url);
       })().catch((error: unknown) => {
         const status = error instanceof InvalidArgumentError ? 400 : error instanceof NotFoundError ? 404 : 500;
@@ -110,7 +135,36 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       });
     },
   );
+
+  // Upgraded connections leave the server's bookkeeping, so closing the server must end them here.
+  const upgraded = new Set<Duplex>();
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(request.url ?? '/', 'https://kubelet');
+    upgraded.add(socket);
+    socket.once('close', () => upgraded.delete(socket));
+    socket.on('error', () => socket.destroy());
+    void (async () => {
+      const refused = await refusal(request, url);
+      if (refused) return replyRaw(socket, refused.status, refused.text);
+      const stream = parseStreamRequest(url);
+      if (!stream) return replyRaw(socket, 404, `${url.pathname} cannot be upgraded: only exec, attach and portForward stream`);
+      const target = await streamingUrl(cri, stream);
+      logger.debug({ kind: stream.kind, pod: `${stream.namespace}/${stream.pod}` }, 'kubelet API: proxying a stream to the runtime');
+      await proxyUpgrade(request, socket, head, target);
+    })().catch((error: unknown) => {
+      const status = httpStatusOf(error);
+      if (status >= 500) logger.warn({ path: url.pathname }, `kubelet API stream: ${errorMessage(error)}`);
+      if (!socket.destroyed) replyRaw(socket, status, errorMessage(error));
+    });
+  });
+
   const address = await listenOn(server, options.listen);
   logger.info({ address }, 'kubelet API serving (HTTPS)');
-  return { address, close: () => closeServer(server) };
+  return {
+    address,
+    close: async () => {
+      for (const socket of upgraded) socket.destroy();
+      await closeServer(server);
+    },
+  };
 }

@@ -4,10 +4,7 @@
 import { join } from 'node:path';
 import { createLogger } from '../../../common/logger.js';
 import { kubeletConfig, type KubeletConfig } from '../../../kubelet/config.js';
-import { packageVersion } from '../../../common/package-version.js';
-import { criHandlers } from '../../../cri/server/handlers.js';
-import { serveCri } from '../../../cri/server/server.js';
-import { Runtime } from '../../../runtime/runtime.js';
+import { startRuntimeServices } from '../../../cli/runtime-services.js';
 import { startContainerd } from '../../harness/containerd.js';
 
 /** A started CRI runtime: where its socket is, and how to stop it. */
@@ -35,7 +32,8 @@ export const berthRuntime: SuiteRuntimeKind = {
   start: async ({ registryHost, cniConfDir, workDir }) => {
     const logger = createLogger('warn', 'berth-runtime');
     const socketPath = join(workDir, 'berth.sock');
-    const runtime = await Runtime.open(
+    // As `berth node` embeds it: the CRI socket and the streaming server for exec/port-forward.
+    const services = await startRuntimeServices(
       {
         socketPath,
         rootDir: join(workDir, 'berth-root'),
@@ -47,16 +45,10 @@ export const berthRuntime: SuiteRuntimeKind = {
         cniBinDirs: ['/usr/lib/cni'],
         devices: { gpuDriverRoot: '/', gpuDeviceRoot: '/', cdiSpecDirs: [join(workDir, 'cdi')], cdiOutputDir: join(workDir, 'cdi') },
       },
+      { stream: { address: '127.0.0.1', port: 0 }, metricsAddress: '' },
       logger,
     );
-    const server = await serveCri({ socketPath, handlers: criHandlers(runtime, packageVersion()), logger });
-    return {
-      endpoint: socketPath,
-      stop: async () => {
-        await server.close();
-        await runtime.close();
-      },
-    };
+    return { endpoint: socketPath, stop: () => services.close() };
   },
 };
 

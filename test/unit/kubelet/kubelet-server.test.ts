@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { accessAttributes } from '../../../kubelet/server/authn.js';
 import { parseCriLog, parseLogOptions, rfc3339Nano, selectLines } from '../../../kubelet/server/container-logs.js';
+import { parseStreamRequest } from '../../../kubelet/server/stream-requests.js';
+import { streamingUrl } from '../../../kubelet/server/stream-targets.js';
+import { replayedRequestHead } from '../../../kubelet/server/upgrade-proxy.js';
+import { NotFoundError } from '../../../common/errors.js';
+import { RecordingCri } from './recording-cri.js';
 
 describe('kubelet API authorization attributes', () => {
   it('maps paths to the node subresources upstream checks', () => {
@@ -55,5 +60,79 @@ describe('CRI log files', () => {
     expect(selectLines(lines, { ...options, tailLines: 2, sinceMs: undefined }).map((l) => l.text)).toEqual(['last words', 'not yet ended']);
     expect(selectLines(lines, { ...options, tailLines: undefined, sinceMs: Date.parse('2026-12-04T11:45:00Z') }).map((l) => l.text)).toEqual(['last words', 'not yet ended']);
     expect(selectLines(lines, { ...options, tailLines: 0, sinceMs: undefined })).toEqual([]);
+  });
+});
+
+describe('streaming requests on the kubelet API', () => {
+  const parse = (path: string): ReturnType<typeof parseStreamRequest> => parseStreamRequest(new URL(path, 'https://kubelet'));
+
+  it('reads exec the way the API server asks for it', () => {
+    expect(parse('/exec/default/web/main?command=sh&command=-c&command=echo%20hi&input=1&output=1&error=1')).toEqual({
+      kind: 'exec', namespace: 'default', pod: 'web', uid: undefined, container: 'main', command: ['sh', '-c', 'echo hi'],
+      stdin: true, stdout: true, stderr: true, tty: false,
+    });
+    // A terminal merges stderr into stdout: the flag is dropped, not refused.
+    expect(parse('/exec/ns/p/0a1b/c?command=sh&output=1&error=1&tty=1')).toMatchObject({ uid: '0a1b', container: 'c', stderr: false, tty: true });
+    expect(parse('/attach/ns/p/c?output=true')).toMatchObject({ kind: 'attach', container: 'c', stdout: true, stdin: false });
+    expect(parse('/portForward/ns/p?port=80&port=8080,9090')).toEqual({ kind: 'portForward', namespace: 'ns', pod: 'p', uid: undefined, ports: [80, 8080, 9090] });
+    expect(parse('/portForward/ns/p/uid-1')).toMatchObject({ uid: 'uid-1', ports: [] });
+    expect(parse('/containerLogs/ns/p/c')).toBeUndefined();
+  });
+
+  it('refuses requests that cannot be served, with the reason', () => {
+    expect(() => parse('/exec/ns/p/c?output=1')).toThrow(/needs a command/);
+    expect(() => parse('/exec/ns/p/c?command=ls')).toThrow(/at least one of the input, output and error/);
+    expect(() => parse('/exec/ns/p')).toThrow(/exec takes/);
+    expect(() => parse('/exec/ns/p/u/c/extra?command=ls&output=1')).toThrow(/exec takes/);
+    expect(() => parse('/portForward/ns/p?port=0')).toThrow(/not a port number/);
+    expect(() => parse('/portForward/ns/p?port=http')).toThrow(/not a port number/);
+    expect(() => parse('/portForward/ns')).toThrow(/portForward takes/);
+  });
+
+  it('replays the upgrade to the runtime without the caller credentials', () => {
+    const head = replayedRequestHead(
+      'POST',
+      ['Host', 'node:10250', 'Authorization', 'Bearer secret', 'Connection', 'Upgrade', 'Upgrade', 'SPDY/3.1', 'X-Stream-Protocol-Version', 'v4.channel.k8s.io', 'X-Stream-Protocol-Version', 'v5.channel.k8s.io'],
+      new URL('http://127.0.0.1:4567/exec/tok3n'),
+    );
+    expect(head).toBe(
+      'POST /exec/tok3n HTTP/1.1\r\nHost: 127.0.0.1:4567\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: v4.channel.k8s.io\r\nX-Stream-Protocol-Version: v5.channel.k8s.io\r\n\r\n',
+    );
+  });
+});
+
+describe('streaming targets', () => {
+  const labels = (pod: string, container?: string): Record<string, string> => ({
+    'io.kubernetes.pod.namespace': 'default', 'io.kubernetes.pod.name': pod, 'io.kubernetes.pod.uid': `uid-${pod}`,
+    ...(container ? { 'io.kubernetes.container.name': container } : {}),
+  });
+
+  async function started(cri: RecordingCri, pod: string, container: string): Promise<{ sandbox: string; container: string }> {
+    const port = cri.port();
+    const sandbox = (await port.runPodSandbox({ metadata: { name: pod, namespace: 'default', uid: `uid-${pod}` }, labels: labels(pod) })).podSandboxId;
+    const id = (await port.createContainer(sandbox, { metadata: { name: container }, labels: labels(pod, container) }, {})).containerId;
+    await port.startContainer(id);
+    return { sandbox, container: id };
+  }
+
+  it('asks the runtime for the running container and the ready sandbox of the pod', async () => {
+    const cri = new RecordingCri();
+    const { sandbox, container } = await started(cri, 'web', 'main');
+    const exec = await streamingUrl(cri.port(), { kind: 'exec', namespace: 'default', pod: 'web', uid: undefined, container: 'main', command: ['ls'], stdin: false, stdout: true, stderr: true, tty: false });
+    expect(exec.href).toBe(`http://127.0.0.1:1/exec/${container}`);
+    const forward = await streamingUrl(cri.port(), { kind: 'portForward', namespace: 'default', pod: 'web', uid: 'uid-web', ports: [80] });
+    expect(forward.href).toBe(`http://127.0.0.1:1/portforward/${sandbox}`);
+    expect(cri.calls).toContain('exec main ls');
+    expect(cri.calls).toContain(`portForward ${sandbox} 80`);
+  });
+
+  it('tells a missing container from a stopped one, and a pod of another uid from this one', async () => {
+    const cri = new RecordingCri();
+    await started(cri, 'web', 'main');
+    const base = { kind: 'exec' as const, namespace: 'default', pod: 'web', command: ['ls'], stdin: false, stdout: true, stderr: false, tty: false };
+    await expect(streamingUrl(cri.port(), { ...base, uid: undefined, container: 'nope' })).rejects.toThrow(NotFoundError);
+    await expect(streamingUrl(cri.port(), { ...base, uid: 'uid-other', container: 'main' })).rejects.toThrow(/not found on this node/);
+    cri.exit('main', 1);
+    await expect(streamingUrl(cri.port(), { ...base, uid: undefined, container: 'main' })).rejects.toThrow(/is not running/);
   });
 });

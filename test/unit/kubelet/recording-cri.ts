@@ -158,6 +158,18 @@ export class RecordingCri {
         this.calls.push(`execSync ${this.containers.get(id)?.config.metadata?.name ?? id} ${cmd.join(' ')}`);
         return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: this.execExitCode };
       },
+      exec: async (request: { containerId: string; cmd: string[] }) => {
+        this.calls.push(`exec ${this.containers.get(request.containerId)?.config.metadata?.name ?? request.containerId} ${request.cmd.join(' ')}`);
+        return { url: `http://127.0.0.1:1/exec/${request.containerId}` };
+      },
+      attach: async (request: { containerId: string }) => {
+        this.calls.push(`attach ${this.containers.get(request.containerId)?.config.metadata?.name ?? request.containerId}`);
+        return { url: `http://127.0.0.1:1/attach/${request.containerId}` };
+      },
+      portForward: async (sandboxId: string, ports: number[]) => {
+        this.calls.push(`portForward ${sandboxId} ${ports.join(',')}`);
+        return { url: `http://127.0.0.1:1/portforward/${sandboxId}` };
+      },
     };
     return cri as unknown as CriPort;
   }
