@@ -234,6 +234,14 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     await kubectl('create', '-f', path);
   }
 
+  /** The pod as the API shows it once its phase is Running. */
+  function runningPod(name: string): Promise<PodJson> {
+    return eventually(async () => {
+      const pod = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
+      return pod.status.phase === 'Running' ? pod : undefined;
+    });
+  }
+
   /** The messages of the pod's container "main", from its CRI log file. */
   async function containerLog(podName: string): Promise<string> {
     const listed = await cri?.listContainers({ labelSelector: { 'io.kubernetes.pod.name': podName, 'io.kubernetes.container.name': 'main' } });
@@ -557,10 +565,7 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
   it('serves kubectl logs (tail, timestamps, follow to the end) and its stats to the API server, and refuses callers it cannot vouch for', async () => {
     const name = `talker-${process.pid}`;
     await createPod(name, { restartPolicy: 'Never' }, { command: ['sh', '-c', 'echo one; echo two; sleep 2; echo three; sleep 2; echo four'] });
-    await eventually(async () => {
-      const pod = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
-      return pod.status.phase === 'Running' ? pod : undefined;
-    });
+    await runningPod(name);
     try {
       // -f follows until the container exits, then kubectl returns.
       const followed = await kubectl('logs', '-f', '-n', namespace, name);
@@ -593,10 +598,7 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
   it('serves kubectl exec (output, errors, exit code, input) and port-forward through the API server, proxied to the runtime streaming server', async () => {
     const name = `shell-${process.pid}`;
     await createPod(name, {}, { command: ['sh', '-c', 'mkdir -p /www && echo served-by-the-pod > /www/index.html && exec httpd -f -p 8080 -h /www'] });
-    await eventually(async () => {
-      const pod = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
-      return pod.status.phase === 'Running' ? pod : undefined;
-    });
+    await runningPod(name);
     const admin = ['--kubeconfig', inject('adminKubeconfig'), '-n', namespace];
     try {
       const ran = await execa(goTool('kubectl'), [...admin, 'exec', name, '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'], { reject: false, timeout: 60_000 });
@@ -636,10 +638,7 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
   it('serves kubectl attach through the API server where the runtime offers Attach, and passes on its refusal where not', async () => {
     const name = `ticker-${process.pid}`;
     await createPod(name, {}, { command: ['sh', '-c', 'while true; do echo tick; sleep 0.3; done'] });
-    await eventually(async () => {
-      const pod = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
-      return pod.status.phase === 'Running' ? pod : undefined;
-    });
+    await runningPod(name);
     try {
       const attach = execa(goTool('kubectl'), ['--kubeconfig', inject('adminKubeconfig'), '-n', namespace, 'attach', name], { reject: false, buffer: false, all: true });
       const seen = await new Promise<string>((resolve) => {
@@ -702,10 +701,7 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
 
   it('runs a static pod from its manifest directory and shows it in the API as a mirror pod', async () => {
     const name = `static-sleeper-${nodeName}`;
-    const mirror = await eventually(async () => {
-      const pod = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
-      return pod.status.phase === 'Running' ? pod : undefined;
-    });
+    const mirror = await runningPod(name);
     expect(mirror.metadata.annotations?.['kubernetes.io/config.mirror']).toMatch(/^[0-9a-f]{32}$/);
     expect(mirror.metadata.annotations?.['kubernetes.io/config.source']).toBe('file');
     expect(mirror.metadata.annotations?.['kubernetes.io/config.hash']).toBe(mirror.metadata.annotations?.['kubernetes.io/config.mirror']);
@@ -731,10 +727,7 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     const name = `survivor-${process.pid}`;
     await createPod(name, {}, { command: ['sleep', '3600'] });
     try {
-      const running = await eventually(async () => {
-        const pod = await kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
-        return pod.status.phase === 'Running' ? pod : undefined;
-      });
+      const running = await runningPod(name);
       const selector = { labelSelector: { 'io.kubernetes.pod.uid': running.metadata.uid } };
       const before = (await cri?.listContainers(selector))?.containers.map((c) => c.id);
 
