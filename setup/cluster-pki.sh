@@ -43,6 +43,18 @@ issue apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-clie
 issue controller-manager "/CN=system:kube-controller-manager" "$client_ext"
 issue scheduler "/CN=system:kube-scheduler" "$client_ext"
 
+# The aggregation layer (metrics-server behind metrics.k8s.io): the API server proxies as
+# front-proxy-client, signed by a CA of its own that aggregated servers trust for request headers.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout front-proxy-ca.key -out front-proxy-ca.crt -days "$days" \
+  -subj "/CN=berth-test-front-proxy-ca" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign,digitalSignature" 2>/dev/null
+openssl req -new -newkey rsa:2048 -nodes -keyout front-proxy-client.key -out front-proxy-client.csr \
+  -subj "/CN=front-proxy-client" 2>/dev/null
+printf '%s\n' "$client_ext" >front-proxy-client.ext
+openssl x509 -req -in front-proxy-client.csr -CA front-proxy-ca.crt -CAkey front-proxy-ca.key -CAcreateserial \
+  -out front-proxy-client.crt -days "$days" -extfile front-proxy-client.ext 2>/dev/null
+rm -f front-proxy-client.csr front-proxy-client.ext
+
 openssl genrsa -out sa.key 2048 2>/dev/null
 openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
 chmod 600 ./*.key

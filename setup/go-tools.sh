@@ -144,6 +144,23 @@ GOMAIN
   touch "$stamp_dir/$stamp"
 }
 
+build_metrics_server() {
+  local version=$METRICS_SERVER_VERSION
+  local stamp=metrics-server-$version
+  if is_built "$stamp" metrics-server; then
+    echo "go-tools: metrics-server $version cached"
+    return
+  fi
+  echo "go-tools: building metrics-server $version"
+  # Like cri-tools, a module without replace lines: it builds as its own main module.
+  local dir
+  dir=$(cd "$tools_dir/src" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/metrics-server@$version" | jq -r .Dir)
+  (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$bin_dir/metrics-server.tmp" ./cmd/metrics-server)
+  mv -f "$bin_dir/metrics-server.tmp" "$bin_dir/metrics-server"
+  touch "$stamp_dir/$stamp"
+}
+
 build_cri_tools
 build_etcd
+build_metrics_server
 build_kubernetes

@@ -1,9 +1,12 @@
-// The Prometheus pages the kubelet serves, rendered with prom-client from one snapshot: a fresh
-// registry per scrape, so a pod that is gone disappears from the next page.
-//   /metrics/cadvisor   cAdvisor's names and labels (container, pod, namespace, image, name, id)
-//   /metrics/resource   the kubelet's resource metrics (what metrics-server reads)
+// The Prometheus pages the kubelet serves, rendered from one snapshot per scrape, so a pod that is
+// gone disappears from the next page:
+//   /metrics/cadvisor   cAdvisor's names and labels (container, pod, namespace, image, name, id),
+//                       through a fresh prom-client registry
+//   /metrics/resource   the kubelet's resource metrics (what metrics-server reads), each sample
+//                       stamped with the time the runtime read it (text-format.ts), as upstream
 // Counters carry the runtime's cumulative totals as read.
 import { Counter, Gauge, Registry } from 'prom-client';
+import { renderFamilies, type Family } from './text-format.js';
 import type { NodeUsage } from './node-usage.js';
 import type { PodSample } from './pod-stats.js';
 
@@ -79,30 +82,33 @@ export async function renderCadvisor(pods: readonly PodSample[], machine: Machin
   return registry.metrics();
 }
 
-export async function renderResource(pods: readonly PodSample[], node: NodeUsage | undefined, scrapeFailed: boolean): Promise<string> {
-  const registry = new Registry();
-  const nodeCpu = counter(registry, 'node_cpu_usage_seconds_total', 'Cumulative cpu time consumed by the node in core-seconds', []);
-  const nodeMemory = gauge(registry, 'node_memory_working_set_bytes', 'Current working set of the node in bytes', []);
-  const containerCpu = counter(registry, 'container_cpu_usage_seconds_total', 'Cumulative cpu time consumed by the container in core-seconds', ['container', 'pod', 'namespace']);
-  const containerMemory = gauge(registry, 'container_memory_working_set_bytes', 'Current working set of the container in bytes', ['container', 'pod', 'namespace']);
-  const containerStart = gauge(registry, 'container_start_time_seconds', 'Start time of the container since unix epoch in seconds', ['container', 'pod', 'namespace']);
-  const podCpu = counter(registry, 'pod_cpu_usage_seconds_total', 'Cumulative cpu time consumed by the pod in core-seconds', ['pod', 'namespace']);
-  const podMemory = gauge(registry, 'pod_memory_working_set_bytes', 'Current working set of the pod in bytes', ['pod', 'namespace']);
-  gauge(registry, 'resource_scrape_error', '1 if there was an error while getting container metrics, 0 otherwise', []).set(scrapeFailed ? 1 : 0);
+export function renderResource(pods: readonly PodSample[], node: NodeUsage | undefined, scrapeFailed: boolean): string {
+  const family = (name: string, help: string, type: Family['type']): Family => ({ name, help, type, samples: [] });
+  const nodeCpu = family('node_cpu_usage_seconds_total', 'Cumulative cpu time consumed by the node in core-seconds', 'counter');
+  const nodeMemory = family('node_memory_working_set_bytes', 'Current working set of the node in bytes', 'gauge');
+  const containerCpu = family('container_cpu_usage_seconds_total', 'Cumulative cpu time consumed by the container in core-seconds', 'counter');
+  const containerMemory = family('container_memory_working_set_bytes', 'Current working set of the container in bytes', 'gauge');
+  const containerStart = family('container_start_time_seconds', 'Start time of the container since unix epoch in seconds', 'gauge');
+  const podCpu = family('pod_cpu_usage_seconds_total', 'Cumulative cpu time consumed by the pod in core-seconds', 'counter');
+  const podMemory = family('pod_memory_working_set_bytes', 'Current working set of the pod in bytes', 'gauge');
+  const scrapeError = family('resource_scrape_error', '1 if there was an error while getting container metrics, 0 otherwise', 'gauge');
+  scrapeError.samples.push({ value: scrapeFailed ? 1 : 0 });
   if (node) {
-    nodeCpu.inc(node.cpuUsageSeconds);
-    nodeMemory.set(node.memoryWorkingSetBytes);
+    nodeCpu.samples.push({ value: node.cpuUsageSeconds, timestampMs: node.timestampMs });
+    nodeMemory.samples.push({ value: node.memoryWorkingSetBytes, timestampMs: node.timestampMs });
   }
   for (const pod of pods) {
     const podLabels = { pod: pod.name, namespace: pod.namespace };
-    if (pod.cpuUsageSeconds !== undefined) podCpu.inc(podLabels, pod.cpuUsageSeconds);
-    if (pod.memoryWorkingSetBytes !== undefined) podMemory.set(podLabels, pod.memoryWorkingSetBytes);
+    const at = pod.timestampMs;
+    if (pod.cpuUsageSeconds !== undefined) podCpu.samples.push({ labels: podLabels, value: pod.cpuUsageSeconds, timestampMs: at });
+    if (pod.memoryWorkingSetBytes !== undefined) podMemory.samples.push({ labels: podLabels, value: pod.memoryWorkingSetBytes, timestampMs: at });
     for (const c of pod.containers) {
       const labels = { container: c.name, ...podLabels };
-      if (c.cpuUsageSeconds !== undefined) containerCpu.inc(labels, c.cpuUsageSeconds);
-      if (c.memoryWorkingSetBytes !== undefined) containerMemory.set(labels, c.memoryWorkingSetBytes);
-      containerStart.set(labels, c.startTimeMs / 1000);
+      if (c.cpuUsageSeconds !== undefined) containerCpu.samples.push({ labels, value: c.cpuUsageSeconds, timestampMs: c.timestampMs });
+      if (c.memoryWorkingSetBytes !== undefined) containerMemory.samples.push({ labels, value: c.memoryWorkingSetBytes, timestampMs: c.timestampMs });
+      containerStart.samples.push({ labels, value: c.startTimeMs / 1000, timestampMs: c.startTimeMs });
     }
   }
-  return registry.metrics();
+  // Families in the upstream kubelet's order.
+  return renderFamilies([containerCpu, containerMemory, containerStart, nodeCpu, nodeMemory, podCpu, podMemory, scrapeError]);
 }

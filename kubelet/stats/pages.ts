@@ -22,7 +22,7 @@ export function statsPages(cri: StatsCri, nodeName: string, metrics?: Registry):
     '/metrics/cadvisor': async () => ({ type: prometheusType, body: await renderCadvisor(await collectPodStats(cri), { cpuCores: cpus().length, memoryBytes: totalmem() }) }),
     '/metrics/resource': async () => {
       const [pods, node] = await Promise.all([collectPodStats(cri).catch(() => undefined), readNodeUsage().catch(() => undefined)]);
-      return { type: prometheusType, body: await renderResource(pods ?? [], node, pods === undefined) };
+      return { type: prometheusType, body: renderResource(pods ?? [], node, pods === undefined) };
     },
     '/stats/summary': async () => {
       const [pods, node] = await Promise.all([collectPodStats(cri), readNodeUsage()]);

@@ -121,6 +121,16 @@ export async function startCluster(): Promise<Cluster> {
           '--enable-bootstrap-token-auth=true',
           '--allow-privileged=true',
           '--profiling=false',
+          // The aggregation layer, as kubeadm configures it (metrics.k8s.io for kubectl top).
+          `--requestheader-client-ca-file=${join(pki, 'front-proxy-ca.crt')}`,
+          '--requestheader-allowed-names=front-proxy-client',
+          '--requestheader-username-headers=X-Remote-User',
+          '--requestheader-group-headers=X-Remote-Group',
+          '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+          `--proxy-client-cert-file=${join(pki, 'front-proxy-client.crt')}`,
+          `--proxy-client-key-file=${join(pki, 'front-proxy-client.key')}`,
+          // No kube-proxy here: aggregated servers are reached at their endpoint, not a service IP.
+          '--enable-aggregator-routing=true',
         ],
         logPath: join(logs, 'kube-apiserver.log'),
         ready: () => healthy('/readyz', adminKubeconfig),
@@ -194,10 +204,11 @@ export async function startCluster(): Promise<Cluster> {
 }
 
 /**
- * GET over HTTPS without verifying the certificate: the controller-manager and scheduler serve
- * /healthz with self-signed certificates they generate at start, which nothing can pin.
+ * GET over HTTPS without verifying the certificate: the controller-manager, scheduler and
+ * metrics-server serve health checks with self-signed certificates they generate at start, which
+ * nothing can pin.
  */
-async function fetchInsecure(url: string): Promise<string> {
+export async function fetchInsecure(url: string): Promise<string> {
   const { request } = await import('node:https');
   return new Promise((resolve, reject) => {
     const req = request(url, { rejectUnauthorized: false, timeout: 2_000 }, (res) => {

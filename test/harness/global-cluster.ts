@@ -1,7 +1,9 @@
 // vitest globalSetup of the e2e tier: one cluster fixture for every test file, reached through
-// inject('adminKubeconfig') and inject('apiServer').
+// inject('adminKubeconfig') and inject('apiServer'), with metrics-server registered for kubectl top
+// (inject('metricsServer'): its address, or "" on a host with no non-loopback address for it).
 import type { TestProject } from 'vitest/node';
 import { startCluster } from './cluster.js';
+import { startMetricsServer } from './metrics-server.js';
 import { requireRoot } from './root.js';
 import { pinned } from './tools.js';
 
@@ -10,6 +12,7 @@ declare module 'vitest' {
     adminKubeconfig: string;
     apiServer: string;
     kubernetesVersion: string;
+    metricsServer: string;
   }
 }
 
@@ -19,5 +22,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('adminKubeconfig', cluster.adminKubeconfig);
   project.provide('apiServer', cluster.server);
   project.provide('kubernetesVersion', pinned['KUBERNETES_VERSION'] ?? '');
-  return () => cluster.stop();
+  const metricsServer = await startMetricsServer(cluster).catch(async (error: unknown) => {
+    await cluster.stop();
+    throw error;
+  });
+  project.provide('metricsServer', metricsServer?.address ?? '');
+  return async () => {
+    await metricsServer?.stop();
+    await cluster.stop();
+  };
 }

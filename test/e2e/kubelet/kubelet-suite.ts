@@ -662,6 +662,38 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     }
   });
 
+  // metricsServer is "" only on a host with no non-loopback address for it to serve on.
+  it.skipIf(!inject('metricsServer'))('shows its node and pods in kubectl top, through the real metrics-server reading its /metrics/resource', async () => {
+    const burner = `burner-${process.pid}`;
+    const idle = `idle-${process.pid}`;
+    await createPod(burner, {}, { command: ['sh', '-c', 'while :; do :; done'], resources: { limits: { cpu: '500m', memory: '64Mi' } } });
+    await createPod(idle, {}, { command: ['sleep', '3600'] });
+    try {
+      await runningPod(burner);
+      await runningPod(idle);
+      // metrics-server needs two scrapes (10 s apart) of a container before it has a CPU rate.
+      const top = await eventually(async () => {
+        // `kubectl top pod` takes one name at most: list the namespace and pick the two.
+        const lines = (await kubectl('top', 'pod', '-n', namespace, '--no-headers')).trim().split('\n');
+        const usage = new Map(lines.map((line) => {
+          const [pod = '', cpu = '', memory = ''] = line.trim().split(/\s+/);
+          return [pod, { milliCpu: cpu.endsWith('m') ? Number(cpu.slice(0, -1)) : Number(cpu) * 1000, memory }];
+        }));
+        return usage.has(burner) && usage.has(idle) ? usage : undefined;
+      }, 2_000);
+      expect(top.get(burner)?.milliCpu).toBeGreaterThanOrEqual(200);
+      expect(top.get(burner)?.milliCpu).toBeLessThanOrEqual(650);
+      expect(top.get(idle)?.milliCpu).toBeLessThanOrEqual(50);
+      expect(top.get(idle)?.memory).toMatch(/^\d+(Ki|Mi)$/);
+      const node = (await kubectl('top', 'node', nodeName, '--no-headers')).trim().split(/\s+/);
+      expect(node[0]).toBe(nodeName);
+      expect(node[1]).toMatch(/^\d+m$/);
+      expect(node[3]).toMatch(/^\d+Mi$/);
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, burner, idle, '--wait=true', '--timeout=120s');
+    }
+  });
+
   it('refuses a pod bound to it that asks for more CPU than the node has: Failed with OutOfcpu, nothing run', async () => {
     const name = `greedy-${process.pid}`;
     // Bound directly (no scheduler, which would keep it Pending): the kubelet's own admission decides.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderCadvisor, renderResource } from '../../../kubelet/stats/exposition.js';
+import { renderFamilies } from '../../../kubelet/stats/text-format.js';
 import { cpuSecondsFromStat, memInfo } from '../../../kubelet/stats/node-usage.js';
 import type { PodSample } from '../../../kubelet/stats/pod-stats.js';
 import { buildSummary } from '../../../kubelet/stats/summary.js';
@@ -60,11 +61,20 @@ describe('stats pages', () => {
   });
 
   it('renders the kubelet resource metrics with its label order, and flags a failed scrape', async () => {
-    const text = await renderResource([pod], { timestampMs: 0, cpuUsageSeconds: 99, memoryWorkingSetBytes: 5, memoryAvailableBytes: 1, memoryTotalBytes: 6 }, false);
-    expect(text).toMatch(/^container_cpu_usage_seconds_total\{container="main",pod="web",namespace="shop"\} 12$/m);
-    expect(text).toMatch(/^pod_memory_working_set_bytes\{pod="web",namespace="shop"\} 4096$/m);
-    expect(text).toMatch(/^node_cpu_usage_seconds_total 99$/m);
-    expect(await renderResource([], undefined, true)).toMatch(/^resource_scrape_error 1$/m);
+    const text = renderResource([pod], { timestampMs: 1_700_000_100_500, cpuUsageSeconds: 99, memoryWorkingSetBytes: 5, memoryAvailableBytes: 1, memoryTotalBytes: 6 }, false);
+    // Samples carry the time the runtime read them (milliseconds), as the upstream kubelet's do.
+    expect(text).toMatch(/^# TYPE container_cpu_usage_seconds_total counter$/m);
+    expect(text).toMatch(/^container_cpu_usage_seconds_total\{container="main",pod="web",namespace="shop"\} 12 1700000100000$/m);
+    expect(text).toMatch(/^container_start_time_seconds\{container="main",pod="web",namespace="shop"\} 1700000001 1700000001000$/m);
+    expect(text).toMatch(/^pod_memory_working_set_bytes\{pod="web",namespace="shop"\} 4096 1700000100000$/m);
+    expect(text).toMatch(/^node_cpu_usage_seconds_total 99 1700000100500$/m);
+    expect(text).toMatch(/^resource_scrape_error 0$/m);
+    expect(renderResource([], undefined, true)).toMatch(/^resource_scrape_error 1$/m);
+  });
+
+  it('escapes label values and help text in the text format', () => {
+    const page = renderFamilies([{ name: 'm', help: 'a\\b\nc', type: 'gauge', samples: [{ labels: { pod: 'q"u\\o\nte' }, value: 1.5 }, { value: NaN, timestampMs: 2 }] }]);
+    expect(page).toBe('# HELP m a\\\\b\\nc\n# TYPE m gauge\nm{pod="q\\"u\\\\o\\nte"} 1.5\nm NaN 2\n');
   });
 
   it('builds the summary JSON with nanosecond CPU totals and the pod network', () => {
