@@ -99,9 +99,10 @@ describe(`kubelet read-only port on ${runtime.name}, scraped by a real Prometheu
 
   it('serves the kubelet resource metrics and the stats summary for the same pods', async () => {
     const resource = await (await fetch(`${base}/metrics/resource`)).text();
-    expect(resource).toMatch(/^node_cpu_usage_seconds_total [0-9.e+]+$/m);
+    // Each sample carries the time it was read (milliseconds), as the upstream kubelet's do.
+    expect(resource).toMatch(/^node_cpu_usage_seconds_total [0-9.e+]+ \d{13}$/m);
     expect(resource).toMatch(/^pod_memory_working_set_bytes\{pod="holder-metrics-node",namespace="default"\} \d+/m);
-    expect(resource).toMatch(/^container_cpu_usage_seconds_total\{container="main",pod="busy-metrics-node",namespace="default"\} [0-9.e+]+$/m);
+    expect(resource).toMatch(/^container_cpu_usage_seconds_total\{container="main",pod="busy-metrics-node",namespace="default"\} [0-9.e+]+ \d{13}$/m);
     expect(resource).toMatch(/^resource_scrape_error 0$/m);
 
     interface Summary {
