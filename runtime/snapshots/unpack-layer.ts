@@ -14,13 +14,26 @@
 // - hardlink targets resolve inside `dir` and must be existing non-directories;
 // - entry count, name lengths, UIDs/GIDs and xattr namespaces are bounded.
 // The diff_id (sha256 of the uncompressed tar) is computed from the bytes as they stream by.
+//
+// Speed without giving any of that up (a layer of thousands of small files was latency-bound on
+// thread-pool round trips, one entry at a time):
+// - directories the unpack made, or resolved to their own name, are remembered (known-directories.ts)
+//   so entries below them skip the secure walk; every removal forgets the removed subtree first;
+// - a file is created O_EXCL first and whatever is there is removed only on EEXIST, instead of an
+//   lstat before every entry;
+// - what is applied through a descriptor once an entry is written (fchown, fchmod, futimes, close)
+//   runs in the background, a few entries at once: it reaches the entry's inode whatever later
+//   entries do to its name, so it cannot be redirected. Everything that takes a path (create,
+//   mkdir, remove, link, mknod, xattrs) stays in entry order in the foreground;
+// - a file's body is written in batches of up to 1 MiB (writev) instead of one write per chunk.
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { lchown, link, lstat, lutimes, symlink, type FileHandle } from 'node:fs/promises';
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { extract, type Extract, type Header } from 'tar-stream';
 import { BerthError, InvalidArgumentError, ResourceExhaustedError, errorMessage } from '../../common/errors.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
+import { mapBounded } from '../images/bounded-map.js';
 import { hashDigest, sha256Hasher, type Digest } from '../images/digest.js';
 import type { DeviceNodes } from '../linux/device-nodes.js';
 import {
@@ -33,6 +46,9 @@ import {
   resolveParentInRoot,
 } from '../linux/secure-path.js';
 import type { Xattrs } from '../linux/xattr.js';
+import { BackgroundWork } from './background-work.js';
+import { KnownDirectories, parentName } from './known-directories.js';
+import { writeBody } from './write-body.js';
 
 export interface UnpackLimits {
   maxEntries: number;
@@ -61,6 +77,10 @@ export interface UnpackResult {
 const whiteoutPrefix = '.wh.';
 const opaqueWhiteout = '.wh..wh..opq';
 const maxId = 0xffff_fffe; // 2^32-1 is "no id" to chown(2); anything larger overflows
+/** Entries whose descriptor work may still run; each holds one open descriptor. */
+const backgroundEntries = 16;
+/** Directory times set at once when the unpack finishes. */
+const directoryTimesAtOnce = 8;
 
 /** Unpacks the uncompressed tar `tar` into `dir` (an existing, trusted, symlink-free directory). */
 export async function unpackLayer(
@@ -94,12 +114,14 @@ export async function unpackLayer(
       entry.resume(); // whatever a handler did not read (a hardlink's or directory's body)
     }
     await streamed;
+    await unpacker.finish();
   } catch (error) {
     tar.destroy();
+    // nothing may still be writing into `dir` when the caller, seeing the failure, removes it
+    await unpacker.settle();
     if (error instanceof BerthError) throw error;
     throw new InvalidArgumentError(`cannot unpack layer into ${dir}: ${errorMessage(error)}`, { cause: error });
   }
-  await unpacker.finish();
   return { diffId: hashDigest(hash), size, entries };
 }
 
@@ -114,8 +136,10 @@ function paxOf(header: Header): PaxRecords {
 
 class EntryWriter {
   private readonly logger: Logger;
-  /** Directories whose times are set last: creating their children changes them. */
-  private readonly directoryTimes: { name: string; path: string; atime: Date; mtime: Date }[] = [];
+  /** Directories whose times are set last, by name: creating their children changes them. */
+  private readonly directoryTimes = new Map<string, { path: string; atime: Date; mtime: Date }>();
+  private readonly known = new KnownDirectories();
+  private readonly background = new BackgroundWork(backgroundEntries);
 
   constructor(
     private readonly root: string,
@@ -128,24 +152,23 @@ class EntryWriter {
   async write(header: Header, body: Source): Promise<void> {
     const name = this.entryName(header.name);
     const base = posix.basename(name);
-    const parent = posix.dirname(name);
+    const parent = parentName(name);
 
     if (base === opaqueWhiteout) return this.opaque(parent);
     if (base.startsWith(whiteoutPrefix)) return this.whiteout(parent, base.slice(whiteoutPrefix.length), header);
     if (name === '') return this.rootEntry(header);
 
-    const { dir, path } = await resolveParentInRoot(this.root, name);
-    await mkdirResolved(dir);
-    const existing = await entryKind(path);
+    const path = join(await this.directory(parent), base);
     const type = header.type ?? 'file';
-    if (existing !== undefined && !(existing === 'directory' && type === 'directory')) await removeEntry(path);
+    // a file replaces what is there only when its exclusive create finds something (file())
+    if (type === 'file' || type === 'contiguous-file') return this.file(path, header, body);
+    // a known name is a real directory at exactly `path` (an ancestor of a known name is known)
+    const existing = this.known.has(name) ? 'directory' : await entryKind(path);
+    if (existing !== undefined && !(existing === 'directory' && type === 'directory')) await this.remove(path);
 
     switch (type) {
-      case 'file':
-      case 'contiguous-file':
-        return this.file(path, header, body);
       case 'directory':
-        return this.directory(name, path, header, existing === 'directory');
+        return this.directoryEntry(name, path, header, existing === 'directory');
       case 'symlink':
         return this.symlink(path, header);
       case 'link':
@@ -159,24 +182,75 @@ class EntryWriter {
     }
   }
 
-  /** Sets the deferred directory times, deepest first, on the directories still there. */
+  /**
+   * Waits for the descriptor work, then sets the deferred directory times on the directories still
+   * there. Setting a directory's times changes no other directory's, so their order is free.
+   */
   async finish(): Promise<void> {
-    for (const entry of this.directoryTimes.reverse()) {
-      // A later entry may have replaced the directory or a parent with a symlink: re-resolve and
-      // skip it if it no longer is the directory recorded.
-      if ((await resolveInRoot(this.root, entry.name)) !== entry.path) continue;
-      let handle: FileHandle;
-      try {
-        handle = await openDirectoryNoFollow(entry.path);
-      } catch {
-        continue;
-      }
-      try {
-        await handle.utimes(entry.atime, entry.mtime);
-      } finally {
-        await handle.close();
-      }
+    await this.background.drain();
+    await mapBounded([...this.directoryTimes], directoryTimesAtOnce, ([name, entry]) => this.directoryTimesOf(name, entry));
+  }
+
+  /** Waits for the descriptor work still running, never throwing: for an unpack that is failing. */
+  async settle(): Promise<void> {
+    await this.background.settle();
+  }
+
+  private async directoryTimesOf(name: string, entry: { path: string; atime: Date; mtime: Date }): Promise<void> {
+    if (this.known.has(name) && entry.path === this.hostPath(name)) {
+      // Still the directory recorded, and no symlink on its path; lutimes does not follow the last component.
+      await lutimes(entry.path, entry.atime, entry.mtime);
+      return;
     }
+    // A later entry may have replaced the directory or a parent with a symlink: re-resolve and
+    // skip it if it no longer is the directory recorded.
+    if ((await resolveInRoot(this.root, name)) !== entry.path) return;
+    let handle: FileHandle;
+    try {
+      handle = await openDirectoryNoFollow(entry.path);
+    } catch {
+      return;
+    }
+    try {
+      await handle.utimes(entry.atime, entry.mtime);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private hostPath(name: string): string {
+    return join(this.root, name);
+  }
+
+  /**
+   * The host path of directory `name` (relative, already checked by entryName), resolved inside the
+   * root and created with its missing parents; a name that resolves to itself becomes known.
+   */
+  private async directory(name: string): Promise<string> {
+    if (this.known.has(name)) return this.hostPath(name);
+    const dir = await resolveInRoot(this.root, name);
+    await mkdirResolved(dir);
+    // The resolution kept exactly the name's components, each lstat-ed as no symlink, and mkdir -p
+    // succeeded over them: every one is a real directory.
+    if (dir === this.hostPath(name)) this.known.add(name);
+    return dir;
+  }
+
+  /** Removes what is at `path` (resolved inside the root) without following it, forgetting what was known below it. */
+  private async remove(path: string): Promise<void> {
+    this.known.forget(posix.relative(this.root, path));
+    await removeEntry(path);
+  }
+
+  /** A new file at `path`; what an earlier entry left there (even a dangling symlink) is removed first. */
+  private async createReplacing(path: string): Promise<FileHandle> {
+    try {
+      return await createExclusive(path, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    await this.remove(path);
+    return createExclusive(path, 0o600);
   }
 
   /** The entry's path relative to the root ("" for the root itself); refuses `..` and oversize names. */
@@ -206,20 +280,42 @@ class EntryWriter {
   }
 
   private async file(path: string, header: Header, body: Source): Promise<void> {
-    const handle = await createExclusive(path, 0o600);
+    const handle = await this.createReplacing(path);
     try {
-      for await (const chunk of body as AsyncIterable<Buffer>) await handle.write(chunk);
-      await this.applyOwnerAndMode(handle, header);
-      await this.applyXattrs(path, header);
-      const { atime, mtime } = times(header);
-      await handle.utimes(atime, mtime);
-    } finally {
+      await writeBody(handle, body as AsyncIterable<Buffer>);
+    } catch (error) {
       await handle.close();
+      throw error;
     }
+    const { atime, mtime } = times(header);
+    await this.throughDescriptor(handle, path, header, async () => {
+      await this.applyOwnerAndMode(handle, header);
+      await handle.utimes(atime, mtime);
+    });
   }
 
-  private async directory(name: string, path: string, header: Header, existed: boolean): Promise<void> {
+  /**
+   * Runs `work` on `handle` and closes it: in the background, unless the entry has xattrs. Those
+   * go on by name, which only the foreground may use, and after the chown, which clears
+   * security.capability.
+   */
+  private async throughDescriptor(handle: FileHandle, path: string, header: Header, work: () => Promise<void>): Promise<void> {
+    const finish = async (): Promise<void> => {
+      try {
+        await work();
+      } finally {
+        await handle.close();
+      }
+    };
+    if (!hasXattrs(header)) return this.background.add(finish);
+    await finish();
+    await this.applyXattrs(path, header);
+  }
+
+  private async directoryEntry(name: string, path: string, header: Header, existed: boolean): Promise<void> {
     if (!existed) await mkdirResolved(path);
+    // `path` is its name's own host path only when its parent is known: then it is known too
+    if (path === this.hostPath(name)) this.known.add(name);
     await this.directoryMetadata(name, path, header);
   }
 
@@ -232,13 +328,10 @@ class EntryWriter {
 
   private async directoryMetadata(name: string, path: string, header: Header): Promise<void> {
     const handle = await openDirectoryNoFollow(path);
-    try {
-      await this.applyOwnerAndMode(handle, header);
-    } finally {
-      await handle.close();
-    }
-    await this.applyXattrs(path, header);
-    this.directoryTimes.push({ name, path, ...times(header) });
+    await this.throughDescriptor(handle, path, header, () => this.applyOwnerAndMode(handle, header));
+    // a directory listed twice takes the times of its last entry, as tar does
+    this.directoryTimes.delete(name);
+    this.directoryTimes.set(name, { path, ...times(header) });
   }
 
   private async symlink(path: string, header: Header): Promise<void> {
@@ -256,7 +349,10 @@ class EntryWriter {
   private async hardlink(path: string, header: Header): Promise<void> {
     const linkName = this.entryName(header.linkname ?? '');
     if (linkName === '') throw new InvalidArgumentError(`hardlink ${JSON.stringify(header.name)} has no target`);
-    const target = (await resolveParentInRoot(this.root, linkName)).path;
+    const linkParent = parentName(linkName);
+    const target = this.known.has(linkParent)
+      ? this.hostPath(linkName)
+      : (await resolveParentInRoot(this.root, linkName)).path;
     const kind = await entryKind(target);
     if (kind === undefined || kind === 'directory') {
       throw new InvalidArgumentError(
@@ -279,7 +375,7 @@ class EntryWriter {
     if ((mode & 0o6000) !== 0) {
       const stats = await lstat(path);
       if ((stats.mode & 0o7777) !== mode) {
-        await removeEntry(path);
+        await this.remove(path);
         throw new InvalidArgumentError(`device node ${JSON.stringify(header.name)} cannot keep setuid/setgid bits`);
       }
     }
@@ -292,19 +388,16 @@ class EntryWriter {
     if (name === '' || name === '.' || name === '..' || name.includes('/')) {
       throw new InvalidArgumentError(`whiteout ${JSON.stringify(header.name)} does not name an entry: refusing it`);
     }
-    const dir = await resolveInRoot(this.root, parent);
-    await mkdirResolved(dir);
-    const path = posix.join(dir, name);
-    await removeEntry(path);
+    const path = join(await this.directory(parent), name);
+    await this.remove(path);
     // overlayfs hides a lower entry behind a 0:0 character device of the same name
     await this.deps.devices.make(path, { kind: 'char', mode: 0, major: 0, minor: 0 });
     await lchown(path, ...ids(header));
   }
 
   private async opaque(parent: string): Promise<void> {
-    const dir = await resolveInRoot(this.root, parent);
-    await mkdirResolved(dir);
-    if ((await entryKind(dir)) !== 'directory') {
+    const dir = await this.directory(parent);
+    if (!this.known.has(parent) && (await entryKind(dir)) !== 'directory') {
       throw new InvalidArgumentError(`opaque whiteout in ${JSON.stringify(parent)}, which is not a directory`);
     }
     await this.deps.xattrs.set(dir, 'trusted.overlay.opaque', Buffer.from('y'));
@@ -317,6 +410,7 @@ class EntryWriter {
   }
 
   private async applyXattrs(path: string, header: Header): Promise<void> {
+    if (!hasXattrs(header)) return;
     for (const [key, value] of Object.entries(paxOf(header))) {
       if (!key.startsWith('SCHILY.xattr.')) continue;
       const name = key.slice('SCHILY.xattr.'.length);
@@ -344,6 +438,10 @@ export function xattrAllowed(name: string): boolean {
     name === 'system.posix_acl_access' ||
     name === 'system.posix_acl_default'
   );
+}
+
+function hasXattrs(header: Header): boolean {
+  return Object.keys(paxOf(header)).some((key) => key.startsWith('SCHILY.xattr.'));
 }
 
 function ids(header: Header): [number, number] {

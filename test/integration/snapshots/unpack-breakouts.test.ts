@@ -4,7 +4,7 @@
 // the entry inside the snapshot.
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MknodDeviceNodes } from '../../../runtime/linux/device-nodes.js';
@@ -114,6 +114,75 @@ const cases: BreakoutCase[] = [
     name: 'a directory replaced by a symlink, then a file below it',
     entries: () => [dir('sub'), symlink('sub', join(victim, '..')), file('sub/victim')],
     expect: { contained: () => join(layer, victim) },
+  },
+  // The unpacker remembers directories it made (known-directories.ts): each case below caches a
+  // directory, replaces it or an ancestor, and then writes below the old name.
+  {
+    name: 'two files through a symlink to the host directory (a name resolved through a link is not remembered)',
+    entries: () => [symlink('l', join(victim, '..')), file('l/first'), file('l/victim')],
+    expect: { contained: () => join(layer, victim) },
+  },
+  {
+    name: 'a directory through a symlink above the host directory, then a file in it',
+    entries: () => {
+      const caseName = basename(join(victim, '..'));
+      return [symlink('l', join(victim, '../..')), dir(`l/${caseName}`), file(`l/${caseName}/victim`)];
+    },
+    expect: { contained: () => join(layer, victim) },
+  },
+  {
+    name: 'a remembered directory replaced by a symlink to the host directory, then a file below it',
+    entries: () => [dir('sub'), file('sub/a'), symlink('sub', join(victim, '..')), file('sub/victim')],
+    expect: { contained: () => join(layer, victim) },
+  },
+  {
+    name: 'an ancestor of a remembered directory replaced by a symlink, then a file in the remembered one',
+    entries: () => {
+      const caseName = basename(join(victim, '..'));
+      return [dir(`a/${caseName}`), file(`a/${caseName}/f`), symlink('a', join(victim, '../..')), file(`a/${caseName}/victim`)];
+    },
+    expect: { contained: () => join(layer, victim) },
+  },
+  {
+    name: 'a remembered directory whited out, then a file below it',
+    entries: () => [dir('d/e'), file('d/e/f'), file('d/.wh.e', ''), file('d/e/victim')],
+    expect: 'refused',
+  },
+  {
+    name: 'a remembered directory whited out and made a symlink to the host directory, then a file below it',
+    entries: () => {
+      const caseName = basename(join(victim, '..'));
+      return [dir(`p/${caseName}`), file(`p/${caseName}/x`), file('.wh.p', ''), symlink('p', join(victim, '../..')), file(`p/${caseName}/victim`)];
+    },
+    expect: { contained: () => join(layer, victim) },
+  },
+  {
+    name: 'a remembered directory replaced by a hardlink, then a file below it',
+    entries: () => [file('f'), dir('d'), file('d/x'), { name: 'd', type: 'link', linkname: 'f' }, file('d/victim')],
+    expect: 'refused',
+  },
+  {
+    name: 'a remembered directory replaced by a file, then by a symlink to the host directory, then a file below it',
+    entries: () => [dir('d'), file('d/x'), file('d'), symlink('d', join(victim, '..')), file('d/victim')],
+    expect: { contained: () => join(layer, victim) },
+  },
+  {
+    name: 'a remembered directory replaced by a symlink, then a hardlink whose target is below it',
+    entries: () => [dir('d'), file('d/x'), symlink('d', join(victim, '..')), { name: 'hl', type: 'link', linkname: 'd/victim' }],
+    expect: 'refused',
+  },
+  {
+    name: 'a remembered directory replaced by a symlink, then a directory entry below it (chmod 0777)',
+    entries: () => {
+      const caseName = basename(join(victim, '..'));
+      return [dir(`a/${caseName}`), symlink('a', join(victim, '../..')), dir(`a/${caseName}`, 0o777)];
+    },
+    expect: { contained: () => join(layer, victim, '..') },
+  },
+  {
+    name: 'a remembered directory replaced by a symlink, then an opaque whiteout below it',
+    entries: () => [dir('d'), file('d/x'), symlink('d', join(victim, '..')), file('d/.wh..wh..opq', '')],
+    expect: { contained: () => join(layer, victim, '..') },
   },
   {
     name: 'a file entry over a symlink to the host file',

@@ -127,6 +127,40 @@ describe('unpackLayer with the real adapters', () => {
     expect(readdirSync(join(dir, 'o'))).toEqual([]);
   });
 
+  it('keeps the last of entries that name one path: a file over a file, a file over a directory, a directory twice', async () => {
+    const dir = freshDir();
+    const later = new Date('2024-01-01T00:00:00.000Z');
+    const tar = await buildTar([
+      { name: 'twice', type: 'file', mode: 0o644, content: 'first' },
+      { name: 'twice', type: 'file', mode: 0o600, content: 'second' },
+      { name: 'was-dir/', type: 'directory', mode: 0o755 },
+      { name: 'was-dir/child', type: 'file', content: 'gone' },
+      { name: 'was-dir', type: 'file', mode: 0o644, content: 'now a file' },
+      { name: 'listed/', type: 'directory', mode: 0o755, mtime },
+      { name: 'listed/inner', type: 'file', content: 'x' },
+      { name: 'listed/', type: 'directory', mode: 0o750, mtime: later },
+    ]);
+    await unpackLayer(Readable.from([tar]), dir, deps);
+    expect([readFileSync(join(dir, 'twice'), 'utf8'), mode(join(dir, 'twice'))]).toEqual(['second', 0o600]);
+    expect(readFileSync(join(dir, 'was-dir'), 'utf8')).toBe('now a file');
+    expect([mode(join(dir, 'listed')), lstatSync(join(dir, 'listed')).mtime]).toEqual([0o750, later]);
+  });
+
+  it('writes a many-megabyte file and the small files around it byte for byte', async () => {
+    const dir = freshDir();
+    const big = Buffer.alloc(5 * 1024 * 1024 + 123);
+    for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
+    const tar = await buildTar([
+      { name: 'a/small', type: 'file', content: 'before' },
+      { name: 'a/big', type: 'file', mode: 0o640, uid: 1000, content: big },
+      { name: 'a/after', type: 'file', content: 'after' },
+    ]);
+    await unpackLayer(decompressLayer(Readable.from([gzipSync(tar)])), dir, deps);
+    expect(readFileSync(join(dir, 'a/big')).equals(big)).toBe(true);
+    expect([mode(join(dir, 'a/big')), lstatSync(join(dir, 'a/big')).uid]).toEqual([0o640, 1000]);
+    expect([readFileSync(join(dir, 'a/small'), 'utf8'), readFileSync(join(dir, 'a/after'), 'utf8')]).toEqual(['before', 'after']);
+  });
+
   it('gives the same tree and the same diff_id for plain, gzip and zstd layers', async () => {
     const tar = await buildTar(richLayer);
     const diffId = `sha256:${createHash('sha256').update(tar).digest('hex')}`;
