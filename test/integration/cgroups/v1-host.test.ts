@@ -122,11 +122,13 @@ describe('cgroup v1 on this hybrid host (real kernel, real processes)', () => {
   it('applies a live memory limit update to a cgroup with a running process', async () => {
     const path = await fresh('update');
     await cgroups.apply(path, { memoryBytes: 64 * mib, memorySwapBytes: 64 * mib });
-    const resident = startHeld('busybox sleep 60');
+    // As in the OOM test: the resident and the reporting shell shield themselves from the OOM
+    // killer (the shell was picked now and then), the subshell gives that up for the pipeline.
+    const resident = startHeld('echo -999 > /proc/$$/oom_score_adj; exec busybox sleep 60');
     await cgroups.addProcess(path, resident.pid);
     void resident.release();
     const allocate40 = async (): Promise<string> => {
-      const held = startHeld('head -c 40m /dev/zero | busybox tail >/dev/null; echo tail-exit $?');
+      const held = startHeld('echo -999 > /proc/$$/oom_score_adj; (echo 1000 > /proc/self/oom_score_adj; head -c 40m /dev/zero | busybox tail >/dev/null); echo tail-exit $?');
       await cgroups.addProcess(path, held.pid);
       return (await held.release()).stdout;
     };
