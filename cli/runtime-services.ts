@@ -30,7 +30,7 @@ export async function startRuntimeServices(config: RuntimeConfig, options: Runti
     closers.push(() => streaming.close());
     const server = await serveCri({
       socketPath: config.socketPath,
-      handlers: criHandlers(runtime, packageVersion(), streaming),
+      handlers: criHandlers(runtime, packageVersion(), streaming, logger),
       logger,
       observe: metrics.observe,
     });

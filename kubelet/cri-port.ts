@@ -25,6 +25,7 @@ export type CriPort = Pick<
   | 'exec'
   | 'attach'
   | 'portForward'
+  | 'containerEvents'
 >;
 
 /** Labels the kubelet puts on every CRI object and finds them by again (kept verbatim: tools read them). */

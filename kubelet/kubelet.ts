@@ -22,6 +22,7 @@ import { MirrorPods } from './mirror-pods.js';
 import { nodePodDirs } from './pod-dirs.js';
 import { PodInputs } from './pod-inputs.js';
 import { evictionThresholds, nodeLabels, NodeStatusReporter } from './node-status.js';
+import { followContainerEvents } from './container-events.js';
 import { Pleg } from './pleg.js';
 import { startKubeletServer } from './server/kubelet-server.js';
 import { selfSignedServingCert } from './server/serving-cert.js';
@@ -186,6 +187,8 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   });
   pleg.start();
   stops.push(() => pleg.stop());
+  const plegNow = pleg;
+  stops.push(followContainerEvents({ cri, onEvent: () => plegNow.poke(), logger, retryMs: 5_000 }));
 
   if (config.podManifestPath) {
     const source = new StaticPodSource({

@@ -1,7 +1,8 @@
 // The pod lifecycle event generator: relists every sandbox and container through the CRI each
 // second and reports the pod uids whose runtime state changed, so a container exit reaches the
-// pod's worker (and the API) within about a second. Relisting alone, not runtime events, is what
-// makes it lossless: a missed change is seen at the next relist.
+// pod's worker (and the API) within about a second. Runtime events (container-events.ts) only
+// poke it to relist at once; relisting, not the events, is what makes it lossless: a missed
+// change is seen at the next relist.
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { CriPort } from './cri-port.js';
@@ -23,6 +24,8 @@ export class Pleg {
   private containerStates = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private running = false;
+  private relistAgain = false;
 
   constructor(private readonly deps: PlegDeps) {}
 
@@ -70,7 +73,24 @@ export class Pleg {
   }
 
   start(): void {
-    const loop = async (): Promise<void> => {
+    this.timer = setTimeout(() => void this.loop(), 0);
+  }
+
+  /** Relists now instead of at the next tick (coalesced: at most one more relist is queued). */
+  poke(): void {
+    if (!this.timer) return;
+    if (this.running) {
+      this.relistAgain = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.loop(), 0);
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    do {
+      this.relistAgain = false;
       try {
         const changed = await this.relist();
         if (this.failing) this.deps.logger.info('PLEG relist recovered');
@@ -80,9 +100,9 @@ export class Pleg {
         if (!this.failing) this.deps.logger.warn({ err: errorMessage(error) }, 'PLEG relist failed; retrying');
         this.failing = true;
       }
-      if (this.timer) this.timer = setTimeout(() => void loop(), this.deps.relistMs);
-    };
-    this.timer = setTimeout(() => void loop(), 0);
+    } while (this.relistAgain && this.timer);
+    this.running = false;
+    if (this.timer) this.timer = setTimeout(() => void this.loop(), this.deps.relistMs);
   }
 
   stop(): void {

@@ -152,6 +152,7 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    this.containers.close();
     await this.ports.close();
     await this.lock.release();
     this.logger.info('runtime closed');

@@ -1,6 +1,6 @@
 // A promise-based CRI client over a unix socket: what berth's kubelet and benchmarks use to
 // drive any CRI runtime (berth's, containerd's, CRI-O's). It never imports server code.
-import { credentials, status as GrpcStatus, type Client, type ServiceError } from '@grpc/grpc-js';
+import { credentials, status as GrpcStatus, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { BerthError, type ErrorCode } from '../../common/errors.js';
 import { loadCri } from '../api/load.js';
 import type * as cri from '../api/messages.js';
@@ -30,6 +30,14 @@ export class CriCallError extends BerthError {
 
 type Callback<T> = (error: ServiceError | null, response?: T) => void;
 type UnaryMethod<Req, Res> = (request: Req, options: { deadline: number }, callback: Callback<Res>) => void;
+type StreamMethod<Req> = (request: Req, options: { deadline?: number }) => ClientReadableStream<unknown>;
+
+/** An open GetContainerEvents stream. */
+export interface EventSubscription {
+  /** Resolves when the stream ends: undefined when cancelled, else why it ended. */
+  ended: Promise<CriCallError | undefined>;
+  cancel(): void;
+}
 
 export interface CriClientOptions {
   /** unix:///run/berth/berth.sock, or a bare socket path. */
@@ -61,6 +69,49 @@ export class CriClient {
         else resolve(response as Res);
       });
     });
+  }
+
+  /** Collects every message of a server-streaming call (the Stream* list RPCs). */
+  private collect<Req, Res>(client: Client, method: string, request: Req): Promise<Res[]> {
+    const fn = (client as unknown as Record<string, StreamMethod<Req>>)[method];
+    if (!fn) return Promise.reject(new Error(`CRI client has no method ${method}`));
+    return new Promise((resolve, reject) => {
+      const messages: Res[] = [];
+      const stream = fn.call(client, request, { deadline: Date.now() + this.timeoutMs });
+      stream.on('data', (message: Res) => messages.push(message));
+      stream.on('error', (error: ServiceError) => reject(new CriCallError(method, error.code, error.details || error.message)));
+      stream.on('end', () => resolve(messages));
+    });
+  }
+
+  /** GetContainerEvents: `onEvent` for each event until cancel() or the stream ends. */
+  containerEvents(onEvent: (event: cri.ContainerEventResponse__Output) => void): EventSubscription {
+    const fn = (this.runtime as unknown as Record<string, StreamMethod<cri.GetEventsRequest>>)['GetContainerEvents'];
+    if (!fn) throw new Error('CRI client has no method GetContainerEvents');
+    const stream = fn.call(this.runtime, {}, {});
+    let cancelled = false;
+    const ended = new Promise<CriCallError | undefined>((resolve) => {
+      stream.on('data', (event: cri.ContainerEventResponse__Output) => onEvent(event));
+      stream.on('error', (error: ServiceError) => resolve(cancelled ? undefined : new CriCallError('GetContainerEvents', error.code, error.details || error.message)));
+      stream.on('end', () => resolve(cancelled ? undefined : new CriCallError('GetContainerEvents', GrpcStatus.UNAVAILABLE, 'the runtime ended the event stream')));
+    });
+    return {
+      ended,
+      cancel: () => {
+        cancelled = true;
+        stream.cancel();
+      },
+    };
+  }
+
+  streamContainers(filter?: cri.ContainerFilter): Promise<cri.StreamContainersResponse__Output[]> {
+    return this.collect(this.runtime, 'StreamContainers', { filter: filter ?? null });
+  }
+  streamPodSandboxes(filter?: cri.PodSandboxFilter): Promise<cri.StreamPodSandboxesResponse__Output[]> {
+    return this.collect(this.runtime, 'StreamPodSandboxes', { filter: filter ?? null });
+  }
+  streamImages(): Promise<cri.StreamImagesResponse__Output[]> {
+    return this.collect(this.image, 'StreamImages', { filter: null });
   }
 
   version(): Promise<cri.VersionResponse__Output> {

@@ -28,11 +28,22 @@ import { runtimeConfigHandler } from '../runtime/runtime-config.js';
 import { statusHandler } from '../runtime/status.js';
 import { versionHandler } from '../runtime/version.js';
 import type { StreamServer } from '../streaming/stream-server.js';
+import { getContainerEvents } from '../runtime/container-events.js';
+import { listAsStream } from './list-streams.js';
 import type { CriHandlers } from './server.js';
+import type { Logger } from '../../common/logger.js';
+import { silentLogger } from '../../common/logger.js';
 
-export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: StreamServer): CriHandlers {
+export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: StreamServer, logger: Logger = silentLogger()): CriHandlers {
   // Without a streaming server (some tests), Exec and PortForward answer Unimplemented.
   const streamingHandlers = streaming ? { Exec: exec(runtime, streaming), PortForward: portForward(runtime, streaming) } : {};
+  const lists = {
+    podSandboxes: listPodSandbox(runtime),
+    containers: listContainers(runtime),
+    containerStats: listContainerStats(runtime),
+    podSandboxStats: listPodSandboxStats(runtime),
+    images: listImages(runtime),
+  };
   return {
     runtime: {
       ...streamingHandlers,
@@ -43,24 +54,30 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
       StopPodSandbox: stopPodSandbox(runtime),
       RemovePodSandbox: removePodSandbox(runtime),
       PodSandboxStatus: podSandboxStatus(runtime),
-      ListPodSandbox: listPodSandbox(runtime),
+      ListPodSandbox: lists.podSandboxes,
+      StreamPodSandboxes: listAsStream(lists.podSandboxes, (r) => r.items, (podSandboxes) => ({ podSandboxes })),
       CreateContainer: createContainer(runtime),
       StartContainer: startContainer(runtime),
       StopContainer: stopContainer(runtime),
       RemoveContainer: removeContainer(runtime),
       ContainerStatus: containerStatus(runtime),
-      ListContainers: listContainers(runtime),
+      ListContainers: lists.containers,
+      StreamContainers: listAsStream(lists.containers, (r) => r.containers, (containers) => ({ containers })),
       ExecSync: execSync(runtime),
       ReopenContainerLog: reopenContainerLog(runtime),
       ContainerStats: containerStats(runtime),
-      ListContainerStats: listContainerStats(runtime),
+      ListContainerStats: lists.containerStats,
+      StreamContainerStats: listAsStream(lists.containerStats, (r) => r.stats, (containerStats) => ({ containerStats })),
       UpdateContainerResources: updateContainerResources(runtime),
       PodSandboxStats: podSandboxStats(runtime),
-      ListPodSandboxStats: listPodSandboxStats(runtime),
+      ListPodSandboxStats: lists.podSandboxStats,
+      StreamPodSandboxStats: listAsStream(lists.podSandboxStats, (r) => r.stats, (podSandboxStats) => ({ podSandboxStats })),
+      GetContainerEvents: getContainerEvents(runtime, logger),
     },
     image: {
       ImageFsInfo: imageFsInfoHandler(runtime),
-      ListImages: listImages(runtime),
+      ListImages: lists.images,
+      StreamImages: listAsStream(lists.images, (r) => r.images, (images) => ({ images })),
       ImageStatus: imageStatus(runtime),
       PullImage: pullImage(runtime),
       RemoveImage: removeImage(runtime),

@@ -7,7 +7,8 @@ import type { Logger } from '../../common/logger.js';
 import { grpcCodeOf, toServiceError } from '../errors.js';
 
 export type UnaryHandler<Request, Response> = (request: Request) => Promise<Response>;
-export type StreamHandler<Request, Response> = (request: Request, send: (response: Response) => void, signal: AbortSignal) => Promise<void>;
+/** `send` answers false while the client is not reading (gRPC's write buffer is over its mark). */
+export type StreamHandler<Request, Response> = (request: Request, send: (response: Response) => boolean, signal: AbortSignal) => Promise<void>;
 
 /** Observes each finished call; the metrics issue plugs its histogram in here. */
 export type CallObserver = (method: string, code: GrpcStatus, seconds: number) => void;
@@ -31,6 +32,8 @@ function idsOf(request: unknown): Record<string, unknown> {
 export interface InstrumentOptions {
   logger: Logger;
   observe?: CallObserver;
+  /** Aborted when the server closes: open streams end so the shutdown need not wait for them. */
+  closing?: AbortSignal;
 }
 
 export function instrumentUnary<Request, Response>(
@@ -71,6 +74,8 @@ export function instrumentServerStream<Request, Response>(
     const fields = { method, ...idsOf(call.request) };
     const abort = new AbortController();
     call.on('cancelled', () => abort.abort());
+    if (options.closing?.aborted) abort.abort();
+    options.closing?.addEventListener('abort', () => abort.abort(), { once: true, signal: abort.signal });
     options.logger.debug(fields, 'cri stream');
     handler(call.request, (response) => call.write(response), abort.signal).then(
       () => {

@@ -61,7 +61,8 @@ export async function serveCri(options: {
 }): Promise<CriServer> {
   const { runtime, image } = loadCri();
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
-  const common = { logger: options.logger, ...(options.observe ? { observe: options.observe } : {}) };
+  const closing = new AbortController();
+  const common = { logger: options.logger, closing: closing.signal, ...(options.observe ? { observe: options.observe } : {}) };
   server.addService(runtime, implement(runtime, options.handlers.runtime, common));
   server.addService(image, implement(image, options.handlers.image, common));
 
@@ -80,10 +81,11 @@ export async function serveCri(options: {
     socketPath: options.socketPath,
     close: () =>
       new Promise<void>((resolve) => {
+        closing.abort();
         server.tryShutdown(() => {
           void rm(options.socketPath, { force: true }).then(() => resolve());
         });
-        // In-flight streams (events, logs) would hold shutdown forever.
+        // Streams end on `closing`; a unary call still running (a pull) is cut after a grace.
         setTimeout(() => server.forceShutdown(), 5_000).unref();
       }),
   };

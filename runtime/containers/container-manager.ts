@@ -15,7 +15,8 @@ import type { SandboxRecord } from '../sandbox/sandbox-record.js';
 import { nowNanos } from '../sandbox/sandbox-record.js';
 import { RecordStore } from '../state/record-store.js';
 import { newId, resolveId } from '../state/ids.js';
-import { containerName, containerRecordVersion, type ContainerRecord } from './container-record.js';
+import { ContainerEvents, type ContainerEventKind } from './container-events.js';
+import { containerName, containerRecordVersion, type ContainerRecord, type ContainerState } from './container-record.js';
 import { CpuRate, type ContainerUsage, type WritableLayerUsage } from './container-usage.js';
 
 export interface ResolvedImage {
@@ -88,6 +89,8 @@ export interface MonitorPort {
   exitStatus(id: string): Promise<ExitStatus | undefined>;
   /** Ids of the containers whose monitor has recorded an exit (cheap: one directory read). */
   exitedIds(): Promise<Set<string>>;
+  /** Calls `onExit` soon after the monitor records an exit (a hint; may repeat or name unknown ids). Returns the stop function. */
+  watchExits(onExit: (id: string) => void): () => void;
   /** The container's init process on the host. */
   pid(id: string): Promise<number | undefined>;
   /** Removes the runtime's state and the monitor's files. Idempotent. */
@@ -143,6 +146,9 @@ export class ContainerManager {
   private readonly locks = new Map<string, Promise<unknown>>();
   private readonly cpuRate = new CpuRate();
   private lastFullLook = 0;
+  /** Lifecycle events for GetContainerEvents. */
+  readonly events = new ContainerEvents();
+  private stopWatchingExits: () => void = () => undefined;
 
   private constructor(
     private readonly records: RecordStore<ContainerRecord>,
@@ -162,7 +168,31 @@ export class ContainerManager {
     await mkdir(containersDir, { recursive: true, mode: 0o700 });
     const manager = new ContainerManager(records, containersDir, options.ports, options.logger);
     await manager.reconcile();
+    manager.stopWatchingExits = options.ports.monitor.watchExits((id) => manager.exitHint(id));
     return manager;
+  }
+
+  close(): void {
+    this.stopWatchingExits();
+  }
+
+  /** An exit file appeared: record the exit now (which emits the stopped event), not at the next list. */
+  private exitHint(id: string): void {
+    if (this.records.get(id)?.state !== 'running') return;
+    this.refresh(id).catch((error: unknown) => this.logger.debug({ containerId: id, err: errorMessage(error) }, 'recording an exit failed; the next list will'));
+  }
+
+  /** Writes the record and tells subscribers when its state changed. */
+  private async save(record: ContainerRecord): Promise<void> {
+    const before: ContainerState | undefined = this.records.get(record.id)?.state;
+    await this.records.put(record);
+    if (before === record.state) return;
+    const kinds: Record<ContainerState, ContainerEventKind> = { created: 'created', running: 'started', exited: 'stopped' };
+    this.emit(kinds[record.state], record);
+  }
+
+  private emit(kind: ContainerEventKind, record: ContainerRecord): void {
+    this.events.emit({ kind, containerId: record.id, sandboxId: record.sandboxId, at: nowNanos() });
   }
 
   /**
@@ -175,7 +205,7 @@ export class ContainerManager {
       const exit = await this.ports.monitor.exitStatus(record.id).catch(() => undefined);
       if (!exit) continue;
       const reason = exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error');
-      await this.records.put({ ...record, state: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt, reason, message: exit.message ?? '' });
+      await this.save({ ...record, state: 'exited', exitCode: exit.exitCode, finishedAt: exit.finishedAt, reason, message: exit.message ?? '' });
       this.logger.info({ containerId: record.id, was: record.state, exitCode: exit.exitCode }, 'container exited while berth was away');
     }
   }
@@ -234,7 +264,7 @@ export class ContainerManager {
       reason: (await this.oomKilled(record, exit.exitCode)) ? 'OOMKilled' : exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error'),
       message: exit.message ?? '',
     };
-    await this.records.put(exited);
+    await this.save(exited);
     return exited;
   }
 
@@ -351,7 +381,7 @@ export class ContainerManager {
           stopSignal: stopSignal ?? 'SIGTERM',
           cgroupPath: this.ports.cgroups.pathFor(sandbox.config.linux?.cgroupParent ?? '', id),
         };
-        await this.records.put(record);
+        await this.save(record);
         this.logger.info({ containerId: id, podSandboxId: sandbox.id, name }, 'container created');
         return record;
       } catch (error) {
@@ -373,7 +403,7 @@ export class ContainerManager {
         throw new FailedPreconditionError(`container ${id} is ${record.state}; only a created container can be started`);
       }
       await this.ports.monitor.start(id);
-      await this.records.put({ ...record, state: 'running', startedAt: nowNanos() });
+      await this.save({ ...record, state: 'running', startedAt: nowNanos() });
     });
   }
 
@@ -392,7 +422,7 @@ export class ContainerManager {
       if (record.state === 'created') {
         // Never started: nothing ran, so it ends without an exit code of its own.
         await this.ports.monitor.stop(id, 0, 'SIGKILL');
-        await this.records.put({ ...record, state: 'exited', finishedAt: nowNanos(), exitCode: 0, reason: 'Stopped' });
+        await this.save({ ...record, state: 'exited', finishedAt: nowNanos(), exitCode: 0, reason: 'Stopped' });
         return;
       }
       await this.ports.monitor.stop(id, Math.max(0, timeoutSeconds), record.stopSignal);
@@ -418,6 +448,7 @@ export class ContainerManager {
       await this.ports.snapshots.remove(id);
       await rm(record.bundleDir, { recursive: true, force: true });
       await this.records.delete(id);
+      this.emit('deleted', record);
       this.cpuRate.forget(id);
       this.logger.info({ containerId: id }, 'container removed');
     });

@@ -9,7 +9,7 @@ import type { Conmon, ConmonCreateRequest, ConmonCreated } from './conmon.js';
 import { isConmonProcess } from './conmon.js';
 import { execSync, type ExecSyncResult, type OciProcess } from './exec-sync.js';
 import { startExecStream, type ExecStream } from './exec-stream.js';
-import { listExitFiles, readExitFile, unknownExit, type ExitStatus } from './exit-files.js';
+import { listExitFiles, readExitFile, unknownExit, watchExitFiles, type ExitStatus } from './exit-files.js';
 import type { OciRuntime } from './oci-runtime.js';
 import { stopContainer, type StopOutcome } from './stop.js';
 
@@ -77,6 +77,11 @@ export class ContainerMonitor {
   /** Containers whose exit conmon has recorded. */
   exitedIds(): Promise<Set<string>> {
     return listExitFiles(this.options.exitDir);
+  }
+
+  /** MonitorPort.watchExits: a hint soon after conmon records an exit. */
+  watchExits(onExit: (id: string) => void): () => void {
+    return watchExitFiles(this.options.exitDir, onExit, (error) => this.options.logger.warn({ err: error.message }, 'watching exit files failed; exits are seen at the next list'));
   }
 
   /**

@@ -2,6 +2,7 @@
 // the container has exited and its output is drained; the file's mtime is when that happened.
 // A container can also be found stopped with no exit file: conmon was killed or crashed before
 // it could write one. Then the exit code is unknown, and berth says so instead of guessing.
+import { mkdirSync, watch } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -63,4 +64,19 @@ export function unknownExit(containerId: string, now: bigint = BigInt(Date.now()
     reason: 'Unknown',
     message: `container ${containerId} stopped but its monitor (conmon) recorded no exit code: conmon exited or was killed first, so the exit code is unknown`,
   };
+}
+
+/**
+ * Calls `onExitFile` with a container id soon after conmon writes its exit file (inotify, through
+ * fs.watch), so exits are noticed without a list call. A hint only: an event may be coalesced or
+ * name a file still being written, so the receiver re-reads the file and a relist stays the
+ * lossless path. Returns the function that stops watching.
+ */
+export function watchExitFiles(exitDir: string, onExitFile: (containerId: string) => void, onError: (error: Error) => void): () => void {
+  mkdirSync(exitDir, { recursive: true, mode: 0o700 });
+  const watcher = watch(exitDir, { persistent: false }, (_event, name) => {
+    if (name) onExitFile(String(name));
+  });
+  watcher.on('error', onError);
+  return () => watcher.close();
 }

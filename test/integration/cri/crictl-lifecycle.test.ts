@@ -1,48 +1,23 @@
 // The workflow a person runs with crictl against berth, end to end, with the real crictl, the
 // seeded registry, runc under conmon and the real CNI plugins.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CriClient } from '../../../cri/client/cri-client.js';
-import { startBerth, type Berth } from '../../harness/berth.js';
-import { removeTestCgroupParents } from '../../harness/cgroups.js';
-import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
+import { berthFixture } from '../../harness/berth-fixture.js';
 
-const registry = inject('registryHost');
-const work = mkdtempSync(join(tmpdir(), 'berth-crictl-'));
-let berth: Berth;
-let network: CniTestNetwork;
-
-function writeJson(name: string, value: unknown): string {
-  const path = join(work, name);
-  writeFileSync(path, JSON.stringify(value));
-  return path;
-}
-
-beforeAll(async () => {
-  network = cniTestNetwork('lifecycle', 241);
-  berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir] });
-});
-
-afterAll(async () => {
-  await berth?.crictlResult('rmp', '--force', '--all');
-  await berth?.stop();
-  await network?.remove();
-  removeTestCgroupParents('berth');
-  rmSync(work, { recursive: true, force: true });
-});
+const fixture = berthFixture('lifecycle', 241);
+const { work, writeJson } = fixture;
 
 describe('crictl against berth', () => {
-  const image = `${registry}/busybox:latest`;
+  const image = `${fixture.registry}/busybox:latest`;
   let podId = '';
   let containerId = '';
 
   it('pulls a single-manifest image and an image index', async () => {
-    expect(await berth.crictl('pull', image)).toMatch(/Image is up to date for sha256:[a-f0-9]{64}/);
-    expect(await berth.crictl('pull', `${registry}/busybox:index`)).toMatch(/sha256:[a-f0-9]{64}/);
-    const images = await berth.crictl('images');
-    expect(images).toContain(`${registry}/busybox`);
+    expect(await fixture.berth.crictl('pull', image)).toMatch(/Image is up to date for sha256:[a-f0-9]{64}/);
+    expect(await fixture.berth.crictl('pull', `${fixture.registry}/busybox:index`)).toMatch(/sha256:[a-f0-9]{64}/);
+    const images = await fixture.berth.crictl('images');
+    expect(images).toContain(`${fixture.registry}/busybox`);
   });
 
   it('runs a pod sandbox with an IP from the CNI bridge', async () => {
@@ -52,11 +27,11 @@ describe('crictl against berth', () => {
       log_directory: join(work, 'logs'),
       linux: {},
     });
-    podId = (await berth.crictl('runp', pod)).trim();
+    podId = (await fixture.berth.crictl('runp', pod)).trim();
     expect(podId).toMatch(/^[a-f0-9]{64}$/);
-    const status = JSON.parse(await berth.crictl('inspectp', podId)) as { status: { state: string; network: { ip: string } } };
+    const status = JSON.parse(await fixture.berth.crictl('inspectp', podId)) as { status: { state: string; network: { ip: string } } };
     expect(status.status.state).toBe('SANDBOX_READY');
-    expect(status.status.network.ip).toMatch(network.ipPattern);
+    expect(status.status.network.ip).toMatch(fixture.network.ipPattern);
   });
 
   it('creates and starts a container whose output reaches crictl logs', async () => {
@@ -67,26 +42,26 @@ describe('crictl against berth', () => {
       log_path: 'hello/0.log',
       linux: {},
     });
-    containerId = (await berth.crictl('create', podId, container, join(work, 'pod.json'))).trim();
+    containerId = (await fixture.berth.crictl('create', podId, container, join(work, 'pod.json'))).trim();
     expect(containerId).toMatch(/^[a-f0-9]{64}$/);
-    await berth.crictl('start', containerId);
-    const ps = await berth.crictl('ps', '--id', containerId, '-o', 'json');
+    await fixture.berth.crictl('start', containerId);
+    const ps = await fixture.berth.crictl('ps', '--id', containerId, '-o', 'json');
     expect((JSON.parse(ps) as { containers: { state: string }[] }).containers[0]?.state).toBe('CONTAINER_RUNNING');
     let logs = '';
     for (let attempt = 0; attempt < 50 && !logs.includes('hello from berth'); attempt++) {
-      logs = (await berth.crictlResult('logs', containerId)).stdout;
+      logs = (await fixture.berth.crictlResult('logs', containerId)).stdout;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(logs).toContain('hello from berth');
   });
 
   it('runs a command in the container with exec (sync)', async () => {
-    expect((await berth.crictl('exec', '--sync', containerId, 'cat', '/etc/berth-image')).trim()).toBe("hello from berth's busybox image");
+    expect((await fixture.berth.crictl('exec', '--sync', containerId, 'cat', '/etc/berth-image')).trim()).toBe("hello from berth's busybox image");
     // crictl folds every failure into exit 1 and names the real code in its message.
-    const failing = await berth.crictlResult('exec', '--sync', containerId, 'sh', '-c', 'exit 3');
+    const failing = await fixture.berth.crictlResult('exec', '--sync', containerId, 'sh', '-c', 'exit 3');
     expect(failing.exitCode).not.toBe(0);
     expect(failing.stderr).toContain("'sh -c exit 3' exited with 3");
-    const client = new CriClient({ endpoint: berth.socket });
+    const client = new CriClient({ endpoint: fixture.berth.socket });
     try {
       expect((await client.execSync(containerId, ['sh', '-c', 'echo out; echo err >&2; exit 3'], 10)).exitCode).toBe(3);
     } finally {
@@ -95,7 +70,7 @@ describe('crictl against berth', () => {
   });
 
   it('inspects the container with its image, log path and state', async () => {
-    const status = JSON.parse(await berth.crictl('inspect', containerId)) as {
+    const status = JSON.parse(await fixture.berth.crictl('inspect', containerId)) as {
       status: { state: string; image: { image: string }; logPath: string; imageRef: string };
     };
     expect(status.status.state).toBe('CONTAINER_RUNNING');
@@ -104,20 +79,20 @@ describe('crictl against berth', () => {
   });
 
   it('stops the container (SIGKILL after the timeout) and removes it, then the pod and the image', async () => {
-    await berth.crictl('stop', '--timeout', '1', containerId);
-    const status = JSON.parse(await berth.crictl('inspect', containerId)) as { status: { state: string; exitCode: number } };
+    await fixture.berth.crictl('stop', '--timeout', '1', containerId);
+    const status = JSON.parse(await fixture.berth.crictl('inspect', containerId)) as { status: { state: string; exitCode: number } };
     expect(status.status.state).toBe('CONTAINER_EXITED');
     expect(status.status.exitCode).toBe(137);
-    await berth.crictl('rm', containerId);
-    await berth.crictl('stopp', podId);
-    await berth.crictl('rmp', podId);
-    expect((await berth.crictl('pods', '-q')).trim()).toBe('');
-    await berth.crictl('rmi', image);
-    expect(await berth.crictl('images', '-q')).not.toContain(image);
+    await fixture.berth.crictl('rm', containerId);
+    await fixture.berth.crictl('stopp', podId);
+    await fixture.berth.crictl('rmp', podId);
+    expect((await fixture.berth.crictl('pods', '-q')).trim()).toBe('');
+    await fixture.berth.crictl('rmi', image);
+    expect(await fixture.berth.crictl('images', '-q')).not.toContain(image);
   });
 
   it('answers imagefsinfo', async () => {
-    const info = JSON.parse(await berth.crictl('imagefsinfo')) as { status: { imageFilesystems: unknown[] } };
+    const info = JSON.parse(await fixture.berth.crictl('imagefsinfo')) as { status: { imageFilesystems: unknown[] } };
     expect(info.status.imageFilesystems).toHaveLength(1);
   });
 });

@@ -62,8 +62,15 @@ function containerConfig(overrides: Partial<ContainerConfig__Output> = {}): Cont
   } as ContainerConfig__Output;
 }
 
-function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: number } = {}): { ports: ContainerPorts; calls: string[]; exit: { value?: ExitStatus } } {
+function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: number } = {}): {
+  ports: ContainerPorts;
+  calls: string[];
+  exit: { value?: ExitStatus };
+  /** What the monitor's exit watcher would call when an exit file appears. */
+  exitFileAppeared: (id: string) => void;
+} {
   const calls: string[] = [];
+  let onExit: (id: string) => void = () => undefined;
   const created: string[] = [];
   const exit: { value?: ExitStatus } = options.exit ? { value: options.exit } : {};
   const step = async (name: string): Promise<void> => {
@@ -73,6 +80,7 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
   return {
     calls,
     exit,
+    exitFileAppeared: (id) => onExit(id),
     ports: {
       images: {
         resolve: async (ref) => {
@@ -106,6 +114,12 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
         },
         exitStatus: async () => exit.value,
         exitedIds: async () => new Set(exit.value ? created : []),
+        watchExits: (listener) => {
+          onExit = listener;
+          return () => {
+            onExit = () => undefined;
+          };
+        },
         pid: async () => 4242,
         delete: async () => step('monitor.delete'),
         execSync: async () => ({ stdout: Buffer.from('out'), stderr: Buffer.alloc(0), exitCode: 0 }),
@@ -169,6 +183,25 @@ describe('container manager', () => {
     expect((await containers.refresh(id)).state).toBe('running');
     exit.value = { exitCode: 0, finishedAt: '42' };
     expect(await containers.refresh(id)).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed', finishedAt: '42' });
+  });
+
+  it('tells subscribers of each state change, an exit as soon as its exit file appears', async () => {
+    const { ports, exit, exitFileAppeared } = recorder();
+    const containers = await manager(ports);
+    const seen: string[] = [];
+    const unsubscribe = containers.events.subscribe((event) => seen.push(`${event.kind} ${event.sandboxId}`));
+    const { id } = await containers.create(sandbox, containerConfig());
+    await containers.start(id);
+    exit.value = { exitCode: 0, finishedAt: '42' };
+    exitFileAppeared(id);
+    await expect.poll(() => seen.length).toBe(3);
+    // A repeated hint, or one for a container berth does not know, changes nothing.
+    exitFileAppeared(id);
+    exitFileAppeared('unknown');
+    await containers.remove(id);
+    expect(seen).toEqual([`created ${sandbox.id}`, `started ${sandbox.id}`, `stopped ${sandbox.id}`, `deleted ${sandbox.id}`]);
+    unsubscribe();
+    containers.close();
   });
 
   it('lists exits found by the exit-file listing between full looks', async () => {

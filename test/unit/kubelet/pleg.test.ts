@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/logger.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { CriCallError } from '../../../cri/client/cri-client.js';
+import { followContainerEvents } from '../../../kubelet/container-events.js';
+import type { CriPort } from '../../../kubelet/cri-port.js';
 import { Pleg } from '../../../kubelet/pleg.js';
 import { RecordingCri } from './recording-cri.js';
 
@@ -35,5 +39,55 @@ describe('PLEG', () => {
     for (const id of [...cri.sandboxes.keys()]) await cri.port().removePodSandbox(id);
     expect(await pleg.relist()).toEqual(['uid-a']);
     expect(pleg.podsInRuntime().size).toBe(0);
+  });
+});
+
+describe('PLEG pokes and runtime events', () => {
+  it('relists at once when poked instead of waiting for the period', async () => {
+    const cri = new RecordingCri();
+    const changes: string[][] = [];
+    const pleg = new Pleg({ cri: cri.port(), relistMs: 60_000, logger: silentLogger(), onPodsChanged: (uids) => changes.push(uids) });
+    pleg.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(changes).toEqual([]);
+      await runPod(cri, 'uid-a');
+      pleg.poke();
+      await expect.poll(() => changes.flat()).toEqual(['uid-a']);
+      // Pokes while a relist runs queue one more relist, not one each.
+      cri.exit('main', 1);
+      for (let i = 0; i < 5; i++) pleg.poke();
+      await expect.poll(() => changes.length).toBe(2);
+    } finally {
+      pleg.stop();
+    }
+    pleg.poke(); // after stop: nothing runs
+  });
+
+  it('pokes for every event, reopens a broken stream, and gives up quietly on Unimplemented', async () => {
+    const logger = silentLogger();
+    let opened = 0;
+    let emit: () => void = () => undefined;
+    let breakStream: (error: CriCallError | undefined) => void = () => undefined;
+    const cri = {
+      containerEvents: (onEvent: () => void) => {
+        opened += 1;
+        emit = onEvent;
+        const ended = new Promise<CriCallError | undefined>((resolve) => (breakStream = resolve));
+        return { ended, cancel: () => breakStream(undefined) };
+      },
+    } as unknown as Pick<CriPort, 'containerEvents'>;
+    let pokes = 0;
+    const stop = followContainerEvents({ cri, onEvent: () => (pokes += 1), logger, retryMs: 10 });
+    emit();
+    emit();
+    expect(pokes).toBe(2);
+    breakStream(new CriCallError('GetContainerEvents', GrpcStatus.UNAVAILABLE, 'gone'));
+    await expect.poll(() => opened).toBe(2);
+    expect(pokes).toBe(3); // the gap is covered by one relist
+    breakStream(new CriCallError('GetContainerEvents', GrpcStatus.UNIMPLEMENTED, 'no'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(opened).toBe(2);
+    stop();
   });
 });

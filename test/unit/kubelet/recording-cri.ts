@@ -1,5 +1,7 @@
 // A recording CriPort for unit tests of the pod worker: keeps sandboxes and containers in memory
 // with the CRI's state rules, records every call in order, and lets a test make containers exit.
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { CriCallError } from '../../../cri/client/cri-client.js';
 import type { CriPort } from '../../../kubelet/cri-port.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../../cri/api/messages.js';
 
@@ -49,7 +51,7 @@ export class RecordingCri {
   }
 
   port(): CriPort {
-    const cri: Record<keyof CriPort, (...args: never[]) => Promise<unknown>> = {
+    const cri: Record<keyof CriPort, (...args: never[]) => unknown> = {
       version: async () => ({ version: '0.1.0', runtimeName: 'fake', runtimeVersion: '1.0', runtimeApiVersion: 'v1' }),
       status: async () => ({ status: { conditions: [] }, info: {} }),
       runPodSandbox: async (config: PodSandboxConfig) => {
@@ -166,6 +168,8 @@ export class RecordingCri {
         this.calls.push(`attach ${this.containers.get(request.containerId)?.config.metadata?.name ?? request.containerId}`);
         return { url: `http://127.0.0.1:1/attach/${request.containerId}` };
       },
+      // As containerd 1.6 answers: no event stream, the kubelet relists only.
+      containerEvents: () => ({ ended: Promise.resolve(new CriCallError('GetContainerEvents', GrpcStatus.UNIMPLEMENTED, 'not implemented')), cancel: () => undefined }),
       portForward: async (sandboxId: string, ports: number[]) => {
         this.calls.push(`portForward ${sandboxId} ${ports.join(',')}`);
         return { url: `http://127.0.0.1:1/portforward/${sandboxId}` };
