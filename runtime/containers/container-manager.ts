@@ -148,6 +148,7 @@ export class ContainerManager {
   private lastFullLook = 0;
   /** Lifecycle events for GetContainerEvents. */
   readonly events = new ContainerEvents();
+  private readonly toldStates = new Map<string, ContainerState>();
   private stopWatchingExits: () => void = () => undefined;
 
   private constructor(
@@ -182,11 +183,16 @@ export class ContainerManager {
     this.refresh(id).catch((error: unknown) => this.logger.debug({ containerId: id, err: errorMessage(error) }, 'recording an exit failed; the next list will'));
   }
 
-  /** Writes the record and tells subscribers when its state changed. */
+  /**
+   * Writes the record and tells subscribers when its state changed. The last state told is kept
+   * apart from the records and updated before the write, so two looks recording the same exit at
+   * once (a list and the exit watcher) tell it once.
+   */
   private async save(record: ContainerRecord): Promise<void> {
-    const before: ContainerState | undefined = this.records.get(record.id)?.state;
+    const told = this.toldStates.get(record.id) ?? this.records.get(record.id)?.state;
+    this.toldStates.set(record.id, record.state);
     await this.records.put(record);
-    if (before === record.state) return;
+    if (told === record.state) return;
     const kinds: Record<ContainerState, ContainerEventKind> = { created: 'created', running: 'started', exited: 'stopped' };
     this.emit(kinds[record.state], record);
   }
@@ -448,6 +454,7 @@ export class ContainerManager {
       await this.ports.snapshots.remove(id);
       await rm(record.bundleDir, { recursive: true, force: true });
       await this.records.delete(id);
+      this.toldStates.delete(id);
       this.emit('deleted', record);
       this.cpuRate.forget(id);
       this.logger.info({ containerId: id }, 'container removed');

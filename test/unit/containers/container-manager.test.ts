@@ -283,3 +283,22 @@ describe('container manager', () => {
     await expect((await manager(ports)).create({ ...sandbox, state: 'notready' }, containerConfig())).rejects.toThrow(/is not ready/);
   });
 });
+
+describe('container events', () => {
+  it('tells an exit once when a list and the exit watcher record it at the same time', async () => {
+    const { ports, exit, exitFileAppeared } = recorder();
+    const containers = await manager(ports);
+    const stopped: string[] = [];
+    containers.events.subscribe((event) => {
+      if (event.kind === 'stopped') stopped.push(event.containerId);
+    });
+    const { id } = await containers.create(sandbox, containerConfig());
+    await containers.start(id);
+    exit.value = { exitCode: 1, finishedAt: '7' };
+    exitFileAppeared(id);
+    await Promise.all([containers.list(), containers.refresh(id), containers.refresh(id)]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stopped).toEqual([id]);
+    containers.close();
+  });
+});
