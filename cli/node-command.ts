@@ -1,7 +1,7 @@
 // `berth node`: the kubelet, driving either a CRI runtime named by --container-runtime-endpoint
 // (containerd, CRI-O, a separate `berth runtime`) or, without it, berth's own runtime served
 // in-process on --socket. Runs until SIGINT/SIGTERM; pods keep running after it stops.
-import { loadYaml } from '@kubernetes/client-node';
+import { loadYaml, type V1Taint } from '@kubernetes/client-node';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, errorMessage } from '../common/errors.js';
@@ -9,6 +9,7 @@ import { createLogger } from '../common/logger.js';
 import { packageVersion } from '../common/package-version.js';
 import { kubeletConfig, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
 import { startKubelet } from '../kubelet/kubelet.js';
+import { parseTaints } from '../kubelet/taints.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 import { startRuntimeServices } from './runtime-services.js';
 
@@ -19,6 +20,7 @@ export interface NodeFlags extends RuntimeFlags {
   nodeName: string;
   nodeIp?: string;
   maxPods: number;
+  registerWithTaints?: string;
   clusterDns: string[];
   clusterDomain: string;
   config?: string;
@@ -45,6 +47,7 @@ export function kubeletConfigFile(text: string, where: string): Partial<KubeletC
   const str = (key: string): string | undefined => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
   if (str('staticPodPath')) out.podManifestPath = str('staticPodPath');
   if (typeof raw['maxPods'] === 'number') out.maxPods = raw['maxPods'];
+  if (Array.isArray(raw['registerWithTaints'])) out.registerWithTaints = raw['registerWithTaints'] as V1Taint[];
   if (Array.isArray(raw['clusterDNS'])) out.clusterDns = (raw['clusterDNS'] as unknown[]).map(String);
   if (str('clusterDomain')) out.clusterDomain = str('clusterDomain');
   const endpoint = str('containerRuntimeEndpoint');
@@ -62,6 +65,7 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     kubeconfigPath: flags.kubeconfig,
     podManifestPath: flags.podManifestPath === 'manifests/static' && fromFile.podManifestPath ? fromFile.podManifestPath : flags.podManifestPath,
     maxPods: flags.maxPods === 110 && fromFile.maxPods !== undefined ? fromFile.maxPods : flags.maxPods,
+    registerWithTaints: flags.registerWithTaints !== undefined ? parseTaints(flags.registerWithTaints) : fromFile.registerWithTaints,
     clusterDns: flags.clusterDns.length > 0 ? flags.clusterDns : fromFile.clusterDns,
     clusterDomain: flags.clusterDomain === 'cluster.local' && fromFile.clusterDomain ? fromFile.clusterDomain : flags.clusterDomain,
     runtimeEndpoint: flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint ?? runtimeEndpoint,

@@ -2,15 +2,19 @@
 // (or a manifest file) gave it: room for one more pod, cpu and memory requests within what is
 // allocatable next to the pods already admitted, and a nodeSelector this node matches. A refused
 // pod never runs; its status says Failed with the upstream reason (OutOfpods, OutOfcpu,
-// OutOfmemory, NodeAffinity).
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+// OutOfmemory, NodeAffinity, NodePorts, TaintToleration). Static pods (from the manifest
+// directory) are not held to the node's taints, as upstream.
+import type { V1Container, V1ContainerPort, V1Pod, V1Taint } from '@kubernetes/client-node';
 import { parseQuantity } from './resources.js';
+import { untoleratedTaint } from './taints.js';
 
 export interface NodeAllocatable {
   cpuMilli: number;
   memoryBytes: number;
   pods: number;
   labels: Record<string, string>;
+  /** The Node's taints as the kubelet last read them. */
+  taints: readonly V1Taint[];
 }
 
 export interface Rejection {
@@ -46,5 +50,20 @@ export function admitPod(pod: V1Pod, admitted: readonly V1Pod[], node: NodeAlloc
   }
   const mismatch = Object.entries(pod.spec?.nodeSelector ?? {}).find(([key, value]) => node.labels[key] !== value);
   if (mismatch) return { reason: 'NodeAffinity', message: `Predicate NodeAffinity failed: node does not have the label ${mismatch[0]}=${mismatch[1]}` };
+  const taken = new Set(admitted.flatMap(hostPorts));
+  const clash = hostPorts(pod).find((port) => taken.has(port));
+  if (clash) return { reason: 'NodePorts', message: `Predicate NodePorts failed: node(s) didn't have free ports for the requested pod ports (${clash})` };
+  if (pod.metadata?.annotations?.['kubernetes.io/config.source'] !== 'file') {
+    const taint = untoleratedTaint(node.taints, pod.spec?.tolerations ?? [], ['NoExecute']);
+    if (taint) {
+      return { reason: 'TaintToleration', message: `Predicate TaintToleration failed: node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}` };
+    }
+  }
   return undefined;
+}
+
+/** "protocol/hostIP/port" of each host port the pod asks for; 0.0.0.0 clashes with every IP, so it is one key. */
+function hostPorts(pod: V1Pod): string[] {
+  const ports: V1ContainerPort[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])].flatMap((c) => c.ports ?? []);
+  return ports.filter((p) => (p.hostPort ?? 0) > 0).map((p) => `${p.protocol ?? 'TCP'}/${String(p.hostPort)}`);
 }

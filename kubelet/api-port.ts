@@ -7,6 +7,8 @@ export interface NodeApi {
   /** Creates the Node, or returns the one that already exists under its name. */
   registerNode(node: V1Node): Promise<V1Node>;
   patchNodeStatus(name: string, status: V1NodeStatus): Promise<void>;
+  /** The Node as the API has it now (its taints change under kubectl taint). */
+  readNode(name: string): Promise<V1Node>;
 }
 
 export interface LeaseApi {

@@ -1,5 +1,6 @@
 // The kubelet's one typed configuration, validated once at start and passed in to every part.
 // Defaults follow the upstream kubelet's (KubeletConfiguration v1beta1) so habits carry over.
+import type { V1Taint } from '@kubernetes/client-node';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
@@ -30,6 +31,8 @@ export interface KubeletConfig {
   /** undefined: no static pods. */
   podManifestPath: string | undefined;
   maxPods: number;
+  /** Taints the Node is registered with (upstream --register-with-taints). */
+  registerWithTaints: V1Taint[];
   clusterDns: string[];
   clusterDomain: string;
   /** unix:///path or a bare socket path of the CRI runtime to drive. */
@@ -59,6 +62,7 @@ export interface KubeletConfigInput {
   kubeconfigPath?: string | undefined;
   podManifestPath?: string | undefined;
   maxPods?: number | undefined;
+  registerWithTaints?: V1Taint[] | undefined;
   clusterDns?: string[] | undefined;
   clusterDomain?: string | undefined;
   runtimeEndpoint: string;
@@ -149,6 +153,7 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     podManifestPath:
       input.podManifestPath === undefined ? undefined : absolutePath('pod manifest path', input.podManifestPath),
     maxPods,
+    registerWithTaints: input.registerWithTaints ?? [],
     clusterDns,
     clusterDomain,
     runtimeEndpoint: input.runtimeEndpoint,

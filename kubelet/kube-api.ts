@@ -111,6 +111,10 @@ export class KubeApi implements KubeApiPort {
     }
   }
 
+  readNode(name: string): Promise<V1Node> {
+    return call(`read node ${name}`, () => this.core.readNode({ name }));
+  }
+
   async patchNodeStatus(name: string, status: V1NodeStatus): Promise<void> {
     await call(`patch node ${name} status`, () =>
       this.core.patchNodeStatus({ name, body: { status } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)),

@@ -2,7 +2,7 @@
 // server is configured, static pods when a manifest directory is, pod workers behind the sync
 // loop, the PLEG and the status manager. Stopping it leaves pods running: a restarted kubelet
 // finds them again by their labels.
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1Taint } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
 import { arch, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,8 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     stops.push(() => server.close());
   }
 
+  // Admission reads the Node's taints as last read from the API (what it was registered with until then).
+  let nodeTaints = (): V1Taint[] => config.registerWithTaints;
   if (api) {
     const reporter = new NodeStatusReporter({
       api,
@@ -124,6 +126,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     nodeUid = node.metadata?.uid;
     reporter.start();
     stops.push(() => reporter.stop());
+    nodeTaints = () => reporter.taints();
     if (nodeUid) {
       const lease = new LeaseRenewer({
         api,
@@ -158,6 +161,9 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       memoryBytes: Math.max(0, totalmem() - evictionThresholds.memoryAvailableBytes),
       pods: config.maxPods,
       labels: nodeLabels(config, { architecture: goArch[arch()] ?? arch() }),
+      get taints() {
+        return nodeTaints();
+      },
     },
     workerDeps: {
       cri,

@@ -2,7 +2,7 @@
 // it the way the upstream kubelet does: computed every 10 s, written only when something other
 // than heartbeat times changed or when 5 min passed since the last write; the Lease (lease.ts)
 // is the liveness signal in between.
-import type { V1Node, V1NodeCondition, V1NodeStatus } from '@kubernetes/client-node';
+import type { V1Node, V1NodeCondition, V1NodeStatus, V1Taint } from '@kubernetes/client-node';
 import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { NodeApi } from './api-port.js';
@@ -26,6 +26,8 @@ export interface RuntimeFacts {
 export const evictionThresholds = { memoryAvailableBytes: 100 * 1024 * 1024, nodefsAvailableRatio: 0.1, pidAvailableRatio: 0.05 };
 
 type NodeIdentity = Pick<KubeletConfig, 'nodeName' | 'nodeIp' | 'maxPods' | 'kubeletVersion'> & {
+  /** Taints to register the Node with; none when left out. */
+  registerWithTaints?: KubeletConfig['registerWithTaints'];
   /** The kubelet API's port, advertised as daemonEndpoints.kubeletEndpoint for API servers. */
   kubeletPort?: number | undefined;
 };
@@ -156,7 +158,8 @@ export function nodeStatusChanged(previous: V1NodeStatus | undefined, next: V1No
 }
 
 export function nodeObject(config: NodeIdentity, machine: MachineFacts, status: V1NodeStatus): V1Node {
-  return { apiVersion: 'v1', kind: 'Node', metadata: { name: config.nodeName, labels: nodeLabels(config, machine) }, spec: {}, status };
+  const spec = config.registerWithTaints?.length ? { taints: config.registerWithTaints } : {};
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name: config.nodeName, labels: nodeLabels(config, machine) }, spec, status };
 }
 
 export interface NodeStatusReporterDeps {
@@ -170,6 +173,8 @@ export interface NodeStatusReporterDeps {
 
 export class NodeStatusReporter {
   private posted: V1NodeStatus | undefined;
+  /** The Node as last read from the API (registration, then every status round). */
+  private node: V1Node | undefined;
   private postedAt = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly now: () => Date;
@@ -182,6 +187,7 @@ export class NodeStatusReporter {
   async register(): Promise<V1Node> {
     const status = await this.compute();
     const node = await this.deps.api.registerNode(nodeObject(this.deps.config, await this.deps.readMachine(), status));
+    this.node = node;
     await this.post(status);
     this.deps.logger.info({ node: this.deps.config.nodeName, uid: node.metadata?.uid }, 'node registered');
     return node;
@@ -189,6 +195,8 @@ export class NodeStatusReporter {
 
   /** One status round: posts when changed or when the report period has passed. */
   async tick(): Promise<'posted' | 'unchanged'> {
+    // As upstream reads its Node each round: admission needs the taints people set since.
+    this.node = await this.deps.api.readNode(this.deps.config.nodeName);
     const status = await this.compute();
     const due = this.now().getTime() - this.postedAt >= this.deps.config.timings.nodeStatusReportMs;
     if (!due && !nodeStatusChanged(this.posted, status)) return 'unchanged';
@@ -211,6 +219,11 @@ export class NodeStatusReporter {
   stop(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  /** The Node's taints as last read (registration's until the first status round). */
+  taints(): V1Taint[] {
+    return this.node?.spec?.taints ?? [];
   }
 
   private async compute(): Promise<V1NodeStatus> {

@@ -40,6 +40,16 @@ describe('berth node configuration', () => {
     expect(() => kubeletConfigFromFlags({ ...flags, tlsCertFile: '/etc/kubelet.crt' }, '/run/berth/berth.sock')).toThrow(/give both or neither/);
   });
 
+  it('registers with the taints of --register-with-taints, else those of the config file', () => {
+    expect(kubeletConfigFromFlags({ ...flags, registerWithTaints: 'dedicated=gpu:NoExecute' }, '/run/berth/berth.sock').registerWithTaints).toEqual([
+      { key: 'dedicated', value: 'gpu', effect: 'NoExecute' },
+    ]);
+    const fromFile = kubeletConfigFile('registerWithTaints: [{key: maintenance, effect: NoSchedule}]', 'config.yaml');
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock', fromFile).registerWithTaints).toEqual([{ key: 'maintenance', effect: 'NoSchedule' }]);
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock').registerWithTaints).toEqual([]);
+    expect(() => kubeletConfigFromFlags({ ...flags, registerWithTaints: 'x=y' }, '/run/berth/berth.sock')).toThrow(/effect must be one of/);
+  });
+
   it('drives the runtime named by --container-runtime-endpoint, else the embedded one', () => {
     expect(kubeletConfigFromFlags({ ...flags, containerRuntimeEndpoint: 'unix:///run/containerd/containerd.sock' }, '/run/berth/berth.sock').runtimeEndpoint).toBe(
       'unix:///run/containerd/containerd.sock',

@@ -26,6 +26,7 @@ function setup() {
         return { ...node, metadata: { ...node.metadata, uid: 'node-uid' } };
       },
       patchNodeStatus: async (_name, status) => void posted.push(status),
+      readNode: async (name) => ({ metadata: { name }, spec: { taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoExecute' }] } }),
     },
     cri,
     config: { nodeName: 'node-a', nodeIp: '192.0.2.10', maxPods: 110, kubeletVersion: 'v0', timings: defaultTimings },
@@ -65,5 +66,13 @@ describe('node status reporter', () => {
     advance(5 * 60_000);
     expect(await reporter.tick()).toBe('posted');
     expect(posted.map((s) => s.conditions?.find((c) => c.type === 'MemoryPressure')?.status)).toEqual(['False', 'True', 'True']);
+  });
+
+  it('knows the taints the Node has in the API after each status round', async () => {
+    const { reporter } = setup();
+    await reporter.register();
+    expect(reporter.taints()).toEqual([]);
+    await reporter.tick();
+    expect(reporter.taints()).toEqual([{ key: 'dedicated', value: 'gpu', effect: 'NoExecute' }]);
   });
 });

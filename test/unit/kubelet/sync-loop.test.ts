@@ -53,7 +53,7 @@ describe('sync loop', () => {
   it('admits pods oldest first and fails the one that does not fit, which never runs', async () => {
     const statuses = new Map<string, V1PodStatus>();
     const recording: PodStatusSink = { ...noStatus, setPodStatus: (p, status) => void statuses.set(p.metadata?.name ?? '', status) };
-    const { cri, loop, settle } = setup(['api'], { cpuMilli: 1000, memoryBytes: 2 ** 30, pods: 110, labels: {} }, recording);
+    const { cri, loop, settle } = setup(['api'], { cpuMilli: 1000, memoryBytes: 2 ** 30, pods: 110, labels: {}, taints: [] }, recording);
     const wanting = (name: string, cpu: string, created: string): V1Pod => {
       const p = pod(name, { creationTimestamp: new Date(created) });
       p.spec!.containers[0]!.resources = { requests: { cpu } };
