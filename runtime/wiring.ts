@@ -96,15 +96,9 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
   if (!conmonPath) throw new NotFoundError('conmon is not installed (not on PATH); berth runs every container under it');
   const ociRuntime = new OciRuntime({ name: selected.name, path: selected.path, root: join(config.stateDir, 'oci', selected.name) });
   const exitDir = join(config.stateDir, 'exits');
-  const conmon = new Conmon({
-    conmonPath,
-    runtime: ociRuntime,
-    stateDir: join(config.stateDir, 'monitor'),
-    exitDir,
-    socketDir: join(config.stateDir, 'sockets'),
-    logger,
-  });
-  const monitor = new ContainerMonitor({ runtime: ociRuntime, conmon, exitDir, execDir: join(config.stateDir, 'exec'), logger });
+  const socketDir = join(config.stateDir, 'sockets');
+  const conmon = new Conmon({ conmonPath, runtime: ociRuntime, stateDir: join(config.stateDir, 'monitor'), exitDir, socketDir, logger });
+  const monitor = new ContainerMonitor({ runtime: ociRuntime, conmon, exitDir, socketDir, execDir: join(config.stateDir, 'exec'), logger });
   const written = await ensureDefaultNetworkConfig(config.cniConfDir, { ipamDataDir: join(config.stateDir, 'cni/ipam') });
   if (written) logger.info({ file: written }, 'no CNI configuration found; wrote berth\'s default network');
   const network = new CniNetwork({

@@ -9,6 +9,7 @@ import { removeImage } from '../image/remove-image.js';
 import { containerStats, listContainerStats } from '../runtime/container-stats.js';
 import { containerStatus } from '../runtime/container-status.js';
 import { createContainer } from '../runtime/create-container.js';
+import { attach } from '../runtime/attach.js';
 import { exec } from '../runtime/exec.js';
 import { execSync } from '../runtime/exec-sync.js';
 import { listContainers } from '../runtime/list-containers.js';
@@ -35,8 +36,10 @@ import type { Logger } from '../../common/logger.js';
 import { silentLogger } from '../../common/logger.js';
 
 export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: StreamServer, logger: Logger = silentLogger()): CriHandlers {
-  // Without a streaming server (some tests), Exec and PortForward answer Unimplemented.
-  const streamingHandlers = streaming ? { Exec: exec(runtime, streaming), PortForward: portForward(runtime, streaming) } : {};
+  // Without a streaming server (some tests), Exec, Attach and PortForward answer Unimplemented.
+  const streamingHandlers = streaming
+    ? { Exec: exec(runtime, streaming), Attach: attach(runtime, streaming), PortForward: portForward(runtime, streaming) }
+    : {};
   const lists = {
     podSandboxes: listPodSandbox(runtime),
     containers: listContainers(runtime),

@@ -2,9 +2,18 @@
 // channel, named by its `streamtype` header (error, stdin, stdout, stderr, resize); once all the
 // request asked for are there, the command runs with them as its stdio, and its outcome goes to
 // the error stream: a metav1.Status in v4 and later, a plain message before.
+import type { Readable, Writable } from 'node:stream';
 import type { Logger } from '../../common/logger.js';
-import type { ExecStream } from '../../runtime/oci/exec-stream.js';
 import type { SpdySession, SpdyStream } from './spdy/session.js';
+
+/** What a session is wired to: an exec'd process, or a container's own stdio (attach). */
+export interface LiveStdio {
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  /** The exit code to report once the output is done (0 for an attach that ended). */
+  exited: Promise<number>;
+}
 
 export const remoteCommandProtocols = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 
@@ -85,29 +94,28 @@ export async function serveExec(
   session: SpdySession,
   collector: StreamCollector,
   protocol: string,
-  start: () => Promise<ExecStream>,
+  start: () => Promise<LiveStdio>,
   logger: Logger,
 ): Promise<void> {
   const streams = await collector.all();
   const error = streams.get('error');
   let exitCode: number;
   try {
-    const exec = await start();
-    const child = exec.process;
+    const stdio = await start();
     const stdin = streams.get('stdin');
-    if (stdin && child.stdin) {
-      stdin.pipe(child.stdin);
-      child.stdin.on('error', () => undefined);
+    if (stdin && stdio.stdin) {
+      stdin.pipe(stdio.stdin);
+      stdio.stdin.on('error', () => undefined);
     }
     const stdout = streams.get('stdout');
-    if (stdout) child.stdout?.pipe(stdout);
-    else child.stdout?.resume();
+    if (stdout) stdio.stdout?.pipe(stdout);
+    else stdio.stdout?.resume();
     const stderr = streams.get('stderr');
-    if (stderr) child.stderr?.pipe(stderr);
-    else if (stdout) child.stderr?.pipe(stdout, { end: false });
-    else child.stderr?.resume();
+    if (stderr) stdio.stderr?.pipe(stderr);
+    else if (stdout) stdio.stderr?.pipe(stdout, { end: false });
+    else stdio.stderr?.resume();
     streams.get('resize')?.resume();
-    exitCode = await exec.exited;
+    exitCode = await stdio.exited;
   } catch (failure) {
     const message = failure instanceof Error ? failure.message : String(failure);
     logger.info({ err: failure }, 'exec failed to start');

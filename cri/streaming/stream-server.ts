@@ -1,13 +1,14 @@
-// berth's streaming server: Exec and PortForward RPCs answer with a URL here carrying a
+// berth's streaming server: Exec, Attach and PortForward RPCs answer with a URL here carrying a
 // single-use token; the client (crictl, critest, the kubelet proxying kubectl) upgrades that
 // HTTP request to SPDY/3.1 and speaks the remote-command or port-forward protocol on it.
 // WebSocket upgrades are refused with a clear message (not implemented yet, issue #4).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { finished } from 'node:stream/promises';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from '../../common/logger.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { PortForwardHandler, portForwardProtocols } from './port-forward.js';
-import { StreamCollector, expectedStreams, remoteCommandProtocols, serveExec, type ExecOptions } from './remote-command.js';
+import { StreamCollector, expectedStreams, remoteCommandProtocols, serveExec, type ExecOptions, type LiveStdio } from './remote-command.js';
 import { SpdySession } from './spdy/session.js';
 import { TokenCache } from './tokens.js';
 
@@ -18,7 +19,12 @@ export interface StreamServerOptions {
   port: number;
 }
 
-type PendingRequest = { kind: 'exec'; options: ExecOptions } | { kind: 'portforward'; podSandboxId: string; ports: number[] };
+export type AttachOptions = Omit<ExecOptions, 'cmd'>;
+
+type PendingRequest =
+  | { kind: 'exec'; options: ExecOptions }
+  | { kind: 'attach'; options: AttachOptions }
+  | { kind: 'portforward'; podSandboxId: string; ports: number[] };
 
 /** Pure: the first protocol the client offers that the server speaks, in the client's order. */
 export function negotiateProtocol(offered: string | string[] | undefined, supported: readonly string[]): string | undefined {
@@ -67,12 +73,16 @@ export class StreamServer {
     return `${this.baseUrl}/exec/${this.tokens.issue({ kind: 'exec', options })}`;
   }
 
+  attachUrl(options: AttachOptions): string {
+    return `${this.baseUrl}/attach/${this.tokens.issue({ kind: 'attach', options })}`;
+  }
+
   portForwardUrl(podSandboxId: string, ports: number[]): string {
     return `${this.baseUrl}/portforward/${this.tokens.issue({ kind: 'portforward', podSandboxId, ports })}`;
   }
 
   private upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
-    const [, kind, token = ''] = /^\/(exec|portforward)\/([A-Za-z0-9_-]+)$/.exec(new URL(request.url ?? '/', 'http://x').pathname) ?? [];
+    const [, kind, token = ''] = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)$/.exec(new URL(request.url ?? '/', 'http://x').pathname) ?? [];
     const upgradeTo = String(request.headers.upgrade ?? '').toLowerCase();
     if (upgradeTo === 'websocket') {
       refuse(socket, 400, 'berth streams over SPDY/3.1 only for now; WebSocket is not implemented yet (use crictl --transport spdy)\n');
@@ -87,7 +97,7 @@ export class StreamServer {
       refuse(socket, 404, 'unknown or expired streaming token: ask the runtime for a new URL\n');
       return;
     }
-    const supported = pending.kind === 'exec' ? remoteCommandProtocols : portForwardProtocols;
+    const supported = pending.kind === 'portforward' ? portForwardProtocols : remoteCommandProtocols;
     const protocol = negotiateProtocol(request.headers['x-stream-protocol-version'], supported);
     if (!protocol) {
       refuse(socket, 403, `none of the offered stream protocols is supported; berth speaks ${supported.join(', ')}\n`, {
@@ -99,22 +109,54 @@ export class StreamServer {
       `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
     );
     if (pending.kind === 'exec') this.serveExecSession(socket, head, pending.options, protocol);
+    else if (pending.kind === 'attach') this.serveAttachSession(socket, head, pending.options, protocol);
     else this.servePortForwardSession(socket, head, pending.podSandboxId, pending.ports);
   }
 
   private serveExecSession(socket: Socket, head: Buffer, options: ExecOptions, protocol: string): void {
+    const start = async (): Promise<LiveStdio> => {
+      const exec = await this.runtime.containers.execStream(options.containerId, options.cmd, { tty: options.tty, stdin: options.stdin });
+      return { stdin: exec.process.stdin, stdout: exec.process.stdout, stderr: exec.process.stderr, exited: exec.exited };
+    };
+    this.serveRemoteCommand('exec', socket, head, options, protocol, start, () => undefined);
+  }
+
+  /** Attach: the container's own stdio through conmon; the client going away detaches, nothing more. */
+  private serveAttachSession(socket: Socket, head: Buffer, options: AttachOptions, protocol: string): void {
+    let detach: () => void = () => undefined;
+    const start = async (): Promise<LiveStdio> => {
+      const attached = await this.runtime.containers.attach(options.containerId, { stdin: options.stdin, tty: options.tty });
+      detach = attached.close;
+      // Reported once conmon ended the connection and every byte it sent has been passed on.
+      const exited = attached.ended.then(async () => {
+        await Promise.all([finished(attached.stdout), finished(attached.stderr)]).catch(() => undefined);
+        return 0;
+      });
+      return { stdin: attached.stdin ?? null, stdout: attached.stdout, stderr: attached.stderr, exited };
+    };
+    this.serveRemoteCommand('attach', socket, head, { ...options, cmd: [] }, protocol, start, () => detach());
+  }
+
+  private serveRemoteCommand(
+    kind: 'exec' | 'attach',
+    socket: Socket,
+    head: Buffer,
+    options: ExecOptions,
+    protocol: string,
+    start: () => Promise<LiveStdio>,
+    onConnectionEnd: () => void,
+  ): void {
     const log = this.logger.child({ containerId: options.containerId });
     const collector = new StreamCollector(expectedStreams(options, protocol));
     const session = new SpdySession(socket, (stream) => collector.add(stream), (error) => {
-      if (error) log.debug({ err: error }, 'exec connection ended with an error');
+      onConnectionEnd();
+      if (error) log.debug({ err: error }, `${kind} connection ended with an error`);
     });
     session.feed(head);
-    serveExec(session, collector, protocol, () => this.runtime.containers.execStream(options.containerId, options.cmd, { tty: options.tty, stdin: options.stdin }), log).catch(
-      (error: unknown) => {
-        log.info({ err: error }, 'exec session failed');
-        session.close(error as Error);
-      },
-    );
+    serveExec(session, collector, protocol, start, log).catch((error: unknown) => {
+      log.info({ err: error }, `${kind} session failed`);
+      session.close(error as Error);
+    });
   }
 
   private servePortForwardSession(socket: Socket, head: Buffer, podSandboxId: string, ports: number[]): void {

@@ -10,6 +10,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError, errorMess
 import type { Logger } from '../../common/logger.js';
 import type { MountSpec, Mounter } from '../linux/mounts.js';
 import type { ImageConfig } from '../images/oci-types.js';
+import type { AttachSession } from '../oci/attach-socket.js';
 import type { ExecStream } from '../oci/exec-stream.js';
 import type { SandboxRecord } from '../sandbox/sandbox-record.js';
 import { nowNanos } from '../sandbox/sandbox-record.js';
@@ -98,6 +99,8 @@ export interface MonitorPort {
   execSync(id: string, command: string[], timeoutSeconds: number): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
   /** A command with live stdio (the streaming server's exec). */
   execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream>;
+  /** The container's own stdio, through its monitor (the streaming server's attach). */
+  attach(id: string, options: { stdin: boolean }): Promise<AttachSession>;
   reopenLog(id: string): Promise<void>;
 }
 
@@ -477,6 +480,16 @@ export class ContainerManager {
     if (record.state !== 'running') throw new FailedPreconditionError(`container ${record.id} is ${record.state}; exec needs a running container`);
     if (command.length === 0) throw new InvalidArgumentError('exec needs a command');
     return this.ports.monitor.execStream(record.id, command, options);
+  }
+
+  async attach(idOrPrefix: string, options: { stdin: boolean; tty: boolean }): Promise<AttachSession> {
+    const record = await this.refresh(this.get(idOrPrefix).id);
+    if (record.state !== 'running') throw new FailedPreconditionError(`container ${record.id} is ${record.state}; attach needs a running container`);
+    if (options.stdin && !record.config.stdin) throw new FailedPreconditionError(`container ${record.id} was created without stdin: attach without -i, or create it with stdin`);
+    if (options.tty !== record.config.tty) {
+      throw new FailedPreconditionError(`container ${record.id} ${record.config.tty ? 'has' : 'has no'} terminal: attach ${record.config.tty ? 'with' : 'without'} tty`);
+    }
+    return this.ports.monitor.attach(record.id, { stdin: options.stdin });
   }
 
   async reopenLog(idOrPrefix: string): Promise<void> {

@@ -8,6 +8,7 @@ import type { Logger } from '../../common/logger.js';
 import type { Conmon, ConmonCreateRequest, ConmonCreated } from './conmon.js';
 import { isConmonProcess } from './conmon.js';
 import { execSync, type ExecSyncResult, type OciProcess } from './exec-sync.js';
+import { attachToSocket, type AttachSession } from './attach-socket.js';
 import { startExecStream, type ExecStream } from './exec-stream.js';
 import { listExitFiles, readExitFile, unknownExit, watchExitFiles, type ExitStatus } from './exit-files.js';
 import type { OciRuntime } from './oci-runtime.js';
@@ -17,6 +18,8 @@ export interface ContainerMonitorOptions {
   runtime: OciRuntime;
   conmon: Conmon;
   exitDir: string;
+  /** conmon's --socket-dir-path: <socketDir>/<id>/attach is each container's attach socket. */
+  socketDir: string;
   /** 0700 scratch space for exec process specs. */
   execDir: string;
   logger: Logger;
@@ -136,6 +139,11 @@ export class ContainerMonitor {
       baseProcess: await this.baseProcess(id),
       workDir: this.options.execDir,
     });
+  }
+
+  /** MonitorPort.attach: conmon's attach socket for the container. */
+  attach(id: string, options: { stdin: boolean }): Promise<AttachSession> {
+    return attachToSocket(join(this.options.socketDir, id, 'attach'), options);
   }
 
   async execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream> {

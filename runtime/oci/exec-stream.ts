@@ -4,9 +4,9 @@
 // Limitation (issue #4): a request with a terminal still gets pipes, so the command runs
 // interactively with its output in one stream, but isatty() is false inside and resize events
 // are dropped. A real pty needs `runc exec --tty --console-socket`, where runc hands the pty
-// master over a unix socket as SCM_RIGHTS ancillary data, and Node cannot receive descriptors;
-// conmon's exec terminal support answers on a SOCK_SEQPACKET socket, which Node cannot open
-// either. Either needs a small native helper, not written yet.
+// master over a unix socket as SCM_RIGHTS ancillary data, and Node cannot receive descriptors
+// (node-unix-socket, which attach-socket.ts uses for conmon's SOCK_SEQPACKET socket, does not
+// pass them either). It needs a small native helper, not written yet.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';

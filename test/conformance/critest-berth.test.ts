@@ -21,10 +21,6 @@ interface SpecReport {
 /** critest specs berth does not pass yet, each with why (a regular expression on the spec text). */
 export const UNSUPPORTED: { spec: string; why: string }[] = [
   {
-    spec: 'runtime should support attach',
-    why: "Attach needs conmon's attach socket (SOCK_SEQPACKET), which Node cannot open; not implemented yet (issue #4)",
-  },
-  {
     spec: 'public image with digest should be pulled and removed',
     why: "critest pins upstream's digest of test-image-digest; an image built locally cannot have that digest",
   },

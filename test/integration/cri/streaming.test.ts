@@ -85,6 +85,28 @@ describe('exec and port-forward over SPDY', () => {
     expect(stdout).toContain('on-stderr');
   });
 
+  it('attaches to a container: its stdin, stdout and stderr through conmon, until it exits', async () => {
+    const { containerId } = await client.createContainer(
+      podId,
+      { metadata: { name: 'reader' }, image: { image }, command: ['sh', '-c', 'echo ready; while read line; do echo got:$line; echo err:$line >&2; done; echo stdin-closed'], stdin: true, stdinOnce: true },
+      pod,
+    );
+    await client.startContainer(containerId);
+    const crictl = goTool('crictl');
+    const attached = await execa(crictl, ['--runtime-endpoint', `unix://${berth.socket}`, 'attach', '-i', containerId], {
+      input: 'one\ntwo\n',
+      timeout: 60_000,
+      reject: false,
+    });
+    // Closing stdin ends the loop, so the container exits and conmon ends the attach.
+    expect(attached.stdout).toContain('got:one\ngot:two\nstdin-closed');
+    expect(attached.stderr).toContain('err:two');
+    const status = await client.containerStatus(containerId);
+    expect(status.status?.state).toBe('CONTAINER_EXITED');
+    // Output only, no stdin: attaching to a container that is not running is refused up front.
+    await expect(client.attach({ containerId, stdout: true })).rejects.toThrow(/attach needs a running container/);
+  });
+
   it('forwards a local port to a port inside the pod network namespace', async () => {
     const port = await freePort();
     const forward = execa(goTool('crictl'), ['--runtime-endpoint', `unix://${berth.socket}`, 'port-forward', podId, `${port}:8000`], { reject: false });

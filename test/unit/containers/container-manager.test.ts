@@ -127,6 +127,9 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
         execStream: async () => {
           throw new Error('not used by these tests');
         },
+        attach: async () => {
+          throw new Error('not used by these tests');
+        },
       },
       mounter: {
         mount: async () => step('mount'),
