@@ -2,7 +2,7 @@
 // channel, named by its `streamtype` header (error, stdin, stdout, stderr, resize); once all the
 // request asked for are there, the command runs with them as its stdio, and its outcome goes to
 // the error stream: a metav1.Status in v4 and later, a plain message before.
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Logger } from '../../common/logger.js';
 import type { SpdySession, SpdyStream } from './spdy/session.js';
 
@@ -16,6 +16,14 @@ export interface LiveStdio {
 }
 
 export const remoteCommandProtocols = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
+
+/** Protocols whose error channel carries a metav1.Status (SPDY v4, WebSocket v4 and v5). */
+const statusProtocols = new Set(['v4.channel.k8s.io', 'v5.channel.k8s.io']);
+
+/** The transport under a session: SPDY streams or WebSocket channels, named by stream type. */
+export interface StreamSet {
+  all(): Promise<Map<string, Duplex>>;
+}
 
 export interface ExecOptions {
   containerId: string;
@@ -40,7 +48,7 @@ export function expectedStreams(options: ExecOptions, protocol: string): Set<str
 
 /** Pure: what goes on the error stream for an exit code, per protocol ('' means nothing). */
 export function exitStatusMessage(exitCode: number, protocol: string): string {
-  const v4 = protocol === 'v4.channel.k8s.io';
+  const v4 = statusProtocols.has(protocol);
   if (exitCode === 0) return v4 ? JSON.stringify({ metadata: {}, status: 'Success' }) : '';
   const message = `command terminated with non-zero exit code: exit status ${exitCode}`;
   if (!v4) return message;
@@ -55,10 +63,10 @@ export function exitStatusMessage(exitCode: number, protocol: string): string {
 
 /** Pure: a failure before or instead of running (not an exit code), per protocol. */
 export function failureMessage(message: string, protocol: string): string {
-  return protocol === 'v4.channel.k8s.io' ? JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError' }) : message;
+  return statusProtocols.has(protocol) ? JSON.stringify({ metadata: {}, status: 'Failure', message, reason: 'InternalError' }) : message;
 }
 
-export class StreamCollector {
+export class StreamCollector implements StreamSet {
   private readonly streams = new Map<string, SpdyStream>();
   private resolve: (() => void) | undefined;
 
@@ -76,7 +84,7 @@ export class StreamCollector {
     if (this.streams.size === this.expected.size) this.resolve?.();
   }
 
-  async all(): Promise<Map<string, SpdyStream>> {
+  async all(): Promise<Map<string, Duplex>> {
     if (this.streams.size < this.expected.size) {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`the client opened ${[...this.streams.keys()].join(', ') || 'no streams'} of ${[...this.expected].join(', ')} within ${streamsTimeoutMs / 1000} s`)), streamsTimeoutMs);
@@ -91,8 +99,8 @@ export class StreamCollector {
 }
 
 export async function serveExec(
-  session: SpdySession,
-  collector: StreamCollector,
+  session: { close(error?: Error): void },
+  collector: StreamSet,
   protocol: string,
   start: () => Promise<LiveStdio>,
   logger: Logger,

@@ -1,7 +1,9 @@
 // berth's streaming server: Exec, Attach and PortForward RPCs answer with a URL here carrying a
 // single-use token; the client (crictl, critest, the kubelet proxying kubectl) upgrades that
-// HTTP request to SPDY/3.1 and speaks the remote-command or port-forward protocol on it.
-// WebSocket upgrades are refused with a clear message (not implemented yet, issue #4).
+// HTTP request to SPDY/3.1 and speaks the remote-command or port-forward protocol on it; exec and
+// attach also upgrade to WebSocket with the channel protocols (v5.channel.k8s.io,
+// v4.channel.k8s.io), as `crictl --transport websocket` and newer clients ask. Port-forward over
+// WebSocket is refused with a clear message (not implemented yet, issue #4).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { finished } from 'node:stream/promises';
 import type { AddressInfo, Socket } from 'node:net';
@@ -11,6 +13,9 @@ import { PortForwardHandler, portForwardProtocols } from './port-forward.js';
 import { StreamCollector, expectedStreams, remoteCommandProtocols, serveExec, type ExecOptions, type LiveStdio } from './remote-command.js';
 import { SpdySession } from './spdy/session.js';
 import { TokenCache } from './tokens.js';
+import { ChannelDemux, webSocketChannelProtocols } from './websocket/channels.js';
+import { acceptKey } from './websocket/frames.js';
+import { WebSocketSession } from './websocket/session.js';
 
 export interface StreamServerOptions {
   /** Address to listen on; loopback by default, as the kubelet reaches it on the same node. */
@@ -84,17 +89,21 @@ export class StreamServer {
   private upgrade(request: IncomingMessage, socket: Socket, head: Buffer): void {
     const [, kind, token = ''] = /^\/(exec|attach|portforward)\/([A-Za-z0-9_-]+)$/.exec(new URL(request.url ?? '/', 'http://x').pathname) ?? [];
     const upgradeTo = String(request.headers.upgrade ?? '').toLowerCase();
-    if (upgradeTo === 'websocket') {
-      refuse(socket, 400, 'berth streams over SPDY/3.1 only for now; WebSocket is not implemented yet (use crictl --transport spdy)\n');
+    if (upgradeTo !== 'spdy/3.1' && upgradeTo !== 'websocket') {
+      refuse(socket, 400, `cannot upgrade to ${JSON.stringify(request.headers.upgrade ?? '')}: berth speaks SPDY/3.1 and WebSocket\n`);
       return;
     }
-    if (upgradeTo !== 'spdy/3.1') {
-      refuse(socket, 400, `cannot upgrade to ${JSON.stringify(request.headers.upgrade ?? '')}: berth speaks SPDY/3.1\n`);
+    if (upgradeTo === 'websocket' && kind === 'portforward') {
+      refuse(socket, 400, 'berth forwards ports over SPDY/3.1 only for now; WebSocket port-forward is not implemented yet\n');
       return;
     }
     const pending = this.tokens.redeem(token);
     if (!kind || !pending || pending.kind !== kind) {
       refuse(socket, 404, 'unknown or expired streaming token: ask the runtime for a new URL\n');
+      return;
+    }
+    if (upgradeTo === 'websocket' && pending.kind !== 'portforward') {
+      this.upgradeWebSocket(request, socket, head, pending);
       return;
     }
     const supported = pending.kind === 'portforward' ? portForwardProtocols : remoteCommandProtocols;
@@ -114,25 +123,73 @@ export class StreamServer {
   }
 
   private serveExecSession(socket: Socket, head: Buffer, options: ExecOptions, protocol: string): void {
-    const start = async (): Promise<LiveStdio> => {
-      const exec = await this.runtime.containers.execStream(options.containerId, options.cmd, { tty: options.tty, stdin: options.stdin });
-      return { stdin: exec.process.stdin, stdout: exec.process.stdout, stderr: exec.process.stderr, exited: exec.exited };
-    };
-    this.serveRemoteCommand('exec', socket, head, options, protocol, start, () => undefined);
+    this.serveRemoteCommand('exec', socket, head, options, protocol, () => this.startExec(options), () => undefined);
+  }
+
+  private async startExec(options: ExecOptions): Promise<LiveStdio> {
+    const exec = await this.runtime.containers.execStream(options.containerId, options.cmd, { tty: options.tty, stdin: options.stdin });
+    return { stdin: exec.process.stdin, stdout: exec.process.stdout, stderr: exec.process.stderr, exited: exec.exited };
   }
 
   /** Attach: the container's own stdio through conmon; the client going away detaches, nothing more. */
+  private async startAttach(options: AttachOptions): Promise<{ stdio: LiveStdio; detach: () => void }> {
+    const attached = await this.runtime.containers.attach(options.containerId, { stdin: options.stdin, tty: options.tty });
+    // Reported once conmon ended the connection and every byte it sent has been passed on.
+    const exited = attached.ended.then(async () => {
+      await Promise.all([finished(attached.stdout), finished(attached.stderr)]).catch(() => undefined);
+      return 0;
+    });
+    return { stdio: { stdin: attached.stdin ?? null, stdout: attached.stdout, stderr: attached.stderr, exited }, detach: attached.close };
+  }
+
+  /** The WebSocket handshake (RFC 6455) with a channel protocol, then exec or attach on it. */
+  private upgradeWebSocket(request: IncomingMessage, socket: Socket, head: Buffer, pending: Extract<PendingRequest, { kind: 'exec' | 'attach' }>): void {
+    const key = String(request.headers['sec-websocket-key'] ?? '');
+    if (!/^[A-Za-z0-9+/]{22}==$/.test(key) || request.headers['sec-websocket-version'] !== '13') {
+      refuse(socket, 400, 'a WebSocket upgrade needs Sec-WebSocket-Version 13 and a Sec-WebSocket-Key\n');
+      return;
+    }
+    const protocol = negotiateProtocol(request.headers['sec-websocket-protocol'], webSocketChannelProtocols);
+    if (!protocol) {
+      refuse(socket, 403, `none of the offered WebSocket protocols is supported; berth speaks ${webSocketChannelProtocols.join(', ')}\n`);
+      return;
+    }
+    socket.write(
+      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
+    );
+    const options: ExecOptions = pending.kind === 'exec' ? pending.options : { ...pending.options, cmd: [] };
+    const log = this.logger.child({ containerId: options.containerId, transport: 'websocket' });
+    let detach: () => void = () => undefined;
+    let demux: ChannelDemux | undefined;
+    const session = new WebSocketSession(socket, (message) => demux?.receive(message), (error) => {
+      demux?.end();
+      detach();
+      if (error) log.debug({ err: error }, `${pending.kind} WebSocket ended with an error`);
+    });
+    demux = new ChannelDemux(session, expectedStreams(options, protocol), protocol);
+    const channels = demux.streams;
+    session.feed(head);
+    const start =
+      pending.kind === 'exec'
+        ? () => this.startExec(options)
+        : async () => {
+            const attached = await this.startAttach(pending.options);
+            detach = attached.detach;
+            return attached.stdio;
+          };
+    const closer = { close: (error?: Error) => session.close(error ? 1011 : 1000, error) };
+    serveExec(closer, { all: async () => channels }, protocol, start, log).catch((error: unknown) => {
+      log.info({ err: error }, `${pending.kind} session failed`);
+      session.close(1011, error as Error);
+    });
+  }
+
   private serveAttachSession(socket: Socket, head: Buffer, options: AttachOptions, protocol: string): void {
     let detach: () => void = () => undefined;
     const start = async (): Promise<LiveStdio> => {
-      const attached = await this.runtime.containers.attach(options.containerId, { stdin: options.stdin, tty: options.tty });
-      detach = attached.close;
-      // Reported once conmon ended the connection and every byte it sent has been passed on.
-      const exited = attached.ended.then(async () => {
-        await Promise.all([finished(attached.stdout), finished(attached.stderr)]).catch(() => undefined);
-        return 0;
-      });
-      return { stdin: attached.stdin ?? null, stdout: attached.stdout, stderr: attached.stderr, exited };
+      const attached = await this.startAttach(options);
+      detach = attached.detach;
+      return attached.stdio;
     };
     this.serveRemoteCommand('attach', socket, head, { ...options, cmd: [] }, protocol, start, () => detach());
   }

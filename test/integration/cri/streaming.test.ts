@@ -85,7 +85,7 @@ describe('exec and port-forward over SPDY', () => {
     expect(stdout).toContain('on-stderr');
   });
 
-  it('attaches to a container: its stdin, stdout and stderr through conmon, until it exits', async () => {
+  it('attaches to a container over WebSocket: its stdin, stdout and stderr through conmon, until it exits', async () => {
     const { containerId } = await client.createContainer(
       podId,
       { metadata: { name: 'reader' }, image: { image }, command: ['sh', '-c', 'echo ready; while read line; do echo got:$line; echo err:$line >&2; done; echo stdin-closed'], stdin: true, stdinOnce: true },
@@ -93,7 +93,7 @@ describe('exec and port-forward over SPDY', () => {
     );
     await client.startContainer(containerId);
     const crictl = goTool('crictl');
-    const attached = await execa(crictl, ['--runtime-endpoint', `unix://${berth.socket}`, 'attach', '-i', containerId], {
+    const attached = await execa(crictl, ['--runtime-endpoint', `unix://${berth.socket}`, 'attach', '--transport', 'websocket', '-i', containerId], {
       input: 'one\ntwo\n',
       timeout: 60_000,
       reject: false,
@@ -105,6 +105,19 @@ describe('exec and port-forward over SPDY', () => {
     expect(status.status?.state).toBe('CONTAINER_EXITED');
     // Output only, no stdin: attaching to a container that is not running is refused up front.
     await expect(client.attach({ containerId, stdout: true })).rejects.toThrow(/attach needs a running container/);
+  });
+
+  it('runs exec over WebSocket (crictl --transport websocket): output, errors, exit code and stdin', async () => {
+    const crictl = (args: string[], input?: string) =>
+      execa(goTool('crictl'), ['--runtime-endpoint', `unix://${berth.socket}`, 'exec', '--transport', 'websocket', ...args], { timeout: 60_000, reject: false, ...(input !== undefined ? { input } : {}) });
+    const ran = await crictl([shellId, 'sh', '-c', 'echo over-websocket; echo to-stderr >&2; exit 5']);
+    expect(ran.stdout.trim()).toBe('over-websocket');
+    expect(ran.stderr).toContain('to-stderr');
+    expect(ran.stderr).toContain('exit code 5');
+    expect(ran.exitCode).not.toBe(0);
+    const piped = await crictl(['-i', shellId, 'sh', '-c', 'tr a-z A-Z'], 'closed by v5\n');
+    expect(piped.stdout.trim()).toBe('CLOSED BY V5');
+    expect(piped.exitCode).toBe(0);
   });
 
   it('forwards a local port to a port inside the pod network namespace', async () => {

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { acceptKey, decodeFrame, encodeFrame, opcodes, WebSocketProtocolError } from '../../../cri/streaming/websocket/frames.js';
+
+/** A client frame as RFC 6455 says clients send them: masked. */
+function clientFrame(opcode: number, payload: Buffer, fin = true, mask = Buffer.from([1, 2, 3, 4])): Buffer {
+  const header: number[] = [(fin ? 0x80 : 0) | opcode];
+  if (payload.length < 126) header.push(0x80 | payload.length);
+  else if (payload.length <= 0xffff) header.push(0x80 | 126, payload.length >> 8, payload.length & 0xff);
+  else throw new Error('not needed here');
+  const masked = Buffer.from(payload.map((b, i) => b ^ (mask[i % 4] ?? 0)));
+  return Buffer.concat([Buffer.from(header), mask, masked]);
+}
+
+describe('WebSocket frames', () => {
+  it('answers the handshake key as RFC 6455 shows', () => {
+    expect(acceptKey('dGhlIHNhbXBsZSBub25jZQ==')).toBe('s3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+  });
+
+  it('decodes masked client frames, waiting for the whole frame', () => {
+    const frame = clientFrame(opcodes.binary, Buffer.from([0, ...Buffer.from('stdin data')]));
+    expect(decodeFrame(frame.subarray(0, 5), 1024)).toBeUndefined();
+    const decoded = decodeFrame(Buffer.concat([frame, Buffer.from([0x81])]), 1024);
+    expect(decoded?.used).toBe(frame.length);
+    expect(decoded?.frame).toEqual({ fin: true, opcode: opcodes.binary, payload: Buffer.from([0, ...Buffer.from('stdin data')]) });
+    const long = clientFrame(opcodes.binary, Buffer.alloc(300, 7));
+    expect(decodeFrame(long, 1024)?.frame.payload).toEqual(Buffer.alloc(300, 7));
+  });
+
+  it('refuses what a server must not accept', () => {
+    const unmasked = Buffer.from([0x82, 0x01, 0x00]);
+    expect(() => decodeFrame(unmasked, 1024)).toThrow(/must be masked/);
+    expect(() => decodeFrame(clientFrame(opcodes.binary, Buffer.alloc(300)), 100)).toThrow(WebSocketProtocolError);
+    expect(() => decodeFrame(clientFrame(opcodes.ping, Buffer.alloc(1), false), 1024)).toThrow(/control frames/);
+    const reserved = clientFrame(opcodes.binary, Buffer.alloc(1));
+    reserved[0] = (reserved[0] ?? 0) | 0x40;
+    expect(() => decodeFrame(reserved, 1024)).toThrow(/reserved bits/);
+  });
+
+  it('encodes unmasked server frames with the short, 16-bit and 64-bit lengths', () => {
+    expect(encodeFrame(opcodes.binary, Buffer.from([1, 104, 105]))).toEqual(Buffer.from([0x82, 3, 1, 104, 105]));
+    const medium = encodeFrame(opcodes.binary, Buffer.alloc(1000));
+    expect([medium[1], medium.readUInt16BE(2), medium.length]).toEqual([126, 1000, 1004]);
+    const large = encodeFrame(opcodes.binary, Buffer.alloc(70_000));
+    expect([large[1], Number(large.readBigUInt64BE(2)), large.length]).toEqual([127, 70_000, 70_010]);
+    expect(encodeFrame(opcodes.close, Buffer.from([0x03, 0xe8]))).toEqual(Buffer.from([0x88, 2, 0x03, 0xe8]));
+  });
+});
