@@ -1,9 +1,9 @@
 // berth's streaming server: Exec, Attach and PortForward RPCs answer with a URL here carrying a
 // single-use token; the client (crictl, critest, the kubelet proxying kubectl) upgrades that
-// HTTP request to SPDY/3.1 and speaks the remote-command or port-forward protocol on it; exec and
-// attach also upgrade to WebSocket with the channel protocols (v5.channel.k8s.io,
-// v4.channel.k8s.io), as `crictl --transport websocket` and newer clients ask. Port-forward over
-// WebSocket is refused with a clear message (not implemented yet, issue #4).
+// HTTP request to SPDY/3.1 and speaks the remote-command or port-forward protocol on it. Or it
+// upgrades to WebSocket, as `crictl --transport websocket` and newer clients do: exec and attach
+// with the channel protocols (v5.channel.k8s.io, v4.channel.k8s.io), port-forward as SPDY
+// tunneled through the WebSocket (SPDY/3.1+portforward.k8s.io).
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { finished } from 'node:stream/promises';
 import type { AddressInfo, Socket } from 'node:net';
@@ -11,11 +11,12 @@ import type { Logger } from '../../common/logger.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { PortForwardHandler, portForwardProtocols } from './port-forward.js';
 import { StreamCollector, expectedStreams, remoteCommandProtocols, serveExec, type ExecOptions, type LiveStdio } from './remote-command.js';
-import { SpdySession } from './spdy/session.js';
+import { SpdySession, type ByteTransport } from './spdy/session.js';
 import { TokenCache } from './tokens.js';
 import { ChannelDemux, webSocketChannelProtocols } from './websocket/channels.js';
 import { acceptKey } from './websocket/frames.js';
 import { WebSocketSession } from './websocket/session.js';
+import { WebSocketTunnel, tunneledPortForwardProtocol } from './websocket/tunnel.js';
 
 export interface StreamServerOptions {
   /** Address to listen on; loopback by default, as the kubelet reaches it on the same node. */
@@ -93,17 +94,14 @@ export class StreamServer {
       refuse(socket, 400, `cannot upgrade to ${JSON.stringify(request.headers.upgrade ?? '')}: berth speaks SPDY/3.1 and WebSocket\n`);
       return;
     }
-    if (upgradeTo === 'websocket' && kind === 'portforward') {
-      refuse(socket, 400, 'berth forwards ports over SPDY/3.1 only for now; WebSocket port-forward is not implemented yet\n');
-      return;
-    }
     const pending = this.tokens.redeem(token);
     if (!kind || !pending || pending.kind !== kind) {
       refuse(socket, 404, 'unknown or expired streaming token: ask the runtime for a new URL\n');
       return;
     }
-    if (upgradeTo === 'websocket' && pending.kind !== 'portforward') {
-      this.upgradeWebSocket(request, socket, head, pending);
+    if (upgradeTo === 'websocket') {
+      if (pending.kind === 'portforward') this.upgradeTunnel(request, socket, head, pending);
+      else this.upgradeWebSocket(request, socket, head, pending);
       return;
     }
     const supported = pending.kind === 'portforward' ? portForwardProtocols : remoteCommandProtocols;
@@ -142,21 +140,38 @@ export class StreamServer {
     return { stdio: { stdin: attached.stdin ?? null, stdout: attached.stdout, stderr: attached.stderr, exited }, detach: attached.close };
   }
 
-  /** The WebSocket handshake (RFC 6455) with a channel protocol, then exec or attach on it. */
-  private upgradeWebSocket(request: IncomingMessage, socket: Socket, head: Buffer, pending: Extract<PendingRequest, { kind: 'exec' | 'attach' }>): void {
+  /** The WebSocket handshake (RFC 6455): the protocol agreed, or undefined once refused. */
+  private acceptWebSocket(request: IncomingMessage, socket: Socket, supported: readonly string[]): string | undefined {
     const key = String(request.headers['sec-websocket-key'] ?? '');
     if (!/^[A-Za-z0-9+/]{22}==$/.test(key) || request.headers['sec-websocket-version'] !== '13') {
       refuse(socket, 400, 'a WebSocket upgrade needs Sec-WebSocket-Version 13 and a Sec-WebSocket-Key\n');
-      return;
+      return undefined;
     }
-    const protocol = negotiateProtocol(request.headers['sec-websocket-protocol'], webSocketChannelProtocols);
+    const protocol = negotiateProtocol(request.headers['sec-websocket-protocol'], supported);
     if (!protocol) {
-      refuse(socket, 403, `none of the offered WebSocket protocols is supported; berth speaks ${webSocketChannelProtocols.join(', ')}\n`);
-      return;
+      refuse(socket, 403, `none of the offered WebSocket protocols is supported; berth speaks ${supported.join(', ')}\n`);
+      return undefined;
     }
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
     );
+    return protocol;
+  }
+
+  /** Port-forward tunneled through a WebSocket: the SPDY session runs on the tunnel's bytes. */
+  private upgradeTunnel(request: IncomingMessage, socket: Socket, head: Buffer, pending: Extract<PendingRequest, { kind: 'portforward' }>): void {
+    if (!this.acceptWebSocket(request, socket, [tunneledPortForwardProtocol])) return;
+    const tunnel = new WebSocketTunnel();
+    const session = new WebSocketSession(socket, (message) => tunnel.receive(message), (error) => tunnel.ended(error));
+    tunnel.attach(session);
+    this.servePortForwardSession(tunnel, Buffer.alloc(0), pending.podSandboxId, pending.ports);
+    session.feed(head);
+  }
+
+  /** Exec or attach over a WebSocket with a channel protocol. */
+  private upgradeWebSocket(request: IncomingMessage, socket: Socket, head: Buffer, pending: Extract<PendingRequest, { kind: 'exec' | 'attach' }>): void {
+    const protocol = this.acceptWebSocket(request, socket, webSocketChannelProtocols);
+    if (!protocol) return;
     const options: ExecOptions = pending.kind === 'exec' ? pending.options : { ...pending.options, cmd: [] };
     const log = this.logger.child({ containerId: options.containerId, transport: 'websocket' });
     let detach: () => void = () => undefined;
@@ -216,7 +231,7 @@ export class StreamServer {
     });
   }
 
-  private servePortForwardSession(socket: Socket, head: Buffer, podSandboxId: string, ports: number[]): void {
+  private servePortForwardSession(socket: ByteTransport, head: Buffer, podSandboxId: string, ports: number[]): void {
     const log = this.logger.child({ podSandboxId });
     const handler = new PortForwardHandler(new Set(ports), (port) => this.runtime.portForward(podSandboxId, port), log);
     const session = new SpdySession(socket, (stream) => handler.add(stream), (error) => {

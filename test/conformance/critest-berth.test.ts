@@ -91,16 +91,15 @@ describe('critest against berth', () => {
   }
 });
 
-// The streaming specs once more with critest's WebSocket clients for exec and attach (the
-// channel protocols v5/v4 over RFC 6455); port-forward stays on SPDY (WebSocket port-forward is
-// not served yet).
+// The streaming specs once more with critest's WebSocket clients: exec and attach with the
+// channel protocols (v5/v4 over RFC 6455), port-forward as SPDY tunneled through a WebSocket.
 describe('critest streaming specs against berth over WebSocket', () => {
   const reportDir = mkdtempSync(join(tmpdir(), 'berth-critest-ws-'));
   let results = new Map<string, SpecReport>();
   const streamingSpecs = specNames.filter((name) => name.includes('Streaming'));
 
   beforeAll(async () => {
-    results = await runCritest(reportDir, ['-ginkgo.focus=Streaming', '-websocket-exec', '-websocket-attach'], 300_000);
+    results = await runCritest(reportDir, ['-ginkgo.focus=Streaming', '-websocket-exec', '-websocket-attach', '-websocket-portforward'], 300_000);
   }, 320_000);
 
   afterAll(() => rmSync(reportDir, { recursive: true, force: true }));
@@ -110,7 +109,7 @@ describe('critest streaming specs against berth over WebSocket', () => {
   });
 
   for (const name of streamingSpecs) {
-    it(`${name} (WebSocket exec and attach)`, () => {
+    it(`${name} (over WebSocket)`, () => {
       const spec = results.get(name);
       const where = spec?.Failure?.Location ? ` (${spec.Failure.Location.FileName}:${spec.Failure.Location.LineNumber})` : '';
       expect(spec?.State, `${spec?.Failure?.Message ?? ''}${where}`).toBe('passed');

@@ -3,7 +3,6 @@
 // both sides send data; FIN half-closes, RST_STREAM aborts. Each stream is a Node Duplex, so it
 // pipes to and from processes and sockets. Flow control: the window is opened again for every
 // byte received; the peers berth serves (client-go's spdystream) do not limit what they receive.
-import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import {
   FrameType,
@@ -24,6 +23,9 @@ import {
   type Frame,
 } from './frames.js';
 import { HeaderCodec } from './header-codec.js';
+
+/** A TCP socket, or anything carrying a byte stream the same way (a WebSocket tunnel). */
+export type ByteTransport = Duplex & { destroySoon(): void };
 
 /** Largest data frame berth sends; keeps one stream from holding the socket for long. */
 const maxDataChunk = 32 * 1024;
@@ -78,7 +80,7 @@ export class SpdySession {
   private closed = false;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ByteTransport,
     private readonly onStream: (stream: SpdyStream) => void,
     private readonly onClose: (error?: Error) => void = () => undefined,
   ) {

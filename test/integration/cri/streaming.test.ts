@@ -120,22 +120,26 @@ describe('exec and port-forward over SPDY', () => {
     expect(piped.exitCode).toBe(0);
   });
 
-  it('forwards a local port to a port inside the pod network namespace', async () => {
-    const port = await freePort();
-    const forward = execa(goTool('crictl'), ['--runtime-endpoint', `unix://${berth.socket}`, 'port-forward', podId, `${port}:8000`], { reject: false });
-    try {
-      let body = '';
-      for (let i = 0; i < 50 && body === ''; i++) {
-        body = await fetch(`http://127.0.0.1:${port}/page`).then((r) => r.text(), () => '');
-        if (body === '') await new Promise((r) => setTimeout(r, 200));
+  for (const transport of ['spdy', 'websocket']) {
+    it(`forwards a local port to a port inside the pod network namespace (${transport})`, async () => {
+      const port = await freePort();
+      const forward = execa(goTool('crictl'), ['--runtime-endpoint', `unix://${berth.socket}`, 'port-forward', '--transport', transport, podId, `${port}:8000`], { reject: false });
+      try {
+        let body = '';
+        for (let i = 0; i < 50 && body === ''; i++) {
+          body = await fetch(`http://127.0.0.1:${port}/page`).then((r) => r.text(), () => '');
+          if (body === '') await new Promise((r) => setTimeout(r, 200));
+        }
+        expect(body.trim()).toBe('served-from-the-pod');
+        // A second connection through the same forward.
+        expect((await (await fetch(`http://127.0.0.1:${port}/page`)).text()).trim()).toBe('served-from-the-pod');
+      } finally {
+        forward.kill('SIGINT');
+        await forward;
       }
-      expect(body.trim()).toBe('served-from-the-pod');
-    } finally {
-      forward.kill('SIGINT');
-      await forward;
-    }
-    expect(webId).not.toBe('');
-  });
+      expect(webId).not.toBe('');
+    });
+  }
 
   it('refuses a streaming URL used twice', async () => {
     const { url } = await client.exec({ containerId: shellId, cmd: ['true'], stdout: true });
