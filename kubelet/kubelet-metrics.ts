@@ -1,6 +1,7 @@
 // The kubelet's own Prometheus metrics, under the upstream names dashboards use: the pod start
 // SLI (creation to all containers running, image pulls excluded), container starts and their
-// failures, PLEG relist time, and running pods and containers by state from the last relist.
+// failures, PLEG relist time, and running pods and containers by state from the last relist; and
+// on a registry of their own (served as /metrics/probes, as upstream) the probe results.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface RuntimeCounts {
@@ -15,12 +16,24 @@ export interface PodWorkerMetrics {
   containerStarted(containerType: 'container' | 'init_container'): void;
   containerStartFailed(containerType: 'container' | 'init_container', code: string): void;
   podStarted(seconds: number): void;
+  probeResult(probe: ProbeResultLabels): void;
+}
+
+/** prober_probe_total's labels, upstream's names and values. */
+export interface ProbeResultLabels {
+  probe_type: 'Liveness' | 'Readiness' | 'Startup';
+  result: 'successful' | 'failed';
+  container: string;
+  pod: string;
+  namespace: string;
+  pod_uid: string;
 }
 
 export const noPodWorkerMetrics: PodWorkerMetrics = {
   containerStarted: () => undefined,
   containerStartFailed: () => undefined,
   podStarted: () => undefined,
+  probeResult: () => undefined,
 };
 
 // Upstream's buckets for kubelet_pod_start_sli_duration_seconds.
@@ -28,6 +41,14 @@ const podStartBuckets = [0.5, 1, 2, 3, 4, 5, 6, 8, 10, 20, 30, 45, 60, 120, 180,
 
 export class KubeletMetrics implements PodWorkerMetrics {
   readonly registry = new Registry();
+  /** Served as /metrics/probes. */
+  readonly probeRegistry = new Registry();
+  private readonly probes = new Counter({
+    name: 'prober_probe_total',
+    help: 'Cumulative number of a liveness, readiness or startup probe for a container by result',
+    labelNames: ['probe_type', 'result', 'container', 'pod', 'namespace', 'pod_uid'],
+    registers: [this.probeRegistry],
+  });
   private readonly podStart: Histogram;
   private readonly started: Counter;
   private readonly startErrors: Counter;
@@ -75,6 +96,10 @@ export class KubeletMetrics implements PodWorkerMetrics {
 
   containerStartFailed(containerType: 'container' | 'init_container', code: string): void {
     this.startErrors.inc({ container_type: containerType, code });
+  }
+
+  probeResult(probe: ProbeResultLabels): void {
+    this.probes.inc({ ...probe });
   }
 
   podStarted(seconds: number): void {

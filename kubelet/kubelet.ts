@@ -106,6 +106,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       reviews: api,
       pods: () => desiredPods(),
       metrics: metrics.registry,
+      probeMetrics: metrics.probeRegistry,
       logger,
     });
     kubeletPort = Number(server.address.slice(server.address.lastIndexOf(':') + 1));
@@ -226,7 +227,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
 
   let readOnlyAddress: string | undefined;
   if (config.readOnlyAddress) {
-    const server = await startReadOnlyServer({ listen: config.readOnlyAddress, nodeName: config.nodeName, cri, metrics: metrics.registry, logger });
+    const server = await startReadOnlyServer({ listen: config.readOnlyAddress, nodeName: config.nodeName, cri, metrics: metrics.registry, probeMetrics: metrics.probeRegistry, logger });
     readOnlyAddress = server.address;
     stops.push(() => server.close());
   }

@@ -122,6 +122,15 @@ export class PodWorker {
         await deps.cri.stopContainer(containerId, this.gracePeriodSeconds());
       },
       changed: () => this.kick(),
+      observe: (kind, container, ok) =>
+        this.metrics.probeResult({
+          probe_type: kind === 'startup' ? 'Startup' : kind === 'liveness' ? 'Liveness' : 'Readiness',
+          result: ok ? 'successful' : 'failed',
+          container,
+          pod: meta?.name ?? '',
+          namespace: meta?.namespace ?? 'default',
+          pod_uid: meta?.uid ?? '',
+        }),
       logger: this.logger,
     });
   }

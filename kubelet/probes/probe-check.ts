@@ -1,8 +1,10 @@
 // One probe attempt, the way the upstream kubelet makes it: exec through the CRI (exit code 0
 // passes), HTTP GET to the pod IP (a 2xx or 3xx status passes), a TCP connect (connecting
-// passes). Each attempt is bounded by the probe's timeoutSeconds.
+// passes), a gRPC health check (SERVING passes; grpc-health.ts). Each attempt is bounded by the
+// probe's timeoutSeconds.
 import type { V1Container, V1Probe } from '@kubernetes/client-node';
 import { connect } from 'node:net';
+import { grpcHealthCheck } from './grpc-health.js';
 
 export type ProbeOutcome = { ok: true } | { ok: false; message: string };
 
@@ -68,8 +70,8 @@ export async function checkProbe(probe: V1Probe, target: ProbeTarget, deps: Prob
       if (port === undefined) return { ok: false, message: `tcpSocket port ${String(probe.tcpSocket.port)} names no container port` };
       return tcpCheck(probe.tcpSocket.host || target.podIp, port, timeoutSeconds * 1000);
     }
-    if (probe.grpc) return { ok: false, message: "grpc probes are not supported by berth's kubelet yet" };
-    return { ok: false, message: 'the probe names no handler (exec, httpGet, tcpSocket)' };
+    if (probe.grpc) return await grpcHealthCheck(target.podIp, probe.grpc.port, probe.grpc.service ?? '', timeoutSeconds * 1000);
+    return { ok: false, message: 'the probe names no handler (exec, httpGet, tcpSocket, grpc)' };
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }

@@ -14,6 +14,8 @@ export interface ProberDeps extends ProbeDeps {
   kill(containerId: string, reason: string): Promise<void>;
   /** A result changed: the pod's status (readiness) or runtime state (a kill) needs a look. */
   changed(): void;
+  /** Every probe attempt's result (for prober_probe_total). */
+  observe?(kind: ProbeKind, container: string, ok: boolean): void;
   logger: Logger;
 }
 
@@ -92,6 +94,7 @@ export class PodProber {
       const probeTarget: ProbeTarget = { containerId: target.id, container: target.container, podIp: target.podIp };
       const outcome = await checkProbe(probe, probeTarget, this.deps);
       if (loop.stopped) return;
+      this.deps.observe?.(loop.kind, target.container.name, outcome.ok);
       await this.record(target, probe, loop, outcome);
     }
     if (loop.stopped) return;

@@ -33,6 +33,8 @@ export interface KubeletServerOptions {
   pods: () => V1Pod[];
   /** The kubelet's own metrics, served as /metrics. */
   metrics?: Registry | undefined;
+  /** Probe results, served as /metrics/probes. */
+  probeMetrics?: Registry | undefined;
   logger: Logger;
 }
 
@@ -62,7 +64,7 @@ function httpStatusOf(error: unknown): number {
 
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
   const { cri, logger, nodeName } = options;
-  const pages = statsPages(cri, nodeName, options.metrics);
+  const pages = statsPages(cri, nodeName, options.metrics, options.probeMetrics);
 
   const route = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
     const path = url.pathname;

@@ -15,10 +15,11 @@ export interface Page {
 const prometheusType = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** `metrics`: the kubelet's own registry, served as /metrics. */
-export function statsPages(cri: StatsCri, nodeName: string, metrics?: Registry): Record<string, () => Promise<Page>> {
+export function statsPages(cri: StatsCri, nodeName: string, metrics?: Registry, probeMetrics?: Registry): Record<string, () => Promise<Page>> {
   const bootTimeMs = Date.now() - uptime() * 1000;
   return {
     ...(metrics ? { '/metrics': async () => ({ type: metrics.contentType, body: await metrics.metrics() }) } : {}),
+    ...(probeMetrics ? { '/metrics/probes': async () => ({ type: probeMetrics.contentType, body: await probeMetrics.metrics() }) } : {}),
     '/metrics/cadvisor': async () => ({ type: prometheusType, body: await renderCadvisor(await collectPodStats(cri), { cpuCores: cpus().length, memoryBytes: totalmem() }) }),
     '/metrics/resource': async () => {
       const [pods, node] = await Promise.all([collectPodStats(cri).catch(() => undefined), readNodeUsage().catch(() => undefined)]);

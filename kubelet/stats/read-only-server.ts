@@ -22,6 +22,7 @@ export interface ReadOnlyServerOptions {
   cri: StatsCri;
   /** The kubelet's own metrics, served as /metrics. */
   metrics?: Registry | undefined;
+  probeMetrics?: Registry | undefined;
   logger: Logger;
 }
 
@@ -29,7 +30,7 @@ export async function startReadOnlyServer(options: ReadOnlyServerOptions): Promi
   const { cri, logger } = options;
   const pages: Record<string, () => Promise<Page>> = {
     '/healthz': async () => ({ type: 'text/plain', body: 'ok' }),
-    ...statsPages(cri, options.nodeName, options.metrics),
+    ...statsPages(cri, options.nodeName, options.metrics, options.probeMetrics),
   };
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';

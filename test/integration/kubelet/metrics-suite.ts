@@ -40,15 +40,23 @@ describe(`kubelet read-only port on ${runtime.name}, scraped by a real Prometheu
     work = mkdtempSync(join(tmpdir(), 'berth-kubelet-metrics-'));
     const manifests = join(work, 'manifests');
     mkdirSync(manifests);
-    const pod = (name: string, command: string, resources: Record<string, unknown> = {}) =>
+    const pod = (name: string, command: string, resources: Record<string, unknown> = {}, probes: Record<string, unknown> = {}) =>
       JSON.stringify({
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name },
-        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: `${registryHost}/busybox:latest`, command: ['sh', '-c', command], resources }] },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: `${registryHost}/busybox:latest`, command: ['sh', '-c', command], resources, ...probes }] },
       });
     writeFileSync(join(manifests, 'busy.json'), pod('busy', 'while :; do :; done', { limits: { cpu: '500m', memory: '64Mi' } }));
-    writeFileSync(join(manifests, 'idle.json'), pod('idle', 'sleep 3600'));
+    // The idle pod is probed: a readiness probe that passes and a liveness probe on a file that is not there
+    // (a threshold it never reaches), for prober_probe_total.
+    writeFileSync(
+      join(manifests, 'idle.json'),
+      pod('idle', 'sleep 3600', {}, {
+        readinessProbe: { exec: { command: ['true'] }, periodSeconds: 1 },
+        livenessProbe: { exec: { command: ['cat', '/nothing'] }, periodSeconds: 1, failureThreshold: 1000 },
+      }),
+    );
     writeFileSync(join(manifests, 'holder.json'), pod('holder', 'dd if=/dev/zero of=/dev/shm/fill bs=1M count=50 2>/dev/null; sleep 3600'));
     network = cniTestNetwork(`kubelet-metrics-${runtime.name}`, cniOctet);
     criRuntime = await runtime.start({ registryHost, cniConfDir: network.confDir, workDir: work });
@@ -95,6 +103,18 @@ describe(`kubelet read-only port on ${runtime.name}, scraped by a real Prometheu
     expect(held).toBeLessThan(90 * mib);
     const [cores] = await prometheus!.query('machine_cpu_cores');
     expect(Number(cores?.value[1])).toBeGreaterThan(0);
+  });
+
+  it('counts every probe attempt by type and result on /metrics/probes', async () => {
+    const counts = await eventually(async () => {
+      const text = await (await fetch(`${base}/metrics/probes`)).text();
+      const count = (type: string, result: string): number =>
+        Number(new RegExp(`^prober_probe_total\\{probe_type="${type}",result="${result}",container="main",pod="idle-metrics-node",namespace="default",pod_uid="[^"]+"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      const seen = { ready: count('Readiness', 'successful'), live: count('Liveness', 'failed') };
+      return seen.ready >= 2 && seen.live >= 2 ? seen : undefined;
+    });
+    expect(counts.ready).toBeGreaterThanOrEqual(2);
+    expect(counts.live).toBeGreaterThanOrEqual(2);
   });
 
   it('serves the kubelet resource metrics and the stats summary for the same pods', async () => {

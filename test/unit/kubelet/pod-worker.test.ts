@@ -102,6 +102,7 @@ describe('pod worker', () => {
       containerStarted: (type) => void seen.push(`started ${type}`),
       containerStartFailed: (type, code) => void seen.push(`failed ${type} ${code}`),
       podStarted: (seconds) => void seen.push(`pod ${seconds}`),
+      probeResult: (probe) => void seen.push(`probe ${probe.probe_type} ${probe.result}`),
     };
     const created = pod();
     created.metadata!.creationTimestamp = new Date(0);

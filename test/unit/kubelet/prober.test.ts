@@ -15,6 +15,7 @@ afterEach(() => {
 
 function harness(exitCodes: () => number) {
   const killed: string[] = [];
+  const observed: string[] = [];
   let changes = 0;
   const prober = new PodProber({
     execSync: async () => ({ exitCode: exitCodes(), stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) }),
@@ -24,9 +25,10 @@ function harness(exitCodes: () => number) {
     changed: () => {
       changes++;
     },
+    observe: (kind, container, ok) => void observed.push(`${kind} ${container} ${ok ? 'ok' : 'failed'}`),
     logger: silentLogger(),
   });
-  return { prober, killed, changes: () => changes };
+  return { prober, killed, observed, changes: () => changes };
 }
 
 const exec = { exec: { command: ['check'] }, periodSeconds: 1 };
@@ -45,13 +47,15 @@ describe('pod prober', () => {
   });
 
   it('kills a container after failureThreshold liveness failures, not before', async () => {
-    const { prober, killed } = harness(() => 1);
+    const { prober, killed, observed } = harness(() => 1);
     const container: V1Container = { name: 'c', livenessProbe: { ...exec, failureThreshold: 3 } };
     prober.sync([{ id: 'a', container, podIp: '10.0.0.2' }]);
     await vi.advanceTimersByTimeAsync(1010);
     expect(killed).toEqual([]);
     await vi.advanceTimersByTimeAsync(1000);
     expect(killed).toEqual(['a']);
+    // Every attempt is counted (prober_probe_total), not only the ones that changed something.
+    expect(observed).toEqual(['liveness c failed', 'liveness c failed', 'liveness c failed']);
     prober.stop();
   });
 
