@@ -2,6 +2,8 @@
 // upstream kubelet's computePodActions in small): a new sandbox when none is ready, init containers
 // one at a time in order (each must exit 0; a new sandbox runs them again), then a (re)start for
 // each container its restart policy wants running, CrashLoopBackOff when restarts come too fast.
+// Sidecars (init containers with restartPolicy Always) count as done once running, keep running
+// beside the app containers, and are restarted whenever they exit, whatever the pod's policy.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { RestartBackoff } from './backoff.js';
 import { latestContainer, type ObservedContainer, type ObservedPod } from './pod-runtime-state.js';
@@ -33,6 +35,11 @@ export interface PodActions {
 
 export type TerminalPhase = 'Succeeded' | 'Failed';
 
+/** An init container that runs for the pod's whole life (restartPolicy Always). */
+export function isSidecar(container: V1Container): boolean {
+  return container.restartPolicy === 'Always';
+}
+
 function shouldRestart(pod: V1Pod, exited: ObservedContainer): boolean {
   const policy = pod.spec?.restartPolicy ?? 'Always';
   return policy === 'Always' || (policy === 'OnFailure' && exited.exitCode !== 0);
@@ -56,9 +63,12 @@ export function initState(pod: V1Pod, observed: ObservedPod, sandboxId = observe
     return { done: true, incomplete: [], failed: false };
   }
   const latest = inits.map((c) => (sandboxId ? latestContainer(observed, c.name, sandboxId) : undefined));
-  const incomplete = inits.filter((_, i) => !(latest[i]?.state === 'exited' && latest[i]?.exitCode === 0)).map((c) => c.name);
+  const complete = (c: V1Container, i: number): boolean =>
+    isSidecar(c) ? latest[i]?.state === 'running' : latest[i]?.state === 'exited' && latest[i]?.exitCode === 0;
+  const incomplete = inits.filter((c, i) => !complete(c, i)).map((c) => c.name);
   const never = (pod.spec?.restartPolicy ?? 'Always') === 'Never';
-  const failed = never && latest.some((c) => c?.state === 'exited' && c.exitCode !== 0);
+  // A sidecar that exits is restarted, so only a regular init container can fail the pod.
+  const failed = never && inits.some((c, i) => !isSidecar(c) && latest[i]?.state === 'exited' && latest[i]?.exitCode !== 0);
   return { done: incomplete.length === 0, incomplete, failed };
 }
 
@@ -111,19 +121,21 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod, backoff: Re
     for (const container of containers) actions.waiting.set(container.name, initializing);
     return actions;
   }
-  for (const container of containers) {
+  // Sidecars first, as upstream starts them: the app containers may need them.
+  const sidecars = (pod.spec?.initContainers ?? []).filter(isSidecar);
+  for (const container of [...sidecars, ...containers]) {
     const latest = latestContainer(observed, container.name, sandbox.id);
     if (!latest) {
       actions.startContainers.push({ container, restartCount: nextRestartCount(observed, container.name) });
       continue;
     }
-    if (latest.state === 'running') continue;
+    if (latest.state === 'running' || latest.state === 'unknown') continue;
     if (latest.state === 'created') {
       actions.removeContainerIds.push(latest.id);
       actions.startContainers.push({ container, restartCount: latest.attempt + 1 });
       continue;
     }
-    if (!shouldRestart(pod, latest)) continue;
+    if (!isSidecar(container) && !shouldRestart(pod, latest)) continue;
     restartOrBackOff(pod, container, latest, backoff, nowMs, actions);
   }
   return actions;
@@ -153,7 +165,9 @@ function nextInitContainer(pod: V1Pod, observed: ObservedPod, sandboxId: string,
       actions.startContainers.push({ container, restartCount: nextRestartCount(observed, container.name) });
       return;
     }
-    if (latest.state === 'exited' && latest.exitCode === 0) continue;
+    if (!isSidecar(container) && latest.state === 'exited' && latest.exitCode === 0) continue;
+    // A running sidecar lets the next init container start; a running regular one is waited for.
+    if (isSidecar(container) && latest.state === 'running') continue;
     if (latest.state === 'running' || latest.state === 'unknown') return;
     if (latest.state === 'created') {
       actions.removeContainerIds.push(latest.id);
@@ -161,7 +175,8 @@ function nextInitContainer(pod: V1Pod, observed: ObservedPod, sandboxId: string,
       return;
     }
     // Exited non-zero: under Never the pod has failed (terminalPhase); otherwise it runs again.
-    if ((pod.spec?.restartPolicy ?? 'Always') !== 'Never') restartOrBackOff(pod, container, latest, backoff, nowMs, actions);
+    // A sidecar runs again whatever it exited with.
+    if (isSidecar(container) || (pod.spec?.restartPolicy ?? 'Always') !== 'Never') restartOrBackOff(pod, container, latest, backoff, nowMs, actions);
     return;
   }
 }

@@ -2,7 +2,7 @@
 // kubelet's getPhase; a condition keeps its lastTransitionTime while its status holds, so an
 // unchanged pod produces an identical status and the status manager writes nothing.
 import type { V1Container, V1ContainerState, V1ContainerStatus, V1Pod, V1PodCondition, V1PodStatus } from '@kubernetes/client-node';
-import { initState, type Waiting } from './pod-actions.js';
+import { initState, isSidecar, type Waiting } from './pod-actions.js';
 import { wholeSeconds } from './node-status.js';
 import { latestContainer, type ObservedContainer, type ObservedPod } from './pod-runtime-state.js';
 
@@ -41,6 +41,8 @@ function terminatedState(c: ObservedContainer, runtimeName: string): V1Container
 
 /** An init container is ready once it has exited 0; it never has probes. */
 function initContainerStatus(input: PodStatusInput, spec: V1Container): V1ContainerStatus {
+  // A sidecar reports like an app container: ready by its probes while it runs.
+  if (isSidecar(spec)) return containerStatus(input, spec);
   const { probes: _probes, ...withoutProbes } = input;
   const status = containerStatus(withoutProbes, spec);
   const terminated = status.state?.terminated;
@@ -97,6 +99,9 @@ export function podPhase(pod: V1Pod, observed: ObservedPod): string {
   if (running > 0) return 'Running';
   if (stopped > 0) {
     if (policy === 'Always') return 'Running';
+    // As upstream since 1.27: no terminal phase while any container (a sidecar) still runs.
+    const sidecarRunning = (pod.spec?.initContainers ?? []).some((c) => isSidecar(c) && latestContainer(observed, c.name)?.state === 'running');
+    if (sidecarRunning && (stopped === succeeded || policy === 'Never')) return 'Running';
     if (stopped === succeeded) return 'Succeeded';
     if (policy === 'OnFailure') return 'Running';
     return 'Failed';
@@ -119,7 +124,9 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
   const now = wholeSeconds(input.now);
   const sandbox = observed.sandboxes[0];
   const statuses = (pod.spec?.containers ?? []).map((c) => containerStatus(input, c));
-  const unready = statuses.filter((s) => !s.ready).map((s) => s.name);
+  const sidecarStatuses = (pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => containerStatus(input, c));
+  // Sidecars count toward readiness, as upstream counts restartable init containers.
+  const unready = [...sidecarStatuses, ...statuses].filter((s) => !s.ready).map((s) => s.name);
   const condition = (type: string, ok: boolean, reason?: string, message?: string): V1PodCondition => {
     const status = ok ? 'True' : 'False';
     const before = previous?.conditions?.find((c) => c.type === type);

@@ -23,7 +23,7 @@ import { containerEnv, type EnvSources } from './container-env.js';
 import type { CriPort } from './cri-port.js';
 import { noPodWorkerMetrics, type PodWorkerMetrics } from './kubelet-metrics.js';
 import type { PodRuntimeFacts } from './downward-api.js';
-import { computePodActions, terminalPhase, type PodActions, type Waiting } from './pod-actions.js';
+import { computePodActions, isSidecar, terminalPhase, type PodActions, type Waiting } from './pod-actions.js';
 import { containerConfig, podIdentity, podLogDirectory, sandboxConfig, type PodConfigOptions } from './pod-config.js';
 import type { PodDirs } from './pod-dirs.js';
 import { latestContainer, observePod, type ObservedPod } from './pod-runtime-state.js';
@@ -49,18 +49,11 @@ export function canTransition(from: PodWorkerState, to: PodWorkerState): boolean
 export const canStartContainers = (state: PodWorkerState): boolean => state === 'syncing';
 export const canCleanUp = (state: PodWorkerState, deleted: boolean): boolean => state === 'terminated' && deleted;
 
-/** Why berth's kubelet cannot run this pod yet (said in every container's status), or undefined. */
-export function unsupported(pod: V1Pod): string | undefined {
-  const sidecar = (pod.spec?.initContainers ?? []).find((c) => c.restartPolicy === 'Always');
-  if (sidecar) return `init container ${sidecar.name}: sidecar containers (restartPolicy Always) are not supported by berth's kubelet yet`;
-  return undefined;
-}
-
 /** The running container instances of the pod and where their probes go. */
 function runningForProbes(pod: V1Pod, observed: ObservedPod, nodeIp: string): RunningContainer[] {
   const podIp = pod.spec?.hostNetwork ? nodeIp || '127.0.0.1' : observed.sandboxes.find((s) => s.ready)?.ip ?? '';
   const out: RunningContainer[] = [];
-  for (const container of pod.spec?.containers ?? []) {
+  for (const container of [...(pod.spec?.initContainers ?? []).filter(isSidecar), ...(pod.spec?.containers ?? [])]) {
     const latest = observed.containers.find((c) => c.name === container.name);
     if (latest?.state === 'running' && podIp) out.push({ id: latest.id, container, podIp });
   }
@@ -216,11 +209,6 @@ export class PodWorker {
         if (this.desiredValue.rejection) {
           await this.report();
           return this.transition('terminating', `not admitted: ${this.desiredValue.rejection.reason}`);
-        }
-        const refusal = unsupported(pod);
-        if (refusal) {
-          for (const c of pod.spec?.containers ?? []) this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: refusal });
-          return this.report();
         }
         const observed = await observePod(this.deps.cri, this.uid);
         const phase = terminalPhase(pod, observed);
@@ -405,27 +393,34 @@ export class PodWorker {
     }
   }
 
-  /** Every container stopped in parallel, each after its preStop hook, within one grace period. */
+  /**
+   * Every container stopped, each after its preStop hook, within one grace period: the app
+   * containers together, then the sidecars one by one in reverse order, as upstream, so what the
+   * app containers need while they shut down is still there.
+   */
   private async stopAll(observed: ObservedPod): Promise<void> {
     const grace = this.gracePeriodSeconds();
     const startedMs = this.now();
     const pod = this.desiredValue.pod;
     const podIp = pod.spec?.hostNetwork ? this.deps.config.nodeIp : observed.sandboxes.find((s) => s.ready)?.ip ?? '';
-    await Promise.all(
-      observed.containers
-        .filter((c) => c.state === 'running' || c.state === 'created')
-        .map(async (c) => {
-          const container = pod.spec?.containers.find((spec) => spec.name === c.name);
-          const preStop = container?.lifecycle?.preStop;
-          if (preStop && c.state === 'running') {
-            const outcome = await runLifecycleHook(preStop, { containerId: c.id, container, podIp }, this.hookDeps, grace);
-            if (!outcome.ok) this.logger.warn({ container: c.name, containerId: c.id }, `FailedPreStopHook: ${outcome.message}`);
-          }
-          // What the hook used comes off the grace period; upstream leaves at least 2 s.
-          const left = Math.max(2, grace - Math.floor((this.now() - startedMs) / 1000));
-          await this.deps.cri.stopContainer(c.id, Math.min(grace, left));
-        }),
-    );
+    const sidecars = (pod.spec?.initContainers ?? []).filter(isSidecar);
+    const stop = async (c: ObservedPod['containers'][number]): Promise<void> => {
+      const container = [...(pod.spec?.containers ?? []), ...sidecars].find((spec) => spec.name === c.name);
+      const preStop = container?.lifecycle?.preStop;
+      if (container && preStop && c.state === 'running') {
+        const outcome = await runLifecycleHook(preStop, { containerId: c.id, container, podIp }, this.hookDeps, grace);
+        if (!outcome.ok) this.logger.warn({ container: c.name, containerId: c.id }, `FailedPreStopHook: ${outcome.message}`);
+      }
+      // What the hooks used comes off the grace period; upstream leaves at least 2 s.
+      const left = Math.max(2, grace - Math.floor((this.now() - startedMs) / 1000));
+      await this.deps.cri.stopContainer(c.id, Math.min(grace, left));
+    };
+    const live = observed.containers.filter((c) => c.state === 'running' || c.state === 'created');
+    const sidecarNames = new Set(sidecars.map((c) => c.name));
+    await Promise.all(live.filter((c) => !sidecarNames.has(c.name)).map(stop));
+    for (const sidecar of [...sidecars].reverse()) {
+      for (const c of live.filter((l) => l.name === sidecar.name)) await stop(c);
+    }
     for (const sandbox of observed.sandboxes.filter((s) => s.ready)) await this.deps.cri.stopPodSandbox(sandbox.id);
   }
 

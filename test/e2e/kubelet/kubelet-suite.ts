@@ -508,6 +508,33 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     expect(readFileSync(join(hostDir, 'hooks'), 'utf8')).toBe('post-start\npre-stop\n');
   });
 
+  it('runs a sidecar beside the app and stops it once the app is done: a Never pod Succeeds', async () => {
+    const name = `sidecar-${process.pid}`;
+    const image = `${registry?.host ?? ''}/busybox:latest`;
+    await createPod(
+      name,
+      {
+        restartPolicy: 'Never',
+        initContainers: [
+          { name: 'web', image, restartPolicy: 'Always', command: ['sh', '-c', 'mkdir -p /www && echo from-the-sidecar > /www/index.html && exec httpd -f -p 8081 -h /www'] },
+        ],
+      },
+      { command: ['sh', '-c', 'for i in $(seq 1 50); do wget -qO- http://127.0.0.1:8081/index.html && exit 0; sleep 0.2; done; exit 1'] },
+    );
+    try {
+      interface SidecarPod { status: { phase?: string; initContainerStatuses?: { name: string; state: Record<string, unknown> }[] } }
+      const done = await eventually(async () => {
+        const pod = await kubectlJson<SidecarPod>('get', 'pod', '-n', namespace, name);
+        return pod.status.phase === 'Succeeded' ? pod : undefined;
+      });
+      expect(await containerLog(name)).toContain('from-the-sidecar');
+      // The sidecar ran until the app finished, then was stopped with the pod.
+      expect(Object.keys(done.status.initContainerStatuses?.[0]?.state ?? {})).toEqual(['terminated']);
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
+    }
+  });
+
   it('runs a Deployment of 3 replicas to Running with their own pod IPs, and a Job to Complete', async () => {
     const name = `web-${process.pid}`;
     const template = {

@@ -290,16 +290,36 @@ describe('pod worker', () => {
     expect(never.status.statuses.get('uid-1')?.phase).toBe('Failed');
   });
 
-  it('refuses sidecar init containers (restartPolicy Always) in every container status', async () => {
-    const base = pod();
-    const sidecar = { ...base, spec: { ...base.spec!, initContainers: [{ name: 'proxy', image: 'registry.test/proxy:1', restartPolicy: 'Always' }] } };
-    const { cri, status, make } = setup(sidecar);
-    await sync(make());
-    expect(cri.calls).toEqual([]);
-    expect(status.statuses.get('uid-1')?.containerStatuses?.[0]?.state?.waiting).toEqual({
-      reason: 'CreateContainerConfigError',
-      message: "init container proxy: sidecar containers (restartPolicy Always) are not supported by berth's kubelet yet",
-    });
+  it('runs a sidecar init container beside the app: started in init order, kept running, restarted whenever it exits', async () => {
+    const base = withInits(pod({ restartPolicy: 'Never' }), 'fetch');
+    const withSidecar = { ...base, spec: { ...base.spec!, initContainers: [{ name: 'proxy', image: 'registry.test/proxy:1', restartPolicy: 'Always' }, ...base.spec!.initContainers!] } };
+    const { cri, status, make } = setup(withSidecar);
+    const worker = make();
+    await sync(worker);
+    // A running sidecar counts as initialized: the next init container starts beside it.
+    expect(cri.running()).toEqual(['proxy#0']);
+    await sync(worker);
+    expect(cri.running()).toEqual(['proxy#0', 'fetch#0']);
+    cri.exit('fetch', 0);
+    await sync(worker);
+    expect(cri.running()).toEqual(['proxy#0', 'main#0']);
+    let reported = status.statuses.get('uid-1');
+    expect(reported?.phase).toBe('Running');
+    expect(reported?.initContainerStatuses?.map((c) => [c.name, c.ready, Object.keys(c.state ?? {})[0]])).toEqual([
+      ['proxy', true, 'running'],
+      ['fetch', true, 'terminated'],
+    ]);
+    // The pod's policy is Never, but a sidecar always comes back.
+    cri.exit('proxy', 1);
+    await sync(worker);
+    expect(cri.running()).toEqual(['main#0', 'proxy#1']);
+    // When the app container is done the pod is, and the sidecar is stopped after it.
+    cri.exit('main', 0);
+    await sync(worker);
+    await sync(worker);
+    reported = status.statuses.get('uid-1');
+    expect(reported?.phase).toBe('Succeeded');
+    expect(cri.running()).toEqual([]);
   });
 
   it('does not sync again for an update that carries the same resourceVersion', async () => {
