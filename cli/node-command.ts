@@ -66,6 +66,8 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     podManifestPath: flags.podManifestPath === 'manifests/static' && fromFile.podManifestPath ? fromFile.podManifestPath : flags.podManifestPath,
     maxPods: flags.maxPods === 110 && fromFile.maxPods !== undefined ? fromFile.maxPods : flags.maxPods,
     registerWithTaints: flags.registerWithTaints !== undefined ? parseTaints(flags.registerWithTaints) : fromFile.registerWithTaints,
+    // The kubelet counts the GPUs in the same CDI specs the runtime reads and writes.
+    cdiSpecDirs: flags.cdiSpecDir.length > 0 ? flags.cdiSpecDir : fromFile.cdiSpecDirs,
     clusterDns: flags.clusterDns.length > 0 ? flags.clusterDns : fromFile.clusterDns,
     clusterDomain: flags.clusterDomain === 'cluster.local' && fromFile.clusterDomain ? fromFile.clusterDomain : flags.clusterDomain,
     runtimeEndpoint: flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint ?? runtimeEndpoint,

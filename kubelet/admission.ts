@@ -15,6 +15,8 @@ export interface NodeAllocatable {
   labels: Record<string, string>;
   /** The Node's taints as the kubelet last read them. */
   taints: readonly V1Taint[];
+  /** Device counts by extended resource name (nvidia.com/gpu); absent means none. */
+  extended?: Readonly<Record<string, number>>;
 }
 
 export interface Rejection {
@@ -48,6 +50,13 @@ export function admitPod(pod: V1Pod, admitted: readonly V1Pod[], node: NodeAlloc
   if (wanted.memoryBytes > 0 && used.memoryBytes + wanted.memoryBytes > node.memoryBytes) {
     return { reason: 'OutOfmemory', message: `Node didn't have enough resource: memory, requested: ${wanted.memoryBytes}, used: ${used.memoryBytes}, capacity: ${node.memoryBytes}` };
   }
+  for (const [resource, wanted] of Object.entries(extendedRequests(pod))) {
+    const capacity = node.extended?.[resource] ?? 0;
+    const used = admitted.map((p) => extendedRequests(p)[resource] ?? 0).reduce((a, b) => a + b, 0);
+    if (used + wanted > capacity) {
+      return { reason: `OutOf${resource}`, message: `Node didn't have enough resource: ${resource}, requested: ${wanted}, used: ${used}, capacity: ${capacity}` };
+    }
+  }
   const mismatch = Object.entries(pod.spec?.nodeSelector ?? {}).find(([key, value]) => node.labels[key] !== value);
   if (mismatch) return { reason: 'NodeAffinity', message: `Predicate NodeAffinity failed: node does not have the label ${mismatch[0]}=${mismatch[1]}` };
   const taken = new Set(admitted.flatMap(hostPorts));
@@ -60,6 +69,18 @@ export function admitPod(pod: V1Pod, admitted: readonly V1Pod[], node: NodeAlloc
     }
   }
   return undefined;
+}
+
+/** Extended resources (names with a domain, e.g. nvidia.com/gpu) the pod's containers ask for, upstream's way: app containers summed, the largest init container if larger. */
+export function extendedRequests(pod: V1Pod): Record<string, number> {
+  const out: Record<string, number> = {};
+  const of = (c: V1Container): [string, number][] =>
+    Object.entries({ ...c.resources?.requests, ...c.resources?.limits })
+      .filter(([name]) => name.includes('/') && !name.startsWith('kubernetes.io/') && !name.startsWith('requests.'))
+      .map(([name, value]) => [name, Number(value) || 0]);
+  for (const c of pod.spec?.containers ?? []) for (const [name, count] of of(c)) out[name] = (out[name] ?? 0) + count;
+  for (const c of pod.spec?.initContainers ?? []) for (const [name, count] of of(c)) out[name] = Math.max(out[name] ?? 0, count);
+  return Object.fromEntries(Object.entries(out).filter(([, count]) => count > 0));
 }
 
 /** "protocol/hostIP/port" of each host port the pod asks for; 0.0.0.0 clashes with every IP, so it is one key. */

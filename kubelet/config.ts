@@ -33,6 +33,8 @@ export interface KubeletConfig {
   maxPods: number;
   /** Taints the Node is registered with (upstream --register-with-taints). */
   registerWithTaints: V1Taint[];
+  /** Where CDI specs are read from: the GPUs in them are the node's nvidia.com/gpu. */
+  cdiSpecDirs: string[];
   clusterDns: string[];
   clusterDomain: string;
   /** unix:///path or a bare socket path of the CRI runtime to drive. */
@@ -63,6 +65,7 @@ export interface KubeletConfigInput {
   podManifestPath?: string | undefined;
   maxPods?: number | undefined;
   registerWithTaints?: V1Taint[] | undefined;
+  cdiSpecDirs?: string[] | undefined;
   clusterDns?: string[] | undefined;
   clusterDomain?: string | undefined;
   runtimeEndpoint: string;
@@ -154,6 +157,7 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
       input.podManifestPath === undefined ? undefined : absolutePath('pod manifest path', input.podManifestPath),
     maxPods,
     registerWithTaints: input.registerWithTaints ?? [],
+    cdiSpecDirs: (input.cdiSpecDirs ?? ['/etc/cdi', '/var/run/cdi']).map((dir) => absolutePath('CDI spec dir', dir)),
     clusterDns,
     clusterDomain,
     runtimeEndpoint: input.runtimeEndpoint,

@@ -13,7 +13,7 @@ import { ApiPodSource } from './api-pod-source.js';
 import type { KubeApiPort } from './api-port.js';
 import { RestartBackoff } from './backoff.js';
 import type { KubeletConfig } from './config.js';
-import type { CriPort } from './cri-port.js';
+import { containerNameLabel, podUidLabel, type CriPort } from './cri-port.js';
 import { KubeApi } from './kube-api.js';
 import { KubeletMetrics } from './kubelet-metrics.js';
 import { LeaseRenewer } from './lease.js';
@@ -23,6 +23,8 @@ import { nodePodDirs } from './pod-dirs.js';
 import { PodInputs } from './pod-inputs.js';
 import { evictionThresholds, nodeLabels, NodeStatusReporter } from './node-status.js';
 import { followContainerEvents } from './container-events.js';
+import { devicesAnnotation, DeviceAllocator } from './devices/device-allocator.js';
+import { gpuResource, readGpuInventory } from './devices/gpu-inventory.js';
 import { Pleg } from './pleg.js';
 import { startKubeletServer } from './server/kubelet-server.js';
 import { selfSignedServingCert } from './server/serving-cert.js';
@@ -82,6 +84,22 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   const stops: (() => void | Promise<void>)[] = [];
   let nodeUid: string | undefined;
 
+  // The node's GPUs from the CDI specs, read again every 30 s (a driver or operator may add some),
+  // and who holds which: assignments found on containers an earlier kubelet started are kept.
+  let gpus = await readGpuInventory(config.cdiSpecDirs);
+  if (gpus.length > 0) logger.info({ gpus }, `${gpus.length} ${gpuResource} found in the CDI specs`);
+  const inventoryTimer = setInterval(() => {
+    void readGpuInventory(config.cdiSpecDirs).then((found) => (gpus = found));
+  }, 30_000);
+  inventoryTimer.unref();
+  stops.push(() => clearInterval(inventoryTimer));
+  const devices = new DeviceAllocator(() => gpus);
+  for (const container of (await cri.listContainers()).containers) {
+    const uid = container.labels[podUidLabel];
+    if (uid && container.state !== 'CONTAINER_EXITED') devices.adopt(uid, container.labels[containerNameLabel] ?? '', container.annotations[devicesAnnotation]);
+  }
+  const extendedResources = (): Record<string, number> => (gpus.length > 0 ? { [gpuResource]: gpus.length } : {});
+
   // Counts come from the PLEG's last relist; it starts further down.
   let pleg: Pleg | undefined;
   const metrics = new KubeletMetrics({
@@ -122,6 +140,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       config: { ...config, kubeletPort },
       logger,
       readMachine: () => readMachineFacts({ procDir: options.roots?.procDir ?? '/proc', etcDir: options.roots?.etcDir ?? '/etc', dataDir: config.rootDir }),
+      extendedResources,
     });
     const node = await retry('node registration', 30, 2_000, logger, () => reporter.register());
     nodeUid = node.metadata?.uid;
@@ -165,6 +184,9 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       get taints() {
         return nodeTaints();
       },
+      get extended() {
+        return extendedResources();
+      },
     },
     workerDeps: {
       cri,
@@ -173,6 +195,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       metrics,
       runtimeName: version.runtimeName,
       backoff: new RestartBackoff(),
+      devices,
       status: statusManager,
       dirs: nodePodDirs(config.rootDir, podInputs),
       logger,

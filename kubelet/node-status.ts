@@ -100,9 +100,11 @@ export interface NodeStatusInput {
   /** The status posted last; a condition keeps its lastTransitionTime while its status holds. */
   previous: V1NodeStatus | undefined;
   now: Date;
+  /** Device counts by extended resource name (nvidia.com/gpu), advertised in capacity and allocatable. */
+  extendedResources?: Readonly<Record<string, number>>;
 }
 
-export function buildNodeStatus({ config, machine, runtime, previous, now }: NodeStatusInput): V1NodeStatus {
+export function buildNodeStatus({ config, machine, runtime, previous, now, extendedResources = {} }: NodeStatusInput): V1NodeStatus {
   const at = wholeSeconds(now);
   const hugepages2Mi = machine.hugepages2MiBytes;
   const capacity: Record<string, string> = {
@@ -111,6 +113,7 @@ export function buildNodeStatus({ config, machine, runtime, previous, now }: Nod
     pods: String(config.maxPods),
     'ephemeral-storage': ki(machine.rootFsCapacityBytes),
     'hugepages-2Mi': ki(hugepages2Mi),
+    ...Object.fromEntries(Object.entries(extendedResources).filter(([, count]) => count > 0).map(([name, count]) => [name, String(count)])),
   };
   const allocatable: Record<string, string> = {
     ...capacity,
@@ -167,6 +170,8 @@ export interface NodeStatusReporterDeps {
   cri: Pick<CriPort, 'version' | 'status'>;
   config: NodeIdentity & Pick<KubeletConfig, 'timings'>;
   readMachine: () => Promise<MachineFacts>;
+  /** Device counts by extended resource name, read each round. */
+  extendedResources?: () => Readonly<Record<string, number>>;
   logger: Logger;
   now?: () => Date;
 }
@@ -228,7 +233,8 @@ export class NodeStatusReporter {
 
   private async compute(): Promise<V1NodeStatus> {
     const [machine, runtime] = await Promise.all([this.deps.readMachine(), readRuntimeFacts(this.deps.cri)]);
-    return buildNodeStatus({ config: this.deps.config, machine, runtime, previous: this.posted, now: this.now() });
+    const extendedResources = this.deps.extendedResources?.() ?? {};
+    return buildNodeStatus({ config: this.deps.config, machine, runtime, previous: this.posted, now: this.now(), extendedResources });
   }
 
   private async post(status: V1NodeStatus): Promise<void> {

@@ -14,7 +14,9 @@
 // There is no way back: a pod that should run again comes with a new uid.
 import type { V1LifecycleHandler, V1Pod } from '@kubernetes/client-node';
 import { cpus, totalmem } from 'node:os';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage, FailedPreconditionError } from '../common/errors.js';
+import { devicesAnnotation, gpusRequested, type DeviceAllocator } from './devices/device-allocator.js';
+import { gpuResource } from './devices/gpu-inventory.js';
 import type { Logger } from '../common/logger.js';
 import type { PodSandboxConfig } from '../cri/api/messages.js';
 import type { Rejection } from './admission.js';
@@ -77,6 +79,8 @@ export interface PodWorkerDeps {
   /** CRI runtime name (containerd, berth): the scheme of containerIDs in status. */
   runtimeName: string;
   backoff: RestartBackoff;
+  /** GPU assignment (nvidia.com/gpu limits → CDI devices); absent: such containers get none. */
+  devices?: DeviceAllocator | undefined;
   status: PodStatusSink;
   dirs: PodDirs;
   logger: Logger;
@@ -223,6 +227,8 @@ export class PodWorker {
         this.prober.stop();
         await this.stopAll(await observePod(this.deps.cri, this.uid));
         await this.report();
+        // Nothing runs any more: its GPUs may go to other pods.
+        this.deps.devices?.release(this.uid);
         return this.transition('terminated', 'containers and sandbox stopped');
       }
       case 'terminated': {
@@ -351,6 +357,18 @@ export class PodWorker {
       } catch (error) {
         this.cannotStart(container.name, 'CreateContainerConfigError', error);
         continue;
+      }
+      const gpus = gpusRequested(container.resources?.limits, container.resources?.requests, gpuResource);
+      if (gpus > 0) {
+        try {
+          const devices = this.deps.devices?.allocate(this.uid, container.name, gpus);
+          if (!devices) throw new FailedPreconditionError(`container ${container.name} asks for ${gpus} ${gpuResource} and this kubelet has no device allocator`);
+          config.CDIDevices = devices.map((name) => ({ name }));
+          config.annotations = { ...config.annotations, [devicesAnnotation]: devices.join(',') };
+        } catch (error) {
+          this.cannotStart(container.name, 'UnexpectedAdmissionError', error);
+          continue;
+        }
       }
       try {
         const { containerId } = await this.deps.cri.createContainer(sandboxId, config, podConfig);

@@ -60,6 +60,8 @@ export function standaloneKubeletConfig(options: {
   workDir: string;
   cgroupParent: string;
   readOnlyAddress?: string;
+  /** Where the kubelet counts GPUs; by default a directory of its own, so the host's never count. */
+  cdiSpecDirs?: string[];
 }): KubeletConfig {
   return kubeletConfig({
     nodeName: options.nodeName,
@@ -71,6 +73,7 @@ export function standaloneKubeletConfig(options: {
     cgroupParent: options.cgroupParent,
     kubeletVersion: 'v0.1.0-berth',
     readOnlyAddress: options.readOnlyAddress,
+    cdiSpecDirs: options.cdiSpecDirs ?? [join(options.workDir, 'cdi')],
     timings: { staticPodCheckMs: 300, podResyncMs: 1_000 },
   });
 }

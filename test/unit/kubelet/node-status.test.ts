@@ -34,6 +34,13 @@ describe('node status', () => {
     expect(status.allocatable).toMatchObject({ cpu: '4', memory: `${8 * 1024 * 1024 - 100 * 1024}Ki`, 'ephemeral-storage': '94371840Ki', pods: '110' });
   });
 
+  it('advertises the GPUs it found as nvidia.com/gpu in capacity and allocatable, and nothing when there are none', () => {
+    const status = buildNodeStatus({ config, machine, runtime, previous: undefined, now, extendedResources: { 'nvidia.com/gpu': 2 } });
+    expect(status.capacity?.['nvidia.com/gpu']).toBe('2');
+    expect(status.allocatable?.['nvidia.com/gpu']).toBe('2');
+    expect(buildNodeStatus({ config, machine, runtime, previous: undefined, now, extendedResources: { 'nvidia.com/gpu': 0 } }).capacity).not.toHaveProperty('nvidia.com/gpu');
+  });
+
   it('reports addresses and nodeInfo with the runtime version as <name>://<version>', () => {
     const status = buildNodeStatus({ config, machine, runtime, previous: undefined, now });
     expect(status.addresses).toEqual([

@@ -1,0 +1,54 @@
+// Which GPUs each container holds: a container whose limits ask for N nvidia.com/gpu gets N
+// devices no other running pod holds, the same ones again when it restarts, and they are free
+// once its pod has terminated. The assignment travels with the container as a CRI annotation,
+// so a restarted kubelet finds it again (adopt) instead of keeping state of its own.
+import { ResourceExhaustedError } from '../../common/errors.js';
+
+/** Container annotation with the CDI devices the kubelet gave it, comma-separated. */
+export const devicesAnnotation = 'berth.dev/kubelet-cdi-devices';
+
+export class DeviceAllocator {
+  /** `${podUid}/${container}` → devices. */
+  private readonly assigned = new Map<string, string[]>();
+
+  constructor(private readonly inventory: () => readonly string[]) {}
+
+  /** The devices of the container, assigned now if it has none yet. */
+  allocate(podUid: string, container: string, count: number): string[] {
+    const key = `${podUid}/${container}`;
+    const held = this.assigned.get(key);
+    if (held && held.length === count) return held;
+    const taken = new Set([...this.assigned].filter(([k]) => k !== key).flatMap(([, devices]) => devices));
+    const free = this.inventory().filter((device) => !taken.has(device));
+    if (free.length < count) {
+      throw new ResourceExhaustedError(`container ${container} asks for ${count} GPUs but ${free.length} of ${this.inventory().length} are free on this node`);
+    }
+    const devices = free.slice(0, count);
+    this.assigned.set(key, devices);
+    return devices;
+  }
+
+  /** A container found in the runtime with devices assigned by an earlier kubelet. */
+  adopt(podUid: string, container: string, annotation: string | undefined): void {
+    const devices = (annotation ?? '').split(',').filter((d) => d !== '');
+    if (devices.length > 0) this.assigned.set(`${podUid}/${container}`, devices);
+  }
+
+  /** Frees every device of the pod. */
+  release(podUid: string): void {
+    for (const key of [...this.assigned.keys()]) if (key.startsWith(`${podUid}/`)) this.assigned.delete(key);
+  }
+
+  /** Devices held by pods, for admission and metrics. */
+  get inUse(): number {
+    return [...this.assigned.values()].reduce((sum, devices) => sum + devices.length, 0);
+  }
+}
+
+/** Pure: the GPUs a container's limits ask for (extended resources are set by limits). */
+export function gpusRequested(limits: Record<string, string> | undefined, requests: Record<string, string> | undefined, resource: string): number {
+  const text = limits?.[resource] ?? requests?.[resource];
+  if (text === undefined) return 0;
+  const count = Number(text);
+  return Number.isInteger(count) && count > 0 ? count : 0;
+}

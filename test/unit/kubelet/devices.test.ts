@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { admitPod, extendedRequests } from '../../../kubelet/admission.js';
+import { DeviceAllocator, gpusRequested } from '../../../kubelet/devices/device-allocator.js';
+import { gpusInCdiSpec } from '../../../kubelet/devices/gpu-inventory.js';
+
+describe('GPU inventory from CDI specs', () => {
+  it('counts the GPUs by index name, not their UUID or "all" aliases, and only nvidia.com/gpu specs', () => {
+    const spec = { cdiVersion: '0.6.0', kind: 'nvidia.com/gpu', devices: [{ name: '0' }, { name: 'GPU-1234' }, { name: '1' }, { name: 'all' }] };
+    expect(gpusInCdiSpec(spec)).toEqual(['nvidia.com/gpu=0', 'nvidia.com/gpu=1']);
+    expect(gpusInCdiSpec({ kind: 'vendor.example/fpga', devices: [{ name: '0' }] })).toEqual([]);
+    expect(gpusInCdiSpec(null)).toEqual([]);
+    expect(gpusInCdiSpec({ kind: 'nvidia.com/gpu', devices: 'nope' })).toEqual([]);
+  });
+});
+
+describe('GPU allocation', () => {
+  it('gives distinct devices, the same ones again to a restarted container, and frees them with the pod', () => {
+    const allocator = new DeviceAllocator(() => ['g=0', 'g=1', 'g=2']);
+    expect(allocator.allocate('pod-a', 'main', 2)).toEqual(['g=0', 'g=1']);
+    expect(allocator.allocate('pod-b', 'main', 1)).toEqual(['g=2']);
+    expect(allocator.allocate('pod-a', 'main', 2)).toEqual(['g=0', 'g=1']);
+    expect(() => allocator.allocate('pod-c', 'main', 1)).toThrow(/asks for 1 GPUs but 0 of 3 are free/);
+    allocator.release('pod-a');
+    expect(allocator.allocate('pod-c', 'main', 1)).toEqual(['g=0']);
+    expect(allocator.inUse).toBe(2);
+  });
+
+  it('keeps what an earlier kubelet assigned, read from the container annotation', () => {
+    const allocator = new DeviceAllocator(() => ['g=0', 'g=1']);
+    allocator.adopt('pod-a', 'main', 'g=1');
+    allocator.adopt('pod-b', 'main', undefined);
+    expect(allocator.allocate('pod-b', 'main', 1)).toEqual(['g=0']);
+    expect(allocator.allocate('pod-a', 'main', 1)).toEqual(['g=1']);
+  });
+
+  it('reads the count from limits (or requests), ignoring what is not a positive whole number', () => {
+    expect(gpusRequested({ 'nvidia.com/gpu': '2' }, undefined, 'nvidia.com/gpu')).toBe(2);
+    expect(gpusRequested(undefined, { 'nvidia.com/gpu': '1' }, 'nvidia.com/gpu')).toBe(1);
+    expect(gpusRequested({ cpu: '1' }, undefined, 'nvidia.com/gpu')).toBe(0);
+    expect(gpusRequested({ 'nvidia.com/gpu': '0.5' }, undefined, 'nvidia.com/gpu')).toBe(0);
+  });
+});
+
+describe('admission of extended resources', () => {
+  const node = { cpuMilli: 8000, memoryBytes: 2 ** 34, pods: 10, labels: {}, taints: [], extended: { 'nvidia.com/gpu': 2 } };
+  const gpuPod = (count: string) => ({
+    metadata: { name: 'p', uid: `u${count}` },
+    spec: { containers: [{ name: 'c', image: 'i', resources: { limits: { 'nvidia.com/gpu': count } } }] },
+  });
+
+  it('admits GPU pods while the node has GPUs left, and refuses one past that with OutOfnvidia.com/gpu', () => {
+    expect(extendedRequests(gpuPod('2'))).toEqual({ 'nvidia.com/gpu': 2 });
+    expect(admitPod(gpuPod('1'), [gpuPod('1')], node)).toBeUndefined();
+    expect(admitPod(gpuPod('1'), [gpuPod('2')], node)).toMatchObject({
+      reason: 'OutOfnvidia.com/gpu',
+      message: "Node didn't have enough resource: nvidia.com/gpu, requested: 1, used: 2, capacity: 2",
+    });
+    expect(admitPod(gpuPod('1'), [], { ...node, extended: {} })?.reason).toBe('OutOfnvidia.com/gpu');
+  });
+});
