@@ -64,6 +64,7 @@ export function buildProgram(): Command {
     .option('--node-name <name>', 'name of the Node object', hostname())
     .option('--node-ip <ip>', 'IP address to advertise for the node')
     .option('--max-pods <n>', 'pods this node accepts', (v) => Number.parseInt(v, 10), 110)
+    .option('--node-labels <labels>', 'labels the Node registers with: key=value,...')
     .option('--register-with-taints <taints>', 'taints the Node registers with: key=value:Effect,... (NoSchedule, PreferNoSchedule, NoExecute)')
     .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')

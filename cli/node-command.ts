@@ -9,7 +9,7 @@ import { createLogger } from '../common/logger.js';
 import { packageVersion } from '../common/package-version.js';
 import { kubeletConfig, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
 import { startKubelet } from '../kubelet/kubelet.js';
-import { parseTaints } from '../kubelet/taints.js';
+import { parseNodeLabels, parseTaints } from '../kubelet/taints.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 import { startRuntimeServices } from './runtime-services.js';
 
@@ -21,6 +21,7 @@ export interface NodeFlags extends RuntimeFlags {
   nodeIp?: string;
   maxPods: number;
   registerWithTaints?: string;
+  nodeLabels?: string;
   clusterDns: string[];
   clusterDomain: string;
   config?: string;
@@ -66,6 +67,7 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     podManifestPath: flags.podManifestPath === 'manifests/static' && fromFile.podManifestPath ? fromFile.podManifestPath : flags.podManifestPath,
     maxPods: flags.maxPods === 110 && fromFile.maxPods !== undefined ? fromFile.maxPods : flags.maxPods,
     registerWithTaints: flags.registerWithTaints !== undefined ? parseTaints(flags.registerWithTaints) : fromFile.registerWithTaints,
+    nodeLabels: flags.nodeLabels !== undefined ? parseNodeLabels(flags.nodeLabels) : fromFile.nodeLabels,
     // The kubelet counts the GPUs in the same CDI specs the runtime reads and writes.
     cdiSpecDirs: flags.cdiSpecDir.length > 0 ? flags.cdiSpecDir : fromFile.cdiSpecDirs,
     clusterDns: flags.clusterDns.length > 0 ? flags.clusterDns : fromFile.clusterDns,

@@ -35,6 +35,8 @@ export interface KubeletConfig {
   registerWithTaints: V1Taint[];
   /** Where CDI specs are read from: the GPUs in them are the node's nvidia.com/gpu. */
   cdiSpecDirs: string[];
+  /** Labels the Node registers with (upstream --node-labels); the well-known ones win. */
+  nodeLabels: Record<string, string>;
   clusterDns: string[];
   clusterDomain: string;
   /** unix:///path or a bare socket path of the CRI runtime to drive. */
@@ -66,6 +68,7 @@ export interface KubeletConfigInput {
   maxPods?: number | undefined;
   registerWithTaints?: V1Taint[] | undefined;
   cdiSpecDirs?: string[] | undefined;
+  nodeLabels?: Record<string, string> | undefined;
   clusterDns?: string[] | undefined;
   clusterDomain?: string | undefined;
   runtimeEndpoint: string;
@@ -158,6 +161,7 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     maxPods,
     registerWithTaints: input.registerWithTaints ?? [],
     cdiSpecDirs: (input.cdiSpecDirs ?? ['/etc/cdi', '/var/run/cdi']).map((dir) => absolutePath('CDI spec dir', dir)),
+    nodeLabels: input.nodeLabels ?? {},
     clusterDns,
     clusterDomain,
     runtimeEndpoint: input.runtimeEndpoint,

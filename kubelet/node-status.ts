@@ -26,6 +26,8 @@ export interface RuntimeFacts {
 export const evictionThresholds = { memoryAvailableBytes: 100 * 1024 * 1024, nodefsAvailableRatio: 0.1, pidAvailableRatio: 0.05 };
 
 type NodeIdentity = Pick<KubeletConfig, 'nodeName' | 'nodeIp' | 'maxPods' | 'kubeletVersion'> & {
+  /** Labels the Node registers with besides the well-known ones (upstream --node-labels). */
+  nodeLabels?: KubeletConfig['nodeLabels'];
   /** Taints to register the Node with; none when left out. */
   registerWithTaints?: KubeletConfig['registerWithTaints'];
   /** The kubelet API's port, advertised as daemonEndpoints.kubeletEndpoint for API servers. */
@@ -39,8 +41,9 @@ export function wholeSeconds(date: Date): Date {
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }
 
-export function nodeLabels(config: Pick<KubeletConfig, 'nodeName'>, machine: Pick<MachineFacts, 'architecture'>): Record<string, string> {
+export function nodeLabels(config: Pick<KubeletConfig, 'nodeName'> & { nodeLabels?: Record<string, string> }, machine: Pick<MachineFacts, 'architecture'>): Record<string, string> {
   return {
+    ...config.nodeLabels,
     'kubernetes.io/hostname': config.nodeName,
     'kubernetes.io/os': 'linux',
     'kubernetes.io/arch': machine.architecture,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { kubeletConfigFile, kubeletConfigFromFlags, runNode, type NodeFlags } from '../../../cli/node-command.js';
+import { nodeLabels } from '../../../kubelet/node-status.js';
 
 const flags: NodeFlags = {
   socket: '/run/berth/berth.sock',
@@ -48,6 +49,13 @@ describe('berth node configuration', () => {
     expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock', fromFile).registerWithTaints).toEqual([{ key: 'maintenance', effect: 'NoSchedule' }]);
     expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock').registerWithTaints).toEqual([]);
     expect(() => kubeletConfigFromFlags({ ...flags, registerWithTaints: 'x=y' }, '/run/berth/berth.sock')).toThrow(/effect must be one of/);
+  });
+
+  it('registers with the labels of --node-labels, the well-known ones winning', () => {
+    const config = kubeletConfigFromFlags({ ...flags, nodeLabels: 'tier=gpu, zone=a,kubernetes.io/hostname=spoof' }, '/run/berth/berth.sock');
+    expect(config.nodeLabels).toEqual({ tier: 'gpu', zone: 'a', 'kubernetes.io/hostname': 'spoof' });
+    expect(nodeLabels(config, { architecture: 'amd64' })).toMatchObject({ tier: 'gpu', zone: 'a', 'kubernetes.io/hostname': config.nodeName });
+    expect(() => kubeletConfigFromFlags({ ...flags, nodeLabels: 'novalue' }, '/run/berth/berth.sock')).toThrow(/is not key=value/);
   });
 
   it('drives the runtime named by --container-runtime-endpoint, else the embedded one', () => {
