@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultPullPolicy, readManifestDir, staticPodFromManifest } from '../../../kubelet/static-pods.js';
 import { mirrorPodFor } from '../../../kubelet/mirror-pods.js';
+import { extendedRequests } from '../../../kubelet/admission.js';
+import { packageRoot } from '../../../common/package-root.js';
 
 const seen = new Date('2026-11-22T10:00:00Z');
 const manifest = (): V1Pod => ({
@@ -94,5 +96,15 @@ describe('static pods', () => {
     expect(mirror.metadata?.annotations?.['kubernetes.io/config.mirror']).toBe(pod.metadata?.uid);
     expect(mirror.metadata?.ownerReferences).toEqual([{ apiVersion: 'v1', kind: 'Node', name: 'node-a', uid: 'node-uid', controller: true }]);
     expect(mirror.spec?.nodeName).toBe('node-a');
+  });
+});
+
+describe('the example manifests', () => {
+  it('are pods the kubelet reads, the GPU example asking for one nvidia.com/gpu that admission counts', async () => {
+    const read = await readManifestDir(join(packageRoot(), 'manifests/examples'), 'node-a', new Map(), new Date(0));
+    const gpu = read.pods.find((p) => p.metadata?.name === 'gpu-smi-node-a');
+    // YAML reads the quantity as a number; the kubelet takes either form.
+    expect(String(gpu?.spec?.containers[0]?.resources?.limits?.['nvidia.com/gpu'])).toBe('1');
+    expect(extendedRequests(gpu ?? {})).toEqual({ 'nvidia.com/gpu': 1 });
   });
 });
