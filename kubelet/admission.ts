@@ -6,6 +6,7 @@
 // directory) are not held to the node's taints, as upstream.
 import type { V1Container, V1ContainerPort, V1Pod, V1Taint } from '@kubernetes/client-node';
 import { parseQuantity } from './resources.js';
+import { isSidecar } from './pod-actions.js';
 import { untoleratedTaint } from './taints.js';
 
 export interface NodeAllocatable {
@@ -71,15 +72,23 @@ export function admitPod(pod: V1Pod, admitted: readonly V1Pod[], node: NodeAlloc
   return undefined;
 }
 
-/** Extended resources (names with a domain, e.g. nvidia.com/gpu) the pod's containers ask for, upstream's way: app containers summed, the largest init container if larger. */
+/**
+ * Extended resources (names with a domain, e.g. nvidia.com/gpu) the pod's containers ask for,
+ * upstream's way: app containers and sidecars (they run together) summed, a regular init
+ * container counted alone when it asks for more.
+ */
 export function extendedRequests(pod: V1Pod): Record<string, number> {
-  const out: Record<string, number> = {};
   const of = (c: V1Container): [string, number][] =>
     Object.entries({ ...c.resources?.requests, ...c.resources?.limits })
-      .filter(([name]) => name.includes('/') && !name.startsWith('kubernetes.io/') && !name.startsWith('requests.'))
+      .filter(([name]) => name.includes('/') && !name.startsWith('kubernetes.io/'))
       .map(([name, value]) => [name, Number(value) || 0]);
-  for (const c of pod.spec?.containers ?? []) for (const [name, count] of of(c)) out[name] = (out[name] ?? 0) + count;
-  for (const c of pod.spec?.initContainers ?? []) for (const [name, count] of of(c)) out[name] = Math.max(out[name] ?? 0, count);
+  const inits = pod.spec?.initContainers ?? [];
+  const together: Record<string, number> = {};
+  for (const c of [...(pod.spec?.containers ?? []), ...inits.filter(isSidecar)]) {
+    for (const [name, count] of of(c)) together[name] = (together[name] ?? 0) + count;
+  }
+  const out = { ...together };
+  for (const c of inits.filter((i) => !isSidecar(i))) for (const [name, count] of of(c)) out[name] = Math.max(out[name] ?? 0, count);
   return Object.fromEntries(Object.entries(out).filter(([, count]) => count > 0));
 }
 

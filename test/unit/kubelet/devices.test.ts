@@ -57,4 +57,19 @@ describe('admission of extended resources', () => {
     });
     expect(admitPod(gpuPod('1'), [], { ...node, extended: {} })?.reason).toBe('OutOfnvidia.com/gpu');
   });
+
+  it('adds a sidecar to the app containers (they run together) but counts a regular init container alone', () => {
+    const limits = (count: string) => ({ resources: { limits: { 'nvidia.com/gpu': count } } });
+    const pod = {
+      spec: {
+        containers: [{ name: 'app', ...limits('1') }],
+        initContainers: [
+          { name: 'side', restartPolicy: 'Always', ...limits('1') },
+          { name: 'warm', ...limits('1') },
+        ],
+      },
+    };
+    expect(extendedRequests(pod)).toEqual({ 'nvidia.com/gpu': 2 });
+    expect(extendedRequests({ spec: { containers: [{ name: 'app', resources: { limits: { cpu: '1', 'kubernetes.io/x': '1' } } }] } })).toEqual({});
+  });
 });
