@@ -13,6 +13,31 @@ export interface LiveStdio {
   stderr: Readable | null;
   /** The exit code to report once the output is done (0 for an attach that ended). */
   exited: Promise<number>;
+  /** Applies a terminal size from the resize channel; absent where there is no terminal to size. */
+  resize?: ((width: number, height: number) => Promise<void>) | undefined;
+}
+
+/** Pure: the sizes in the resize channel's bytes, one JSON object {"Width","Height"} per event. */
+export class ResizeEvents {
+  private pending = '';
+
+  push(chunk: Buffer): { width: number; height: number }[] {
+    this.pending += chunk.toString('utf8');
+    const events: { width: number; height: number }[] = [];
+    // Each event is a JSON object; SPDY clients send them back to back, WebSocket one per message.
+    for (let end = this.pending.indexOf('}'); end !== -1; end = this.pending.indexOf('}')) {
+      const text = this.pending.slice(this.pending.indexOf('{'), end + 1);
+      this.pending = this.pending.slice(end + 1);
+      try {
+        const size = JSON.parse(text) as { Width?: unknown; Height?: unknown };
+        if (typeof size.Width === 'number' && typeof size.Height === 'number') events.push({ width: size.Width, height: size.Height });
+      } catch {
+        // a malformed event is dropped; the next one still counts
+      }
+    }
+    if (this.pending.length > 4096) this.pending = '';
+    return events;
+  }
 }
 
 export const remoteCommandProtocols = ['v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
@@ -122,7 +147,16 @@ export async function serveExec(
     if (stderr) stdio.stderr?.pipe(stderr);
     else if (stdout) stdio.stderr?.pipe(stdout, { end: false });
     else stdio.stderr?.resume();
-    streams.get('resize')?.resume();
+    const resize = streams.get('resize');
+    if (resize && stdio.resize) {
+      const sizes = new ResizeEvents();
+      const apply = stdio.resize;
+      resize.on('data', (chunk: Buffer) => {
+        for (const { width, height } of sizes.push(chunk)) apply(width, height).catch((error: unknown) => logger.debug({ err: error }, 'resize failed'));
+      });
+    } else {
+      resize?.resume();
+    }
     exitCode = await stdio.exited;
   } catch (failure) {
     const message = failure instanceof Error ? failure.message : String(failure);

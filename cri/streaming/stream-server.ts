@@ -137,7 +137,7 @@ export class StreamServer {
       await Promise.all([finished(attached.stdout), finished(attached.stderr)]).catch(() => undefined);
       return 0;
     });
-    return { stdio: { stdin: attached.stdin ?? null, stdout: attached.stdout, stderr: attached.stderr, exited }, detach: attached.close };
+    return { stdio: { stdin: attached.stdin ?? null, stdout: attached.stdout, stderr: attached.stderr, exited, resize: attached.resize }, detach: attached.close };
   }
 
   /** The WebSocket handshake (RFC 6455): the protocol agreed, or undefined once refused. */

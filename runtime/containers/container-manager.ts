@@ -100,7 +100,7 @@ export interface MonitorPort {
   /** A command with live stdio (the streaming server's exec). */
   execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream>;
   /** The container's own stdio, through its monitor (the streaming server's attach). */
-  attach(id: string, options: { stdin: boolean }): Promise<AttachSession>;
+  attach(id: string, options: { stdin: boolean; tty: boolean }): Promise<AttachSession>;
   reopenLog(id: string): Promise<void>;
 }
 
@@ -489,7 +489,7 @@ export class ContainerManager {
     if (options.tty !== record.config.tty) {
       throw new FailedPreconditionError(`container ${record.id} ${record.config.tty ? 'has' : 'has no'} terminal: attach ${record.config.tty ? 'with' : 'without'} tty`);
     }
-    return this.ports.monitor.attach(record.id, { stdin: options.stdin });
+    return this.ports.monitor.attach(record.id, { stdin: options.stdin, tty: options.tty });
   }
 
   async reopenLog(idOrPrefix: string): Promise<void> {

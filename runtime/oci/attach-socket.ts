@@ -25,6 +25,8 @@ export interface AttachSession {
   /** Resolves when conmon ends the connection (the container exited) or close() was called. */
   ended: Promise<void>;
   close(): void;
+  /** Resizes the container's terminal; absent for a container without one. */
+  resize?: ((width: number, height: number) => Promise<void>) | undefined;
 }
 
 /** Pure: which output stream a packet from conmon belongs to, and its data. */

@@ -80,6 +80,12 @@ const defaultSearchPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sb
 // conmon's ctl FIFO message types ("<type> <height> <width>\n"): 1 resizes the tty, 2 reopens logs.
 const reopenLogsMessage = '2 0 0\n';
 
+/** Pure: the ctl message that resizes the terminal; sizes are clamped to what a tty holds. */
+export function resizeMessage(width: number, height: number): string {
+  const clamp = (n: number): number => Math.max(0, Math.min(65_535, Math.trunc(Number.isFinite(n) ? n : 0)));
+  return `1 ${clamp(height)} ${clamp(width)}\n`;
+}
+
 /** Pure: conmon's command line for creating `request` with `runtime` under `paths`. */
 export function conmonCreateArgs(
   runtime: ConmonOptions['runtime'],
@@ -286,6 +292,22 @@ export class Conmon {
       return now !== undefined && now !== before;
     }, { timeoutMs });
     if (!reopened) throw new DeadlineExceededError(`conmon did not reopen the log ${record.logPath} of container ${id} within ${timeoutMs} ms`);
+  }
+
+  /** Resizes the container's terminal through conmon's ctl FIFO (a container created with a tty). */
+  async resizeTerminal(id: string, width: number, height: number): Promise<void> {
+    const record = await this.requireRecord(id);
+    let fifo;
+    try {
+      fifo = await open(this.paths(id).ctlFifo(record.bundleDir), constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      throw new FailedPreconditionError(`container ${id}'s monitor is not running; its terminal cannot be resized`, { cause: error });
+    }
+    try {
+      await fifo.write(resizeMessage(width, height));
+    } finally {
+      await fifo.close();
+    }
   }
 
   /** Kills the container's conmon (its container dies with it only if conmon is mid-create). */

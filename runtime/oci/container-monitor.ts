@@ -141,9 +141,11 @@ export class ContainerMonitor {
     });
   }
 
-  /** MonitorPort.attach: conmon's attach socket for the container. */
-  attach(id: string, options: { stdin: boolean }): Promise<AttachSession> {
-    return attachToSocket(join(this.options.socketDir, id, 'attach'), options);
+  /** MonitorPort.attach: conmon's attach socket for the container, and its ctl FIFO for resizes when it has a tty. */
+  async attach(id: string, options: { stdin: boolean; tty: boolean }): Promise<AttachSession> {
+    const session = await attachToSocket(join(this.options.socketDir, id, 'attach'), options);
+    if (options.tty) session.resize = (width, height) => this.options.conmon.resizeTerminal(id, width, height);
+    return session;
   }
 
   async execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream> {

@@ -120,6 +120,25 @@ describe('exec and port-forward over SPDY', () => {
     expect(piped.exitCode).toBe(0);
   });
 
+  it('attaches to a container with a terminal: the client terminal size reaches it through conmon', async () => {
+    const { containerId } = await client.createContainer(
+      podId,
+      { metadata: { name: 'term' }, image: { image }, command: ['sh', '-c', 'read go; for i in $(seq 100); do s=$(stty size 2>/dev/null); [ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "size:$s"; read again'], stdin: true, tty: true },
+      pod,
+    );
+    await client.startContainer(containerId);
+    // crictl wants a terminal of its own for -t: `script` gives it one, sized 33x111 first; crictl
+    // sends that size on the resize channel, and conmon sizes the container's pty to it (the
+    // container polls: the size races the input on the way in).
+    const crictl = `stty rows 33 cols 111; ${goTool('crictl')} --runtime-endpoint unix://${berth.socket} attach -t -i ${containerId}`;
+    const { stdout } = await execa('script', ['--quiet', '--return', '--command', crictl, '/dev/null'], {
+      input: 'go\nagain\n',
+      timeout: 60_000,
+      reject: false,
+    });
+    expect(stdout, JSON.stringify(stdout)).toContain('size:33 111');
+  });
+
   for (const transport of ['spdy', 'websocket']) {
     it(`forwards a local port to a port inside the pod network namespace (${transport})`, async () => {
       const port = await freePort();

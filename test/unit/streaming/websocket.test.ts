@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acceptKey, decodeFrame, encodeFrame, opcodes, WebSocketProtocolError } from '../../../cri/streaming/websocket/frames.js';
+import { ResizeEvents } from '../../../cri/streaming/remote-command.js';
+import { resizeMessage } from '../../../runtime/oci/conmon.js';
 
 /** A client frame as RFC 6455 says clients send them: masked. */
 function clientFrame(opcode: number, payload: Buffer, fin = true, mask = Buffer.from([1, 2, 3, 4])): Buffer {
@@ -43,5 +45,18 @@ describe('WebSocket frames', () => {
     const large = encodeFrame(opcodes.binary, Buffer.alloc(70_000));
     expect([large[1], Number(large.readBigUInt64BE(2)), large.length]).toEqual([127, 70_000, 70_010]);
     expect(encodeFrame(opcodes.close, Buffer.from([0x03, 0xe8]))).toEqual(Buffer.from([0x88, 2, 0x03, 0xe8]));
+  });
+});
+
+describe('terminal resize events', () => {
+  it('reads back-to-back and split JSON sizes, dropping malformed ones', () => {
+    const events = new ResizeEvents();
+    expect(events.push(Buffer.from('{"Width":80,"Height":24}{"Width":100,'))).toEqual([{ width: 80, height: 24 }]);
+    expect(events.push(Buffer.from('"Height":40}{bad}{"Width":"x","Height":1}'))).toEqual([{ width: 100, height: 40 }]);
+  });
+
+  it("writes conmon's ctl message: type 1, height, then width, clamped", () => {
+    expect(resizeMessage(100, 40)).toBe('1 40 100\n');
+    expect(resizeMessage(-5, 1e9)).toBe('1 65535 0\n');
   });
 });
