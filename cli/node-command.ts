@@ -9,7 +9,8 @@ import { createLogger } from '../common/logger.js';
 import { packageVersion } from '../common/package-version.js';
 import { kubeletConfig, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
 import { startKubelet } from '../kubelet/kubelet.js';
-import { parseNodeLabels, parseTaints } from '../kubelet/taints.js';
+import { parseNodeLabels } from '../kubelet/node-status.js';
+import { parseTaints } from '../kubelet/taints.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 import { startRuntimeServices } from './runtime-services.js';
 

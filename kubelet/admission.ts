@@ -78,10 +78,7 @@ export function admitPod(pod: V1Pod, admitted: readonly V1Pod[], node: NodeAlloc
  * container counted alone when it asks for more.
  */
 export function extendedRequests(pod: V1Pod): Record<string, number> {
-  const of = (c: V1Container): [string, number][] =>
-    Object.entries({ ...c.resources?.requests, ...c.resources?.limits })
-      .filter(([name]) => name.includes('/') && !name.startsWith('kubernetes.io/'))
-      .map(([name, value]) => [name, Number(value) || 0]);
+  const of = (c: V1Container): [string, number][] => Object.entries(containerExtendedResources(c));
   const inits = pod.spec?.initContainers ?? [];
   const together: Record<string, number> = {};
   for (const c of [...(pod.spec?.containers ?? []), ...inits.filter(isSidecar)]) {
@@ -90,6 +87,19 @@ export function extendedRequests(pod: V1Pod): Record<string, number> {
   const out = { ...together };
   for (const c of inits.filter((i) => !isSidecar(i))) for (const [name, count] of of(c)) out[name] = Math.max(out[name] ?? 0, count);
   return Object.fromEntries(Object.entries(out).filter(([, count]) => count > 0));
+}
+
+/**
+ * Extended resources (names with a domain) one container asks for: whole counts from its limits,
+ * or its requests where no limit is set (the API makes the two equal for these).
+ */
+export function containerExtendedResources(container: V1Container): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, value] of Object.entries({ ...container.resources?.requests, ...container.resources?.limits })) {
+    const count = Number(value);
+    if (name.includes('/') && !name.startsWith('kubernetes.io/') && Number.isInteger(count) && count > 0) out[name] = count;
+  }
+  return out;
 }
 
 /** "protocol/hostIP/port" of each host port the pod asks for; 0.0.0.0 clashes with every IP, so it is one key. */

@@ -3,7 +3,7 @@
 // than heartbeat times changed or when 5 min passed since the last write; the Lease (lease.ts)
 // is the liveness signal in between.
 import type { V1Node, V1NodeCondition, V1NodeStatus, V1Taint } from '@kubernetes/client-node';
-import { errorMessage } from '../common/errors.js';
+import { errorMessage, InvalidArgumentError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { NodeApi } from './api-port.js';
 import type { KubeletConfig } from './config.js';
@@ -39,6 +39,17 @@ const ki = (bytes: number): string => `${Math.floor(bytes / 1024)}Ki`;
 /** Times in status are kept to whole seconds: the API stores no more, so diffs stay stable. */
 export function wholeSeconds(date: Date): Date {
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
+}
+
+/** "key=value,key2=value2" (upstream --node-labels) → labels; refuses a pair without "=". */
+export function parseNodeLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const equals = pair.indexOf('=');
+    if (equals <= 0) throw new InvalidArgumentError(`node label ${JSON.stringify(pair)} is not key=value`);
+    labels[pair.slice(0, equals)] = pair.slice(equals + 1);
+  }
+  return labels;
 }
 
 export function nodeLabels(config: Pick<KubeletConfig, 'nodeName'> & { nodeLabels?: Record<string, string> }, machine: Pick<MachineFacts, 'architecture'>): Record<string, string> {

@@ -15,7 +15,8 @@
 import type { V1LifecycleHandler, V1Pod } from '@kubernetes/client-node';
 import { cpus, totalmem } from 'node:os';
 import { errorMessage, FailedPreconditionError } from '../common/errors.js';
-import { devicesAnnotation, gpusRequested, type DeviceAllocator } from './devices/device-allocator.js';
+import { containerExtendedResources } from './admission.js';
+import { devicesAnnotation, type DeviceAllocator } from './devices/device-allocator.js';
 import { gpuResource } from './devices/gpu-inventory.js';
 import type { Logger } from '../common/logger.js';
 import type { PodSandboxConfig } from '../cri/api/messages.js';
@@ -358,7 +359,7 @@ export class PodWorker {
         this.cannotStart(container.name, 'CreateContainerConfigError', error);
         continue;
       }
-      const gpus = gpusRequested(container.resources?.limits, container.resources?.requests, gpuResource);
+      const gpus = containerExtendedResources(container)[gpuResource] ?? 0;
       if (gpus > 0) {
         try {
           const devices = this.deps.devices?.allocate(this.uid, container.name, gpus);

@@ -22,17 +22,6 @@ export function parseTaints(text: string): V1Taint[] {
     });
 }
 
-/** "key=value,key2=value2" (upstream --node-labels) → labels; refuses a pair without "=". */
-export function parseNodeLabels(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
-    const equals = pair.indexOf('=');
-    if (equals <= 0) throw new InvalidArgumentError(`node label ${JSON.stringify(pair)} is not key=value`);
-    labels[pair.slice(0, equals)] = pair.slice(equals + 1);
-  }
-  return labels;
-}
-
 /** Whether `toleration` tolerates `taint`, as upstream's ToleratesTaint decides. */
 export function tolerates(toleration: V1Toleration, taint: V1Taint): boolean {
   if (toleration.effect && toleration.effect !== taint.effect) return false;

@@ -32,6 +32,8 @@ type PendingRequest =
   | { kind: 'attach'; options: AttachOptions }
   | { kind: 'portforward'; podSandboxId: string; ports: number[] };
 
+type RemoteCommandRequest = Extract<PendingRequest, { kind: 'exec' | 'attach' }>;
+
 /** Pure: the first protocol the client offers that the server speaks, in the client's order. */
 export function negotiateProtocol(offered: string | string[] | undefined, supported: readonly string[]): string | undefined {
   const list = (Array.isArray(offered) ? offered : [offered ?? '']).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -115,13 +117,23 @@ export class StreamServer {
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
     );
-    if (pending.kind === 'exec') this.serveExecSession(socket, head, pending.options, protocol);
-    else if (pending.kind === 'attach') this.serveAttachSession(socket, head, pending.options, protocol);
-    else this.servePortForwardSession(socket, head, pending.podSandboxId, pending.ports);
+    if (pending.kind === 'portforward') this.servePortForwardSession(socket, head, pending.podSandboxId, pending.ports);
+    else this.serveSpdyCommand(socket, head, pending, protocol);
   }
 
-  private serveExecSession(socket: Socket, head: Buffer, options: ExecOptions, protocol: string): void {
-    this.serveRemoteCommand('exec', socket, head, options, protocol, () => this.startExec(options), () => undefined);
+  /**
+   * What an exec or attach runs once its streams are there, and what ends it early when the client
+   * goes away: nothing for exec (the command runs to its end), detaching for attach.
+   */
+  private remoteCommand(pending: RemoteCommandRequest): { options: ExecOptions; start: () => Promise<LiveStdio>; stop: () => void } {
+    if (pending.kind === 'exec') return { options: pending.options, start: () => this.startExec(pending.options), stop: () => undefined };
+    let detach: () => void = () => undefined;
+    const start = async (): Promise<LiveStdio> => {
+      const attached = await this.startAttach(pending.options);
+      detach = attached.detach;
+      return attached.stdio;
+    };
+    return { options: { ...pending.options, cmd: [] }, start, stop: () => detach() };
   }
 
   private async startExec(options: ExecOptions): Promise<LiveStdio> {
@@ -169,29 +181,20 @@ export class StreamServer {
   }
 
   /** Exec or attach over a WebSocket with a channel protocol. */
-  private upgradeWebSocket(request: IncomingMessage, socket: Socket, head: Buffer, pending: Extract<PendingRequest, { kind: 'exec' | 'attach' }>): void {
+  private upgradeWebSocket(request: IncomingMessage, socket: Socket, head: Buffer, pending: RemoteCommandRequest): void {
     const protocol = this.acceptWebSocket(request, socket, webSocketChannelProtocols);
     if (!protocol) return;
-    const options: ExecOptions = pending.kind === 'exec' ? pending.options : { ...pending.options, cmd: [] };
+    const { options, start, stop } = this.remoteCommand(pending);
     const log = this.logger.child({ containerId: options.containerId, transport: 'websocket' });
-    let detach: () => void = () => undefined;
     let demux: ChannelDemux | undefined;
     const session = new WebSocketSession(socket, (message) => demux?.receive(message), (error) => {
       demux?.end();
-      detach();
+      stop();
       if (error) log.debug({ err: error }, `${pending.kind} WebSocket ended with an error`);
     });
     demux = new ChannelDemux(session, expectedStreams(options, protocol), protocol);
     const channels = demux.streams;
     session.feed(head);
-    const start =
-      pending.kind === 'exec'
-        ? () => this.startExec(options)
-        : async () => {
-            const attached = await this.startAttach(pending.options);
-            detach = attached.detach;
-            return attached.stdio;
-          };
     const closer = { close: (error?: Error) => session.close(error ? 1011 : 1000, error) };
     serveExec(closer, { all: async () => channels }, protocol, start, log).catch((error: unknown) => {
       log.info({ err: error }, `${pending.kind} session failed`);
@@ -199,34 +202,18 @@ export class StreamServer {
     });
   }
 
-  private serveAttachSession(socket: Socket, head: Buffer, options: AttachOptions, protocol: string): void {
-    let detach: () => void = () => undefined;
-    const start = async (): Promise<LiveStdio> => {
-      const attached = await this.startAttach(options);
-      detach = attached.detach;
-      return attached.stdio;
-    };
-    this.serveRemoteCommand('attach', socket, head, { ...options, cmd: [] }, protocol, start, () => detach());
-  }
-
-  private serveRemoteCommand(
-    kind: 'exec' | 'attach',
-    socket: Socket,
-    head: Buffer,
-    options: ExecOptions,
-    protocol: string,
-    start: () => Promise<LiveStdio>,
-    onConnectionEnd: () => void,
-  ): void {
+  /** Exec or attach over SPDY/3.1. */
+  private serveSpdyCommand(socket: Socket, head: Buffer, pending: RemoteCommandRequest, protocol: string): void {
+    const { options, start, stop } = this.remoteCommand(pending);
     const log = this.logger.child({ containerId: options.containerId });
     const collector = new StreamCollector(expectedStreams(options, protocol));
     const session = new SpdySession(socket, (stream) => collector.add(stream), (error) => {
-      onConnectionEnd();
-      if (error) log.debug({ err: error }, `${kind} connection ended with an error`);
+      stop();
+      if (error) log.debug({ err: error }, `${pending.kind} connection ended with an error`);
     });
     session.feed(head);
     serveExec(session, collector, protocol, start, log).catch((error: unknown) => {
-      log.info({ err: error }, `${kind} session failed`);
+      log.info({ err: error }, `${pending.kind} session failed`);
       session.close(error as Error);
     });
   }

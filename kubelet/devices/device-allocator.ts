@@ -44,11 +44,3 @@ export class DeviceAllocator {
     return [...this.assigned.values()].reduce((sum, devices) => sum + devices.length, 0);
   }
 }
-
-/** Pure: the GPUs a container's limits ask for (extended resources are set by limits). */
-export function gpusRequested(limits: Record<string, string> | undefined, requests: Record<string, string> | undefined, resource: string): number {
-  const text = limits?.[resource] ?? requests?.[resource];
-  if (text === undefined) return 0;
-  const count = Number(text);
-  return Number.isInteger(count) && count > 0 ? count : 0;
-}

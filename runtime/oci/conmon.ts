@@ -274,18 +274,7 @@ export class Conmon {
     const record = await this.requireRecord(id);
     if (record.logPath === '') throw new FailedPreconditionError(`container ${id} was created without a log path; there is no log to reopen`);
     const before = await inode(record.logPath);
-    let fifo;
-    try {
-      // Non-blocking: with no conmon reading, this fails (ENXIO) instead of hanging.
-      fifo = await open(this.paths(id).ctlFifo(record.bundleDir), constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch (error) {
-      throw new FailedPreconditionError(`container ${id}'s monitor is not running; its log cannot be reopened`, { cause: error });
-    }
-    try {
-      await fifo.write(reopenLogsMessage);
-    } finally {
-      await fifo.close();
-    }
+    await this.control(id, record.bundleDir, reopenLogsMessage, 'its log cannot be reopened');
     // conmon writes <log>.tmp and renames it over the log, so the new file is a new inode.
     const reopened = await pollUntil(async () => {
       const now = await inode(record.logPath);
@@ -297,14 +286,20 @@ export class Conmon {
   /** Resizes the container's terminal through conmon's ctl FIFO (a container created with a tty). */
   async resizeTerminal(id: string, width: number, height: number): Promise<void> {
     const record = await this.requireRecord(id);
+    await this.control(id, record.bundleDir, resizeMessage(width, height), 'its terminal cannot be resized');
+  }
+
+  /** Writes one message to conmon's ctl FIFO; `what` says what fails when conmon is not there. */
+  private async control(id: string, bundleDir: string, message: string, what: string): Promise<void> {
     let fifo;
     try {
-      fifo = await open(this.paths(id).ctlFifo(record.bundleDir), constants.O_WRONLY | constants.O_NONBLOCK);
+      // Non-blocking: with no conmon reading, this fails (ENXIO) instead of hanging.
+      fifo = await open(this.paths(id).ctlFifo(bundleDir), constants.O_WRONLY | constants.O_NONBLOCK);
     } catch (error) {
-      throw new FailedPreconditionError(`container ${id}'s monitor is not running; its terminal cannot be resized`, { cause: error });
+      throw new FailedPreconditionError(`container ${id}'s monitor is not running; ${what}`, { cause: error });
     }
     try {
-      await fifo.write(resizeMessage(width, height));
+      await fifo.write(message);
     } finally {
       await fifo.close();
     }

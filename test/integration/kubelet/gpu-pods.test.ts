@@ -95,7 +95,13 @@ describe('nvidia.com/gpu through the kubelet', () => {
     // The kubelet's assignment rides on the container, so a restarted kubelet finds it.
     expect(running.every((c) => /^nvidia\.com\/gpu=\d$/.test(c.annotations['berth.dev/kubelet-cdi-devices'] ?? ''))).toBe(true);
     // Both GPUs are taken: the third pod is refused at admission and never gets a sandbox.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const refused = await eventually(async () => {
+      const loop = kubelet?.syncLoop;
+      const uids = [...(loop?.desiredPods().values() ?? [])].map((pod) => pod.metadata?.uid ?? '');
+      const rejections = uids.map((uid) => loop?.worker(uid)?.desired.rejection).filter((r) => r !== undefined);
+      return rejections.length > 0 ? rejections : undefined;
+    });
+    expect(refused).toEqual([expect.objectContaining({ reason: 'OutOfnvidia.com/gpu' })]);
     const pods = new Set(((await cri?.listPodSandbox())?.items ?? []).map((s) => s.labels['io.kubernetes.pod.name']));
     expect(pods.size).toBe(2);
     expect([...seen.keys()].sort()).toEqual([...pods].sort());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { admitPod, extendedRequests } from '../../../kubelet/admission.js';
-import { DeviceAllocator, gpusRequested } from '../../../kubelet/devices/device-allocator.js';
+import { admitPod, containerExtendedResources, extendedRequests } from '../../../kubelet/admission.js';
+import { DeviceAllocator } from '../../../kubelet/devices/device-allocator.js';
 import { gpusInCdiSpec } from '../../../kubelet/devices/gpu-inventory.js';
 
 describe('GPU inventory from CDI specs', () => {
@@ -34,10 +34,12 @@ describe('GPU allocation', () => {
   });
 
   it('reads the count from limits (or requests), ignoring what is not a positive whole number', () => {
-    expect(gpusRequested({ 'nvidia.com/gpu': '2' }, undefined, 'nvidia.com/gpu')).toBe(2);
-    expect(gpusRequested(undefined, { 'nvidia.com/gpu': '1' }, 'nvidia.com/gpu')).toBe(1);
-    expect(gpusRequested({ cpu: '1' }, undefined, 'nvidia.com/gpu')).toBe(0);
-    expect(gpusRequested({ 'nvidia.com/gpu': '0.5' }, undefined, 'nvidia.com/gpu')).toBe(0);
+    const gpus = (resources: { limits?: Record<string, string>; requests?: Record<string, string> }): number =>
+      containerExtendedResources({ name: 'c', resources })['nvidia.com/gpu'] ?? 0;
+    expect(gpus({ limits: { 'nvidia.com/gpu': '2' } })).toBe(2);
+    expect(gpus({ requests: { 'nvidia.com/gpu': '1' } })).toBe(1);
+    expect(gpus({ limits: { cpu: '1' } })).toBe(0);
+    expect(gpus({ limits: { 'nvidia.com/gpu': '0.5' } })).toBe(0);
   });
 });
 
