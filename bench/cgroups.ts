@@ -9,9 +9,33 @@ export function ownMemoryCgroup(): string {
   return line?.split(':')[2] ?? '/';
 }
 
-/** Removes `path` and any of its ancestors created after `sinceMs`, in every hierarchy. */
+/** Removes the empty cgroups below `dir` (QoS tiers, pods a runtime left), deepest first. */
+function removeEmptyChildren(dir: string, sinceMs: number): void {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.isDirectory()) continue;
+    const child = join(dir, entry.name);
+    removeEmptyChildren(child, sinceMs);
+    try {
+      if (statSync(child).ctimeMs >= sinceMs) rmdirSync(child);
+    } catch {
+      // still in use: a leak that must stay visible
+    }
+  }
+}
+
+/**
+ * Removes `path` and any of its ancestors created after `sinceMs`, in every hierarchy, with the
+ * empty cgroups below it that appeared since.
+ */
 export function removeCgroupPath(path: string, sinceMs: number): void {
   for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+    if (path !== '/' && path !== '') removeEmptyChildren(join('/sys/fs/cgroup', hierarchy, path), sinceMs);
     let current = path;
     while (current !== '/' && current !== '') {
       const dir = join('/sys/fs/cgroup', hierarchy, current);

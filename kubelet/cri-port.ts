@@ -19,6 +19,8 @@ export type CriPort = Pick<
   | 'listContainers'
   | 'listContainerStats'
   | 'listPodSandboxStats'
+  | 'listMetricDescriptors'
+  | 'listPodSandboxMetrics'
   | 'pullImage'
   | 'imageStatus'
   | 'execSync'

@@ -20,6 +20,7 @@ import { LeaseRenewer } from './lease.js';
 import { goArch, readMachineFacts } from './machine-facts.js';
 import { MirrorPods } from './mirror-pods.js';
 import { nodePodDirs } from './pod-dirs.js';
+import { cgroupfsPodCleaner } from './pod-cgroup-dirs.js';
 import { PodInputs } from './pod-inputs.js';
 import { evictionThresholds, nodeLabels, NodeStatusReporter } from './node-status.js';
 import { followContainerEvents } from './container-events.js';
@@ -198,6 +199,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       devices,
       status: statusManager,
       dirs: nodePodDirs(config.rootDir, podInputs),
+      podCgroups: cgroupfsPodCleaner(logger),
       logger,
     },
     onMirrorPods: (mirrors) => {

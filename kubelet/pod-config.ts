@@ -9,6 +9,7 @@ import type { KubeletConfig } from './config.js';
 import { expandVars } from './container-env.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './cri-port.js';
 import { containerResources } from './resources.js';
+import { podCgroupParent, podCgroupResources, podOverheadResources } from './pod-cgroup.js';
 
 export type PodConfigOptions = Pick<KubeletConfig, 'podLogsDir' | 'cgroupParent' | 'clusterDns' | 'clusterDomain'>;
 
@@ -119,6 +120,7 @@ export function sandboxConfig(pod: V1Pod, attempt: number, options: PodConfigOpt
   const id = podIdentity(pod);
   const spec = pod.spec;
   const hostname = (spec?.hostname ?? id.name).slice(0, 63).replace(/[-.]+$/, '');
+  const overhead = podOverheadResources(pod);
   return {
     metadata: { name: id.name, namespace: id.namespace, uid: id.uid, attempt },
     hostname: spec?.hostNetwork ? '' : hostname,
@@ -128,7 +130,9 @@ export function sandboxConfig(pod: V1Pod, attempt: number, options: PodConfigOpt
     labels: podLabels(pod),
     annotations: { ...pod.metadata?.annotations },
     linux: {
-      cgroupParent: options.cgroupParent,
+      cgroupParent: podCgroupParent(pod, options.cgroupParent),
+      resources: podCgroupResources(pod),
+      ...(overhead ? { overhead } : {}),
       securityContext: { namespaceOptions: namespaceOptions(pod) },
     },
   };

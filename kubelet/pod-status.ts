@@ -5,6 +5,7 @@ import type { V1Container, V1ContainerState, V1ContainerStatus, V1Pod, V1PodCond
 import { initState, isSidecar, type Waiting } from './pod-actions.js';
 import { wholeSeconds } from './node-status.js';
 import { latestContainer, type ObservedContainer, type ObservedPod } from './pod-runtime-state.js';
+import { podQosClass } from './resources.js';
 
 export interface PodStatusInput {
   pod: V1Pod;
@@ -109,16 +110,6 @@ export function podPhase(pod: V1Pod, observed: ObservedPod): string {
   return 'Pending';
 }
 
-function qosClass(pod: V1Pod): string {
-  const containers = pod.spec?.containers ?? [];
-  const resources = containers.map((c) => c.resources ?? {});
-  if (resources.every((r) => Object.keys(r.requests ?? {}).length === 0 && Object.keys(r.limits ?? {}).length === 0)) return 'BestEffort';
-  const guaranteed = resources.every((r) =>
-    ['cpu', 'memory'].every((k) => r.limits?.[k] !== undefined && (r.requests?.[k] === undefined || r.requests[k] === r.limits[k])),
-  );
-  return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
 export function buildPodStatus(input: PodStatusInput): V1PodStatus {
   const { pod, observed, previous } = input;
   const now = wholeSeconds(input.now);
@@ -159,6 +150,6 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
     startTime: wholeSeconds(input.startTime),
     ...(initContainers.length > 0 ? { initContainerStatuses: initContainers.map((c) => initContainerStatus(input, c)) } : {}),
     containerStatuses: statuses,
-    qosClass: qosClass(pod),
+    qosClass: podQosClass(pod),
   };
 }

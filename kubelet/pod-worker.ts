@@ -36,6 +36,8 @@ import { runLifecycleHook } from './probes/lifecycle-hook.js';
 import type { ProbeDeps, ProbeTarget } from './probes/probe-check.js';
 import { PodProber, type RunningContainer } from './probes/prober.js';
 import type { PreparedVolume } from './volumes.js';
+import { podCgroupParent } from './pod-cgroup.js';
+import type { PodCgroupCleaner } from './pod-cgroup-dirs.js';
 
 export type PodWorkerState = 'syncing' | 'terminating' | 'terminated' | 'cleanedUp';
 
@@ -84,6 +86,8 @@ export interface PodWorkerDeps {
   devices?: DeviceAllocator | undefined;
   status: PodStatusSink;
   dirs: PodDirs;
+  /** Removes the pod's cgroup after its sandboxes; absent: left to the runtime. */
+  podCgroups?: PodCgroupCleaner | undefined;
   logger: Logger;
   now?: () => number;
   /** Called after every state change (the sync loop drops cleaned-up workers). */
@@ -235,6 +239,7 @@ export class PodWorker {
       case 'terminated': {
         if (!canCleanUp(this.stateValue, this.desiredValue.deleted)) return;
         await this.removeAll(await observePod(this.deps.cri, this.uid));
+        await this.deps.podCgroups?.remove(podCgroupParent(pod, this.deps.config.cgroupParent));
         await this.deps.dirs.removeDir(podLogDirectory(this.deps.config.podLogsDir, podIdentity(pod)));
         await this.deps.dirs.removeVolumes(this.uid);
         await this.deps.status.podTerminated(pod);

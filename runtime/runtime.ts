@@ -12,7 +12,7 @@ import type { ContainerRecord } from './containers/container-record.js';
 import type { ContainerUsage } from './containers/container-usage.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../common/errors.js';
 import { Images } from './images/images.js';
-import { SandboxManager } from './sandbox/sandbox-manager.js';
+import { SandboxManager, type PodCgroupUsage, type PodResources } from './sandbox/sandbox-manager.js';
 import type { SandboxRecord } from './sandbox/sandbox-record.js';
 import { lockRootDir, type RootLock } from './state/root-lock.js';
 import { createPorts, type RuntimePorts } from './wiring.js';
@@ -41,6 +41,8 @@ export interface PodUsage {
   containers: { record: ContainerRecord; usage: ContainerUsage }[];
   /** Interfaces of the pod's network namespace, loopback left out; undefined when unreadable. */
   network: InterfaceCounters[] | undefined;
+  /** The pod's own cgroup (…/pod<uid>), which holds all its containers; undefined in a shared parent. */
+  podCgroup: PodCgroupUsage | undefined;
 }
 
 export class Runtime {
@@ -113,6 +115,11 @@ export class Runtime {
     await this.sandboxes.remove(sandbox.id);
   }
 
+  /** New pod-level limits for a pod's cgroup (UpdatePodSandboxResources); its containers keep theirs. */
+  updatePodSandboxResources(idOrPrefix: string, resources: PodResources): Promise<void> {
+    return this.sandboxes.updateResources(idOrPrefix, resources);
+  }
+
   /** A connection to `port` on the pod's loopback, in its network namespace (port-forward). */
   portForward(idOrPrefix: string, port: number): NetnsConnection {
     const sandbox = this.sandboxes.get(idOrPrefix);
@@ -138,7 +145,8 @@ export class Runtime {
         if (network) break;
       }
     }
-    return { sandbox, containers, network: network?.filter((i) => i.name !== 'lo') };
+    const podCgroup = await this.sandboxes.cgroupUsage(sandbox);
+    return { sandbox, containers, network: network?.filter((i) => i.name !== 'lo'), podCgroup };
   }
 
   /** Usage of the filesystem holding images, for ImageFsInfo. */

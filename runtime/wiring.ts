@@ -19,7 +19,7 @@ import { findExecutable, findOciRuntimes, selectOciRuntime } from './oci/runtime
 import type { Cgroups } from './cgroups/cgroups.js';
 import { openCgroups } from './cgroups/detect.js';
 import { resolveParent, type ResolvedParent } from './cgroups/layout.js';
-import { limitsFromCri } from './cgroups/limits.js';
+import { limitsFromCri, podLimitsFromCri, type Limits } from './cgroups/limits.js';
 import type { CgroupAnchors } from './cgroups/own-cgroup.js';
 import type { ContainerCgroupPort } from './containers/container-manager.js';
 import { ContainerDevices } from './gpu/container-devices.js';
@@ -33,7 +33,7 @@ import { cniNetworkPort } from './sandbox/cni-network-port.js';
 import { SandboxFileWriter } from './sandbox/files-writer.js';
 import type { LayerUnpacker } from './images/images.js';
 import type { Condition } from './runtime.js';
-import type { SandboxPorts } from './sandbox/sandbox-manager.js';
+import type { SandboxCgroupPort, SandboxPorts } from './sandbox/sandbox-manager.js';
 
 export interface RuntimePorts {
   /** Releases what the adapters hold for the whole process (not per pod); pods keep running. */
@@ -64,8 +64,31 @@ function containerCgroupPort(cgroups: Cgroups, placement: ReturnType<typeof cont
   return {
     pathFor: placement.path,
     stats: (path) => cgroups.stats(path),
-    oomKills: async (path) => (await cgroups.oomEvents(path)).oomKills,
+    oomEvents: (path) => cgroups.oomEvents(path),
     update: (path, resources) => cgroups.update(path, limitsFromCri(resources)),
+  };
+}
+
+/**
+ * The pod's cgroup at its cgroup_parent (placed by the same rule as its containers), with the
+ * pod-level limits. A sandbox without a parent shares "berth" and writes limits only if asked.
+ */
+function sandboxCgroupPort(cgroups: Cgroups, anchors: CgroupAnchors): SandboxCgroupPort {
+  const hasLimits = (limits: Limits): boolean => Object.keys(limits).length > 0;
+  return {
+    create: async (cgroupParent, resources) => {
+      const limits = podLimitsFromCri(resources);
+      const { path } = resolveParent(cgroupParent || 'berth', anchors);
+      await cgroups.create(path);
+      if (hasLimits(limits)) await cgroups.apply(path, limits);
+      return path;
+    },
+    update: (path, resources) => cgroups.update(path, podLimitsFromCri(resources)),
+    remove: (path) => cgroups.remove(path),
+    usage: async (path) => {
+      const [stats, oom] = await Promise.all([cgroups.stats(path).catch(() => undefined), cgroups.oomEvents(path).catch(() => undefined)]);
+      return { stats, oom };
+    },
   };
 }
 
@@ -115,6 +138,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
       await pinner.releaseRoot().catch(() => undefined);
     },
     sandbox: {
+      cgroups: sandboxCgroupPort(cgroupHost.cgroups, cgroupHost.anchors),
       namespaces: pinner,
       pidNamespaces: new UnsharePidNamespaces(),
       network: cniNetworkPort(network),

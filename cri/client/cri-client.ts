@@ -171,11 +171,24 @@ export class CriClient {
   listPodSandboxStats(filter?: cri.PodSandboxStatsFilter): Promise<cri.ListPodSandboxStatsResponse__Output> {
     return this.call(this.runtime, 'ListPodSandboxStats', { filter: filter ?? null });
   }
+  listMetricDescriptors(): Promise<cri.ListMetricDescriptorsResponse__Output> {
+    return this.call(this.runtime, 'ListMetricDescriptors', {});
+  }
+  listPodSandboxMetrics(): Promise<cri.ListPodSandboxMetricsResponse__Output> {
+    return this.call(this.runtime, 'ListPodSandboxMetrics', {});
+  }
   containerStats(containerId: string): Promise<cri.ContainerStatsResponse__Output> {
     return this.call(this.runtime, 'ContainerStats', { containerId });
   }
   updateContainerResources(containerId: string, linux: cri.LinuxContainerResources): Promise<cri.UpdateContainerResourcesResponse__Output> {
     return this.call(this.runtime, 'UpdateContainerResources', { containerId, linux });
+  }
+  updatePodSandboxResources(
+    podSandboxId: string,
+    resources: cri.LinuxContainerResources,
+    overhead?: cri.LinuxContainerResources,
+  ): Promise<cri.UpdatePodSandboxResourcesResponse__Output> {
+    return this.call(this.runtime, 'UpdatePodSandboxResources', { podSandboxId, resources, overhead: overhead ?? null });
   }
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<cri.ExecSyncResponse__Output> {
     return this.call(this.runtime, 'ExecSync', { containerId, cmd, timeout: timeoutSeconds }, this.timeoutMs + timeoutSeconds * 1000);

@@ -15,6 +15,7 @@ import { execSync } from '../runtime/exec-sync.js';
 import { listContainers } from '../runtime/list-containers.js';
 import { listPodSandbox } from '../runtime/list-pod-sandbox.js';
 import { listPodSandboxStats, podSandboxStats } from '../runtime/pod-sandbox-stats.js';
+import { listMetricDescriptors, listPodSandboxMetrics } from '../runtime/pod-sandbox-metrics.js';
 import { podSandboxStatus } from '../runtime/pod-sandbox-status.js';
 import { portForward } from '../runtime/port-forward.js';
 import { removeContainer } from '../runtime/remove-container.js';
@@ -25,6 +26,7 @@ import { startContainer } from '../runtime/start-container.js';
 import { stopContainer } from '../runtime/stop-container.js';
 import { stopPodSandbox } from '../runtime/stop-pod-sandbox.js';
 import { updateContainerResources } from '../runtime/update-container-resources.js';
+import { updatePodSandboxResources } from '../runtime/update-pod-sandbox-resources.js';
 import { runtimeConfigHandler } from '../runtime/runtime-config.js';
 import { statusHandler } from '../runtime/status.js';
 import { versionHandler } from '../runtime/version.js';
@@ -45,6 +47,7 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
     containers: listContainers(runtime),
     containerStats: listContainerStats(runtime),
     podSandboxStats: listPodSandboxStats(runtime),
+    podSandboxMetrics: listPodSandboxMetrics(runtime),
     images: listImages(runtime),
   };
   return {
@@ -72,9 +75,13 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
       ListContainerStats: lists.containerStats,
       StreamContainerStats: listAsStream(lists.containerStats, (r) => r.stats, (containerStats) => ({ containerStats })),
       UpdateContainerResources: updateContainerResources(runtime),
+      UpdatePodSandboxResources: updatePodSandboxResources(runtime),
       PodSandboxStats: podSandboxStats(runtime),
       ListPodSandboxStats: lists.podSandboxStats,
       StreamPodSandboxStats: listAsStream(lists.podSandboxStats, (r) => r.stats, (podSandboxStats) => ({ podSandboxStats })),
+      ListMetricDescriptors: listMetricDescriptors(),
+      ListPodSandboxMetrics: lists.podSandboxMetrics,
+      StreamPodSandboxMetrics: listAsStream(lists.podSandboxMetrics, (r) => r.podMetrics, (podSandboxMetrics) => ({ podSandboxMetrics })),
       GetContainerEvents: getContainerEvents(runtime, logger),
     },
     image: {

@@ -1,5 +1,5 @@
 // The streaming list RPCs of the newest CRI (StreamPodSandboxes, StreamContainers, StreamImages,
-// StreamContainerStats, StreamPodSandboxStats): the same answer as the List RPC with the same
+// StreamContainerStats, StreamPodSandboxStats, StreamPodSandboxMetrics): the same answer as the List RPC with the same
 // filter, sent in pages so a full node's list never has to fit one message.
 import type { StreamHandler, UnaryHandler } from './instrument.js';
 

@@ -6,6 +6,8 @@ import { renderCadvisor, renderResource } from './exposition.js';
 import { readNodeUsage } from './node-usage.js';
 import { collectPodStats, type StatsCri } from './pod-stats.js';
 import { buildSummary } from './summary.js';
+import { CriMetrics, type MetricsCri } from './cri-metrics.js';
+import { renderFamilies } from './text-format.js';
 
 export interface Page {
   type: string;
@@ -15,12 +17,27 @@ export interface Page {
 const prometheusType = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** `metrics`: the kubelet's own registry, served as /metrics. */
-export function statsPages(cri: StatsCri, nodeName: string, metrics?: Registry, probeMetrics?: Registry): Record<string, () => Promise<Page>> {
+export type PagesCri = StatsCri & MetricsCri;
+
+/** The family names a rendered page already holds (its TYPE lines). */
+function familyNames(page: string): Set<string> {
+  return new Set([...page.matchAll(/^# TYPE (\S+)/gm)].map((match) => match[1] ?? ''));
+}
+
+export function statsPages(cri: PagesCri, nodeName: string, metrics?: Registry, probeMetrics?: Registry): Record<string, () => Promise<Page>> {
   const bootTimeMs = Date.now() - uptime() * 1000;
+  const runtimeMetrics = new CriMetrics(cri);
   return {
     ...(metrics ? { '/metrics': async () => ({ type: metrics.contentType, body: await metrics.metrics() }) } : {}),
     ...(probeMetrics ? { '/metrics/probes': async () => ({ type: probeMetrics.contentType, body: await probeMetrics.metrics() }) } : {}),
-    '/metrics/cadvisor': async () => ({ type: prometheusType, body: await renderCadvisor(await collectPodStats(cri), { cpuCores: cpus().length, memoryBytes: totalmem() }) }),
+    // The stats-derived series, then the runtime's own (throttling, cache, OOM events, limits).
+    '/metrics/cadvisor': async () => {
+      const [pods, families] = await Promise.all([collectPodStats(cri), runtimeMetrics.families().catch(() => [])]);
+      const page = await renderCadvisor(pods, { cpuCores: cpus().length, memoryBytes: totalmem() });
+      const taken = familyNames(page);
+      const extra = families.filter((family) => !taken.has(family.name));
+      return { type: prometheusType, body: extra.length > 0 ? `${page}${renderFamilies(extra)}` : page };
+    },
     '/metrics/resource': async () => {
       const [pods, node] = await Promise.all([collectPodStats(cri).catch(() => undefined), readNodeUsage().catch(() => undefined)]);
       return { type: prometheusType, body: renderResource(pods ?? [], node, pods === undefined) };

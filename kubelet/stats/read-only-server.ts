@@ -7,7 +7,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { closeServer, listenOn } from '../server/listen.js';
 import { statsPages, type Page } from './pages.js';
-import type { StatsCri } from './pod-stats.js';
+import type { PagesCri } from './pages.js';
 
 export interface ReadOnlyServer {
   /** host:port it listens on. */
@@ -19,7 +19,7 @@ export interface ReadOnlyServerOptions {
   /** host:port; port 0 picks a free one. */
   listen: string;
   nodeName: string;
-  cri: StatsCri;
+  cri: PagesCri;
   /** The kubelet's own metrics, served as /metrics. */
   metrics?: Registry | undefined;
   probeMetrics?: Registry | undefined;

@@ -65,7 +65,12 @@ export async function openCgroups(options: CgroupHostOptions = {}): Promise<Cgro
   // A hierarchy the kernel lists but nobody mounted (net_cls on some hosts) has no directory to
   // create cgroups in; runc skips those too.
   const mounted = await Promise.all(listed.hierarchies.map((h) => access(h.mountDir).then(() => true, () => false)));
-  const anchors: CgroupAnchors = { version: 'v1', hierarchies: listed.hierarchies.filter((_, i) => mounted[i]) };
+  const unifiedMounted = listed.hybridUnified ? await access(join(listed.hybridUnified.mountDir, 'cgroup.procs')).then(() => true, () => false) : false;
+  const anchors: CgroupAnchors = {
+    version: 'v1',
+    hierarchies: listed.hierarchies.filter((_, i) => mounted[i]),
+    ...(unifiedMounted && listed.hybridUnified ? { hybridUnified: listed.hybridUnified } : {}),
+  };
   const swapAccounting = await hasMemsw(anchors, files);
   logger?.info(
     { cgroupVersion: version, hierarchies: anchors.hierarchies.map((h) => `${h.name}:${h.anchor}`), swapAccounting },

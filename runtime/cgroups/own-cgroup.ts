@@ -45,12 +45,19 @@ export interface CgroupHierarchy {
 export interface CgroupAnchors {
   version: CgroupVersion;
   hierarchies: CgroupHierarchy[];
+  /**
+   * A hybrid host's cgroup2 mount (<root>/unified). berth sets no limits there, but runc mirrors
+   * every cgroup path into it, parents included, so removing a cgroup removes it there too.
+   */
+  hybridUnified?: CgroupHierarchy;
 }
 
 /** Pure: the anchors for a v1/hybrid host, one per v1 hierarchy berth's process is in. */
 export function v1Anchors(root: string, procSelfCgroup: string): CgroupAnchors {
   const hierarchies: CgroupHierarchy[] = [];
+  let hybridUnified: CgroupHierarchy | undefined;
   for (const line of parseProcCgroup(procSelfCgroup)) {
+    if (line.id === 0) hybridUnified = { name: 'unified', controllers: [], mountDir: join(root, 'unified'), anchor: line.path };
     if (line.id === 0 || line.controllers === '') continue;
     // Mounted at <root>/<controllers> by systemd and cgroupfs-mount alike; named hierarchies
     // ("name=systemd") at <root>/<name>.
@@ -62,7 +69,7 @@ export function v1Anchors(root: string, procSelfCgroup: string): CgroupAnchors {
       anchor: line.path,
     });
   }
-  return { version: 'v1', hierarchies };
+  return { version: 'v1', hierarchies, ...(hybridUnified ? { hybridUnified } : {}) };
 }
 
 /** Pure: the anchor for a pure v2 host: the root of the unified hierarchy. */

@@ -16,6 +16,8 @@ export interface MemoryStats {
   workingSetBytes: number;
   /** Anonymous memory: v2 "anon", v1 "total_rss". */
   rssBytes: number;
+  /** Page cache: v2 "file", v1 "total_cache". */
+  cacheBytes: number;
   pageFaults: number;
   majorPageFaults: number;
 }
@@ -136,6 +138,7 @@ export function statsFromV2(files: V2StatFiles): CgroupStats {
       usageBytes: usage,
       workingSetBytes: workingSet(usage, memory.get('inactive_file') ?? 0),
       rssBytes: memory.get('anon') ?? 0,
+      cacheBytes: memory.get('file') ?? 0,
       pageFaults: memory.get('pgfault') ?? 0,
       majorPageFaults: memory.get('pgmajfault') ?? 0,
     };
@@ -182,6 +185,7 @@ export function statsFromV1(files: V1StatFiles): CgroupStats {
       usageBytes: usage,
       workingSetBytes: workingSet(usage, memory.get('total_inactive_file') ?? 0),
       rssBytes: memory.get('total_rss') ?? 0,
+      cacheBytes: memory.get('total_cache') ?? 0,
       pageFaults: memory.get('total_pgfault') ?? 0,
       majorPageFaults: memory.get('total_pgmajfault') ?? 0,
     };

@@ -22,6 +22,7 @@ export interface V1Options {
 export class CgroupsV1 implements Cgroups {
   readonly version = 'v1' as const;
   readonly #hierarchies: CgroupHierarchy[];
+  readonly #hybridUnified: CgroupHierarchy | undefined;
   readonly #files: CgroupFiles;
   readonly #options: V1Options;
 
@@ -30,6 +31,7 @@ export class CgroupsV1 implements Cgroups {
       throw new FailedPreconditionError('CgroupsV1 needs v1 anchors (at least one v1 hierarchy from /proc/self/cgroup)');
     }
     this.#hierarchies = anchors.hierarchies;
+    this.#hybridUnified = anchors.hybridUnified;
     this.#files = files;
     this.#options = options;
   }
@@ -186,7 +188,8 @@ export class CgroupsV1 implements Cgroups {
         );
       }
     }
-    for (const hierarchy of this.#hierarchies) {
+    // runc's mirror in a hybrid host's cgroup2 mount goes last, once the v1 dirs are gone.
+    for (const hierarchy of this.#hybridUnified ? [...this.#hierarchies, this.#hybridUnified] : this.#hierarchies) {
       const dir = this.#dirIn(hierarchy, path);
       try {
         await this.#files.rmdir(dir);

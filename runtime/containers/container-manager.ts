@@ -4,7 +4,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { ContainerConfig__Output, LinuxContainerResources__Output } from '../../cri/api/messages.js';
-import type { CgroupStats } from '../cgroups/stats.js';
+import type { CgroupStats, OomEvents } from '../cgroups/stats.js';
 import { writeJsonAtomic } from '../../common/atomic-file.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -51,8 +51,8 @@ export interface ContainerCgroupPort {
   /** The cgroup-layer path of a container whose pod asked for `cgroupParent`. */
   pathFor(cgroupParent: string, containerId: string): string;
   stats(path: string): Promise<CgroupStats>;
-  /** Processes the kernel OOM-killed in the cgroup so far. */
-  oomKills(path: string): Promise<number>;
+  /** Processes the kernel OOM-killed in the cgroup so far, and how often it hit its limit. */
+  oomEvents(path: string): Promise<OomEvents>;
   /** Changes limits of a live cgroup; fields left out keep their value. */
   update(path: string, resources: LinuxContainerResources__Output): Promise<void>;
 }
@@ -284,7 +284,7 @@ export class ContainerManager {
   private async oomKilled(record: ContainerRecord, exitCode: number): Promise<boolean> {
     if (exitCode !== 137 || !record.cgroupPath) return false;
     try {
-      return (await this.ports.cgroups.oomKills(record.cgroupPath)) > 0;
+      return (await this.ports.cgroups.oomEvents(record.cgroupPath)).oomKills > 0;
     } catch (error) {
       this.logger.debug({ containerId: record.id, err: error }, 'cannot read the OOM-kill counter');
       return false;
@@ -295,11 +295,16 @@ export class ContainerManager {
   async usage(idOrPrefix: string): Promise<ContainerUsage> {
     const record = this.get(idOrPrefix);
     const timestampNanos = process.hrtime.bigint() - hrtimeAtEpoch + epochNanosAtStart;
-    const cgroup = record.cgroupPath ? await this.ports.cgroups.stats(record.cgroupPath).catch(() => undefined) : undefined;
-    const writableLayer = await this.ports.snapshots.usage(record.id).catch(() => undefined);
+    const path = record.cgroupPath;
+    const [cgroup, oom, writableLayer] = await Promise.all([
+      path ? this.ports.cgroups.stats(path).catch(() => undefined) : undefined,
+      path ? this.ports.cgroups.oomEvents(path).catch(() => undefined) : undefined,
+      this.ports.snapshots.usage(record.id).catch(() => undefined),
+    ]);
     return {
       timestampNanos,
       cgroup,
+      oom,
       usageNanoCores: this.cpuRate.sample(record.id, cgroup?.cpu?.usageNanos, timestampNanos),
       writableLayer,
     };

@@ -1,6 +1,6 @@
 // What a container uses, for the CRI stats RPCs: its cgroup's counters and its writable layer.
 // The CPU rate (nano-cores) needs two looks; the previous one is kept per container.
-import type { CgroupStats } from '../cgroups/stats.js';
+import type { CgroupStats, OomEvents } from '../cgroups/stats.js';
 
 export interface WritableLayerUsage {
   usedBytes: number;
@@ -13,6 +13,7 @@ export interface ContainerUsage {
   /** Nanoseconds since the epoch when the counters were read. */
   timestampNanos: bigint;
   cgroup: CgroupStats | undefined;
+  oom: OomEvents | undefined;
   /** CPU rate since the previous look at this container; undefined on the first. */
   usageNanoCores: number | undefined;
   writableLayer: WritableLayerUsage | undefined;

@@ -6,9 +6,10 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import type { PodSandboxConfig__Output } from '../../cri/api/messages.js';
+import type { LinuxContainerResources__Output, PodSandboxConfig__Output } from '../../cri/api/messages.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import type { CgroupStats, OomEvents } from '../cgroups/stats.js';
 import type { PidNamespacePort } from '../linux/pid-namespace.js';
 import { RecordStore } from '../state/record-store.js';
 import { newId, resolveId } from '../state/ids.js';
@@ -46,7 +47,34 @@ export interface SandboxFilesPort {
   release(dir: string, files: SandboxFiles): Promise<void>;
 }
 
+/**
+ * The pod's cgroup: the cgroup_parent the client names, which holds the pod's containers. The
+ * pod-level limits (LinuxPodSandboxConfig resources + overhead) are written there, so the pod's
+ * sum is bounded as in the kubelet's QoS layout (kubepods/burstable/pod<uid>).
+ */
+export interface SandboxCgroupPort {
+  /** Creates the cgroup and its missing ancestors, writes the pod's limits; returns its cgroup path. */
+  create(cgroupParent: string, resources: PodResources): Promise<string>;
+  /** New pod-level limits on a live pod (UpdatePodSandboxResources). */
+  update(path: string, resources: PodResources): Promise<void>;
+  /** Removes the cgroup; refuses while it holds processes or child cgroups. Absent: success. */
+  remove(path: string): Promise<void>;
+  /** The cgroup's counters; a part that cannot be read is left out. */
+  usage(path: string): Promise<PodCgroupUsage>;
+}
+
+export interface PodCgroupUsage {
+  stats: CgroupStats | undefined;
+  oom: OomEvents | undefined;
+}
+
+export interface PodResources {
+  resources: LinuxContainerResources__Output | null;
+  overhead: LinuxContainerResources__Output | null;
+}
+
 export interface SandboxPorts {
+  cgroups: SandboxCgroupPort;
   namespaces: NamespacePort;
   pidNamespaces: PidNamespacePort;
   network: NetworkPort;
@@ -84,6 +112,14 @@ function validate(config: PodSandboxConfig__Output | null): PodSandboxConfig__Ou
     throw new InvalidArgumentError('user namespaces are not supported by berth yet');
   }
   return config;
+}
+
+/**
+ * Whether the cgroup at `path` is the pod's own, named after its uid as the kubelet names pod
+ * cgroups (…/pod<uid>): berth removes only such a cgroup with the pod.
+ */
+export function isPodOwnCgroup(path: string, podUid: string): boolean {
+  return podUid !== '' && path.split('/').at(-1) === `pod${podUid}`;
 }
 
 export class SandboxManager {
@@ -165,6 +201,15 @@ export class SandboxManager {
         await mkdir(dir, { mode: 0o700 });
         undo.push(() => rm(dir, { recursive: true, force: true }));
 
+        // First, so a limit the kernel refuses fails the pod before anything else is set up.
+        const cgroupParent = config.linux?.cgroupParent ?? '';
+        const cgroupPath = await this.ports.cgroups.create(cgroupParent, {
+          resources: config.linux?.resources ?? null,
+          overhead: config.linux?.overhead ?? null,
+        });
+        const ownsCgroup = isPodOwnCgroup(cgroupPath, config.metadata?.uid ?? '');
+        if (ownsCgroup && !this.sharesCgroup(cgroupPath, id)) undo.push(() => this.ports.cgroups.remove(cgroupPath));
+
         const options = config.linux?.securityContext?.namespaceOptions;
         const hostNetwork = options?.network === 'NODE';
         const hostIpc = options?.ipc === 'NODE';
@@ -184,6 +229,8 @@ export class SandboxManager {
           hostname,
           ips: [],
           networkSetUp: false,
+          cgroupPath,
+          ownsCgroup,
         };
 
         record.namespaces = await this.ports.namespaces.create(
@@ -236,6 +283,46 @@ export class SandboxManager {
         }
         throw error;
       }
+    });
+  }
+
+  /** Whether a sandbox other than `id` (an earlier or later attempt of the pod) uses `path`. */
+  private sharesCgroup(path: string, id: string): boolean {
+    return this.records.list().some((other) => other.id !== id && other.cgroupPath === path);
+  }
+
+  /**
+   * The pod's own cgroup goes with its last sandbox. A shared parent (kubepods, or none) stays.
+   * A cgroup something else still uses (a process berth did not start) is kept and logged:
+   * removing the pod must not fail on it.
+   */
+  private async removeCgroup(record: SandboxRecord): Promise<void> {
+    if (!record.ownsCgroup || !record.cgroupPath || this.sharesCgroup(record.cgroupPath, record.id)) return;
+    await this.ports.cgroups.remove(record.cgroupPath).catch((error: unknown) => {
+      this.logger.warn({ podSandboxId: record.id, cgroup: record.cgroupPath, error: errorMessage(error) }, 'the pod cgroup could not be removed');
+    });
+  }
+
+  /** The counters of the pod's own cgroup; undefined for a pod in a shared parent. */
+  async cgroupUsage(record: SandboxRecord): Promise<PodCgroupUsage | undefined> {
+    if (!record.ownsCgroup || !record.cgroupPath) return undefined;
+    return this.ports.cgroups.usage(record.cgroupPath);
+  }
+
+  /** UpdatePodSandboxResources: the pod cgroup's limits, live; remembered for the sandbox's status. */
+  async updateResources(idOrPrefix: string, resources: PodResources): Promise<void> {
+    const id = this.get(idOrPrefix).id;
+    await this.exclusive(id, async () => {
+      const record = this.records.get(id);
+      if (!record) throw new FailedPreconditionError(`pod sandbox ${id} was removed while updating its resources`);
+      if (!record.cgroupPath) throw new FailedPreconditionError(`pod sandbox ${id} was created before berth kept pod cgroups; recreate it to limit it`);
+      await this.ports.cgroups.update(record.cgroupPath, resources);
+      const linux = record.config.linux;
+      if (linux) {
+        if (resources.resources) linux.resources = resources.resources;
+        if (resources.overhead) linux.overhead = resources.overhead;
+      }
+      await this.records.put(record);
     });
   }
 
@@ -300,6 +387,7 @@ export class SandboxManager {
       if (!record) return;
       await rm(record.dir, { recursive: true, force: true });
       await this.records.delete(id);
+      await this.removeCgroup(record);
       this.logger.info({ podSandboxId: id }, 'pod sandbox removed');
     });
   }

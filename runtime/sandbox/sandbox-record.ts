@@ -49,6 +49,10 @@ export interface SandboxRecord extends VersionedRecord {
   files?: SandboxFiles;
   /** Whether network set-up ran and must be torn down. */
   networkSetUp: boolean;
+  /** The pod's cgroup (cgroup layer path); absent in records from before berth kept one. */
+  cgroupPath?: string;
+  /** Whether the cgroup is this pod's own (…/pod<uid>) and goes with its last sandbox. */
+  ownsCgroup?: boolean;
 }
 
 export function sandboxName(config: PodSandboxConfig__Output): string {

@@ -142,6 +142,8 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     await criRuntime?.stop();
     await network?.remove();
     removeCgroupPath(cgroupParent, since);
+    // berth's runtime anchors the same parent below its own cgroup in the memory hierarchy.
+    removeCgroupPath(`${ownMemoryCgroup()}${cgroupParent}`, since);
     await registry?.stop();
     // A failed test can leave a pod's memory-backed emptyDir mounted under the work dir.
     for (const mountPoint of mountsUnder(work).reverse()) await execa('umount', ['-l', mountPoint], { reject: false });

@@ -74,6 +74,8 @@ afterAll(async () => {
   await berth?.stop();
   await network?.remove();
   removeCgroupPath(cgroupParent, since);
+  // berth's runtime anchors the same parent below its own cgroup in the memory hierarchy.
+  removeCgroupPath(`${ownMemoryCgroup()}${cgroupParent}`, since);
   await host?.cleanup();
   if (work) rmSync(work, { recursive: true, force: true });
 });

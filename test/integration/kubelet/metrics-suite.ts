@@ -80,6 +80,8 @@ describe(`kubelet read-only port on ${runtime.name}, scraped by a real Prometheu
     await criRuntime?.stop();
     await network?.remove();
     removeCgroupPath(cgroupParent, since);
+    // berth's runtime anchors the same parent below its own cgroup in the memory hierarchy.
+    removeCgroupPath(`${ownMemoryCgroup()}${cgroupParent}`, since);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -103,6 +105,31 @@ describe(`kubelet read-only port on ${runtime.name}, scraped by a real Prometheu
     expect(held).toBeLessThan(90 * mib);
     const [cores] = await prometheus!.query('machine_cpu_cores');
     expect(Number(cores?.value[1])).toBeGreaterThan(0);
+  });
+
+  // The runtime's own cAdvisor series come through CRI ListPodSandboxMetrics: berth answers it,
+  // containerd 1.6 answers Unimplemented and the page keeps the stats-derived series only.
+  it('shows the runtime\'s throttling and limit series where the runtime has them', async () => {
+    if (runtime.name === 'containerd') {
+      const page = await (await fetch(`${base}/metrics/cadvisor`)).text();
+      expect(page).toMatch(/^container_cpu_usage_seconds_total\{/m);
+      expect(page).not.toMatch(/^container_cpu_cfs_throttled_periods_total/m);
+      return;
+    }
+    const throttled = await eventually(async () => {
+      const [sample] = await prometheus!.query('rate(container_cpu_cfs_throttled_periods_total{pod="busy-metrics-node",container="main"}[30s])');
+      const rate = Number(sample?.value[1] ?? 0);
+      return rate > 0 ? rate : undefined;
+    });
+    // A busy loop under a 500m quota is throttled in most of the 10 periods a second.
+    expect(throttled).toBeGreaterThan(2);
+    const limits = await prometheus!.query('container_spec_memory_limit_bytes{pod="busy-metrics-node"}');
+    const byContainer = new Map(limits.map((r) => [r.metric['container'] ?? '', Number(r.value[1])]));
+    // The container's own limit, and its Guaranteed pod's cgroup (container="") at the same sum.
+    expect(byContainer.get('main')).toBe(64 * mib);
+    expect(byContainer.get('')).toBe(64 * mib);
+    const [quota] = await prometheus!.query('container_spec_cpu_quota{pod="busy-metrics-node",container="main"}');
+    expect(Number(quota?.value[1])).toBe(50_000);
   });
 
   it('counts every probe attempt by type and result on /metrics/probes', async () => {

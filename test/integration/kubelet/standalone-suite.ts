@@ -1,6 +1,7 @@
 // The standalone kubelet suite (no API server), run once per CRI runtime: static pods from a
 // manifest directory, run through the runtime's CRI socket with the real CNI bridge plugin and the
 // seeded registry.
+import { execa } from 'execa';
 import { mkdtempSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,12 @@ describe(`berth kubelet standalone on ${runtime.name} (real runtime, CNI and reg
       .filter((c) => c.state === 'CONTAINER_RUNNING')
       .map((c) => ({ id: c.id, sandbox: c.podSandboxId }));
 
+  /** The pod's cgroup directories in the memory hierarchy, wherever the runtime anchored them. */
+  const podCgroupDirs = async (uid: string): Promise<string[]> => {
+    const { stdout } = await execa('find', [`/sys/fs/cgroup/memory${ownMemoryCgroup()}`, '-type', 'd', '-name', `pod${uid}`]);
+    return stdout.split('\n').filter(Boolean);
+  };
+
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'berth-kubelet-standalone-'));
     manifests = join(work, 'manifests');
@@ -79,6 +86,8 @@ describe(`berth kubelet standalone on ${runtime.name} (real runtime, CNI and reg
     await criRuntime?.stop();
     await network?.remove();
     removeCgroupPath(cgroupParent, since);
+    // berth's runtime anchors the same parent below its own cgroup in the memory hierarchy.
+    removeCgroupPath(`${ownMemoryCgroup()}${cgroupParent}`, since);
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -98,7 +107,10 @@ describe(`berth kubelet standalone on ${runtime.name} (real runtime, CNI and reg
 
   it('stops and removes a static pod whose manifest is removed', async () => {
     writeFileSync(join(manifests, 'sleeper.json'), manifest(registryHost, 'sleeper', ['sleep', '3600']));
-    await eventually(async () => ((await runningIn('sleeper-standalone-node')).length === 1 ? true : undefined));
+    const [running] = await eventually(async () => ((await runningIn('sleeper-standalone-node')).length === 1 ? runningIn('sleeper-standalone-node') : undefined));
+    const uid = (await cri?.podSandboxStatus(running?.sandbox ?? ''))?.status?.metadata?.uid ?? '';
+    // The container runs in its pod's cgroup, in the kubelet's QoS layout.
+    expect(await podCgroupDirs(uid)).toEqual([expect.stringMatching(new RegExp(`/besteffort/pod${uid}$`))]);
     unlinkSync(join(manifests, 'sleeper.json'));
     await eventually(async () => {
       const sandboxes = await cri?.listPodSandbox({ labelSelector: { 'io.kubernetes.pod.name': 'sleeper-standalone-node' } });
@@ -110,6 +122,7 @@ describe(`berth kubelet standalone on ${runtime.name} (real runtime, CNI and reg
       return left.length === 0 ? left : undefined;
     });
     expect(logDirs).toEqual([]);
+    expect(await podCgroupDirs(uid)).toEqual([]);
   });
 
   it('replaces the pod when its manifest is edited: the new content is a new pod', async () => {

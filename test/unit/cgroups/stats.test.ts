@@ -61,6 +61,7 @@ describe('cgroup v2 stats', () => {
       usageBytes: 20971520,
       workingSetBytes: 20971520 - 6291456,
       rssBytes: 10485760,
+      cacheBytes: 8388608,
       pageFaults: 5120,
       majorPageFaults: 3,
     });
@@ -109,6 +110,7 @@ describe('cgroup v1 stats', () => {
       usageBytes: 4_000_000,
       workingSetBytes: 4_000_000 - 181920,
       rssBytes: 3855488,
+      cacheBytes: 217088,
       pageFaults: 52929,
       majorPageFaults: 5,
     });

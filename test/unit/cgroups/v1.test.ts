@@ -109,6 +109,15 @@ describe('cgroup v1 implementation (recorded writes)', () => {
     expect(files.removed.sort()).toEqual(['/cg/cpu/c', '/cg/cpuset/c', '/cg/memory/machine/own/c', '/cg/pids/c']);
   });
 
+  it('also removes the mirror runc made in a hybrid host\'s cgroup2 mount, last', async () => {
+    const { files, cgroups } = world();
+    await cgroups.create('kubepods/pod1');
+    files.addDir('/cg/unified/kubepods/pod1');
+    await cgroups.remove('kubepods/pod1');
+    expect(files.removed.at(-1)).toBe('/cg/unified/kubepods/pod1');
+    expect(files.removed).toHaveLength(5);
+  });
+
   it('refuses unified resources on v1 before writing anything', async () => {
     const { files, cgroups } = world();
     await cgroups.create('c');

@@ -140,7 +140,7 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
       cgroups: {
         pathFor: (parent, id) => `${parent || 'berth'}/berth-${id}`,
         stats: async () => ({ cpu: { usageNanos: 5_000_000, periods: 0, throttledPeriods: 0, throttledNanos: 0 } }),
-        oomKills: async () => options.oomKills ?? 0,
+        oomEvents: async () => ({ oomKills: options.oomKills ?? 0, limitHits: 0 }),
         update: async (path) => step(`cgroups.update ${path}`),
       },
     },

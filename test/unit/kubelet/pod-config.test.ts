@@ -19,7 +19,8 @@ describe('pod → CRI sandbox config', () => {
     expect(config.annotations).toEqual({ note: 'x' });
     expect(config.logDirectory).toBe('/var/log/pods/shop_web_uid-1');
     expect(config.hostname).toBe('web');
-    expect(config.linux?.cgroupParent).toBe('/kubepods');
+    expect(config.linux?.cgroupParent).toBe('/kubepods/besteffort/poduid-1');
+    expect(config.linux?.resources).toEqual({ cpuShares: '2' });
   });
 
   it('uses spec.hostname when set and no hostname on the host network', () => {

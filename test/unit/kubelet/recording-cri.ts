@@ -156,6 +156,8 @@ export class RecordingCri {
       imageStatus: async (image: string) => ({ image: this.images.has(image) ? { id: image } : null, info: {} }),
       listContainerStats: async () => ({ stats: [] }),
       listPodSandboxStats: async () => ({ stats: [] }),
+      listMetricDescriptors: async () => ({ descriptors: [] }),
+      listPodSandboxMetrics: async () => ({ podMetrics: [] }),
       execSync: async (id: string, cmd: string[]) => {
         this.calls.push(`execSync ${this.containers.get(id)?.config.metadata?.name ?? id} ${cmd.join(' ')}`);
         return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), exitCode: this.execExitCode };

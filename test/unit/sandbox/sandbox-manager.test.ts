@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PodSandboxConfig__Output } from '../../../cri/api/messages.js';
+import type { LinuxContainerResources__Output, PodSandboxConfig__Output } from '../../../cri/api/messages.js';
 import { silentLogger } from '../../../common/logger.js';
 import { SandboxManager, type SandboxPorts } from '../../../runtime/sandbox/sandbox-manager.js';
 
@@ -36,6 +36,16 @@ function recorder(failAt?: string): { ports: SandboxPorts; calls: string[] } {
   return {
     calls,
     ports: {
+      cgroups: {
+        create: async (parent) => {
+          const path = parent.replace(/^\/+/, '') || 'berth';
+          await step(`cg.create ${path}`);
+          return path;
+        },
+        update: async (path) => step(`cg.update ${path}`),
+        remove: async (path) => step(`cg.remove ${path}`),
+        usage: async () => ({ stats: undefined, oom: undefined }),
+      },
       namespaces: {
         create: async (dir, kinds) => {
           await step(`ns.create ${Object.entries(kinds).filter(([, v]) => v).map(([k]) => k).join(',')}`);
@@ -68,6 +78,13 @@ function recorder(failAt?: string): { ports: SandboxPorts; calls: string[] } {
   };
 }
 
+function noResources(): LinuxContainerResources__Output {
+  return {
+    cpuPeriod: '0', cpuQuota: '0', cpuShares: '0', memoryLimitInBytes: '0', oomScoreAdj: '0', cpusetCpus: '', cpusetMems: '',
+    hugepageLimits: [], unified: {}, memorySwapLimitInBytes: '0',
+  };
+}
+
 async function manager(ports: SandboxPorts): Promise<SandboxManager> {
   const root = mkdtempSync(join(tmpdir(), 'berth-sandbox-'));
   dirs.push(root);
@@ -78,7 +95,7 @@ describe('sandbox manager', () => {
   it('pins namespaces, sets up the network, then writes the pod files', async () => {
     const { ports, calls } = recorder();
     const sandbox = await (await manager(ports)).run(podConfig(), '');
-    expect(calls).toEqual(['ns.create network,ipc,uts', 'net.setUp', 'files.prepare']);
+    expect(calls).toEqual(['cg.create berth', 'ns.create network,ipc,uts', 'net.setUp', 'files.prepare']);
     expect(sandbox.ips).toEqual(['10.85.0.5']);
     expect(sandbox.state).toBe('ready');
     expect(sandbox.config.labels).toEqual({ app: 'web' });
@@ -97,7 +114,7 @@ describe('sandbox manager', () => {
     const { ports, calls } = recorder('files.prepare');
     const sandboxes = await manager(ports);
     await expect(sandboxes.run(podConfig(), '')).rejects.toThrow('files.prepare failed');
-    expect(calls).toEqual(['ns.create network,ipc,uts', 'net.setUp', 'files.prepare', 'net.tearDown', 'ns.remove']);
+    expect(calls).toEqual(['cg.create berth', 'ns.create network,ipc,uts', 'net.setUp', 'files.prepare', 'net.tearDown', 'ns.remove']);
     expect(sandboxes.list()).toEqual([]);
   });
 
@@ -125,7 +142,7 @@ describe('sandbox manager', () => {
       },
     });
     const sandbox = await (await manager(ports)).run(config, '');
-    expect(calls).toEqual(['ns.create ipc', 'files.prepare']);
+    expect(calls).toEqual(['cg.create berth', 'ns.create ipc', 'files.prepare']);
     expect(sandbox.hostNetwork).toBe(true);
   });
 
@@ -140,6 +157,62 @@ describe('sandbox manager', () => {
     await sandboxes.remove(id);
     await sandboxes.remove(id);
     expect(sandboxes.list()).toEqual([]);
+  });
+
+  describe('the pod cgroup', () => {
+    const inPodCgroup = (attempt: number, parent = '/kubepods/burstable/poduid-1'): PodSandboxConfig__Output =>
+      podConfig({
+        metadata: { name: 'web', namespace: 'default', uid: 'uid-1', attempt },
+        linux: { cgroupParent: parent, sysctls: {}, overhead: null, resources: null, securityContext: null },
+      });
+
+    it('removes the pod\'s own cgroup (pod<uid>) with its last sandbox, not before', async () => {
+      const { ports, calls } = recorder();
+      const sandboxes = await manager(ports);
+      const first = await sandboxes.run(inPodCgroup(0), '');
+      const second = await sandboxes.run(inPodCgroup(1), '');
+      expect(first.ownsCgroup).toBe(true);
+      calls.length = 0;
+      await sandboxes.remove(first.id);
+      expect(calls).not.toContain('cg.remove kubepods/burstable/poduid-1');
+      await sandboxes.remove(second.id);
+      expect(calls.at(-1)).toBe('cg.remove kubepods/burstable/poduid-1');
+    });
+
+    it('leaves a shared parent alone', async () => {
+      const { ports, calls } = recorder();
+      const sandboxes = await manager(ports);
+      const sandbox = await sandboxes.run(inPodCgroup(0, '/kubepods'), '');
+      await sandboxes.remove(sandbox.id);
+      expect(calls.filter((call) => call.startsWith('cg.remove'))).toEqual([]);
+    });
+
+    it('removes a cgroup it made for a pod that failed to start', async () => {
+      const { ports, calls } = recorder('net.setUp');
+      await expect((await manager(ports)).run(inPodCgroup(0), '')).rejects.toThrow('net.setUp failed');
+      expect(calls.at(-1)).toBe('cg.remove kubepods/burstable/poduid-1');
+    });
+
+    it('creates no namespaces when the pod cgroup cannot be made', async () => {
+      const { ports, calls } = recorder('cg.create kubepods/burstable/poduid-1');
+      await expect((await manager(ports)).run(inPodCgroup(0), '')).rejects.toThrow('failed');
+      expect(calls).toEqual(['cg.create kubepods/burstable/poduid-1']);
+    });
+
+    it('updates the limits of a live pod and remembers them', async () => {
+      const { ports, calls } = recorder();
+      const sandboxes = await manager(ports);
+      const { id } = await sandboxes.run(inPodCgroup(0), '');
+      const resources = { ...noResources(), memoryLimitInBytes: String(64 << 20) };
+      await sandboxes.updateResources(id, { resources, overhead: null });
+      expect(calls.at(-1)).toBe('cg.update kubepods/burstable/poduid-1');
+      expect(sandboxes.get(id).config.linux?.resources?.memoryLimitInBytes).toBe(String(64 << 20));
+    });
+
+    it('says the pod is unknown when updating one that is not there', async () => {
+      const { ports } = recorder();
+      await expect((await manager(ports)).updateResources('nope', { resources: null, overhead: null })).rejects.toThrow(/not found|no pod sandbox/i);
+    });
   });
 
   it.each([
