@@ -1,6 +1,6 @@
 // `npm run bench`: the same CRI workloads against berth and Debian's containerd 1.6 on this
 // machine, in one run, through the same CRI client, with the same registry, CNI plugins and runc:
-// pod start and teardown, memory against pods, CRI latency on a full node, cold image pulls, API
+// pod start and teardown, exec round trips, memory against pods, CRI latency on a full node, cold image pulls, API
 // create → Running through berth's kubelet on the real cluster fixture, and the floors (runc
 // alone, one CNI ADD). Writes bench/results/latest.json, BENCHMARKS.md and the
 // charts, and prints the table with ratios.
@@ -21,6 +21,7 @@ import { measureApiPodStart, type ApiPodStartResult } from './api-pod-start.js';
 import { ensureBigImage, pushBigImage } from './big-image.js';
 import { ownMemoryCgroup, removeCgroupPath } from './cgroups.js';
 import { measureDensity, type DensityResult } from './density.js';
+import { measureExecLatency, type ExecLatencyResult } from './exec-latency.js';
 import { measureFloors, type Floors } from './floors.js';
 import { measurePull, measurePullFloors, type PullFloors, type PullResult } from './image-pull.js';
 import { measurePodStart, type PodStartResult } from './pod-start.js';
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
       calls: { type: 'string', default: '500' },
       'floor-samples': { type: 'string', default: '20' },
       'api-pods': { type: 'string', default: '20' },
+      'exec-samples': { type: 'string', default: '30' },
       only: { type: 'string' },
       skip: { type: 'string', default: '' },
     },
@@ -149,6 +151,12 @@ async function main(): Promise<void> {
               concurrentPods: Number(values.concurrent),
               concurrency: Number(values.concurrency),
             });
+          });
+        }
+        if (!skip.has('exec')) {
+          report.exec = await phase<ExecLatencyResult>('exec round trip', async (client, instance) => {
+            await client.pullImage(image);
+            return measureExecLatency(client, instance.socket, { image, cgroupParent, samples: Number(values['exec-samples']) });
           });
         }
         if (!skip.has('density')) {

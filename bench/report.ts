@@ -2,6 +2,7 @@
 // the charts. Every figure printed comes from the JSON written beside them.
 import type { ApiPodStartResult } from './api-pod-start.js';
 import type { DensityResult } from './density.js';
+import type { ExecLatencyResult } from './exec-latency.js';
 import type { Floors } from './floors.js';
 import type { PullFloors, PullResult } from './image-pull.js';
 import type { PodStartResult } from './pod-start.js';
@@ -16,6 +17,7 @@ export interface RuntimeReport {
   pullZstd?: PullResult | Failed;
   podStart?: PodStartResult | Failed;
   density?: DensityResult | Failed;
+  exec?: ExecLatencyResult | Failed;
   /** berth's kubelet on this runtime. */
   apiPodStart?: ApiPodStartResult | Failed;
   /** The upstream kubelet on this runtime (containerd only). */
@@ -69,6 +71,12 @@ function rows(report: BenchReport): Row[] {
     { label: 'concurrent pods: per-pod p50', values: pick((r) => pod(r)?.concurrent.perPod.p50), format: ms },
     { label: 'concurrent pods: per-pod p99', values: pick((r) => pod(r)?.concurrent.perPod.p99), format: ms },
   ];
+  const exec = (r: RuntimeReport): ExecLatencyResult | undefined => (ok(r.exec) ? r.exec : undefined);
+  out.push(
+    { label: 'exec of `true`: crictl exec p50', values: pick((r) => exec(r)?.crictlExec.p50), format: ms },
+    { label: 'exec of `true`: crictl exec p90', values: pick((r) => exec(r)?.crictlExec.p90), format: ms },
+    { label: 'exec of `true`: CRI ExecSync p50', values: pick((r) => exec(r)?.execSync.p50), format: ms },
+  );
   const api = (r: RuntimeReport): ApiPodStartResult | undefined => (ok(r.apiPodStart) ? r.apiPodStart : undefined);
   // berth's node (its kubelet on its runtime) against the usual one (upstream kubelet on containerd).
   const node = (r: RuntimeReport, name: string): ApiPodStartResult | undefined => {

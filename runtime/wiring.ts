@@ -121,7 +121,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
   const exitDir = join(config.stateDir, 'exits');
   const socketDir = join(config.stateDir, 'sockets');
   const conmon = new Conmon({ conmonPath, runtime: ociRuntime, stateDir: join(config.stateDir, 'monitor'), exitDir, socketDir, logger });
-  const monitor = new ContainerMonitor({ runtime: ociRuntime, conmon, exitDir, socketDir, execDir: join(config.stateDir, 'exec'), logger });
+  const monitor = new ContainerMonitor({ runtime: ociRuntime, conmon, exitDir, socketDir, execDir: join(config.stateDir, 'exec'), conmonPath, searchPath, logger });
   const written = await ensureDefaultNetworkConfig(config.cniConfDir, { ipamDataDir: join(config.stateDir, 'cni/ipam') });
   if (written) logger.info({ file: written }, 'no CNI configuration found; wrote berth\'s default network');
   const network = new CniNetwork({

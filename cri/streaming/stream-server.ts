@@ -138,7 +138,7 @@ export class StreamServer {
 
   private async startExec(options: ExecOptions): Promise<LiveStdio> {
     const exec = await this.runtime.containers.execStream(options.containerId, options.cmd, { tty: options.tty, stdin: options.stdin });
-    return { stdin: exec.process.stdin, stdout: exec.process.stdout, stderr: exec.process.stderr, exited: exec.exited };
+    return { stdin: exec.stdin, stdout: exec.stdout, stderr: exec.stderr, exited: exec.exited, resize: exec.resize };
   }
 
   /** Attach: the container's own stdio through conmon; the client going away detaches, nothing more. */

@@ -63,7 +63,12 @@ function connect(path: string): Promise<SeqpacketSocket> {
   });
 }
 
-export async function attachToSocket(path: string, options: { stdin: boolean }): Promise<AttachSession> {
+/**
+ * `passStdinEnd` false keeps the socket's write side open when the client's stdin ends: conmon
+ * answers that end by closing the pty master, which with a terminal is the output too, and a
+ * terminal has no end of input anyway (the user's ^D is a byte like any other).
+ */
+export async function attachToSocket(path: string, options: { stdin: boolean; passStdinEnd?: boolean }): Promise<AttachSession> {
   const socket = await connect(path);
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -73,7 +78,12 @@ export async function attachToSocket(path: string, options: { stdin: boolean }):
       stderr.end();
       resolve();
     };
-    socket.once('end', finish);
+    // conmon closing its side ends the session: nothing written after that reaches anyone, and a
+    // socket left half-open would keep its descriptor.
+    socket.once('end', () => {
+      finish();
+      socket.destroy();
+    });
     socket.once('close', finish);
     socket.once('error', finish);
   });
@@ -87,7 +97,8 @@ export async function attachToSocket(path: string, options: { stdin: boolean }):
           socket.write(chunk, 0, chunk.length, () => callback());
         },
         final(callback) {
-          socket.end(() => callback());
+          if (options.passStdinEnd === false) callback();
+          else socket.end(() => callback());
         },
       })
     : undefined;

@@ -5,6 +5,23 @@
 
 export type SyncMessage = { ok: true; pid: number } | { ok: false; message: string };
 
+/**
+ * Pure: conmon's attach pipe line in exec-attach mode: {"data":0} once its attach socket
+ * listens; a negative value and "message" when setting it up failed.
+ */
+export function parseAttachReady(line: string): { ready: true } | { ready: false; message: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return { ready: false, message: `conmon wrote ${line}` };
+  }
+  const record = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+  const value = record['data'];
+  if (typeof value === 'number' && value >= 0) return { ready: true };
+  return { ready: false, message: typeof record['message'] === 'string' && record['message'] !== '' ? record['message'] : `conmon wrote ${line}` };
+}
+
 /** Pure: one line from the sync pipe; undefined when it is not a message conmon writes. */
 export function parseSyncMessage(line: string): SyncMessage | undefined {
   let parsed: unknown;

@@ -86,6 +86,22 @@ export function resizeMessage(width: number, height: number): string {
   return `1 ${clamp(height)} ${clamp(width)}\n`;
 }
 
+/** One message to a conmon's ctl FIFO; `whenGone` says what it means that no conmon reads it. */
+export async function writeControl(fifoPath: string, message: string, whenGone: string): Promise<void> {
+  let fifo;
+  try {
+    // Non-blocking: with no conmon reading, this fails (ENXIO) instead of hanging.
+    fifo = await open(fifoPath, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    throw new FailedPreconditionError(whenGone, { cause: error });
+  }
+  try {
+    await fifo.write(message);
+  } finally {
+    await fifo.close();
+  }
+}
+
 /** Pure: conmon's command line for creating `request` with `runtime` under `paths`. */
 export function conmonCreateArgs(
   runtime: ConmonOptions['runtime'],
@@ -291,18 +307,7 @@ export class Conmon {
 
   /** Writes one message to conmon's ctl FIFO; `what` says what fails when conmon is not there. */
   private async control(id: string, bundleDir: string, message: string, what: string): Promise<void> {
-    let fifo;
-    try {
-      // Non-blocking: with no conmon reading, this fails (ENXIO) instead of hanging.
-      fifo = await open(this.paths(id).ctlFifo(bundleDir), constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch (error) {
-      throw new FailedPreconditionError(`container ${id}'s monitor is not running; ${what}`, { cause: error });
-    }
-    try {
-      await fifo.write(message);
-    } finally {
-      await fifo.close();
-    }
+    await writeControl(this.paths(id).ctlFifo(bundleDir), message, `container ${id}'s monitor is not running; ${what}`);
   }
 
   /** Kills the container's conmon (its container dies with it only if conmon is mid-create). */
@@ -333,10 +338,16 @@ async function inode(path: string): Promise<bigint | undefined> {
 }
 
 /** The first line conmon writes on the sync pipe; undefined at EOF without one; 'timeout'. */
-function readSyncMessage(pipe: Readable, timeoutMs: number): Promise<SyncMessage | undefined | 'timeout'> {
+/** The first JSON line conmon writes on its sync pipe. */
+export function readSyncMessage(pipe: Readable, timeoutMs: number): Promise<SyncMessage | undefined | 'timeout'> {
+  return readPipeMessage(pipe, timeoutMs, (line) => parseSyncMessage(line) ?? { ok: false, message: `conmon wrote ${line}` });
+}
+
+/** The first line conmon writes on one of its pipes, parsed; undefined when the pipe closed empty. */
+export function readPipeMessage<T>(pipe: Readable, timeoutMs: number, parse: (line: string) => T | undefined): Promise<T | undefined | 'timeout'> {
   return new Promise((resolve) => {
     let buffered = '';
-    const finish = (result: SyncMessage | undefined | 'timeout'): void => {
+    const finish = (result: T | undefined | 'timeout'): void => {
       clearTimeout(timer);
       pipe.removeAllListeners('data');
       resolve(result);
@@ -346,9 +357,9 @@ function readSyncMessage(pipe: Readable, timeoutMs: number): Promise<SyncMessage
     pipe.on('data', (chunk: string) => {
       buffered += chunk;
       const newline = buffered.indexOf('\n');
-      if (newline >= 0) finish(parseSyncMessage(buffered.slice(0, newline)) ?? { ok: false, message: `conmon wrote ${buffered.slice(0, newline)}` });
+      if (newline >= 0) finish(parse(buffered.slice(0, newline)));
     });
-    pipe.once('end', () => finish(buffered.trim() === '' ? undefined : parseSyncMessage(buffered.trim())));
+    pipe.once('end', () => finish(buffered.trim() === '' ? undefined : parse(buffered.trim())));
     pipe.once('error', () => finish(undefined));
   });
 }

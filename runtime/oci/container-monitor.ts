@@ -10,6 +10,7 @@ import { isConmonProcess } from './conmon.js';
 import { execSync, type ExecSyncResult, type OciProcess } from './exec-sync.js';
 import { attachToSocket, type AttachSession } from './attach-socket.js';
 import { startExecStream, type ExecStream } from './exec-stream.js';
+import { startTerminalExec } from './exec-terminal.js';
 import { listExitFiles, readExitFile, unknownExit, watchExitFiles, type ExitStatus } from './exit-files.js';
 import type { OciRuntime } from './oci-runtime.js';
 import { stopContainer, type StopOutcome } from './stop.js';
@@ -22,6 +23,9 @@ export interface ContainerMonitorOptions {
   socketDir: string;
   /** 0700 scratch space for exec process specs. */
   execDir: string;
+  /** conmon itself and the PATH it runs with: an exec with a terminal runs under its own conmon. */
+  conmonPath: string;
+  searchPath: string;
   logger: Logger;
 }
 
@@ -148,7 +152,15 @@ export class ContainerMonitor {
     return session;
   }
 
+  /** Without a terminal `runc exec` with pipes; with one, under conmon, which holds the pty. */
   async execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream> {
+    if (options.tty) {
+      const { conmonPath, runtime, execDir, socketDir, searchPath, logger } = this.options;
+      return startTerminalExec(
+        { conmonPath, runtime, execDir, socketDir, searchPath, logger },
+        { containerId: id, command, stdin: options.stdin, baseProcess: await this.baseProcess(id) },
+      );
+    }
     return startExecStream(this.options.runtime, {
       containerId: id,
       command,

@@ -1,13 +1,8 @@
-// Exec for the streaming server: the command runs with live stdio instead of captured output,
-// through `runc exec` with pipes, as in exec-sync.ts.
-//
-// Limitation (issue #4): a request with a terminal still gets pipes, so the command runs
-// interactively with its output in one stream, but isatty() is false inside and resize events
-// are dropped. A real pty needs `runc exec --tty --console-socket`, where runc hands the pty
-// master over a unix socket as SCM_RIGHTS ancillary data, and Node cannot receive descriptors
-// (node-unix-socket, which attach-socket.ts uses for conmon's SOCK_SEQPACKET socket, does not
-// pass them either). It needs a small native helper, not written yet.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Exec for the streaming server without a terminal: the command runs with live stdio through
+// `runc exec` with pipes, as in exec-sync.ts, stdout and stderr apart. With a terminal the
+// command needs a pty, which only conmon can hold for berth (exec-terminal.ts says why).
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../common/atomic-file.js';
@@ -25,9 +20,14 @@ export interface ExecStreamRequest {
 }
 
 export interface ExecStream {
-  process: ChildProcess;
+  stdin: Writable | null;
+  stdout: Readable;
+  /** Empty with a terminal: everything comes through it as stdout. */
+  stderr: Readable;
   /** The exit code (128+n for a signal), once the process and its output are done. */
   exited: Promise<number>;
+  /** Resizes the command's terminal; absent without one. */
+  resize?: ((width: number, height: number) => Promise<void>) | undefined;
 }
 
 export async function startExecStream(runtime: Pick<OciRuntime, 'path' | 'root'>, request: ExecStreamRequest): Promise<ExecStream> {
@@ -41,5 +41,6 @@ export async function startExecStream(runtime: Pick<OciRuntime, 'path' | 'root'>
     child.once('error', reject);
     child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
   }).finally(() => rm(dir, { recursive: true, force: true }));
-  return { process: child, exited };
+  if (!child.stdout || !child.stderr) throw new Error('runc exec was spawned without output pipes');
+  return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited };
 }

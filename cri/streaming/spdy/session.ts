@@ -86,6 +86,9 @@ export class SpdySession {
   ) {
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (error) => this.close(error));
+    // A peer that ends its side is done with the session (SPDY clients never half-close), and
+    // the HTTP server's sockets allow half-open connections, so 'close' alone would wait for us.
+    socket.on('end', () => this.close());
     socket.on('close', () => this.close());
   }
 

@@ -73,16 +73,24 @@ describe('exec and port-forward over SPDY', () => {
     expect(stdout.trim()).toBe('SHOUT THIS');
   });
 
-  it('runs an interactive shell with -it, output and errors in one stream', async () => {
-    // crictl wants a terminal of its own for -t: `script` gives it one. Inside the container the
-    // command gets pipes, not a pty (runtime/oci/exec-stream.ts says why).
-    const crictl = `${goTool('crictl')} --runtime-endpoint unix://${berth.socket} exec -it ${shellId} sh`;
-    const { stdout } = await execa('script', ['--quiet', '--return', '--command', crictl, '/dev/null'], {
-      input: 'echo interactive-$((6 * 7))\necho on-stderr >&2\nexit\n',
+  it('runs an interactive shell with -it on a real terminal of the client\'s size, output and errors in one stream', async () => {
+    // crictl wants a terminal of its own for -t: `script` gives it one, sized 33x111 first; crictl
+    // sends that size, and the shell in the container runs on a pty of its own (conmon holds it).
+    const crictl = `stty rows 33 cols 111; ${goTool('crictl')} --runtime-endpoint unix://${berth.socket} exec -it ${shellId} sh`;
+    const sizeLoop = 'for i in $(seq 50); do s=$(stty size); case "$s" in [1-9]*) break;; esac; sleep 0.1; done';
+    const input = `${sizeLoop}; echo "size:$s tty:$(tty)"\necho interactive-$((6 * 7))\necho on-stderr >&2\nexit 3\n`;
+    // Typed once the session is up, and stdin kept open until it ends: at the end of its input
+    // script types ^D, which would end the shell before it read the lines typed ahead of it.
+    const result = await execa('sh', ['-c', `{ sleep 1; printf '%s' "$INPUT"; sleep 4; } | script --quiet --return --command "$CRICTL" /dev/null`], {
+      env: { INPUT: input, CRICTL: crictl },
       timeout: 60_000,
+      reject: false,
     });
-    expect(stdout).toContain('interactive-42');
-    expect(stdout).toContain('on-stderr');
+    expect(result.stdout).toMatch(/size:33 111 tty:\/dev\/pts\/\d+/);
+    expect(result.stdout).toContain('interactive-42');
+    expect(result.stdout).toContain('on-stderr');
+    expect(result.stdout).toContain('exit code 3');
+    expect(result.exitCode).not.toBe(0);
   });
 
   it('attaches to a container over WebSocket: its stdin, stdout and stderr through conmon, until it exits', async () => {
@@ -188,6 +196,30 @@ describe('exec and port-forward over SPDY', () => {
     await new Promise((r) => setTimeout(r, 1000));
     const { stdout } = await execa('ps', ['-eo', 'args']);
     expect(stdout.split('\n').filter((line) => line.includes(`exec --process=`) && line.includes(shellId))).toEqual([]);
+    expect(fds()).toBeLessThanOrEqual(before + 2);
+  });
+
+  it('leaves no conmon, session files or descriptors behind after 20 concurrent terminal execs, each resized', async () => {
+    const fds = (): number => readdirSync(`/proc/${berth.pid}/fd`).length;
+    const before = fds();
+    // The size is printed by the command itself (no typed input to race the session); stdin is
+    // held open meanwhile, since at its end script would type ^D.
+    const command = `sh -c 'for i in $(seq 50); do s=$(stty size); case "$s" in [1-9]*) break;; esac; sleep 0.1; done; echo "size:$s"'`;
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        execa('sh', ['-c', 'sleep 3 | script --quiet --return --command "$CRICTL" /dev/null'], {
+          env: { CRICTL: `stty rows ${10 + i} cols 80; ${goTool('crictl')} --runtime-endpoint unix://${berth.socket} exec -it ${shellId} ${command}` },
+          timeout: 120_000,
+          reject: false,
+        }),
+      ),
+    );
+    runs.forEach((run, i) => expect(run.stdout).toContain(`size:${10 + i} 80`));
+    await new Promise((r) => setTimeout(r, 1000));
+    const { stdout } = await execa('ps', ['-eo', 'args']);
+    expect(stdout.split('\n').filter((line) => line.includes('--exec-attach'))).toEqual([]);
+    expect(readdirSync(join(berth.stateDir, 'exec')).filter((name) => name.startsWith('tty-'))).toEqual([]);
+    expect(readdirSync(join(berth.stateDir, 'sockets')).filter((name) => name.startsWith('exec-'))).toEqual([]);
     expect(fds()).toBeLessThanOrEqual(before + 2);
   });
 });
