@@ -2,8 +2,9 @@
 // upstream kubelet's computePodActions in small): a new sandbox when none is ready, init containers
 // one at a time in order (each must exit 0; a new sandbox runs them again), then a (re)start for
 // each container its restart policy wants running, CrashLoopBackOff when restarts come too fast.
-// Sidecars (init containers with restartPolicy Always) count as done once running, keep running
-// beside the app containers, and are restarted whenever they exit, whatever the pod's policy.
+// Sidecars (init containers with restartPolicy Always) count as done once running and started
+// (startup probe passed), keep running beside the app containers, and are restarted whenever they
+// exit, whatever the pod's policy.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { RestartBackoff } from './backoff.js';
 import { latestContainer, type ObservedContainer, type ObservedPod } from './pod-runtime-state.js';
@@ -45,6 +46,14 @@ function shouldRestart(pod: V1Pod, exited: ObservedContainer): boolean {
   return policy === 'Always' || (policy === 'OnFailure' && exited.exitCode !== 0);
 }
 
+/**
+ * Whether a running container instance has started: its startup probe (if any) has passed.
+ * A sidecar counts as initialized only then, so the next init container waits for it.
+ */
+export type StartedCheck = (containerId: string, container: V1Container) => boolean;
+
+const startedWhenRunning: StartedCheck = () => true;
+
 export interface InitState {
   /** Every init container exited 0 in the sandbox (or an app container already started there). */
   done: boolean;
@@ -55,7 +64,7 @@ export interface InitState {
 }
 
 /** Where the init containers stand in a sandbox (the newest when none is named). */
-export function initState(pod: V1Pod, observed: ObservedPod, sandboxId = observed.sandboxes[0]?.id): InitState {
+export function initState(pod: V1Pod, observed: ObservedPod, sandboxId = observed.sandboxes[0]?.id, started: StartedCheck = startedWhenRunning): InitState {
   const inits = pod.spec?.initContainers ?? [];
   if (inits.length === 0) return { done: true, incomplete: [], failed: false };
   // Upstream: once an app container has run in this sandbox, initialization is over for it.
@@ -63,8 +72,11 @@ export function initState(pod: V1Pod, observed: ObservedPod, sandboxId = observe
     return { done: true, incomplete: [], failed: false };
   }
   const latest = inits.map((c) => (sandboxId ? latestContainer(observed, c.name, sandboxId) : undefined));
-  const complete = (c: V1Container, i: number): boolean =>
-    isSidecar(c) ? latest[i]?.state === 'running' : latest[i]?.state === 'exited' && latest[i]?.exitCode === 0;
+  const complete = (c: V1Container, i: number): boolean => {
+    const instance = latest[i];
+    if (isSidecar(c)) return instance?.state === 'running' && started(instance.id, c);
+    return instance?.state === 'exited' && instance.exitCode === 0;
+  };
   const incomplete = inits.filter((c, i) => !complete(c, i)).map((c) => c.name);
   const never = (pod.spec?.restartPolicy ?? 'Always') === 'Never';
   // A sidecar that exits is restarted, so only a regular init container can fail the pod.
@@ -90,7 +102,13 @@ export function nextRestartCount(observed: ObservedPod, name: string): number {
   return latest ? latest.attempt + 1 : 0;
 }
 
-export function computePodActions(pod: V1Pod, observed: ObservedPod, backoff: RestartBackoff, nowMs: number): PodActions {
+export function computePodActions(
+  pod: V1Pod,
+  observed: ObservedPod,
+  backoff: RestartBackoff,
+  nowMs: number,
+  started: StartedCheck = startedWhenRunning,
+): PodActions {
   const containers = pod.spec?.containers ?? [];
   const sandbox = observed.sandboxes[0];
   const actions: PodActions = {
@@ -116,8 +134,8 @@ export function computePodActions(pod: V1Pod, observed: ObservedPod, backoff: Re
     }
     return actions;
   }
-  if (!initState(pod, observed, sandbox.id).done) {
-    nextInitContainer(pod, observed, sandbox.id, backoff, nowMs, actions);
+  if (!initState(pod, observed, sandbox.id, started).done) {
+    nextInitContainer(pod, observed, sandbox.id, backoff, nowMs, actions, started);
     for (const container of containers) actions.waiting.set(container.name, initializing);
     return actions;
   }
@@ -158,7 +176,15 @@ function restartOrBackOff(pod: V1Pod, container: V1Container, latest: ObservedCo
 }
 
 /** The first init container not yet done: started, restarted after a failure, or waited for. */
-function nextInitContainer(pod: V1Pod, observed: ObservedPod, sandboxId: string, backoff: RestartBackoff, nowMs: number, actions: PodActions): void {
+function nextInitContainer(
+  pod: V1Pod,
+  observed: ObservedPod,
+  sandboxId: string,
+  backoff: RestartBackoff,
+  nowMs: number,
+  actions: PodActions,
+  started: StartedCheck,
+): void {
   for (const container of pod.spec?.initContainers ?? []) {
     const latest = latestContainer(observed, container.name, sandboxId);
     if (!latest) {
@@ -166,8 +192,9 @@ function nextInitContainer(pod: V1Pod, observed: ObservedPod, sandboxId: string,
       return;
     }
     if (!isSidecar(container) && latest.state === 'exited' && latest.exitCode === 0) continue;
-    // A running sidecar lets the next init container start; a running regular one is waited for.
-    if (isSidecar(container) && latest.state === 'running') continue;
+    // A started sidecar lets the next init container start; one whose startup probe has not
+    // passed yet, or a running regular one, is waited for.
+    if (isSidecar(container) && latest.state === 'running' && started(latest.id, container)) continue;
     if (latest.state === 'running' || latest.state === 'unknown') return;
     if (latest.state === 'created') {
       actions.removeContainerIds.push(latest.id);

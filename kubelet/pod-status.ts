@@ -130,7 +130,8 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
     };
   };
   const notReadyMessage = `containers with unready status: [${unready.join(' ')}]`;
-  const init = initState(pod, observed);
+  const started = input.probes ? (id: string, container: V1Container) => input.probes?.started(id, container) ?? true : undefined;
+  const init = initState(pod, observed, undefined, started);
   const initContainers = pod.spec?.initContainers ?? [];
   const phase = podPhase(pod, observed);
   // Host-network pods have no address of their own: they answer on the node's.

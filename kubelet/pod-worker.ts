@@ -222,7 +222,7 @@ export class PodWorker {
         const observed = await observePod(this.deps.cri, this.uid);
         const phase = terminalPhase(pod, observed);
         if (phase) return this.transition('terminating', `pod ${phase}`);
-        const actions = computePodActions(pod, observed, this.deps.backoff, this.now());
+        const actions = computePodActions(pod, observed, this.deps.backoff, this.now(), (id, container) => this.prober.started(id, container));
         await this.apply(actions, observed);
         this.scheduleWake(actions.wakeAtMs);
         return this.report();
