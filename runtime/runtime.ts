@@ -36,12 +36,17 @@ export interface FilesystemUsage {
 
 export const runtimeName = 'berth';
 
+export interface PodUsageOptions {
+  /** Also what the metrics RPCs report: OOM counters, and the pod's own cgroup. */
+  metrics?: boolean;
+}
+
 export interface PodUsage {
   sandbox: SandboxRecord;
   containers: { record: ContainerRecord; usage: ContainerUsage }[];
   /** Interfaces of the pod's network namespace, loopback left out; undefined when unreadable. */
   network: InterfaceCounters[] | undefined;
-  /** The pod's own cgroup (…/pod<uid>), which holds all its containers; undefined in a shared parent. */
+  /** The pod's own cgroup (…/pod<uid>) when asked for metrics; undefined in a shared parent. */
   podCgroup: PodCgroupUsage | undefined;
 }
 
@@ -132,10 +137,10 @@ export class Runtime {
    * What a pod uses: each container's counters, and the network counters of the pod's namespace
    * read through one of its running containers (a host-network pod has none of its own).
    */
-  async podUsage(idOrPrefix: string): Promise<PodUsage> {
+  async podUsage(idOrPrefix: string, options: PodUsageOptions = {}): Promise<PodUsage> {
     const sandbox = this.sandboxes.get(idOrPrefix);
     const containers = await Promise.all(
-      this.containers.inSandbox(sandbox.id).map(async (record) => ({ record, usage: await this.containers.usage(record.id) })),
+      this.containers.inSandbox(sandbox.id).map(async (record) => ({ record, usage: await this.containers.usage(record.id, { oomEvents: options.metrics ?? false }) })),
     );
     let network: InterfaceCounters[] | undefined;
     if (!sandbox.hostNetwork) {
@@ -145,7 +150,7 @@ export class Runtime {
         if (network) break;
       }
     }
-    const podCgroup = await this.sandboxes.cgroupUsage(sandbox);
+    const podCgroup = options.metrics ? await this.sandboxes.cgroupUsage(sandbox) : undefined;
     return { sandbox, containers, network: network?.filter((i) => i.name !== 'lo'), podCgroup };
   }
 

@@ -133,7 +133,7 @@ export function listMetricDescriptors(): UnaryHandler<ListMetricDescriptorsReque
 export function listPodSandboxMetrics(runtime: Runtime): UnaryHandler<ListPodSandboxMetricsRequest__Output, ListPodSandboxMetricsResponse> {
   return async () => {
     const ready = runtime.sandboxes.list().filter((s) => s.state === 'ready');
-    const pods = await Promise.all(ready.map((s) => runtime.podUsage(s.id).then(toPodSandboxMetrics, () => undefined)));
+    const pods = await Promise.all(ready.map((s) => runtime.podUsage(s.id, { metrics: true }).then(toPodSandboxMetrics, () => undefined)));
     return { podMetrics: pods.filter((p): p is PodMetrics => p !== undefined) };
   };
 }

@@ -57,6 +57,11 @@ export interface ContainerCgroupPort {
   update(path: string, resources: LinuxContainerResources__Output): Promise<void>;
 }
 
+export interface UsageOptions {
+  /** Also read the OOM-kill and limit-hit counters. */
+  oomEvents?: boolean;
+}
+
 export interface SpecInput {
   container: ContainerConfig__Output;
   sandbox: SandboxRecord;
@@ -291,14 +296,18 @@ export class ContainerManager {
     }
   }
 
-  /** Counters for the stats RPCs; a part that cannot be read (cgroup gone) is left out. */
-  async usage(idOrPrefix: string): Promise<ContainerUsage> {
+  /**
+   * Counters for the stats RPCs; a part that cannot be read (cgroup gone) is left out. The OOM
+   * counters only when asked (the metrics RPCs): two more reads per container a stats list does
+   * not need.
+   */
+  async usage(idOrPrefix: string, options: UsageOptions = {}): Promise<ContainerUsage> {
     const record = this.get(idOrPrefix);
     const timestampNanos = process.hrtime.bigint() - hrtimeAtEpoch + epochNanosAtStart;
     const path = record.cgroupPath;
     const [cgroup, oom, writableLayer] = await Promise.all([
       path ? this.ports.cgroups.stats(path).catch(() => undefined) : undefined,
-      path ? this.ports.cgroups.oomEvents(path).catch(() => undefined) : undefined,
+      path && options.oomEvents ? this.ports.cgroups.oomEvents(path).catch(() => undefined) : undefined,
       this.ports.snapshots.usage(record.id).catch(() => undefined),
     ]);
     return {
