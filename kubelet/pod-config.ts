@@ -2,6 +2,7 @@
 // labels, log layout and DNS rules are the upstream kubelet's, because runtimes, log collectors
 // and crictl users rely on them.
 import { totalmem } from 'node:os';
+import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '../common/errors.js';
 import type { ContainerConfig, DNSConfig, Mount, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/api/messages.js';
@@ -10,8 +11,14 @@ import { expandVars } from './container-env.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './cri-port.js';
 import { containerResources } from './resources.js';
 import { podCgroupParent, podCgroupResources, podOverheadResources } from './pod-cgroup.js';
+import { containerSecurityContext, sandboxSecurityContext, type SecurityOptions } from './security-context.js';
 
-export type PodConfigOptions = Pick<KubeletConfig, 'podLogsDir' | 'cgroupParent' | 'clusterDns' | 'clusterDomain'>;
+export type PodConfigOptions = Pick<KubeletConfig, 'podLogsDir' | 'cgroupParent' | 'clusterDns' | 'clusterDomain' | 'rootDir'>;
+
+/** Where Localhost seccomp profiles are looked up, as upstream's --seccomp-profile-root default. */
+export function securityOptions(options: Pick<KubeletConfig, 'rootDir'>): SecurityOptions {
+  return { seccompProfileRoot: join(options.rootDir, 'seccomp') };
+}
 
 export interface PodIdentity {
   name: string;
@@ -133,7 +140,8 @@ export function sandboxConfig(pod: V1Pod, attempt: number, options: PodConfigOpt
       cgroupParent: podCgroupParent(pod, options.cgroupParent),
       resources: podCgroupResources(pod),
       ...(overhead ? { overhead } : {}),
-      securityContext: { namespaceOptions: namespaceOptions(pod) },
+      securityContext: sandboxSecurityContext(pod, namespaceOptions(pod), securityOptions(options)),
+      sysctls: Object.fromEntries((spec?.securityContext?.sysctls ?? []).map((s) => [s.name, s.value])),
     },
   };
 }
@@ -145,6 +153,8 @@ export interface ContainerConfigExtras {
   envs?: { key: string; value: string }[];
   /** The node's memory, for the Burstable oom_score_adj. */
   memoryCapacityBytes?: number;
+  /** Where Localhost seccomp profiles live; without it such a profile cannot be asked for. */
+  security?: SecurityOptions;
 }
 
 export function containerConfig(pod: V1Pod, container: V1Container, restartCount: number, extras: ContainerConfigExtras = {}): ContainerConfig {
@@ -169,7 +179,7 @@ export function containerConfig(pod: V1Pod, container: V1Container, restartCount
     mounts: extras.mounts ?? [],
     linux: {
       resources: containerResources(pod, container, extras.memoryCapacityBytes ?? totalmem()),
-      securityContext: { privileged: container.securityContext?.privileged ?? false, namespaceOptions: namespaceOptions(pod) },
+      securityContext: containerSecurityContext(pod, container, namespaceOptions(pod), extras.security ?? { seccompProfileRoot: '/var/lib/kubelet/seccomp' }),
     },
   };
 }

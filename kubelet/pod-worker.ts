@@ -12,7 +12,7 @@
 //                (a Never/OnFailure pod that finished waits here).
 //   cleanedUp    containers and sandboxes removed; the sync loop drops the worker.
 // There is no way back: a pod that should run again comes with a new uid.
-import type { V1LifecycleHandler, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1LifecycleHandler, V1Pod } from '@kubernetes/client-node';
 import { cpus, totalmem } from 'node:os';
 import { errorMessage, FailedPreconditionError } from '../common/errors.js';
 import { containerExtendedResources } from './admission.js';
@@ -27,7 +27,8 @@ import type { CriPort } from './cri-port.js';
 import { noPodWorkerMetrics, type PodWorkerMetrics } from './kubelet-metrics.js';
 import type { PodRuntimeFacts } from './downward-api.js';
 import { computePodActions, isSidecar, terminalPhase, type PodActions, type Waiting } from './pod-actions.js';
-import { containerConfig, podIdentity, podLogDirectory, sandboxConfig, type PodConfigOptions } from './pod-config.js';
+import { containerConfig, podIdentity, podLogDirectory, sandboxConfig, securityOptions, type PodConfigOptions } from './pod-config.js';
+import { effectiveUser, runAsNonRootViolation } from './security-context.js';
 import type { PodDirs } from './pod-dirs.js';
 import { latestContainer, observePod, type ObservedPod } from './pod-runtime-state.js';
 import { buildPodStatus } from './pod-status.js';
@@ -357,9 +358,10 @@ export class PodWorker {
       }
       let config;
       try {
+        await this.checkRunAsNonRoot(pod, container);
         const mounts = await this.deps.dirs.containerMounts(container, volumes ?? new Map());
         const envs = await containerEnv(pod, container, this.deps.envSources, facts);
-        config = containerConfig(pod, container, restartCount, { mounts, envs });
+        config = containerConfig(pod, container, restartCount, { mounts, envs, security: securityOptions(this.deps.config) });
       } catch (error) {
         this.cannotStart(container.name, 'CreateContainerConfigError', error);
         continue;
@@ -400,6 +402,15 @@ export class PodWorker {
 
   private get hookDeps(): ProbeDeps {
     return { execSync: (containerId, cmd, timeoutSeconds) => this.deps.cri.execSync(containerId, cmd, timeoutSeconds) };
+  }
+
+  /** runAsNonRoot holds for the user the container will run as: its runAsUser, else the image's. */
+  private async checkRunAsNonRoot(pod: V1Pod, container: V1Container): Promise<void> {
+    if (!effectiveUser(pod, container).runAsNonRoot) return;
+    const image = (await this.deps.cri.imageStatus(container.image ?? '')).image;
+    const uid = image?.uid ? Number(image.uid.value) : undefined;
+    const violation = runAsNonRootViolation(pod, container, { uid, username: image?.username });
+    if (violation) throw new FailedPreconditionError(violation);
   }
 
   private async ensureImage(image: string, policy: string, podConfig: PodSandboxConfig): Promise<void> {

@@ -6,11 +6,12 @@
 // log, and containers run without them.
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
 import { execa } from 'execa';
-import { lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import { InvalidArgumentError } from '../common/errors.js';
 import type { Mount } from '../cri/api/messages.js';
 import { writePayload } from './atomic-writer.js';
+import { applyFsGroup } from './volume-ownership.js';
 import type { PodRuntimeFacts } from './downward-api.js';
 import { parseQuantity } from './resources.js';
 import { isApiBackedVolume, isMemoryBacked, volumePayload, type VolumeSources } from './volume-payload.js';
@@ -90,14 +91,20 @@ async function mountTmpfs(dir: string, sizeBytes: number | undefined): Promise<v
  */
 export async function preparePodVolumes(pod: V1Pod, rootDir: string, context: VolumeContext, warn: (message: string) => void): Promise<Map<string, PreparedVolume>> {
   const uid = pod.metadata?.uid ?? '';
+  const fsGroup = pod.spec?.securityContext?.fsGroup;
   const prepared = new Map<string, PreparedVolume>();
   for (const volume of pod.spec?.volumes ?? []) {
     const kind = volumeKind(volume);
     const pluginDir = pluginDirs[kind];
     const dir = pluginDir ? join(podVolumesDir(rootDir, uid), pluginDir, volume.name) : '';
     if (volume.emptyDir) {
+      const fresh = (await lstat(dir).catch(() => undefined)) === undefined;
       await mkdir(dir, { recursive: true, mode: 0o777 });
+      // Any container user may write an emptyDir (upstream: 0777); mkdir's mode passes the umask.
+      if (fresh) await chmod(dir, 0o777);
       if (volume.emptyDir.medium === 'Memory') await mountTmpfs(dir, parseQuantity(volume.emptyDir.sizeLimit as string | undefined));
+      // Once, when made: what containers write there later keeps the group through setgid.
+      if (fresh && fsGroup !== undefined) await applyFsGroup(dir, fsGroup, false);
       prepared.set(volume.name, { hostPath: dir, readOnly: false });
     } else if (volume.hostPath) {
       await checkHostPath(volume.name, volume.hostPath.path, volume.hostPath.type ?? '');
@@ -108,6 +115,8 @@ export async function preparePodVolumes(pod: V1Pod, rootDir: string, context: Vo
       await mkdir(dir, { recursive: true, mode: 0o755 });
       if (isMemoryBacked(volume)) await mountTmpfs(dir, undefined);
       await writePayload(dir, payload);
+      // Every pass: an update writes new files.
+      if (fsGroup !== undefined) await applyFsGroup(dir, fsGroup, true);
       prepared.set(volume.name, { hostPath: dir, readOnly: true });
     } else {
       warn(`volume ${volume.name} (${kind}) is not supported by berth's kubelet yet; containers run without it`);

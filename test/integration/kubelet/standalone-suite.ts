@@ -125,6 +125,53 @@ describe(`berth kubelet standalone on ${runtime.name} (real runtime, CNI and reg
     expect(await podCgroupDirs(uid)).toEqual([]);
   });
 
+  it('runs a container as the pod\'s user and groups, with its fsGroup on the emptyDir, a read-only root and no capabilities', async () => {
+    const script = [
+      'id',
+      'touch /data/made && stat -c "data:%g:%a" /data && stat -c "made:%g" /data/made',
+      'touch /rootfile 2>/dev/null || echo root-read-only',
+      'grep CapEff /proc/self/status',
+      'sleep 3600',
+    ].join('; ');
+    writeFileSync(
+      join(manifests, 'secure.json'),
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'secure' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          securityContext: { runAsUser: 1000, runAsGroup: 3000, fsGroup: 2000 },
+          volumes: [{ name: 'data', emptyDir: {} }],
+          containers: [
+            {
+              name: 'main',
+              image: `${registryHost}/busybox:latest`,
+              command: ['sh', '-c', script],
+              volumeMounts: [{ name: 'data', mountPath: '/data' }],
+              securityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+            },
+          ],
+        },
+      }),
+    );
+    try {
+      const [running] = await eventually(async () => ((await runningIn('secure-standalone-node')).length === 1 ? runningIn('secure-standalone-node') : undefined));
+      const logPath = (await cri?.containerStatus(running?.id ?? ''))?.status?.logPath ?? '';
+      const log = await eventually(async () => {
+        const text = await readFile(logPath, 'utf8');
+        return text.includes('CapEff') ? text : undefined;
+      });
+      expect(log).toMatch(/uid=1000 gid=3000 groups=.*\b2000\b/);
+      expect(log).toContain('data:2000:2777');
+      expect(log).toContain('made:2000');
+      expect(log).toContain('root-read-only');
+      expect(log).toMatch(/CapEff:\s+0000000000000000/);
+    } finally {
+      rmSync(join(manifests, 'secure.json'), { force: true });
+    }
+  });
+
   it('replaces the pod when its manifest is edited: the new content is a new pod', async () => {
     const path = join(manifests, 'edited.json');
     writeFileSync(path, manifest(registryHost, 'edited', ['sleep', '3600']));

@@ -52,7 +52,7 @@ function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBa
       { pod: desired, deleted: false },
       {
         cri: cri.port(),
-        config: { podLogsDir: '/var/log/pods', cgroupParent: '/kubepods', clusterDns: [], clusterDomain: 'cluster.local', nodeIp: '192.0.2.10', volumeRefreshMs: 60_000 },
+        config: { podLogsDir: '/var/log/pods', cgroupParent: '/kubepods', clusterDns: [], clusterDomain: 'cluster.local', rootDir: '/var/lib/kubelet', nodeIp: '192.0.2.10', volumeRefreshMs: 60_000 },
         runtimeName: 'fake',
         backoff,
         status,

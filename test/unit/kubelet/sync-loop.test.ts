@@ -32,7 +32,7 @@ function setup(sources: ('api' | 'file')[] = ['api', 'file'], allocatable?: Node
     ...(allocatable ? { allocatable } : {}),
     workerDeps: {
       cri: cri.port(),
-      config: { podLogsDir: '/var/log/pods', cgroupParent: '/kubepods', clusterDns: [], clusterDomain: 'cluster.local', nodeIp: '192.0.2.10', volumeRefreshMs: 60_000 },
+      config: { podLogsDir: '/var/log/pods', cgroupParent: '/kubepods', clusterDns: [], clusterDomain: 'cluster.local', rootDir: '/var/lib/kubelet', nodeIp: '192.0.2.10', volumeRefreshMs: 60_000 },
       runtimeName: 'fake',
       backoff: new RestartBackoff(),
       status,
