@@ -5,8 +5,7 @@ import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../../common/atomic-file.js';
-import { execProcessSpec, type OciProcess } from './exec-sync.js';
+import { execProcessSpec, writeProcessSpec, type OciProcess } from './exec-sync.js';
 import type { OciRuntime } from './oci-runtime.js';
 import { signalNumber } from './signals.js';
 
@@ -33,7 +32,7 @@ export interface ExecStream {
 export async function startExecStream(runtime: Pick<OciRuntime, 'path' | 'root'>, request: ExecStreamRequest): Promise<ExecStream> {
   const dir = await mkdtemp(join(request.workDir, 'exec-'));
   const specPath = join(dir, 'process.json');
-  await writeJsonAtomic(specPath, execProcessSpec(request.baseProcess, request.command));
+  await writeProcessSpec(specPath, execProcessSpec(request.baseProcess, request.command));
   const runcArgs = [`--root=${runtime.root}`, 'exec', `--process=${specPath}`, `--pid-file=${join(dir, 'exec.pid')}`, request.containerId];
   const stdio: ['pipe' | 'ignore', 'pipe', 'pipe'] = [request.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
   const child = spawn(runtime.path, runcArgs, { stdio });

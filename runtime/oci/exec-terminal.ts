@@ -17,13 +17,12 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { writeJsonAtomic } from '../../common/atomic-file.js';
 import { InternalError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { attachToSocket } from './attach-socket.js';
 import { readPipeMessage, readSyncMessage, resizeMessage, writeControl } from './conmon.js';
 import { parseAttachReady } from './conmon-sync.js';
-import { execProcessSpec, type OciProcess } from './exec-sync.js';
+import { execProcessSpec, writeProcessSpec, type OciProcess } from './exec-sync.js';
 import type { ExecStream } from './exec-stream.js';
 import type { OciRuntime } from './oci-runtime.js';
 import { pollUntil } from './poll-until.js';
@@ -85,7 +84,7 @@ export async function startTerminalExec(options: TerminalExecOptions, request: T
     Promise.all([rm(dir, { recursive: true, force: true }), rm(join(options.socketDir, id), { recursive: true, force: true })]);
   try {
     await mkdir(join(dir, 'exit'));
-    await writeJsonAtomic(join(dir, 'process.json'), { ...execProcessSpec(request.baseProcess, request.command), terminal: true });
+    await writeProcessSpec(join(dir, 'process.json'), { ...execProcessSpec(request.baseProcess, request.command), terminal: true });
     const child = spawn(options.conmonPath, conmonExecArgs(options, { id, dir, containerId: request.containerId, stdin: request.stdin }), {
       cwd: dir,
       // fds 3, 4, 5: the sync, start and attach pipes.
