@@ -1,7 +1,8 @@
 // The kubelet's own Prometheus metrics, under the upstream names dashboards use: the pod start
 // SLI (creation to all containers running, image pulls excluded), container starts and their
-// failures, PLEG relist time, and running pods and containers by state from the last relist; and
-// on a registry of their own (served as /metrics/probes, as upstream) the probe results.
+// failures, PLEG relist time, and running pods and containers by state from the last relist;
+// berth's container restart counter; and on a registry of their own (served as /metrics/probes,
+// as upstream) the probe results.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface RuntimeCounts {
@@ -14,9 +15,17 @@ export interface RuntimeCounts {
 /** What pod workers report; a no-op for unit tests that do not look. */
 export interface PodWorkerMetrics {
   containerStarted(containerType: 'container' | 'init_container'): void;
+  /** A container started again after it exited (restart policy, liveness, sidecar). */
+  containerRestarted(container: ContainerLabels): void;
   containerStartFailed(containerType: 'container' | 'init_container', code: string): void;
   podStarted(seconds: number): void;
   probeResult(probe: ProbeResultLabels): void;
+}
+
+export interface ContainerLabels {
+  namespace: string;
+  pod: string;
+  container: string;
 }
 
 /** prober_probe_total's labels, upstream's names and values. */
@@ -31,6 +40,7 @@ export interface ProbeResultLabels {
 
 export const noPodWorkerMetrics: PodWorkerMetrics = {
   containerStarted: () => undefined,
+  containerRestarted: () => undefined,
   containerStartFailed: () => undefined,
   podStarted: () => undefined,
   probeResult: () => undefined,
@@ -51,6 +61,7 @@ export class KubeletMetrics implements PodWorkerMetrics {
   });
   private readonly podStart: Histogram;
   private readonly started: Counter;
+  private readonly restarts: Counter;
   private readonly startErrors: Counter;
   readonly plegRelist: Histogram;
 
@@ -63,6 +74,14 @@ export class KubeletMetrics implements PodWorkerMetrics {
       registers,
     });
     this.started = new Counter({ name: 'kubelet_started_containers_total', help: 'Cumulative number of containers started', labelNames: ['container_type'], registers });
+    // berth's own: the upstream kubelet has no restart counter (kube-state-metrics reads restarts
+    // from pod status), and a standalone node has no API for it to read.
+    this.restarts = new Counter({
+      name: 'berth_container_restarts_total',
+      help: 'Containers started again after they exited, by pod and container',
+      labelNames: ['namespace', 'pod', 'container'],
+      registers,
+    });
     this.startErrors = new Counter({
       name: 'kubelet_started_containers_errors_total',
       help: 'Cumulative number of errors when starting containers',
@@ -92,6 +111,10 @@ export class KubeletMetrics implements PodWorkerMetrics {
 
   containerStarted(containerType: 'container' | 'init_container'): void {
     this.started.inc({ container_type: containerType });
+  }
+
+  containerRestarted(container: ContainerLabels): void {
+    this.restarts.inc({ ...container });
   }
 
   containerStartFailed(containerType: 'container' | 'init_container', code: string): void {

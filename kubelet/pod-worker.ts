@@ -384,6 +384,7 @@ export class PodWorker {
         this.waiting.delete(container.name);
         this.logger.info({ container: container.name, containerId, restartCount }, 'container started');
         this.metrics.containerStarted(this.containerType(container.name));
+        if (restartCount > 0) this.metrics.containerRestarted({ namespace: pod.metadata?.namespace ?? '', pod: pod.metadata?.name ?? '', container: container.name });
         const postStart = container.lifecycle?.postStart;
         if (postStart) await this.postStart(postStart, { containerId, container, podIp: facts.podIp });
       } catch (error) {

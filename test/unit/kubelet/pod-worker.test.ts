@@ -100,6 +100,7 @@ describe('pod worker', () => {
     const seen: string[] = [];
     const metrics: PodWorkerMetrics = {
       containerStarted: (type) => void seen.push(`started ${type}`),
+      containerRestarted: (c) => void seen.push(`restarted ${c.namespace}/${c.pod}/${c.container}`),
       containerStartFailed: (type, code) => void seen.push(`failed ${type} ${code}`),
       podStarted: (seconds) => void seen.push(`pod ${seconds}`),
       probeResult: (probe) => void seen.push(`probe ${probe.probe_type} ${probe.result}`),
@@ -113,6 +114,10 @@ describe('pod worker', () => {
     await sync(worker);
     await sync(worker);
     expect(seen).toEqual(['started container', 'pod 3']);
+    seen.length = 0;
+    cri.exit('main', 1);
+    await sync(worker);
+    expect(seen).toEqual(['started container', 'restarted shop/web/main']);
 
     const absent = setup(pod({ pullPolicy: 'Never' }), new RecordingCri(), new RestartBackoff(), metrics);
     seen.length = 0;
