@@ -116,6 +116,8 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
   const selected = selectOciRuntime(config.ociRuntime, { cgroupMode, found: await findOciRuntimes(searchPath) });
   logger.info({ runtime: selected.name, path: selected.path, reason: selected.reason }, 'OCI runtime selected');
   const conmonPath = await findExecutable('conmon', searchPath);
+  const catatonitPath = await findExecutable('catatonit', searchPath);
+  if (!catatonitPath) logger.warn('catatonit is not installed: pods sharing a pid namespace will keep their orphans as zombies (install the catatonit package)');
   if (!conmonPath) throw new NotFoundError('conmon is not installed (not on PATH); berth runs every container under it');
   const ociRuntime = new OciRuntime({ name: selected.name, path: selected.path, root: join(config.stateDir, 'oci', selected.name) });
   const exitDir = join(config.stateDir, 'exits');
@@ -140,7 +142,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
     sandbox: {
       cgroups: sandboxCgroupPort(cgroupHost.cgroups, cgroupHost.anchors),
       namespaces: pinner,
-      pidNamespaces: new UnsharePidNamespaces(),
+      pidNamespaces: new UnsharePidNamespaces(catatonitPath),
       network: cniNetworkPort(network),
       files: new SandboxFileWriter({ mounter }),
     },

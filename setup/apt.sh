@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  runc crun conmon containernetworking-plugins iproute2 iptables
+  runc crun conmon catatonit containernetworking-plugins iproute2 iptables
   docker-registry skopeo umoci busybox-static prometheus
   qemu-system-x86 cpio kmod zstd util-linux attr apache2-utils containerd openssl jq
   gcc libc6-dev
