@@ -1,7 +1,10 @@
 // The node directories the kubelet manages for a pod (its log directory and its volumes), behind a
 // small port so pod workers can be unit-tested with a recorder instead of touching the node.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../common/atomic-file.js';
+import { managedHostsFile } from './hosts-file.js';
 import type { Mount } from '../cri/api/messages.js';
 import type { PodRuntimeFacts } from './downward-api.js';
 import type { VolumeSources } from './volume-payload.js';
@@ -18,6 +21,8 @@ export interface PodDirs {
   containerMounts(container: V1Container, volumes: ReadonlyMap<string, PreparedVolume>): Promise<Mount[]>;
   /** Unmounts and removes the pod's volumes; succeeds when there are none. */
   removeVolumes(uid: string): Promise<void>;
+  /** Writes the pod's managed /etc/hosts (hosts-file.ts) and returns its path on the node. */
+  writeHostsFile(pod: V1Pod, podIps: readonly string[], clusterDomain: string): Promise<string>;
 }
 
 /** `sources`: the API objects volumes refer to; undefined in standalone mode. */
@@ -29,6 +34,14 @@ export function nodePodDirs(rootDir: string, sources?: VolumeSources & { forget?
     removeDir: (path) => rm(path, { recursive: true, force: true }),
     prepareVolumes: (pod, facts, warn) => preparePodVolumes(pod, rootDir, { sources, facts }, warn),
     containerMounts,
+    writeHostsFile: async (pod, podIps, clusterDomain) => {
+      const path = join(rootDir, 'pods', pod.metadata?.uid ?? '', 'etc-hosts');
+      const nodeHosts = pod.spec?.hostNetwork ? await readFile('/etc/hosts', 'utf8').catch(() => '') : '';
+      await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+      // Containers read it while it is replaced: whole or not at all, world-readable like /etc/hosts.
+      await writeFileAtomic(path, managedHostsFile(pod, podIps, clusterDomain, nodeHosts), 0o644);
+      return path;
+    },
     removeVolumes: async (uid) => {
       sources?.forget?.(uid);
       await removePodVolumes(rootDir, uid);

@@ -348,6 +348,7 @@ export class PodWorker {
       });
     }
     // Containers start in spec order, one at a time, as the upstream kubelet does.
+    let hostsFile: string | undefined;
     for (const { container, restartCount } of actions.startContainers) {
       if (!canStartContainers(this.stateValue) || this.desiredValue.deleted) return;
       try {
@@ -360,6 +361,11 @@ export class PodWorker {
       try {
         await this.checkRunAsNonRoot(pod, container);
         const mounts = await this.deps.dirs.containerMounts(container, volumes ?? new Map());
+        // The kubelet-managed /etc/hosts (hostAliases), unless the container mounts its own.
+        if (facts.podIp && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
+          hostsFile ??= await this.deps.dirs.writeHostsFile(pod, [facts.podIp], this.deps.config.clusterDomain);
+          mounts.push({ containerPath: '/etc/hosts', hostPath: hostsFile, readonly: false });
+        }
         const envs = await containerEnv(pod, container, this.deps.envSources, facts);
         config = containerConfig(pod, container, restartCount, { mounts, envs, security: securityOptions(this.deps.config) });
       } catch (error) {

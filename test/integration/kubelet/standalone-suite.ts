@@ -172,6 +172,36 @@ describe(`berth kubelet standalone on ${runtime.name} (real runtime, CNI and reg
     }
   });
 
+  it('gives the containers the kubelet-managed /etc/hosts: the pod address with its name, then the hostAliases', async () => {
+    writeFileSync(
+      join(manifests, 'aliased.json'),
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'aliased' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          hostAliases: [{ ip: '10.1.2.3', hostnames: ['db.example', 'db'] }],
+          containers: [{ name: 'main', image: `${registryHost}/busybox:latest`, command: ['sh', '-c', 'cat /etc/hosts; echo hosts-done; sleep 3600'] }],
+        },
+      }),
+    );
+    try {
+      const [running] = await eventually(async () => ((await runningIn('aliased-standalone-node')).length === 1 ? runningIn('aliased-standalone-node') : undefined));
+      const ip = (await cri?.podSandboxStatus(running?.sandbox ?? ''))?.status?.network?.ip ?? '';
+      const logPath = (await cri?.containerStatus(running?.id ?? ''))?.status?.logPath ?? '';
+      const log = await eventually(async () => {
+        const text = await readFile(logPath, 'utf8');
+        return text.includes('hosts-done') ? text : undefined;
+      });
+      expect(log).toContain('# Kubernetes-managed hosts file.');
+      expect(log).toContain(`${ip}\taliased-standalone-node`);
+      expect(log).toContain('10.1.2.3\tdb.example\tdb');
+    } finally {
+      rmSync(join(manifests, 'aliased.json'), { force: true });
+    }
+  });
+
   it('replaces the pod when its manifest is edited: the new content is a new pod', async () => {
     const path = join(manifests, 'edited.json');
     writeFileSync(path, manifest(registryHost, 'edited', ['sleep', '3600']));

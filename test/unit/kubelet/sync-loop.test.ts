@@ -36,7 +36,7 @@ function setup(sources: ('api' | 'file')[] = ['api', 'file'], allocatable?: Node
       runtimeName: 'fake',
       backoff: new RestartBackoff(),
       status,
-      dirs: { ensureDir: async () => undefined, removeDir: async () => undefined, prepareVolumes: async () => new Map(), containerMounts: async () => [], removeVolumes: async () => undefined },
+      dirs: { ensureDir: async () => undefined, removeDir: async () => undefined, prepareVolumes: async () => new Map(), containerMounts: async () => [], removeVolumes: async () => undefined, writeHostsFile: async () => '/etc-hosts' },
       logger: silentLogger(),
       now: () => cri.nowMs,
     },
