@@ -58,6 +58,17 @@ copy_with_libraries() { # binary rootfs target-path
 copy_with_libraries /usr/bin/ipcs "$rootfs" /usr/bin/ipcs
 # Nor pgrep, which critest's execSync timeout case runs to see that the timed-out command is gone.
 copy_with_libraries /usr/bin/pgrep "$rootfs" /usr/bin/pgrep
+# The shell: Debian's busybox-static runs applets in-process even where their path is masked
+# (FEATURE_SH_STANDALONE), while the busybox images upstream look commands up on PATH, and
+# critest's MaskedPaths case relies on that (it masks /bin/ls and expects "/bin/sh: ls:
+# Permission denied"). Debian's dynamically linked busybox, same version, is built without it:
+# /bin/sh is that one, taken from the package without installing it (it conflicts with
+# busybox-static); every other applet stays a hard link to the static binary.
+mkdir -p "$work/busybox-deb"
+(cd "$work/busybox-deb" && apt-get download -q "busybox=$busybox_version" >/dev/null 2>&1)
+dpkg-deb -x "$work"/busybox-deb/busybox_*.deb "$work/busybox-deb/files"
+rm -f "$rootfs/bin/sh"
+copy_with_libraries "$work/busybox-deb/files/bin/busybox" "$rootfs" /bin/sh
 cat >"$rootfs/etc/passwd" <<'PASSWD'
 root:x:0:0:root:/root:/bin/sh
 daemon:x:1:1:daemon:/usr/sbin:/bin/false

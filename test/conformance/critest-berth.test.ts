@@ -24,10 +24,6 @@ export const UNSUPPORTED: { spec: string; why: string }[] = [
     spec: 'public image with digest should be pulled and removed',
     why: "critest pins upstream's digest of test-image-digest; an image built locally cannot have that digest",
   },
-  {
-    spec: 'runtime should support MaskedPaths',
-    why: "Debian's busybox-static shell runs `ls` in-process (FEATURE_SH_STANDALONE), so masking /bin/ls cannot stop it; berth masks the path (unit-tested in the spec builder)",
-  },
 ];
 
 function fullText(spec: SpecReport): string {
