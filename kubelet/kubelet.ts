@@ -30,6 +30,8 @@ import { Pleg } from './pleg.js';
 import { startKubeletServer } from './server/kubelet-server.js';
 import { selfSignedServingCert } from './server/serving-cert.js';
 import { startReadOnlyServer } from './stats/read-only-server.js';
+import type { GpuSource } from './stats/pages.js';
+import { nvidiaSmi } from './devices/nvidia-smi.js';
 import { StaticPodSource } from './static-pods.js';
 import { StatusManager } from './status-manager.js';
 import { SyncLoop, type PodSourceName } from './sync-loop.js';
@@ -95,6 +97,8 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   inventoryTimer.unref();
   stops.push(() => clearInterval(inventoryTimer));
   const devices = new DeviceAllocator(() => gpus);
+  // DCGM-named GPU metrics from nvidia-smi where the node has it, each GPU with its holder.
+  const gpuSource: GpuSource = { query: nvidiaSmi(), holders: () => devices.holders() };
   for (const container of (await cri.listContainers()).containers) {
     const uid = container.labels[podUidLabel];
     if (uid && container.state !== 'CONTAINER_EXITED') devices.adopt(uid, container.labels[containerNameLabel] ?? '', container.annotations[devicesAnnotation]);
@@ -126,6 +130,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       pods: () => desiredPods(),
       metrics: metrics.registry,
       probeMetrics: metrics.probeRegistry,
+      gpus: gpuSource,
       logger,
     });
     kubeletPort = Number(server.address.slice(server.address.lastIndexOf(':') + 1));
@@ -252,7 +257,15 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
 
   let readOnlyAddress: string | undefined;
   if (config.readOnlyAddress) {
-    const server = await startReadOnlyServer({ listen: config.readOnlyAddress, nodeName: config.nodeName, cri, metrics: metrics.registry, probeMetrics: metrics.probeRegistry, logger });
+    const server = await startReadOnlyServer({
+      listen: config.readOnlyAddress,
+      nodeName: config.nodeName,
+      cri,
+      metrics: metrics.registry,
+      probeMetrics: metrics.probeRegistry,
+      gpus: gpuSource,
+      logger,
+    });
     readOnlyAddress = server.address;
     stops.push(() => server.close());
   }

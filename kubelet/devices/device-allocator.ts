@@ -39,6 +39,19 @@ export class DeviceAllocator {
     for (const key of [...this.assigned.keys()]) if (key.startsWith(`${podUid}/`)) this.assigned.delete(key);
   }
 
+  /** Which container holds each GPU, by index (nvidia.com/gpu=N), for the GPU metrics. */
+  holders(): Map<number, { podUid: string; container: string }> {
+    const held = new Map<number, { podUid: string; container: string }>();
+    for (const [key, devices] of this.assigned) {
+      const slash = key.indexOf('/');
+      for (const device of devices) {
+        const index = Number(device.slice(device.indexOf('=') + 1));
+        if (Number.isInteger(index)) held.set(index, { podUid: key.slice(0, slash), container: key.slice(slash + 1) });
+      }
+    }
+    return held;
+  }
+
   /** Devices held by pods, for admission and metrics. */
   get inUse(): number {
     return [...this.assigned.values()].reduce((sum, devices) => sum + devices.length, 0);

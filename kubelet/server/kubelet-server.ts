@@ -13,7 +13,7 @@ import { BerthError, errorMessage, InvalidArgumentError, NotFoundError } from '.
 import type { Logger } from '../../common/logger.js';
 import type { ReviewApi } from '../api-port.js';
 import type { CriPort } from '../cri-port.js';
-import { statsPages } from '../stats/pages.js';
+import { statsPages, type GpuSource } from '../stats/pages.js';
 import { accessAttributes, authenticate } from './authn.js';
 import { parseLogOptions, streamContainerLog } from './container-logs.js';
 import { closeServer, listenOn } from './listen.js';
@@ -35,6 +35,8 @@ export interface KubeletServerOptions {
   metrics?: Registry | undefined;
   /** Probe results, served as /metrics/probes. */
   probeMetrics?: Registry | undefined;
+  /** The node's GPUs for the DCGM-named GPU metrics on /metrics/cadvisor. */
+  gpus?: GpuSource | undefined;
   logger: Logger;
 }
 
@@ -64,7 +66,7 @@ function httpStatusOf(error: unknown): number {
 
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
   const { cri, logger, nodeName } = options;
-  const pages = statsPages(cri, nodeName, options.metrics, options.probeMetrics);
+  const pages = statsPages(cri, { nodeName, metrics: options.metrics, probeMetrics: options.probeMetrics, gpus: options.gpus });
 
   const route = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
     const path = url.pathname;

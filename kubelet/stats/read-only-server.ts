@@ -7,7 +7,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { closeServer, listenOn } from '../server/listen.js';
 import { statsPages, type Page } from './pages.js';
-import type { PagesCri } from './pages.js';
+import type { GpuSource, PagesCri } from './pages.js';
 
 export interface ReadOnlyServer {
   /** host:port it listens on. */
@@ -23,6 +23,7 @@ export interface ReadOnlyServerOptions {
   /** The kubelet's own metrics, served as /metrics. */
   metrics?: Registry | undefined;
   probeMetrics?: Registry | undefined;
+  gpus?: GpuSource | undefined;
   logger: Logger;
 }
 
@@ -30,7 +31,7 @@ export async function startReadOnlyServer(options: ReadOnlyServerOptions): Promi
   const { cri, logger } = options;
   const pages: Record<string, () => Promise<Page>> = {
     '/healthz': async () => ({ type: 'text/plain', body: 'ok' }),
-    ...statsPages(cri, options.nodeName, options.metrics, options.probeMetrics),
+    ...statsPages(cri, { nodeName: options.nodeName, metrics: options.metrics, probeMetrics: options.probeMetrics, gpus: options.gpus }),
   };
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
