@@ -65,6 +65,8 @@ export function buildProgram(): Command {
     .option('--node-ip <ip>', 'IP address to advertise for the node')
     .option('--max-pods <n>', 'pods this node accepts', (v) => Number.parseInt(v, 10), 110)
     .option('--node-labels <labels>', 'labels the Node registers with: key=value,...')
+    .option('--kube-reserved <resources>', 'set aside for Kubernetes daemons, left out of allocatable: cpu=100m,memory=256Mi,ephemeral-storage=1Gi')
+    .option('--system-reserved <resources>', 'set aside for the system, left out of allocatable: cpu=...,memory=...,ephemeral-storage=...')
     .option('--register-with-taints <taints>', 'taints the Node registers with: key=value:Effect,... (NoSchedule, PreferNoSchedule, NoExecute)')
     .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')

@@ -9,7 +9,7 @@ import { createLogger } from '../common/logger.js';
 import { packageVersion } from '../common/package-version.js';
 import { kubeletConfig, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
 import { startKubelet } from '../kubelet/kubelet.js';
-import { parseNodeLabels } from '../kubelet/node-status.js';
+import { parseNodeLabels, parseReservation } from '../kubelet/node-status.js';
 import { parseTaints } from '../kubelet/taints.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 import { startRuntimeServices } from './runtime-services.js';
@@ -23,6 +23,8 @@ export interface NodeFlags extends RuntimeFlags {
   maxPods: number;
   registerWithTaints?: string;
   nodeLabels?: string;
+  kubeReserved?: string;
+  systemReserved?: string;
   clusterDns: string[];
   clusterDomain: string;
   config?: string;
@@ -56,6 +58,12 @@ export function kubeletConfigFile(text: string, where: string): Partial<KubeletC
   if (endpoint) out.runtimeEndpoint = endpoint;
   if (str('cgroupRoot')) out.cgroupParent = str('cgroupRoot');
   if (str('podLogsDir')) out.podLogsDir = str('podLogsDir');
+  for (const key of ['kubeReserved', 'systemReserved'] as const) {
+    const value = raw[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError(`${where}: ${key} must map resources to quantities`);
+    out[key] = parseReservation(Object.entries(value).map(([name, amount]) => `${name}=${String(amount)}`).join(','), `${where}: ${key}`);
+  }
   return out;
 }
 
@@ -69,6 +77,8 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     maxPods: flags.maxPods === 110 && fromFile.maxPods !== undefined ? fromFile.maxPods : flags.maxPods,
     registerWithTaints: flags.registerWithTaints !== undefined ? parseTaints(flags.registerWithTaints) : fromFile.registerWithTaints,
     nodeLabels: flags.nodeLabels !== undefined ? parseNodeLabels(flags.nodeLabels) : fromFile.nodeLabels,
+    kubeReserved: flags.kubeReserved !== undefined ? parseReservation(flags.kubeReserved, '--kube-reserved') : fromFile.kubeReserved,
+    systemReserved: flags.systemReserved !== undefined ? parseReservation(flags.systemReserved, '--system-reserved') : fromFile.systemReserved,
     // The kubelet counts the GPUs in the same CDI specs the runtime reads and writes.
     cdiSpecDirs: flags.cdiSpecDir.length > 0 ? flags.cdiSpecDir : fromFile.cdiSpecDirs,
     clusterDns: flags.clusterDns.length > 0 ? flags.clusterDns : fromFile.clusterDns,

@@ -6,6 +6,9 @@ import { networkInterfaces } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidArgumentError } from '../common/errors.js';
 
+/** Reservations as the kubelet reads them: cpu, memory and ephemeral-storage quantities. */
+export type Reservation = Partial<Record<'cpu' | 'memory' | 'ephemeral-storage', string>>;
+
 export interface KubeletTimings {
   /** How often node status is computed (upstream nodeStatusUpdateFrequency). */
   nodeStatusUpdateMs: number;
@@ -37,6 +40,9 @@ export interface KubeletConfig {
   cdiSpecDirs: string[];
   /** Labels the Node registers with (upstream --node-labels); the well-known ones win. */
   nodeLabels: Record<string, string>;
+  /** Resources set aside for Kubernetes daemons and for the system; allocatable leaves them out. */
+  kubeReserved: Reservation;
+  systemReserved: Reservation;
   clusterDns: string[];
   clusterDomain: string;
   /** unix:///path or a bare socket path of the CRI runtime to drive. */
@@ -69,6 +75,8 @@ export interface KubeletConfigInput {
   registerWithTaints?: V1Taint[] | undefined;
   cdiSpecDirs?: string[] | undefined;
   nodeLabels?: Record<string, string> | undefined;
+  kubeReserved?: Reservation | undefined;
+  systemReserved?: Reservation | undefined;
   clusterDns?: string[] | undefined;
   clusterDomain?: string | undefined;
   runtimeEndpoint: string;
@@ -162,6 +170,8 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     registerWithTaints: input.registerWithTaints ?? [],
     cdiSpecDirs: (input.cdiSpecDirs ?? ['/etc/cdi', '/var/run/cdi']).map((dir) => absolutePath('CDI spec dir', dir)),
     nodeLabels: input.nodeLabels ?? {},
+    kubeReserved: input.kubeReserved ?? {},
+    systemReserved: input.systemReserved ?? {},
     clusterDns,
     clusterDomain,
     runtimeEndpoint: input.runtimeEndpoint,

@@ -22,7 +22,7 @@ import { MirrorPods } from './mirror-pods.js';
 import { nodePodDirs } from './pod-dirs.js';
 import { cgroupfsPodCleaner } from './pod-cgroup-dirs.js';
 import { PodInputs } from './pod-inputs.js';
-import { evictionThresholds, nodeLabels, NodeStatusReporter } from './node-status.js';
+import { allocatableAmounts, nodeLabels, NodeStatusReporter } from './node-status.js';
 import { followContainerEvents } from './container-events.js';
 import { devicesAnnotation, DeviceAllocator } from './devices/device-allocator.js';
 import { gpuResource, readGpuInventory } from './devices/gpu-inventory.js';
@@ -183,8 +183,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     sources,
     // What node-status.ts advertises as allocatable, which the scheduler placed pods against.
     allocatable: {
-      cpuMilli: cpus().length * 1000,
-      memoryBytes: Math.max(0, totalmem() - evictionThresholds.memoryAvailableBytes),
+      ...allocatableAmounts(config, { cpuCount: cpus().length, memoryBytes: totalmem(), hugepagesBytes: 0 }),
       pods: config.maxPods,
       labels: nodeLabels(config, { architecture: goArch[arch()] ?? arch() }),
       get taints() {

@@ -6,9 +6,10 @@ import type { V1Node, V1NodeCondition, V1NodeStatus, V1Taint } from '@kubernetes
 import { errorMessage, InvalidArgumentError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { NodeApi } from './api-port.js';
-import type { KubeletConfig } from './config.js';
+import type { KubeletConfig, Reservation } from './config.js';
 import type { CriPort } from './cri-port.js';
 import type { MachineFacts } from './machine-facts.js';
+import { parseQuantity } from './resources.js';
 
 export interface RuntimeFacts {
   /** `<runtimeName>://<runtimeVersion>` from CRI Version, e.g. containerd://1.6.20 */
@@ -32,7 +33,52 @@ type NodeIdentity = Pick<KubeletConfig, 'nodeName' | 'nodeIp' | 'maxPods' | 'kub
   registerWithTaints?: KubeletConfig['registerWithTaints'];
   /** The kubelet API's port, advertised as daemonEndpoints.kubeletEndpoint for API servers. */
   kubeletPort?: number | undefined;
+  /** Set aside for Kubernetes daemons and the system (upstream --kube-reserved, --system-reserved). */
+  kubeReserved?: KubeletConfig['kubeReserved'];
+  systemReserved?: KubeletConfig['systemReserved'];
 };
+
+/**
+ * `cpu=200m,memory=500Mi,ephemeral-storage=1Gi` (upstream's --kube-reserved/--system-reserved
+ * syntax) → a reservation; unknown resources and values that are not quantities are refused.
+ */
+export function parseReservation(text: string, flag: string): Reservation {
+  const out: Reservation = {};
+  for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const [name = '', value = ''] = pair.split('=');
+    if (name !== 'cpu' && name !== 'memory' && name !== 'ephemeral-storage') {
+      throw new InvalidArgumentError(`${flag}: ${JSON.stringify(name)} cannot be reserved; use cpu, memory or ephemeral-storage`);
+    }
+    const amount = parseQuantity(value);
+    if (amount === undefined || amount < 0) throw new InvalidArgumentError(`${flag}: ${name}=${value} is not a quantity like 500m or 1Gi`);
+    out[name] = value;
+  }
+  return out;
+}
+
+function reserved(config: Pick<NodeIdentity, 'kubeReserved' | 'systemReserved'>, resource: keyof Reservation): number {
+  return (parseQuantity(config.kubeReserved?.[resource]) ?? 0) + (parseQuantity(config.systemReserved?.[resource]) ?? 0);
+}
+
+/**
+ * Allocatable cpu and memory, upstream's rule: capacity − kube-reserved − system-reserved − the
+ * hard eviction threshold (memory), hugepages apart. Shared by the Node status and admission.
+ */
+export function allocatableAmounts(
+  config: Pick<NodeIdentity, 'kubeReserved' | 'systemReserved'>,
+  machine: { cpuCount: number; memoryBytes: number; hugepagesBytes: number },
+): { cpuMilli: number; memoryBytes: number } {
+  return {
+    cpuMilli: Math.max(0, machine.cpuCount * 1000 - reserved(config, 'cpu') * 1000),
+    memoryBytes: Math.max(0, machine.memoryBytes - reserved(config, 'memory') - evictionThresholds.memoryAvailableBytes - machine.hugepagesBytes),
+  };
+}
+
+/** Millicores as the API writes them: whole cores plain, else with m. */
+function cpuQuantity(milli: number): string {
+  const clamped = Math.max(0, Math.floor(milli));
+  return clamped % 1000 === 0 ? String(clamped / 1000) : `${clamped}m`;
+}
 
 const ki = (bytes: number): string => `${Math.floor(bytes / 1024)}Ki`;
 
@@ -129,10 +175,13 @@ export function buildNodeStatus({ config, machine, runtime, previous, now, exten
     'hugepages-2Mi': ki(hugepages2Mi),
     ...Object.fromEntries(Object.entries(extendedResources).filter(([, count]) => count > 0).map(([name, count]) => [name, String(count)])),
   };
+  // Upstream: allocatable = capacity − kube-reserved − system-reserved − hard eviction threshold.
+  const amounts = allocatableAmounts(config, { cpuCount: machine.cpuCount, memoryBytes: machine.memoryBytes, hugepagesBytes: hugepages2Mi });
   const allocatable: Record<string, string> = {
     ...capacity,
-    memory: ki(Math.max(0, machine.memoryBytes - evictionThresholds.memoryAvailableBytes - hugepages2Mi)),
-    'ephemeral-storage': ki(machine.rootFsCapacityBytes * (1 - evictionThresholds.nodefsAvailableRatio)),
+    cpu: cpuQuantity(amounts.cpuMilli),
+    memory: ki(amounts.memoryBytes),
+    'ephemeral-storage': ki(Math.max(0, machine.rootFsCapacityBytes * (1 - evictionThresholds.nodefsAvailableRatio) - reserved(config, 'ephemeral-storage'))),
   };
   const conditions: V1NodeCondition[] = conditionValues(machine, runtime).map((value) => {
     const before = previous?.conditions?.find((c) => c.type === value.type);

@@ -85,6 +85,13 @@ describe('berth node configuration', () => {
     expect(kubeletConfigFromFlags({ ...flags, maxPods: 20 }, '/run/berth/berth.sock', file).maxPods).toBe(20);
   });
 
+  it('reads reservations from --kube-reserved/--system-reserved and from the file', () => {
+    const file = kubeletConfigFile('kind: KubeletConfiguration\nkubeReserved:\n  cpu: 100m\n  memory: 256Mi\nsystemReserved:\n  memory: 1Gi\n', 'kubelet.yaml');
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock', file)).toMatchObject({ kubeReserved: { cpu: '100m', memory: '256Mi' }, systemReserved: { memory: '1Gi' } });
+    expect(kubeletConfigFromFlags({ ...flags, kubeReserved: 'cpu=1' }, '/run/berth/berth.sock', file).kubeReserved).toEqual({ cpu: '1' });
+    expect(() => kubeletConfigFile('kind: KubeletConfiguration\nkubeReserved:\n  disk: 1Gi\n', 'kubelet.yaml')).toThrow(/kubelet.yaml: kubeReserved: "disk" cannot be reserved/);
+  });
+
   it('refuses a file of another kind', () => {
     expect(() => kubeletConfigFile('kind: Pod\n', 'pod.yaml')).toThrow(/pod.yaml: kind Pod is not KubeletConfiguration/);
   });

@@ -2,7 +2,7 @@ import type { V1NodeStatus } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import type { MachineFacts } from '../../../kubelet/machine-facts.js';
 import { parseMeminfo, parseOsReleasePrettyName } from '../../../kubelet/machine-facts.js';
-import { buildNodeStatus, nodeStatusChanged, type RuntimeFacts } from '../../../kubelet/node-status.js';
+import { allocatableAmounts, buildNodeStatus, nodeStatusChanged, parseReservation, type RuntimeFacts } from '../../../kubelet/node-status.js';
 
 const GiB = 1024 ** 3;
 const machine: MachineFacts = {
@@ -32,6 +32,23 @@ describe('node status', () => {
     const status = buildNodeStatus({ config, machine, runtime, previous: undefined, now });
     expect(status.capacity).toEqual({ cpu: '4', memory: '8388608Ki', pods: '110', 'ephemeral-storage': '104857600Ki', 'hugepages-2Mi': '0Ki' });
     expect(status.allocatable).toMatchObject({ cpu: '4', memory: `${8 * 1024 * 1024 - 100 * 1024}Ki`, 'ephemeral-storage': '94371840Ki', pods: '110' });
+  });
+
+  it('leaves kube-reserved and system-reserved out of allocatable, as upstream does', () => {
+    const reserving = {
+      ...config,
+      kubeReserved: parseReservation('cpu=500m,memory=256Mi', '--kube-reserved'),
+      systemReserved: parseReservation('cpu=250m,memory=256Mi,ephemeral-storage=10Gi', '--system-reserved'),
+    };
+    const status = buildNodeStatus({ config: reserving, machine, runtime, previous: undefined, now });
+    expect(status.capacity).toMatchObject({ cpu: '4', memory: '8388608Ki' });
+    expect(status.allocatable).toMatchObject({ cpu: '3250m', memory: `${8 * 1024 * 1024 - 512 * 1024 - 100 * 1024}Ki`, 'ephemeral-storage': `${94371840 - 10 * 1024 * 1024}Ki` });
+    expect(allocatableAmounts(reserving, { cpuCount: 4, memoryBytes: 8 * 2 ** 30, hugepagesBytes: 0 })).toEqual({ cpuMilli: 3250, memoryBytes: 8 * 2 ** 30 - 612 * 2 ** 20 });
+  });
+
+  it('refuses a reservation of something else, or of no quantity, naming the flag', () => {
+    expect(() => parseReservation('gpu=1', '--kube-reserved')).toThrow(/--kube-reserved: "gpu" cannot be reserved/);
+    expect(() => parseReservation('memory=lots', '--system-reserved')).toThrow(/--system-reserved: memory=lots is not a quantity/);
   });
 
   it('advertises the GPUs it found as nvidia.com/gpu in capacity and allocatable, and nothing when there are none', () => {
