@@ -52,7 +52,8 @@ async function startNode(options: ApiPodStartOptions, work: string): Promise<{ s
   );
 }
 
-async function unmountUnder(dir: string): Promise<void> {
+/** Unmounts what a kubelet left mounted below `dir` (tmpfs volumes), deepest first. */
+export async function unmountUnder(dir: string): Promise<void> {
   const mounts = readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[1] ?? '')

@@ -1,6 +1,6 @@
 // `npm run bench`: the same CRI workloads against berth and Debian's containerd 1.6 on this
 // machine, in one run, through the same CRI client, with the same registry, CNI plugins and runc:
-// pod start and teardown, exec round trips, memory against pods, CRI latency on a full node, cold image pulls, API
+// pod start and teardown, exec round trips, the kubelet's stats pages, memory against pods, CRI latency on a full node, cold image pulls, API
 // create → Running through berth's kubelet on the real cluster fixture, and the floors (runc
 // alone, one CNI ADD). Writes bench/results/latest.json, BENCHMARKS.md and the
 // charts, and prints the table with ratios.
@@ -22,6 +22,7 @@ import { ensureBigImage, pushBigImage } from './big-image.js';
 import { ownMemoryCgroup, removeCgroupPath } from './cgroups.js';
 import { measureDensity, type DensityResult } from './density.js';
 import { measureExecLatency, type ExecLatencyResult } from './exec-latency.js';
+import { measureStatsPages, type StatsPagesResult } from './stats-pages.js';
 import { measureFloors, type Floors } from './floors.js';
 import { measurePull, measurePullFloors, type PullFloors, type PullResult } from './image-pull.js';
 import { measurePodStart, type PodStartResult } from './pod-start.js';
@@ -83,6 +84,8 @@ async function main(): Promise<void> {
       'floor-samples': { type: 'string', default: '20' },
       'api-pods': { type: 'string', default: '20' },
       'exec-samples': { type: 'string', default: '30' },
+      'exec-streams': { type: 'string', default: '1000' },
+      'stats-pods': { type: 'string', default: '50' },
       only: { type: 'string' },
       skip: { type: 'string', default: '' },
     },
@@ -156,7 +159,19 @@ async function main(): Promise<void> {
         if (!skip.has('exec')) {
           report.exec = await phase<ExecLatencyResult>('exec round trip', async (client, instance) => {
             await client.pullImage(image);
-            return measureExecLatency(client, instance.socket, { image, cgroupParent, samples: Number(values['exec-samples']) });
+            return measureExecLatency(client, instance.socket, instance.pid, {
+              image,
+              cgroupParent,
+              samples: Number(values['exec-samples']),
+              streams: Number(values['exec-streams']),
+              concurrency: Number(values.concurrency) * 5,
+            });
+          });
+        }
+        if (!skip.has('stats')) {
+          report.statsPages = await phase<StatsPagesResult>('kubelet stats pages', async (client, instance) => {
+            await client.pullImage(image);
+            return measureStatsPages(client, instance.socket, { image, cgroupParent, pods: Number(values['stats-pods']), fetches: 20 });
           });
         }
         if (!skip.has('density')) {

@@ -3,6 +3,7 @@
 import type { ApiPodStartResult } from './api-pod-start.js';
 import type { DensityResult } from './density.js';
 import type { ExecLatencyResult } from './exec-latency.js';
+import type { StatsPagesResult } from './stats-pages.js';
 import type { Floors } from './floors.js';
 import type { PullFloors, PullResult } from './image-pull.js';
 import type { PodStartResult } from './pod-start.js';
@@ -18,6 +19,8 @@ export interface RuntimeReport {
   podStart?: PodStartResult | Failed;
   density?: DensityResult | Failed;
   exec?: ExecLatencyResult | Failed;
+  /** berth's kubelet's /metrics/cadvisor and /stats/summary on this runtime. */
+  statsPages?: StatsPagesResult | Failed;
   /** berth's kubelet on this runtime. */
   apiPodStart?: ApiPodStartResult | Failed;
   /** The upstream kubelet on this runtime (containerd only). */
@@ -76,6 +79,18 @@ function rows(report: BenchReport): Row[] {
     { label: 'exec of `true`: crictl exec p50', values: pick((r) => exec(r)?.crictlExec.p50), format: ms },
     { label: 'exec of `true`: crictl exec p90', values: pick((r) => exec(r)?.crictlExec.p90), format: ms },
     { label: 'exec of `true`: CRI ExecSync p50', values: pick((r) => exec(r)?.execSync.p50), format: ms },
+    { label: 'exec streams (1 in 10 a resized tty): wall', values: pick((r) => exec(r)?.hygiene.wallMs), format: (v) => `${(v / 1000).toFixed(1)} s` },
+    { label: '  streams that failed', values: pick((r) => exec(r)?.hygiene.failures), format: String },
+    { label: '  daemon descriptors added after', values: pick((r) => exec(r)?.hygiene.daemonFdsAdded), format: String },
+    { label: '  exec processes left after', values: pick((r) => exec(r)?.hygiene.execProcessesLeft), format: String },
+  );
+  const statsPages = (r: RuntimeReport): StatsPagesResult | undefined => (ok(r.statsPages) ? r.statsPages : undefined);
+  const statsPods = names.map((n) => statsPages(report.runtimes[n] ?? {})?.pods).find((p) => p !== undefined) ?? 50;
+  out.push(
+    { label: `/metrics/cadvisor p50 @${statsPods} pods (berth kubelet)`, values: pick((r) => statsPages(r)?.cadvisor.p50), format: ms },
+    { label: `/metrics/cadvisor p90 @${statsPods} pods`, values: pick((r) => statsPages(r)?.cadvisor.p90), format: ms },
+    { label: `/stats/summary p50 @${statsPods} pods (berth kubelet)`, values: pick((r) => statsPages(r)?.summary.p50), format: ms },
+    { label: `/stats/summary p90 @${statsPods} pods`, values: pick((r) => statsPages(r)?.summary.p90), format: ms },
   );
   const api = (r: RuntimeReport): ApiPodStartResult | undefined => (ok(r.apiPodStart) ? r.apiPodStart : undefined);
   // berth's node (its kubelet on its runtime) against the usual one (upstream kubelet on containerd).

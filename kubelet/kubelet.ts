@@ -21,6 +21,7 @@ import { goArch, readMachineFacts } from './machine-facts.js';
 import { MirrorPods } from './mirror-pods.js';
 import { nodePodDirs } from './pod-dirs.js';
 import { cgroupfsPodCleaner } from './pod-cgroup-dirs.js';
+import { podLogDirectory } from './pod-config.js';
 import { PodInputs } from './pod-inputs.js';
 import { allocatableAmounts, nodeLabels, NodeStatusReporter } from './node-status.js';
 import { followContainerEvents } from './container-events.js';
@@ -31,6 +32,7 @@ import { startKubeletServer } from './server/kubelet-server.js';
 import { selfSignedServingCert } from './server/serving-cert.js';
 import { startReadOnlyServer } from './stats/read-only-server.js';
 import type { GpuSource } from './stats/pages.js';
+import type { StorageDirs } from './stats/storage.js';
 import { nvidiaSmi } from './devices/nvidia-smi.js';
 import { StaticPodSource } from './static-pods.js';
 import { StatusManager } from './status-manager.js';
@@ -99,6 +101,16 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   const devices = new DeviceAllocator(() => gpus);
   // DCGM-named GPU metrics from nvidia-smi where the node has it, each GPU with its holder.
   const gpuSource: GpuSource = { query: nvidiaSmi(), holders: () => devices.holders() };
+  const storageDirs: StorageDirs = {
+    rootDir: config.rootDir,
+    logDir: (pod, container) => {
+      try {
+        return join(podLogDirectory(config.podLogsDir, pod), container);
+      } catch {
+        return undefined;
+      }
+    },
+  };
   for (const container of (await cri.listContainers()).containers) {
     const uid = container.labels[podUidLabel];
     if (uid && container.state !== 'CONTAINER_EXITED') devices.adopt(uid, container.labels[containerNameLabel] ?? '', container.annotations[devicesAnnotation]);
@@ -131,6 +143,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       metrics: metrics.registry,
       probeMetrics: metrics.probeRegistry,
       gpus: gpuSource,
+      storage: storageDirs,
       logger,
     });
     kubeletPort = Number(server.address.slice(server.address.lastIndexOf(':') + 1));
@@ -263,6 +276,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       metrics: metrics.registry,
       probeMetrics: metrics.probeRegistry,
       gpus: gpuSource,
+      storage: storageDirs,
       logger,
     });
     readOnlyAddress = server.address;

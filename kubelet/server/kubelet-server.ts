@@ -14,6 +14,7 @@ import type { Logger } from '../../common/logger.js';
 import type { ReviewApi } from '../api-port.js';
 import type { CriPort } from '../cri-port.js';
 import { statsPages, type GpuSource } from '../stats/pages.js';
+import type { StorageDirs } from '../stats/storage.js';
 import { accessAttributes, authenticate } from './authn.js';
 import { parseLogOptions, streamContainerLog } from './container-logs.js';
 import { closeServer, listenOn } from './listen.js';
@@ -37,6 +38,7 @@ export interface KubeletServerOptions {
   probeMetrics?: Registry | undefined;
   /** The node's GPUs for the DCGM-named GPU metrics on /metrics/cadvisor. */
   gpus?: GpuSource | undefined;
+  storage?: StorageDirs | undefined;
   logger: Logger;
 }
 
@@ -66,7 +68,7 @@ function httpStatusOf(error: unknown): number {
 
 export async function startKubeletServer(options: KubeletServerOptions): Promise<KubeletServer> {
   const { cri, logger, nodeName } = options;
-  const pages = statsPages(cri, { nodeName, metrics: options.metrics, probeMetrics: options.probeMetrics, gpus: options.gpus });
+  const pages = statsPages(cri, { nodeName, metrics: options.metrics, probeMetrics: options.probeMetrics, gpus: options.gpus, storage: options.storage });
 
   const route = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
     const path = url.pathname;

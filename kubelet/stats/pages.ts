@@ -6,6 +6,7 @@ import { renderCadvisor, renderResource } from './exposition.js';
 import { readNodeUsage } from './node-usage.js';
 import { collectPodStats, type PodSample, type StatsCri } from './pod-stats.js';
 import { buildSummary } from './summary.js';
+import { collectStorage, DirectoryUsageCache, type StorageDirs } from './storage.js';
 import { CriMetrics, type MetricsCri } from './cri-metrics.js';
 import { renderFamilies, type Family } from './text-format.js';
 import { gpuMetricFamilies, type GpuHolder } from '../devices/gpu-metrics.js';
@@ -38,6 +39,8 @@ export interface StatsPageOptions {
   metrics?: Registry | undefined;
   probeMetrics?: Registry | undefined;
   gpus?: GpuSource | undefined;
+  /** Where pods' volumes and logs are, for the storage figures of /stats/summary. */
+  storage?: StorageDirs | undefined;
 }
 
 async function gpuFamilies(gpus: GpuSource | undefined, pods: readonly PodSample[], nodeName: string): Promise<Family[]> {
@@ -57,6 +60,7 @@ export function statsPages(cri: PagesCri, options: StatsPageOptions): Record<str
   const { nodeName, metrics, probeMetrics } = options;
   const bootTimeMs = Date.now() - uptime() * 1000;
   const runtimeMetrics = new CriMetrics(cri);
+  const directoryUsage = new DirectoryUsageCache();
   return {
     ...(metrics ? { '/metrics': async () => ({ type: metrics.contentType, body: await metrics.metrics() }) } : {}),
     ...(probeMetrics ? { '/metrics/probes': async () => ({ type: probeMetrics.contentType, body: await probeMetrics.metrics() }) } : {}),
@@ -75,7 +79,8 @@ export function statsPages(cri: PagesCri, options: StatsPageOptions): Record<str
     },
     '/stats/summary': async () => {
       const [pods, node] = await Promise.all([collectPodStats(cri), readNodeUsage()]);
-      return { type: 'application/json', body: JSON.stringify(buildSummary(nodeName, bootTimeMs, node, pods)) };
+      const storage = options.storage ? await collectStorage(options.storage, directoryUsage, pods).catch(() => undefined) : undefined;
+      return { type: 'application/json', body: JSON.stringify(buildSummary(nodeName, bootTimeMs, node, pods, storage)) };
     },
   };
 }

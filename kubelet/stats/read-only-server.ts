@@ -8,6 +8,7 @@ import type { Logger } from '../../common/logger.js';
 import { closeServer, listenOn } from '../server/listen.js';
 import { statsPages, type Page } from './pages.js';
 import type { GpuSource, PagesCri } from './pages.js';
+import type { StorageDirs } from './storage.js';
 
 export interface ReadOnlyServer {
   /** host:port it listens on. */
@@ -24,6 +25,7 @@ export interface ReadOnlyServerOptions {
   metrics?: Registry | undefined;
   probeMetrics?: Registry | undefined;
   gpus?: GpuSource | undefined;
+  storage?: StorageDirs | undefined;
   logger: Logger;
 }
 
@@ -31,7 +33,7 @@ export async function startReadOnlyServer(options: ReadOnlyServerOptions): Promi
   const { cri, logger } = options;
   const pages: Record<string, () => Promise<Page>> = {
     '/healthz': async () => ({ type: 'text/plain', body: 'ok' }),
-    ...statsPages(cri, { nodeName: options.nodeName, metrics: options.metrics, probeMetrics: options.probeMetrics, gpus: options.gpus }),
+    ...statsPages(cri, { nodeName: options.nodeName, metrics: options.metrics, probeMetrics: options.probeMetrics, gpus: options.gpus, storage: options.storage }),
   };
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';

@@ -152,13 +152,24 @@ describe(`kubelet read-only port on ${runtime.name}, scraped by a real Prometheu
     expect(resource).toMatch(/^container_cpu_usage_seconds_total\{container="main",pod="busy-metrics-node",namespace="default"\} [0-9.e+]+ \d{13}$/m);
     expect(resource).toMatch(/^resource_scrape_error 0$/m);
 
+    interface FsStats {
+      usedBytes: number;
+      capacityBytes?: number;
+      inodesUsed: number;
+    }
     interface Summary {
-      node: { nodeName: string; memory: { workingSetBytes: number } };
-      pods: { podRef: { name: string }; containers: { name: string; cpu: { usageCoreNanoSeconds?: number } }[] }[];
+      node: { nodeName: string; memory: { workingSetBytes: number }; fs: FsStats };
+      pods: { podRef: { name: string }; containers: { name: string; cpu: { usageCoreNanoSeconds?: number }; logs?: FsStats }[]; 'ephemeral-storage'?: FsStats }[];
     }
     const summary = (await (await fetch(`${base}/stats/summary`)).json()) as Summary;
     expect(summary.node.nodeName).toBe('metrics-node');
     expect(summary.node.memory.workingSetBytes).toBeGreaterThan(0);
+    // Storage: the node's filesystem, each container's log directory, each pod's ephemeral storage.
+    expect(summary.node.fs.capacityBytes).toBeGreaterThan(summary.node.fs.usedBytes);
+    for (const pod of summary.pods) {
+      expect(pod.containers[0]?.logs?.inodesUsed).toBeGreaterThanOrEqual(2);
+      expect(pod['ephemeral-storage']?.usedBytes).toBeGreaterThanOrEqual(pod.containers[0]?.logs?.usedBytes ?? 0);
+    }
     expect(summary.pods.map((p) => p.podRef.name).sort()).toEqual(['busy-metrics-node', 'holder-metrics-node', 'idle-metrics-node']);
     const busy = summary.pods.find((p) => p.podRef.name === 'busy-metrics-node');
     expect(busy?.containers[0]?.cpu.usageCoreNanoSeconds).toBeGreaterThan(1e9);
