@@ -25,6 +25,8 @@ export interface ExecHygiene {
   wallMs: number;
   /** Streams whose output was not what the command printed. */
   failures: number;
+  /** What the first failed streams printed (kind, exit code, the end of their output). */
+  failureSamples: string[];
   /** The daemon's open descriptors after the streams (and a 2 s settle) minus before. */
   daemonFdsAdded: number;
   /** Exec processes (runc exec, exec conmons) still there for the container afterwards. */
@@ -85,11 +87,12 @@ async function measureHygiene(crictl: string, socket: string, daemonPid: number,
       const rows = 10 + (i % 50);
       const command = `stty rows ${rows} cols 80; ${crictl} --runtime-endpoint ${endpoint} exec -it ${containerId} sh -c 'for i in $(seq 50); do s=$(stty size); case "$s" in [1-9]*) break;; esac; sleep 0.1; done; echo "size:$s"'`;
       const result = await execa('sh', ['-c', 'sleep 2 | script --quiet --return --command "$COMMAND" /dev/null'], { env: { COMMAND: command }, reject: false, timeout: 120_000 });
-      return result.stdout.includes(`size:${rows} 80`);
+      return result.stdout.includes(`size:${rows} 80`) ? undefined : `tty exit ${String(result.exitCode)}: ${JSON.stringify(`${result.stdout}${result.stderr}`.slice(-300))}`;
     }
     const result = await execa(crictl, ['--runtime-endpoint', endpoint, 'exec', containerId, 'echo', `n${i}`], { reject: false, timeout: 120_000 });
-    return result.stdout.trim() === `n${i}`;
+    return result.stdout.trim() === `n${i}` ? undefined : `pipe exit ${String(result.exitCode)}: ${JSON.stringify(`${result.stdout}${result.stderr}`.slice(-300))}`;
   });
+  const failed = outcomes.filter((outcome): outcome is string => outcome !== undefined);
   const wallMs = elapsedMs(started);
   await new Promise((resolve) => setTimeout(resolve, 2000));
   return {
@@ -97,7 +100,8 @@ async function measureHygiene(crictl: string, socket: string, daemonPid: number,
     concurrency,
     terminalStreams: Math.ceil(streams / 10),
     wallMs,
-    failures: outcomes.filter((ok) => !ok).length,
+    failures: failed.length,
+    failureSamples: failed.slice(0, 5),
     daemonFdsAdded: fdCount(daemonPid) - before,
     execProcessesLeft: await execProcessesOf(containerId),
   };
