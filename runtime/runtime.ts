@@ -37,7 +37,10 @@ export interface FilesystemUsage {
 export const runtimeName = 'berth';
 
 export interface PodUsageOptions {
-  /** Also what the metrics RPCs report: OOM counters, and the pod's own cgroup. */
+  /**
+   * What the metrics RPCs report instead of the stats: cgroup counters with OOM counters, and the
+   * pod's own cgroup; no network, writable layers or CPU rates.
+   */
   metrics?: boolean;
 }
 
@@ -139,18 +142,19 @@ export class Runtime {
    */
   async podUsage(idOrPrefix: string, options: PodUsageOptions = {}): Promise<PodUsage> {
     const sandbox = this.sandboxes.get(idOrPrefix);
-    const containers = await Promise.all(
-      this.containers.inSandbox(sandbox.id).map(async (record) => ({ record, usage: await this.containers.usage(record.id, { oomEvents: options.metrics ?? false }) })),
-    );
+    const metrics = options.metrics ?? false;
+    const [containers, podCgroup] = await Promise.all([
+      Promise.all(this.containers.inSandbox(sandbox.id).map(async (record) => ({ record, usage: await this.containers.usage(record.id, { metrics }) }))),
+      metrics ? this.sandboxes.cgroupUsage(sandbox) : undefined,
+    ]);
     let network: InterfaceCounters[] | undefined;
-    if (!sandbox.hostNetwork) {
+    if (!sandbox.hostNetwork && !metrics) {
       for (const { record } of containers) {
         const pid = await this.containers.pid(record.id).catch(() => undefined);
         network = pid ? await readNetDev(pid) : undefined;
         if (network) break;
       }
     }
-    const podCgroup = options.metrics ? await this.sandboxes.cgroupUsage(sandbox) : undefined;
     return { sandbox, containers, network: network?.filter((i) => i.name !== 'lo'), podCgroup };
   }
 

@@ -1,7 +1,8 @@
 // The one door to cgroupfs: every read, write, mkdir and rmdir the cgroup layer does goes through
 // a CgroupFiles, so unit tests pass a recorder and see exactly what would be written, in order.
 // Paths are absolute; the implementations above compute them from the roots they were given.
-import { mkdir, readFile, readdir, rmdir, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, readdir, rmdir, writeFile } from 'node:fs/promises';
 
 export interface CgroupFiles {
   /** The file's text, or undefined when it does not exist (a controller that is not there). */
@@ -23,9 +24,13 @@ export function errnoCode(error: unknown): string | undefined {
 
 /** The real cgroupfs. */
 export const nodeCgroupFiles: CgroupFiles = {
+  // Synchronous on purpose: cgroupfs files are generated from kernel memory and never wait on a
+  // disk, so a read takes microseconds, while an async readFile is an open, fstat, reads and a
+  // close, each a hop through the libuv pool: at 50 pods the stats passes spent most of their time
+  // in those hops (bench at 50 pods: ListPodSandboxMetrics 165 → 24 ms, /metrics/cadvisor 258 → 75 ms).
   async read(path) {
     try {
-      return await readFile(path, 'utf8');
+      return readFileSync(path, 'utf8');
     } catch (error) {
       if (errnoCode(error) === 'ENOENT') return undefined;
       throw error;

@@ -121,8 +121,9 @@ export class CgroupsV1 implements Cgroups {
       const dir = this.dir(path, controller);
       return dir === undefined ? undefined : this.#files.read(join(dir, file));
     };
-    await this.#requireExists(path);
-    const [usage, usageUser, usageSys, cpuStat, memoryUsage, memoryStat, pidsCurrent, ioBytes, ioOps] = await Promise.all([
+    // No cgroup.procs check in every hierarchy first: stats are read every few seconds for every
+    // container, and a cgroup that is gone shows as every read missing.
+    const texts = await Promise.all([
       read('cpuacct', 'cpuacct.usage'),
       read('cpuacct', 'cpuacct.usage_user'),
       read('cpuacct', 'cpuacct.usage_sys'),
@@ -134,6 +135,8 @@ export class CgroupsV1 implements Cgroups {
       read('blkio', 'blkio.throttle.io_service_bytes_recursive'),
       read('blkio', 'blkio.throttle.io_serviced_recursive'),
     ]);
+    if (texts.every((text) => text === undefined)) throw new NotFoundError(`cgroup ${path} does not exist`);
+    const [usage, usageUser, usageSys, cpuStat, memoryUsage, memoryStat, pidsCurrent, ioBytes, ioOps] = texts;
     return statsFromV1({
       'cpuacct.usage': usage,
       'cpuacct.usage_user': usageUser,
@@ -148,12 +151,12 @@ export class CgroupsV1 implements Cgroups {
   }
 
   async oomEvents(path: string): Promise<OomEvents> {
-    await this.#requireExists(path);
     const dir = this.#dirFor(path, 'memory');
     const [oomControl, failcnt] = await Promise.all([
       this.#files.read(join(dir, 'memory.oom_control')),
       this.#files.read(join(dir, 'memory.failcnt')),
     ]);
+    if (oomControl === undefined && failcnt === undefined) throw new NotFoundError(`cgroup ${path} does not exist in the memory hierarchy`);
     return oomEventsFromV1(oomControl, failcnt);
   }
 

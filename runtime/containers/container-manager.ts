@@ -58,8 +58,12 @@ export interface ContainerCgroupPort {
 }
 
 export interface UsageOptions {
-  /** Also read the OOM-kill and limit-hit counters. */
-  oomEvents?: boolean;
+  /**
+   * What the metrics RPCs need: the cgroup's counters with the OOM-kill and limit-hit counters,
+   * and nothing else: no walk of the writable layer, and no CPU rate sample (a metrics scrape
+   * between two stats calls would shrink the window the rate is measured over).
+   */
+  metrics?: boolean;
 }
 
 export interface SpecInput {
@@ -305,16 +309,17 @@ export class ContainerManager {
     const record = this.get(idOrPrefix);
     const timestampNanos = process.hrtime.bigint() - hrtimeAtEpoch + epochNanosAtStart;
     const path = record.cgroupPath;
+    const metrics = options.metrics ?? false;
     const [cgroup, oom, writableLayer] = await Promise.all([
       path ? this.ports.cgroups.stats(path).catch(() => undefined) : undefined,
-      path && options.oomEvents ? this.ports.cgroups.oomEvents(path).catch(() => undefined) : undefined,
-      this.ports.snapshots.usage(record.id).catch(() => undefined),
+      path && metrics ? this.ports.cgroups.oomEvents(path).catch(() => undefined) : undefined,
+      metrics ? undefined : this.ports.snapshots.usage(record.id).catch(() => undefined),
     ]);
     return {
       timestampNanos,
       cgroup,
       oom,
-      usageNanoCores: this.cpuRate.sample(record.id, cgroup?.cpu?.usageNanos, timestampNanos),
+      usageNanoCores: metrics ? undefined : this.cpuRate.sample(record.id, cgroup?.cpu?.usageNanos, timestampNanos),
       writableLayer,
     };
   }
