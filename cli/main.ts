@@ -67,6 +67,7 @@ export function buildProgram(): Command {
     .option('--node-labels <labels>', 'labels the Node registers with: key=value,...')
     .option('--kube-reserved <resources>', 'set aside for Kubernetes daemons, left out of allocatable: cpu=100m,memory=256Mi,ephemeral-storage=1Gi')
     .option('--system-reserved <resources>', 'set aside for the system, left out of allocatable: cpu=...,memory=...,ephemeral-storage=...')
+    .option('--enforce-node-allocatable <levels>', "hold the pods' cgroup to the allocatable cpu and memory: pods (default), or none")
     .option('--register-with-taints <taints>', 'taints the Node registers with: key=value:Effect,... (NoSchedule, PreferNoSchedule, NoExecute)')
     .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
     .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')

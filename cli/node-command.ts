@@ -25,6 +25,7 @@ export interface NodeFlags extends RuntimeFlags {
   nodeLabels?: string;
   kubeReserved?: string;
   systemReserved?: string;
+  enforceNodeAllocatable?: string;
   clusterDns: string[];
   clusterDomain: string;
   config?: string;
@@ -64,6 +65,11 @@ export function kubeletConfigFile(text: string, where: string): Partial<KubeletC
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError(`${where}: ${key} must map resources to quantities`);
     out[key] = parseReservation(Object.entries(value).map(([name, amount]) => `${name}=${String(amount)}`).join(','), `${where}: ${key}`);
   }
+  const enforce = raw['enforceNodeAllocatable'];
+  if (enforce !== undefined) {
+    if (!Array.isArray(enforce)) throw new InvalidArgumentError(`${where}: enforceNodeAllocatable must be a list like [pods]`);
+    out.enforceNodeAllocatable = enforce.map(String);
+  }
   return out;
 }
 
@@ -79,6 +85,7 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     nodeLabels: flags.nodeLabels !== undefined ? parseNodeLabels(flags.nodeLabels) : fromFile.nodeLabels,
     kubeReserved: flags.kubeReserved !== undefined ? parseReservation(flags.kubeReserved, '--kube-reserved') : fromFile.kubeReserved,
     systemReserved: flags.systemReserved !== undefined ? parseReservation(flags.systemReserved, '--system-reserved') : fromFile.systemReserved,
+    enforceNodeAllocatable: flags.enforceNodeAllocatable !== undefined ? flags.enforceNodeAllocatable.split(',') : fromFile.enforceNodeAllocatable,
     // The kubelet counts the GPUs in the same CDI specs the runtime reads and writes.
     cdiSpecDirs: flags.cdiSpecDir.length > 0 ? flags.cdiSpecDir : fromFile.cdiSpecDirs,
     clusterDns: flags.clusterDns.length > 0 ? flags.clusterDns : fromFile.clusterDns,

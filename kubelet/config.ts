@@ -43,6 +43,11 @@ export interface KubeletConfig {
   /** Resources set aside for Kubernetes daemons and for the system; allocatable leaves them out. */
   kubeReserved: Reservation;
   systemReserved: Reservation;
+  /**
+   * Whether the pods' cgroup (cgroupParent) is held to the node allocatable: capacity − the
+   * reservations (upstream --enforce-node-allocatable=pods, the default; 'none' turns it off).
+   */
+  enforcePodsAllocatable: boolean;
   clusterDns: string[];
   clusterDomain: string;
   /** unix:///path or a bare socket path of the CRI runtime to drive. */
@@ -77,6 +82,8 @@ export interface KubeletConfigInput {
   nodeLabels?: Record<string, string> | undefined;
   kubeReserved?: Reservation | undefined;
   systemReserved?: Reservation | undefined;
+  /** Upstream's enforceNodeAllocatable list: ['pods'] (default) or [] / ['none']. */
+  enforceNodeAllocatable?: string[] | undefined;
   clusterDns?: string[] | undefined;
   clusterDomain?: string | undefined;
   runtimeEndpoint: string;
@@ -90,6 +97,23 @@ export interface KubeletConfigInput {
   tlsCertFile?: string | undefined;
   tlsPrivateKeyFile?: string | undefined;
   timings?: Partial<KubeletTimings> | undefined;
+}
+
+/**
+ * Upstream's --enforce-node-allocatable values. berth holds the pods' cgroup to the allocatable;
+ * system-reserved and kube-reserved enforcement need cgroups of their own for the system and the
+ * daemons (--system-reserved-cgroup, --kube-reserved-cgroup), which berth does not manage.
+ */
+function enforcesPods(values: readonly string[]): boolean {
+  const set = new Set(values.map((v) => v.trim()).filter((v) => v !== ''));
+  for (const value of set) {
+    if (value === 'system-reserved' || value === 'kube-reserved') {
+      throw new InvalidArgumentError(`enforce node allocatable ${value}: berth enforces only 'pods' (it manages no ${value} cgroup); leave ${value} out`);
+    }
+    if (value !== 'pods' && value !== 'none') throw new InvalidArgumentError(`enforce node allocatable ${JSON.stringify(value)} is not one of pods, none`);
+  }
+  if (set.has('none') && set.size > 1) throw new InvalidArgumentError("enforce node allocatable 'none' cannot be combined with other values");
+  return set.has('pods');
 }
 
 /** host:port with a numeric port (0: any free one); IPv6 hosts in brackets. */
@@ -172,6 +196,7 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     nodeLabels: input.nodeLabels ?? {},
     kubeReserved: input.kubeReserved ?? {},
     systemReserved: input.systemReserved ?? {},
+    enforcePodsAllocatable: enforcesPods(input.enforceNodeAllocatable ?? ['pods']),
     clusterDns,
     clusterDomain,
     runtimeEndpoint: input.runtimeEndpoint,

@@ -23,7 +23,8 @@ import { nodePodDirs } from './pod-dirs.js';
 import { cgroupfsPodCleaner } from './pod-cgroup-dirs.js';
 import { podLogDirectory } from './pod-config.js';
 import { PodInputs } from './pod-inputs.js';
-import { allocatableAmounts, nodeLabels, NodeStatusReporter } from './node-status.js';
+import { allocatableAmounts, nodeLabels, NodeStatusReporter, podsCgroupAmounts } from './node-status.js';
+import { cgroupfsTierWriter, QosCgroups } from './qos-cgroups.js';
 import { followContainerEvents } from './container-events.js';
 import { devicesAnnotation, DeviceAllocator } from './devices/device-allocator.js';
 import { gpuResource, readGpuInventory } from './devices/gpu-inventory.js';
@@ -219,6 +220,12 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       podCgroups: cgroupfsPodCleaner(logger),
       logger,
     },
+    qosCgroups: new QosCgroups({
+      kubepods: config.cgroupParent,
+      allocatable: config.enforcePodsAllocatable ? podsCgroupAmounts(config, { cpuCount: cpus().length, memoryBytes: totalmem(), hugepagesBytes: 0 }) : undefined,
+      writer: cgroupfsTierWriter(),
+      logger,
+    }),
     onMirrorPods: (mirrors) => {
       apiMirrors = mirrors;
       syncMirrors();

@@ -68,9 +68,21 @@ export function allocatableAmounts(
   config: Pick<NodeIdentity, 'kubeReserved' | 'systemReserved'>,
   machine: { cpuCount: number; memoryBytes: number; hugepagesBytes: number },
 ): { cpuMilli: number; memoryBytes: number } {
+  const forPods = podsCgroupAmounts(config, machine);
+  return { cpuMilli: forPods.cpuMilli, memoryBytes: Math.max(0, forPods.memoryBytes - evictionThresholds.memoryAvailableBytes) };
+}
+
+/**
+ * What the pods' cgroup is held to when node allocatable is enforced: capacity − the
+ * reservations, without the eviction threshold, so the kubelet evicts before the kernel OOM-kills.
+ */
+export function podsCgroupAmounts(
+  config: Pick<NodeIdentity, 'kubeReserved' | 'systemReserved'>,
+  machine: { cpuCount: number; memoryBytes: number; hugepagesBytes: number },
+): { cpuMilli: number; memoryBytes: number } {
   return {
     cpuMilli: Math.max(0, machine.cpuCount * 1000 - reserved(config, 'cpu') * 1000),
-    memoryBytes: Math.max(0, machine.memoryBytes - reserved(config, 'memory') - evictionThresholds.memoryAvailableBytes - machine.hugepagesBytes),
+    memoryBytes: Math.max(0, machine.memoryBytes - reserved(config, 'memory') - machine.hugepagesBytes),
   };
 }
 

@@ -52,6 +52,11 @@ function podAmounts(pod: V1Pod, kind: 'requests' | 'limits'): Amounts {
   return max(running, initPeak);
 }
 
+/** The pod's cpu request at its peak, in cpus (what the burstable tier's shares add up). */
+export function podCpuRequests(pod: V1Pod): number {
+  return podAmounts(pod, 'requests').cpu;
+}
+
 function everyContainerLimits(pod: V1Pod, resource: 'cpu' | 'memory'): boolean {
   const all = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])];
   return all.every((c) => (parseQuantity(c.resources?.limits?.[resource]) ?? 0) > 0);

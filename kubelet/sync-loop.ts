@@ -27,6 +27,8 @@ export interface SyncLoopDeps {
   onMirrorPods?: (mirrors: V1Pod[]) => void;
   /** What new pods are admitted against; undefined: every pod is admitted. */
   allocatable?: NodeAllocatable;
+  /** Sizes the QoS tier cgroups for the pods that hold resources; absent: left as they are. */
+  qosCgroups?: { update(pods: readonly V1Pod[]): Promise<void> };
 }
 
 export class SyncLoop {
@@ -69,6 +71,7 @@ export class SyncLoop {
   housekeeping(runtimePods: ReadonlyMap<string, ObservedSandbox[]>): void {
     if (this.stopped) return;
     for (const worker of this.workers.values()) worker.kick();
+    this.sizeQosTiers();
     if (!this.allSourcesSeen) return;
     for (const [uid, sandboxes] of runtimePods) {
       if (this.workers.has(uid)) continue;
@@ -104,6 +107,13 @@ export class SyncLoop {
       if (worker.state === 'cleanedUp') this.dropWorker(uid);
       else if (!worker.desired.deleted) worker.update({ pod: worker.desired.pod, deleted: true });
     }
+    this.sizeQosTiers();
+  }
+
+  /** The pods admitted and not yet terminated: what the burstable tier's shares add up. */
+  private sizeQosTiers(): void {
+    const holding = [...this.workers.values()].filter((w) => w.admitted && w.state !== 'terminated' && w.state !== 'cleanedUp').map((w) => w.desired.pod);
+    void this.deps.qosCgroups?.update(holding);
   }
 
   /** Why a new pod may not run here, judged against the pods already admitted. */

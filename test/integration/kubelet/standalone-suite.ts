@@ -4,7 +4,7 @@
 import { execa } from 'execa';
 import { mkdtempSync, mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ownMemoryCgroup, removeCgroupPath } from '../../../bench/cgroups.js';
@@ -66,7 +66,14 @@ describe(`berth kubelet standalone on ${runtime.name} (real runtime, CNI and reg
     network = cniTestNetwork(`kubelet-sa-${runtime.name}`, cniOctet);
     criRuntime = await runtime.start({ registryHost, cniConfDir: network.confDir, workDir: work });
     cri = new CriClient({ endpoint: criRuntime.endpoint });
-    config = standaloneKubeletConfig({ nodeName: 'standalone-node', manifests, runtimeEndpoint: criRuntime.endpoint, workDir: work, cgroupParent });
+    config = standaloneKubeletConfig({
+      nodeName: 'standalone-node',
+      manifests,
+      runtimeEndpoint: criRuntime.endpoint,
+      workDir: work,
+      cgroupParent,
+      kubeReserved: { cpu: '500m', memory: '1Gi' },
+    });
     kubelet = await startKubelet(config, { logger: createLogger('warn') });
   });
 
@@ -199,6 +206,37 @@ describe(`berth kubelet standalone on ${runtime.name} (real runtime, CNI and reg
       expect(log).toContain('10.1.2.3\tdb.example\tdb');
     } finally {
       rmSync(join(manifests, 'aliased.json'), { force: true });
+    }
+  });
+
+  it('sizes the QoS tiers: burstable at its pods cpu requests, besteffort at 2 shares, the pods held to the allocatable', async () => {
+    const pod = (name: string, resources: object): string =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: `${registryHost}/busybox:latest`, command: ['sleep', '3600'], resources }] },
+      });
+    writeFileSync(join(manifests, 'burst-a.json'), pod('burst-a', { requests: { cpu: '250m' } }));
+    writeFileSync(join(manifests, 'burst-b.json'), pod('burst-b', { requests: { cpu: '500m', memory: '8Mi' } }));
+    const cpuDir = `/sys/fs/cgroup/cpu${cgroupParent}`;
+    const shares = async (tier: string): Promise<number> => Number(await readFile(join(cpuDir, tier, 'cpu.shares'), 'utf8'));
+    try {
+      for (const name of ['burst-a', 'burst-b']) await eventually(async () => ((await runningIn(`${name}-standalone-node`)).length === 1 ? true : undefined));
+      // The pods' own cgroups sit below the tier the kubelet sized, on either runtime.
+      const { stdout } = await execa('find', [join(cpuDir, 'burstable'), '-maxdepth', '1', '-type', 'd', '-name', 'pod*']);
+      expect(stdout.split('\n').filter(Boolean).length).toBeGreaterThanOrEqual(2);
+      expect(await eventually(async () => ((await shares('burstable')) === 768 ? 768 : undefined))).toBe(768);
+      expect(await shares('besteffort')).toBe(2);
+      expect(await shares('.')).toBe(Math.floor(((cpus().length * 1000 - 500) / 1000) * 1024));
+      const limit = Number(await readFile(`/sys/fs/cgroup/memory${cgroupParent}/memory.limit_in_bytes`, 'utf8'));
+      // The kernel rounds the limit down to whole pages.
+      expect(Math.abs(limit - (totalmem() - 2 ** 30))).toBeLessThan(4096);
+
+      rmSync(join(manifests, 'burst-b.json'));
+      expect(await eventually(async () => ((await shares('burstable')) === 256 ? 256 : undefined))).toBe(256);
+    } finally {
+      for (const name of ['burst-a.json', 'burst-b.json']) rmSync(join(manifests, name), { force: true });
     }
   });
 

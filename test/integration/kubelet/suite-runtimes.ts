@@ -3,7 +3,7 @@
 // without --container-runtime-endpoint).
 import { join } from 'node:path';
 import { createLogger } from '../../../common/logger.js';
-import { kubeletConfig, type KubeletConfig } from '../../../kubelet/config.js';
+import { kubeletConfig, type KubeletConfig, type KubeletConfigInput } from '../../../kubelet/config.js';
 import { startRuntimeServices } from '../../../cli/runtime-services.js';
 import { startContainerd } from '../../harness/containerd.js';
 
@@ -62,6 +62,7 @@ export function standaloneKubeletConfig(options: {
   readOnlyAddress?: string;
   /** Where the kubelet counts GPUs; by default a directory of its own, so the host's never count. */
   cdiSpecDirs?: string[];
+  kubeReserved?: KubeletConfigInput['kubeReserved'];
 }): KubeletConfig {
   return kubeletConfig({
     nodeName: options.nodeName,
@@ -74,6 +75,7 @@ export function standaloneKubeletConfig(options: {
     kubeletVersion: 'v0.1.0-berth',
     readOnlyAddress: options.readOnlyAddress,
     cdiSpecDirs: options.cdiSpecDirs ?? [join(options.workDir, 'cdi')],
+    kubeReserved: options.kubeReserved,
     timings: { staticPodCheckMs: 300, podResyncMs: 1_000 },
   });
 }

@@ -92,6 +92,20 @@ describe('berth node configuration', () => {
     expect(() => kubeletConfigFile('kind: KubeletConfiguration\nkubeReserved:\n  disk: 1Gi\n', 'kubelet.yaml')).toThrow(/kubelet.yaml: kubeReserved: "disk" cannot be reserved/);
   });
 
+  it('holds the pods to the node allocatable by default, as --enforce-node-allocatable=pods', () => {
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock').enforcePodsAllocatable).toBe(true);
+    expect(kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: 'none' }, '/run/berth/berth.sock').enforcePodsAllocatable).toBe(false);
+    expect(kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: '' }, '/run/berth/berth.sock').enforcePodsAllocatable).toBe(false);
+    const file = kubeletConfigFile('kind: KubeletConfiguration\nenforceNodeAllocatable: []\n', 'kubelet.yaml');
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock', file).enforcePodsAllocatable).toBe(false);
+    expect(kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: 'pods' }, '/run/berth/berth.sock', file).enforcePodsAllocatable).toBe(true);
+    expect(() => kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: 'pods,system-reserved' }, '/run/berth/berth.sock')).toThrow(
+      /berth enforces only 'pods'/,
+    );
+    expect(() => kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: 'pods,none' }, '/run/berth/berth.sock')).toThrow(/'none' cannot be combined/);
+    expect(() => kubeletConfigFile('kind: KubeletConfiguration\nenforceNodeAllocatable: pods\n', 'kubelet.yaml')).toThrow(/must be a list/);
+  });
+
   it('refuses a file of another kind', () => {
     expect(() => kubeletConfigFile('kind: Pod\n', 'pod.yaml')).toThrow(/pod.yaml: kind Pod is not KubeletConfiguration/);
   });
