@@ -28,6 +28,15 @@ export interface GuestResult {
 const begin = '=== berth-guest-begin ===';
 const exitMarker = '=== berth-guest-exit ';
 
+const switchRootScript = `#!/bin/busybox sh
+/bin/busybox mkdir -p /newroot
+/bin/busybox mount -t tmpfs -o mode=0755 tmpfs /newroot
+for entry in /*; do
+  case "$entry" in /newroot|/proc|/sys|/dev|/init) ;; *) /bin/busybox cp -a "$entry" /newroot/ ;; esac
+done
+exec /bin/busybox switch_root /newroot /init-main
+`;
+
 function initScript(script: string): string {
   return `#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run
@@ -45,6 +54,12 @@ echo "${exitMarker}$? ==="
 
 export interface GuestOptions {
   files?: GuestFile[];
+  /**
+   * Move the root from the initramfs to a tmpfs (switch_root) before the script runs, so
+   * pivot_root works as it does on a disk-booted node: runc refuses a private rootfs propagation
+   * without it, and the initramfs itself can never be pivoted away from.
+   */
+  pivotableRoot?: boolean;
   /** Ship the kernel's modules (91 MB, slower to pack) so the script can modprobe overlay etc. */
   withKernelModules?: boolean;
   timeoutMs?: number;
@@ -52,7 +67,7 @@ export interface GuestOptions {
 
 /** Boots the guest, runs `script` as root inside it, and returns what it printed. */
 export async function runInV2Guest(script: string, options: GuestOptions = {}): Promise<GuestResult> {
-  const { files = [], withKernelModules = false, timeoutMs = 180_000 } = options;
+  const { files = [], withKernelModules = false, pivotableRoot = false, timeoutMs = 180_000 } = options;
   const guest = join(toolsDir(), 'guest/current');
   const work = mkdtempSync(join(tmpdir(), 'berth-guest-'));
   try {
@@ -66,8 +81,12 @@ export async function runInV2Guest(script: string, options: GuestOptions = {}): 
       mkdirSync(join(root, 'lib'), { recursive: true });
       await execa('cp', ['-a', join(guest, 'lib/modules'), join(root, 'lib/modules')]);
     }
-    writeFileSync(join(root, 'init'), initScript(script));
-    chmodSync(join(root, 'init'), 0o755);
+    writeFileSync(join(root, pivotableRoot ? 'init-main' : 'init'), initScript(script));
+    chmodSync(join(root, pivotableRoot ? 'init-main' : 'init'), 0o755);
+    if (pivotableRoot) {
+      writeFileSync(join(root, 'init'), switchRootScript);
+      chmodSync(join(root, 'init'), 0o755);
+    }
     writeFileSync(join(root, 'berth-script.sh'), script);
     for (const file of files) {
       const target = join(root, file.path);
