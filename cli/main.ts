@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { BerthError } from '../common/errors.js';
 import { packageVersion } from '../common/package-version.js';
 import { readPinnedVersions } from '../common/pinned-versions.js';
+import { defaultDevicePluginDir } from '../kubelet/devices/plugin-api.js';
 import type { NodeFlags } from './node-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
     .option('--node-labels <labels>', 'labels the Node registers with: key=value,...')
     .option('--kube-reserved <resources>', 'set aside for Kubernetes daemons, left out of allocatable: cpu=100m,memory=256Mi,ephemeral-storage=1Gi')
     .option('--system-reserved <resources>', 'set aside for the system, left out of allocatable: cpu=...,memory=...,ephemeral-storage=...')
+    .option('--device-plugin-dir <dir>', "where device plugins register (kubelet.sock) and serve; '' turns them off", defaultDevicePluginDir)
     .option('--enforce-node-allocatable <levels>', "hold the pods' cgroup to the allocatable cpu and memory: pods (default), or none")
     .option('--register-with-taints <taints>', 'taints the Node registers with: key=value:Effect,... (NoSchedule, PreferNoSchedule, NoExecute)')
     .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])

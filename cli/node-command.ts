@@ -26,6 +26,7 @@ export interface NodeFlags extends RuntimeFlags {
   kubeReserved?: string;
   systemReserved?: string;
   enforceNodeAllocatable?: string;
+  devicePluginDir: string;
   clusterDns: string[];
   clusterDomain: string;
   config?: string;
@@ -85,6 +86,8 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     nodeLabels: flags.nodeLabels !== undefined ? parseNodeLabels(flags.nodeLabels) : fromFile.nodeLabels,
     kubeReserved: flags.kubeReserved !== undefined ? parseReservation(flags.kubeReserved, '--kube-reserved') : fromFile.kubeReserved,
     systemReserved: flags.systemReserved !== undefined ? parseReservation(flags.systemReserved, '--system-reserved') : fromFile.systemReserved,
+    // '' turns device plugins off.
+    devicePluginDir: flags.devicePluginDir === '' ? undefined : flags.devicePluginDir,
     enforceNodeAllocatable: flags.enforceNodeAllocatable !== undefined ? flags.enforceNodeAllocatable.split(',') : fromFile.enforceNodeAllocatable,
     // The kubelet counts the GPUs in the same CDI specs the runtime reads and writes.
     cdiSpecDirs: flags.cdiSpecDir.length > 0 ? flags.cdiSpecDir : fromFile.cdiSpecDirs,

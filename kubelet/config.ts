@@ -38,6 +38,8 @@ export interface KubeletConfig {
   registerWithTaints: V1Taint[];
   /** Where CDI specs are read from: the GPUs in them are the node's nvidia.com/gpu. */
   cdiSpecDirs: string[];
+  /** Where device plugins register (kubelet.sock) and serve their sockets; undefined: no device plugins. */
+  devicePluginDir: string | undefined;
   /** Labels the Node registers with (upstream --node-labels); the well-known ones win. */
   nodeLabels: Record<string, string>;
   /** Resources set aside for Kubernetes daemons and for the system; allocatable leaves them out. */
@@ -79,6 +81,7 @@ export interface KubeletConfigInput {
   maxPods?: number | undefined;
   registerWithTaints?: V1Taint[] | undefined;
   cdiSpecDirs?: string[] | undefined;
+  devicePluginDir?: string | undefined;
   nodeLabels?: Record<string, string> | undefined;
   kubeReserved?: Reservation | undefined;
   systemReserved?: Reservation | undefined;
@@ -193,6 +196,7 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     maxPods,
     registerWithTaints: input.registerWithTaints ?? [],
     cdiSpecDirs: (input.cdiSpecDirs ?? ['/etc/cdi', '/var/run/cdi']).map((dir) => absolutePath('CDI spec dir', dir)),
+    devicePluginDir: input.devicePluginDir === undefined ? undefined : absolutePath('device plugin dir', input.devicePluginDir),
     nodeLabels: input.nodeLabels ?? {},
     kubeReserved: input.kubeReserved ?? {},
     systemReserved: input.systemReserved ?? {},

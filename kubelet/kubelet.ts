@@ -27,6 +27,7 @@ import { allocatableAmounts, nodeLabels, NodeStatusReporter, podsCgroupAmounts }
 import { cgroupfsTierWriter, QosCgroups } from './qos-cgroups.js';
 import { followContainerEvents } from './container-events.js';
 import { devicesAnnotation, DeviceAllocator } from './devices/device-allocator.js';
+import { DevicePlugins, pluginDevicesAnnotation } from './devices/device-plugins.js';
 import { gpuResource, readGpuInventory } from './devices/gpu-inventory.js';
 import { Pleg } from './pleg.js';
 import { startKubeletServer } from './server/kubelet-server.js';
@@ -54,6 +55,8 @@ export interface Kubelet {
   readonly nodeUid: string | undefined;
   /** host:port of the read-only port, when served. */
   readonly readOnlyAddress: string | undefined;
+  /** Device counts by extended resource (CDI GPUs, device plugins): the Node's capacity for them. */
+  extendedResources(): Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -116,7 +119,19 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     const uid = container.labels[podUidLabel];
     if (uid && container.state !== 'CONTAINER_EXITED') devices.adopt(uid, container.labels[containerNameLabel] ?? '', container.annotations[devicesAnnotation]);
   }
-  const extendedResources = (): Record<string, number> => (gpus.length > 0 ? { [gpuResource]: gpus.length } : {});
+  let devicePlugins: DevicePlugins | undefined;
+  if (config.devicePluginDir) {
+    const plugins = new DevicePlugins({ dir: config.devicePluginDir, logger });
+    await plugins.start();
+    stops.push(() => plugins.stop());
+    devicePlugins = plugins;
+    for (const container of (await cri.listContainers()).containers) {
+      const uid = container.labels[podUidLabel];
+      if (uid && container.state !== 'CONTAINER_EXITED') plugins.adopt(uid, container.labels[containerNameLabel] ?? '', container.annotations[pluginDevicesAnnotation]);
+    }
+  }
+  // The CDI specs' GPUs, then what device plugins serve (a plugin's count wins for its resource).
+  const extendedResources = (): Record<string, number> => ({ ...(gpus.length > 0 ? { [gpuResource]: gpus.length } : {}), ...devicePlugins?.resources() });
 
   // Counts come from the PLEG's last relist; it starts further down.
   let pleg: Pleg | undefined;
@@ -215,6 +230,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       runtimeName: version.runtimeName,
       backoff: new RestartBackoff(),
       devices,
+      devicePlugins,
       status: statusManager,
       dirs: nodePodDirs(config.rootDir, podInputs),
       podCgroups: cgroupfsPodCleaner(logger),
@@ -295,6 +311,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     syncLoop,
     nodeUid,
     readOnlyAddress,
+    extendedResources,
     stop: async () => {
       for (const stop of stops.reverse()) await stop();
       await syncLoop.stop();

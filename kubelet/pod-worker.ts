@@ -19,7 +19,9 @@ import { containerExtendedResources } from './admission.js';
 import { devicesAnnotation, type DeviceAllocator } from './devices/device-allocator.js';
 import { gpuResource } from './devices/gpu-inventory.js';
 import type { Logger } from '../common/logger.js';
-import type { PodSandboxConfig } from '../cri/api/messages.js';
+import type { ContainerConfig, PodSandboxConfig } from '../cri/api/messages.js';
+import { pluginDevicesAnnotation, type DevicePlugins } from './devices/device-plugins.js';
+import { applyAllocation } from './devices/plugin-allocation.js';
 import type { Rejection } from './admission.js';
 import type { RestartBackoff } from './backoff.js';
 import { containerEnv, type EnvSources } from './container-env.js';
@@ -85,6 +87,8 @@ export interface PodWorkerDeps {
   backoff: RestartBackoff;
   /** GPU assignment (nvidia.com/gpu limits → CDI devices); absent: such containers get none. */
   devices?: DeviceAllocator | undefined;
+  /** Extended resources served by device plugins; absent: such containers are not started. */
+  devicePlugins?: DevicePlugins | undefined;
   status: PodStatusSink;
   dirs: PodDirs;
   /** Removes the pod's cgroup after its sandboxes; absent: left to the runtime. */
@@ -233,8 +237,9 @@ export class PodWorker {
         this.prober.stop();
         await this.stopAll(await observePod(this.deps.cri, this.uid));
         await this.report();
-        // Nothing runs any more: its GPUs may go to other pods.
+        // Nothing runs any more: its GPUs and plugin devices may go to other pods.
         this.deps.devices?.release(this.uid);
+        this.deps.devicePlugins?.release(this.uid);
         return this.transition('terminated', 'containers and sandbox stopped');
       }
       case 'terminated': {
@@ -372,7 +377,8 @@ export class PodWorker {
         this.cannotStart(container.name, 'CreateContainerConfigError', error);
         continue;
       }
-      const gpus = containerExtendedResources(container)[gpuResource] ?? 0;
+      // A device plugin serving nvidia.com/gpu (NVIDIA's own) takes over from the CDI inventory.
+      const gpus = this.deps.devicePlugins?.serves(gpuResource) ? 0 : (containerExtendedResources(container)[gpuResource] ?? 0);
       if (gpus > 0) {
         try {
           const devices = this.deps.devices?.allocate(this.uid, container.name, gpus);
@@ -383,6 +389,12 @@ export class PodWorker {
           this.cannotStart(container.name, 'UnexpectedAdmissionError', error);
           continue;
         }
+      }
+      try {
+        config = await this.withPluginDevices(container, config);
+      } catch (error) {
+        this.cannotStart(container.name, 'UnexpectedAdmissionError', error);
+        continue;
       }
       try {
         const { containerId } = await this.deps.cri.createContainer(sandboxId, config, podConfig);
@@ -397,6 +409,20 @@ export class PodWorker {
         this.cannotStart(container.name, 'CreateContainerError', error);
       }
     }
+  }
+
+  /** The container's config with what device plugins gave it for its extended resources. */
+  private async withPluginDevices(container: V1Container, config: ContainerConfig): Promise<ContainerConfig> {
+    const plugins = this.deps.devicePlugins;
+    let out = config;
+    for (const [resource, count] of Object.entries(containerExtendedResources(container))) {
+      if (resource === gpuResource && !plugins?.serves(resource)) continue;
+      if (!plugins?.serves(resource)) throw new FailedPreconditionError(`container ${container.name} asks for ${count} ${resource} and no device plugin serves it on this node`);
+      const { response } = await plugins.allocate(this.uid, container.name, resource, count);
+      out = applyAllocation(out, response);
+    }
+    const annotation = plugins?.annotation(this.uid, container.name);
+    return annotation ? { ...out, annotations: { ...out.annotations, [pluginDevicesAnnotation]: annotation } } : out;
   }
 
   /** Blocks the next container, as upstream; a failed hook kills the container (restart policy decides). */

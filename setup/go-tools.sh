@@ -160,7 +160,24 @@ build_metrics_server() {
   touch "$stamp_dir/$stamp"
 }
 
+# The upstream e2e sample device plugin (example.com/resource, two devices): a real plugin for the
+# kubelet's device-plugin API, built from the same kubernetes module as the kubelet.
+build_sample_device_plugin() {
+  local version=$KUBERNETES_VERSION
+  local stamp=sample-device-plugin-$version
+  if is_built "$stamp" sample-device-plugin; then
+    echo "go-tools: sample-device-plugin $version cached"
+    return
+  fi
+  echo "go-tools: building sample-device-plugin $version"
+  local work=$tools_dir/src/kubernetes-$version
+  (cd "$work" && go build -trimpath -ldflags "-s -w" -o "$bin_dir/sample-device-plugin.tmp" k8s.io/kubernetes/test/images/sample-device-plugin)
+  mv -f "$bin_dir/sample-device-plugin.tmp" "$bin_dir/sample-device-plugin"
+  touch "$stamp_dir/$stamp"
+}
+
 build_cri_tools
 build_etcd
 build_metrics_server
 build_kubernetes
+build_sample_device_plugin

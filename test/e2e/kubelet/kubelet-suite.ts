@@ -19,6 +19,7 @@ import { clusterPkiDir, goTool } from '../../harness/tools.js';
 import { packageRoot } from '../../../common/package-root.js';
 import type { SuiteRuntime, SuiteRuntimeKind } from '../../integration/kubelet/suite-runtimes.js';
 import { nodeKubeconfig } from '../../harness/node-credentials.js';
+import { eventually as poll } from '../../harness/eventually.js';
 
 const namespace = 'default';
 
@@ -31,14 +32,7 @@ async function kubectlJson<T>(...args: string[]): Promise<T> {
   return JSON.parse(await kubectl(...args, '-o', 'json')) as T;
 }
 
-/** Polls `probe` until it returns a value (not undefined); the test's own timeout bounds the wait. */
-async function eventually<T>(probe: () => Promise<T | undefined>, intervalMs = 500): Promise<T> {
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+const eventually = <T>(probe: () => Promise<T | undefined>, intervalMs = 500): Promise<T> => poll(probe, intervalMs);
 
 function mountsUnder(dir: string): string[] {
   if (!dir) return [];

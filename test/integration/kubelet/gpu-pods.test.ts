@@ -14,6 +14,7 @@ import { startBerth, type Berth } from '../../harness/berth.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
 import { createSyntheticGpuRoot, type SyntheticGpuRoot } from '../../harness/synthetic-gpu.js';
 import { standaloneKubeletConfig } from './suite-runtimes.js';
+import { eventually } from '../../harness/eventually.js';
 
 const registryHost = inject('registryHost');
 const since = Date.now();
@@ -24,14 +25,6 @@ let network: CniTestNetwork | undefined;
 let berth: Berth | undefined;
 let cri: CriClient | undefined;
 let kubelet: Kubelet | undefined;
-
-async function eventually<T>(probe: () => Promise<T | undefined>, intervalMs = 250): Promise<T> {
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
 
 function gpuPod(name: string): string {
   return JSON.stringify({

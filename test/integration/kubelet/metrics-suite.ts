@@ -13,14 +13,9 @@ import { startKubelet, type Kubelet } from '../../../kubelet/kubelet.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
 import { startPrometheus, type Prometheus } from '../../harness/prometheus.js';
 import { standaloneKubeletConfig, type SuiteRuntime, type SuiteRuntimeKind } from './suite-runtimes.js';
+import { eventually as poll } from '../../harness/eventually.js';
 
-async function eventually<T>(probe: () => Promise<T | undefined>, intervalMs = 500): Promise<T> {
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+const eventually = <T>(probe: () => Promise<T | undefined>, intervalMs = 500): Promise<T> => poll(probe, intervalMs);
 
 const mib = 2 ** 20;
 

@@ -14,16 +14,7 @@ import type { KubeletConfig } from '../../../kubelet/config.js';
 import { startKubelet, type Kubelet } from '../../../kubelet/kubelet.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
 import { standaloneKubeletConfig, type SuiteRuntime, type SuiteRuntimeKind } from './suite-runtimes.js';
-
-
-/** Polls `probe` until it returns a value (not undefined); the test's own timeout bounds the wait. */
-async function eventually<T>(probe: () => Promise<T | undefined>, intervalMs = 250): Promise<T> {
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+import { eventually } from '../../harness/eventually.js';
 
 function manifest(registryHost: string, name: string, command: string[]): string {
   return JSON.stringify({

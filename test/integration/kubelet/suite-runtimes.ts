@@ -63,6 +63,7 @@ export function standaloneKubeletConfig(options: {
   /** Where the kubelet counts GPUs; by default a directory of its own, so the host's never count. */
   cdiSpecDirs?: string[];
   kubeReserved?: KubeletConfigInput['kubeReserved'];
+  devicePluginDir?: string;
 }): KubeletConfig {
   return kubeletConfig({
     nodeName: options.nodeName,
@@ -76,6 +77,7 @@ export function standaloneKubeletConfig(options: {
     readOnlyAddress: options.readOnlyAddress,
     cdiSpecDirs: options.cdiSpecDirs ?? [join(options.workDir, 'cdi')],
     kubeReserved: options.kubeReserved,
+    devicePluginDir: options.devicePluginDir,
     timings: { staticPodCheckMs: 300, podResyncMs: 1_000 },
   });
 }

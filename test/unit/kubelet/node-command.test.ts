@@ -26,6 +26,7 @@ const flags: NodeFlags = {
   address: '0.0.0.0',
   port: 10250,
   readOnlyPort: 10255,
+  devicePluginDir: '',
 };
 
 describe('berth node configuration', () => {
