@@ -185,7 +185,9 @@ export function buildNodeStatus({ config, machine, runtime, previous, now, exten
     pods: String(config.maxPods),
     'ephemeral-storage': ki(machine.rootFsCapacityBytes),
     'hugepages-2Mi': ki(hugepages2Mi),
-    ...Object.fromEntries(Object.entries(extendedResources).filter(([, count]) => count > 0).map(([name, count]) => [name, String(count)])),
+    // A resource whose devices are gone shows 0: the status is a strategic merge patch, which
+    // would keep an old count for a key left out.
+    ...Object.fromEntries(Object.entries(extendedResources).map(([name, count]) => [name, String(Math.max(0, count))])),
   };
   // Upstream: allocatable = capacity − kube-reserved − system-reserved − hard eviction threshold.
   const amounts = allocatableAmounts(config, { cpuCount: machine.cpuCount, memoryBytes: machine.memoryBytes, hugepagesBytes: hugepages2Mi });

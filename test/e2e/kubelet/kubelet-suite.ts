@@ -20,6 +20,7 @@ import { packageRoot } from '../../../common/package-root.js';
 import type { SuiteRuntime, SuiteRuntimeKind } from '../../integration/kubelet/suite-runtimes.js';
 import { nodeKubeconfig } from '../../harness/node-credentials.js';
 import { eventually as poll } from '../../harness/eventually.js';
+import { defaultDevicePluginDir } from '../../../kubelet/devices/plugin-api.js';
 
 const namespace = 'default';
 
@@ -111,6 +112,8 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
       timings: { volumeRefreshMs: 1_000, podResyncMs: 2_000 },
       serverAddress: '127.0.0.1:0',
       clientCaFile: join(clusterPkiDir(), 'ca.crt'),
+      // The well-known directory: device plugins dial its kubelet.sock (the e2e files run one by one).
+      devicePluginDir: defaultDevicePluginDir,
     });
     // The kubelet API asks the API server about its callers (TokenReview, SubjectAccessReview).
     await kubectl('apply', '-f', join(packageRoot(), 'manifests/rbac/berth-node.yaml'));
@@ -727,6 +730,29 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     } finally {
       await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
     }
+  });
+
+  it("advertises a device plugin's devices on its Node; the scheduler places a pod against them and it gets one", async () => {
+    const resource = 'example.com/resource';
+    const capacityOf = async (): Promise<string | undefined> =>
+      (await kubectlJson<{ status: { capacity: Record<string, string> } }>('get', 'node', nodeName)).status.capacity[resource];
+    const plugin = execa(goTool('sample-device-plugin'), [], { env: { PLUGIN_SOCK_DIR: defaultDevicePluginDir }, reject: false, all: true });
+    const name = `devices-${process.pid}`;
+    try {
+      expect(await eventually(async () => ((await capacityOf()) === '2' ? '2' : undefined))).toBe('2');
+      // No nodeName: the real scheduler places it, only where the resource is.
+      await createPod(name, {}, { command: ['sleep', '3600'], resources: { limits: { [resource]: '1' } } });
+      await runningPod(name);
+      const devices = await kubectl('exec', '-n', namespace, name, '--', 'sh', '-c', 'ls /tmp | grep -E "^Dev-[0-9]+$"');
+      expect(devices.trim()).toMatch(/^Dev-[12]$/);
+    } finally {
+      await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s').catch(() => '');
+      plugin.kill('SIGTERM');
+      await plugin;
+      for (const device of ['Dev-1', 'Dev-2']) rmSync(join('/tmp', device), { force: true });
+    }
+    // Gone with the plugin: the Node shows none left, so nothing more is placed here.
+    expect(await eventually(async () => ((await capacityOf()) === '0' ? '0' : undefined))).toBe('0');
   });
 
   it('completes a pod with restartPolicy Never as Succeeded, and deletes it when asked', async () => {

@@ -51,11 +51,12 @@ describe('node status', () => {
     expect(() => parseReservation('memory=lots', '--system-reserved')).toThrow(/--system-reserved: memory=lots is not a quantity/);
   });
 
-  it('advertises the GPUs it found as nvidia.com/gpu in capacity and allocatable, and nothing when there are none', () => {
+  it('advertises the GPUs it found as nvidia.com/gpu in capacity and allocatable, 0 when they are gone, nothing when it knows none', () => {
     const status = buildNodeStatus({ config, machine, runtime, previous: undefined, now, extendedResources: { 'nvidia.com/gpu': 2 } });
     expect(status.capacity?.['nvidia.com/gpu']).toBe('2');
     expect(status.allocatable?.['nvidia.com/gpu']).toBe('2');
-    expect(buildNodeStatus({ config, machine, runtime, previous: undefined, now, extendedResources: { 'nvidia.com/gpu': 0 } }).capacity).not.toHaveProperty('nvidia.com/gpu');
+    expect(buildNodeStatus({ config, machine, runtime, previous: undefined, now, extendedResources: { 'nvidia.com/gpu': 0 } }).capacity?.['nvidia.com/gpu']).toBe('0');
+    expect(buildNodeStatus({ config, machine, runtime, previous: undefined, now, extendedResources: {} }).capacity).not.toHaveProperty('nvidia.com/gpu');
   });
 
   it('reports addresses and nodeInfo with the runtime version as <name>://<version>', () => {
