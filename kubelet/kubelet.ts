@@ -115,20 +115,20 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       }
     },
   };
-  for (const container of (await cri.listContainers()).containers) {
-    const uid = container.labels[podUidLabel];
-    if (uid && container.state !== 'CONTAINER_EXITED') devices.adopt(uid, container.labels[containerNameLabel] ?? '', container.annotations[devicesAnnotation]);
-  }
   let devicePlugins: DevicePlugins | undefined;
   if (config.devicePluginDir) {
     const plugins = new DevicePlugins({ dir: config.devicePluginDir, logger });
     await plugins.start();
     stops.push(() => plugins.stop());
     devicePlugins = plugins;
-    for (const container of (await cri.listContainers()).containers) {
-      const uid = container.labels[podUidLabel];
-      if (uid && container.state !== 'CONTAINER_EXITED') plugins.adopt(uid, container.labels[containerNameLabel] ?? '', container.annotations[pluginDevicesAnnotation]);
-    }
+  }
+  // Devices given out by an earlier kubelet stay with the containers that still run.
+  for (const container of (await cri.listContainers()).containers) {
+    const uid = container.labels[podUidLabel];
+    if (!uid || container.state === 'CONTAINER_EXITED') continue;
+    const name = container.labels[containerNameLabel] ?? '';
+    devices.adopt(uid, name, container.annotations[devicesAnnotation]);
+    devicePlugins?.adopt(uid, name, container.annotations[pluginDevicesAnnotation]);
   }
   // The CDI specs' GPUs, then what device plugins serve (a plugin's count wins for its resource).
   const extendedResources = (): Record<string, number> => ({ ...(gpus.length > 0 ? { [gpuResource]: gpus.length } : {}), ...devicePlugins?.resources() });
@@ -206,13 +206,15 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     if (apiMirrors) void mirrorPods?.sync(staticPods, apiMirrors);
   };
 
+  // What admission and the pods' cgroup are sized from (hugepages are not set aside here).
+  const machineSize = { cpuCount: cpus().length, memoryBytes: totalmem(), hugepagesBytes: 0 };
   const sources: PodSourceName[] = [...(api ? (['api'] as const) : []), ...(config.podManifestPath ? (['file'] as const) : [])];
   const syncLoop = new SyncLoop({
     logger,
     sources,
     // What node-status.ts advertises as allocatable, which the scheduler placed pods against.
     allocatable: {
-      ...allocatableAmounts(config, { cpuCount: cpus().length, memoryBytes: totalmem(), hugepagesBytes: 0 }),
+      ...allocatableAmounts(config, machineSize),
       pods: config.maxPods,
       labels: nodeLabels(config, { architecture: goArch[arch()] ?? arch() }),
       get taints() {
@@ -238,7 +240,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     },
     qosCgroups: new QosCgroups({
       kubepods: config.cgroupParent,
-      allocatable: config.enforcePodsAllocatable ? podsCgroupAmounts(config, { cpuCount: cpus().length, memoryBytes: totalmem(), hugepagesBytes: 0 }) : undefined,
+      allocatable: config.enforcePodsAllocatable ? podsCgroupAmounts(config, machineSize) : undefined,
       writer: cgroupfsTierWriter(),
       logger,
     }),

@@ -11,8 +11,9 @@ import { isSidecar } from './pod-actions.js';
 import { parseQuantity, podQosClass, type QosClass } from './resources.js';
 
 const cfsPeriodUs = 100_000;
-const minShares = 2;
-const maxShares = 262_144;
+/** The kernel's bounds for cpu.shares (and Kubernetes' MinShares/MaxShares). */
+export const minShares = 2;
+export const maxShares = 262_144;
 const minQuotaUs = 1_000;
 
 export function podCgroupParent(pod: V1Pod, kubepods: string): string {

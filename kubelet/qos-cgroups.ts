@@ -14,11 +14,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../common/logger.js';
-import { cpuToShares, podCpuRequests } from './pod-cgroup.js';
+import { cpuToShares, maxShares, minShares, podCpuRequests } from './pod-cgroup.js';
 import { podQosClass } from './resources.js';
-
-const minShares = 2;
-const maxShares = 262_144;
 
 /** What one tier cgroup gets: cpu shares, and a memory limit where one applies. */
 export interface TierSettings {

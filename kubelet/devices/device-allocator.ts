@@ -1,7 +1,8 @@
-// Which GPUs each container holds: a container whose limits ask for N nvidia.com/gpu gets N
-// devices no other running pod holds, the same ones again when it restarts, and they are free
-// once its pod has terminated. The assignment travels with the container as a CRI annotation,
-// so a restarted kubelet finds it again (adopt) instead of keeping state of its own.
+// Which devices of one resource each container holds: a container whose limits ask for N gets N
+// devices no other running pod holds, the same ones again when it restarts (while they still
+// exist), and they are free once its pod has terminated. The assignment travels with the
+// container as a CRI annotation, so a restarted kubelet finds it again (adopt) instead of keeping
+// state of its own. Used for the CDI GPUs and for each device plugin's resource.
 import { ResourceExhaustedError } from '../../common/errors.js';
 
 /** Container annotation with the CDI devices the kubelet gave it, comma-separated. */
@@ -11,21 +12,36 @@ export class DeviceAllocator {
   /** `${podUid}/${container}` → devices. */
   private readonly assigned = new Map<string, string[]>();
 
-  constructor(private readonly inventory: () => readonly string[]) {}
+  /** `noun`: what the devices are called in errors (GPUs, or the resource name). */
+  constructor(
+    private readonly inventory: () => readonly string[],
+    private readonly noun = 'GPUs',
+  ) {}
 
-  /** The devices of the container, assigned now if it has none yet. */
+  /** The devices of the container, assigned now (and held from now on) if it has none yet. */
   allocate(podUid: string, container: string, count: number): string[] {
     const key = `${podUid}/${container}`;
+    const available = this.inventory();
     const held = this.assigned.get(key);
-    if (held && held.length === count) return held;
+    if (held && held.length === count && held.every((device) => available.includes(device))) return held;
     const taken = new Set([...this.assigned].filter(([k]) => k !== key).flatMap(([, devices]) => devices));
-    const free = this.inventory().filter((device) => !taken.has(device));
+    const free = available.filter((device) => !taken.has(device));
     if (free.length < count) {
-      throw new ResourceExhaustedError(`container ${container} asks for ${count} GPUs but ${free.length} of ${this.inventory().length} are free on this node`);
+      throw new ResourceExhaustedError(`container ${container} asks for ${count} ${this.noun} but ${free.length} of ${available.length} are free on this node`);
     }
     const devices = free.slice(0, count);
     this.assigned.set(key, devices);
     return devices;
+  }
+
+  /** The devices the container holds, if any. */
+  held(podUid: string, container: string): readonly string[] | undefined {
+    return this.assigned.get(`${podUid}/${container}`);
+  }
+
+  /** Frees the container's devices (an assignment its device plugin would not honour). */
+  forget(podUid: string, container: string): void {
+    this.assigned.delete(`${podUid}/${container}`);
   }
 
   /** A container found in the runtime with devices assigned by an earlier kubelet. */

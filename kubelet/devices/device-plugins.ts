@@ -4,11 +4,14 @@
 // (the healthy ones are the resource's capacity on the Node and in admission) and, for a container
 // whose limits ask for N of the resource, picks N devices no other container holds and asks the
 // plugin (Allocate, then PreStartContainer when the plugin wants it) what the container needs.
+// GetPreferredAllocation is not asked: the kubelet may skip it, and the plugins at hand here
+// (upstream's sample) do not offer it.
 // The devices travel with the container as a CRI annotation, so a restarted kubelet keeps them.
 import { credentials, Server, ServerCredentials, status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { mkdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ResourceExhaustedError, UnavailableError } from '../../common/errors.js';
+import { UnavailableError } from '../../common/errors.js';
+import { DeviceAllocator } from './device-allocator.js';
 import type { Logger } from '../../common/logger.js';
 import {
   devicePluginApiVersion,
@@ -59,8 +62,8 @@ export function registrationProblem(request: Pick<RegisterRequest__Output, 'vers
 
 export class DevicePlugins {
   private readonly plugins = new Map<string, Plugin>();
-  /** `${podUid}/${container}` → resource → device ids. */
-  private readonly assigned = new Map<string, Map<string, string[]>>();
+  /** One allocator per resource, kept across a plugin's re-registrations and a kubelet restart. */
+  private readonly allocators = new Map<string, DeviceAllocator>();
   private server: Server | undefined;
 
   constructor(private readonly deps: { dir: string; logger: Logger }) {}
@@ -109,7 +112,7 @@ export class DevicePlugins {
   /** Healthy devices by resource name: what the Node advertises and admission counts. */
   resources(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [resource, plugin] of this.plugins) out[resource] = [...plugin.devices.values()].filter((h) => h === healthy).length;
+    for (const resource of this.plugins.keys()) out[resource] = this.healthy(resource).length;
     return out;
   }
 
@@ -119,83 +122,72 @@ export class DevicePlugins {
 
   /**
    * The plugin's answer for a container given `count` devices of `resource`: the same devices as
-   * before when the container restarts, else healthy ones no other container holds.
+   * before when the container restarts, else healthy ones no other container holds (held before
+   * the plugin is asked, so pods starting side by side never share one).
    */
-  async allocate(podUid: string, container: string, resource: string, count: number): Promise<{ ids: string[]; response: ContainerAllocateResponse__Output }> {
+  async allocate(podUid: string, container: string, resource: string, count: number): Promise<{ ids: readonly string[]; response: ContainerAllocateResponse__Output }> {
     const plugin = this.plugins.get(resource);
     if (!plugin) throw new UnavailableError(`no device plugin serves ${resource} on this node`);
-    const key = `${podUid}/${container}`;
-    const held = this.assigned.get(key)?.get(resource);
-    let ids = held && held.length === count && held.every((id) => plugin.devices.has(id)) ? held : undefined;
-    if (!ids) {
-      const taken = this.takenBy(resource, key);
-      const free = [...plugin.devices].filter(([id, health]) => health === healthy && !taken.has(id)).map(([id]) => id);
-      if (free.length < count) {
-        throw new ResourceExhaustedError(`container ${container} asks for ${count} ${resource} but ${free.length} healthy of ${plugin.devices.size} are free on this node`);
-      }
-      // Held from here on, before any call to the plugin: pods start side by side.
-      const chosen = free.slice(0, count);
-      this.hold(key, resource, chosen);
-      ids = chosen;
-      if (plugin.options.getPreferredAllocationAvailable) {
-        const offered = free.filter((id) => !this.takenBy(resource, key).has(id));
-        ids = await this.preferred(plugin, [...new Set([...chosen, ...offered])], count);
-        this.hold(key, resource, ids);
-      }
-    }
-    const chosen = ids;
+    const allocator = this.allocator(resource);
+    const before = allocator.held(podUid, container);
+    const ids = allocator.allocate(podUid, container, count);
     try {
       const response = await this.call<{ containerResponses: ContainerAllocateResponse__Output[] }>((done) =>
-        plugin.client.Allocate({ containerRequests: [{ devicesIds: chosen }] }, { deadline: Date.now() + callTimeoutMs }, done),
+        plugin.client.Allocate({ containerRequests: [{ devicesIds: [...ids] }] }, { deadline: Date.now() + callTimeoutMs }, done),
       );
       const answer = response.containerResponses[0];
       if (!answer) throw new UnavailableError(`device plugin for ${resource} answered Allocate with no container response`);
       if (plugin.options.preStartRequired) {
-        await this.call((done) => plugin.client.PreStartContainer({ devicesIds: chosen }, { deadline: Date.now() + callTimeoutMs }, done));
+        await this.call((done) => plugin.client.PreStartContainer({ devicesIds: [...ids] }, { deadline: Date.now() + callTimeoutMs }, done));
       }
-      return { ids: chosen, response: answer };
+      return { ids, response: answer };
     } catch (error) {
-      if (chosen !== held) this.assigned.get(key)?.delete(resource);
+      if (ids !== before) allocator.forget(podUid, container);
       throw error;
     }
   }
 
-  private hold(key: string, resource: string, ids: string[]): void {
-    const byResource = this.assigned.get(key) ?? new Map<string, string[]>();
-    byResource.set(resource, ids);
-    this.assigned.set(key, byResource);
-  }
-
-  /** Devices of `resource` held by containers other than `key`. */
-  private takenBy(resource: string, key: string): Set<string> {
-    return new Set([...this.assigned].filter(([k]) => k !== key).flatMap(([, byResource]) => byResource.get(resource) ?? []));
-  }
-
   /** The annotation recording a container's plugin devices, for adopt() after a kubelet restart. */
   annotation(podUid: string, container: string): string | undefined {
-    const byResource = this.assigned.get(`${podUid}/${container}`);
-    return byResource && byResource.size > 0 ? JSON.stringify(Object.fromEntries(byResource)) : undefined;
+    const held = [...this.allocators].flatMap(([resource, allocator]) => {
+      const ids = allocator.held(podUid, container);
+      return ids ? [[resource, ids] as const] : [];
+    });
+    return held.length > 0 ? JSON.stringify(Object.fromEntries(held)) : undefined;
   }
 
   /** A container found in the runtime with plugin devices assigned by an earlier kubelet. */
   adopt(podUid: string, container: string, annotation: string | undefined): void {
     if (!annotation) return;
+    let parsed: unknown;
     try {
-      const parsed = JSON.parse(annotation) as unknown;
-      if (typeof parsed !== 'object' || parsed === null) return;
-      const byResource = new Map<string, string[]>();
-      for (const [resource, ids] of Object.entries(parsed)) {
-        if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) byResource.set(resource, ids as string[]);
-      }
-      if (byResource.size > 0) this.assigned.set(`${podUid}/${container}`, byResource);
+      parsed = JSON.parse(annotation);
     } catch {
       // Not ours to trust: a container whose annotation does not parse keeps no devices.
+      return;
+    }
+    if (typeof parsed !== 'object' || parsed === null) return;
+    for (const [resource, ids] of Object.entries(parsed)) {
+      if (Array.isArray(ids) && ids.every((id) => typeof id === 'string')) this.allocator(resource).adopt(podUid, container, ids.join(','));
     }
   }
 
   /** Frees every plugin device of the pod. */
   release(podUid: string): void {
-    for (const key of [...this.assigned.keys()]) if (key.startsWith(`${podUid}/`)) this.assigned.delete(key);
+    for (const allocator of this.allocators.values()) allocator.release(podUid);
+  }
+
+  private healthy(resource: string): string[] {
+    return [...(this.plugins.get(resource)?.devices ?? [])].filter(([, health]) => health === healthy).map(([id]) => id);
+  }
+
+  private allocator(resource: string): DeviceAllocator {
+    let allocator = this.allocators.get(resource);
+    if (!allocator) {
+      allocator = new DeviceAllocator(() => this.healthy(resource), resource);
+      this.allocators.set(resource, allocator);
+    }
+    return allocator;
   }
 
   private connect(request: RegisterRequest__Output): void {
@@ -236,19 +228,6 @@ export class DevicePlugins {
   private disconnect(plugin: Plugin): void {
     plugin.stream?.cancel();
     plugin.client.close();
-  }
-
-  private async preferred(plugin: Plugin, available: string[], count: number): Promise<string[]> {
-    const answer = await this.call<{ containerResponses: { deviceIDs: string[] }[] }>((done) =>
-      plugin.client.GetPreferredAllocation(
-        { containerRequests: [{ availableDeviceIDs: available, mustIncludeDeviceIDs: [], allocationSize: count }] },
-        { deadline: Date.now() + callTimeoutMs },
-        done,
-      ),
-    ).catch(() => undefined);
-    const chosen = answer?.containerResponses[0]?.deviceIDs ?? [];
-    // A preference that is not `count` of the offered devices is ignored, as upstream ignores it.
-    return chosen.length === count && chosen.every((id) => available.includes(id)) ? chosen : available.slice(0, count);
   }
 
   private call<T>(start: (done: (error: ServiceError | null, value?: T) => void) => void): Promise<T> {

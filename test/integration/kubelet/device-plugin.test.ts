@@ -6,33 +6,19 @@
 // The plugin dials the well-known /var/lib/kubelet/device-plugins/kubelet.sock, so this is the one
 // test that serves there.
 import { execa } from 'execa';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ownMemoryCgroup, removeCgroupPath } from '../../../bench/cgroups.js';
-import { createLogger } from '../../../common/logger.js';
-import { CriClient } from '../../../cri/client/cri-client.js';
 import { defaultDevicePluginDir } from '../../../kubelet/devices/plugin-api.js';
-import { startKubelet, type Kubelet } from '../../../kubelet/kubelet.js';
-import { startBerth, type Berth } from '../../harness/berth.js';
-import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
-import { goTool } from '../../harness/tools.js';
-import { standaloneKubeletConfig } from './suite-runtimes.js';
 import { eventually } from '../../harness/eventually.js';
+import { goTool } from '../../harness/tools.js';
+import { startStandaloneBerthNode, type StandaloneBerthNode } from './standalone-berth-node.js';
 
 const registryHost = inject('registryHost');
 const resource = 'example.com/resource';
-const since = Date.now();
-const cgroupParent = `${ownMemoryCgroup()}/berth-kubelet-device-plugin`;
-let work = '';
-let manifests = '';
-let network: CniTestNetwork | undefined;
-let berth: Berth | undefined;
-let cri: CriClient | undefined;
-let kubelet: Kubelet | undefined;
 const startPlugin = () => execa(goTool('sample-device-plugin'), [], { env: { PLUGIN_SOCK_DIR: defaultDevicePluginDir }, reject: false, all: true });
 let plugin: ReturnType<typeof startPlugin> | undefined;
+let node: StandaloneBerthNode | undefined;
 
 function devicePod(name: string): string {
   return JSON.stringify({
@@ -47,49 +33,30 @@ function devicePod(name: string): string {
 }
 
 beforeAll(async () => {
-  work = mkdtempSync(join(tmpdir(), 'berth-kubelet-device-plugin-'));
-  manifests = join(work, 'manifests');
-  mkdirSync(manifests);
-  network = cniTestNetwork('kubelet-devplug', 212);
-  berth = await startBerth({ args: ['--insecure-registry', registryHost, '--cni-conf-dir', network.confDir] });
-  cri = new CriClient({ endpoint: berth.socket });
-  kubelet = await startKubelet(
-    standaloneKubeletConfig({ nodeName: 'devplug-node', manifests, runtimeEndpoint: berth.socket, workDir: work, cgroupParent, devicePluginDir: defaultDevicePluginDir }),
-    { logger: createLogger('warn') },
-  );
+  node = await startStandaloneBerthNode({ name: 'devplug', registryHost, cniOctet: 212, kubelet: () => ({ devicePluginDir: defaultDevicePluginDir }) });
   plugin = startPlugin();
 });
 
 afterAll(async () => {
   plugin?.kill('SIGTERM');
   await plugin;
-  await kubelet?.stop();
-  for (const sandbox of (await cri?.listPodSandbox().catch(() => ({ items: [] })))?.items ?? []) {
-    await cri?.stopPodSandbox(sandbox.id).catch(() => undefined);
-    await cri?.removePodSandbox(sandbox.id).catch(() => undefined);
-  }
-  cri?.close();
-  await berth?.stop();
-  await network?.remove();
-  removeCgroupPath(cgroupParent, since);
-  removeCgroupPath(`${ownMemoryCgroup()}${cgroupParent}`, since);
+  await node?.stop();
   // The sample plugin's fake devices, made on the host by its Allocate.
   for (const device of ['Dev-1', 'Dev-2']) rmSync(join('/tmp', device), { force: true });
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 describe('device plugins through the kubelet (the upstream sample plugin)', () => {
   it('counts the registered devices, gives two pods one each, refuses the third, and loses them with the plugin', async () => {
-    expect(await eventually(async () => (kubelet?.extendedResources()[resource] === 2 ? 2 : undefined))).toBe(2);
-    for (const name of ['dev-a', 'dev-b', 'dev-c']) writeFileSync(join(manifests, `${name}.json`), devicePod(name));
+    expect(await eventually(async () => (node?.kubelet.extendedResources()[resource] === 2 ? 2 : undefined))).toBe(2);
+    for (const name of ['dev-a', 'dev-b', 'dev-c']) writeFileSync(join(node?.manifests ?? '', `${name}.json`), devicePod(name));
 
     const running = await eventually(async () => {
-      const listed = (await cri?.listContainers({ state: { state: 'CONTAINER_RUNNING' } }))?.containers ?? [];
+      const listed = (await node?.cri.listContainers({ state: { state: 'CONTAINER_RUNNING' } }))?.containers ?? [];
       return listed.length >= 2 ? listed : undefined;
     });
     const seen: string[] = [];
     for (const container of running) {
-      const result = await cri?.execSync(container.id, ['sh', '-c', 'ls /tmp | grep -E "^Dev-[0-9]+$"'], 10);
+      const result = await node?.cri.execSync(container.id, ['sh', '-c', 'ls /tmp | grep -E "^Dev-[0-9]+$"'], 10);
       seen.push(Buffer.from(result?.stdout ?? []).toString().trim());
       const annotation = JSON.parse(container.annotations['berth.dev/kubelet-plugin-devices'] ?? '{}') as Record<string, string[]>;
       expect(annotation[resource]).toEqual([seen.at(-1)]);
@@ -97,17 +64,15 @@ describe('device plugins through the kubelet (the upstream sample plugin)', () =
     expect(seen.sort()).toEqual(['Dev-1', 'Dev-2']);
 
     const refused = await eventually(async () => {
-      const loop = kubelet?.syncLoop;
-      const uids = [...(loop?.desiredPods().values() ?? [])].map((pod) => pod.metadata?.uid ?? '');
-      const rejections = uids.map((uid) => loop?.worker(uid)?.desired.rejection).filter((r) => r !== undefined);
+      const rejections = node?.rejections() ?? [];
       return rejections.length > 0 ? rejections : undefined;
     });
     expect(refused).toEqual([expect.objectContaining({ reason: `OutOf${resource}` })]);
-    expect(new Set(((await cri?.listPodSandbox())?.items ?? []).map((s) => s.labels['io.kubernetes.pod.name'])).size).toBe(2);
+    expect(new Set(((await node?.cri.listPodSandbox())?.items ?? []).map((s) => s.labels['io.kubernetes.pod.name'])).size).toBe(2);
 
     plugin?.kill('SIGTERM');
     const output = (await plugin)?.all ?? '';
     expect(output).toContain('Register');
-    expect(await eventually(async () => (kubelet?.extendedResources()[resource] === 0 ? 0 : undefined))).toBe(0);
+    expect(await eventually(async () => (node?.kubelet.extendedResources()[resource] === 0 ? 0 : undefined))).toBe(0);
   });
 });

@@ -33,6 +33,19 @@ describe('GPU allocation', () => {
     expect(allocator.allocate('pod-a', 'main', 1)).toEqual(['g=1']);
   });
 
+  it('gives a restarted container new devices when its old ones are gone, and forgets an assignment on request', () => {
+    let inventory = ['d1', 'd2'];
+    const allocator = new DeviceAllocator(() => inventory, 'vendor.example/fpga');
+    expect(allocator.allocate('pod-a', 'main', 1)).toEqual(['d1']);
+    inventory = ['d2'];
+    expect(allocator.allocate('pod-a', 'main', 1)).toEqual(['d2']);
+    expect(allocator.held('pod-a', 'main')).toEqual(['d2']);
+    expect(() => allocator.allocate('pod-b', 'main', 1)).toThrow(/asks for 1 vendor.example\/fpga but 0 of 1 are free/);
+    allocator.forget('pod-a', 'main');
+    expect(allocator.held('pod-a', 'main')).toBeUndefined();
+    expect(allocator.allocate('pod-b', 'main', 1)).toEqual(['d2']);
+  });
+
   it('reads the count from limits (or requests), ignoring what is not a positive whole number', () => {
     const gpus = (resources: { limits?: Record<string, string>; requests?: Record<string, string> }): number =>
       containerExtendedResources({ name: 'c', resources })['nvidia.com/gpu'] ?? 0;
