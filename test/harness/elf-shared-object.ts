@@ -1,6 +1,8 @@
-// The smallest ELF shared object that glibc's ldconfig accepts: one PT_LOAD covering the file and
-// a PT_DYNAMIC naming a SONAME. ldconfig ignores empty or non-ELF files, so synthetic driver
-// libraries must be real (if useless) ELF objects for a real ld.so.cache to list them.
+// The smallest ELF shared object that glibc's ldconfig lists and its dynamic loader loads: one
+// writable PT_LOAD covering the file (the loader relocates the dynamic section in place) and a
+// PT_DYNAMIC naming a SONAME, with an empty symbol table and hash table. ldconfig ignores empty
+// or non-ELF files, so synthetic driver libraries must be real (if useless) ELF objects for a
+// real ld.so.cache to list them, and loadable for a test to show `libcuda.so.1` resolving.
 
 export type ElfMachine = 'x86_64' | 'aarch64';
 
@@ -9,9 +11,14 @@ const machineNumber: Record<ElfMachine, number> = { x86_64: 62, aarch64: 183 };
 const headerSize = 64;
 const programHeaderSize = 56;
 const dynamicEntrySize = 16;
+const symbolSize = 24;
+const hashTableSize = 16;
 const DT_NULL = 0n;
+const DT_HASH = 4n;
 const DT_STRTAB = 5n;
+const DT_SYMTAB = 6n;
 const DT_STRSZ = 10n;
+const DT_SYMENT = 11n;
 const DT_SONAME = 14n;
 
 /** The host's machine, for objects that the host's ldconfig files under its own architecture. */
@@ -22,8 +29,11 @@ export function hostElfMachine(): ElfMachine {
 export function elfSharedObject(soname: string, machine: ElfMachine = hostElfMachine()): Buffer {
   const strings = Buffer.from(`\0${soname}\0`, 'latin1');
   const dynamicOffset = headerSize + 2 * programHeaderSize;
-  const dynamicSize = 4 * dynamicEntrySize;
-  const stringsOffset = dynamicOffset + dynamicSize;
+  const dynamicSize = 7 * dynamicEntrySize;
+  // Symbol table (the null symbol alone), then a one-bucket hash table: both 8-byte aligned.
+  const symbolsOffset = dynamicOffset + dynamicSize;
+  const hashOffset = symbolsOffset + symbolSize;
+  const stringsOffset = hashOffset + hashTableSize;
   const total = stringsOffset + strings.length;
   const file = Buffer.alloc(total);
 
@@ -52,19 +62,24 @@ export function elfSharedObject(soname: string, machine: ElfMachine = hostElfMac
     file.writeBigUInt64LE(BigInt(size), at + 40);
     file.writeBigUInt64LE(BigInt(align), at + 48);
   };
-  segment(headerSize, 1 /* PT_LOAD */, 4, 0, total, 0x1000);
+  segment(headerSize, 1 /* PT_LOAD */, 6 /* rw */, 0, total, 0x1000);
   segment(headerSize + programHeaderSize, 2 /* PT_DYNAMIC */, 6, dynamicOffset, dynamicSize, 8);
 
   const entries: [bigint, bigint][] = [
     [DT_SONAME, 1n],
     [DT_STRTAB, BigInt(stringsOffset)],
     [DT_STRSZ, BigInt(strings.length)],
+    [DT_SYMTAB, BigInt(symbolsOffset)],
+    [DT_SYMENT, BigInt(symbolSize)],
+    [DT_HASH, BigInt(hashOffset)],
     [DT_NULL, 0n],
   ];
   entries.forEach(([tag, value], i) => {
     file.writeBigInt64LE(tag, dynamicOffset + i * dynamicEntrySize);
     file.writeBigUInt64LE(value, dynamicOffset + i * dynamicEntrySize + 8);
   });
+  file.writeUInt32LE(1, hashOffset); // nbucket; the bucket and the chain stay 0 (no symbol)
+  file.writeUInt32LE(1, hashOffset + 4); // nchain
   file.set(strings, stringsOffset);
   return file;
 }

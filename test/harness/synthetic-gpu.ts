@@ -41,6 +41,8 @@ export interface SyntheticGpuOptions {
   /** nvidia-uvm's dynamic major; the default is one no real driver on the test machine holds. */
   uvmMajor?: number;
   capsMajor?: number;
+  /** Where the driver's libraries go in the driver root; default the host's multiarch directory. */
+  libDir?: string;
 }
 
 /** Driver libraries: file base name → soname, as the 550 driver ships them. */
@@ -82,7 +84,7 @@ export async function createSyntheticGpuRoot(options: SyntheticGpuOptions = {}):
   const dir = await mkdtemp(join(tmpdir(), 'berth-synthetic-gpu-'));
   const devRoot = join(dir, 'host');
   const driverRoot = join(dir, 'driver');
-  const libDir = `/usr/lib/${hostElfMachine()}-linux-gnu`;
+  const libDir = options.libDir ?? `/usr/lib/${hostElfMachine()}-linux-gnu`;
   const cleanup = () => rm(dir, { recursive: true, force: true });
 
   try {

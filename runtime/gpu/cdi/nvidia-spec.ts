@@ -5,11 +5,9 @@
 // so a reloaded driver (a new nvidia-uvm major) does not leave a stale spec behind.
 //
 // Libraries are bind-mounted read-only at their paths in the driver root, the real file and
-// each soname link alike (libcuda.so.550.54.15 and libcuda.so.1), so `libcuda.so.1` resolves by
-// path without the toolkit's ldcache hook. The dynamic linker finds them when the image's own
-// ld.so.cache or default search path covers that directory (true for Debian/Ubuntu/RHEL-family
-// CUDA images, whose cache lists /usr/lib/x86_64-linux-gnu or /usr/lib64); images that search
-// elsewhere need LD_LIBRARY_PATH, because berth does not rewrite the image's ld.so.cache.
+// each soname link alike (libcuda.so.550.54.15 and libcuda.so.1). The spec holds no hook: berth
+// adds the ld.so.cache update per container (ld-cache-hook.ts), where it knows the root, so
+// `libcuda.so.1` resolves whichever directory the driver keeps its libraries in.
 import { FailedPreconditionError } from '../../../common/errors.js';
 import type { DiscoveredGpu, DeviceNode, NvidiaDiscovery } from '../discover.js';
 import { driverCapabilities, type DriverCapability } from '../driver-capabilities.js';

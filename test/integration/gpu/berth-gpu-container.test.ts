@@ -1,10 +1,13 @@
 // GPUs through the CRI: a real berth on a synthetic NVIDIA host (test/harness/synthetic-gpu.ts)
 // writes the CDI spec of the GPUs it finds, and CreateContainer applies `berth.dev/gpus`
-// (docker's --gpus syntax) and the CRI CDI_devices field; the real crictl shows what the
-// container sees. Bad requests are refused before anything is created.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+// (docker's --gpus syntax), the CRI CDI_devices field and cdi.k8s.io annotations (any vendor's
+// spec); busybox containers run by the real runc report what they see, read through the real
+// crictl. Bad requests are refused with their reason before anything is created.
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa } from 'execa';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CriClient, CriCallError } from '../../../cri/client/cri-client.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../../cri/api/messages.js';
@@ -16,7 +19,7 @@ import { createSyntheticGpuRoot, type SyntheticGpuRoot } from '../../harness/syn
 const registry = inject('registryHost');
 const image = `${registry}/busybox:latest`;
 let host: SyntheticGpuRoot;
-let cdiDir = '';
+let work = '';
 let berth: Berth;
 let network: CniTestNetwork;
 let client: CriClient;
@@ -24,9 +27,22 @@ let podId = '';
 const pod: PodSandboxConfig = { metadata: { name: 'gpu', namespace: 'default', uid: 'gpu-uid', attempt: 0 }, linux: {}, logDirectory: '' };
 
 beforeAll(async () => {
-  host = await createSyntheticGpuRoot({ gpus: 2 });
-  cdiDir = await mkdtemp(join(tmpdir(), 'berth-cdi-'));
-  pod.logDirectory = join(cdiDir, 'logs');
+  // The driver's libraries where GKE-style hosts keep them: a directory no image's loader searches.
+  host = await createSyntheticGpuRoot({ gpus: 2, libDir: '/usr/local/nvidia/lib64' });
+  work = await mkdtemp(join(tmpdir(), 'berth-cdi-'));
+  pod.logDirectory = join(work, 'logs');
+  // Another vendor's spec in the config dir, with a real node whose numbers it leaves out.
+  await mkdir(join(work, 'etc-cdi'));
+  await execa('mknod', ['-m', '600', join(work, 'fpga0'), 'c', '240', '7']);
+  await writeFile(
+    join(work, 'etc-cdi', 'example-fpga.json'),
+    JSON.stringify({
+      cdiVersion: '0.6.0',
+      kind: 'example.com/fpga',
+      devices: [{ name: 'fpga0', containerEdits: { deviceNodes: [{ path: '/dev/fpga0', hostPath: join(work, 'fpga0'), permissions: 'rw' }] } }],
+      containerEdits: { env: ['FPGA_VENDOR=example'] },
+    }),
+  );
   network = cniTestNetwork('gpu', 234);
   berth = await startBerth({
     args: [
@@ -34,7 +50,8 @@ beforeAll(async () => {
       '--cni-conf-dir', network.confDir,
       '--gpu-driver-root', host.driverRoot,
       '--gpu-device-root', host.devRoot,
-      '--cdi-spec-dir', cdiDir,
+      '--cdi-spec-dir', join(work, 'etc-cdi'),
+      '--cdi-spec-dir', join(work, 'run-cdi'),
     ],
   });
   client = new CriClient({ endpoint: berth.socket });
@@ -50,13 +67,28 @@ afterAll(async () => {
   await network?.remove();
   removeTestCgroupParents('berth');
   await host?.cleanup();
-  await rm(cdiDir, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
 });
 
-const probe = ['sh', '-c', 'ls -ln /dev | grep nvidia; env | grep ^NVIDIA_ | sort; /usr/bin/nvidia-smi; true'];
+/** What a container reports: its device nodes, what opening them gives, the driver files and the variables. */
+const probe = () => [
+  'sh',
+  '-c',
+  [
+    'ls -ln /dev | grep -E "nvidia|fpga"',
+    'for node in /dev/nvidia[0-9]* /dev/nvidiactl /smuggled-nvidia0; do [ -e $node ] && cat $node; done 2>&1',
+    `echo x 2>/dev/null > ${host.libDir}/libcuda.so.1 || echo libcuda-write-refused`,
+    'echo "libcuda mounts: $(grep -c libcuda /proc/self/mountinfo)"',
+    // The loader's answer for the soname (/bin/sh is the image's one dynamically linked binary).
+    'LD_TRACE_LOADED_OBJECTS=1 LD_PRELOAD=libcuda.so.1 /bin/sh 2>&1 | grep libcuda',
+    '[ -x /usr/bin/nvidia-smi ] && /usr/bin/nvidia-smi',
+    'env | grep -E "^(NVIDIA|FPGA)_" | sort',
+    'true',
+  ].join('; '),
+];
 
 async function runToCompletion(name: string, extra: Partial<ContainerConfig>): Promise<string> {
-  const { containerId } = await client.createContainer(podId, { metadata: { name }, image: { image }, command: probe, logPath: `${name}.log`, ...extra }, pod);
+  const { containerId } = await client.createContainer(podId, { metadata: { name }, image: { image }, command: probe(), logPath: `${name}.log`, ...extra }, pod);
   await client.startContainer(containerId);
   for (let i = 0; i < 100; i++) {
     if ((await client.containerStatus(containerId)).status?.state === 'CONTAINER_EXITED') break;
@@ -65,49 +97,136 @@ async function runToCompletion(name: string, extra: Partial<ContainerConfig>): P
   return berth.crictl('logs', containerId);
 }
 
-const gpuNodes = (output: string): string[] =>
+/** "name major,minor" of each character device the container lists, sorted. */
+const deviceNodes = (output: string): string[] =>
   output
     .split('\n')
     .filter((l) => /^c[rwx-]{9}/.test(l))
     .map((l) => l.split(/\s+/))
-    .filter((f) => /^nvidia\d+$/.test(f.at(-1) ?? ''))
-    .map((f) => `${f.at(-1)} ${f[4]}${f[5]}`);
+    .map((f) => `${f.at(-1)} ${f[4]}${f[5]}`)
+    .sort();
+
+const controlNodes = () => ['nvidia-modeset 195,254', `nvidia-uvm ${host.uvmMajor},0`, `nvidia-uvm-tools ${host.uvmMajor},1`, 'nvidiactl 195,255'];
+const withControls = (...gpuNodes: string[]) => [...gpuNodes, ...controlNodes()].sort();
+
+async function refusal(name: string, extra: Partial<ContainerConfig>): Promise<CriCallError> {
+  const error: unknown = await client.createContainer(podId, { metadata: { name }, image: { image }, command: probe(), ...extra }, pod).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CriCallError);
+  return error as CriCallError;
+}
 
 describe('GPUs for containers through the CRI', () => {
-  it('writes the CDI spec of the GPUs it found', async () => {
-    const spec = JSON.parse(await readFile(join(cdiDir, 'nvidia.com-gpu.json'), 'utf8')) as { kind: string; devices: { name: string }[] };
+  it('writes the CDI spec of the GPUs it found into the last CDI dir', async () => {
+    const spec = JSON.parse(await readFile(join(work, 'run-cdi', 'nvidia.com-gpu.json'), 'utf8')) as { kind: string; devices: { name: string }[] };
     expect(spec.kind).toBe('nvidia.com/gpu');
-    expect(spec.devices.map((d) => d.name)).toEqual(expect.arrayContaining(['0', '1', 'all', host.gpus[0]?.uuid, host.gpus[1]?.uuid]));
+    expect(spec.devices.map((d) => d.name).sort()).toEqual(['0', '1', 'all', host.gpus[0]?.uuid, host.gpus[1]?.uuid].sort());
   });
 
-  it('gives a container the GPU named by berth.dev/gpus, with the NVIDIA variables and driver files', async () => {
-    const output = await runToCompletion('by-annotation', { annotations: { 'berth.dev/gpus': 'device=1' } });
-    expect(gpuNodes(output)).toEqual(['nvidia1 195,1']);
-    expect(output).toContain(`NVIDIA_VISIBLE_DEVICES=${host.gpus[1]?.uuid}`);
-    expect(output).toContain('NVIDIA_DRIVER_CAPABILITIES=utility,compute');
-    expect(output).toContain('nvidia-smi (synthetic)');
+  describe('berth.dev/gpus: device=1', () => {
+    let output = '';
+    beforeAll(async () => {
+      output = await runToCompletion('device-1', {
+        annotations: { 'berth.dev/gpus': 'device=1' },
+        // GPU 0's node, smuggled in past CDI: only the device cgroup stands between it and the container.
+        mounts: [{ containerPath: '/smuggled-nvidia0', hostPath: join(host.devRoot, 'dev/nvidia0') }],
+      });
+    });
+
+    it('sees exactly /dev/nvidia1 and the control nodes, with the host numbers', () => {
+      expect(deviceNodes(output)).toEqual(withControls('nvidia1 195,1'));
+    });
+
+    it('may open the injected nodes (the missing driver answers ENXIO) but not the other GPU (EPERM): the device cgroup allows exactly those', () => {
+      expect(output).toContain("cat: can't open '/dev/nvidia1': No such device or address");
+      expect(output).toContain("cat: can't open '/dev/nvidiactl': No such device or address");
+      expect(output).toContain("cat: can't open '/smuggled-nvidia0': Operation not permitted");
+    });
+
+    it('mounts the driver libraries read-only, at the file and at its soname, and runs the injected nvidia-smi', () => {
+      expect(output).toContain('libcuda-write-refused');
+      expect(output).toContain('libcuda mounts: 2');
+      expect(output).toContain('nvidia-smi (synthetic)');
+    });
+
+    it('adds the driver directory to the container’s ld.so.cache, so libcuda.so.1 resolves by soname', () => {
+      expect(output).toMatch(/^\s*libcuda\.so\.1 => \/usr\/local\/nvidia\/lib64\/libcuda\.so\.1 \(0x[0-9a-f]+\)$/m);
+    });
+
+    it('sets the NVIDIA variables of the request', () => {
+      expect(output).toContain(`NVIDIA_DRIVER_CAPABILITIES=utility,compute\nNVIDIA_VISIBLE_DEVICES=${host.gpus[1]?.uuid}`);
+    });
+  });
+
+  it('gives every GPU for all and the first N for a count', async () => {
+    const all = await runToCompletion('all', { annotations: { 'berth.dev/gpus': 'all' } });
+    expect(deviceNodes(all)).toEqual(withControls('nvidia0 195,0', 'nvidia1 195,1'));
+    expect(all).toContain('NVIDIA_VISIBLE_DEVICES=all');
+    const two = await runToCompletion('count-2', { annotations: { 'berth.dev/gpus': '2' } });
+    expect(deviceNodes(two)).toEqual(withControls('nvidia0 195,0', 'nvidia1 195,1'));
+    expect(two).toContain(`NVIDIA_VISIBLE_DEVICES=${host.gpus[0]?.uuid},${host.gpus[1]?.uuid}`);
+  });
+
+  it('updates the ld.so.cache of a container whose root is read-only too (the hook runs before runc makes it read-only)', async () => {
+    const output = await runToCompletion('read-only-root', {
+      annotations: { 'berth.dev/gpus': 'device=0' },
+      linux: { securityContext: { readonlyRootfs: true } },
+    });
+    expect(output).toMatch(/^\s*libcuda\.so\.1 => \/usr\/local\/nvidia\/lib64\/libcuda\.so\.1 \(0x[0-9a-f]+\)$/m);
+  });
+
+  it('applies the capabilities asked for: utility alone brings nvidia-ml but not libcuda', async () => {
+    const output = await runToCompletion('utility', { annotations: { 'berth.dev/gpus': '"device=0","capabilities=utility"' } });
+    expect(deviceNodes(output)).toEqual(withControls('nvidia0 195,0'));
+    expect(output).toContain('libcuda mounts: 0');
+    expect(output).toContain("object 'libcuda.so.1' from LD_PRELOAD cannot be preloaded");
+    expect(output).toContain('NVIDIA_DRIVER_CAPABILITIES=utility\n');
   });
 
   it('applies CDI devices named in the CRI CDI_devices field', async () => {
     const output = await runToCompletion('by-cdi-field', { CDIDevices: [{ name: 'nvidia.com/gpu=0' }] });
-    expect(gpuNodes(output)).toEqual(['nvidia0 195,0']);
+    expect(deviceNodes(output)).toEqual(withControls('nvidia0 195,0'));
   });
 
-  it('gives a container without a request no GPU', async () => {
-    expect(gpuNodes(await runToCompletion('no-gpu', {}))).toEqual([]);
+  it('applies another vendor’s CDI device asked for in a cdi.k8s.io annotation, beside a GPU', async () => {
+    const output = await runToCompletion('fpga', {
+      annotations: { 'cdi.k8s.io/fpga': 'example.com/fpga=fpga0', 'berth.dev/gpus': 'device=1' },
+    });
+    expect(deviceNodes(output)).toEqual(withControls('fpga0 240,7', 'nvidia1 195,1'));
+    expect(output).toContain('FPGA_VENDOR=example');
+  });
+
+  it('gives a container without a request no GPU and no driver library', async () => {
+    const output = await runToCompletion('no-gpu', {});
+    expect(deviceNodes(output)).toEqual([]);
+    expect(output).toContain("object 'libcuda.so.1' from LD_PRELOAD cannot be preloaded");
+  });
+
+  it('refuses bad --gpus syntax, naming the annotation', async () => {
+    const error = await refusal('bad-syntax', { annotations: { 'berth.dev/gpus': 'device=gpu0' } });
+    expect(error.grpcCode).toBe(GrpcStatus.INVALID_ARGUMENT);
+    expect(error.message).toContain('annotation berth.dev/gpus "device=gpu0": device "gpu0" is neither a GPU index nor a GPU-<uuid>');
+  });
+
+  it('refuses more GPUs than the node has, saying how many exist', async () => {
+    const error = await refusal('too-many', { annotations: { 'berth.dev/gpus': '3' } });
+    expect(error.grpcCode).toBe(GrpcStatus.RESOURCE_EXHAUSTED);
+    expect(error.message).toContain('3 GPUs were requested but this node has 2 GPUs');
   });
 
   it('refuses a GPU that does not exist and an unknown CDI device', async () => {
-    const create = (name: string, extra: Partial<ContainerConfig>) =>
-      client.createContainer(podId, { metadata: { name }, image: { image }, command: probe, ...extra }, pod).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-    const noSuchGpu = await create('gpu-7', { annotations: { 'berth.dev/gpus': 'device=7' } });
-    expect(noSuchGpu).toBeInstanceOf(CriCallError);
-    expect((noSuchGpu as CriCallError).message).toMatch(/7/);
-    const unknown = await create('unknown-cdi', { CDIDevices: [{ name: 'example.com/fpga=9' }] });
-    expect(unknown).toBeInstanceOf(CriCallError);
-    expect((unknown as CriCallError).message).toMatch(/example\.com\/fpga=9/);
+    const noSuchGpu = await refusal('gpu-7', { annotations: { 'berth.dev/gpus': 'device=7' } });
+    expect(noSuchGpu.grpcCode).toBe(GrpcStatus.NOT_FOUND);
+    expect(noSuchGpu.message).toContain('GPU index 7 does not exist: this node has 2 GPUs (indexes 0-1)');
+    const unknown = await refusal('unknown-cdi', { CDIDevices: [{ name: 'example.com/fpga=9' }] });
+    expect(unknown.message).toMatch(/example\.com\/fpga=9/);
+  });
+
+  it('created nothing for the refused requests', async () => {
+    const names = (await client.listContainers({ podSandboxId: podId })).containers.map((c) => c.metadata?.name ?? '');
+    expect(names).toContain('device-1');
+    expect(names.filter((n) => ['bad-syntax', 'too-many', 'gpu-7', 'unknown-cdi'].includes(n))).toEqual([]);
   });
 });

@@ -90,7 +90,7 @@ describe('CDI for a synthetic NVIDIA host', () => {
     const nodes = () => spec.linux.devices ?? [];
 
     beforeAll(async () => {
-      const plan = planGpuInjection(parseGpuRequest('device=1'), discovery.gpus);
+      const plan = planGpuInjection(parseGpuRequest('device=1'), discovery);
       spec = await injectCdiDevices(baseSpec(), registry, plan);
     });
 
@@ -111,11 +111,13 @@ describe('CDI for a synthetic NVIDIA host', () => {
       ]);
     });
 
-    it('bind-mounts every library read-only at its path and at its soname', () => {
+    it('bind-mounts every library of the default capabilities read-only at its path and at its soname', () => {
       const libs = spec.mounts.filter((m) => m.destination.startsWith(`${host.libDir}/`));
       expect(libs.map((m) => m.destination)).toContain(`${host.libDir}/libcuda.so.1`);
       expect(libs.map((m) => m.destination)).toContain(`${host.libDir}/libcuda.so.${host.driverVersion}`);
-      expect(libs).toHaveLength(14);
+      // utility and compute: 5 of the 7 libraries; libnvidia-encode (video) and libGLX_nvidia (graphics) stay out.
+      expect(libs).toHaveLength(10);
+      expect(libs.map((m) => m.destination).filter((d) => /libnvidia-encode|libGLX_nvidia/.test(d))).toEqual([]);
       for (const m of libs) {
         expect(m.type).toBe('bind');
         expect(m.options).toEqual(expect.arrayContaining(['ro', 'nosuid', 'nodev', 'bind']));

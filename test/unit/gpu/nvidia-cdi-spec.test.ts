@@ -78,22 +78,31 @@ describe('nvidiaCdiSpec', () => {
 
 describe('planGpuInjection', () => {
   it('asks for the chosen GPUs by UUID and describes them in NVIDIA_* variables', () => {
-    const plan = planGpuInjection(parseGpuRequest('"device=1",capabilities=utility'), discovery.gpus);
+    const plan = planGpuInjection(parseGpuRequest('"device=1",capabilities=utility'), discovery);
     expect(plan.cdiDevices).toEqual(['nvidia.com/gpu=GPU-bbbb']);
     expect(plan.env).toEqual(['NVIDIA_VISIBLE_DEVICES=GPU-bbbb', 'NVIDIA_DRIVER_CAPABILITIES=utility']);
   });
 
   it('asks for the all device when every GPU is requested', () => {
-    const plan = planGpuInjection(parseGpuRequest('all'), discovery.gpus);
+    const plan = planGpuInjection(parseGpuRequest('all'), discovery);
     expect(plan.cdiDevices).toEqual(['nvidia.com/gpu=all']);
     expect(plan.env).toEqual(['NVIDIA_VISIBLE_DEVICES=all', 'NVIDIA_DRIVER_CAPABILITIES=utility,compute']);
   });
 
+  it('withholds the driver files of the capabilities not asked for', () => {
+    expect(planGpuInjection(parseGpuRequest('"device=1",capabilities=utility'), discovery).withheldMounts).toEqual([
+      `/driver${lib}/libcuda.so.550.54.15`,
+      `/driver${lib}/libGLX_nvidia.so.550.54.15`,
+    ]);
+    expect(planGpuInjection(parseGpuRequest('all'), discovery).withheldMounts).toEqual([`/driver${lib}/libGLX_nvidia.so.550.54.15`]);
+    expect(planGpuInjection(parseGpuRequest('all,capabilities=all'), discovery).withheldMounts).toEqual([]);
+  });
+
   it('takes the first GPUs for a count', () => {
-    expect(planGpuInjection(parseGpuRequest('1'), discovery.gpus).cdiDevices).toEqual(['nvidia.com/gpu=GPU-aaaa']);
+    expect(planGpuInjection(parseGpuRequest('1'), discovery).cdiDevices).toEqual(['nvidia.com/gpu=GPU-aaaa']);
   });
 
   it('refuses more GPUs than the node has', () => {
-    expect(() => planGpuInjection(parseGpuRequest('3'), discovery.gpus)).toThrow('3 GPUs were requested but this node has 2 GPUs (indexes 0-1)');
+    expect(() => planGpuInjection(parseGpuRequest('3'), discovery)).toThrow('3 GPUs were requested but this node has 2 GPUs (indexes 0-1)');
   });
 });
