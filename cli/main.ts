@@ -1,6 +1,7 @@
 // berth's command line: `berth runtime` (CRI server alone), `berth node` (kubelet + runtime),
-// `berth image import`. Flags follow containerd's and the kubelet's names so that existing habits
-// and scripts carry over.
+// `berth image import`, and docker's everyday commands (run, ps, logs, exec, stop, rm, pull,
+// images) over the CRI socket. Flags follow containerd's, the kubelet's and docker's names so
+// that existing habits and scripts carry over.
 import { Command, CommanderError, Option } from 'commander';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -8,6 +9,7 @@ import { BerthError } from '../common/errors.js';
 import { packageVersion } from '../common/package-version.js';
 import { readPinnedVersions } from '../common/pinned-versions.js';
 import { defaultDevicePluginDir } from '../kubelet/devices/plugin-api.js';
+import { addContainerCommands, type ExitCode } from './containers/register.js';
 import type { NodeFlags } from './node-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 
@@ -39,12 +41,14 @@ function addRuntimeFlags(command: Command): Command {
     );
 }
 
-export function buildProgram(): Command {
+export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
   const program = new Command('berth')
     .description('A Kubernetes node agent: CRI runtime, CNI networking and a kubelet')
     .version(`berth ${packageVersion()}`, '-v, --version')
     .exitOverride()
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // `berth run IMAGE ls -l`: what follows the image belongs to the container's command.
+    .enablePositionalOptions();
 
   addRuntimeFlags(program.command('runtime').description('serve the CRI (RuntimeService + ImageService) alone')).action(
     async (flags: RuntimeFlags) => {
@@ -104,14 +108,16 @@ export function buildProgram(): Command {
       for (const [key, value] of Object.entries(readPinnedVersions())) process.stdout.write(`${key}=${value}\n`);
     });
 
+  addContainerCommands(program, result);
   return program;
 }
 
 /** Runs the CLI and returns the process exit code. */
 export async function run(argv: string[]): Promise<number> {
   try {
-    await buildProgram().parseAsync(argv);
-    return 0;
+    const result: ExitCode = { exitCode: 0 };
+    await buildProgram(result).parseAsync(argv);
+    return result.exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     if (error instanceof BerthError) {

@@ -56,6 +56,11 @@ const libraries: Record<string, string> = {
   libGLX_nvidia: 'libGLX_nvidia.so.0',
 };
 
+/** `berth runtime`/`berth node` flags that make berth discover this host's GPUs. */
+export function gpuRootArgs(host: Pick<SyntheticGpuRoot, 'driverRoot' | 'devRoot'>): string[] {
+  return ['--gpu-driver-root', host.driverRoot, '--gpu-device-root', host.devRoot];
+}
+
 async function mknod(path: string, major: number, minor: number): Promise<void> {
   await run('mknod', ['-m', '666', path, 'c', String(major), String(minor)]);
 }

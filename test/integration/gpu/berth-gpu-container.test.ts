@@ -14,7 +14,7 @@ import type { ContainerConfig, PodSandboxConfig } from '../../../cri/api/message
 import { startBerth, type Berth } from '../../harness/berth.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
-import { createSyntheticGpuRoot, type SyntheticGpuRoot } from '../../harness/synthetic-gpu.js';
+import { createSyntheticGpuRoot, gpuRootArgs, type SyntheticGpuRoot } from '../../harness/synthetic-gpu.js';
 
 const registry = inject('registryHost');
 const image = `${registry}/busybox:latest`;
@@ -48,8 +48,7 @@ beforeAll(async () => {
     args: [
       '--insecure-registry', registry,
       '--cni-conf-dir', network.confDir,
-      '--gpu-driver-root', host.driverRoot,
-      '--gpu-device-root', host.devRoot,
+      ...gpuRootArgs(host),
       '--cdi-spec-dir', join(work, 'etc-cdi'),
       '--cdi-spec-dir', join(work, 'run-cdi'),
     ],

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createSyntheticGpuRoot, type SyntheticGpuRoot } from '../../harness/synthetic-gpu.js';
+import { createSyntheticGpuRoot, gpuRootArgs, type SyntheticGpuRoot } from '../../harness/synthetic-gpu.js';
 import { eventually } from '../../harness/eventually.js';
 import { startStandaloneBerthNode, type StandaloneBerthNode } from './standalone-berth-node.js';
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
     cniOctet: 211,
     berthArgs: (work) => {
       mkdirSync(join(work, 'cdi'));
-      return ['--gpu-driver-root', gpus.driverRoot, '--gpu-device-root', gpus.devRoot, '--cdi-spec-dir', join(work, 'cdi')];
+      return [...gpuRootArgs(gpus), '--cdi-spec-dir', join(work, 'cdi')];
     },
     kubelet: (work) => ({ cdiSpecDirs: [join(work, 'cdi')] }),
   });

@@ -1,0 +1,130 @@
+// `berth ps`, `logs`, `exec`, `stop`, `rm`, `pull` and `images`: docker's everyday commands over
+// any CRI runtime's socket. They show every container of the runtime (the kubelet's too, named
+// pod/container); stop and rm take a CLI container's pod with it, as `berth run` made one per
+// container.
+import { posix } from 'node:path';
+import { FailedPreconditionError } from '../../common/errors.js';
+import { columns, formatTable, statusText, type ContainerRow } from './container-table.js';
+import type { CriSession, ListedContainer } from './cri-session.js';
+import { CriLogDecoder, FileTail, followLog, lastLines, LogPrinter, type LogWriters } from './log-output.js';
+import { removeCliPod } from './remove-pod.js';
+import { cliNameLabel } from './run-plan.js';
+
+const isRunning = (listed: ListedContainer) => listed.container.state === 'CONTAINER_RUNNING';
+const isCliContainer = (listed: ListedContainer) => listed.container.labels?.[cliNameLabel] !== undefined;
+
+export async function listContainers(session: CriSession, options: { all: boolean; quiet: boolean; noTrunc: boolean }, out: LogWriters['stdout']): Promise<void> {
+  const shown = (await session.containers()).filter((listed) => options.all || isRunning(listed));
+  if (options.quiet) {
+    for (const listed of shown) out.write(`${options.noTrunc ? listed.id : listed.id.slice(0, 12)}\n`);
+    return;
+  }
+  const now = Date.now();
+  const rows: ContainerRow[] = await Promise.all(
+    shown.map(async (listed) => {
+      const { status } = await session.client.containerStatus(listed.id);
+      return {
+        id: listed.id,
+        image: listed.container.image?.image || listed.container.imageRef,
+        createdAt: listed.container.createdAt,
+        status: status ? statusText(status, now) : 'Unknown',
+        name: listed.name,
+      };
+    }),
+  );
+  rows.sort((a, b) => (BigInt(b.createdAt || '0') > BigInt(a.createdAt || '0') ? 1 : -1));
+  out.write(formatTable(rows, now, { noTrunc: options.noTrunc }));
+}
+
+export async function showLogs(
+  session: CriSession,
+  reference: string,
+  options: { follow: boolean; timestamps: boolean; tail?: number },
+  io: LogWriters,
+): Promise<void> {
+  const { id } = await session.find(reference);
+  const { status } = await session.client.containerStatus(id);
+  if (!status?.logPath) throw new FailedPreconditionError(`container ${reference} has no log file (its pod has no log directory)`);
+  const file = new FileTail(status.logPath);
+  const decoder = new CriLogDecoder();
+  const printer = new LogPrinter(io, options.timestamps);
+  const existing = decoder.feed(await file.readNew());
+  printer.print(options.tail === undefined ? existing : lastLines(existing, options.tail));
+  if (!options.follow) return;
+  const stopped = new Promise<void>((resolve) => process.once('SIGINT', resolve));
+  await followLog(file, decoder, printer, {
+    running: async () => (await session.client.containerStatus(id)).status?.state === 'CONTAINER_RUNNING',
+    stopped,
+  });
+}
+
+/** The command's exit code. */
+export async function execInContainer(session: CriSession, reference: string, command: readonly string[], timeoutSeconds: number, io: LogWriters): Promise<number> {
+  const listed = await session.find(reference);
+  if (!isRunning(listed)) throw new FailedPreconditionError(`container ${reference} is not running`);
+  const result = await session.client.execSync(listed.id, [...command], timeoutSeconds);
+  io.stdout.write(result.stdout);
+  io.stderr.write(result.stderr);
+  return result.exitCode;
+}
+
+export async function stopContainers(session: CriSession, references: readonly string[], timeoutSeconds: number, out: LogWriters['stdout']): Promise<void> {
+  for (const reference of references) {
+    const listed = await session.find(reference);
+    await session.client.stopContainer(listed.id, timeoutSeconds);
+    // The pod held only this container: stopping it frees its address.
+    if (isCliContainer(listed)) await session.client.stopPodSandbox(listed.container.podSandboxId);
+    out.write(`${reference}\n`);
+  }
+}
+
+export async function removeContainers(session: CriSession, references: readonly string[], force: boolean, out: LogWriters['stdout']): Promise<void> {
+  for (const reference of references) {
+    const listed = await session.find(reference);
+    if (isRunning(listed) && !force) {
+      throw new FailedPreconditionError(`container ${reference} is running: stop it first (berth stop ${reference}) or remove it with -f`);
+    }
+    if (isCliContainer(listed)) {
+      const { status } = await session.client.containerStatus(listed.id);
+      await removeCliPod(session, listed.container.podSandboxId, status?.logPath ? posix.dirname(status.logPath) : '');
+    } else {
+      if (isRunning(listed)) await session.client.stopContainer(listed.id, 0);
+      await session.client.removeContainer(listed.id);
+    }
+    out.write(`${reference}\n`);
+  }
+}
+
+export async function pullImage(session: CriSession, image: string, io: LogWriters): Promise<void> {
+  const started = Date.now();
+  io.stderr.write(`Pulling ${image}...\n`);
+  const { imageRef } = await session.client.pullImage(image);
+  io.stderr.write(`Pulled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  io.stdout.write(`${imageRef}\n`);
+}
+
+function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value < 10 && unit > 0 ? value.toFixed(2) : value < 100 && unit > 0 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
+}
+
+export async function listImages(session: CriSession, out: LogWriters['stdout']): Promise<void> {
+  const { images } = await session.client.listImages();
+  const rows: string[][] = [];
+  for (const image of images) {
+    const size = humanSize(Number(image.size || '0'));
+    const id = image.id.replace(/^sha256:/, '').slice(0, 12);
+    const tags = image.repoTags.length > 0 ? image.repoTags : ['<none>:<none>'];
+    for (const tag of tags) {
+      const colon = tag.lastIndexOf(':');
+      rows.push([tag.slice(0, colon), tag.slice(colon + 1), id, size]);
+    }
+  }
+  out.write(columns([['REPOSITORY', 'TAG', 'IMAGE ID', 'SIZE'], ...rows]));
+}

@@ -1,0 +1,135 @@
+// The docker-style commands on `berth`: run, ps, logs, exec, stop, rm, pull, images, with
+// docker's flag names. They reach the runtime through its CRI socket (--runtime-endpoint, or
+// CONTAINER_RUNTIME_ENDPOINT as for crictl), so they work against `berth runtime`, `berth node`
+// or containerd alike.
+import { Command, Option } from 'commander';
+import { InvalidArgumentError } from '../../common/errors.js';
+import { defaultEndpoint, withSession } from './cri-session.js';
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const io = { stdout: process.stdout, stderr: process.stderr };
+
+function nonNegative(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${flag} "${value}" must be a whole number`);
+    return Number(value);
+  };
+}
+
+function withEndpoint(command: Command): Command {
+  return command.option(
+    '--runtime-endpoint <endpoint>',
+    'CRI socket of the runtime (env CONTAINER_RUNTIME_ENDPOINT)',
+    process.env['CONTAINER_RUNTIME_ENDPOINT'] || defaultEndpoint,
+  );
+}
+
+const noTerminal = (flag: string): never => {
+  throw new InvalidArgumentError(`${flag}: interactive terminals are not in berth's CLI yet; use crictl exec -it <id> sh (or crictl attach) for now`);
+};
+
+export interface ExitCode {
+  exitCode: number;
+}
+
+export function addContainerCommands(program: Command, result: ExitCode): void {
+  withEndpoint(
+    program
+      .command('run')
+      .argument('<image>')
+      .argument('[command...]')
+      .description('run a command in a new container (docker run)')
+      // -h is docker's --hostname here.
+      .helpOption('--help')
+      .passThroughOptions(),
+  )
+    .option('-d, --detach', 'run in the background and print the container ID')
+    .option('--rm', 'remove the container (and its pod) when it exits')
+    .option('--name <name>', 'the container name (default: <image>-<random>)')
+    .option('-e, --env <NAME[=VALUE]>', 'set a variable; NAME alone passes it from this shell (repeatable)', collect, [])
+    .option('-v, --volume <HOST:CONTAINER[:ro]>', 'bind-mount a host path (repeatable)', collect, [])
+    .option('-l, --label <key=value>', 'label the container (repeatable)', collect, [])
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user[:gid]>', 'user (name or uid) and group id to run as')
+    .option('--entrypoint <path>', "replace the image's entrypoint")
+    .option('-h, --hostname <name>', 'container host name (default: the container name)')
+    .addOption(new Option('--network <mode>', 'bridge (the CNI network) or host').choices(['bridge', 'host']))
+    .option('--gpus <request>', 'GPUs to add: all, a count, "device=0,2", capabilities=... (docker\'s syntax)')
+    .option('-m, --memory <bytes>', 'memory limit, e.g. 512m')
+    .option('--cpus <n>', 'CPU limit, e.g. 1.5')
+    .option('--privileged', 'give the container every device and capability')
+    .option('--read-only', "mount the container's root read-only")
+    .addOption(new Option('--pull <when>', 'pull the image: missing, always or never').choices(['missing', 'always', 'never']).default('missing'))
+    .option('--log-root <dir>', 'where the pods\' log directories go', '/var/log/berth')
+    .option('-i, --interactive', 'keep stdin open (not supported yet)')
+    .option('-t, --tty', 'allocate a terminal (not supported yet)')
+    .action(async (image: string, command: string[], flags: Record<string, unknown> & { runtimeEndpoint: string }) => {
+      if (flags['interactive']) noTerminal('-i');
+      if (flags['tty']) noTerminal('-t');
+      const { runContainer } = await import('./run-command.js');
+      result.exitCode = await withSession(flags.runtimeEndpoint, (session) =>
+        runContainer(session, image, command, flags as unknown as Parameters<typeof runContainer>[3], io),
+      );
+    });
+
+  withEndpoint(program.command('ps').description('list containers (running ones; -a for all)'))
+    .option('-a, --all', 'show every container, exited ones too')
+    .option('-q, --quiet', 'print IDs only')
+    .option('--no-trunc', 'print whole IDs')
+    .action(async (flags: { all?: boolean; quiet?: boolean; trunc: boolean; runtimeEndpoint: string }) => {
+      const { listContainers } = await import('./container-commands.js');
+      await withSession(flags.runtimeEndpoint, (session) =>
+        listContainers(session, { all: flags.all ?? false, quiet: flags.quiet ?? false, noTrunc: !flags.trunc }, io.stdout),
+      );
+    });
+
+  withEndpoint(program.command('logs').argument('<container>').description("print a container's output"))
+    .option('-f, --follow', 'keep printing while the container runs')
+    .option('-t, --timestamps', 'start each line with its time')
+    .option('-n, --tail <lines>', 'only the last lines', nonNegative('--tail'))
+    .action(async (container: string, flags: { follow?: boolean; timestamps?: boolean; tail?: number; runtimeEndpoint: string }) => {
+      const { showLogs } = await import('./container-commands.js');
+      await withSession(flags.runtimeEndpoint, (session) =>
+        showLogs(session, container, { follow: flags.follow ?? false, timestamps: flags.timestamps ?? false, ...(flags.tail !== undefined ? { tail: flags.tail } : {}) }, io),
+      );
+    });
+
+  withEndpoint(
+    program.command('exec').argument('<container>').argument('<command...>').description('run a command in a running container').passThroughOptions(),
+  )
+    .option('--timeout <seconds>', 'stop the command after this long (0: never)', nonNegative('--timeout'), 0)
+    .option('-i, --interactive', 'keep stdin open (not supported yet)')
+    .option('-t, --tty', 'allocate a terminal (not supported yet)')
+    .action(async (container: string, command: string[], flags: { timeout: number; interactive?: boolean; tty?: boolean; runtimeEndpoint: string }) => {
+      if (flags.interactive) noTerminal('-i');
+      if (flags.tty) noTerminal('-t');
+      const { execInContainer } = await import('./container-commands.js');
+      result.exitCode = await withSession(flags.runtimeEndpoint, (session) => execInContainer(session, container, command, flags.timeout, io));
+    });
+
+  withEndpoint(program.command('stop').argument('<container...>').description('stop running containers (TERM, then KILL after the timeout)'))
+    .option('-t, --time <seconds>', 'seconds to wait before killing', nonNegative('--time'), 10)
+    .action(async (containers: string[], flags: { time: number; runtimeEndpoint: string }) => {
+      const { stopContainers } = await import('./container-commands.js');
+      await withSession(flags.runtimeEndpoint, (session) => stopContainers(session, containers, flags.time, io.stdout));
+    });
+
+  withEndpoint(program.command('rm').argument('<container...>').description('remove containers (and the pods berth run made for them)'))
+    .option('-f, --force', 'stop running ones first')
+    .action(async (containers: string[], flags: { force?: boolean; runtimeEndpoint: string }) => {
+      const { removeContainers } = await import('./container-commands.js');
+      await withSession(flags.runtimeEndpoint, (session) => removeContainers(session, containers, flags.force ?? false, io.stdout));
+    });
+
+  withEndpoint(program.command('pull').argument('<image>').description('pull an image into the runtime\'s store')).action(
+    async (image: string, flags: { runtimeEndpoint: string }) => {
+      const { pullImage } = await import('./container-commands.js');
+      await withSession(flags.runtimeEndpoint, (session) => pullImage(session, image, io));
+    },
+  );
+
+  withEndpoint(program.command('images').description("list the runtime's images")).action(async (flags: { runtimeEndpoint: string }) => {
+    const { listImages } = await import('./container-commands.js');
+    await withSession(flags.runtimeEndpoint, (session) => listImages(session, io.stdout));
+  });
+}

@@ -1,0 +1,195 @@
+// The docker-style commands (`berth run/ps/logs/exec/stop/rm/pull/images`) as a user types them:
+// the real `berth` binary against a real `berth runtime` with a CNI network, the test registry's
+// busybox, and crictl to check what they made. GPUs come from a synthetic NVIDIA host, as in
+// test/integration/gpu.
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { packageRoot } from '../../../common/package-root.js';
+import { startBerth, type Berth } from '../../harness/berth.js';
+import { removeTestCgroupParents } from '../../harness/cgroups.js';
+import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
+import { createSyntheticGpuRoot, gpuRootArgs, type SyntheticGpuRoot } from '../../harness/synthetic-gpu.js';
+
+const registry = inject('registryHost');
+const image = `${registry}/busybox:latest`;
+let berth: Berth;
+let network: CniTestNetwork;
+let host: SyntheticGpuRoot;
+let work = '';
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'berth-cli-'));
+  host = await createSyntheticGpuRoot({ gpus: 2 });
+  network = cniTestNetwork('cli', 238);
+  berth = await startBerth({
+    args: [
+      '--insecure-registry', registry,
+      '--cni-conf-dir', network.confDir,
+      ...gpuRootArgs(host),
+      '--cdi-spec-dir', join(work, 'cdi'),
+    ],
+  });
+});
+
+afterAll(async () => {
+  await berth?.stop();
+  await network?.remove();
+  removeTestCgroupParents('berth');
+  await host?.cleanup();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** `berth ARGS...` against the test's runtime; never throws, the exit code is in the result. */
+function berthCli(...args: string[]) {
+  return execa(process.execPath, [join(packageRoot(), 'bin/berth.js'), ...args], {
+    env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${berth.socket}` },
+    reject: false,
+    timeout: 120_000,
+    stdin: 'ignore',
+  });
+}
+
+const logRoot = () => join(work, 'logs');
+const run = (...args: string[]) => berthCli('run', '--log-root', logRoot(), ...args);
+
+describe('berth run', () => {
+  it('pulls a missing image, prints what the command writes on each stream and exits with its code', async () => {
+    const result = await run('--rm', '--name', 'first', image, 'sh', '-c', 'echo out; echo err >&2; exit 3');
+    expect(result.stdout).toBe('out');
+    expect(result.stderr).toContain(`Unable to find image '${image}' locally`);
+    expect(result.stderr).toMatch(/Pulled .* in \d+\.\d s/);
+    expect(result.stderr).toContain('err');
+    expect(result.exitCode).toBe(3);
+  });
+
+  it('with --rm leaves no container, pod or log directory behind', async () => {
+    expect(await berth.crictl('ps', '-a', '--label', 'berth.dev/cli-name=first', '-q')).toBe('');
+    expect(await berth.crictl('pods', '--name', 'first', '-q')).toBe('');
+    expect(existsSync(logRoot()) ? (await execa('ls', [logRoot()])).stdout : '').not.toContain('first_');
+  });
+
+  it('passes -e, -w, -u, -v and --entrypoint as docker does', async () => {
+    const result = await run(
+      '--rm',
+      '-e', 'GREETING=hello',
+      '-w', '/tmp',
+      '-u', '1234:2345',
+      '-v', `${work}:/data:ro`,
+      '--entrypoint', 'sh',
+      image,
+      '-c', 'echo "$GREETING $(pwd) $(id -u):$(id -g)"; touch /data/x 2>/dev/null || echo read-only',
+    );
+    expect(result.stdout, result.stderr).toBe('hello /tmp 1234:2345\nread-only');
+    expect(result.exitCode).toBe(0);
+  });
+
+  it('gives the container the GPU that --gpus names', async () => {
+    const result = await run('--rm', '--gpus', 'device=1', image, 'sh', '-c', 'ls /dev | grep nvidia[0-9]; echo $NVIDIA_VISIBLE_DEVICES');
+    expect(result.stdout).toBe(`nvidia1\n${host.gpus[1]?.uuid}`);
+  });
+
+  it('refuses bad requests with a clear error and creates nothing', async () => {
+    const badGpus = await run('--gpus', 'device=gpu0', '--name', 'bad-gpus', image, 'true');
+    expect(badGpus.exitCode).toBe(1);
+    expect(badGpus.stderr).toContain('berth: --gpus "device=gpu0": device "gpu0" is neither a GPU index nor a GPU-<uuid>');
+    const tooMany = await run('--gpus', '3', '--name', 'too-many', image, 'true');
+    expect(tooMany.stderr).toContain('3 GPUs were requested but this node has 2 GPUs');
+    const badVolume = await run('-v', 'data:/data', image, 'true');
+    expect(badVolume.stderr).toContain('the host path must be absolute');
+    const tty = await run('-it', image, 'sh');
+    expect(tty.stderr).toContain('interactive terminals are not in berth');
+    expect(await berth.crictl('pods', '--name', 'too-many', '-q')).toBe('');
+  });
+});
+
+describe('a detached container through ps, logs, exec, stop and rm', () => {
+  let id = '';
+  beforeAll(async () => {
+    const started = await run('-d', '--name', 'web', image, 'sh', '-c', 'echo ready; i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.2; done');
+    expect(started.exitCode, started.stderr).toBe(0);
+    id = started.stdout.trim();
+  });
+
+  it('prints the container ID and shows it as Up in ps', async () => {
+    expect(id).toMatch(/^[0-9a-f]{64}$/);
+    const ps = await berthCli('ps');
+    const line = ps.stdout.split('\n').find((l) => l.startsWith(id.slice(0, 12)));
+    expect(line).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+${image.replace(/[.]/g, '\\.')}\\s+.+ ago\\s+Up .+\\s+web$`));
+    expect(ps.stdout.split('\n')[0]).toMatch(/^CONTAINER ID\s+IMAGE\s+CREATED\s+STATUS\s+NAMES$/);
+  });
+
+  it('refuses a second container of the same name', async () => {
+    const again = await run('-d', '--name', 'web', image, 'true');
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain(`the container name "web" is in use by ${id.slice(0, 12)}`);
+  });
+
+  it('prints the logs, the last lines with --tail and times with -t', async () => {
+    const logs = await berthCli('logs', 'web');
+    expect(logs.stdout.split('\n')[0]).toBe('ready');
+    const tail = await berthCli('logs', '--tail', '2', 'web');
+    expect(tail.stdout.split('\n')).toHaveLength(2);
+    expect(tail.stdout).toMatch(/^tick \d+\ntick \d+$/);
+    const timed = await berthCli('logs', '-t', '-n', '1', 'web');
+    expect(timed.stdout).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) tick \d+$/);
+  });
+
+  it('runs a command in it by name or ID prefix with its output and exit code', async () => {
+    const exec = await berthCli('exec', 'web', 'sh', '-c', 'hostname; exit 4');
+    expect(exec.stdout).toBe('web');
+    expect(exec.exitCode).toBe(4);
+    const byPrefix = await berthCli('exec', id.slice(0, 8), 'echo', 'prefix');
+    expect(byPrefix.stdout).toBe('prefix');
+  });
+
+  it('follows the logs until the container stops, then stop shows it Exited', async () => {
+    const follow = berthCli('logs', '-f', 'web');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const stop = await berthCli('stop', '-t', '1', 'web');
+    expect(stop.exitCode, stop.stderr).toBe(0);
+    const followed = await follow;
+    expect(followed.exitCode).toBe(0);
+    expect(followed.stdout.split('\n').length).toBeGreaterThan(5);
+    const ps = await berthCli('ps', '-a');
+    expect(ps.stdout).toMatch(/Exited \((137|143)\) .* ago\s+web/);
+    expect((await berthCli('ps')).stdout).not.toContain('web');
+  });
+
+  it('rm removes the container, its pod and its logs', async () => {
+    const removed = await berthCli('rm', 'web');
+    expect(removed.exitCode, removed.stderr).toBe(0);
+    expect((await berthCli('ps', '-a', '-q')).stdout).not.toContain(id.slice(0, 12));
+    expect(await berth.crictl('pods', '--name', 'web', '-q')).toBe('');
+    const missing = await berthCli('logs', 'web');
+    expect(missing.stderr).toContain('berth: no such container: web');
+  });
+});
+
+describe('berth rm -f, pull and images', () => {
+  it('refuses to remove a running container without -f, and removes it with', async () => {
+    expect((await run('-d', '--name', 'sleeper', image, 'sleep', '60')).exitCode).toBe(0);
+    const refused = await berthCli('rm', 'sleeper');
+    expect(refused.stderr).toContain('container sleeper is running: stop it first');
+    expect((await berthCli('rm', '-f', 'sleeper')).exitCode).toBe(0);
+    expect(await berth.crictl('ps', '-a', '--name', 'sleeper', '-q')).toBe('');
+  });
+
+  it('pulls an image and lists it', async () => {
+    const pull = await berthCli('pull', image);
+    expect(pull.exitCode, pull.stderr).toBe(0);
+    expect(pull.stdout).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const images = await berthCli('images');
+    expect(images.stdout.split('\n')[0]).toMatch(/^REPOSITORY\s+TAG\s+IMAGE ID\s+SIZE$/);
+    expect(images.stdout).toMatch(new RegExp(`${registry.replace(/[.]/g, '\\.')}/busybox\\s+latest\\s+[0-9a-f]{12}\\s+\\d`));
+  });
+
+  it('says plainly when no runtime answers', async () => {
+    const result = await execa(process.execPath, [join(packageRoot(), 'bin/berth.js'), 'ps', '--runtime-endpoint', `unix://${work}/nothing.sock`], { reject: false });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`berth: no CRI runtime answers on unix://${work}/nothing.sock`);
+  });
+});
