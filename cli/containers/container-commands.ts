@@ -3,12 +3,14 @@
 // pod/container); stop and rm take a CLI container's pod with it, as `berth run` made one per
 // container.
 import { posix } from 'node:path';
-import { FailedPreconditionError } from '../../common/errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
+import { streamRemoteCommand } from '../../cri/client/remote-command-client.js';
 import { columns, formatTable, statusText, type ContainerRow } from './container-table.js';
 import type { CriSession, ListedContainer } from './cri-session.js';
 import { CriLogDecoder, FileTail, followLog, lastLines, LogPrinter, type LogWriters } from './log-output.js';
 import { removeCliPod } from './remove-pod.js';
 import { cliNameLabel } from './run-plan.js';
+import { openLocalIo } from './terminal.js';
 
 const isRunning = (listed: ListedContainer) => listed.container.state === 'CONTAINER_RUNNING';
 const isCliContainer = (listed: ListedContainer) => listed.container.labels?.[cliNameLabel] !== undefined;
@@ -58,14 +60,31 @@ export async function showLogs(
   });
 }
 
-/** The command's exit code. */
-export async function execInContainer(session: CriSession, reference: string, command: readonly string[], timeoutSeconds: number, io: LogWriters): Promise<number> {
+export interface ExecFlags {
+  /** With a timeout the command runs through ExecSync, its output printed once it ends. */
+  timeoutSeconds: number;
+  interactive: boolean;
+  tty: boolean;
+}
+
+/** The command's exit code. Without a timeout its output streams as it comes, like docker exec. */
+export async function execInContainer(session: CriSession, reference: string, command: readonly string[], flags: ExecFlags, io: LogWriters): Promise<number> {
   const listed = await session.find(reference);
   if (!isRunning(listed)) throw new FailedPreconditionError(`container ${reference} is not running`);
-  const result = await session.client.execSync(listed.id, [...command], timeoutSeconds);
-  io.stdout.write(result.stdout);
-  io.stderr.write(result.stderr);
-  return result.exitCode;
+  if (flags.timeoutSeconds > 0) {
+    if (flags.interactive || flags.tty) throw new InvalidArgumentError('--timeout runs the command without a terminal or input: drop -i/-t or --timeout');
+    const result = await session.client.execSync(listed.id, [...command], flags.timeoutSeconds);
+    io.stdout.write(result.stdout);
+    io.stderr.write(result.stderr);
+    return result.exitCode;
+  }
+  const local = openLocalIo(flags, io);
+  try {
+    const { url } = await session.client.exec({ containerId: listed.id, cmd: [...command], tty: flags.tty, stdin: flags.interactive, stdout: true, stderr: !flags.tty });
+    return await streamRemoteCommand(url, local.io);
+  } finally {
+    local.restore();
+  }
 }
 
 export async function stopContainers(session: CriSession, references: readonly string[], timeoutSeconds: number, out: LogWriters['stdout']): Promise<void> {

@@ -24,10 +24,6 @@ function withEndpoint(command: Command): Command {
   );
 }
 
-const noTerminal = (flag: string): never => {
-  throw new InvalidArgumentError(`${flag}: interactive terminals are not in berth's CLI yet; use crictl exec -it <id> sh (or crictl attach) for now`);
-};
-
 export interface ExitCode {
   exitCode: number;
 }
@@ -61,11 +57,9 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
     .option('--read-only', "mount the container's root read-only")
     .addOption(new Option('--pull <when>', 'pull the image: missing, always or never').choices(['missing', 'always', 'never']).default('missing'))
     .option('--log-root <dir>', 'where the pods\' log directories go', '/var/log/berth')
-    .option('-i, --interactive', 'keep stdin open (not supported yet)')
-    .option('-t, --tty', 'allocate a terminal (not supported yet)')
+    .option('-i, --interactive', "send this terminal's input to the container")
+    .option('-t, --tty', 'give the container a terminal')
     .action(async (image: string, command: string[], flags: Record<string, unknown> & { runtimeEndpoint: string }) => {
-      if (flags['interactive']) noTerminal('-i');
-      if (flags['tty']) noTerminal('-t');
       const { runContainer } = await import('./run-command.js');
       result.exitCode = await withSession(flags.runtimeEndpoint, (session) =>
         runContainer(session, image, command, flags as unknown as Parameters<typeof runContainer>[3], io),
@@ -97,14 +91,13 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
   withEndpoint(
     program.command('exec').argument('<container>').argument('<command...>').description('run a command in a running container').passThroughOptions(),
   )
-    .option('--timeout <seconds>', 'stop the command after this long (0: never)', nonNegative('--timeout'), 0)
-    .option('-i, --interactive', 'keep stdin open (not supported yet)')
-    .option('-t, --tty', 'allocate a terminal (not supported yet)')
+    .option('-i, --interactive', 'send this terminal\'s input to the command')
+    .option('-t, --tty', 'give the command a terminal')
+    .option('--timeout <seconds>', 'run without streaming (ExecSync) and stop the command after this long', nonNegative('--timeout'), 0)
     .action(async (container: string, command: string[], flags: { timeout: number; interactive?: boolean; tty?: boolean; runtimeEndpoint: string }) => {
-      if (flags.interactive) noTerminal('-i');
-      if (flags.tty) noTerminal('-t');
       const { execInContainer } = await import('./container-commands.js');
-      result.exitCode = await withSession(flags.runtimeEndpoint, (session) => execInContainer(session, container, command, flags.timeout, io));
+      const execFlags = { timeoutSeconds: flags.timeout, interactive: flags.interactive ?? false, tty: flags.tty ?? false };
+      result.exitCode = await withSession(flags.runtimeEndpoint, (session) => execInContainer(session, container, command, execFlags, io));
     });
 
   withEndpoint(program.command('stop').argument('<container...>').description('stop running containers (TERM, then KILL after the timeout)'))

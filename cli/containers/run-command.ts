@@ -2,12 +2,19 @@
 // sandbox for the container, create and start it, then either print its ID (-d) or follow its
 // output and exit with its exit code, removing everything with --rm. A failure part way removes
 // what was made, so a refused run leaves nothing behind.
+//
+// Input (-i) goes in through Attach, which CRI runtimes allow only once the container runs. Its
+// output is read from the log, which has every byte from the start; only -it, where keys must
+// echo at once, takes its output from the attach too, and like kubectl says to press enter when
+// the first prompt came before the attach.
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, errorMessage, InvalidArgumentError } from '../../common/errors.js';
+import { streamRemoteCommand } from '../../cri/client/remote-command-client.js';
 import { CriLogDecoder, FileTail, followLog, LogPrinter, type LogWriters } from './log-output.js';
 import { removeCliPod } from './remove-pod.js';
 import { planRun, type RunFlags } from './run-plan.js';
 import type { CriSession } from './cri-session.js';
+import { checkLocalTerminal, openLocalIo } from './terminal.js';
 
 export interface RunOptions extends RunFlags {
   detach: boolean;
@@ -34,6 +41,7 @@ export async function runContainer(session: CriSession, image: string, command: 
   if (options.detach && options.rm) {
     throw new InvalidArgumentError('--rm with -d needs someone to remove the container when it exits, and berth run does not stay; remove it with berth rm');
   }
+  checkLocalTerminal(options);
   const plan = planRun(image, command, options, { logRoot: options.logRoot, environment: process.env, uid: randomUUID() });
   const taken = (await session.containers()).find((c) => c.name === plan.name);
   if (taken) {
@@ -58,22 +66,61 @@ export async function runContainer(session: CriSession, image: string, command: 
   }
 
   // As docker's --sig-proxy: Ctrl-C or a TERM to the CLI stops the container, and the run ends with its exit.
+  // (With -it Ctrl-C is a key for the container's terminal instead.)
   const stop = () => void session.client.stopContainer(containerId, 10).catch(() => undefined);
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    const { status } = await session.client.containerStatus(containerId);
-    await followLog(new FileTail(status?.logPath ?? ''), new CriLogDecoder(), new LogPrinter(io), {
-      running: async () => {
-        const state = (await session.client.containerStatus(containerId)).status?.state;
-        return state === 'CONTAINER_RUNNING' || state === 'CONTAINER_CREATED';
-      },
-    });
-    const exitCode = (await session.client.containerStatus(containerId)).status?.exitCode ?? 0;
+    if (options.interactive && options.tty) await attachTerminal(session, containerId, io);
+    else await followOutput(session, containerId, options.interactive ?? false, io);
+    const exitCode = (await waitForExit(session, containerId)) ?? 0;
     if (options.rm) await removeCliPod(session, podSandboxId, plan.pod.logDirectory ?? '');
     return exitCode;
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
+  }
+}
+
+async function isActive(session: CriSession, containerId: string): Promise<boolean> {
+  const state = (await session.client.containerStatus(containerId)).status?.state;
+  return state === 'CONTAINER_RUNNING' || state === 'CONTAINER_CREATED';
+}
+
+/** The log to its end; with -i this process's stdin goes to the container's meanwhile. */
+async function followOutput(session: CriSession, containerId: string, interactive: boolean, io: LogWriters): Promise<void> {
+  let input: Promise<unknown> = Promise.resolve();
+  const local = interactive ? openLocalIo({ interactive: true, tty: false }, io) : undefined;
+  if (local) {
+    const { url } = await session.client.attach({ containerId, stdin: true, tty: false, stdout: false, stderr: false });
+    // A container that exits before reading all of its input ends the attach; that is not an error.
+    input = streamRemoteCommand(url, local.io).catch(() => undefined);
+  }
+  try {
+    const { status } = await session.client.containerStatus(containerId);
+    await followLog(new FileTail(status?.logPath ?? ''), new CriLogDecoder(), new LogPrinter(io), { running: () => isActive(session, containerId) });
+    await input;
+  } finally {
+    local?.restore();
+  }
+}
+
+async function attachTerminal(session: CriSession, containerId: string, io: LogWriters): Promise<void> {
+  const local = openLocalIo({ interactive: true, tty: true }, io);
+  try {
+    const { url } = await session.client.attach({ containerId, stdin: true, tty: true, stdout: true, stderr: false });
+    io.stderr.write("If you don't see a command prompt, try pressing enter.\r\n");
+    await streamRemoteCommand(url, local.io);
+  } finally {
+    local.restore();
+  }
+}
+
+/** The exit code once the container has stopped (the attach can end a moment before that is recorded). */
+async function waitForExit(session: CriSession, containerId: string): Promise<number | undefined> {
+  for (;;) {
+    const { status } = await session.client.containerStatus(containerId);
+    if (status?.state !== 'CONTAINER_RUNNING' && status?.state !== 'CONTAINER_CREATED') return status?.exitCode;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -27,6 +27,8 @@ export interface RunFlags {
   cpus?: string;
   privileged?: boolean;
   readOnly?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
 }
 
 export interface RunPlan {
@@ -169,6 +171,10 @@ export function planRun(image: string, command: readonly string[], flags: RunFla
     labels,
     annotations,
     logPath: `${name}.log`,
+    // -i keeps stdin open for the one attach that follows; closing it there ends the input, as docker's.
+    stdin: flags.interactive ?? false,
+    stdinOnce: flags.interactive ?? false,
+    tty: flags.tty ?? false,
     linux: {
       resources,
       securityContext: {

@@ -14,8 +14,8 @@ import { StreamCollector, expectedStreams, remoteCommandProtocols, serveExec, ty
 import { SpdySession, type ByteTransport } from './spdy/session.js';
 import { TokenCache } from './tokens.js';
 import { ChannelDemux, webSocketChannelProtocols } from './websocket/channels.js';
-import { acceptKey } from './websocket/frames.js';
-import { WebSocketSession } from './websocket/session.js';
+import { acceptKey } from '../../common/websocket/frames.js';
+import { WebSocketSession } from '../../common/websocket/session.js';
 import { WebSocketTunnel, tunneledPortForwardProtocol } from './websocket/tunnel.js';
 
 export interface StreamServerOptions {

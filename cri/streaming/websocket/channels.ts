@@ -4,7 +4,7 @@
 // like the SPDY ones to the remote-command code: stdin and resize readable, the rest writable.
 // Writing the error channel is the last act of a session, so ending it closes the connection.
 import { Duplex } from 'node:stream';
-import type { WebSocketSession } from './session.js';
+import type { WebSocketSession } from '../../../common/websocket/session.js';
 
 export const webSocketChannelProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
 

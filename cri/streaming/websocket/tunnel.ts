@@ -3,7 +3,7 @@
 // session, each binary message a piece of the stream. This Duplex is that byte stream, so the
 // SPDY session and port-forward handler run unchanged on top of it.
 import { Duplex } from 'node:stream';
-import type { WebSocketSession } from './session.js';
+import type { WebSocketSession } from '../../../common/websocket/session.js';
 
 export const tunneledPortForwardProtocol = 'SPDY/3.1+portforward.k8s.io';
 

@@ -43,15 +43,45 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
+const berthBin = () => join(packageRoot(), 'bin/berth.js');
+
 /** `berth ARGS...` against the test's runtime; never throws, the exit code is in the result. */
 function berthCli(...args: string[]) {
-  return execa(process.execPath, [join(packageRoot(), 'bin/berth.js'), ...args], {
+  return execa(process.execPath, [berthBin(), ...args], {
     env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${berth.socket}` },
     reject: false,
     timeout: 120_000,
     stdin: 'ignore',
   });
 }
+
+/** `berth ARGS...` with `input` piped to its stdin. */
+function berthCliWithInput(input: string, ...args: string[]) {
+  return execa(process.execPath, [berthBin(), ...args], { env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${berth.socket}` }, reject: false, timeout: 120_000, input });
+}
+
+/**
+ * `berth ARGS...` on a real terminal: util-linux's script gives it a pseudo-terminal of 45 rows by
+ * 123 columns and types `keys` into it. Its output is what the terminal showed. The keys' stdin
+ * stays open until berth ends: at the end of its input script types ^D, which would close the
+ * session's stdin before the shell in the container read the lines typed ahead.
+ */
+async function berthOnTerminal(keys: string, ...args: string[]) {
+  const quoted = [process.execPath, berthBin(), ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = execa('script', ['-q', '-e', '-c', `stty rows 45 cols 123; exec ${quoted}`, '/dev/null'], {
+    env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${berth.socket}` },
+    reject: false,
+    timeout: 120_000,
+    stdin: 'pipe',
+  });
+  child.stdin.write(keys);
+  const result = await child;
+  child.stdin.destroy();
+  return result;
+}
+
+/** Shell words that print the terminal's size once the client's first resize has reached it. */
+const terminalSize = 'for i in $(seq 50); do s=$(stty size); case "$s" in [1-9]*) break;; esac; sleep 0.1; done; echo "size $s"';
 
 const logRoot = () => join(work, 'logs');
 const run = (...args: string[]) => berthCli('run', '--log-root', logRoot(), ...args);
@@ -87,6 +117,20 @@ describe('berth run', () => {
     expect(result.exitCode).toBe(0);
   });
 
+  it('with -i sends this stdin to the container and still prints all it wrote', async () => {
+    const result = await berthCliWithInput('one\ntwo\n', 'run', '--log-root', logRoot(), '--rm', '-i', image, 'sh', '-c', 'echo start; cat; echo end; exit 2');
+    expect(result.stdout, result.stderr).toBe('start\none\ntwo\nend');
+    expect(result.exitCode).toBe(2);
+  });
+
+  it('with -it runs a shell on this terminal', async () => {
+    const result = await berthOnTerminal(`${terminalSize}; exit 3\n`, 'run', '--log-root', logRoot(), '--rm', '-it', '--name', 'shell', image, 'sh');
+    expect(result.stdout).toContain("If you don't see a command prompt, try pressing enter.");
+    expect(result.stdout).toMatch(/^size 45 123\r?$/m);
+    expect(result.exitCode).toBe(3);
+    expect(await berth.crictl('pods', '--name', 'shell', '-q')).toBe('');
+  });
+
   it('gives the container the GPU that --gpus names', async () => {
     const result = await run('--rm', '--gpus', 'device=1', image, 'sh', '-c', 'ls /dev | grep nvidia[0-9]; echo $NVIDIA_VISIBLE_DEVICES');
     expect(result.stdout).toBe(`nvidia1\n${host.gpus[1]?.uuid}`);
@@ -100,8 +144,9 @@ describe('berth run', () => {
     expect(tooMany.stderr).toContain('3 GPUs were requested but this node has 2 GPUs');
     const badVolume = await run('-v', 'data:/data', image, 'true');
     expect(badVolume.stderr).toContain('the host path must be absolute');
-    const tty = await run('-it', image, 'sh');
-    expect(tty.stderr).toContain('interactive terminals are not in berth');
+    const noTerminal = await run('-it', '--name', 'no-terminal', image, 'sh');
+    expect(noTerminal.stderr).toContain('the input device is not a TTY: drop -t to pipe input');
+    expect(await berth.crictl('pods', '--name', 'no-terminal', '-q')).toBe('');
     expect(await berth.crictl('pods', '--name', 'too-many', '-q')).toBe('');
   });
 });
@@ -144,6 +189,19 @@ describe('a detached container through ps, logs, exec, stop and rm', () => {
     expect(exec.exitCode).toBe(4);
     const byPrefix = await berthCli('exec', id.slice(0, 8), 'echo', 'prefix');
     expect(byPrefix.stdout).toBe('prefix');
+  });
+
+  it("streams a command's input with -i, and gives it a terminal of this size with -it", async () => {
+    const piped = await berthCliWithInput('hello\nworld\n', 'exec', '-i', 'web', 'sh', '-c', 'while read line; do echo "got $line"; done; echo stdin ended >&2; exit 5');
+    expect(piped.stdout).toBe('got hello\ngot world');
+    expect(piped.stderr).toBe('stdin ended');
+    expect(piped.exitCode).toBe(5);
+
+    const terminal = await berthOnTerminal(`tty; ${terminalSize}; echo $((6 * 7)); exit 7\n`, 'exec', '-it', 'web', 'sh');
+    expect(terminal.stdout).toMatch(/^\/dev\/pts\/\d+\r?$/m);
+    expect(terminal.stdout).toMatch(/^size 45 123\r?$/m);
+    expect(terminal.stdout).toMatch(/^42\r?$/m);
+    expect(terminal.exitCode).toBe(7);
   });
 
   it('follows the logs until the container stops, then stop shows it Exited', async () => {

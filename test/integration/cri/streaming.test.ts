@@ -8,7 +8,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { PassThrough } from 'node:stream';
 import { CriClient } from '../../../cri/client/cri-client.js';
+import { streamRemoteCommand } from '../../../cri/client/remote-command-client.js';
 import type { PodSandboxConfig } from '../../../cri/api/messages.js';
 import { startBerth, type Berth } from '../../harness/berth.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';
@@ -186,6 +188,19 @@ describe('exec and port-forward over SPDY', () => {
       });
     expect(await upgrade()).toBe(101);
     expect(await upgrade()).toBe(404);
+  });
+
+  it("berth's own WebSocket client: output by stream, the exit code, and the server's reason for a used URL", async () => {
+    const { url } = await client.exec({ containerId: shellId, cmd: ['sh', '-c', 'echo out; echo err >&2; exit 6'], stdout: true, stderr: true });
+    const output = { stdout: new PassThrough(), stderr: new PassThrough() };
+    expect(await streamRemoteCommand(url, output)).toBe(6);
+    expect([String(output.stdout.read()), String(output.stderr.read())]).toEqual(['out\n', 'err\n']);
+    await expect(streamRemoteCommand(url, { stdout: new PassThrough(), stderr: new PassThrough() })).rejects.toThrow(/the streaming server refused \(404\): .+/);
+    const missing = await client.exec({ containerId: shellId, cmd: ['/no/such/binary'], stdout: true, stderr: true });
+    const missingOutput = { stdout: new PassThrough(), stderr: new PassThrough() };
+    // As runc reports it: exit status 255, and its reason on stderr.
+    expect(await streamRemoteCommand(missing.url, missingOutput)).toBe(255);
+    expect(String(missingOutput.stderr.read())).toContain('/no/such/binary');
   });
 
   it('leaves no processes or descriptors behind after 40 concurrent execs', async () => {

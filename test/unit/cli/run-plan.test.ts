@@ -32,6 +32,15 @@ describe('planRun', () => {
     expect(container.logPath).toBe('web.log');
   });
 
+  it('keeps stdin open once with -i and asks for a terminal with -t', () => {
+    const plain = planRun('busybox', [], flags(), context).container;
+    expect([plain.stdin, plain.stdinOnce, plain.tty]).toEqual([false, false, false]);
+    const interactive = planRun('busybox', ['sh'], flags({ interactive: true, tty: true }), context).container;
+    expect([interactive.stdin, interactive.stdinOnce, interactive.tty]).toEqual([true, true, true]);
+    const piped = planRun('busybox', ['cat'], flags({ interactive: true }), context).container;
+    expect([piped.stdin, piped.stdinOnce, piped.tty]).toEqual([true, true, false]);
+  });
+
   it('names an unnamed container after its image', () => {
     expect(planRun('localhost:5000/busybox:latest', [], flags(), context).name).toBe('busybox-0123ab');
     expect(generatedName('nginx@sha256:abcd', uid)).toBe('nginx-0123ab');

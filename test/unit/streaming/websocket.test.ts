@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { acceptKey, decodeFrame, encodeFrame, opcodes, WebSocketProtocolError } from '../../../cri/streaming/websocket/frames.js';
-import { ResizeEvents } from '../../../cri/streaming/remote-command.js';
+import { acceptKey, decodeFrame, encodeFrame, opcodes, WebSocketProtocolError } from '../../../common/websocket/frames.js';
+import { exitCodeFromStatus, RemoteCommandError, resizeMessage as clientResizeMessage } from '../../../cri/client/remote-command-client.js';
+import { exitStatusMessage, failureMessage, ResizeEvents } from '../../../cri/streaming/remote-command.js';
 import { resizeMessage } from '../../../runtime/oci/conmon.js';
 
 /** A client frame as RFC 6455 says clients send them: masked. */
@@ -45,6 +46,41 @@ describe('WebSocket frames', () => {
     const large = encodeFrame(opcodes.binary, Buffer.alloc(70_000));
     expect([large[1], Number(large.readBigUInt64BE(2)), large.length]).toEqual([127, 70_000, 70_010]);
     expect(encodeFrame(opcodes.close, Buffer.from([0x03, 0xe8]))).toEqual(Buffer.from([0x88, 2, 0x03, 0xe8]));
+  });
+
+  it('encodes masked client frames that the server side decodes, and each side refuses the other kind', () => {
+    const mask = Buffer.from([9, 8, 7, 6]);
+    const payload = Buffer.from([1, ...Buffer.from('output')]);
+    const sent = encodeFrame(opcodes.binary, payload, true, mask);
+    expect(sent).toEqual(clientFrame(opcodes.binary, payload, true, mask));
+    expect(payload).toEqual(Buffer.from([1, ...Buffer.from('output')]));
+    expect(decodeFrame(sent, 1024, 'client')?.frame.payload).toEqual(payload);
+    expect(() => decodeFrame(sent, 1024, 'server')).toThrow(/a server frame must not be masked/);
+
+    const fromServer = encodeFrame(opcodes.binary, Buffer.alloc(300, 5));
+    expect(decodeFrame(fromServer.subarray(0, 100), 1024, 'server')).toBeUndefined();
+    expect(decodeFrame(fromServer, 1024, 'server')).toEqual({ frame: { fin: true, opcode: opcodes.binary, payload: Buffer.alloc(300, 5) }, used: 304 });
+  });
+});
+
+describe('the remote-command client', () => {
+  it('reads the exit code from the error channel status', () => {
+    expect(exitCodeFromStatus(exitStatusMessage(0, 'v5.channel.k8s.io'))).toBe(0);
+    expect(exitCodeFromStatus(exitStatusMessage(42, 'v4.channel.k8s.io'))).toBe(42);
+  });
+
+  it('turns any other failure, or no status at all, into an error with the reason', () => {
+    expect(() => exitCodeFromStatus(failureMessage('executable file not found: nosuch', 'v5.channel.k8s.io'))).toThrow(
+      new RemoteCommandError('executable file not found: nosuch'),
+    );
+    expect(() => exitCodeFromStatus('')).toThrow(/ended before the server said how the command ended/);
+    expect(() => exitCodeFromStatus('plain words')).toThrow(new RemoteCommandError('plain words'));
+  });
+
+  it('sends sizes on the resize channel as the server reads them', () => {
+    const message = clientResizeMessage({ width: 123, height: 45 });
+    expect(message[0]).toBe(4);
+    expect(new ResizeEvents().push(message.subarray(1))).toEqual([{ width: 123, height: 45 }]);
   });
 });
 

@@ -1,10 +1,11 @@
-// One WebSocket connection, after the 101 answer: frames in (joined into messages, pings
-// answered), binary messages out, and an orderly close. Text messages are refused: the channel
-// protocols berth speaks are binary.
+// One WebSocket connection, after the 101 answer, from either end: frames in (joined into
+// messages, pings answered), binary messages out, and an orderly close. Text messages are
+// refused: the channel protocols berth speaks are binary.
+import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import { WebSocketProtocolError, decodeFrame, encodeFrame, opcodes } from './frames.js';
+import { WebSocketProtocolError, decodeFrame, encodeFrame, opcodes, type WebSocketRole } from './frames.js';
 
-/** Largest message a client may send (stdin chunks and resize events are far smaller). */
+/** Largest message the peer may send (stdin and output chunks and resize events are far smaller). */
 const maxMessageBytes = 16 * 1024 * 1024;
 
 export class WebSocketSession {
@@ -17,6 +18,7 @@ export class WebSocketSession {
     private readonly socket: Socket,
     private readonly onMessage: (message: Buffer) => void,
     private readonly onClose: (error?: Error) => void = () => undefined,
+    private readonly role: WebSocketRole = 'server',
   ) {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -30,7 +32,7 @@ export class WebSocketSession {
   }
 
   send(message: Buffer): void {
-    if (!this.closed) this.socket.write(encodeFrame(opcodes.binary, message));
+    if (!this.closed) this.socket.write(this.frame(opcodes.binary, message));
   }
 
   /** Sends a close frame and ends the connection once it is written. */
@@ -38,15 +40,20 @@ export class WebSocketSession {
     if (this.closed) return;
     const payload = Buffer.alloc(2);
     payload.writeUInt16BE(code, 0);
-    this.socket.end(encodeFrame(opcodes.close, payload));
+    this.socket.end(this.frame(opcodes.close, payload));
     this.end(error);
+  }
+
+  /** A client masks each frame with a fresh key (RFC 6455 5.3); a server masks none. */
+  private frame(opcode: number, payload: Buffer): Buffer {
+    return encodeFrame(opcode, payload, true, this.role === 'client' ? randomBytes(4) : undefined);
   }
 
   private receive(chunk: Buffer): void {
     this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     try {
       for (;;) {
-        const decoded = decodeFrame(this.pending, maxMessageBytes);
+        const decoded = decodeFrame(this.pending, maxMessageBytes, this.role === 'server' ? 'client' : 'server');
         if (!decoded) return;
         this.pending = this.pending.subarray(decoded.used);
         this.handle(decoded.frame.opcode, decoded.frame.fin, decoded.frame.payload);
@@ -60,7 +67,7 @@ export class WebSocketSession {
   private handle(opcode: number, fin: boolean, payload: Buffer): void {
     switch (opcode) {
       case opcodes.ping:
-        this.socket.write(encodeFrame(opcodes.pong, payload));
+        this.socket.write(this.frame(opcodes.pong, payload));
         return;
       case opcodes.pong:
         return;

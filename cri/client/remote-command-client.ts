@@ -1,0 +1,118 @@
+// The client's side of exec and attach over WebSocket (v5.channel.k8s.io, else v4): each binary
+// message starts with its channel, 0 stdin, 1 stdout, 2 stderr, 3 error, 4 resize; v5 adds
+// [255, 0] to say stdin has ended. The error channel's metav1.Status is the outcome: the
+// command's exit code, or why it could not run.
+import type { Readable, Writable } from 'node:stream';
+import { WebSocketSession } from '../../common/websocket/session.js';
+import { dialWebSocket } from './websocket-dial.js';
+
+export const clientChannelProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
+
+const channels = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
+
+export interface TerminalSize {
+  width: number;
+  height: number;
+}
+
+/** The local end of a session: where output goes, and where input and sizes come from. */
+export interface RemoteCommandIo {
+  stdin?: Readable | undefined;
+  stdout: Writable;
+  stderr: Writable;
+  /** With a terminal: its size now and a way to hear of changes (returns the unsubscribe). */
+  terminal?: { size(): TerminalSize | undefined; onResize(listener: () => void): () => void } | undefined;
+}
+
+export class RemoteCommandError extends Error {}
+
+interface Status {
+  status?: string;
+  message?: string;
+  reason?: string;
+  details?: { causes?: { reason?: string; message?: string }[] };
+}
+
+/**
+ * Pure: the exit code that the error channel's text stands for. Success is 0; a NonZeroExitCode
+ * failure carries its code in an ExitCode cause; any other failure is an error with the server's
+ * message. v4 and v5 servers always send a status, so none means the session was cut short.
+ */
+export function exitCodeFromStatus(text: string): number {
+  if (text.trim() === '') throw new RemoteCommandError('the stream ended before the server said how the command ended');
+  let status: Status;
+  try {
+    status = JSON.parse(text) as Status;
+  } catch {
+    throw new RemoteCommandError(text.trim());
+  }
+  if (status.status === 'Success') return 0;
+  if (status.reason === 'NonZeroExitCode') {
+    const cause = status.details?.causes?.find((c) => c.reason === 'ExitCode');
+    const code = Number(cause?.message);
+    if (Number.isInteger(code)) return code;
+  }
+  throw new RemoteCommandError(status.message ?? text.trim());
+}
+
+/** Pure: the resize channel's message for a size. */
+export function resizeMessage(size: TerminalSize): Buffer {
+  return Buffer.concat([Buffer.from([channels.resize]), Buffer.from(JSON.stringify({ Width: size.width, Height: size.height }))]);
+}
+
+/** Runs the session at `url` (from Exec or Attach) to its end; resolves with the exit code. */
+export async function streamRemoteCommand(url: string, io: RemoteCommandIo): Promise<number> {
+  const { socket, protocol, head } = await dialWebSocket(url, clientChannelProtocols);
+  let errorText = '';
+  const cleanups: (() => void)[] = [];
+  const outcome = new Promise<number>((resolve, reject) => {
+    const session = new WebSocketSession(
+      socket,
+      (message) => {
+        const payload = message.subarray(1);
+        if (message[0] === channels.stdout) io.stdout.write(payload);
+        else if (message[0] === channels.stderr) io.stderr.write(payload);
+        else if (message[0] === channels.error) errorText += payload.toString('utf8');
+      },
+      (error) => {
+        for (const cleanup of cleanups) cleanup();
+        if (error) reject(new RemoteCommandError(`the stream broke: ${error.message}`));
+        else {
+          try {
+            resolve(exitCodeFromStatus(errorText));
+          } catch (failure) {
+            reject(failure as Error);
+          }
+        }
+      },
+      'client',
+    );
+
+    const terminal = io.terminal;
+    if (terminal) {
+      const sendSize = () => {
+        const size = terminal.size();
+        if (size) session.send(resizeMessage(size));
+      };
+      sendSize();
+      cleanups.push(terminal.onResize(sendSize));
+    }
+    const stdin = io.stdin;
+    if (stdin) {
+      const onData = (chunk: Buffer | string) => session.send(Buffer.concat([Buffer.from([channels.stdin]), Buffer.from(chunk)]));
+      // v4 has no way to say stdin ended; the command sees it when the session closes.
+      const onEnd = () => {
+        if (protocol === 'v5.channel.k8s.io') session.send(Buffer.from([channels.close, channels.stdin]));
+      };
+      stdin.on('data', onData);
+      stdin.once('end', onEnd);
+      cleanups.push(() => {
+        stdin.off('data', onData);
+        stdin.off('end', onEnd);
+        stdin.pause();
+      });
+    }
+    session.feed(head);
+  });
+  return outcome;
+}
