@@ -94,7 +94,7 @@ async function followOutput(session: CriSession, containerId: string, interactiv
   if (local) {
     const { url } = await session.client.attach({ containerId, stdin: true, tty: false, stdout: false, stderr: false });
     // A container that exits before reading all of its input ends the attach; that is not an error.
-    input = streamRemoteCommand(url, local.io).catch(() => undefined);
+    input = streamRemoteCommand(url, { ...local.io, inputOnly: true }).catch(() => undefined);
   }
   try {
     const { status } = await session.client.containerStatus(containerId);

@@ -20,6 +20,12 @@ export interface RemoteCommandIo {
   stdin?: Readable | undefined;
   stdout: Writable;
   stderr: Writable;
+  /**
+   * For a session that only feeds input (an attach whose output is read elsewhere): under v4,
+   * which has no way to say stdin ended, close the session when it does, as that closes the
+   * container's stdin too.
+   */
+  inputOnly?: boolean | undefined;
   /** With a terminal: its size now and a way to hear of changes (returns the unsubscribe). */
   terminal?: { size(): TerminalSize | undefined; onResize(listener: () => void): () => void } | undefined;
 }
@@ -100,9 +106,10 @@ export async function streamRemoteCommand(url: string, io: RemoteCommandIo): Pro
     const stdin = io.stdin;
     if (stdin) {
       const onData = (chunk: Buffer | string) => session.send(Buffer.concat([Buffer.from([channels.stdin]), Buffer.from(chunk)]));
-      // v4 has no way to say stdin ended; the command sees it when the session closes.
       const onEnd = () => {
         if (protocol === 'v5.channel.k8s.io') session.send(Buffer.from([channels.close, channels.stdin]));
+        else if (io.inputOnly) session.close(1000);
+        else io.stderr.write(`berth: the end of input cannot reach the command: this runtime's streaming server speaks ${protocol}, which has no way to say it (v5.channel.k8s.io has)\n`);
       };
       stdin.on('data', onData);
       stdin.once('end', onEnd);

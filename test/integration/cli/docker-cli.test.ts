@@ -1,7 +1,8 @@
 // The docker-style commands (`berth run/ps/logs/exec/stop/rm/pull/images`) as a user types them:
 // the real `berth` binary against a real `berth runtime` with a CNI network, the test registry's
 // busybox, and crictl to check what they made. GPUs come from a synthetic NVIDIA host, as in
-// test/integration/gpu.
+// test/integration/gpu. The last part runs the same commands against containerd: the CLI is a
+// client of any CRI runtime.
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { packageRoot } from '../../../common/package-root.js';
 import { startBerth, type Berth } from '../../harness/berth.js';
+import { startContainerd, type Containerd } from '../../harness/containerd.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
 import { createSyntheticGpuRoot, gpuRootArgs, type SyntheticGpuRoot } from '../../harness/synthetic-gpu.js';
@@ -45,40 +47,32 @@ afterAll(async () => {
 
 const berthBin = () => join(packageRoot(), 'bin/berth.js');
 
-/** `berth ARGS...` against the test's runtime; never throws, the exit code is in the result. */
-function berthCli(...args: string[]) {
-  return execa(process.execPath, [berthBin(), ...args], {
-    env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${berth.socket}` },
-    reject: false,
-    timeout: 120_000,
-    stdin: 'ignore',
-  });
+/** The CLI against the runtime whose CRI socket `socket()` names. */
+function cliOn(socket: () => string) {
+  const options = () => ({ env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${socket()}` }, reject: false, timeout: 120_000 }) as const;
+  return {
+    /** `berth ARGS...`; never throws, the exit code is in the result. */
+    berthCli: (...args: string[]) => execa(process.execPath, [berthBin(), ...args], { ...options(), stdin: 'ignore' }),
+    /** `berth ARGS...` with `input` piped to its stdin. */
+    berthCliWithInput: (input: string, ...args: string[]) => execa(process.execPath, [berthBin(), ...args], { ...options(), input }),
+    /**
+     * `berth ARGS...` on a real terminal: util-linux's script gives it a pseudo-terminal of 45 rows
+     * by 123 columns and types `keys` into it. Its output is what the terminal showed. The keys'
+     * stdin stays open until berth ends: at the end of its input script types ^D, which would
+     * close the session's stdin before the shell in the container read the lines typed ahead.
+     */
+    berthOnTerminal: async (keys: string, ...args: string[]) => {
+      const quoted = [process.execPath, berthBin(), ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
+      const child = execa('script', ['-q', '-e', '-c', `stty rows 45 cols 123; exec ${quoted}`, '/dev/null'], { ...options(), stdin: 'pipe' });
+      child.stdin.write(keys);
+      const result = await child;
+      child.stdin.destroy();
+      return result;
+    },
+  };
 }
 
-/** `berth ARGS...` with `input` piped to its stdin. */
-function berthCliWithInput(input: string, ...args: string[]) {
-  return execa(process.execPath, [berthBin(), ...args], { env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${berth.socket}` }, reject: false, timeout: 120_000, input });
-}
-
-/**
- * `berth ARGS...` on a real terminal: util-linux's script gives it a pseudo-terminal of 45 rows by
- * 123 columns and types `keys` into it. Its output is what the terminal showed. The keys' stdin
- * stays open until berth ends: at the end of its input script types ^D, which would close the
- * session's stdin before the shell in the container read the lines typed ahead.
- */
-async function berthOnTerminal(keys: string, ...args: string[]) {
-  const quoted = [process.execPath, berthBin(), ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = execa('script', ['-q', '-e', '-c', `stty rows 45 cols 123; exec ${quoted}`, '/dev/null'], {
-    env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${berth.socket}` },
-    reject: false,
-    timeout: 120_000,
-    stdin: 'pipe',
-  });
-  child.stdin.write(keys);
-  const result = await child;
-  child.stdin.destroy();
-  return result;
-}
+const { berthCli, berthCliWithInput, berthOnTerminal } = cliOn(() => berth.socket);
 
 /** Shell words that print the terminal's size once the client's first resize has reached it. */
 const terminalSize = 'for i in $(seq 50); do s=$(stty size); case "$s" in [1-9]*) break;; esac; sleep 0.1; done; echo "size $s"';
@@ -249,5 +243,38 @@ describe('berth rm -f, pull and images', () => {
     const result = await execa(process.execPath, [join(packageRoot(), 'bin/berth.js'), 'ps', '--runtime-endpoint', `unix://${work}/nothing.sock`], { reject: false });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain(`berth: no CRI runtime answers on unix://${work}/nothing.sock`);
+  });
+});
+
+// containerd 1.6's streaming server speaks v4.channel.k8s.io, not v5: the run -i below ends its
+// input by closing the attach; exec -i cannot pass the end of input on there (berth says so).
+describe('the same commands against containerd', () => {
+  let containerd: Containerd | undefined;
+  const onContainerd = cliOn(() => containerd?.socket ?? '');
+
+  beforeAll(async () => {
+    containerd = await startContainerd({ registryHost: registry, cniConfDir: network.confDir });
+  });
+
+  afterAll(async () => {
+    await containerd?.stop();
+  });
+
+  it('runs attached and detached, execs with input and with a terminal, and removes', async () => {
+    const attached = await onContainerd.berthCliWithInput('typed\n', 'run', '--log-root', logRoot(), '--rm', '-i', image, 'sh', '-c', 'echo start; cat; exit 2');
+    expect(attached.stdout, attached.stderr).toBe('start\ntyped');
+    expect(attached.exitCode).toBe(2);
+
+    const detached = await onContainerd.berthCli('run', '--log-root', logRoot(), '-d', '--name', 'on-containerd', image, 'sleep', '600');
+    expect(detached.exitCode, detached.stderr).toBe(0);
+    const piped = await onContainerd.berthCliWithInput('hello\n', 'exec', '-i', 'on-containerd', 'sh', '-c', 'read line; echo "got $line"; exit 5');
+    expect(piped.stdout, piped.stderr).toBe('got hello');
+    expect(piped.exitCode).toBe(5);
+    const terminal = await onContainerd.berthOnTerminal(`${terminalSize}; exit 7\n`, 'exec', '-it', 'on-containerd', 'sh');
+    expect(terminal.stdout).toMatch(/^size 45 123\r?$/m);
+    expect(terminal.exitCode).toBe(7);
+
+    expect((await onContainerd.berthCli('rm', '-f', 'on-containerd')).exitCode).toBe(0);
+    expect((await onContainerd.berthCli('ps', '-a', '-q')).stdout).toBe('');
   });
 });
