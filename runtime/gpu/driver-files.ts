@@ -1,6 +1,8 @@
 // Finds the driver's user-space files inside a driver root: libraries through the root's own
 // ld.so.cache (falling back to the standard directories), binaries on the standard PATH
-// directories, GSP firmware and the daemons' sockets. Every path is resolved as if the root were
+// directories, GSP firmware and the daemons' sockets. A driver installed under /usr/local/nvidia
+// (GKE's layout, and hosts whose processes reach the driver through LD_LIBRARY_PATH and PATH)
+// is outside the loader's cache, so that prefix is searched as well. Every path is resolved as if the root were
 // "/", so a driver root mounted elsewhere (a driver container) yields the container paths and
 // host paths the CDI spec needs.
 import type { Dirent } from 'node:fs';
@@ -23,7 +25,10 @@ export type DriverFileKind = 'library' | 'binary' | 'firmware' | 'socket' | 'dir
 export interface DriverFile {
   kind: DriverFileKind;
   capability: DriverCapability;
-  /** Path inside the driver root, which is also the path in the container. */
+  /**
+   * Path inside the driver root, which is also the path in the container; except binaries from
+   * /usr/local/nvidia/bin, which go to /usr/bin so that they are on the container's PATH.
+   */
   path: string;
   /** Where the file is on this host (driver root + path). */
   hostPath: string;
@@ -50,7 +55,11 @@ const libraryDirs = [
   '/lib64',
   '/lib',
 ];
-const binaryDirs = ['/usr/bin', '/usr/sbin', '/bin', '/sbin', '/usr/local/bin'];
+/** Driver libraries that the loader's cache does not list: searched whether or not there is a cache. */
+const unindexedLibraryDirs = ['/usr/local/nvidia/lib64', '/usr/local/nvidia/lib'];
+const binaryDirs = ['/usr/bin', '/usr/sbin', '/bin', '/sbin', '/usr/local/bin', '/usr/local/nvidia/bin'];
+/** Binaries found here are mounted at /usr/bin/<name> in the container. */
+const offPathBinaryDir = '/usr/local/nvidia/bin';
 /** Firmware directories, each with the top directory that merged-/usr roots turn into a link. */
 const firmwareDirs = [
   { top: '/lib', dir: '/lib/firmware/nvidia' },
@@ -119,19 +128,22 @@ async function libraryCandidates(root: string, warnings: string[]): Promise<stri
   } catch (error) {
     warnings.push(`${join(root, 'etc/ld.so.cache')}: ${(error as Error).message}; searching the standard directories`);
   }
+  const found: string[] = [];
+  const scan = async (dirs: readonly string[]) => {
+    for (const dir of dirs) {
+      for (const entry of await listDir(join(root, dir))) {
+        if (/\.so\.\d/.test(entry.name) && wanted.has(libraryBaseName(entry.name) ?? '')) found.push(join(dir, entry.name));
+      }
+    }
+  };
   if (entries !== undefined) {
     const arch = hostLdCacheArch();
-    return entries
-      .filter((e) => e.arch === arch && wanted.has(libraryBaseName(e.soname) ?? ''))
-      .map((e) => e.path);
+    found.push(...entries.filter((e) => e.arch === arch && wanted.has(libraryBaseName(e.soname) ?? '')).map((e) => e.path));
+  } else {
+    await scan(libraryDirs);
   }
-  const found: string[] = [];
-  for (const dir of libraryDirs) {
-    for (const entry of await listDir(join(root, dir))) {
-      if (/\.so\.\d/.test(entry.name) && wanted.has(libraryBaseName(entry.name) ?? '')) found.push(join(dir, entry.name));
-    }
-  }
-  return found;
+  await scan(unindexedLibraryDirs);
+  return [...new Set(found)];
 }
 
 async function findLibraries(root: string, warnings: string[]): Promise<{ libraries: DriverFile[]; version?: string }> {
@@ -176,7 +188,8 @@ async function findBinaries(root: string): Promise<DriverFile[]> {
         const real = await resolveInRoot(root, candidate);
         if (real === undefined || (await typeOf(join(root, real))) !== 'file') continue;
         // Mounted at the name users type, whatever the file behind it is called.
-        binaries.push({ kind: 'binary', capability, path: candidate, hostPath: join(root, real), links: [] });
+        const path = dir === offPathBinaryDir ? posix.join('/usr/bin', name) : candidate;
+        binaries.push({ kind: 'binary', capability, path, hostPath: join(root, real), links: [] });
         break;
       }
     }

@@ -4,7 +4,7 @@
 // Nothing in it can drive a GPU; everything in it looks like a driver install to discovery,
 // CDI and runc. Needs root (mknod, ldconfig -r).
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -43,6 +43,11 @@ export interface SyntheticGpuOptions {
   capsMajor?: number;
   /** Where the driver's libraries go in the driver root; default the host's multiarch directory. */
   libDir?: string;
+  /**
+   * GKE's layout: libraries in /usr/local/nvidia/lib64 (with their soname links) that the
+   * loader's cache does not list, binaries in /usr/local/nvidia/bin. Overrides libDir.
+   */
+  outsideLoaderCache?: boolean;
 }
 
 /** Driver libraries: file base name → soname, as the 550 driver ships them. */
@@ -89,7 +94,8 @@ export async function createSyntheticGpuRoot(options: SyntheticGpuOptions = {}):
   const dir = await mkdtemp(join(tmpdir(), 'berth-synthetic-gpu-'));
   const devRoot = join(dir, 'host');
   const driverRoot = join(dir, 'driver');
-  const libDir = options.libDir ?? `/usr/lib/${hostElfMachine()}-linux-gnu`;
+  const libDir = options.outsideLoaderCache ? '/usr/local/nvidia/lib64' : (options.libDir ?? `/usr/lib/${hostElfMachine()}-linux-gnu`);
+  const binDir = options.outsideLoaderCache ? '/usr/local/nvidia/bin' : '/usr/bin';
   const cleanup = () => rm(dir, { recursive: true, force: true });
 
   try {
@@ -135,17 +141,19 @@ export async function createSyntheticGpuRoot(options: SyntheticGpuOptions = {}):
     await mkdir(lib, { recursive: true });
     for (const [base, soname] of Object.entries(libraries)) {
       await writeFile(join(lib, `${base}.so.${driverVersion}`), elfSharedObject(soname));
+      // Outside the cache ldconfig makes no soname links; the driver's installer does.
+      if (options.outsideLoaderCache) await symlink(`${base}.so.${driverVersion}`, join(lib, soname));
     }
     // A library of no NVIDIA capability, which must not be injected.
     await writeFile(join(lib, 'libunrelated.so.1.0'), elfSharedObject('libunrelated.so.1'));
     await mkdir(join(driverRoot, 'etc'), { recursive: true });
-    await writeFile(join(driverRoot, 'etc/ld.so.conf'), `${libDir}\n`);
+    await writeFile(join(driverRoot, 'etc/ld.so.conf'), options.outsideLoaderCache ? '' : `${libDir}\n`);
     await run('ldconfig', ['-r', driverRoot]);
 
-    await mkdir(join(driverRoot, 'usr/bin'), { recursive: true });
+    await mkdir(join(driverRoot, binDir), { recursive: true });
     for (const bin of ['nvidia-smi', 'nvidia-persistenced']) {
-      await writeFile(join(driverRoot, 'usr/bin', bin), `#!/bin/sh\necho "${bin} (synthetic)"\n`);
-      await chmod(join(driverRoot, 'usr/bin', bin), 0o755);
+      await writeFile(join(driverRoot, binDir, bin), `#!/bin/sh\necho "${bin} (synthetic)"\n`);
+      await chmod(join(driverRoot, binDir, bin), 0o755);
     }
     const firmware = join(driverRoot, 'lib/firmware/nvidia', driverVersion);
     await mkdir(firmware, { recursive: true });

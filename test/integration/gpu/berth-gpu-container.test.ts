@@ -27,8 +27,9 @@ let podId = '';
 const pod: PodSandboxConfig = { metadata: { name: 'gpu', namespace: 'default', uid: 'gpu-uid', attempt: 0 }, linux: {}, logDirectory: '' };
 
 beforeAll(async () => {
-  // The driver's libraries where GKE-style hosts keep them: a directory no image's loader searches.
-  host = await createSyntheticGpuRoot({ gpus: 2, libDir: '/usr/local/nvidia/lib64' });
+  // The driver where GKE-style hosts keep it: libraries in a directory that neither the host's
+  // loader cache nor any image's lists, nvidia-smi off the standard PATH.
+  host = await createSyntheticGpuRoot({ gpus: 2, outsideLoaderCache: true });
   work = await mkdtemp(join(tmpdir(), 'berth-cdi-'));
   pod.logDirectory = join(work, 'logs');
   // Another vendor's spec in the config dir, with a real node whose numbers it leaves out.

@@ -70,6 +70,21 @@ describe('discoverNvidia on broken synthetic hosts', () => {
     expect(found.driver.libraries).toHaveLength(7);
   });
 
+  it("finds a driver under /usr/local/nvidia that the loader's cache does not list, its binaries bound for /usr/bin", async () => {
+    host = await createSyntheticGpuRoot({ gpus: 1, outsideLoaderCache: true });
+    const found = await discoverNvidia({ driverRoot: host.driverRoot, devRoot: host.devRoot });
+    expect(found.driver.version).toBe(host.driverVersion);
+    const cuda = found.driver.libraries.find((l) => l.path.includes('libcuda'));
+    expect(cuda?.path).toBe(`/usr/local/nvidia/lib64/libcuda.so.${host.driverVersion}`);
+    expect(cuda?.links).toEqual(['/usr/local/nvidia/lib64/libcuda.so.1']);
+    expect(found.driver.libraries).toHaveLength(7);
+    expect(found.driver.binaries.map((b) => [b.path, b.hostPath])).toEqual([
+      ['/usr/bin/nvidia-smi', join(host.driverRoot, 'usr/local/nvidia/bin/nvidia-smi')],
+      ['/usr/bin/nvidia-persistenced', join(host.driverRoot, 'usr/local/nvidia/bin/nvidia-persistenced')],
+    ]);
+    expect(found.warnings).toEqual([]);
+  });
+
   it('finds no GPU and no driver on a host without NVIDIA hardware', async () => {
     host = await createSyntheticGpuRoot({ gpus: 0 });
     await rm(join(host.devRoot, 'proc/driver'), { recursive: true, force: true });
