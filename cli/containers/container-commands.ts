@@ -114,6 +114,25 @@ export async function removeContainers(session: CriSession, references: readonly
   }
 }
 
+/** docker inspect's role: the runtime's own record of each container, as crictl inspect prints it. */
+export async function inspectContainers(session: CriSession, references: readonly string[], out: LogWriters['stdout']): Promise<void> {
+  const records: unknown[] = [];
+  for (const reference of references) {
+    const listed = await session.find(reference);
+    const { status, info } = await session.client.containerStatus(listed.id, true);
+    const parsedInfo: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(info ?? {})) {
+      try {
+        parsedInfo[key] = JSON.parse(value);
+      } catch {
+        parsedInfo[key] = value;
+      }
+    }
+    records.push({ status, info: parsedInfo });
+  }
+  out.write(`${JSON.stringify(records, null, 2)}\n`);
+}
+
 export async function pullImage(session: CriSession, image: string, io: LogWriters): Promise<void> {
   const started = Date.now();
   io.stderr.write(`Pulling ${image}...\n`);

@@ -45,6 +45,7 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
     .option('-e, --env <NAME[=VALUE]>', 'set a variable; NAME alone passes it from this shell (repeatable)', collect, [])
     .option('-v, --volume <HOST:CONTAINER[:ro]>', 'bind-mount a host path (repeatable)', collect, [])
     .option('-l, --label <key=value>', 'label the container (repeatable)', collect, [])
+    .option('-p, --publish <[ip:]host-port:container-port[/proto]>', "forward a host port to the container's (repeatable)", collect, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
     .option('-u, --user <user[:gid]>', 'user (name or uid) and group id to run as')
     .option('--entrypoint <path>', "replace the image's entrypoint")
@@ -113,6 +114,13 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
       const { removeContainers } = await import('./container-commands.js');
       await withSession(flags.runtimeEndpoint, (session) => removeContainers(session, containers, flags.force ?? false, io.stdout));
     });
+
+  withEndpoint(program.command('inspect').argument('<container...>').description("print the runtime's record of containers as JSON")).action(
+    async (containers: string[], flags: { runtimeEndpoint: string }) => {
+      const { inspectContainers } = await import('./container-commands.js');
+      await withSession(flags.runtimeEndpoint, (session) => inspectContainers(session, containers, io.stdout));
+    },
+  );
 
   withEndpoint(program.command('pull').argument('<image>').description('pull an image into the runtime\'s store')).action(
     async (image: string, flags: { runtimeEndpoint: string }) => {

@@ -4,7 +4,7 @@
 // (run-command.ts) only sends what this returns.
 import { posix } from 'node:path';
 import { InvalidArgumentError } from '../../common/errors.js';
-import type { ContainerConfig, KeyValue, Mount, PodSandboxConfig } from '../../cri/api/messages.js';
+import type { ContainerConfig, KeyValue, Mount, PodSandboxConfig, PortMapping } from '../../cri/api/messages.js';
 import { gpusAnnotation, parseGpuRequest } from '../../runtime/gpu/gpus-flag.js';
 
 /** Marks the pods and containers the CLI made; its value is the container's name. */
@@ -29,6 +29,7 @@ export interface RunFlags {
   readOnly?: boolean;
   interactive?: boolean;
   tty?: boolean;
+  publish?: string[];
 }
 
 export interface RunPlan {
@@ -79,6 +80,28 @@ function mountOf(spec: string): Mount {
   if (!containerPath.startsWith('/')) throw new InvalidArgumentError(`-v "${spec}": the container path must be absolute`);
   if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw new InvalidArgumentError(`-v "${spec}": the mode must be ro or rw, not "${mode}"`);
   return { hostPath: posix.normalize(hostPath), containerPath: posix.normalize(containerPath), readonly: mode === 'ro' };
+}
+
+/**
+ * Docker's -p: [HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp|sctp], forwarded by the CNI portmap
+ * plugin. A host port is required: the CRI has no way to ask for a free one and report it back.
+ */
+export function parsePublish(spec: string): PortMapping {
+  const match = /^(?:(\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):)?(\d+):(\d+)(?:\/(tcp|udp|sctp))?$/i.exec(spec);
+  if (!match) {
+    throw new InvalidArgumentError(`-p "${spec}": use [HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp|sctp], e.g. 8080:80 (a host port is required)`);
+  }
+  const [, hostIp, hostPort = '', containerPort = '', protocol = 'tcp'] = match;
+  for (const [what, port] of [['host', hostPort], ['container', containerPort]] as const) {
+    const number = Number(port);
+    if (number < 1 || number > 65535) throw new InvalidArgumentError(`-p "${spec}": the ${what} port must be 1 to 65535`);
+  }
+  return {
+    protocol: protocol.toUpperCase() as 'TCP' | 'UDP' | 'SCTP',
+    containerPort: Number(containerPort),
+    hostPort: Number(hostPort),
+    ...(hostIp !== undefined ? { hostIp: hostIp.replace(/^\[|\]$/g, '') } : {}),
+  };
 }
 
 function labelsOf(entries: readonly string[]): Record<string, string> {
@@ -145,6 +168,10 @@ export function planRun(image: string, command: readonly string[], flags: RunFla
     annotations[gpusAnnotation] = flags.gpus;
   }
   const hostNetwork = flags.network === 'host';
+  const portMappings = (flags.publish ?? []).map(parsePublish);
+  if (hostNetwork && portMappings.length > 0) {
+    throw new InvalidArgumentError('-p with --network host: the container already uses the host\'s ports; drop -p');
+  }
   const labels = { ...labelsOf(flags.label), [cliNameLabel]: name };
   const resources = {
     ...(flags.memory !== undefined ? { memoryLimitInBytes: parseMemory(flags.memory) } : {}),
@@ -157,6 +184,7 @@ export function planRun(image: string, command: readonly string[], flags: RunFla
     hostname: hostNetwork ? '' : (flags.hostname ?? name),
     logDirectory: posix.join(context.logRoot, `${name}_${context.uid}`),
     labels: { [cliNameLabel]: name },
+    ...(portMappings.length > 0 ? { portMappings } : {}),
     linux: { securityContext: { namespaceOptions, privileged: flags.privileged ?? false } },
   };
   // --entrypoint replaces the image's entrypoint and drops its cmd, as in docker.

@@ -14,6 +14,8 @@ import { startBerth, type Berth } from '../../harness/berth.js';
 import { startContainerd, type Containerd } from '../../harness/containerd.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
+import { eventually } from '../../harness/eventually.js';
+import { freePort } from '../../harness/ports.js';
 import { createSyntheticGpuRoot, gpuRootArgs, type SyntheticGpuRoot } from '../../harness/synthetic-gpu.js';
 
 const registry = inject('registryHost');
@@ -125,6 +127,18 @@ describe('berth run', () => {
     expect(await berth.crictl('pods', '--name', 'shell', '-q')).toBe('');
   });
 
+  it('publishes a port with -p through the CNI portmap plugin', async () => {
+    const port = await freePort();
+    const started = await run('-d', '--name', 'published', '-p', `127.0.0.1:${port}:8000`, image, 'sh', '-c', 'echo published-page > /tmp/index.html && exec httpd -f -p 8000 -h /tmp');
+    expect(started.exitCode, started.stderr).toBe(0);
+    const page = await eventually(async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/index.html`);
+      return response.ok ? response.text() : undefined;
+    });
+    expect(page).toBe('published-page\n');
+    expect((await berthCli('rm', '-f', 'published')).exitCode).toBe(0);
+  });
+
   it('gives the container the GPU that --gpus names', async () => {
     const result = await run('--rm', '--gpus', 'device=1', image, 'sh', '-c', 'ls /dev | grep nvidia[0-9]; echo $NVIDIA_VISIBLE_DEVICES');
     expect(result.stdout).toBe(`nvidia1\n${host.gpus[1]?.uuid}`);
@@ -159,6 +173,18 @@ describe('a detached container through ps, logs, exec, stop and rm', () => {
     const line = ps.stdout.split('\n').find((l) => l.startsWith(id.slice(0, 12)));
     expect(line).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+${image.replace(/[.]/g, '\\.')}\\s+.+ ago\\s+Up .+\\s+web$`));
     expect(ps.stdout.split('\n')[0]).toMatch(/^CONTAINER ID\s+IMAGE\s+CREATED\s+STATUS\s+NAMES$/);
+  });
+
+  it('inspect prints the runtime\'s record of it as JSON', async () => {
+    const inspected = await berthCli('inspect', 'web');
+    expect(inspected.exitCode, inspected.stderr).toBe(0);
+    const [record] = JSON.parse(inspected.stdout) as { status: { id: string; state: string; labels: Record<string, string>; logPath: string }; info: Record<string, unknown> }[];
+    expect(record?.status.id).toBe(id);
+    expect(record?.status.state).toBe('CONTAINER_RUNNING');
+    expect(record?.status.labels['berth.dev/cli-name']).toBe('web');
+    expect(record?.status.logPath).toMatch(/\/web_[^/]+\/web\.log$/);
+    expect(typeof record?.info).toBe('object');
+    expect((await berthCli('inspect', 'no-such')).stderr).toContain('berth: no such container: no-such');
   });
 
   it('refuses a second container of the same name', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../common/errors.js';
-import { generatedName, parseCpus, parseMemory, planRun, type RunFlags } from '../../../cli/containers/run-plan.js';
+import { generatedName, parseCpus, parseMemory, parsePublish, planRun, type RunFlags } from '../../../cli/containers/run-plan.js';
 
 const uid = '0123abcd-0000-4000-8000-000000000000';
 const context = { logRoot: '/var/log/berth', environment: { HOME: '/root' }, uid };
@@ -39,6 +39,24 @@ describe('planRun', () => {
     expect([interactive.stdin, interactive.stdinOnce, interactive.tty]).toEqual([true, true, true]);
     const piped = planRun('busybox', ['cat'], flags({ interactive: true }), context).container;
     expect([piped.stdin, piped.stdinOnce, piped.tty]).toEqual([true, true, false]);
+  });
+
+  it('publishes ports on the pod as docker\'s -p writes them', () => {
+    const { pod } = planRun('busybox', [], flags({ publish: ['8080:80', '127.0.0.1:5353:53/udp'] }), context);
+    expect(pod.portMappings).toEqual([
+      { protocol: 'TCP', containerPort: 80, hostPort: 8080 },
+      { protocol: 'UDP', containerPort: 53, hostPort: 5353, hostIp: '127.0.0.1' },
+    ]);
+    expect(parsePublish('[::1]:9000:90/SCTP')).toEqual({ protocol: 'SCTP', containerPort: 90, hostPort: 9000, hostIp: '::1' });
+    expect(planRun('busybox', [], flags(), context).pod.portMappings).toBeUndefined();
+  });
+
+  it('refuses a -p it cannot honour', () => {
+    expect(refusal(() => parsePublish('80'))).toContain('a host port is required');
+    expect(refusal(() => parsePublish('8080:80/icmp'))).toContain('[HOST-IP:]HOST-PORT:CONTAINER-PORT');
+    expect(refusal(() => parsePublish('70000:80'))).toContain('the host port must be 1 to 65535');
+    expect(refusal(() => parsePublish('8080:0'))).toContain('the container port must be 1 to 65535');
+    expect(refusal(() => planRun('busybox', [], flags({ publish: ['8080:80'], network: 'host' }), context))).toContain('drop -p');
   });
 
   it('names an unnamed container after its image', () => {
