@@ -8,7 +8,7 @@
 // echo at once, takes its output from the attach too, and like kubectl says to press enter when
 // the first prompt came before the attach.
 import { randomUUID } from 'node:crypto';
-import { AlreadyExistsError, errorMessage, InvalidArgumentError } from '../../common/errors.js';
+import { AlreadyExistsError, errorMessage, FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
 import { streamRemoteCommand } from '../../cri/client/remote-command-client.js';
 import { CriLogDecoder, FileTail, followLog, LogPrinter, type LogWriters } from './log-output.js';
 import { removeCliPod } from './remove-pod.js';
@@ -46,6 +46,15 @@ export async function runContainer(session: CriSession, image: string, command: 
   const taken = (await session.containers()).find((c) => c.name === plan.name);
   if (taken) {
     throw new AlreadyExistsError(`the container name "${plan.name}" is in use by ${taken.id.slice(0, 12)}: remove it (berth rm ${plan.name}) or choose another --name`);
+  }
+  if (options.gpus !== undefined) {
+    // The request travels in berth's own annotation, which another runtime would drop without a word.
+    const { runtimeName, runtimeVersion } = await session.client.version();
+    if (runtimeName !== 'berth') {
+      throw new FailedPreconditionError(
+        `--gpus is carried to the runtime in berth's annotation, which ${runtimeName} ${runtimeVersion} would ignore, starting the container without GPUs: run it on berth, or ask ${runtimeName} for CDI devices its own way`,
+      );
+    }
   }
   await ensureImage(session, image, options.pull, io.stderr);
 

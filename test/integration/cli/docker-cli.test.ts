@@ -301,6 +301,9 @@ describe('the same commands against containerd', () => {
     expect(terminal.exitCode).toBe(7);
 
     expect((await onContainerd.berthCli('rm', '-f', 'on-containerd')).exitCode).toBe(0);
+    const gpus = await onContainerd.berthCli('run', '--log-root', logRoot(), '--gpus', 'all', '--name', 'gpus-on-containerd', image, 'true');
+    expect(gpus.exitCode).toBe(1);
+    expect(gpus.stderr).toMatch(/--gpus is carried to the runtime in berth's annotation, which containerd \S+ would ignore/);
     expect((await onContainerd.berthCli('ps', '-a', '-q')).stdout).toBe('');
   });
 });
