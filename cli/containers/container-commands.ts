@@ -4,7 +4,7 @@
 // container.
 import { posix } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
-import { streamRemoteCommand } from '../../cri/client/remote-command-client.js';
+import { RemoteCommandDetached, streamRemoteCommand } from '../../cri/client/remote-command-client.js';
 import { columns, formatTable, statusText, type ContainerRow } from './container-table.js';
 import type { CriSession, ListedContainer } from './cri-session.js';
 import { CriLogDecoder, FileTail, followLog, lastLines, LogPrinter, type LogWriters } from './log-output.js';
@@ -82,6 +82,10 @@ export async function execInContainer(session: CriSession, reference: string, co
   try {
     const { url } = await session.client.exec({ containerId: listed.id, cmd: [...command], tty: flags.tty, stdin: flags.interactive, stdout: true, stderr: !flags.tty });
     return await streamRemoteCommand(url, local.io);
+  } catch (error) {
+    if (!(error instanceof RemoteCommandDetached)) throw error;
+    io.stderr.write(`\r\nberth: detached; the command goes on in ${reference}\r\n`);
+    return 0;
   } finally {
     local.restore();
   }

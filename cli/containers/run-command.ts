@@ -9,7 +9,7 @@
 // the first prompt came before the attach.
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, errorMessage, FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
-import { streamRemoteCommand } from '../../cri/client/remote-command-client.js';
+import { RemoteCommandDetached, streamRemoteCommand } from '../../cri/client/remote-command-client.js';
 import { CriLogDecoder, FileTail, followLog, LogPrinter, type LogWriters } from './log-output.js';
 import { removeCliPod } from './remove-pod.js';
 import { planRun, type RunFlags } from './run-plan.js';
@@ -80,8 +80,15 @@ export async function runContainer(session: CriSession, image: string, command: 
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    if (options.interactive && options.tty) await attachTerminal(session, containerId, io);
-    else await followOutput(session, containerId, options.interactive ?? false, io);
+    if (options.interactive && options.tty) {
+      if ((await attachTerminal(session, containerId, io)) === 'detached') {
+        const rmNote = options.rm ? `; --rm cannot remove it now: berth rm -f ${plan.name} when done` : '';
+        io.stderr.write(`\r\nberth: detached from ${plan.name}, which goes on running (berth exec -it ${plan.name} sh, berth logs -f ${plan.name})${rmNote}\r\n`);
+        return 0;
+      }
+    } else {
+      await followOutput(session, containerId, options.interactive ?? false, io);
+    }
     const exitCode = (await waitForExit(session, containerId)) ?? 0;
     if (options.rm) await removeCliPod(session, podSandboxId, plan.pod.logDirectory ?? '');
     return exitCode;
@@ -114,12 +121,16 @@ async function followOutput(session: CriSession, containerId: string, interactiv
   }
 }
 
-async function attachTerminal(session: CriSession, containerId: string, io: LogWriters): Promise<void> {
+async function attachTerminal(session: CriSession, containerId: string, io: LogWriters): Promise<'ended' | 'detached'> {
   const local = openLocalIo({ interactive: true, tty: true }, io);
   try {
     const { url } = await session.client.attach({ containerId, stdin: true, tty: true, stdout: true, stderr: false });
     io.stderr.write("If you don't see a command prompt, try pressing enter.\r\n");
     await streamRemoteCommand(url, local.io);
+    return 'ended';
+  } catch (error) {
+    if (error instanceof RemoteCommandDetached) return 'detached';
+    throw error;
   } finally {
     local.restore();
   }

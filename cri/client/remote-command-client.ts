@@ -26,11 +26,20 @@ export interface RemoteCommandIo {
    * container's stdin too.
    */
   inputOnly?: boolean | undefined;
+  /** Aborting it leaves the session (the remote command goes on): the call rejects with RemoteCommandDetached. */
+  signal?: AbortSignal | undefined;
   /** With a terminal: its size now and a way to hear of changes (returns the unsubscribe). */
   terminal?: { size(): TerminalSize | undefined; onResize(listener: () => void): () => void } | undefined;
 }
 
 export class RemoteCommandError extends Error {}
+
+/** The local side left the session on purpose (docker's detach keys); the command was not ended. */
+export class RemoteCommandDetached extends Error {
+  constructor() {
+    super('detached from the session');
+  }
+}
 
 interface Status {
   status?: string;
@@ -70,6 +79,7 @@ export function resizeMessage(size: TerminalSize): Buffer {
 export async function streamRemoteCommand(url: string, io: RemoteCommandIo): Promise<number> {
   const { socket, protocol, head } = await dialWebSocket(url, clientChannelProtocols);
   let errorText = '';
+  let detached = false;
   const cleanups: (() => void)[] = [];
   const outcome = new Promise<number>((resolve, reject) => {
     const session = new WebSocketSession(
@@ -82,7 +92,8 @@ export async function streamRemoteCommand(url: string, io: RemoteCommandIo): Pro
       },
       (error) => {
         for (const cleanup of cleanups) cleanup();
-        if (error) reject(new RemoteCommandError(`the stream broke: ${error.message}`));
+        if (detached) reject(new RemoteCommandDetached());
+        else if (error) reject(new RemoteCommandError(`the stream broke: ${error.message}`));
         else {
           try {
             resolve(exitCodeFromStatus(errorText));
@@ -118,6 +129,16 @@ export async function streamRemoteCommand(url: string, io: RemoteCommandIo): Pro
         stdin.off('end', onEnd);
         stdin.pause();
       });
+    }
+    const signal = io.signal;
+    if (signal) {
+      const leave = () => {
+        detached = true;
+        session.close(1000);
+      };
+      if (signal.aborted) leave();
+      signal.addEventListener('abort', leave, { once: true });
+      cleanups.push(() => signal.removeEventListener('abort', leave));
     }
     session.feed(head);
   });

@@ -59,14 +59,24 @@ function cliOn(socket: () => string) {
     berthCliWithInput: (input: string, ...args: string[]) => execa(process.execPath, [berthBin(), ...args], { ...options(), input }),
     /**
      * `berth ARGS...` on a real terminal: util-linux's script gives it a pseudo-terminal of 45 rows
-     * by 123 columns and types `keys` into it. Its output is what the terminal showed. The keys'
-     * stdin stays open until berth ends: at the end of its input script types ^D, which would
-     * close the session's stdin before the shell in the container read the lines typed ahead.
+     * by 123 columns and types `keys` into it: at once, or each once the terminal has shown its
+     * `after` text. The output is what the terminal showed. The keys' stdin stays open until berth
+     * ends: at the end of its input script types ^D, which would close the session's stdin before
+     * the shell in the container read the lines typed ahead.
      */
-    berthOnTerminal: async (keys: string, ...args: string[]) => {
+    berthOnTerminal: async (keys: string | { after: string; type: string }[], ...args: string[]) => {
       const quoted = [process.execPath, berthBin(), ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
       const child = execa('script', ['-q', '-e', '-c', `stty rows 45 cols 123; exec ${quoted}`, '/dev/null'], { ...options(), stdin: 'pipe' });
-      child.stdin.write(keys);
+      const steps = typeof keys === 'string' ? [{ after: '', type: keys }] : [...keys];
+      let shown = '';
+      const typeDue = () => {
+        while (steps[0] && shown.includes(steps[0].after)) child.stdin.write(steps.shift()?.type ?? '');
+      };
+      child.stdout.on('data', (chunk: Buffer) => {
+        shown += chunk.toString();
+        typeDue();
+      });
+      typeDue();
       const result = await child;
       child.stdin.destroy();
       return result;
@@ -137,6 +147,14 @@ describe('berth run', () => {
     });
     expect(page).toBe('published-page\n');
     expect((await berthCli('rm', '-f', 'published')).exitCode).toBe(0);
+  });
+
+  it('with -it detaches on Ctrl-P Ctrl-Q, leaving the container running', async () => {
+    const result = await berthOnTerminal([{ after: 'try pressing enter', type: '\x10\x11' }], 'run', '--log-root', logRoot(), '-it', '--name', 'detachable', image, 'sh');
+    expect(result.stdout).toContain('berth: detached from detachable, which goes on running');
+    expect(result.exitCode).toBe(0);
+    expect((await berthCli('ps')).stdout).toMatch(/Up .+\s+detachable$/m);
+    expect((await berthCli('rm', '-f', 'detachable')).exitCode).toBe(0);
   });
 
   it('gives the container the GPU that --gpus names', async () => {
@@ -216,6 +234,14 @@ describe('a detached container through ps, logs, exec, stop and rm', () => {
     expect(piped.stdout).toBe('got hello\ngot world');
     expect(piped.stderr).toBe('stdin ended');
     expect(piped.exitCode).toBe(5);
+    // Input that never ends: berth ends with the command, not with its input.
+    const endless = await execa('sh', ['-c', `yes | ${process.execPath} ${berthBin()} exec -i web head -n 2`], {
+      env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${berth.socket}` },
+      reject: false,
+      timeout: 60_000,
+    });
+    expect(endless.stdout, endless.stderr).toBe('y\ny');
+    expect(endless.exitCode).toBe(0);
 
     const terminal = await berthOnTerminal(`tty; ${terminalSize}; echo $((6 * 7)); exit 7\n`, 'exec', '-it', 'web', 'sh');
     expect(terminal.stdout).toMatch(/^\/dev\/pts\/\d+\r?$/m);
