@@ -1,13 +1,14 @@
-// `berth ps`, `logs`, `exec`, `stop`, `rm`, `pull` and `images`: docker's everyday commands over
+// `berth ps`, `logs`, `exec`, `stop`, `rm`, `inspect`, `pull` and `images`: docker's everyday commands over
 // any CRI runtime's socket. They show every container of the runtime (the kubelet's too, named
 // pod/container); stop and rm take a CLI container's pod with it, as `berth run` made one per
 // container.
 import { posix } from 'node:path';
+import { FileTail } from '../../common/file-tail.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
 import { RemoteCommandDetached, streamRemoteCommand } from '../../cri/client/remote-command-client.js';
 import { columns, formatTable, statusText, type ContainerRow } from './container-table.js';
 import type { CriSession, ListedContainer } from './cri-session.js';
-import { CriLogDecoder, FileTail, followLog, lastLines, LogPrinter, type LogWriters } from './log-output.js';
+import { CriLogDecoder, followLog, lastLines, LogPrinter, type LogWriters } from './log-output.js';
 import { removeCliPod } from './remove-pod.js';
 import { cliNameLabel } from './run-plan.js';
 import { openLocalIo } from './terminal.js';
@@ -137,12 +138,17 @@ export async function inspectContainers(session: CriSession, references: readonl
   out.write(`${JSON.stringify(records, null, 2)}\n`);
 }
 
-export async function pullImage(session: CriSession, image: string, io: LogWriters): Promise<void> {
+/** Pulls with a line before and after on `progress` (a pull can take minutes); the image's ref. */
+export async function pullWithProgress(session: CriSession, image: string, progress: LogWriters['stderr']): Promise<string> {
   const started = Date.now();
-  io.stderr.write(`Pulling ${image}...\n`);
+  progress.write(`Pulling ${image}...\n`);
   const { imageRef } = await session.client.pullImage(image);
-  io.stderr.write(`Pulled in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  io.stdout.write(`${imageRef}\n`);
+  progress.write(`Pulled ${image} (${imageRef}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  return imageRef;
+}
+
+export async function pullImage(session: CriSession, image: string, io: LogWriters): Promise<void> {
+  io.stdout.write(`${await pullWithProgress(session, image, io.stderr)}\n`);
 }
 
 function humanSize(bytes: number): string {

@@ -2,8 +2,8 @@
 // "<time> <stream> <P|F> <text>" per line) back into the bytes the container wrote, each stream
 // to its own descriptor. Partial (P) pieces are written at once, so a progress line without a
 // newline shows as it comes; the file is read from where the last read ended while following.
-import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import type { FileTail } from '../../common/file-tail.js';
 import { parseCriLogLine, type LogStream } from '../../runtime/oci/log-format.js';
 
 export interface LogPiece {
@@ -62,33 +62,6 @@ export class LogPrinter {
       const prefix = this.timestamps && this.atLineStart[piece.stream] ? `${piece.timestamp} ` : '';
       this.writers[piece.stream].write(`${prefix}${piece.text}${piece.endsLine ? '\n' : ''}`);
       this.atLineStart[piece.stream] = piece.endsLine;
-    }
-  }
-}
-
-/** Reads a growing file from an offset; a file not there yet reads as empty. */
-export class FileTail {
-  private offset = 0;
-
-  constructor(private readonly path: string) {}
-
-  async readNew(): Promise<string> {
-    const file = await open(this.path, 'r').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
-    if (!file) return '';
-    try {
-      const { size } = await file.stat();
-      // A rotated or truncated file starts over.
-      if (size < this.offset) this.offset = 0;
-      if (size === this.offset) return '';
-      const buffer = Buffer.alloc(size - this.offset);
-      const { bytesRead } = await file.read(buffer, 0, buffer.length, this.offset);
-      this.offset += bytesRead;
-      return buffer.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await file.close();
     }
   }
 }

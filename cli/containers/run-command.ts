@@ -9,8 +9,10 @@
 // the first prompt came before the attach.
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, errorMessage, FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
+import { FileTail } from '../../common/file-tail.js';
 import { RemoteCommandDetached, streamRemoteCommand } from '../../cri/client/remote-command-client.js';
-import { CriLogDecoder, FileTail, followLog, LogPrinter, type LogWriters } from './log-output.js';
+import { pullWithProgress } from './container-commands.js';
+import { CriLogDecoder, followLog, LogPrinter, type LogWriters } from './log-output.js';
 import { removeCliPod } from './remove-pod.js';
 import { planRun, type RunFlags } from './run-plan.js';
 import type { CriSession } from './cri-session.js';
@@ -30,10 +32,7 @@ async function ensureImage(session: CriSession, image: string, pull: RunOptions[
     if (pull === 'never') throw new InvalidArgumentError(`image ${image} is not in the store and --pull=never was given`);
     progress.write(`Unable to find image '${image}' locally\n`);
   }
-  const started = Date.now();
-  progress.write(`Pulling ${image}...\n`);
-  const { imageRef } = await session.client.pullImage(image);
-  progress.write(`Pulled ${image} (${imageRef}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  await pullWithProgress(session, image, progress);
 }
 
 /** The container's exit code when attached; 0 once started when detached. */
@@ -98,9 +97,11 @@ export async function runContainer(session: CriSession, image: string, command: 
   }
 }
 
+/** Not yet exited: created (about to start) or running. */
+const notExited = (state: string | undefined) => state === 'CONTAINER_RUNNING' || state === 'CONTAINER_CREATED';
+
 async function isActive(session: CriSession, containerId: string): Promise<boolean> {
-  const state = (await session.client.containerStatus(containerId)).status?.state;
-  return state === 'CONTAINER_RUNNING' || state === 'CONTAINER_CREATED';
+  return notExited((await session.client.containerStatus(containerId)).status?.state);
 }
 
 /** The log to its end; with -i this process's stdin goes to the container's meanwhile. */
@@ -140,7 +141,7 @@ async function attachTerminal(session: CriSession, containerId: string, io: LogW
 async function waitForExit(session: CriSession, containerId: string): Promise<number | undefined> {
   for (;;) {
     const { status } = await session.client.containerStatus(containerId);
-    if (status?.state !== 'CONTAINER_RUNNING' && status?.state !== 'CONTAINER_CREATED') return status?.exitCode;
+    if (!notExited(status?.state)) return status?.exitCode;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

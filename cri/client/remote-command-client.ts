@@ -3,12 +3,9 @@
 // [255, 0] to say stdin has ended. The error channel's metav1.Status is the outcome: the
 // command's exit code, or why it could not run.
 import type { Readable, Writable } from 'node:stream';
+import { channelProtocols, channels, closeChannel } from '../../common/websocket/channel-protocol.js';
 import { WebSocketSession } from '../../common/websocket/session.js';
 import { dialWebSocket } from './websocket-dial.js';
-
-export const clientChannelProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
-
-const channels = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
 
 export interface TerminalSize {
   width: number;
@@ -77,7 +74,7 @@ export function resizeMessage(size: TerminalSize): Buffer {
 
 /** Runs the session at `url` (from Exec or Attach) to its end; resolves with the exit code. */
 export async function streamRemoteCommand(url: string, io: RemoteCommandIo): Promise<number> {
-  const { socket, protocol, head } = await dialWebSocket(url, clientChannelProtocols);
+  const { socket, protocol, head } = await dialWebSocket(url, channelProtocols);
   let errorText = '';
   let detached = false;
   const cleanups: (() => void)[] = [];
@@ -118,7 +115,7 @@ export async function streamRemoteCommand(url: string, io: RemoteCommandIo): Pro
     if (stdin) {
       const onData = (chunk: Buffer | string) => session.send(Buffer.concat([Buffer.from([channels.stdin]), Buffer.from(chunk)]));
       const onEnd = () => {
-        if (protocol === 'v5.channel.k8s.io') session.send(Buffer.from([channels.close, channels.stdin]));
+        if (protocol === 'v5.channel.k8s.io') session.send(Buffer.from([closeChannel, channels.stdin]));
         else if (io.inputOnly) session.close(1000);
         else io.stderr.write(`berth: the end of input cannot reach the command: this runtime's streaming server speaks ${protocol}, which has no way to say it (v5.channel.k8s.io has)\n`);
       };

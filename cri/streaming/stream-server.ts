@@ -13,7 +13,8 @@ import { PortForwardHandler, portForwardProtocols } from './port-forward.js';
 import { StreamCollector, expectedStreams, remoteCommandProtocols, serveExec, type ExecOptions, type LiveStdio } from './remote-command.js';
 import { SpdySession, type ByteTransport } from './spdy/session.js';
 import { TokenCache } from './tokens.js';
-import { ChannelDemux, webSocketChannelProtocols } from './websocket/channels.js';
+import { channelProtocols } from '../../common/websocket/channel-protocol.js';
+import { ChannelDemux } from './websocket/channels.js';
 import { acceptKey } from '../../common/websocket/frames.js';
 import { WebSocketSession } from '../../common/websocket/session.js';
 import { WebSocketTunnel, tunneledPortForwardProtocol } from './websocket/tunnel.js';
@@ -182,7 +183,7 @@ export class StreamServer {
 
   /** Exec or attach over a WebSocket with a channel protocol. */
   private upgradeWebSocket(request: IncomingMessage, socket: Socket, head: Buffer, pending: RemoteCommandRequest): void {
-    const protocol = this.acceptWebSocket(request, socket, webSocketChannelProtocols);
+    const protocol = this.acceptWebSocket(request, socket, channelProtocols);
     if (!protocol) return;
     const { options, start, stop } = this.remoteCommand(pending);
     const log = this.logger.child({ containerId: options.containerId, transport: 'websocket' });

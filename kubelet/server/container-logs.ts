@@ -1,7 +1,7 @@
 // /containerLogs/{namespace}/{pod}/{container}: what `kubectl logs` reads through the API server.
 // The container is found by the kubelet labels; its CRI log file is read and rendered with the
 // upstream options (previous, timestamps, tailLines, sinceSeconds, sinceTime, limitBytes, follow).
-import { open, readFile, stat } from 'node:fs/promises';
+import { FileTail } from '../../common/file-tail.js';
 import type { Writable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError } from '../../common/errors.js';
 import type { CriPort } from '../cri-port.js';
@@ -124,31 +124,22 @@ export async function streamContainerLog(
     }
     return true;
   };
-  const content = await readFile(logPath, 'utf8').catch(() => '');
-  const first = parseCriLog(content);
+  const tail = new FileTail(logPath);
+  const first = parseCriLog(await tail.readNew().catch(() => ''));
   if (!send(selectLines(first.lines, options)) || !options.follow) return;
 
   let stopped = false;
   void closed.then(() => {
     stopped = true;
   });
-  let offset = Buffer.byteLength(content) - Buffer.byteLength(first.rest);
-  let pending = '';
+  let pending = first.rest;
   let checkedAt = 0;
   while (!stopped) {
-    const size = (await stat(logPath).catch(() => undefined))?.size ?? 0;
-    if (size > offset) {
-      const handle = await open(logPath, 'r');
-      try {
-        const chunk = Buffer.alloc(size - offset);
-        await handle.read(chunk, 0, chunk.length, offset);
-        offset = size;
-        const parsed = parseCriLog(pending + chunk.toString('utf8'));
-        pending = parsed.rest;
-        if (!send(parsed.lines.filter((l) => options.sinceMs === undefined || Date.parse(l.time) >= options.sinceMs))) return;
-      } finally {
-        await handle.close();
-      }
+    const added = await tail.readNew();
+    if (added !== '') {
+      const parsed = parseCriLog(pending + added);
+      pending = parsed.rest;
+      if (!send(parsed.lines.filter((l) => options.sinceMs === undefined || Date.parse(l.time) >= options.sinceMs))) return;
     } else if (Date.now() - checkedAt > 1000) {
       checkedAt = Date.now();
       const state = (await cri.containerStatus(id).catch(() => undefined))?.status?.state;

@@ -4,12 +4,10 @@
 // like the SPDY ones to the remote-command code: stdin and resize readable, the rest writable.
 // Writing the error channel is the last act of a session, so ending it closes the connection.
 import { Duplex } from 'node:stream';
+import { channels, closeChannel } from '../../../common/websocket/channel-protocol.js';
 import type { WebSocketSession } from '../../../common/websocket/session.js';
 
-export const webSocketChannelProtocols = ['v5.channel.k8s.io', 'v4.channel.k8s.io'];
-
-const channelNumbers: Record<string, number> = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4 };
-const closeSignal = 255;
+const channelNumbers: Record<string, number> = channels;
 
 class ChannelStream extends Duplex {
   private inputEnded = false;
@@ -69,7 +67,7 @@ export class ChannelDemux {
   receive(message: Buffer): void {
     const channel = message[0];
     if (channel === undefined) return;
-    if (channel === closeSignal && this.v5) {
+    if (channel === closeChannel && this.v5) {
       const closed = message[1];
       if (closed !== undefined) this.byNumber.get(closed)?.endInput();
       return;
