@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm run critest`: a fresh berth runtime (temporary dirs and socket) driven by the real critest,
 # with the test images served by the seeded registry (berth mirrors the public hosts to it). Ends with
-# "N passed, N failed" counted from critest's own JSON report. Extra arguments go to critest
+# "N passed, N failed, N skipped" counted from critest's own JSON report. Extra arguments go to critest
 # (e.g. `npm run critest -- -ginkgo.focus=image`).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,12 +70,12 @@ for _ in $(seq 100); do
   if ! kill -0 "$berth_pid" 2>/dev/null; then
     echo "critest: berth runtime exited before serving its socket:" >&2
     tail -n 20 "$work/berth.log" >&2
-    echo "0 passed, 0 failed"
+    echo "0 passed, 1 failed, 0 skipped"
     exit 1
   fi
   sleep 0.1
 done
-[ -S "$socket" ] || { echo "critest: no socket at $socket after 10 s" >&2; exit 1; }
+[ -S "$socket" ] || { echo "critest: no socket at $socket after 10 s" >&2; echo "0 passed, 1 failed, 0 skipped"; exit 1; }
 
 "$tools_dir/bin/critest" \
   -runtime-endpoint "unix://$socket" -image-endpoint "unix://$socket" \
@@ -83,8 +83,20 @@ done
   "$@" 2>&1 | tee "$report_dir/critest.log"
 cp "$work/berth.log" "$report_dir/berth.log"
 
-counts=$(jq -r '[.[0].SpecReports[] | select(.LeafNodeType == "It") | .State] |
-  "\(map(select(. == "passed")) | length) passed, \(map(select(. == "failed" or . == "panicked" or . == "timedout" or . == "interrupted" or . == "aborted")) | length) failed, \(map(select(. == "skipped" or . == "pending")) | length) skipped"' \
-  "$report_dir/critest.json" 2>/dev/null) || counts="0 passed, 0 failed"
+# A spec Ginkgo skipped with no message never ran (the run was interrupted or timed out): that
+# counts as failed. Skips with a message are critest's own (no SELinux, Windows only, ...), and
+# specs filtered out by -ginkgo.skip/-ginkgo.focus are skipped on purpose (on a run that was cut
+# short, Ginkgo's report cannot tell those from the unrun, so they count as failed too).
+counts=$(jq -r '[.[0].SpecReports[] | select(.LeafNodeType == "It")] as $specs |
+  ($specs | map(select(.State == "skipped" and ((.Failure.Message // "") == "")))) as $unrun |
+  (.[0].SpecialSuiteFailureReasons // []) as $reasons |
+  ($specs | map(select(.State == "passed")) | length) as $passed |
+  ($specs | map(select(.State == "failed" or .State == "panicked" or .State == "timedout" or .State == "interrupted" or .State == "aborted")) | length) as $failed |
+  ($specs | map(select(.State == "skipped" or .State == "pending")) | length) as $skipped |
+  if ($reasons | length) > 0 then
+    "\($passed) passed, \($failed + ($unrun | length)) failed, \($skipped - ($unrun | length)) skipped"
+  else
+    "\($passed) passed, \($failed) failed, \($skipped) skipped"
+  end' "$report_dir/critest.json" 2>/dev/null) || counts="0 passed, 1 failed, 0 skipped"
 echo "$counts"
 case $counts in *" 0 failed"*) [ "${counts%% *}" -gt 0 ] ;; *) false ;; esac

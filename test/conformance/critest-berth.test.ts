@@ -26,25 +26,57 @@ export const UNSUPPORTED: { spec: string; why: string }[] = [
   },
 ];
 
+/**
+ * Why a spec critest reports as skipped was skipped, or undefined when nothing said why. critest's
+ * own Skip() (no SELinux, Windows only, ...) carries its message; a spec berth asked to skip is in
+ * UNSUPPORTED; a spec Ginkgo skipped because the run was interrupted or timed out carries nothing,
+ * and must count as failed: it never ran.
+ */
+function skipReason(name: string, spec: SpecReport): string | undefined {
+  const unsupported = UNSUPPORTED.find((u) => new RegExp(u.spec).test(name));
+  if (unsupported) return unsupported.why;
+  const message = spec.Failure?.Message?.trim();
+  return message ? `skipped by critest: ${message.split('\n')[0] ?? ''}` : undefined;
+}
+
 function fullText(spec: SpecReport): string {
   return [...(spec.ContainerHierarchyTexts ?? []), spec.LeafNodeText].join(' ');
 }
 
+interface SuiteReport {
+  SpecReports: SpecReport[] | null;
+  /** Ginkgo's reasons the whole run failed, e.g. "Interrupted by Timeout". */
+  SpecialSuiteFailureReasons?: string[] | null;
+}
+
+function readSuite(reportPath: string): SuiteReport | undefined {
+  return (JSON.parse(readFileSync(reportPath, 'utf8')) as SuiteReport[])[0];
+}
+
 function readSpecs(reportPath: string): SpecReport[] {
-  const suites = JSON.parse(readFileSync(reportPath, 'utf8')) as { SpecReports: SpecReport[] | null }[];
-  return (suites[0]?.SpecReports ?? []).filter((s) => s.LeafNodeType === 'It');
+  return (readSuite(reportPath)?.SpecReports ?? []).filter((s) => s.LeafNodeType === 'It');
+}
+
+interface CritestRun {
+  specs: Map<string, SpecReport>;
+  /** Why the run stopped early, if it did: Ginkgo's own reasons, or our time limit. */
+  interruptions: string[];
 }
 
 /** Runs scripts/critest.sh (a fresh berth + critest) with `args`; returns its results by spec name. */
-async function runCritest(reportDir: string, args: string[], timeoutMs: number): Promise<Map<string, SpecReport>> {
-  await execa('bash', ['scripts/critest.sh', ...args], {
+async function runCritest(reportDir: string, args: string[], timeoutMs: number): Promise<CritestRun> {
+  const run = await execa('bash', ['scripts/critest.sh', ...args], {
     cwd: packageRoot(),
     env: { BERTH_CRITEST_REPORT_DIR: reportDir, BERTH_CRITEST_NO_BUILD: '1' },
     reject: false,
     timeout: timeoutMs,
     stdio: 'ignore',
   });
-  return new Map(readSpecs(join(reportDir, 'critest.json')).map((spec) => [fullText(spec), spec]));
+  const suite = readSuite(join(reportDir, 'critest.json'));
+  const interruptions = [...(suite?.SpecialSuiteFailureReasons ?? [])];
+  if (run.timedOut) interruptions.push(`critest.sh was stopped after ${timeoutMs / 1000} s`);
+  const specs = (suite?.SpecReports ?? []).filter((spec) => spec.LeafNodeType === 'It');
+  return { specs: new Map(specs.map((spec) => [fullText(spec), spec])), interruptions };
 }
 
 // The spec list comes from a dry run (no runtime touched), so every spec is a case of its own.
@@ -59,10 +91,11 @@ rmSync(dryRunDir, { recursive: true, force: true });
 describe('critest against berth', () => {
   const reportDir = mkdtempSync(join(tmpdir(), 'berth-critest-run-'));
   let results = new Map<string, SpecReport>();
+  let interruptions: string[] = [];
 
   beforeAll(async () => {
     const skip = UNSUPPORTED.map((u) => `(${u.spec})`).join('|');
-    results = await runCritest(reportDir, skip ? [`-ginkgo.skip=${skip}`] : [], 1_100_000);
+    ({ specs: results, interruptions } = await runCritest(reportDir, skip ? [`-ginkgo.skip=${skip}`] : [], 1_100_000));
   }, 1_200_000);
 
   afterAll(() => rmSync(reportDir, { recursive: true, force: true }));
@@ -77,7 +110,8 @@ describe('critest against berth', () => {
       const spec = results.get(name);
       expect(spec, 'critest produced no result for this spec').toBeDefined();
       if (spec?.State === 'skipped' || spec?.State === 'pending') {
-        const why = UNSUPPORTED.find((u) => new RegExp(u.spec).test(name))?.why ?? 'skipped by critest itself';
+        const why = skipReason(name, spec);
+        expect(why, `critest did not run this spec: its run was cut short (${interruptions.join('; ') || 'interrupted or timed out'})`).toBeDefined();
         context.skip(why);
         return;
       }
@@ -95,7 +129,7 @@ describe('critest streaming specs against berth over WebSocket', () => {
   const streamingSpecs = specNames.filter((name) => name.includes('Streaming'));
 
   beforeAll(async () => {
-    results = await runCritest(reportDir, ['-ginkgo.focus=Streaming', '-websocket-exec', '-websocket-attach', '-websocket-portforward'], 300_000);
+    ({ specs: results } = await runCritest(reportDir, ['-ginkgo.focus=Streaming', '-websocket-exec', '-websocket-attach', '-websocket-portforward'], 300_000));
   }, 320_000);
 
   afterAll(() => rmSync(reportDir, { recursive: true, force: true }));
