@@ -4,6 +4,7 @@ import { InvalidArgumentError } from '../common/errors.js';
 import type { LogLevel } from '../common/logger.js';
 import type { DeviceConfig, OciRuntimeName, RuntimeConfig } from '../runtime/config.js';
 import { defaultCdiSpecDirs } from '../runtime/gpu/cdi/cdi-types.js';
+import { parseQuantity } from '../kubelet/resources.js';
 
 export interface RuntimeFlags {
   socket: string;
@@ -20,6 +21,8 @@ export interface RuntimeFlags {
   gpuDriverRoot: string;
   gpuDeviceRoot: string;
   cdiSpecDir: string[];
+  /** Default 32Gi. */
+  maxLayerSize?: string;
   logLevel: LogLevel;
 }
 
@@ -34,6 +37,14 @@ function deviceConfig(flags: RuntimeFlags, absolute: (flag: string, path: string
     // The last directory has the highest priority: berth's generated spec goes there.
     cdiOutputDir: specDirs[specDirs.length - 1] ?? '/var/run/cdi',
   };
+}
+
+function maxLayerBytes(text: string): number {
+  const bytes = parseQuantity(text);
+  if (bytes === undefined || !Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new InvalidArgumentError(`--max-layer-size ${text}: expected a positive size in bytes, e.g. 32Gi or 500Mi`);
+  }
+  return bytes;
 }
 
 export function runtimeConfigFromFlags(flags: RuntimeFlags): RuntimeConfig {
@@ -62,5 +73,6 @@ export function runtimeConfigFromFlags(flags: RuntimeFlags): RuntimeConfig {
     cniConfDir: absolute('--cni-conf-dir', flags.cniConfDir),
     cniBinDirs: flags.cniBinDir.split(':').map((dir) => absolute('--cni-bin-dir', dir)),
     devices: deviceConfig(flags, absolute),
+    maxLayerBytes: maxLayerBytes(flags.maxLayerSize ?? '32Gi'),
   };
 }

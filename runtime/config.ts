@@ -18,6 +18,8 @@ export interface RuntimeConfig {
   cniBinDirs: string[];
   /** Where NVIDIA GPUs are discovered and CDI specs are read and written. */
   devices: DeviceConfig;
+  /** Most bytes one image layer may decompress to (the free space bounds it further); default 32 GiB. */
+  maxLayerBytes?: number;
 }
 
 export interface DeviceConfig {

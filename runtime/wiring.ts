@@ -164,7 +164,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
       mounter,
       cgroups: containerCgroupPort(cgroupHost.cgroups, placement),
     },
-    unpacker: new SnapshotLayerUnpacker(snapshots, logger),
+    unpacker: new SnapshotLayerUnpacker(snapshots, logger, { maxLayerBytes: config.maxLayerBytes }),
     networkStatus: async () => {
       const status = await network.status();
       return { ok: status.ready, reason: status.ready ? '' : status.reason ?? 'NetworkPluginNotReady', message: status.ready ? '' : status.message ?? '' };

@@ -6,7 +6,9 @@
 // on success the partial is renamed into blobs/; on a digest or size mismatch the partial is
 // deleted and nothing is committed; on any other failure (network drop, daemon crash) the partial
 // stays, and the next ingest of that digest asks the source to resume from the partial's size
-// and rebuilds the hash state by re-reading the partial. Ingesting a blob that exists is a no-op.
+// and rebuilds the hash state by re-reading the partial — except on a full disk (ENOSPC, EDQUOT),
+// where the partial is deleted to give the space back and the ingest fails RESOURCE_EXHAUSTED.
+// Ingesting a blob that exists is a no-op.
 // Concurrent ingests of one digest in this process wait for the first.
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
@@ -15,6 +17,7 @@ import { join } from 'node:path';
 import { BerthError, NotFoundError, errorMessage } from '../../common/errors.js';
 import { syncDirectory } from '../../common/atomic-file.js';
 import { digestHex, hashDigest, parseDigest, sha256Hasher, type Digest } from './digest.js';
+import { asNoSpace, isNoSpace } from './no-space.js';
 
 /** Bytes of a blob starting at `start` (0 when the source could not resume where asked). */
 export interface BlobBody {
@@ -116,7 +119,13 @@ export class ContentStore implements Content {
     }
     const running = this.inFlight.get(expected);
     if (running) return running;
-    const work = this.ingestOnce(expected, expectedSize, source, onBytes).finally(() => this.inFlight.delete(expected));
+    const work = this.ingestOnce(expected, expectedSize, source, onBytes)
+      .catch(async (error: unknown) => {
+        if (!isNoSpace(error)) throw error;
+        await rm(this.partialPath(expected), { force: true });
+        throw asNoSpace(error, `storing blob ${expected}`, this.ingestDir);
+      })
+      .finally(() => this.inFlight.delete(expected));
     this.inFlight.set(expected, work);
     return work;
   }

@@ -27,6 +27,10 @@ export interface DecompressOptions {
   mediaType?: string;
   /** Upper bound on decompressed bytes; past it the stream fails. */
   maxBytes?: number;
+  /** What `maxBytes` is, for the refusal: "the configured maximum layer size". */
+  limitReason?: string;
+  /** The layer in messages, e.g. "layer sha256:…". */
+  name?: string;
   zstd?: ZstdDecoderFactory;
 }
 
@@ -99,7 +103,8 @@ async function* decompressedChunks(blob: Readable, options: DecompressOptions): 
       total += chunk.length;
       if (total > maxBytes) {
         throw new ResourceExhaustedError(
-          `layer decompresses to more than ${maxBytes} bytes (the decompression limit): refusing it as a possible decompression bomb`,
+          `${options.name ?? 'layer'} decompresses to more than ${maxBytes} bytes (${options.limitReason ?? 'the decompression limit'}): ` +
+            'refusing it as a possible decompression bomb',
         );
       }
       yield chunk;

@@ -2,23 +2,27 @@
 // what CreateContainer needs from an image. It owns the content store, the image store and the
 // registry client; unpacking layers into snapshots goes through the LayerUnpacker port.
 import { stat } from 'node:fs/promises';
-import { InvalidArgumentError, NotFoundError } from '../../common/errors.js';
+import { InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { RegistryAuth } from './auth.js';
 import { ContentStore } from './content-store.js';
 import type { Digest } from './digest.js';
 import { ImageStore, type ImageRecord } from './image-store.js';
 import { importArchive, importOciLayout } from './import.js';
+import { asNoSpace } from './no-space.js';
 import type { ImageConfig } from './oci-types.js';
 import { Puller, type PullProgress } from './puller.js';
 import { RegistryClient } from './registry-client.js';
 import type { RegistryHostsConfig } from './registry-hosts.js';
 
+/** What unpacking reads of an image: recorded, or pulled and not yet recorded. */
+export type UnpackableImage = Pick<ImageRecord, 'id' | 'layers' | 'diffIds'>;
+
 /** Makes an image's layers available as committed snapshots; returns the top layer's chain id. */
 export interface LayerUnpacker {
-  ensureUnpacked(image: ImageRecord, content: ContentStore): Promise<string>;
-  /** Drops committed layer snapshots no image uses any more (best effort). */
-  collect(inUse: ImageRecord[]): Promise<void>;
+  ensureUnpacked(image: UnpackableImage, content: ContentStore): Promise<string>;
+  /** Drops committed layer snapshots no image in `inUse` uses (best effort). */
+  collect(inUse: readonly Pick<ImageRecord, 'diffIds'>[]): Promise<void>;
 }
 
 export interface ImageForContainer {
@@ -29,6 +33,9 @@ export interface ImageForContainer {
 }
 
 export class Images {
+  /** Images pulled and being unpacked, not yet recorded: their layers are not garbage. */
+  private readonly unpacking = new Set<UnpackableImage>();
+
   private constructor(
     readonly content: ContentStore,
     readonly store: ImageStore,
@@ -62,9 +69,31 @@ export class Images {
 
   async pull(ref: string, auth?: RegistryAuth, onProgress?: (progress: PullProgress) => void): Promise<ImageRecord> {
     if (!ref) throw new InvalidArgumentError('PullImage needs an image reference');
-    const record = await this.puller.pull(ref, { ...(auth ? { auth } : {}), ...(onProgress ? { onProgress } : {}) });
-    await this.unpacker.ensureUnpacked(record, this.content);
-    return record;
+    const pending: UnpackableImage[] = [];
+    const beforeRecord = async (image: UnpackableImage): Promise<void> => {
+      pending.push(image);
+      this.unpacking.add(image);
+      await this.unpacker.ensureUnpacked(image, this.content);
+    };
+    try {
+      return await this.puller.pull(ref, { ...(auth ? { auth } : {}), ...(onProgress ? { onProgress } : {}), beforeRecord });
+    } catch (error) {
+      if (pending.length > 0) {
+        // The layers this pull committed (before the failing one, or before the record failed)
+        // belong to no image.
+        for (const image of pending) this.unpacking.delete(image);
+        await this.collectLayers();
+      }
+      throw asNoSpace(error, `pulling ${ref}`, this.store.dir);
+    } finally {
+      for (const image of pending) this.unpacking.delete(image);
+    }
+  }
+
+  private async collectLayers(): Promise<void> {
+    await this.unpacker.collect([...this.store.list(), ...this.unpacking]).catch((error: unknown) => {
+      this.logger.warn({ err: errorMessage(error) }, 'cannot remove unused layer snapshots');
+    });
   }
 
   /** Loads an OCI image layout directory or a tar of one; `repository` names bare tags. */
@@ -82,7 +111,7 @@ export class Images {
     const removed = await this.store.remove(ref);
     if (!removed) return;
     for (const digest of removed.unreferencedBlobs) await this.content.delete(digest as Digest);
-    await this.unpacker.collect(this.store.list());
+    await this.unpacker.collect([...this.store.list(), ...this.unpacking]);
     this.logger.info({ image: removed.removed.id }, 'image removed');
   }
 

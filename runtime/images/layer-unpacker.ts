@@ -2,7 +2,13 @@
 // committed under its chain id only when the uncompressed bytes hash to the diff_id the image
 // config names. Layers shared between images are unpacked once; concurrent unpacks of the same
 // chain wait for each other.
+//
+// A layer's uncompressed size is bounded by the smaller of the configured maximum
+// (--max-layer-size, default defaultMaxDecompressedBytes = 32 GiB) and the space free on the
+// snapshots' filesystem when its unpack starts: a decompression bomb, or a layer that cannot fit,
+// fails RESOURCE_EXHAUSTED after writing at most that much, and its snapshot is removed.
 import { randomBytes } from 'node:crypto';
+import { statfs } from 'node:fs/promises';
 import type { Logger } from '../../common/logger.js';
 import { AttrToolsXattrs } from '../linux/xattr.js';
 import { MknodDeviceNodes } from '../linux/device-nodes.js';
@@ -10,21 +16,31 @@ import { chainIds } from '../snapshots/chain-id.js';
 import type { OverlaySnapshotter } from '../snapshots/snapshotter.js';
 import { unpackLayer } from '../snapshots/unpack-layer.js';
 import type { ContentStore } from './content-store.js';
-import { decompressLayer } from './decompress.js';
+import { decompressLayer, defaultMaxDecompressedBytes } from './decompress.js';
 import type { Digest } from './digest.js';
 import type { ImageRecord } from './image-store.js';
 import { LayerMismatchError } from './layer-errors.js';
-import type { LayerUnpacker } from './images.js';
+import type { LayerUnpacker, UnpackableImage } from './images.js';
+import { asNoSpace } from './no-space.js';
+
+export interface LayerUnpackerOptions {
+  /** Most bytes one layer may decompress to (before the free-space bound). */
+  maxLayerBytes?: number | undefined;
+}
 
 export class SnapshotLayerUnpacker implements LayerUnpacker {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly xattrs = new AttrToolsXattrs();
   private readonly devices = new MknodDeviceNodes();
+  private readonly maxLayerBytes: number;
 
   constructor(
     private readonly snapshots: OverlaySnapshotter,
     private readonly logger: Logger,
-  ) {}
+    options: LayerUnpackerOptions = {},
+  ) {
+    this.maxLayerBytes = options.maxLayerBytes ?? defaultMaxDecompressedBytes;
+  }
 
   private committed(chain: string): boolean {
     try {
@@ -35,7 +51,7 @@ export class SnapshotLayerUnpacker implements LayerUnpacker {
   }
 
   /** Returns the top layer's chain id, or '' for an image without layers. */
-  async ensureUnpacked(image: ImageRecord, content: ContentStore): Promise<string> {
+  async ensureUnpacked(image: UnpackableImage, content: ContentStore): Promise<string> {
     const chains = chainIds(image.diffIds);
     for (const [index, chain] of chains.entries()) {
       if (this.committed(chain)) continue;
@@ -47,7 +63,9 @@ export class SnapshotLayerUnpacker implements LayerUnpacker {
       const layer = image.layers[index];
       const diffId = image.diffIds[index];
       if (!layer || !diffId) throw new Error(`image ${image.id} has no layer ${index}`);
-      const work = this.unpackOne(content, layer.digest as Digest, layer.mediaType, diffId, chain, chains[index - 1]);
+      const work = this.unpackOne(content, layer.digest as Digest, layer.mediaType, diffId, chain, chains[index - 1]).catch((error: unknown) => {
+        throw asNoSpace(error, `unpacking layer ${layer.digest}`, this.snapshots.root);
+      });
       this.inFlight.set(chain, work);
       try {
         await work;
@@ -63,7 +81,14 @@ export class SnapshotLayerUnpacker implements LayerUnpacker {
     const key = `extract-${randomBytes(8).toString('hex')}`;
     const { dir } = await this.snapshots.prepareLayer(key, parent);
     try {
-      const tar = decompressLayer(await content.readStream(digest), { mediaType });
+      const { bavail, bsize } = await statfs(this.snapshots.root);
+      const free = bavail * bsize;
+      const tar = decompressLayer(await content.readStream(digest), {
+        mediaType,
+        name: `layer ${digest}`,
+        maxBytes: Math.min(this.maxLayerBytes, free),
+        limitReason: free < this.maxLayerBytes ? `the space free under ${this.snapshots.root}` : 'the maximum layer size, --max-layer-size',
+      });
       const result = await unpackLayer(tar, dir, { xattrs: this.xattrs, devices: this.devices, logger: this.logger });
       if (result.diffId !== diffId) {
         throw new LayerMismatchError(`layer ${digest} unpacks to ${result.diffId}, but the image config says ${diffId}; the layer was not committed`);
@@ -77,7 +102,7 @@ export class SnapshotLayerUnpacker implements LayerUnpacker {
   }
 
   /** Removes committed layers no remaining image needs, top of each unused chain first. */
-  async collect(inUse: ImageRecord[]): Promise<void> {
+  async collect(inUse: readonly Pick<ImageRecord, 'diffIds'>[]): Promise<void> {
     const needed = new Set<string>(inUse.flatMap((image) => chainIds(image.diffIds)));
     let removed = true;
     while (removed) {

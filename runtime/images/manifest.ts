@@ -77,5 +77,81 @@ export function parseImageConfig(bytes: Uint8Array, what: string, layerCount: nu
       `${what} lists ${config.rootfs.diff_ids.length} diff_ids for ${layerCount} layers; the image is inconsistent`,
     );
   }
+  for (const field of ['os', 'architecture', 'variant'] as const) {
+    if (config[field] !== undefined && typeof config[field] !== 'string') throw new InvalidArgumentError(`${what} ${field} is not a string`);
+  }
+  if (config.config !== undefined && config.config !== null) checkRunConfig(config.config, `${what} config`);
   return config as ImageConfig;
+}
+
+// Limits on what an image may ask a container to run with. An image whose Env or command could
+// never pass execve(2) is refused at pull, not at every container start: the kernel refuses one
+// string over MAX_ARG_STRLEN (32 pages) and argv + envp over ARG_MAX (a quarter of the default
+// 8 MiB stack), counting each string's NUL and its pointer.
+export const runConfigLimits = {
+  maxExecStringBytes: 128 * 1024,
+  maxExecBytes: 2 * 1024 * 1024,
+  maxVolumes: 1024,
+  maxPathBytes: 4096,
+} as const;
+
+function checkRunConfig(value: unknown, what: string): void {
+  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError(`${what} is not an object`);
+  const run = value as Record<string, unknown>;
+  let execBytes = 0;
+  for (const field of ['Env', 'Entrypoint', 'Cmd'] as const) {
+    const list = run[field];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list)) throw new InvalidArgumentError(`${what}.${field} is not a list of strings`);
+    list.forEach((item: unknown, i) => {
+      if (typeof item !== 'string') throw new InvalidArgumentError(`${what}.${field}[${i}] is not a string`);
+      const size = Buffer.byteLength(item);
+      if (size > runConfigLimits.maxExecStringBytes) {
+        throw new InvalidArgumentError(
+          `${what}.${field}[${i}] is ${size} bytes, over the ${runConfigLimits.maxExecStringBytes}-byte limit execve puts on one string`,
+        );
+      }
+      if (item.includes('\0')) throw new InvalidArgumentError(`${what}.${field}[${i}] contains a NUL byte`);
+      execBytes += size + 1 + 8;
+    });
+    if (execBytes > runConfigLimits.maxExecBytes) {
+      throw new InvalidArgumentError(
+        `${what}.${field} has ${list.length} entries: with the ones before it that is over the ${runConfigLimits.maxExecBytes} bytes ` +
+          'execve accepts for a command and its environment; no container could start from this image',
+      );
+    }
+  }
+  for (const field of ['User', 'WorkingDir', 'StopSignal'] as const) {
+    const text = run[field];
+    if (text === undefined || text === null) continue;
+    if (typeof text !== 'string') throw new InvalidArgumentError(`${what}.${field} is not a string`);
+    if (Buffer.byteLength(text) > runConfigLimits.maxPathBytes) throw new InvalidArgumentError(`${what}.${field} is longer than ${runConfigLimits.maxPathBytes} bytes`);
+    if (text.includes('\0')) throw new InvalidArgumentError(`${what}.${field} contains a NUL byte`);
+  }
+  for (const field of ['Labels', 'ExposedPorts'] as const) {
+    const map = run[field];
+    if (map !== undefined && map !== null && (typeof map !== 'object' || Array.isArray(map))) throw new InvalidArgumentError(`${what}.${field} is not an object`);
+  }
+  const labels = (run['Labels'] ?? {}) as Record<string, unknown>;
+  for (const [key, label] of Object.entries(labels)) {
+    if (typeof label !== 'string') throw new InvalidArgumentError(`${what}.Labels[${JSON.stringify(key.slice(0, 64))}] is not a string`);
+  }
+  checkVolumes(run['Volumes'], `${what}.Volumes`);
+}
+
+/** Volume paths become directories inside the rootfs: absolute, bounded, never `..`. */
+function checkVolumes(value: unknown, what: string): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== 'object' || Array.isArray(value)) throw new InvalidArgumentError(`${what} is not an object of paths`);
+  const paths = Object.keys(value);
+  if (paths.length > runConfigLimits.maxVolumes) {
+    throw new InvalidArgumentError(`${what} lists ${paths.length} volumes, more than the ${runConfigLimits.maxVolumes} allowed`);
+  }
+  for (const path of paths) {
+    const shown = JSON.stringify(path.length > 128 ? `${path.slice(0, 128)}...` : path);
+    if (Buffer.byteLength(path) > runConfigLimits.maxPathBytes) throw new InvalidArgumentError(`${what} path ${shown} is longer than ${runConfigLimits.maxPathBytes} bytes`);
+    if (path.includes('\0')) throw new InvalidArgumentError(`${what} path ${shown} contains a NUL byte`);
+    if (!path.startsWith('/')) throw new InvalidArgumentError(`${what} path ${shown} is not absolute`);
+    if (path.split('/').includes('..')) throw new InvalidArgumentError(`${what} path ${shown} has a ".." component`);
+  }
 }

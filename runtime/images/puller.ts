@@ -1,19 +1,21 @@
 // Pulling an image: resolve the reference on the registry, pick the platform's manifest from an
-// index, fetch the config and the layers (at most `concurrency` at once) into the content store,
-// each verified against its digest, then record the image. Unpacking layers into snapshots is the
-// caller's next step: the returned record carries the layer descriptors and diff_ids it needs.
-import { InvalidArgumentError } from '../../common/errors.js';
+// index (indexes may nest, up to maxIndexDepth), fetch and check the config, then the layers (at
+// most `concurrency` at once) into the content store, each verified against its digest, then
+// record the image. The caller unpacks layers in `beforeRecord`, so an image is recorded only
+// once it can run. All or nothing: a pull that fails deletes the blobs it wrote that nothing else
+// references; its caller removes what it unpacked.
+import { InvalidArgumentError, ResourceExhaustedError, errorMessage } from '../../common/errors.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import type { RegistryAuth } from './auth.js';
 import { mapBounded } from './bounded-map.js';
-import type { ContentIngester, ContentProvider } from './content-store.js';
+import type { ContentIngester, ContentManager, ContentProvider } from './content-store.js';
 import type { Digest } from './digest.js';
-import type { ImageRecord, ImageStore } from './image-store.js';
+import type { ImageRecord, ImageStore, NewImage } from './image-store.js';
 import { isIndexMediaType, manifestMediaTypes, parseImageConfig, parseIndex, parseManifest } from './manifest.js';
 import type { Descriptor, Platform } from './oci-types.js';
 import { formatPlatform, hostPlatform, normalizePlatform, platformRank, selectPlatformManifest } from './platform.js';
 import { digestedName, formatReference, parseReference, taggedName } from './reference.js';
-import type { RegistryClient } from './registry-client.js';
+import { maxManifestBytes, type FetchedManifest, type RegistryClient } from './registry-client.js';
 
 export interface PullProgress {
   digest: Digest;
@@ -28,20 +30,38 @@ export interface PullOptions {
   /** Defaults to this host's platform; when given, a single-manifest image must match it. */
   platform?: Platform;
   onProgress?: (progress: PullProgress) => void;
+  /**
+   * Runs once every blob is in the content store and before the image is recorded (berth
+   * unpacks the layers here): when it fails, the image is not recorded.
+   */
+  beforeRecord?: (image: NewImage) => Promise<void>;
 }
 
 export interface PullerDependencies {
   registry: RegistryClient;
-  content: ContentProvider & ContentIngester;
+  content: ContentProvider & ContentIngester & Pick<ContentManager, 'delete'>;
   images: ImageStore;
   logger?: Logger;
   /** Blobs fetched at once; 3 like containerd's default max_concurrent_downloads. */
   concurrency?: number;
 }
 
+/**
+ * An index may list indexes (OCI allows it); past this depth the image is refused. Content
+ * addressing already rules out a cycle (an index cannot contain its own digest, and every
+ * manifest fetched by digest is verified), so this bounds the chain's length, and a lying
+ * registry that serves an index for its child's digest fails the digest check on the way.
+ */
+export const maxIndexDepth = 3;
+
+/** containerd's limit for a manifest is 4 MiB; a config is metadata of the same kind. */
+export const maxConfigBytes = 8 * 1024 * 1024;
+
 export class Puller {
   private readonly logger: Logger;
   private readonly concurrency: number;
+  /** Blobs each pull in flight needs: a failed pull never deletes what another one counts on. */
+  private readonly leases = new Map<Digest, number>();
   /** Bytes of blobs fetched from registries since start (blobs already here count nothing). */
   fetchedBytes = 0;
 
@@ -50,53 +70,122 @@ export class Puller {
     this.concurrency = deps.concurrency ?? 3;
   }
 
+  /**
+   * Fetches and records `imageRef`. A pull that fails leaves nothing of its own behind: every
+   * blob it wrote that no recorded image (and no other pull in flight) references is deleted.
+   */
   async pull(imageRef: string, options: PullOptions = {}): Promise<ImageRecord> {
+    const leased: Digest[] = [];
+    const written: Digest[] = [];
+    const lease = (digest: Digest): void => {
+      leased.push(digest);
+      this.leases.set(digest, (this.leases.get(digest) ?? 0) + 1);
+    };
+    try {
+      const image = await this.fetch(imageRef, options, lease, (digest) => written.push(digest));
+      await options.beforeRecord?.(image);
+      const record = await this.deps.images.add(image);
+      this.logger.info({ image: imageRef, imageId: record.id, manifest: record.manifestDigest, size: record.size }, 'pulled image');
+      return record;
+    } catch (error) {
+      // Its own leases go first, so that only other pulls' leases protect a blob from the discard.
+      this.release(leased);
+      await this.discard(written, imageRef);
+      throw error;
+    } finally {
+      this.release(leased);
+    }
+  }
+
+  /** Releases (and empties) `leased`. */
+  private release(leased: Digest[]): void {
+    for (const digest of leased.splice(0)) {
+      const count = (this.leases.get(digest) ?? 1) - 1;
+      if (count > 0) this.leases.set(digest, count);
+      else this.leases.delete(digest);
+    }
+  }
+
+  private async discard(written: readonly Digest[], imageRef: string): Promise<void> {
+    const referenced = this.deps.images.referencedBlobs();
+    const orphans = [...new Set(written)].filter((digest) => !referenced.has(digest) && !this.leases.has(digest));
+    for (const digest of orphans) {
+      await this.deps.content.delete(digest).catch((error: unknown) => {
+        this.logger.warn({ image: imageRef, blob: digest, err: errorMessage(error) }, 'cannot delete a blob of a failed pull');
+      });
+    }
+    if (orphans.length > 0) this.logger.debug({ image: imageRef, blobs: orphans.length }, 'deleted the blobs of a failed pull');
+  }
+
+  private async fetch(imageRef: string, options: PullOptions, lease: (digest: Digest) => void, wrote: (digest: Digest) => void): Promise<NewImage> {
     const reference = parseReference(imageRef);
     const name = formatReference(reference);
     const platform = normalizePlatform(options.platform ?? hostPlatform());
     const { repository, manifest: top } = await this.deps.registry.resolve(reference, options.auth);
     const log = this.logger.child({ image: name });
+    const store = async (digest: Digest, write: () => Promise<unknown>): Promise<void> => {
+      lease(digest);
+      if (await this.deps.content.has(digest)) return;
+      await write();
+      wrote(digest);
+    };
 
+    // Walk down the indexes to the platform's manifest; each index is stored only once the walk
+    // found a manifest under it.
     let manifest = top;
     let indexDigest: Digest | undefined;
-    if (isIndexMediaType(top.mediaType)) {
-      const index = parseIndex(top.bytes, `index ${top.digest} of ${name}`);
-      await this.deps.content.ingestBytes(top.bytes, top.digest);
+    const indexes: FetchedManifest[] = [];
+    while (isIndexMediaType(manifest.mediaType)) {
+      if (indexes.length === maxIndexDepth) {
+        throw new InvalidArgumentError(`image ${name} nests image indexes deeper than ${maxIndexDepth} levels (at ${manifest.digest}): refusing it`);
+      }
+      const index = parseIndex(manifest.bytes, `index ${manifest.digest} of ${name}`);
       const chosen = selectPlatformManifest(index.manifests, platform, name);
-      log.debug({ platform: formatPlatform(platform), manifest: chosen.digest }, 'selected platform manifest');
+      log.debug({ platform: formatPlatform(platform), manifest: chosen.digest, depth: indexes.length }, 'selected platform manifest');
+      if (chosen.size > maxManifestBytes) {
+        throw new ResourceExhaustedError(`manifest ${chosen.digest} of ${name} is ${chosen.size} bytes, over the ${maxManifestBytes}-byte manifest limit: refusing it`);
+      }
+      indexes.push(manifest);
       manifest = await repository.getManifest(chosen.digest);
       if (manifest.digest !== chosen.digest) throw new InvalidArgumentError(`manifest ${chosen.digest} of ${name} fetched as ${manifest.digest}`);
-      indexDigest = top.digest;
+      indexDigest ??= top.digest;
     }
-    if (!manifestMediaTypes.has(manifest.mediaType) && !isIndexMediaType(manifest.mediaType)) {
+    if (!manifestMediaTypes.has(manifest.mediaType)) {
       log.warn({ mediaType: manifest.mediaType }, 'unexpected manifest media type; reading it as an OCI manifest');
     }
     const parsed = parseManifest(manifest.bytes, `manifest ${manifest.digest} of ${name}`);
-    await this.deps.content.ingestBytes(manifest.bytes, manifest.digest);
+    for (const fetched of [...indexes, manifest]) await store(fetched.digest, () => this.deps.content.ingestBytes(fetched.bytes, fetched.digest));
 
     const fetchBlob = async (descriptor: Descriptor, kind: PullProgress['kind']): Promise<void> => {
       const digest = descriptor.digest as Digest;
       const report = (done: number): void => options.onProgress?.({ digest, kind, done, total: descriptor.size });
-      if (await this.deps.content.has(digest)) {
-        report(descriptor.size);
-        return;
-      }
-      await this.deps.content.ingest(digest, descriptor.size, repository.blobSource(descriptor), report);
-      this.fetchedBytes += descriptor.size;
+      let fetched = false;
+      await store(digest, async () => {
+        await this.deps.content.ingest(digest, descriptor.size, repository.blobSource(descriptor), report);
+        this.fetchedBytes += descriptor.size;
+        fetched = true;
+      });
+      if (!fetched) report(descriptor.size);
     };
-    const blobs: [Descriptor, PullProgress['kind']][] = [[parsed.config, 'config'], ...parsed.layers.map((layer): [Descriptor, 'layer'] => [layer, 'layer'])];
-    await mapBounded(blobs, this.concurrency, ([descriptor, kind]) => fetchBlob(descriptor, kind));
 
+    // The config first: an image refused for what it asks (its size, its Env, its volumes) costs
+    // no layer download.
     const configDigest = parsed.config.digest as Digest;
-    const config = parseImageConfig(await this.deps.content.readBytes(configDigest), `config ${configDigest} of ${name}`, parsed.layers.length);
+    const configWhat = `config ${configDigest} of ${name}`;
+    if (parsed.config.size > maxConfigBytes) {
+      throw new ResourceExhaustedError(`${configWhat} is ${parsed.config.size} bytes, over the ${maxConfigBytes}-byte config limit: refusing it`);
+    }
+    await fetchBlob(parsed.config, 'config');
+    const config = parseImageConfig(await this.deps.content.readBytes(configDigest, maxConfigBytes), configWhat, parsed.layers.length);
     if (options.platform && indexDigest === undefined && platformRank(platform, { os: config.os, architecture: config.architecture, ...(config.variant !== undefined && { variant: config.variant }) }) === undefined) {
       throw new InvalidArgumentError(
         `image ${name} is built for ${formatPlatform({ os: config.os, architecture: config.architecture })}, not the requested ${formatPlatform(platform)}`,
       );
     }
+    await mapBounded(parsed.layers, this.concurrency, (layer) => fetchBlob(layer, 'layer'));
 
     const tagged = taggedName(reference);
-    const record = await this.deps.images.add({
+    return {
       id: configDigest,
       repoTags: tagged === undefined ? [] : [tagged],
       repoDigests: [digestedName(reference, top.digest)],
@@ -107,8 +196,6 @@ export class Puller {
       ...(indexDigest !== undefined && { indexDigest }),
       layers: parsed.layers,
       diffIds: config.rootfs.diff_ids as Digest[],
-    });
-    log.info({ imageId: record.id, manifest: manifest.digest, size: record.size }, 'pulled image');
-    return record;
+    };
   }
 }

@@ -9,6 +9,7 @@ import {
   BerthError,
   NotFoundError,
   PermissionDeniedError,
+  ResourceExhaustedError,
   UnavailableError,
   UnimplementedError,
   errorMessage,
@@ -35,7 +36,7 @@ const schema1Types = new Set([
 ]);
 
 // containerd's limit: a manifest is metadata, and an endless one must not exhaust memory.
-const maxManifestBytes = 4 * 1024 * 1024;
+export const maxManifestBytes = 4 * 1024 * 1024;
 
 export interface FetchedManifest {
   digest: Digest;
@@ -225,14 +226,15 @@ async function readLimited(response: Response, limit: number, what: string): Pro
   const length = Number(response.headers.get('content-length') ?? '0');
   if (length > limit) {
     await discard(response);
-    throw new UnavailableError(`${what} is ${length} bytes, over the ${limit}-byte manifest limit`);
+    throw new ResourceExhaustedError(`${what} is ${length} bytes, over the ${limit}-byte manifest limit: refusing it`);
   }
   if (!response.body) return Buffer.alloc(0);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of Readable.fromWeb(response.body as WebReadableStream<Uint8Array>)) {
     total += (chunk as Buffer).length;
-    if (total > limit) throw new UnavailableError(`${what} is over the ${limit}-byte manifest limit`);
+    // Throwing ends the iteration, which cancels the body: the rest is never read.
+    if (total > limit) throw new ResourceExhaustedError(`${what} is over the ${limit}-byte manifest limit: refusing it`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

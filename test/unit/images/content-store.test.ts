@@ -81,6 +81,20 @@ describe('content store', () => {
     expect(readFileSync(store.partialPath(sha(blob)))).toEqual(blob.subarray(0, 100));
   });
 
+  it('deletes the partial and fails RESOURCE_EXHAUSTED when the disk is full', async () => {
+    const root = tempDir();
+    const store = new ContentStore(root);
+    async function* filling(): AsyncIterable<Uint8Array> {
+      yield blob.subarray(0, 100);
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    }
+    await expect(store.ingest(sha(blob), blob.length, async () => ({ start: 0, body: filling() }))).rejects.toMatchObject({
+      code: 'RESOURCE_EXHAUSTED',
+      message: expect.stringMatching(/^no space left on device storing blob sha256:[a-f0-9]{64} in .*content\/ingest/),
+    });
+    expect(readdirSync(join(root, 'content/ingest'))).toEqual([]);
+  });
+
   it('lists, sizes and deletes blobs', async () => {
     const store = new ContentStore(tempDir());
     const other = Buffer.from('other');
