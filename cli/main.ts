@@ -84,7 +84,8 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
     .option('--client-ca-file <path>', 'CA bundle that kubelet API client certificates must chain to')
     .option('--tls-cert-file <path>', 'kubelet API serving certificate (default: self-signed under the root dir)')
     .option('--tls-private-key-file <path>', 'key of --tls-cert-file')
-    .option('--read-only-port <port>', 'HTTP port on 127.0.0.1 for /metrics/cadvisor, /metrics/resource, /stats/summary, no authentication (0: off)', (v) => Number.parseInt(v, 10), 10255)
+    // Off unless asked for, as upstream: anything that can reach it reads every pod's metrics.
+    .option('--read-only-port <port>', 'HTTP port on 127.0.0.1 for /metrics/cadvisor, /metrics/resource, /stats/summary, no authentication (upstream used 10255; 0: off)', (v) => Number.parseInt(v, 10), 0)
     .action(async (flags: NodeFlags) => {
       const { runNode } = await import('./node-command.js');
       await runNode(flags);

@@ -153,6 +153,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       nodeName: config.nodeName,
       cert,
       clientCaFile: config.clientCaFile,
+      podLogsDir: config.podLogsDir,
       cri,
       reviews: api,
       pods: () => desiredPods(),

@@ -1,7 +1,9 @@
 // Who is calling the kubelet API and what they may do, decided the upstream way: a client
 // certificate signed by --client-ca-file or a bearer token the API server vouches for
 // (TokenReview), then a SubjectAccessReview on the node's subresource for the path. Nothing is
-// served anonymously.
+// served anonymously. Without --client-ca-file no certificate names anyone: TLS would otherwise
+// verify client certificates against Node's public root store, and any certificate a public CA
+// issued would log in as its CN.
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { AccessRequest, ReviewApi, UserInfo } from '../api-port.js';
@@ -21,18 +23,33 @@ function asList(value: string | string[] | undefined): string[] {
 
 export type Authenticated = { user: UserInfo } | { failure: string };
 
-export async function authenticate(request: IncomingMessage, reviews: ReviewApi): Promise<Authenticated> {
-  const socket = request.socket as TLSSocket;
-  if (socket.authorized) {
-    const subject = socket.getPeerCertificate().subject;
-    const [username] = asList(subject?.CN);
-    if (username) return { user: { username, groups: [...asList(subject?.O), 'system:authenticated'] } };
-  }
+// id-kp-clientAuth: upstream verifies client certificates for this usage, so a serving
+// certificate from the same CA (another node's, say) never names a caller.
+const clientAuthUsage = '1.3.6.1.5.5.7.3.2';
+
+/** The user a verified client certificate names, if it may be used as a client's at all. */
+function certificateUser(socket: TLSSocket): UserInfo | undefined {
+  if (!socket.authorized) return undefined;
+  const certificate = socket.getPeerCertificate();
+  // No extended key usage means any usage (RFC 5280 4.2.1.12), as Go's verifier reads it.
+  if (certificate.ext_key_usage && !certificate.ext_key_usage.includes(clientAuthUsage)) return undefined;
+  const [username] = asList(certificate.subject?.CN);
+  return username ? { username, groups: [...asList(certificate.subject?.O), 'system:authenticated'] } : undefined;
+}
+
+/** `clientCertificates`: whether a --client-ca-file was given, the only CA a certificate may chain to. */
+export async function authenticate(request: IncomingMessage, reviews: ReviewApi, clientCertificates: boolean): Promise<Authenticated> {
+  const user = clientCertificates ? certificateUser(request.socket as TLSSocket) : undefined;
+  if (user) return { user };
   const header = request.headers.authorization ?? '';
   const bearer = /^Bearer\s+(\S+)$/i.exec(header)?.[1];
   if (bearer) {
-    const user = await reviews.reviewToken(bearer);
-    return user ? { user } : { failure: 'the bearer token was not accepted by the API server' };
+    const reviewed = await reviews.reviewToken(bearer);
+    return reviewed ? { user: reviewed } : { failure: 'the bearer token was not accepted by the API server' };
   }
-  return { failure: 'no client certificate signed by the client CA and no bearer token' };
+  return {
+    failure: clientCertificates
+      ? 'no valid client certificate (signed by the client CA, in its validity period, for client authentication) and no bearer token'
+      : 'no bearer token (client certificates are not accepted: the kubelet has no --client-ca-file)',
+  };
 }

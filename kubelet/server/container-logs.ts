@@ -1,11 +1,31 @@
 // /containerLogs/{namespace}/{pod}/{container}: what `kubectl logs` reads through the API server.
 // The container is found by the kubelet labels; its CRI log file is read and rendered with the
 // upstream options (previous, timestamps, tailLines, sinceSeconds, sinceTime, limitBytes, follow).
-import { FileTail } from '../../common/file-tail.js';
+// Only a regular file below the node's pod log directory is ever read: the path comes from the
+// runtime, and a container made through the CRI by anyone else can carry the kubelet's labels
+// and any log directory (/etc, say).
+import { lstat, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, relative } from 'node:path';
 import type { Writable } from 'node:stream';
+import { FileTail } from '../../common/file-tail.js';
 import { InvalidArgumentError, NotFoundError } from '../../common/errors.js';
 import type { CriPort } from '../cri-port.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel } from '../cri-port.js';
+import { checkedName, pathSegments, shown } from './path-names.js';
+
+export interface LogTarget {
+  namespace: string;
+  pod: string;
+  container: string;
+}
+
+/** Pure: the container a /containerLogs/{namespace}/{pod}/{container} path names. */
+export function parseLogTarget(pathname: string): LogTarget {
+  const parts = pathSegments(pathname);
+  if (parts.length !== 4) throw new InvalidArgumentError('containerLogs takes /containerLogs/{namespace}/{pod}/{container}');
+  const [, namespace = '', pod = '', container = ''] = parts;
+  return { namespace: checkedName('namespace', namespace), pod: checkedName('pod', pod), container: checkedName('container', container) };
+}
 
 export interface LogOptions {
   follow: boolean;
@@ -21,14 +41,17 @@ function flag(query: URLSearchParams, name: string): boolean {
   const value = query.get(name);
   if (value === null || value === 'false' || value === '0') return false;
   if (value === '' || value === 'true' || value === '1') return true;
-  throw new InvalidArgumentError(`${name}=${value} is not a boolean`);
+  throw new InvalidArgumentError(`${name}=${shown(value)} is not a boolean`);
 }
 
+// Upstream parses these as int64; past 2^53 a JavaScript number would silently round instead.
 function count(query: URLSearchParams, name: string): number | undefined {
   const value = query.get(name);
   if (value === null) return undefined;
-  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name}=${value} must be a non-negative integer`);
-  return Number(value);
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${name}=${shown(value)} must be a non-negative integer`);
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) throw new InvalidArgumentError(`${name}=${shown(value)} is out of range (at most ${Number.MAX_SAFE_INTEGER})`);
+  return number;
 }
 
 /** Pure: the query string of a containerLogs request. */
@@ -36,11 +59,13 @@ export function parseLogOptions(query: URLSearchParams, nowMs: number): LogOptio
   const sinceSeconds = count(query, 'sinceSeconds');
   const sinceTime = query.get('sinceTime');
   if (sinceSeconds !== undefined && sinceTime !== null) throw new InvalidArgumentError('at most one of sinceSeconds and sinceTime');
+  // As upstream's validation of PodLogOptions.
+  if (sinceSeconds === 0) throw new InvalidArgumentError('sinceSeconds must be greater than 0');
   let sinceMs: number | undefined;
   if (sinceSeconds !== undefined) sinceMs = nowMs - sinceSeconds * 1000;
   if (sinceTime !== null) {
     sinceMs = Date.parse(sinceTime);
-    if (Number.isNaN(sinceMs)) throw new InvalidArgumentError(`sinceTime=${sinceTime} is not an RFC 3339 time`);
+    if (Number.isNaN(sinceMs)) throw new InvalidArgumentError(`sinceTime=${shown(sinceTime)} is not an RFC 3339 time`);
   }
   const limitBytes = count(query, 'limitBytes');
   if (limitBytes === 0) throw new InvalidArgumentError('limitBytes must be positive');
@@ -102,17 +127,51 @@ async function findContainer(cri: CriPort, namespace: string, pod: string, conta
   return chosen.id;
 }
 
+const isWithin = (dir: string, path: string): boolean => {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+};
+
+/**
+ * Refuses a log path that is not a regular file (or not yet a file) in a directory below
+ * `podLogsDir`, symbolic links resolved. The runtime alone writes those directories.
+ */
+async function checkLogPath(logPath: string, podLogsDir: string, target: LogTarget): Promise<void> {
+  const where = `the log file of container "${target.container}" in pod "${target.namespace}/${target.pod}"`;
+  const dir = await realpath(dirname(logPath)).catch(() => undefined);
+  const root = await realpath(podLogsDir).catch(() => podLogsDir);
+  if (!isAbsolute(logPath) || dir === undefined || !isWithin(root, dir)) {
+    throw new NotFoundError(`${where} (${shown(logPath)}) is not under the node's pod log directory ${podLogsDir}: not served`);
+  }
+  const stats = await lstat(logPath).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (stats && !stats.isFile()) throw new NotFoundError(`${where} (${shown(logPath)}) is not a regular file: not served`);
+}
+
+export interface ContainerLog {
+  containerId: string;
+  logPath: string;
+}
+
+/** The container's log file, or the refusal (404) to answer before anything is sent. */
+export async function findContainerLog(cri: CriPort, podLogsDir: string, target: LogTarget, previous: boolean): Promise<ContainerLog> {
+  const containerId = await findContainer(cri, target.namespace, target.pod, target.container, previous);
+  const logPath = (await cri.containerStatus(containerId)).status?.logPath ?? '';
+  if (!logPath) throw new NotFoundError(`container "${target.container}" in pod "${target.pod}" has no log file`);
+  await checkLogPath(logPath, podLogsDir, target);
+  return { containerId, logPath };
+}
+
 /** Streams the log to `out`; with follow, until the container stops or `closed` resolves. */
 export async function streamContainerLog(
   cri: CriPort,
-  target: { namespace: string; pod: string; container: string },
+  { containerId: id, logPath }: ContainerLog,
   options: LogOptions,
   out: Writable,
   closed: Promise<void>,
 ): Promise<void> {
-  const id = await findContainer(cri, target.namespace, target.pod, target.container, options.previous);
-  const logPath = (await cri.containerStatus(id)).status?.logPath ?? '';
-  if (!logPath) throw new NotFoundError(`container "${target.container}" in pod "${target.pod}" has no log file`);
   let budget = options.limitBytes ?? Infinity;
   const send = (lines: LogLine[]): boolean => {
     for (const line of lines) {

@@ -1,23 +1,26 @@
 // The kubelet API on its HTTPS port (upstream --port 10250), what API servers, metrics-server and
 // Prometheus call: /containerLogs (kubectl logs), /exec, /attach and /portForward (kubectl exec,
 // attach and port-forward: upgraded connections proxied to the runtime's CRI streaming server),
-// /pods, the stats pages and /healthz. Every request is authenticated and authorized through the
-// API (authn.ts).
+// /run (a command's output), /pods, the stats pages and /healthz. Every request, /healthz
+// included (as upstream's auth filter covers every path on this port), is authenticated and
+// authorized through the API (authn.ts). What a caller can send is bounded before that: the
+// request head by the parser (as Go's 1 MiB MaxHeaderBytes upstream), the URL by a 414.
 import type { V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
-import { BerthError, errorMessage, InvalidArgumentError, NotFoundError } from '../../common/errors.js';
+import { BerthError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { ReviewApi } from '../api-port.js';
 import type { CriPort } from '../cri-port.js';
 import { statsPages, type GpuSource } from '../stats/pages.js';
 import type { StorageDirs } from '../stats/storage.js';
 import { accessAttributes, authenticate } from './authn.js';
-import { parseLogOptions, streamContainerLog } from './container-logs.js';
+import { findContainerLog, parseLogOptions, parseLogTarget, streamContainerLog } from './container-logs.js';
 import { closeServer, listenOn } from './listen.js';
+import { parseRunRequest, runInContainer } from './run-command.js';
 import type { ServingCert } from './serving-cert.js';
 import { parseStreamRequest, streamingPaths } from './stream-requests.js';
 import { streamingUrl } from './stream-targets.js';
@@ -29,6 +32,8 @@ export interface KubeletServerOptions {
   cert: ServingCert;
   /** PEM bundle that client certificates must chain to; without it only bearer tokens work. */
   clientCaFile: string | undefined;
+  /** The only directory /containerLogs reads from (the kubelet's --pod-logs-dir). */
+  podLogsDir: string;
   cri: CriPort;
   reviews: ReviewApi;
   pods: () => V1Pod[];
@@ -52,7 +57,22 @@ function reply(response: ServerResponse, status: number, text: string): void {
   response.end(`${text}\n`);
 }
 
-const reasons: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway' };
+const reasons: Record<number, string> = {
+  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 414: 'URI Too Long',
+  431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway',
+};
+
+/** Request line plus headers, as upstream's MaxHeaderBytes; a longer head is a 431 from the parser. */
+const maxHeadBytes = 1 << 20;
+/** The longest URL served: room for kubectl exec's command, far below the head's bound. */
+export const maxUrlBytes = 256 << 10;
+
+/** The methods each first path segment answers (upstream registers exec/attach/portForward for both). */
+function allowedMethods(first: string): readonly string[] {
+  if (streamingPaths.has(first)) return ['GET', 'POST'];
+  if (first === 'run') return ['POST'];
+  return ['GET', 'HEAD'];
+}
 
 /** An answer on a connection that asked to upgrade (no ServerResponse exists for it). */
 function replyRaw(socket: Duplex, status: number, text: string): void {
@@ -73,8 +93,10 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
   const route = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
     const path = url.pathname;
     const parts = path.split('/').filter((p) => p !== '');
-    if (request.method !== 'GET' && request.method !== 'HEAD' && !streamingPaths.has(parts[0] ?? '')) {
-      reply(response, 405, `405 method ${request.method ?? ''} not allowed on ${path}`);
+    const allowed = allowedMethods(parts[0] ?? '');
+    if (!allowed.includes(request.method ?? '')) {
+      response.setHeader('allow', allowed.join(', '));
+      reply(response, 405, `405 method ${request.method ?? ''} not allowed on ${path} (${allowed.join(' or ')})`);
       return;
     }
     if (path === '/healthz') return reply(response, 200, 'ok');
@@ -89,13 +111,19 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       return;
     }
     if (parts[0] === 'containerLogs') {
-      if (parts.length !== 4) throw new InvalidArgumentError('containerLogs takes /containerLogs/{namespace}/{pod}/{container}');
-      const [, namespace = '', pod = '', container = ''] = parts.map(decodeURIComponent);
+      const target = parseLogTarget(path);
       const logOptions = parseLogOptions(url.searchParams, Date.now());
+      // Found before the 200 goes out: a missing container or a refused file is an HTTP error.
+      const log = await findContainerLog(cri, options.podLogsDir, target, logOptions.previous);
       const closed = new Promise<void>((resolve) => response.once('close', () => resolve()));
       response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'transfer-encoding': 'chunked' });
-      await streamContainerLog(cri, { namespace, pod, container }, logOptions, response, closed);
+      await streamContainerLog(cri, log, logOptions, response, closed);
       response.end();
+      return;
+    }
+    if (parts[0] === 'run') {
+      const output = await runInContainer(cri, parseRunRequest(url));
+      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end(output);
       return;
     }
     if (streamingPaths.has(parts[0] ?? '')) {
@@ -105,9 +133,14 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     reply(response, 404, `404 page not found: ${path}`);
   };
 
+  const tooLong = (request: IncomingMessage): { status: number; text: string } | undefined => {
+    const length = Buffer.byteLength(request.url ?? '');
+    return length > maxUrlBytes ? { status: 414, text: `URI Too Long: ${length} bytes, at most ${maxUrlBytes}` } : undefined;
+  };
+
   /** Who may do what: undefined when the caller may go on, else the refusal to answer. */
   const refusal = async (request: IncomingMessage, url: URL): Promise<{ status: number; text: string } | undefined> => {
-    const who = await authenticate(request, options.reviews);
+    const who = await authenticate(request, options.reviews, options.clientCaFile !== undefined);
     if ('failure' in who) return { status: 401, text: `Unauthorized: ${who.failure}` };
     const attributes = accessAttributes(request.method ?? 'GET', url.pathname, nodeName);
     const decision = await options.reviews.reviewAccess({ user: who.user, ...attributes });
@@ -122,25 +155,33 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     {
       cert: readFileSync(options.cert.certFile),
       key: readFileSync(options.cert.keyFile),
-      ...(options.clientCaFile ? { ca: readFileSync(options.clientCaFile) } : {}),
-      requestCert: true,
+      // The client CA replaces Node's public root store; without one no certificate is asked for.
+      ...(options.clientCaFile ? { ca: readFileSync(options.clientCaFile), requestCert: true } : { requestCert: false }),
       // Unverified certificates are not refused at the handshake: the request then needs a token.
       rejectUnauthorized: false,
+      maxHeaderSize: maxHeadBytes,
     },
     (request, response) => {
       const url = new URL(request.url ?? '/', 'https://kubelet');
       void (async () => {
-        const refused = await refusal(request, url);
+        const refused = tooLong(request) ?? (await refusal(request, url));
         if (refused) return reply(response, refused.status, refused.text);
         await route(request, response, url);
       })().catch((error: unknown) => {
-        const status = error instanceof InvalidArgumentError ? 400 : error instanceof NotFoundError ? 404 : 500;
-        if (status === 500) logger.warn({ path: url.pathname }, `kubelet API: ${errorMessage(error)}`);
+        const status = httpStatusOf(error);
+        if (status >= 500) logger.warn({ path: url.pathname }, `kubelet API: ${errorMessage(error)}`);
         if (response.headersSent) response.end();
         else reply(response, status, errorMessage(error));
       });
     },
   );
+
+  // A head past maxHeadBytes or one that does not parse never reaches a handler: say so, then close.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return void socket.destroy();
+    if (error.code === 'HPE_HEADER_OVERFLOW') replyRaw(socket, 431, `request line and headers exceed ${maxHeadBytes} bytes`);
+    else replyRaw(socket, 400, `malformed HTTP request: ${error.code ?? error.message}`);
+  });
 
   // Upgraded connections leave the server's bookkeeping, so closing the server must end them here.
   const upgraded = new Set<Duplex>();
@@ -150,7 +191,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     socket.once('close', () => upgraded.delete(socket));
     socket.on('error', () => socket.destroy());
     void (async () => {
-      const refused = await refusal(request, url);
+      const refused = tooLong(request) ?? (await refusal(request, url));
       if (refused) return replyRaw(socket, refused.status, refused.text);
       const stream = parseStreamRequest(url);
       if (!stream) return replyRaw(socket, 404, `${url.pathname} cannot be upgraded: only exec, attach and portForward stream`);

@@ -3,6 +3,7 @@
 // and /portForward/{namespace}/{pod}[/{uid}], with the streams as query flags ("1" or "true")
 // and the command as repeated `command` parameters. Pure: the CRI lookups live in stream-targets.ts.
 import { InvalidArgumentError } from '../../common/errors.js';
+import { checkedName, pathSegments, shown } from './path-names.js';
 
 export interface PodRef {
   namespace: string;
@@ -44,25 +45,27 @@ function streamOptions(query: URLSearchParams): StreamOptions {
 function ports(query: URLSearchParams): number[] {
   return query.getAll('port').flatMap((value) => value.split(',')).map((text) => {
     const port = Number(text);
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InvalidArgumentError(`port ${JSON.stringify(text)} is not a port number`);
+    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InvalidArgumentError(`port ${shown(text)} is not a port number`);
     return port;
   });
 }
 
 /** Reads a streaming request from its URL; undefined when the path is not a streaming one. */
 export function parseStreamRequest(url: URL): StreamRequest | undefined {
-  const parts = url.pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
-  const [kind, namespace = '', pod = ''] = parts;
+  const parts = pathSegments(url.pathname);
+  const [kind, rawNamespace = '', rawPod = ''] = parts;
   if (!kind || !streamingPaths.has(kind)) return undefined;
-  if (!namespace || !pod) throw new InvalidArgumentError(`${kind} takes /${kind}/{namespace}/{pod}${kind === 'portForward' ? '' : '/{container}'}`);
+  if (!rawNamespace || !rawPod) throw new InvalidArgumentError(`${kind} takes /${kind}/{namespace}/{pod}${kind === 'portForward' ? '' : '/{container}'}`);
+  const namespace = checkedName('namespace', rawNamespace);
+  const pod = checkedName('pod', rawPod);
   const query = url.searchParams;
   if (kind === 'portForward') {
     if (parts.length > 4) throw new InvalidArgumentError('portForward takes /portForward/{namespace}/{pod}[/{uid}]');
-    return { kind, namespace, pod, uid: parts[3], ports: ports(query) };
+    return { kind, namespace, pod, uid: parts[3] === undefined ? undefined : checkedName('uid', parts[3]), ports: ports(query) };
   }
   if (parts.length !== 4 && parts.length !== 5) throw new InvalidArgumentError(`${kind} takes /${kind}/{namespace}/{pod}[/{uid}]/{container}`);
-  const uid = parts.length === 5 ? parts[3] : undefined;
-  const container = parts[parts.length - 1] ?? '';
+  const uid = parts.length === 5 ? checkedName('uid', parts[3] ?? '') : undefined;
+  const container = checkedName('container', parts[parts.length - 1] ?? '');
   if (kind === 'attach') return { kind, namespace, pod, uid, container, ...streamOptions(query) };
   const command = query.getAll('command');
   if (command.length === 0) throw new InvalidArgumentError('exec needs a command (one `command` parameter per argument)');

@@ -12,7 +12,8 @@ function podLabels(ref: PodRef): Record<string, string> {
   return { [podNamespaceLabel]: ref.namespace, [podNameLabel]: ref.pod, ...(ref.uid ? { [podUidLabel]: ref.uid } : {}) };
 }
 
-async function runningContainer(cri: StreamingCri, ref: PodRef, container: string): Promise<string> {
+/** The newest running instance of the pod's container (a 404 or 400 naming it, else). */
+export async function runningContainer(cri: Pick<CriPort, 'listContainers'>, ref: PodRef, container: string): Promise<string> {
   const listed = (await cri.listContainers({ labelSelector: { ...podLabels(ref), [containerNameLabel]: container } })).containers;
   if (listed.length === 0) throw new NotFoundError(`container "${container}" in pod "${ref.namespace}/${ref.pod}" not found on this node`);
   const running = listed.filter((c) => c.state === 'CONTAINER_RUNNING').sort((a, b) => (b.metadata?.attempt ?? 0) - (a.metadata?.attempt ?? 0));

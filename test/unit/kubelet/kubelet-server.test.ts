@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { accessAttributes } from '../../../kubelet/server/authn.js';
-import { parseCriLog, parseLogOptions, rfc3339Nano, selectLines } from '../../../kubelet/server/container-logs.js';
+import { parseCriLog, parseLogOptions, parseLogTarget, rfc3339Nano, selectLines } from '../../../kubelet/server/container-logs.js';
+import { parseRunRequest } from '../../../kubelet/server/run-command.js';
 import { parseStreamRequest } from '../../../kubelet/server/stream-requests.js';
 import { streamingUrl } from '../../../kubelet/server/stream-targets.js';
 import { replayedRequestHead } from '../../../kubelet/server/upgrade-proxy.js';
@@ -32,6 +33,43 @@ describe('container log options', () => {
     expect(() => parseLogOptions(new URLSearchParams('sinceSeconds=1&sinceTime=2026-12-04T11:00:00Z'), now)).toThrow(/at most one/);
     expect(() => parseLogOptions(new URLSearchParams('sinceTime=yesterday'), now)).toThrow(/RFC 3339/);
     expect(() => parseLogOptions(new URLSearchParams('limitBytes=0'), now)).toThrow(/positive/);
+  });
+  it('refuses numbers a JavaScript number would round, and sinceSeconds=0 as upstream', () => {
+    expect(() => parseLogOptions(new URLSearchParams('tailLines=9007199254740992'), now)).toThrow(/out of range/);
+    expect(parseLogOptions(new URLSearchParams('tailLines=9007199254740991'), now).tailLines).toBe(Number.MAX_SAFE_INTEGER);
+    expect(() => parseLogOptions(new URLSearchParams('sinceSeconds=0'), now)).toThrow(/greater than 0/);
+    expect(() => parseLogOptions(new URLSearchParams(`sinceTime=${'y'.repeat(5000)}`), now)).toThrow(/"y{64}…" \(5000 characters\)/);
+  });
+});
+
+describe('names in kubelet API paths', () => {
+  it('reads namespace, pod and container, decoded', () => {
+    expect(parseLogTarget('/containerLogs/kube-system/coredns-5d78c9869d-abcde/coredns')).toEqual({ namespace: 'kube-system', pod: 'coredns-5d78c9869d-abcde', container: 'coredns' });
+    expect(parseLogTarget('/containerLogs/default/web.v2/main').pod).toBe('web.v2');
+  });
+  it.each([
+    ['a pod name with an encoded ../', '/containerLogs/default/..%2F..%2Fetc/c', /pod "\.\.\/\.\.\/etc" is not a DNS-1123 subdomain/],
+    ['a container name of ..', '/containerLogs/default/p/..', /container "\.\." is not a DNS-1123 label/],
+    ['a NUL', '/containerLogs/default/p/c%00', /container "c\\u0000"/],
+    ['a malformed escape', '/containerLogs/default/p/%E0%A4%A', /is not valid percent-encoding/],
+    ['an upper-case namespace', '/containerLogs/Default/p/c', /namespace "Default" is not a DNS-1123 label/],
+    ['a 64-character container name', `/containerLogs/default/p/${'c'.repeat(64)}`, /container "c{64}" is not a DNS-1123 label/],
+    ['a missing part', '/containerLogs/default/p', /containerLogs takes/],
+  ])('refuses %s', (_name, path, message) => {
+    expect(() => parseLogTarget(path)).toThrow(message);
+  });
+  it('refuses the same names in exec, attach, portForward and run', () => {
+    const parse = (path: string): unknown => parseStreamRequest(new URL(path, 'https://kubelet'));
+    expect(() => parse('/exec/default/p%2F..%2Fq/c?command=ls&output=1')).toThrow(/pod "p\/\.\.\/q"/);
+    expect(() => parse('/attach/default/p/c%2Fd?output=1')).toThrow(/container "c\/d"/);
+    expect(() => parse('/portForward/default/p/a%2Fb?port=80')).toThrow(/uid "a\/b"/);
+    expect(() => parseRunRequest(new URL('https://kubelet/run/default/p/..%2Fc?cmd=id'))).toThrow(/container "\.\.\/c"/);
+  });
+  it('reads /run as upstream: one cmd split at spaces', () => {
+    expect(parseRunRequest(new URL('https://kubelet/run/default/p/uid-1/c?cmd=ls%20-l%20%20/tmp'))).toEqual({
+      namespace: 'default', pod: 'p', uid: 'uid-1', container: 'c', command: ['ls', '-l', '/tmp'],
+    });
+    expect(() => parseRunRequest(new URL('https://kubelet/run/default/p/c'))).toThrow(/needs a command/);
   });
 });
 
