@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../../cli/main.js';
 import { kubeletConfigFile, kubeletConfigFromFlags, runNode, type NodeFlags } from '../../../cli/node-command.js';
 import { nodeLabels } from '../../../kubelet/node-status.js';
 
@@ -40,6 +41,13 @@ describe('berth node configuration', () => {
     expect([off.serverAddress, off.readOnlyAddress]).toEqual([undefined, undefined]);
     expect(() => kubeletConfigFromFlags({ ...flags, address: 'bad host' }, '/run/berth/berth.sock')).toThrow(/must be host:port/);
     expect(() => kubeletConfigFromFlags({ ...flags, tlsCertFile: '/etc/kubelet.crt' }, '/run/berth/berth.sock')).toThrow(/give both or neither/);
+  });
+
+  it('leaves the unauthenticated read-only port off unless --read-only-port names one, as upstream', () => {
+    const node = buildProgram().commands.find((command) => command.name() === 'node');
+    const defaults = new Map(node?.options.map((option) => [option.long, option.defaultValue as unknown]));
+    expect([defaults.get('--read-only-port'), defaults.get('--port')]).toEqual([0, 10250]);
+    expect(kubeletConfigFromFlags({ ...flags, readOnlyPort: 0 }, '/run/berth/berth.sock').readOnlyAddress).toBeUndefined();
   });
 
   it('registers with the taints of --register-with-taints, else those of the config file', () => {
