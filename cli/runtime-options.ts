@@ -39,7 +39,8 @@ function deviceConfig(flags: RuntimeFlags, absolute: (flag: string, path: string
   };
 }
 
-function maxLayerBytes(text: string): number {
+/** --max-layer-size (a quantity such as 32Gi) in bytes; 32 GiB when not given. */
+export function parseMaxLayerSize(text = '32Gi'): number {
   const bytes = parseQuantity(text);
   if (bytes === undefined || !Number.isSafeInteger(bytes) || bytes <= 0) {
     throw new InvalidArgumentError(`--max-layer-size ${text}: expected a positive size in bytes, e.g. 32Gi or 500Mi`);
@@ -73,6 +74,6 @@ export function runtimeConfigFromFlags(flags: RuntimeFlags): RuntimeConfig {
     cniConfDir: absolute('--cni-conf-dir', flags.cniConfDir),
     cniBinDirs: flags.cniBinDir.split(':').map((dir) => absolute('--cni-bin-dir', dir)),
     devices: deviceConfig(flags, absolute),
-    maxLayerBytes: maxLayerBytes(flags.maxLayerSize ?? '32Gi'),
+    maxLayerBytes: parseMaxLayerSize(flags.maxLayerSize),
   };
 }

@@ -1,27 +1,10 @@
 // --max-layer-size: a Kubernetes quantity, parsed once into RuntimeConfig.maxLayerBytes.
 import { describe, expect, it } from 'vitest';
-import { runtimeConfigFromFlags, type RuntimeFlags } from '../../../cli/runtime-options.js';
-
-const flags: RuntimeFlags = {
-  socket: '/run/berth/berth.sock',
-  rootDir: '/var/lib/berth',
-  stateDir: '/run/berth',
-  insecureRegistry: [],
-  registryMirror: [],
-  cniConfDir: '/etc/cni/net.d',
-  cniBinDir: '/usr/lib/cni',
-  streamAddress: '127.0.0.1',
-  streamPort: 0,
-  metricsAddress: '',
-  gpuDriverRoot: '/',
-  gpuDeviceRoot: '/',
-  cdiSpecDir: [],
-  logLevel: 'info',
-};
+import { parseMaxLayerSize } from '../../../cli/runtime-options.js';
 
 describe('--max-layer-size', () => {
   it('defaults to 32 GiB', () => {
-    expect(runtimeConfigFromFlags(flags).maxLayerBytes).toBe(32 * 1024 ** 3);
+    expect(parseMaxLayerSize(undefined)).toBe(32 * 1024 ** 3);
   });
 
   it.each([
@@ -29,10 +12,10 @@ describe('--max-layer-size', () => {
     ['1G', 1e9],
     ['67108864', 64 * 1024 ** 2],
   ])('reads %s as %d bytes', (text, bytes) => {
-    expect(runtimeConfigFromFlags({ ...flags, maxLayerSize: text }).maxLayerBytes).toBe(bytes);
+    expect(parseMaxLayerSize(text)).toBe(bytes);
   });
 
   it.each(['0', '-1Gi', 'lots', '1.5'])('refuses %s', (text) => {
-    expect(() => runtimeConfigFromFlags({ ...flags, maxLayerSize: text })).toThrow(/--max-layer-size .*: expected a positive size in bytes/);
+    expect(() => parseMaxLayerSize(text)).toThrow(/--max-layer-size .*: expected a positive size in bytes/);
   });
 });
