@@ -12,7 +12,8 @@
 // - names with `..` components are refused (no real layer has one); absolute names are taken
 //   relative to `dir`, as every OCI implementation does;
 // - hardlink targets resolve inside `dir` and must be existing non-directories;
-// - entry count, name lengths, UIDs/GIDs and xattr namespaces are bounded.
+// - entry count, name lengths, UIDs/GIDs and xattr namespaces are bounded;
+// - xattr values are set as the bytes the layer holds (pax-xattrs.ts: tar-stream reads them as text).
 // The diff_id (sha256 of the uncompressed tar) is computed from the bytes as they stream by.
 //
 // Speed without giving any of that up (a layer of thousands of small files was latency-bound on
@@ -47,6 +48,7 @@ import {
 } from '../linux/secure-path.js';
 import type { Xattrs } from '../linux/xattr.js';
 import { BackgroundWork } from './background-work.js';
+import { PaxXattrTap } from './pax-xattrs.js';
 import { KnownDirectories, parentName } from './known-directories.js';
 import { writeBody } from './write-body.js';
 
@@ -99,10 +101,11 @@ export async function unpackLayer(
     },
   });
   const archive = extract();
-  const streamed = pipeline(tar, hasher, archive);
+  const xattrTap = new PaxXattrTap();
+  const streamed = pipeline(tar, hasher, xattrTap, archive);
   streamed.catch(() => undefined); // awaited below; this only marks it handled meanwhile
 
-  const unpacker = new EntryWriter(dir, deps, limits);
+  const unpacker = new EntryWriter(dir, deps, limits, xattrTap);
   let entries = 0;
   try {
     for await (const entry of archive) {
@@ -145,6 +148,7 @@ class EntryWriter {
     private readonly root: string,
     private readonly deps: UnpackDeps,
     private readonly limits: UnpackLimits,
+    private readonly xattrTap: PaxXattrTap,
   ) {
     this.logger = deps.logger ?? silentLogger();
   }
@@ -411,15 +415,12 @@ class EntryWriter {
 
   private async applyXattrs(path: string, header: Header): Promise<void> {
     if (!hasXattrs(header)) return;
-    for (const [key, value] of Object.entries(paxOf(header))) {
-      if (!key.startsWith('SCHILY.xattr.')) continue;
-      const name = key.slice('SCHILY.xattr.'.length);
+    for (const [name, value] of this.xattrTap.xattrsOf(header)) {
       if (!xattrAllowed(name)) {
         this.logger.warn({ entry: header.name, xattr: name }, 'skipping an xattr a layer may not set');
         continue;
       }
-      // tar-stream decodes PAX values as UTF-8: text attributes survive, binary ones may not
-      await this.deps.xattrs.set(path, name, Buffer.from(value, 'utf8'));
+      await this.deps.xattrs.set(path, name, value);
     }
   }
 }
