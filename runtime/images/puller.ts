@@ -15,7 +15,7 @@ import { isIndexMediaType, manifestMediaTypes, parseImageConfig, parseIndex, par
 import type { Descriptor, Platform } from './oci-types.js';
 import { formatPlatform, hostPlatform, normalizePlatform, platformRank, selectPlatformManifest } from './platform.js';
 import { digestedName, formatReference, parseReference, taggedName } from './reference.js';
-import { maxManifestBytes, type FetchedManifest, type RegistryClient } from './registry-client.js';
+import { maxManifestBytes, type RegistryClient } from './registry-client.js';
 
 export interface PullProgress {
   digest: Digest;
@@ -130,22 +130,22 @@ export class Puller {
       wrote(digest);
     };
 
-    // Walk down the indexes to the platform's manifest; each index is stored only once the walk
-    // found a manifest under it.
+    // Walk down the indexes to the platform's manifest. Only the top index is stored (the record
+    // names it); the ones between are read and dropped.
     let manifest = top;
     let indexDigest: Digest | undefined;
-    const indexes: FetchedManifest[] = [];
+    let depth = 0;
     while (isIndexMediaType(manifest.mediaType)) {
-      if (indexes.length === maxIndexDepth) {
+      if (depth === maxIndexDepth) {
         throw new InvalidArgumentError(`image ${name} nests image indexes deeper than ${maxIndexDepth} levels (at ${manifest.digest}): refusing it`);
       }
       const index = parseIndex(manifest.bytes, `index ${manifest.digest} of ${name}`);
       const chosen = selectPlatformManifest(index.manifests, platform, name);
-      log.debug({ platform: formatPlatform(platform), manifest: chosen.digest, depth: indexes.length }, 'selected platform manifest');
+      log.debug({ platform: formatPlatform(platform), manifest: chosen.digest, depth }, 'selected platform manifest');
       if (chosen.size > maxManifestBytes) {
         throw new ResourceExhaustedError(`manifest ${chosen.digest} of ${name} is ${chosen.size} bytes, over the ${maxManifestBytes}-byte manifest limit: refusing it`);
       }
-      indexes.push(manifest);
+      depth += 1;
       manifest = await repository.getManifest(chosen.digest);
       if (manifest.digest !== chosen.digest) throw new InvalidArgumentError(`manifest ${chosen.digest} of ${name} fetched as ${manifest.digest}`);
       indexDigest ??= top.digest;
@@ -154,7 +154,9 @@ export class Puller {
       log.warn({ mediaType: manifest.mediaType }, 'unexpected manifest media type; reading it as an OCI manifest');
     }
     const parsed = parseManifest(manifest.bytes, `manifest ${manifest.digest} of ${name}`);
-    for (const fetched of [...indexes, manifest]) await store(fetched.digest, () => this.deps.content.ingestBytes(fetched.bytes, fetched.digest));
+    for (const fetched of indexDigest === undefined ? [manifest] : [top, manifest]) {
+      await store(fetched.digest, () => this.deps.content.ingestBytes(fetched.bytes, fetched.digest));
+    }
 
     const fetchBlob = async (descriptor: Descriptor, kind: PullProgress['kind']): Promise<void> => {
       const digest = descriptor.digest as Digest;

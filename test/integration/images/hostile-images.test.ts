@@ -272,7 +272,14 @@ describe('hostile images pulled through CRI PullImage', () => {
     const status = await client.imageStatus(ref);
     expect(status.image?.id).toBe(pulled.imageRef);
     expect(status.image?.repoDigests).toEqual([`${registry.host}/nested/index@${outer.digest}`]);
+    // The record names the top index and the manifest: those are stored, the index between is
+    // not (no image would reference it, so nothing would ever remove it).
+    const blobPath = (digest: string): string => join('content/blobs/sha256', digest.slice('sha256:'.length));
+    const stored = await storeState(berth.rootDir);
+    expect(stored).toEqual(expect.arrayContaining([blobPath(outer.digest), blobPath(manifest.digest)]));
+    expect(stored).not.toContain(blobPath(inner.digest));
     await client.removeImage(ref);
+    expect(await storeState(berth.rootDir)).not.toContain(blobPath(outer.digest));
   });
 
   it('keeps a layer blob another image uses when a pull sharing it fails', async () => {
