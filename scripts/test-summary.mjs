@@ -6,6 +6,8 @@
 //   check-<name>.failed a check outside vitest (the type check) that failed: one failure each
 //   <tier>.counts.json  test/harness/tier-report.ts's counts of a tier that finished
 //   <tier>.exit         vitest's exit code for the tier
+//   <tier>.teardown-failed  a globalSetup teardown of the tier threw (test/harness/reported-teardown.ts):
+//                       vitest only logs that and exits 0, after the counts were written
 // An expected tier with no readable counts is one failure; so is a tier whose vitest exited non-zero
 // with nothing counted as failed. A missing directory is a run that never started: one failure.
 // Exits 1 when anything failed or nothing passed.
@@ -70,7 +72,9 @@ if (!existsSync(dir)) {
     skipped += counts.skipped;
     failed += counts.failed;
     for (const problem of counts.problems) console.error(`test-summary: tier ${tier}: ${problem}`);
-    if (exit !== '0' && counts.failed === 0) {
+    const teardownFailure = readText(`${tier}.teardown-failed`);
+    if (teardownFailure !== undefined) fail(`tier ${tier}: its teardown failed after the tests: ${teardownFailure}`);
+    if (exit !== '0' && counts.failed === 0 && teardownFailure === undefined) {
       fail(`tier ${tier}: vitest exited ${exit ?? 'without an exit code'} with no failure counted`);
     }
   }

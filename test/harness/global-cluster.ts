@@ -4,6 +4,7 @@
 import type { TestProject } from 'vitest/node';
 import { startCluster } from './cluster.js';
 import { startMetricsServer } from './metrics-server.js';
+import { reportedTeardown } from './reported-teardown.js';
 import { requireRoot } from './root.js';
 import { pinned } from './tools.js';
 
@@ -27,8 +28,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     throw error;
   });
   project.provide('metricsServer', metricsServer?.address ?? '');
-  return async () => {
+  return reportedTeardown(async () => {
     await metricsServer?.stop();
     await cluster.stop();
-  };
+  });
 }

@@ -2,6 +2,7 @@
 // through inject('registryHost').
 import type { TestProject } from 'vitest/node';
 import { startRegistry } from './registry.js';
+import { reportedTeardown } from './reported-teardown.js';
 import { requireRoot } from './root.js';
 
 declare module 'vitest' {
@@ -14,5 +15,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
   requireRoot('integration');
   const registry = await startRegistry();
   project.provide('registryHost', registry.host);
-  return () => registry.stop();
+  return reportedTeardown(() => registry.stop());
 }

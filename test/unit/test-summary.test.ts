@@ -2,11 +2,12 @@
 // project (test/fixtures/test-summary/) with berth's tier reporter, lays out a results directory
 // as scripts/test.sh does, and reads the line scripts/test-summary.mjs prints and its exit code.
 import { execa } from 'execa';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../common/package-root.js';
+import { teardownMarkerPath } from '../harness/reported-teardown.js';
 
 const root = packageRoot();
 const fixtures = join(root, 'test/fixtures/test-summary');
@@ -16,6 +17,8 @@ const work = mkdtempSync(join(tmpdir(), 'berth-test-summary-'));
 interface FixtureRun {
   exitCode: number;
   counts: string;
+  /** What a globalSetup teardown that threw recorded, if one did. */
+  teardownFailure: string | undefined;
 }
 
 const runs = new Map<string, FixtureRun>();
@@ -23,13 +26,15 @@ const runs = new Map<string, FixtureRun>();
 /** The real vitest on one fixture project; its tier report and exit code. */
 async function runFixture(project: string): Promise<FixtureRun> {
   const report = join(work, 'reports', `${project}.counts.json`);
+  mkdirSync(dirname(report), { recursive: true });
   const result = await execa(join(root, 'node_modules/.bin/vitest'), ['run', '--root', fixtures, '--project', project, `--reporter=${reporter}`], {
     cwd: root,
     env: { BERTH_TIER_REPORT: report, CI: 'true' },
     reject: false,
     timeout: 60_000,
   });
-  return { exitCode: result.exitCode ?? -1, counts: readFileSync(report, 'utf8') };
+  const marker = teardownMarkerPath(report);
+  return { exitCode: result.exitCode ?? -1, counts: readFileSync(report, 'utf8'), teardownFailure: existsSync(marker) ? readFileSync(marker, 'utf8') : undefined };
 }
 
 interface Layout {
@@ -55,6 +60,7 @@ async function summarize(layout: Layout): Promise<{ line: string; exitCode: numb
     if (!run) throw new Error(`fixture ${project} did not run`);
     writeFileSync(join(dir, `${tier}.counts.json`), run.counts);
     writeFileSync(join(dir, `${tier}.exit`), String(run.exitCode));
+    if (run.teardownFailure !== undefined) writeFileSync(join(dir, `${tier}.teardown-failed`), run.teardownFailure);
   }
   for (const [tier, text] of Object.entries(layout.rawReports ?? {})) writeFileSync(join(dir, `${tier}.counts.json`), text);
   for (const [tier, code] of Object.entries(layout.exitCodes ?? {})) writeFileSync(join(dir, `${tier}.exit`), String(code));
@@ -67,7 +73,7 @@ async function summarizeDir(dir: string): Promise<{ line: string; exitCode: numb
 }
 
 beforeAll(async () => {
-  const projects = ['passing', 'setup-fails', 'teardown-fails', 'unhandled', 'load-fails', 'global-setup-fails'];
+  const projects = ['passing', 'setup-fails', 'teardown-fails', 'unhandled', 'load-fails', 'global-setup-fails', 'global-teardown-fails'];
   for (const project of projects) runs.set(project, await runFixture(project));
 }, 180_000);
 
@@ -108,6 +114,14 @@ describe('the test summary line', () => {
     const summary = await summarize({ expected: ['unit', 'e2e'], tiers: { unit: 'passing', e2e: 'global-setup-fails' } });
     expect(summary.line).toBe('2 passed, 1 failed, 2 skipped');
     expect(summary.stderr).toContain('tier e2e');
+    expect(summary.exitCode).toBe(1);
+  });
+
+  it('counts a globalSetup teardown that threw after every test passed (vitest itself exits 0)', async () => {
+    expect(runs.get('global-teardown-fails')?.exitCode).toBe(0);
+    const summary = await summarize({ expected: ['integration'], tiers: { integration: 'global-teardown-fails' } });
+    expect(summary.line).toBe('2 passed, 1 failed, 2 skipped');
+    expect(summary.stderr).toContain('the sweep found 3 leaked mounts');
     expect(summary.exitCode).toBe(1);
   });
 
