@@ -62,6 +62,8 @@ export class Puller {
   private readonly concurrency: number;
   /** Blobs each pull in flight needs: a failed pull never deletes what another one counts on. */
   private readonly leases = new Map<Digest, number>();
+  /** Blobs a failed pull is deleting: a pull that leases one waits, then fetches it again. */
+  private readonly deleting = new Map<Digest, Promise<void>>();
   /** Bytes of blobs fetched from registries since start (blobs already here count nothing). */
   fetchedBytes = 0;
 
@@ -109,11 +111,16 @@ export class Puller {
   private async discard(written: readonly Digest[], imageRef: string): Promise<void> {
     const referenced = this.deps.images.referencedBlobs();
     const orphans = [...new Set(written)].filter((digest) => !referenced.has(digest) && !this.leases.has(digest));
-    for (const digest of orphans) {
-      await this.deps.content.delete(digest).catch((error: unknown) => {
-        this.logger.warn({ image: imageRef, blob: digest, err: errorMessage(error) }, 'cannot delete a blob of a failed pull');
-      });
-    }
+    // Marked in the same turn as the check above, so no other pull sees one as present meanwhile.
+    const deletions = orphans.map((digest) => {
+      const deleted = this.deps.content.delete(digest).then(
+        () => undefined,
+        (error: unknown) => this.logger.warn({ image: imageRef, blob: digest, err: errorMessage(error) }, 'cannot delete a blob of a failed pull'),
+      );
+      this.deleting.set(digest, deleted);
+      return deleted.finally(() => this.deleting.delete(digest));
+    });
+    await Promise.all(deletions);
     if (orphans.length > 0) this.logger.debug({ image: imageRef, blobs: orphans.length }, 'deleted the blobs of a failed pull');
   }
 
@@ -125,6 +132,7 @@ export class Puller {
     const log = this.logger.child({ image: name });
     const store = async (digest: Digest, write: () => Promise<unknown>): Promise<void> => {
       lease(digest);
+      await this.deleting.get(digest);
       if (await this.deps.content.has(digest)) return;
       await write();
       wrote(digest);
