@@ -177,6 +177,9 @@ export class CriClient {
   listPodSandboxMetrics(): Promise<cri.ListPodSandboxMetricsResponse__Output> {
     return this.call(this.runtime, 'ListPodSandboxMetrics', {});
   }
+  reopenContainerLog(containerId: string): Promise<cri.ReopenContainerLogResponse__Output> {
+    return this.call(this.runtime, 'ReopenContainerLog', { containerId });
+  }
   containerStats(containerId: string): Promise<cri.ContainerStatsResponse__Output> {
     return this.call(this.runtime, 'ContainerStats', { containerId });
   }

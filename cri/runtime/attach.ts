@@ -4,10 +4,12 @@ import { FailedPreconditionError, InvalidArgumentError } from '../../common/erro
 import type { AttachRequest__Output, AttachResponse } from '../api/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
+import { checkId } from '../validation/fields.js';
 import type { StreamServer } from '../streaming/stream-server.js';
 
 export function attach(runtime: Runtime, streaming: StreamServer): UnaryHandler<AttachRequest__Output, AttachResponse> {
   return async (request) => {
+    checkId('container_id', request.containerId);
     if (!request.stdin && !request.stdout && !request.stderr) throw new InvalidArgumentError('Attach needs at least one of stdin, stdout and stderr');
     if (request.tty && request.stderr) throw new InvalidArgumentError('Attach with a tty has no separate stderr: set stderr to false');
     // Fails here, not later on the stream, for a container that is unknown or not running.

@@ -13,6 +13,7 @@ import type { ContainerUsage } from '../../runtime/containers/container-usage.js
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { matchesLabels } from './to-cri.js';
+import { checkId } from '../validation/fields.js';
 
 const value = (n: number | bigint | undefined): { value: string } | null => (n === undefined ? null : { value: String(n) });
 
@@ -46,6 +47,7 @@ export function toContainerStats(record: ContainerRecord, usage: ContainerUsage)
 
 export function containerStats(runtime: Runtime): UnaryHandler<ContainerStatsRequest__Output, ContainerStatsResponse> {
   return async (request) => {
+    checkId('container_id', request.containerId);
     const record = runtime.containers.get(request.containerId);
     return { stats: toContainerStats(record, await runtime.containers.usage(record.id)) };
   };

@@ -3,9 +3,11 @@ import type { ContainerStatusRequest__Output, ContainerStatusResponse } from '..
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { toContainerStatus } from './to-cri.js';
+import { checkId } from '../validation/fields.js';
 
 export function containerStatus(runtime: Runtime): UnaryHandler<ContainerStatusRequest__Output, ContainerStatusResponse> {
   return async (request) => {
+    checkId('container_id', request.containerId);
     const record = await runtime.containers.refresh(runtime.containers.get(request.containerId).id);
     return {
       status: toContainerStatus(record),

@@ -2,10 +2,14 @@
 import type { CreateContainerRequest__Output, CreateContainerResponse } from '../api/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
+import { checkContainerConfig, type ContainerRules } from '../validation/container-config.js';
+import { checkId } from '../validation/fields.js';
 
-export function createContainer(runtime: Runtime): UnaryHandler<CreateContainerRequest__Output, CreateContainerResponse> {
+export function createContainer(runtime: Runtime, rules: ContainerRules): UnaryHandler<CreateContainerRequest__Output, CreateContainerResponse> {
   return async (request) => {
+    checkId('pod_sandbox_id', request.podSandboxId);
     const sandbox = runtime.sandboxes.get(request.podSandboxId);
+    await checkContainerConfig(request.config, sandbox.config, rules);
     return { containerId: (await runtime.containers.create(sandbox, request.config)).id };
   };
 }

@@ -4,10 +4,12 @@ import { FailedPreconditionError, InvalidArgumentError } from '../../common/erro
 import type { ExecRequest__Output, ExecResponse } from '../api/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
+import { checkId } from '../validation/fields.js';
 import type { StreamServer } from '../streaming/stream-server.js';
 
 export function exec(runtime: Runtime, streaming: StreamServer): UnaryHandler<ExecRequest__Output, ExecResponse> {
   return async (request) => {
+    checkId('container_id', request.containerId);
     if (request.cmd.length === 0 || request.cmd[0] === '') throw new InvalidArgumentError('Exec needs a command');
     if (!request.stdin && !request.stdout && !request.stderr) throw new InvalidArgumentError('Exec needs at least one of stdin, stdout and stderr');
     if (request.tty && request.stderr) throw new InvalidArgumentError('Exec with a tty has no separate stderr: set stderr to false');

@@ -10,6 +10,7 @@ import type {
 import type { InterfaceCounters } from '../../runtime/linux/net-dev.js';
 import type { PodUsage, Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
+import { checkId } from '../validation/fields.js';
 import { toContainerStats } from './container-stats.js';
 import { matchesLabels } from './to-cri.js';
 
@@ -50,7 +51,10 @@ export function toPodSandboxStats(pod: PodUsage): PodSandboxStats {
 }
 
 export function podSandboxStats(runtime: Runtime): UnaryHandler<PodSandboxStatsRequest__Output, PodSandboxStatsResponse> {
-  return async (request) => ({ stats: toPodSandboxStats(await runtime.podUsage(request.podSandboxId)) });
+  return async (request) => {
+    checkId('pod_sandbox_id', request.podSandboxId);
+    return { stats: toPodSandboxStats(await runtime.podUsage(request.podSandboxId)) };
+  };
 }
 
 export function listPodSandboxStats(runtime: Runtime): UnaryHandler<ListPodSandboxStatsRequest__Output, ListPodSandboxStatsResponse> {

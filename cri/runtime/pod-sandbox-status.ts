@@ -3,9 +3,11 @@ import type { PodSandboxStatusRequest__Output, PodSandboxStatusResponse } from '
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { toContainerStatus, toPodSandboxStatus } from './to-cri.js';
+import { checkId } from '../validation/fields.js';
 
 export function podSandboxStatus(runtime: Runtime): UnaryHandler<PodSandboxStatusRequest__Output, PodSandboxStatusResponse> {
   return async (request) => {
+    checkId('pod_sandbox_id', request.podSandboxId);
     const sandbox = runtime.sandboxes.get(request.podSandboxId);
     const containers = await runtime.containers.list();
     return {

@@ -3,10 +3,12 @@ import { FailedPreconditionError, InvalidArgumentError } from '../../common/erro
 import type { PortForwardRequest__Output, PortForwardResponse } from '../api/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
+import { checkId } from '../validation/fields.js';
 import type { StreamServer } from '../streaming/stream-server.js';
 
 export function portForward(runtime: Runtime, streaming: StreamServer): UnaryHandler<PortForwardRequest__Output, PortForwardResponse> {
   return async (request) => {
+    checkId('pod_sandbox_id', request.podSandboxId);
     const sandbox = runtime.sandboxes.get(request.podSandboxId);
     if (sandbox.state !== 'ready') throw new FailedPreconditionError(`pod sandbox ${sandbox.id} is not ready; nothing to forward to`);
     for (const port of request.port) {

@@ -2,7 +2,12 @@
 import type { RunPodSandboxRequest__Output, RunPodSandboxResponse } from '../api/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
+import { checkPodSandboxConfig } from '../validation/pod-sandbox-config.js';
+import type { HugepageSizes } from '../validation/resources.js';
 
-export function runPodSandbox(runtime: Runtime): UnaryHandler<RunPodSandboxRequest__Output, RunPodSandboxResponse> {
-  return async (request) => ({ podSandboxId: (await runtime.runPodSandbox(request.config, request.runtimeHandler)).id });
+export function runPodSandbox(runtime: Runtime, hugepageSizes: HugepageSizes): UnaryHandler<RunPodSandboxRequest__Output, RunPodSandboxResponse> {
+  return async (request) => {
+    await checkPodSandboxConfig(request.config, hugepageSizes);
+    return { podSandboxId: (await runtime.runPodSandbox(request.config, request.runtimeHandler)).id };
+  };
 }

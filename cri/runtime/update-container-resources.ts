@@ -2,9 +2,16 @@
 import type { UpdateContainerResourcesRequest__Output, UpdateContainerResourcesResponse } from '../api/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
+import { checkId } from '../validation/fields.js';
+import { checkResources, type HugepageSizes } from '../validation/resources.js';
 
-export function updateContainerResources(runtime: Runtime): UnaryHandler<UpdateContainerResourcesRequest__Output, UpdateContainerResourcesResponse> {
+export function updateContainerResources(
+  runtime: Runtime,
+  hugepageSizes: HugepageSizes,
+): UnaryHandler<UpdateContainerResourcesRequest__Output, UpdateContainerResourcesResponse> {
   return async (request) => {
+    checkId('container_id', request.containerId);
+    await checkResources('linux', request.linux, { hugepageSizes });
     await runtime.containers.updateResources(request.containerId, request.linux);
     return {};
   };

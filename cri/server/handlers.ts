@@ -33,6 +33,8 @@ import { versionHandler } from '../runtime/version.js';
 import type { StreamServer } from '../streaming/stream-server.js';
 import { getContainerEvents } from '../runtime/container-events.js';
 import { listAsStream } from './list-streams.js';
+import { HostPathPolicy } from '../validation/host-paths.js';
+import { HugepageSizes } from '../validation/resources.js';
 import type { CriHandlers } from './server.js';
 import type { Logger } from '../../common/logger.js';
 import { silentLogger } from '../../common/logger.js';
@@ -42,6 +44,9 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
   const streamingHandlers = streaming
     ? { Exec: exec(runtime, streaming), Attach: attach(runtime, streaming), PortForward: portForward(runtime, streaming) }
     : {};
+  // What requests are checked against: the host's huge page sizes, berth's own paths.
+  const hugepageSizes = new HugepageSizes();
+  const containerRules = { hostPaths: new HostPathPolicy(runtime.config), hugepageSizes };
   const lists = {
     podSandboxes: listPodSandbox(runtime),
     containers: listContainers(runtime),
@@ -56,13 +61,13 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
       Version: versionHandler(berthVersion),
       Status: statusHandler(runtime),
       RuntimeConfig: runtimeConfigHandler(),
-      RunPodSandbox: runPodSandbox(runtime),
+      RunPodSandbox: runPodSandbox(runtime, hugepageSizes),
       StopPodSandbox: stopPodSandbox(runtime),
       RemovePodSandbox: removePodSandbox(runtime),
       PodSandboxStatus: podSandboxStatus(runtime),
       ListPodSandbox: lists.podSandboxes,
       StreamPodSandboxes: listAsStream(lists.podSandboxes, (r) => r.items, (podSandboxes) => ({ podSandboxes })),
-      CreateContainer: createContainer(runtime),
+      CreateContainer: createContainer(runtime, containerRules),
       StartContainer: startContainer(runtime),
       StopContainer: stopContainer(runtime),
       RemoveContainer: removeContainer(runtime),
@@ -74,8 +79,8 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
       ContainerStats: containerStats(runtime),
       ListContainerStats: lists.containerStats,
       StreamContainerStats: listAsStream(lists.containerStats, (r) => r.stats, (containerStats) => ({ containerStats })),
-      UpdateContainerResources: updateContainerResources(runtime),
-      UpdatePodSandboxResources: updatePodSandboxResources(runtime),
+      UpdateContainerResources: updateContainerResources(runtime, hugepageSizes),
+      UpdatePodSandboxResources: updatePodSandboxResources(runtime, hugepageSizes),
       PodSandboxStats: podSandboxStats(runtime),
       ListPodSandboxStats: lists.podSandboxStats,
       StreamPodSandboxStats: listAsStream(lists.podSandboxStats, (r) => r.stats, (podSandboxStats) => ({ podSandboxStats })),
