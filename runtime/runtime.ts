@@ -1,7 +1,8 @@
 // The runtime facade the CRI server calls: one object owning the stores and adapters. The CRI
 // layer never reaches past it. Operations that span sandboxes and containers (stopping a pod
 // stops its containers first) live here.
-import { mkdir, statfs } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { PodSandboxConfig__Output } from '../cri/api/messages.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
@@ -12,6 +13,8 @@ import type { ContainerRecord } from './containers/container-record.js';
 import type { ContainerUsage } from './containers/container-usage.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../common/errors.js';
 import { Images } from './images/images.js';
+import { StoreUsage } from './images/store-usage.js';
+import { hostMountPointOf } from './linux/mounts.js';
 import { SandboxManager, type PodCgroupUsage, type PodResources } from './sandbox/sandbox-manager.js';
 import type { SandboxRecord } from './sandbox/sandbox-record.js';
 import { lockRootDir, type RootLock } from './state/root-lock.js';
@@ -54,6 +57,8 @@ export interface PodUsage {
 }
 
 export class Runtime {
+  private storeUsage: StoreUsage | undefined;
+
   private constructor(
     readonly config: RuntimeConfig,
     readonly sandboxes: SandboxManager,
@@ -87,10 +92,8 @@ export class Runtime {
   }
 
   async status(): Promise<RuntimeStatus> {
-    return {
-      runtimeReady: { ok: true, reason: '', message: '' },
-      networkReady: await this.ports.networkStatus(),
-    };
+    const [runtimeReady, networkReady] = await Promise.all([this.ports.runtimeStatus(), this.ports.networkStatus()]);
+    return { runtimeReady, networkReady };
   }
 
   runPodSandbox(config: PodSandboxConfig__Output | null, runtimeHandler: string): Promise<SandboxRecord> {
@@ -158,14 +161,16 @@ export class Runtime {
     return { sandbox, containers, network: network?.filter((i) => i.name !== 'lo'), podCgroup };
   }
 
-  /** Usage of the filesystem holding images, for ImageFsInfo. */
+  /**
+   * What the image store uses (blobs, image records, unpacked layers and the writable layers
+   * beside them), for ImageFsInfo, on the filesystem named by its mount point (what the kubelet
+   * and cAdvisor look capacity up by).
+   */
   async imageFilesystem(): Promise<FilesystemUsage> {
-    const stats = await statfs(this.config.rootDir);
-    return {
-      mountpoint: this.config.rootDir,
-      usedBytes: (stats.blocks - stats.bfree) * stats.bsize,
-      inodesUsed: stats.files - stats.ffree,
-    };
+    const root = this.config.rootDir;
+    this.storeUsage ??= new StoreUsage({ dirs: ['content', 'images', 'snapshots'].map((dir) => join(root, dir)), logger: this.logger });
+    const [usage, mountpoint] = await Promise.all([this.storeUsage.usage(), hostMountPointOf(root)]);
+    return { mountpoint, usedBytes: usage.bytes, inodesUsed: usage.inodes };
   }
 
   async close(): Promise<void> {

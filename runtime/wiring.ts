@@ -16,12 +16,8 @@ import { Conmon } from './oci/conmon.js';
 import { ContainerMonitor } from './oci/container-monitor.js';
 import { OciRuntime } from './oci/oci-runtime.js';
 import { findExecutable, findOciRuntimes, selectOciRuntime } from './oci/runtime-selection.js';
-import type { Cgroups } from './cgroups/cgroups.js';
+import { RuntimeHealth, binaryAnswers, dirWritable } from './oci/runtime-health.js';
 import { openCgroups } from './cgroups/detect.js';
-import { resolveParent, type ResolvedParent } from './cgroups/layout.js';
-import { limitsFromCri, podLimitsFromCri, type Limits } from './cgroups/limits.js';
-import type { CgroupAnchors } from './cgroups/own-cgroup.js';
-import type { ContainerCgroupPort } from './containers/container-manager.js';
 import { ContainerDevices } from './gpu/container-devices.js';
 import { capabilitiesFromMask } from './oci/spec/capabilities.js';
 import type { HostFacts } from './oci/spec/spec-input.js';
@@ -33,7 +29,8 @@ import { cniNetworkPort } from './sandbox/cni-network-port.js';
 import { SandboxFileWriter } from './sandbox/files-writer.js';
 import type { LayerUnpacker } from './images/images.js';
 import type { Condition } from './runtime.js';
-import type { SandboxCgroupPort, SandboxPorts } from './sandbox/sandbox-manager.js';
+import type { SandboxPorts } from './sandbox/sandbox-manager.js';
+import { containerCgroupPlacement, containerCgroupPort, sandboxCgroupPort } from './sandbox/pod-cgroups.js';
 
 export interface RuntimePorts {
   /** Releases what the adapters hold for the whole process (not per pod); pods keep running. */
@@ -43,54 +40,12 @@ export interface RuntimePorts {
   container: Omit<ContainerPorts, 'images'>;
   unpacker: LayerUnpacker;
   networkStatus(): Promise<Condition>;
+  /** Whether the OCI runtime and conmon answer and the state and root dirs take writes (cached briefly). */
+  runtimeStatus(): Promise<Condition>;
 }
 
-/**
- * Where a container's cgroup goes: below its pod's cgroup_parent read by the cgroup layer's rule
- * (resolveParent: relative to berth's anchors, so on a hybrid host every hierarchy gets it below
- * berth's own cgroup), or below "berth" for a pod without one. The spec port gives runc the OCI
- * form of the same place; the cgroup port reads and updates it by the layer's path.
- */
-function containerCgroupPlacement(anchors: CgroupAnchors) {
-  const parentOf = (cgroupParent: string): ResolvedParent => resolveParent(cgroupParent || 'berth', anchors);
-  return {
-    path: (cgroupParent: string, containerId: string): string => `${parentOf(cgroupParent).path}/berth-${containerId}`,
-    ociPath: (cgroupParent: string, _sandboxId: string, containerId: string): string =>
-      `${parentOf(cgroupParent).ociCgroupsPath}/berth-${containerId}`,
-  };
-}
-
-function containerCgroupPort(cgroups: Cgroups, placement: ReturnType<typeof containerCgroupPlacement>): ContainerCgroupPort {
-  return {
-    pathFor: placement.path,
-    stats: (path) => cgroups.stats(path),
-    oomEvents: (path) => cgroups.oomEvents(path),
-    update: (path, resources) => cgroups.update(path, limitsFromCri(resources)),
-  };
-}
-
-/**
- * The pod's cgroup at its cgroup_parent (placed by the same rule as its containers), with the
- * pod-level limits. A sandbox without a parent shares "berth" and writes limits only if asked.
- */
-function sandboxCgroupPort(cgroups: Cgroups, anchors: CgroupAnchors): SandboxCgroupPort {
-  const hasLimits = (limits: Limits): boolean => Object.keys(limits).length > 0;
-  return {
-    create: async (cgroupParent, resources) => {
-      const limits = podLimitsFromCri(resources);
-      const { path } = resolveParent(cgroupParent || 'berth', anchors);
-      await cgroups.create(path);
-      if (hasLimits(limits)) await cgroups.apply(path, limits);
-      return path;
-    },
-    update: (path, resources) => cgroups.update(path, podLimitsFromCri(resources)),
-    remove: (path) => cgroups.remove(path),
-    usage: async (path) => {
-      const [stats, oom] = await Promise.all([cgroups.stats(path).catch(() => undefined), cgroups.oomEvents(path).catch(() => undefined)]);
-      return { stats, oom };
-    },
-  };
-}
+/** How long `runc --version` or `conmon --version` may take before RuntimeReady turns false. */
+const healthTimeoutMs = 2_000;
 
 async function hostFacts(cgroupMode: CgroupMode): Promise<HostFacts> {
   const ownOomScoreAdj = Number.parseInt(await readFile('/proc/self/oom_score_adj', 'utf8'), 10);
@@ -124,6 +79,15 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
   const socketDir = join(config.stateDir, 'sockets');
   const conmon = new Conmon({ conmonPath, runtime: ociRuntime, stateDir: join(config.stateDir, 'monitor'), exitDir, socketDir, logger });
   const monitor = new ContainerMonitor({ runtime: ociRuntime, conmon, exitDir, socketDir, execDir: join(config.stateDir, 'exec'), conmonPath, searchPath, logger });
+  const health = new RuntimeHealth({
+    checks: [
+      binaryAnswers(`OCI runtime ${selected.name}`, selected.path, 'OCIRuntimeNotAnswering', healthTimeoutMs),
+      binaryAnswers('conmon', conmonPath, 'ConmonNotAnswering', healthTimeoutMs),
+      dirWritable('state dir', config.stateDir, 'StateDirNotWritable'),
+      dirWritable('root dir', config.rootDir, 'RootDirNotWritable'),
+    ],
+    logger,
+  });
   const written = await ensureDefaultNetworkConfig(config.cniConfDir, { ipamDataDir: join(config.stateDir, 'cni/ipam') });
   if (written) logger.info({ file: written }, 'no CNI configuration found; wrote berth\'s default network');
   const network = new CniNetwork({
@@ -165,6 +129,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
       cgroups: containerCgroupPort(cgroupHost.cgroups, placement),
     },
     unpacker: new SnapshotLayerUnpacker(snapshots, logger, { maxLayerBytes: config.maxLayerBytes }),
+    runtimeStatus: () => health.readiness(),
     networkStatus: async () => {
       const status = await network.status();
       return { ok: status.ready, reason: status.ready ? '' : status.reason ?? 'NetworkPluginNotReady', message: status.ready ? '' : status.message ?? '' };

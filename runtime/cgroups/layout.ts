@@ -87,6 +87,19 @@ export function containerCgroupPath(podPath: string, containerId: string): strin
   return `${podPath}/${checkId(containerId, 'container id')}`;
 }
 
+/**
+ * Pods that name no cgroup_parent (berth run, crictl with a bare config) live below this shared
+ * parent, each in a cgroup of its own (defaultPodCgroupPath). The parent itself never gets a
+ * pod's limits: every parentless pod and container shares it, so a limit written there would cap
+ * them all and outlive the pod (on v1 it also makes a larger child quota fail with EINVAL).
+ */
+export const defaultPodParent = 'berth';
+
+/** The cgroup of a pod without a cgroup_parent: its own, named by the sandbox id (uids repeat in hand-written configs). */
+export function defaultPodCgroupPath(sandboxId: string): string {
+  return `${defaultPodParent}/pod-${checkId(sandboxId, 'pod sandbox id')}`;
+}
+
 export interface ResolvedParent {
   /** The berth cgroup path to pass to Cgroups. */
   path: string;
@@ -115,9 +128,14 @@ export function resolveParent(parentFromCri: string, anchors: CgroupAnchors): Re
   const segments = cgroupPathSegments(path);
   const dirs: Record<string, string> = {};
   for (const hierarchy of anchors.hierarchies) dirs[hierarchy.name] = join(hierarchy.mountDir, hierarchy.anchor, ...segments);
+  return { path, ociCgroupsPath: ociCgroupsPathOf(path, anchors), dirs };
+}
+
+/** What an OCI spec's linux.cgroupsPath says for the berth cgroup path `path`. */
+export function ociCgroupsPathOf(path: string, anchors: CgroupAnchors): string {
+  cgroupPathSegments(path);
   // runc reads a relative cgroupsPath below its own cgroup in each hierarchy, which is berth's
   // (runc runs as berth's descendant); v2's anchor is the root, where runc wants absolute paths.
   const v2Anchor = anchors.hierarchies[0]?.anchor ?? '/';
-  const ociCgroupsPath = anchors.version === 'v1' ? path : `${v2Anchor.replace(/\/+$/, '')}/${path}`;
-  return { path, ociCgroupsPath, dirs };
+  return anchors.version === 'v1' ? path : `${v2Anchor.replace(/\/+$/, '')}/${path}`;
 }

@@ -48,8 +48,8 @@ export interface SnapshotPort {
  * it for stats and OOM kills, and writes it for live resource updates.
  */
 export interface ContainerCgroupPort {
-  /** The cgroup-layer path of a container whose pod asked for `cgroupParent`. */
-  pathFor(cgroupParent: string, containerId: string): string;
+  /** The cgroup-layer path of a container in `sandbox` (below the pod's cgroup). */
+  pathFor(sandbox: Pick<SandboxRecord, 'config' | 'cgroupPath'>, containerId: string): string;
   stats(path: string): Promise<CgroupStats>;
   /** Processes the kernel OOM-killed in the cgroup so far, and how often it hit its limit. */
   oomEvents(path: string): Promise<OomEvents>;
@@ -407,7 +407,7 @@ export class ContainerManager {
           logPath,
           bundleDir,
           stopSignal: stopSignal ?? 'SIGTERM',
-          cgroupPath: this.ports.cgroups.pathFor(sandbox.config.linux?.cgroupParent ?? '', id),
+          cgroupPath: this.ports.cgroups.pathFor(sandbox, id),
         };
         await this.save(record);
         this.logger.info({ containerId: id, podSandboxId: sandbox.id, name }, 'container created');

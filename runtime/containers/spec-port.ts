@@ -7,10 +7,11 @@ import { buildContainerSpec } from '../oci/spec/build-container-spec.js';
 import type { LinuxSeccomp, Spec } from '../oci/spec/runtime-spec.js';
 import { localhostSeccompRef } from '../oci/spec/seccomp-choice.js';
 import type { HostDevice, HostFacts } from '../oci/spec/spec-input.js';
+import type { SandboxRecord } from '../sandbox/sandbox-record.js';
 import type { SpecInput, SpecPort } from './container-manager.js';
 
-/** Where a container's cgroup goes, given its sandbox's cgroup parent (decided by the cgroup layer). */
-export type CgroupPathFor = (cgroupParent: string, sandboxId: string, containerId: string) => string;
+/** The OCI cgroupsPath of a container in `sandbox`: below the pod's cgroup (decided by the cgroup layer). */
+export type CgroupPathFor = (sandbox: Pick<SandboxRecord, 'config' | 'cgroupPath'>, containerId: string) => string;
 
 async function hostDevice(path: string): Promise<HostDevice> {
   const info = await lstat(path).catch((error: unknown) => {
@@ -65,7 +66,7 @@ export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor, devic
         imageName: input.container.image?.image ?? input.image.ref,
         image: input.image.config,
         rootfsPath: input.rootfs,
-        cgroupsPath: cgroupPathFor(sandbox.config.linux?.cgroupParent ?? '', sandbox.id, input.containerId),
+        cgroupsPath: cgroupPathFor(sandbox, input.containerId),
         sandbox: {
           id: sandbox.id,
           config: sandbox.config,

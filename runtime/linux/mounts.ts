@@ -3,7 +3,7 @@
 // described as data (what a snapshotter returns, what a sandbox needs) and applied with the
 // util-linux `mount`/`umount` binaries.
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { BerthError, InternalError, errorMessage } from '../../common/errors.js';
 
 /** A mount as data, in the shape of the OCI runtime spec's mounts. */
@@ -36,6 +36,17 @@ export function parseMountinfo(text: string): string[] {
     if (point) points.push(unescapeMountPath(point));
   }
   return points;
+}
+
+/** Pure: the mount point of the filesystem holding absolute `path` (no symlinks in it): the deepest point above it. */
+export function mountPointOf(path: string, points: readonly string[]): string {
+  const within = (point: string): boolean => point === '/' || path === point || path.startsWith(`${point}/`);
+  return points.filter(within).reduce((deepest, point) => (point.length > deepest.length ? point : deepest), '/');
+}
+
+/** The mount point of the filesystem holding `path` on this host. */
+export async function hostMountPointOf(path: string): Promise<string> {
+  return mountPointOf(await realpath(path), parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8')));
 }
 
 export class LinuxMounter implements Mounter {

@@ -48,13 +48,15 @@ export interface SandboxFilesPort {
 }
 
 /**
- * The pod's cgroup: the cgroup_parent the client names, which holds the pod's containers. The
+ * The pod's cgroup, which holds the pod's containers: the cgroup_parent the client names, or,
+ * when it names none, a cgroup of the pod's own below berth's shared default parent. The
  * pod-level limits (LinuxPodSandboxConfig resources + overhead) are written there, so the pod's
- * sum is bounded as in the kubelet's QoS layout (kubepods/burstable/pod<uid>).
+ * sum is bounded as in the kubelet's QoS layout (kubepods/burstable/pod<uid>), and never on a
+ * parent other pods share.
  */
 export interface SandboxCgroupPort {
   /** Creates the cgroup and its missing ancestors, writes the pod's limits; returns its cgroup path. */
-  create(cgroupParent: string, resources: PodResources): Promise<string>;
+  create(cgroupParent: string, sandboxId: string, resources: PodResources): Promise<string>;
   /** New pod-level limits on a live pod (UpdatePodSandboxResources). */
   update(path: string, resources: PodResources): Promise<void>;
   /** Removes the cgroup; refuses while it holds processes or child cgroups. Absent: success. */
@@ -203,11 +205,12 @@ export class SandboxManager {
 
         // First, so a limit the kernel refuses fails the pod before anything else is set up.
         const cgroupParent = config.linux?.cgroupParent ?? '';
-        const cgroupPath = await this.ports.cgroups.create(cgroupParent, {
+        const cgroupPath = await this.ports.cgroups.create(cgroupParent, id, {
           resources: config.linux?.resources ?? null,
           overhead: config.linux?.overhead ?? null,
         });
-        const ownsCgroup = isPodOwnCgroup(cgroupPath, config.metadata?.uid ?? '');
+        // Without a parent the port made a cgroup for this sandbox alone.
+        const ownsCgroup = cgroupParent === '' || isPodOwnCgroup(cgroupPath, config.metadata?.uid ?? '');
         if (ownsCgroup && !this.sharesCgroup(cgroupPath, id)) undo.push(() => this.ports.cgroups.remove(cgroupPath));
 
         const options = config.linux?.securityContext?.namespaceOptions;
@@ -292,7 +295,8 @@ export class SandboxManager {
   }
 
   /**
-   * The pod's own cgroup goes with its last sandbox. A shared parent (kubepods, or none) stays.
+   * The pod's own cgroup goes with its last sandbox. A shared parent (kubepods, or "berth" for a
+   * sandbox recorded before parentless pods got a cgroup each) stays.
    * A cgroup something else still uses (a process berth did not start) is kept and logged:
    * removing the pod must not fail on it.
    */

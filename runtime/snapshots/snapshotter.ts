@@ -35,7 +35,7 @@
 // Removal renames the directory into `<root>/removing/` first, so a crash never leaves half a
 // snapshot that still looks valid.
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, opendir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   AlreadyExistsError,
@@ -45,6 +45,7 @@ import {
   ResourceExhaustedError,
   errorMessage,
 } from '../../common/errors.js';
+import { diskUsage } from '../../common/disk-usage.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import type { MountSpec } from '../linux/mounts.js';
 import {
@@ -342,22 +343,4 @@ function info(record: SnapshotRecord): SnapshotInfo {
     ...(record.parent !== undefined ? { parent: record.parent } : {}),
     createdAt: record.createdAt,
   };
-}
-
-/** du-style usage of a tree, without following symlinks; hardlinked inodes count once. */
-export async function diskUsage(dir: string): Promise<SnapshotUsage> {
-  const seen = new Set<number>();
-  let bytes = 0;
-  const pending = [dir];
-  while (pending.length > 0) {
-    const current = pending.pop() as string;
-    const stats = await lstat(current);
-    if (!seen.has(stats.ino)) {
-      seen.add(stats.ino);
-      bytes += stats.blocks * 512;
-    }
-    if (!stats.isDirectory()) continue;
-    for await (const entry of await opendir(current)) pending.push(join(current, entry.name));
-  }
-  return { bytes, inodes: seen.size };
 }

@@ -138,7 +138,7 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
         mountsUnder: async () => [],
       },
       cgroups: {
-        pathFor: (parent, id) => `${parent || 'berth'}/berth-${id}`,
+        pathFor: (sandbox, id) => `${sandbox.cgroupPath ?? 'berth'}/berth-${id}`,
         stats: async () => ({ cpu: { usageNanos: 5_000_000, periods: 0, throttledPeriods: 0, throttledNanos: 0 } }),
         oomEvents: async () => ({ oomKills: options.oomKills ?? 0, limitHits: 0 }),
         update: async (path) => step(`cgroups.update ${path}`),
@@ -230,7 +230,7 @@ describe('container manager', () => {
     const { ports } = recorder();
     const containers = await manager(ports);
     const { id, cgroupPath } = await containers.create(sandbox, containerConfig());
-    expect(cgroupPath).toBe(`${sandbox.config.linux?.cgroupParent || 'berth'}/berth-${id}`);
+    expect(cgroupPath).toBe(`${sandbox.cgroupPath ?? 'berth'}/berth-${id}`);
     const first = await containers.usage(id);
     expect(first).toMatchObject({ cgroup: { cpu: { usageNanos: 5_000_000 } }, writableLayer: { usedBytes: 4096, inodesUsed: 3 }, usageNanoCores: undefined });
     expect(first.timestampNanos).toBeGreaterThan(BigInt(Date.now() - 60_000) * 1_000_000n);

@@ -37,13 +37,14 @@ function recorder(failAt?: string): { ports: SandboxPorts; calls: string[] } {
     calls,
     ports: {
       cgroups: {
-        create: async (parent) => {
-          const path = parent.replace(/^\/+/, '') || 'berth';
-          await step(`cg.create ${path}`);
+        // A parentless pod's own cgroup is recorded as berth/pod-<sandbox>, whatever its id.
+        create: async (parent, sandboxId) => {
+          const path = parent.replace(/^\/+/, '') || `berth/pod-${sandboxId}`;
+          await step(`cg.create ${path.replace(sandboxId, '<sandbox>')}`);
           return path;
         },
         update: async (path) => step(`cg.update ${path}`),
-        remove: async (path) => step(`cg.remove ${path}`),
+        remove: async (path) => step(`cg.remove ${path.replace(/pod-[0-9a-f]{64}$/, 'pod-<sandbox>')}`),
         usage: async () => ({ stats: undefined, oom: undefined }),
       },
       namespaces: {
@@ -95,7 +96,7 @@ describe('sandbox manager', () => {
   it('pins namespaces, sets up the network, then writes the pod files', async () => {
     const { ports, calls } = recorder();
     const sandbox = await (await manager(ports)).run(podConfig(), '');
-    expect(calls).toEqual(['cg.create berth', 'ns.create network,ipc,uts', 'net.setUp', 'files.prepare']);
+    expect(calls).toEqual(['cg.create berth/pod-<sandbox>', 'ns.create network,ipc,uts', 'net.setUp', 'files.prepare']);
     expect(sandbox.ips).toEqual(['10.85.0.5']);
     expect(sandbox.state).toBe('ready');
     expect(sandbox.config.labels).toEqual({ app: 'web' });
@@ -114,7 +115,15 @@ describe('sandbox manager', () => {
     const { ports, calls } = recorder('files.prepare');
     const sandboxes = await manager(ports);
     await expect(sandboxes.run(podConfig(), '')).rejects.toThrow('files.prepare failed');
-    expect(calls).toEqual(['cg.create berth', 'ns.create network,ipc,uts', 'net.setUp', 'files.prepare', 'net.tearDown', 'ns.remove']);
+    expect(calls).toEqual([
+      'cg.create berth/pod-<sandbox>',
+      'ns.create network,ipc,uts',
+      'net.setUp',
+      'files.prepare',
+      'net.tearDown',
+      'ns.remove',
+      'cg.remove berth/pod-<sandbox>',
+    ]);
     expect(sandboxes.list()).toEqual([]);
   });
 
@@ -142,7 +151,7 @@ describe('sandbox manager', () => {
       },
     });
     const sandbox = await (await manager(ports)).run(config, '');
-    expect(calls).toEqual(['cg.create berth', 'ns.create ipc', 'files.prepare']);
+    expect(calls).toEqual(['cg.create berth/pod-<sandbox>', 'ns.create ipc', 'files.prepare']);
     expect(sandbox.hostNetwork).toBe(true);
   });
 
@@ -177,6 +186,15 @@ describe('sandbox manager', () => {
       expect(calls).not.toContain('cg.remove kubepods/burstable/poduid-1');
       await sandboxes.remove(second.id);
       expect(calls.at(-1)).toBe('cg.remove kubepods/burstable/poduid-1');
+    });
+
+    it('gives a pod without a cgroup_parent a cgroup of its own and removes it with the pod', async () => {
+      const { ports, calls } = recorder();
+      const sandboxes = await manager(ports);
+      const sandbox = await sandboxes.run(podConfig(), '');
+      expect(sandbox).toMatchObject({ cgroupPath: `berth/pod-${sandbox.id}`, ownsCgroup: true });
+      await sandboxes.remove(sandbox.id);
+      expect(calls.at(-1)).toBe('cg.remove berth/pod-<sandbox>');
     });
 
     it('leaves a shared parent alone', async () => {

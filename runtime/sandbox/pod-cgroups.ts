@@ -1,0 +1,67 @@
+// The pod's cgroup and where its containers' cgroups go, on top of the cgroup layer: the rule
+// RunPodSandbox, CreateContainer and the spec port share. A pod that names a cgroup_parent (the
+// kubelet: kubepods/burstable/pod<uid>) lives there; a pod that names none (berth run, crictl)
+// gets a cgroup of its own below berth's shared default parent, which therefore never carries
+// one pod's limits. Each container goes below its pod's cgroup.
+import type { Cgroups } from '../cgroups/cgroups.js';
+import { defaultPodCgroupPath, defaultPodParent, ociCgroupsPathOf, resolveParent } from '../cgroups/layout.js';
+import { limitsFromCri, podLimitsFromCri, type Limits } from '../cgroups/limits.js';
+import type { CgroupAnchors } from '../cgroups/own-cgroup.js';
+import type { ContainerCgroupPort } from '../containers/container-manager.js';
+import type { SandboxCgroupPort } from './sandbox-manager.js';
+import type { SandboxRecord } from './sandbox-record.js';
+
+/** What placement reads of a sandbox. */
+type PodOf = Pick<SandboxRecord, 'config' | 'cgroupPath'>;
+
+/**
+ * Where a container's cgroup goes: below its pod's cgroup as RunPodSandbox recorded it (the
+ * cgroup_parent read by the cgroup layer's rule, or the pod's own cgroup below "berth" for a pod
+ * without one); a sandbox recorded before berth kept pod cgroups uses its parent, or "berth".
+ * The spec port gives runc the OCI form of the same place; the cgroup port reads and updates it
+ * by the layer's path.
+ */
+export function containerCgroupPlacement(anchors: CgroupAnchors) {
+  const path = (sandbox: PodOf, containerId: string): string => {
+    const pod = sandbox.cgroupPath ?? resolveParent(sandbox.config.linux?.cgroupParent || defaultPodParent, anchors).path;
+    return `${pod}/berth-${containerId}`;
+  };
+  return {
+    path,
+    ociPath: (sandbox: PodOf, containerId: string): string =>
+      ociCgroupsPathOf(path(sandbox, containerId), anchors),
+  };
+}
+
+export function containerCgroupPort(cgroups: Cgroups, placement: ReturnType<typeof containerCgroupPlacement>): ContainerCgroupPort {
+  return {
+    pathFor: placement.path,
+    stats: (path) => cgroups.stats(path),
+    oomEvents: (path) => cgroups.oomEvents(path),
+    update: (path, resources) => cgroups.update(path, limitsFromCri(resources)),
+  };
+}
+
+/**
+ * The pod's cgroup at its cgroup_parent (placed by the same rule as its containers), with the
+ * pod-level limits. A sandbox without a parent gets a cgroup of its own below "berth", so its
+ * limits never land on the parent every parentless pod shares.
+ */
+export function sandboxCgroupPort(cgroups: Cgroups, anchors: CgroupAnchors): SandboxCgroupPort {
+  const hasLimits = (limits: Limits): boolean => Object.keys(limits).length > 0;
+  return {
+    create: async (cgroupParent, sandboxId, resources) => {
+      const limits = podLimitsFromCri(resources);
+      const path = cgroupParent ? resolveParent(cgroupParent, anchors).path : defaultPodCgroupPath(sandboxId);
+      await cgroups.create(path);
+      if (hasLimits(limits)) await cgroups.apply(path, limits);
+      return path;
+    },
+    update: (path, resources) => cgroups.update(path, podLimitsFromCri(resources)),
+    remove: (path) => cgroups.remove(path),
+    usage: async (path) => {
+      const [stats, oom] = await Promise.all([cgroups.stats(path).catch(() => undefined), cgroups.oomEvents(path).catch(() => undefined)]);
+      return { stats, oom };
+    },
+  };
+}
