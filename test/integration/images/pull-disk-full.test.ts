@@ -69,19 +69,22 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  client?.close();
-  await berth?.stop();
-  await registry?.stop();
-  if (storage) await rm(storage, { recursive: true, force: true });
-  if (mounted) {
-    // berth has exited; a lazy unmount only if something still holds the filesystem.
-    try {
-      execFileSync('umount', [mountpoint]);
-    } catch {
-      execFileSync('umount', ['-l', mountpoint]);
+  try {
+    client?.close();
+    await berth?.stop();
+    await registry?.stop();
+    if (storage) await rm(storage, { recursive: true, force: true });
+  } finally {
+    // Whatever failed above, the loop mount goes: a lazy unmount only if something still holds it.
+    if (mounted) {
+      try {
+        execFileSync('umount', [mountpoint]);
+      } catch {
+        execFileSync('umount', ['-l', mountpoint]);
+      }
     }
+    if (work) await rm(work, { recursive: true, force: true });
   }
-  if (work) await rm(work, { recursive: true, force: true });
 });
 
 describe('pulling onto a full disk (berth root on a 64 MiB loop-mounted ext4)', () => {
