@@ -1,7 +1,7 @@
 // Containers: CreateContainer prepares a writable rootfs on the image's layers, builds the OCI
 // spec and has conmon create the container with the OCI runtime; Start/Stop/Remove drive it;
 // status comes from the record plus conmon's exit file. Adapters come in as ports.
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { ContainerConfig__Output, LinuxContainerResources__Output } from '../../cri/api/messages.js';
 import type { CgroupStats, OomEvents } from '../cgroups/stats.js';
@@ -9,6 +9,7 @@ import { writeJsonAtomic } from '../../common/atomic-file.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { MountSpec, Mounter } from '../linux/mounts.js';
+import { readFileInRoot } from '../linux/read-in-root.js';
 import type { ImageConfig } from '../images/oci-types.js';
 import type { AttachSession } from '../oci/attach-socket.js';
 import type { ExecStream } from '../oci/exec-stream.js';
@@ -150,8 +151,13 @@ const fullLookIntervalMs = 5_000;
 const epochNanosAtStart = BigInt(Date.now()) * 1_000_000n;
 const hrtimeAtEpoch = process.hrtime.bigint();
 
-async function readOptional(path: string): Promise<string | undefined> {
-  return readFile(path, 'utf8').catch(() => undefined);
+/** Largest /etc/passwd or /etc/group read from an image (a directory-synced one is a few MiB at most). */
+const maxEtcFileBytes = 4 * 1024 * 1024;
+
+/** An /etc file of the image, read inside the container's rootfs (the image decides what is there). */
+async function readImageEtcFile(rootfs: string, path: string, image: ResolvedImage): Promise<string | undefined> {
+  const bytes = await readFileInRoot(rootfs, path, { maxBytes: maxEtcFileBytes, rootName: `image ${image.ref}` });
+  return bytes?.toString('utf8');
 }
 
 export class ContainerManager {
@@ -379,8 +385,8 @@ export class ContainerManager {
           image,
           containerId: id,
           rootfs,
-          passwd: await readOptional(join(rootfs, 'etc/passwd')),
-          group: await readOptional(join(rootfs, 'etc/group')),
+          passwd: await readImageEtcFile(rootfs, '/etc/passwd', image),
+          group: await readImageEtcFile(rootfs, '/etc/group', image),
         });
         for (const warning of warnings) this.logger.warn({ containerId: id }, warning);
         await writeJsonAtomic(join(bundleDir, 'config.json'), spec);

@@ -19,8 +19,16 @@ export interface BerthFixture {
   writeJson(name: string, value: unknown): string;
 }
 
-/** Registers the hooks; `name` and `octet` pick the CNI network (10.244.<octet>.0/24). */
-export function berthFixture(name: string, octet: number, setUp?: (fixture: BerthFixture) => Promise<void>): BerthFixture {
+/**
+ * Registers the hooks; `name` and `octet` pick the CNI network (10.244.<octet>.0/24). `moreArgs`
+ * is called when berth starts, after the hooks registered before this call (e.g. a registry's own).
+ */
+export function berthFixture(
+  name: string,
+  octet: number,
+  setUp?: (fixture: BerthFixture) => Promise<void>,
+  moreArgs: () => string[] = () => [],
+): BerthFixture {
   const registry = inject('registryHost');
   const work = mkdtempSync(join(tmpdir(), `berth-${name}-`));
   const fixture = {
@@ -34,7 +42,7 @@ export function berthFixture(name: string, octet: number, setUp?: (fixture: Bert
   } as BerthFixture;
   beforeAll(async () => {
     fixture.network = cniTestNetwork(name, octet);
-    fixture.berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', fixture.network.confDir] });
+    fixture.berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', fixture.network.confDir, ...moreArgs()] });
     await setUp?.(fixture);
   });
   afterAll(async () => {
