@@ -116,8 +116,8 @@ function checkRunConfig(value: unknown, what: string): void {
     });
     if (execBytes > runConfigLimits.maxExecBytes) {
       throw new InvalidArgumentError(
-        `${what}.${field} has ${list.length} entries: with the ones before it that is over the ${runConfigLimits.maxExecBytes} bytes ` +
-          'execve accepts for a command and its environment; no container could start from this image',
+        `${what}.${field} has ${list.length} entries, which bring the command and environment to over the ` +
+          `${runConfigLimits.maxExecBytes} bytes execve accepts: no container could start from this image`,
       );
     }
   }
