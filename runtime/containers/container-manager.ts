@@ -17,6 +17,7 @@ import type { SandboxRecord } from '../sandbox/sandbox-record.js';
 import { nowNanos } from '../sandbox/sandbox-record.js';
 import { RecordStore } from '../state/record-store.js';
 import { newId, resolveId } from '../state/ids.js';
+import { NameReservations } from '../state/name-reservations.js';
 import { ContainerEvents, type ContainerEventKind } from './container-events.js';
 import { containerName, containerRecordVersion, type ContainerRecord, type ContainerState } from './container-record.js';
 import { CpuRate, type ContainerUsage, type WritableLayerUsage } from './container-usage.js';
@@ -162,6 +163,8 @@ async function readImageEtcFile(rootfs: string, path: string, image: ResolvedIma
 
 export class ContainerManager {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Names whose CreateContainer is in flight: a concurrent duplicate is refused, not made twice. */
+  private readonly creating = new NameReservations('container');
   private readonly cpuRate = new CpuRate();
   private lastFullLook = 0;
   /** Lifecycle events for GetContainerEvents. */
@@ -361,9 +364,9 @@ export class ContainerManager {
     if (existing) return existing;
 
     const imageReference = config.image?.image ?? '';
-    const image = await this.ports.images.resolve(imageReference);
     const id = newId();
-    return this.exclusive(id, async () => {
+    return this.creating.hold(name, id, () => this.exclusive(id, async () => {
+      const image = await this.ports.images.resolve(imageReference);
       const undo: Undo[] = [];
       const bundleDir = join(this.containersDir, id);
       const rootfs = join(bundleDir, 'rootfs');
@@ -426,7 +429,7 @@ export class ContainerManager {
         if (cleanupErrors.length > 0) this.logger.error({ containerId: id, cleanupErrors }, 'cleaning up a failed CreateContainer failed too');
         throw error;
       }
-    });
+    }));
   }
 
   async start(idOrPrefix: string): Promise<void> {
@@ -451,6 +454,8 @@ export class ContainerManager {
       throw error;
     }
     await this.exclusive(id, async () => {
+      // Removed meanwhile (a concurrent remove of it or its pod): stopping what is not there succeeds.
+      if (!this.records.get(id)) return;
       const record = await this.refresh(id);
       if (record.state === 'exited') return;
       if (record.state === 'created') {

@@ -13,6 +13,7 @@ import type { CgroupStats, OomEvents } from '../cgroups/stats.js';
 import type { PidNamespacePort } from '../linux/pid-namespace.js';
 import { RecordStore } from '../state/record-store.js';
 import { newId, resolveId } from '../state/ids.js';
+import { NameReservations } from '../state/name-reservations.js';
 import { nowNanos, sandboxName, sandboxRecordVersion, type NamespacePins, type SandboxFiles, type SandboxRecord } from './sandbox-record.js';
 
 export interface PortMappingRequest {
@@ -127,6 +128,8 @@ export function isPodOwnCgroup(path: string, podUid: string): boolean {
 export class SandboxManager {
   /** Ids with an operation in flight: a second operation on the same sandbox waits its turn. */
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** Names whose RunPodSandbox is in flight: a concurrent duplicate is refused, not made twice. */
+  private readonly creating = new NameReservations('pod sandbox');
 
   private constructor(
     private readonly records: RecordStore<SandboxRecord>,
@@ -196,7 +199,7 @@ export class SandboxManager {
     if (existing) return existing;
 
     const id = newId();
-    return this.exclusive(id, async () => {
+    return this.creating.hold(name, id, () => this.exclusive(id, async () => {
       const undo: Undo[] = [];
       const dir = join(this.sandboxesDir, id);
       try {
@@ -286,7 +289,7 @@ export class SandboxManager {
         }
         throw error;
       }
-    });
+    }));
   }
 
   /** Whether a sandbox other than `id` (an earlier or later attempt of the pod) uses `path`. */
@@ -358,7 +361,8 @@ export class SandboxManager {
     }
     return this.exclusive(id, async () => {
       const record = this.records.get(id);
-      if (!record) throw new FailedPreconditionError(`pod sandbox ${id} was removed while stopping`);
+      // Removed meanwhile (a concurrent RemovePodSandbox): stopping what is not there succeeds.
+      if (!record) return undefined;
       if (record.state === 'notready' && !record.networkSetUp && Object.keys(record.namespaces).length === 0) return record;
       await this.tearDownNetwork(record);
       record.networkSetUp = false;
