@@ -178,7 +178,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
 
   // A head past maxHeadBytes or one that does not parse never reaches a handler: say so, then close.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!socket.writable) return void socket.destroy();
+    if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     if (error.code === 'HPE_HEADER_OVERFLOW') replyRaw(socket, 431, `request line and headers exceed ${maxHeadBytes} bytes`);
     else replyRaw(socket, 400, `malformed HTTP request: ${error.code ?? error.message}`);
   });
