@@ -27,7 +27,7 @@ export interface DecompressOptions {
   mediaType?: string;
   /** Upper bound on decompressed bytes; past it the stream fails. */
   maxBytes?: number;
-  /** What `maxBytes` is, for the refusal: "the configured maximum layer size". */
+  /** What `maxBytes` is and why it refuses, for the message. */
   limitReason?: string;
   /** The layer in messages, e.g. "layer sha256:…". */
   name?: string;
@@ -103,8 +103,8 @@ async function* decompressedChunks(blob: Readable, options: DecompressOptions): 
       total += chunk.length;
       if (total > maxBytes) {
         throw new ResourceExhaustedError(
-          `${options.name ?? 'layer'} decompresses to more than ${maxBytes} bytes (${options.limitReason ?? 'the decompression limit'}): ` +
-            'refusing it as a possible decompression bomb',
+          `${options.name ?? 'layer'} decompresses to more than ${maxBytes} bytes ` +
+            `(${options.limitReason ?? 'the decompression limit: a possible decompression bomb'}); refusing it`,
         );
       }
       yield chunk;

@@ -87,7 +87,10 @@ export class SnapshotLayerUnpacker implements LayerUnpacker {
         mediaType,
         name: `layer ${digest}`,
         maxBytes: Math.min(this.maxLayerBytes, free),
-        limitReason: free < this.maxLayerBytes ? `the space free under ${this.snapshots.root}` : 'the maximum layer size, --max-layer-size',
+        limitReason:
+          free < this.maxLayerBytes
+            ? `the space free under ${this.snapshots.root}: the layer does not fit`
+            : 'the maximum layer size, --max-layer-size: a decompression bomb, or a layer larger than this node accepts',
       });
       const result = await unpackLayer(tar, dir, { xattrs: this.xattrs, devices: this.devices, logger: this.logger });
       if (result.diffId !== diffId) {

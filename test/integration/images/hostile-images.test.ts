@@ -163,7 +163,7 @@ const cases: HostileCase[] = [
       return `${host}/hostile/bomb:1`;
     },
     code: GrpcStatus.RESOURCE_EXHAUSTED,
-    message: new RegExp(`layer sha256:[a-f0-9]{64} decompresses to more than ${maxLayer} bytes \\(the maximum layer size, --max-layer-size\\)`),
+    message: new RegExp(`layer sha256:[a-f0-9]{64} decompresses to more than ${maxLayer} bytes \\(the maximum layer size, --max-layer-size: a decompression bomb`),
   },
   {
     name: "a layer whose diff_id is not the config's rootfs.diff_ids entry",

@@ -114,7 +114,7 @@ describe('pulling onto a full disk (berth root on a 64 MiB loop-mounted ext4)', 
     const error = await refusal(ref);
     expect(GrpcStatus[error.grpcCode]).toBe('RESOURCE_EXHAUSTED');
     // Refused by the free-space bound once the unpack has written that much, not by ENOSPC.
-    expect(error.message).toMatch(/layer sha256:[a-f0-9]{64} decompresses to more than \d+ bytes \(the space free under .*snapshots\)/);
+    expect(error.message).toMatch(/layer sha256:[a-f0-9]{64} decompresses to more than \d+ bytes \(the space free under .*snapshots: the layer does not fit\)/);
 
     expect(await storeState(mountpoint)).toEqual(before);
     expect(await freeBytes()).toBeGreaterThan(free - MiB);
