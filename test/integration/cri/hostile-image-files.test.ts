@@ -5,17 +5,16 @@
 // InvalidArgument naming the file (or resolve the link inside the image), quickly, with berth
 // alive and its memory where it was. A link that stays inside the image still works.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CriClient, CriCallError } from '../../../cri/client/cri-client.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../../cri/api/messages.js';
 import { berthFixture } from '../../harness/berth-fixture.js';
-import { startRegistry, type Registry } from '../../harness/registry.js';
 import { requireRoot } from '../../harness/root.js';
-import { seededOciLayout } from '../../harness/tools.js';
-import { pushImage, tarLayer, type Layer } from '../images/push.js';
+import { writableRegistryFixture } from '../../harness/writable-registry-fixture.js';
+import { pushImage, tarLayer } from '../images/push.js';
+import { seededImageLayers } from '../images/seeded-layers.js';
 import type { TarEntry } from '../snapshots/tar-fixtures.js';
 
 requireRoot('integration');
@@ -26,8 +25,6 @@ const hostPasswd = join(work, 'host-passwd');
 const MiB = 1024 * 1024;
 const pod: PodSandboxConfig = { metadata: { name: 'hostile-etc', namespace: 'default', uid: 'hostile-etc-uid', attempt: 0 } };
 
-let storage: string;
-let registry: Registry;
 let client: CriClient;
 let podId = '';
 
@@ -109,22 +106,7 @@ const hostileCases: HostileCase[] = [
 ];
 
 const tagOf = (index: number): string => `case-${index}`;
-const imageOf = (tag: string): string => `${registry.host}/hostile/etc-files:${tag}`;
-
-/** The seeded busybox image's layers, as blobs to push again under the hostile ones. */
-async function busyboxLayers(): Promise<Layer[]> {
-  const layout = seededOciLayout();
-  const blob = (digest: string) => readFile(join(layout, 'blobs/sha256', digest.slice('sha256:'.length)));
-  type Descriptor = { mediaType: string; digest: string; annotations?: Record<string, string> };
-  const index = JSON.parse(await readFile(join(layout, 'index.json'), 'utf8')) as { manifests: Descriptor[] };
-  const found = index.manifests.find((m) => m.annotations?.['org.opencontainers.image.ref.name'] === 'busybox');
-  if (!found) throw new Error(`${layout} has no busybox image`);
-  const manifest = JSON.parse((await blob(found.digest)).toString('utf8')) as { config: Descriptor; layers: Descriptor[] };
-  const config = JSON.parse((await blob(manifest.config.digest)).toString('utf8')) as { rootfs: { diff_ids: string[] } };
-  return Promise.all(
-    manifest.layers.map(async (layer, i) => ({ blob: await blob(layer.digest), mediaType: layer.mediaType, diffId: config.rootfs.diff_ids[i] ?? '' })),
-  );
-}
+const imageOf = (tag: string): string => `${own.registry.host}/hostile/etc-files:${tag}`;
 
 /** The process's peak resident memory (VmHWM): a read that grew it and was collected since still shows. */
 function peakRssBytes(pid: number): number {
@@ -133,14 +115,11 @@ function peakRssBytes(pid: number): number {
   return Number(match[1]) * 1024;
 }
 
-// Registered before the fixture's hooks: the registry is up when berth starts, and stops after it.
-beforeAll(async () => {
+// Before berthFixture: the registry is up when berth starts, and stops after it.
+const own = writableRegistryFixture(async (registry) => {
   writeFileSync(hostPasswd, 'berthhostonly:x:4242:4242::/:/bin/sh\n');
-  storage = mkdtempSync(join(tmpdir(), 'berth-hostile-registry-'));
-  registry = await startRegistry({ storageDir: storage, readOnly: false });
-  const base = await busyboxLayers();
-  const push = async (tag: string, layer: TarEntry[]) =>
-    pushImage(registry.url, 'hostile/etc-files', tag, { layers: [...base, await tarLayer(layer)] });
+  const base = await seededImageLayers();
+  const push = async (tag: string, layer: TarEntry[]) => pushImage(registry.url, 'hostile/etc-files', tag, { layers: [...base, await tarLayer(layer)] });
   for (const [index, { layer }] of hostileCases.entries()) await push(tagOf(index), layer);
   await push('inside-link', [
     ...dirs,
@@ -148,15 +127,11 @@ beforeAll(async () => {
     { name: 'usr/share/berth/passwd', type: 'file', mode: 0o644, content: 'inside:x:7777:7778::/:/bin/sh\n' },
     { name: 'etc/passwd', type: 'symlink', linkname: '../usr/share/berth/passwd' },
   ]);
-}, 120_000);
-
-afterAll(async () => {
-  await registry?.stop();
-  rmSync(storage, { recursive: true, force: true });
-  rmSync(work, { recursive: true, force: true });
 });
 
-const fixture = berthFixture('hostile-etc', 150, undefined, () => ['--insecure-registry', registry.host]);
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const fixture = berthFixture('hostile-etc', 150, undefined, () => ['--insecure-registry', own.registry.host]);
 
 beforeAll(async () => {
   client = new CriClient({ endpoint: fixture.berth.socket });
