@@ -30,7 +30,7 @@ import { SandboxFileWriter } from './sandbox/files-writer.js';
 import type { LayerUnpacker } from './images/images.js';
 import type { Condition } from './runtime.js';
 import type { SandboxPorts } from './sandbox/sandbox-manager.js';
-import { containerCgroupPlacement, containerCgroupPort, sandboxCgroupPort } from './sandbox/pod-cgroups.js';
+import { clearSharedParentLimits, containerCgroupPlacement, containerCgroupPort, sandboxCgroupPort } from './sandbox/pod-cgroups.js';
 
 export interface RuntimePorts {
   /** Releases what the adapters hold for the whole process (not per pod); pods keep running. */
@@ -66,6 +66,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
   const snapshots = await OverlaySnapshotter.open(join(config.rootDir, 'snapshots'), { logger });
   const cgroupMode = await detectCgroupMode();
   const cgroupHost = await openCgroups({ logger });
+  await clearSharedParentLimits(cgroupHost.cgroups, logger);
   const placement = containerCgroupPlacement(cgroupHost.anchors);
   const searchPath = process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   const selected = selectOciRuntime(config.ociRuntime, { cgroupMode, found: await findOciRuntimes(searchPath) });

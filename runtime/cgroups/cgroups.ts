@@ -18,6 +18,10 @@
 //   update(path, limits)  the same on a cgroup that may hold running processes: the order of
 //                         writes keeps every intermediate state valid (v1 memory vs memsw).
 //                         Limits left out keep their current value.
+//   clearLimits(path)     puts "no limit" back (cpu quota, cpu shares/weight at their default,
+//                         memory and swap, pids) where a file says otherwise, in a live-safe
+//                         order; returns the files it changed. For berth's shared parents, which
+//                         hold no pod's limits. An absent cgroup or controller: nothing to do.
 //   stats(path)           usage read from the cgroup's files; a section whose controller is not
 //                         there is left out.
 //   oomEvents(path)       the OOM-kill counter (and how often the limit was hit).
@@ -37,6 +41,7 @@ export interface Cgroups {
   create(path: string): Promise<void>;
   apply(path: string, limits: Limits): Promise<void>;
   update(path: string, limits: Limits): Promise<void>;
+  clearLimits(path: string): Promise<string[]>;
   stats(path: string): Promise<CgroupStats>;
   oomEvents(path: string): Promise<OomEvents>;
   processes(path: string): Promise<number[]>;

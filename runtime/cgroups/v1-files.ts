@@ -66,3 +66,22 @@ export function orderV1MemoryWrites(writes: readonly V1FileWrite[], currentMemsw
   const at = writes.indexOf(limit);
   return [...rest.slice(0, at), memsw, limit, ...rest.slice(at)];
 }
+
+/**
+ * The v1 limit files berth may have written and the kernel's value for "no limit", in the order
+ * that restores them on a live cgroup: memsw before the memory limit (a raise), see above.
+ */
+export const v1NoLimits: readonly V1FileWrite[] = [
+  ['cpu', 'cpu.cfs_quota_us', '-1'],
+  ['cpu', 'cpu.shares', '1024'],
+  ['memory', 'memory.memsw.limit_in_bytes', '-1'],
+  ['memory', 'memory.limit_in_bytes', '-1'],
+  ['pids', 'pids.max', 'max'],
+];
+
+/** Whether a v1 limit file's text already says what `noLimit` asks (memory reads back as a huge page-rounded number). */
+export function v1AtNoLimit(file: string, current: string, noLimit: string): boolean {
+  const text = current.trim();
+  if (file.startsWith('memory.') && noLimit === '-1') return /^[0-9]+$/.test(text) && BigInt(text) >= 2n ** 62n;
+  return text === noLimit;
+}

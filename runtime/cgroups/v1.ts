@@ -10,7 +10,7 @@ import { cgroupPathPrefixes, cgroupPathSegments } from './cgroup-path.js';
 import type { Limits } from './limits.js';
 import type { CgroupAnchors, CgroupHierarchy } from './own-cgroup.js';
 import { oomEventsFromV1, statsFromV1, type CgroupStats, type OomEvents } from './stats.js';
-import { limitsToV1Files, orderV1MemoryWrites, type V1FileWrite } from './v1-files.js';
+import { limitsToV1Files, orderV1MemoryWrites, v1AtNoLimit, v1NoLimits, type V1FileWrite } from './v1-files.js';
 import { cgroupWriteError, parsePidList } from './write-error.js';
 
 export interface V1Options {
@@ -114,6 +114,18 @@ export class CgroupsV1 implements Cgroups {
   /** apply() already orders memory against memsw by the values in force, so it is live-safe. */
   async update(path: string, limits: Limits): Promise<void> {
     await this.apply(path, limits);
+  }
+
+  async clearLimits(path: string): Promise<string[]> {
+    const changed: string[] = [];
+    for (const [controller, file, value] of v1NoLimits) {
+      const dir = this.dir(path, controller);
+      const current = dir === undefined ? undefined : await this.#files.read(join(dir, file));
+      if (current === undefined || v1AtNoLimit(file, current, value)) continue;
+      await this.#write(path, [controller, file, value]);
+      changed.push(file);
+    }
+    return changed;
   }
 
   async stats(path: string): Promise<CgroupStats> {

@@ -56,3 +56,18 @@ export function limitsToV2Files(limits: Limits): V2FileWrite[] {
   for (const [file, value] of Object.entries(checkUnified(limits.unified ?? {}))) writes.push([file, value]);
   return writes;
 }
+
+/** The v2 limit files berth may have written and the kernel's value for "no limit" (weight: its default). */
+export const v2NoLimits: readonly V2FileWrite[] = [
+  ['cpu.max', 'max'],
+  ['cpu.weight', '100'],
+  ['memory.swap.max', 'max'],
+  ['memory.max', 'max'],
+  ['pids.max', 'max'],
+];
+
+/** Whether a v2 limit file's text already says what `noLimit` asks (cpu.max keeps its period: "max 100000"). */
+export function v2AtNoLimit(file: string, current: string, noLimit: string): boolean {
+  const text = current.trim();
+  return file === 'cpu.max' ? text.split(' ')[0] === noLimit : text === noLimit;
+}

@@ -8,7 +8,7 @@ import { cgroupPathPrefixes, cgroupPathSegments } from './cgroup-path.js';
 import type { Limits } from './limits.js';
 import type { CgroupAnchors, CgroupHierarchy } from './own-cgroup.js';
 import { oomEventsFromV2, statsFromV2, type CgroupStats, type OomEvents } from './stats.js';
-import { limitsToV2Files } from './v2-files.js';
+import { limitsToV2Files, v2AtNoLimit, v2NoLimits } from './v2-files.js';
 import { cgroupWriteError, parsePidList } from './write-error.js';
 
 /** The controllers berth limits or measures with; others (rdma, misc) are left to the admin. */
@@ -81,6 +81,22 @@ export class CgroupsV2 implements Cgroups {
   /** v2 limits are independent files, so a live update writes them in the same order. */
   async update(path: string, limits: Limits): Promise<void> {
     await this.apply(path, limits);
+  }
+
+  async clearLimits(path: string): Promise<string[]> {
+    const dir = this.dir(path);
+    const changed: string[] = [];
+    for (const [file, value] of v2NoLimits) {
+      const current = await this.#files.read(join(dir, file));
+      if (current === undefined || v2AtNoLimit(file, current, value)) continue;
+      try {
+        await this.#files.write(join(dir, file), value);
+      } catch (error) {
+        throw cgroupWriteError(error, file, value, dir);
+      }
+      changed.push(file);
+    }
+    return changed;
   }
 
   async stats(path: string): Promise<CgroupStats> {

@@ -7,6 +7,8 @@ import type { Cgroups } from '../cgroups/cgroups.js';
 import { defaultPodCgroupPath, defaultPodParent, ociCgroupsPathOf, resolveParent } from '../cgroups/layout.js';
 import { limitsFromCri, podLimitsFromCri, type Limits } from '../cgroups/limits.js';
 import type { CgroupAnchors } from '../cgroups/own-cgroup.js';
+import { errorMessage } from '../../common/errors.js';
+import type { Logger } from '../../common/logger.js';
 import type { ContainerCgroupPort } from '../containers/container-manager.js';
 import type { SandboxCgroupPort } from './sandbox-manager.js';
 import type { SandboxRecord } from './sandbox-record.js';
@@ -64,4 +66,20 @@ export function sandboxCgroupPort(cgroups: Cgroups, anchors: CgroupAnchors): San
       return { stats, oom };
     },
   };
+}
+
+/**
+ * Berth before each parentless pod had a cgroup of its own wrote such a pod's limits on the shared
+ * parent itself, where they outlived the pod and capped every pod below it. At start, "no limit"
+ * goes back there: no node setting puts limits on this parent, so it holds none.
+ */
+export async function clearSharedParentLimits(cgroups: Cgroups, logger: Logger): Promise<void> {
+  try {
+    const cleared = await cgroups.clearLimits(defaultPodParent);
+    if (cleared.length > 0) {
+      logger.warn({ cgroup: defaultPodParent, files: cleared }, 'cleared pod limits an earlier berth left on the shared parent cgroup');
+    }
+  } catch (error) {
+    logger.warn({ cgroup: defaultPodParent, error: errorMessage(error) }, 'the shared parent cgroup keeps limits a pod left there: they could not be cleared');
+  }
 }

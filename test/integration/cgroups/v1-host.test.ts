@@ -160,4 +160,19 @@ describe('cgroup v1 on this hybrid host (real kernel, real processes)', () => {
     expect(stats.memory?.pageFaults).toBeGreaterThan(0);
     expect(stats.pids?.current).toBeGreaterThanOrEqual(1);
   });
+
+  it('clears a pod\'s limits off a parent whose children keep theirs, and the kernel shows no limit', async () => {
+    const path = await fresh('shared');
+    const child = await fresh('shared/child');
+    await cgroups.apply(path, { cpuShares: 512, cpuQuotaUs: 20_000, cpuPeriodUs: 100_000, memoryBytes: 100 * mib });
+    await cgroups.apply(child, { cpuQuotaUs: 10_000, cpuPeriodUs: 100_000 });
+    expect(await cgroups.clearLimits(path)).toEqual(expect.arrayContaining(['cpu.cfs_quota_us', 'cpu.shares', 'memory.limit_in_bytes']));
+    expect(await v1File(path, 'cpu', 'cpu.cfs_quota_us')).toBe('-1');
+    expect(await v1File(path, 'cpu', 'cpu.shares')).toBe('1024');
+    expect(BigInt(await v1File(path, 'memory', 'memory.limit_in_bytes'))).toBeGreaterThanOrEqual(2n ** 62n);
+    expect(await v1File(child, 'cpu', 'cpu.cfs_quota_us')).toBe('10000');
+    // berth run --cpus 0.5 below it now: a quota above the pod's 0.2 that v1 refused under it.
+    await cgroups.apply(child, { cpuQuotaUs: 50_000 });
+    expect(await cgroups.clearLimits(path)).toEqual([]);
+  });
 });

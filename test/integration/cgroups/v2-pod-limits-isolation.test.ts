@@ -8,12 +8,15 @@
 // (v2-replay-files.ts), which writes down each mkdir, write and rmdir it makes; those lines are
 // then replayed on the real v2 kernel in one guest boot, which reads the files back and runs a
 // busy loop where a parentless pod's container would run. What runc does for a container
-// (its cgroup and its cpu.max) is done by the same writer, as berth run --cpus 0.5 asks.
+// (its cgroup and its cpu.max) is done by the same writer, as berth run --cpus 0.5 asks. First,
+// the limits berth before this fix left on the shared parent are written and cleared as berth's
+// start clears them.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CgroupsV2, v2Controllers } from '../../../runtime/cgroups/v2.js';
 import { v2Anchors } from '../../../runtime/cgroups/own-cgroup.js';
 import { statsFromV2 } from '../../../runtime/cgroups/stats.js';
-import { containerCgroupPlacement, sandboxCgroupPort } from '../../../runtime/sandbox/pod-cgroups.js';
+import { silentLogger } from '../../../common/logger.js';
+import { clearSharedParentLimits, containerCgroupPlacement, sandboxCgroupPort } from '../../../runtime/sandbox/pod-cgroups.js';
 import { runInV2Guest, type GuestResult } from '../../harness/v2-guest.js';
 import { dumpLines, parseDumps } from './v2-guest-script.js';
 import { criResources } from '../../unit/cgroups/cri-resources.js';
@@ -39,6 +42,13 @@ let containerPath = '';
 let guest: GuestResult;
 
 beforeAll(async () => {
+  // What berth before this fix left on the shared parent, cleared as berth starts now.
+  await cgroups.create('berth');
+  await cgroups.apply('berth', { cpuShares: 512, cpuQuotaUs: 20_000, cpuPeriodUs: 100_000, memoryBytes: 100 * MiB });
+  await clearSharedParentLimits(cgroups, silentLogger());
+  files.lines.push(dumpLines('parent-cleared', dir('berth'), ['cpu.max', 'cpu.weight', 'memory.max']));
+  seen['parent at start'] = files.written(dir('berth'));
+
   limitedPath = await pods.create('', limitedPod, {
     resources: criResources({ cpuPeriod: '100000', cpuQuota: '20000', memoryLimitInBytes: String(100 * MiB) }),
     overhead: null,
@@ -83,14 +93,19 @@ describe('pod-level limits of a pod without a cgroup_parent (cgroup v2)', () => 
   it('are written to the pod\'s own cgroup below "berth", never to "berth" (berth\'s writes, in memory)', () => {
     expect(limitedPath).toBe(`berth/pod-${limitedPod}`);
     expect(seen['limited pod']).toEqual({ 'cpu.max': '20000 100000', 'memory.max': String(100 * MiB) });
-    expect(seen['parent after the limited pod']).toEqual({});
+    expect(seen['parent at start']).toEqual({ 'cpu.max': 'max', 'cpu.weight': '100', 'memory.max': 'max' });
+    expect(seen['parent after the limited pod']).toEqual(seen['parent at start']);
     expect(containerPath).toBe(`berth/pod-${otherPod}/berth-c0ffee`);
-    expect(seen['parent after removal']).toEqual({});
+    expect(seen['parent after removal']).toEqual(seen['parent at start']);
   });
 
   it('the v2 kernel accepts every mkdir, write and rmdir berth made', () => {
     expect(guest.exitCode, guest.console).toBe(0);
     expect(guest.output.split('\n').filter((line) => /-failed /.test(line))).toEqual([]);
+  });
+
+  it('limits an earlier berth left on "berth" are gone once berth starts', () => {
+    expect(trimmed('parent-cleared')).toEqual({ 'cpu.max': 'max 100000', 'cpu.weight': '100', 'memory.max': 'max' });
   });
 
   it('the kernel holds the limits on the pod\'s cgroup and none on "berth"', () => {

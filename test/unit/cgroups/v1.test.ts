@@ -125,4 +125,22 @@ describe('cgroup v1 implementation (recorded writes)', () => {
     await expect(cgroups.apply('c', { memoryBytes: 1 << 20, unified: { 'memory.high': '1' } })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
     expect(files.writes).toEqual([]);
   });
+
+  it('puts "no limit" back on a cgroup a pod\'s limits were written to, memsw before memory, and then has nothing to do', async () => {
+    const { files, cgroups } = world();
+    await cgroups.create('berth');
+    await cgroups.apply('berth', { cpuShares: 512, cpuQuotaUs: 20_000, memoryBytes: 100 * 2 ** 20, memorySwapBytes: 100 * 2 ** 20 });
+    files.writes.length = 0;
+    expect(await cgroups.clearLimits('berth')).toEqual(['cpu.cfs_quota_us', 'cpu.shares', 'memory.memsw.limit_in_bytes', 'memory.limit_in_bytes']);
+    expect(files.writes).toEqual([
+      ['/cg/cpu/berth/cpu.cfs_quota_us', '-1'],
+      ['/cg/cpu/berth/cpu.shares', '1024'],
+      ['/cg/memory/machine/own/berth/memory.memsw.limit_in_bytes', '-1'],
+      ['/cg/memory/machine/own/berth/memory.limit_in_bytes', '-1'],
+    ]);
+    files.files.set('/cg/memory/machine/own/berth/memory.memsw.limit_in_bytes', '9223372036854771712');
+    files.files.set('/cg/memory/machine/own/berth/memory.limit_in_bytes', '9223372036854771712');
+    expect(await cgroups.clearLimits('berth')).toEqual([]);
+    expect(await cgroups.clearLimits('absent')).toEqual([]);
+  });
 });

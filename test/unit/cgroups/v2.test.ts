@@ -116,4 +116,20 @@ describe('cgroup v2 implementation (recorded writes)', () => {
     expect(files.writes).toEqual([]);
     expect(files.dirs).toEqual(new Set(['/cg']));
   });
+
+  it('puts "no limit" back on a cgroup a pod\'s limits were written to, and then has nothing to do', async () => {
+    const { files, cgroups } = world();
+    await cgroups.create('berth');
+    await cgroups.apply('berth', { cpuShares: 512, cpuQuotaUs: 20_000, cpuPeriodUs: 100_000, memoryBytes: 100 * 2 ** 20 });
+    files.writes.length = 0;
+    expect(await cgroups.clearLimits('berth')).toEqual(['cpu.max', 'cpu.weight', 'memory.max']);
+    expect(files.writes).toEqual([
+      ['/cg/berth/cpu.max', 'max'],
+      ['/cg/berth/cpu.weight', '100'],
+      ['/cg/berth/memory.max', 'max'],
+    ]);
+    files.files.set('/cg/berth/cpu.max', 'max 100000');
+    expect(await cgroups.clearLimits('berth')).toEqual([]);
+    expect(await cgroups.clearLimits('absent')).toEqual([]);
+  });
 });
