@@ -1,4 +1,5 @@
 // berth runtime serves the CRI on its socket; the real crictl drives it.
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBerth, type Berth } from '../../harness/berth.js';
 
@@ -28,7 +29,9 @@ describe('CRI server', () => {
 
   it('answers imagefsinfo, which crictl and critest call first', async () => {
     const info = JSON.parse(await berth.crictl('imagefsinfo')) as { status: { imageFilesystems: { fsId: { mountpoint: string } }[] } };
-    expect(info.status.imageFilesystems[0]?.fsId.mountpoint).toBe(berth.rootDir);
+    // The filesystem is named by its mount point, which the kubelet and cAdvisor look capacity up by.
+    const mountpoint = (await execa('findmnt', ['-n', '-o', 'TARGET', '--target', berth.rootDir])).stdout.trim();
+    expect(info.status.imageFilesystems[0]?.fsId.mountpoint).toBe(mountpoint);
   });
 
   it('answers an RPC it does not implement with Unimplemented and the RPC name', async () => {
