@@ -3,7 +3,8 @@
 // top-level name is a symlink through "..data" (the upstream kubelet's layout, which programs
 // watching configMap volumes rely on). Nothing is written when the payload is unchanged.
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, lstat, mkdir, readFile, readdir, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Payload } from './volume-payload.js';
 
@@ -26,8 +27,12 @@ async function sameAsOnDisk(dataDir: string, payload: Payload): Promise<boolean>
   for (const path of files) {
     const want = payload.get(path);
     if (!want) return false;
-    const [info, data] = await Promise.all([stat(join(dataDir, path)), readFile(join(dataDir, path))]);
-    if ((info.mode & 0o777) !== want.mode || !data.equals(want.data)) return false;
+    // Only the kubelet writes here, and only regular files: a link, FIFO or device (or a file of
+    // another size) is a difference to rewrite, never something to open or read without end.
+    const info = await lstat(join(dataDir, path));
+    if (!info.isFile() || info.size !== want.data.length || (info.mode & 0o777) !== want.mode) return false;
+    const data = await readFile(join(dataDir, path), { flag: constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK });
+    if (!data.equals(want.data)) return false;
   }
   return true;
 }

@@ -1,5 +1,6 @@
 // The atomic writer on a real filesystem: layout, unchanged payloads, swaps and removals.
-import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -44,4 +45,22 @@ describe('atomic volume writer', () => {
     expect(readFileSync(join(dir, 'not-ours'), 'utf8')).toBe('x');
     expect(readdirSync(dir).filter((name) => name.startsWith('..')).length).toBe(2);
   });
+
+  // What the current data directory holds is compared, not trusted: a FIFO there must not hang the
+  // comparison, and a link to a host file must not be read through.
+  for (const [what, plant] of [
+    ['a FIFO', (path: string) => execFileSync('mkfifo', ['-m', '644', path])],
+    ['a symlink to a file of the same content', (path: string) => symlinkSync(join(dir, '..', 'same'), path)],
+  ] as const) {
+    it(`rewrites a payload file that became ${what} instead of reading it`, async () => {
+      writeFileSync(join(dir, '..', 'same'), 'A', { mode: 0o644 });
+      await writePayload(dir, payload({ a: 'A' }));
+      const data = join(dir, readlinkSync(join(dir, '..data')), 'a');
+      unlinkSync(data);
+      plant(data);
+      expect(await writePayload(dir, payload({ a: 'A' }))).toBe(true);
+      expect(lstatSync(join(dir, readlinkSync(join(dir, '..data')), 'a')).isFile()).toBe(true);
+      expect(readFileSync(join(dir, 'a'), 'utf8')).toBe('A');
+    });
+  }
 });
