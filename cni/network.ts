@@ -10,11 +10,14 @@
 //   and the cache is kept so a retry can finish the job.
 // - Tear the network down before unpinning the netns: the bridge plugin (1.1.1) finds the
 //   addresses whose ipMasq rules it must delete inside the netns, so a DEL without netns
-//   releases the IP but leaves that sandbox's CNI-<hash> nat chain behind.
+//   releases the IP but leaves that sandbox's CNI-<hash> nat chain behind. When the netns is
+//   gone all the same (a crash, a lost pin), those rules are deleted by their comment
+//   (ipmasq-leftovers.ts) after the DELs.
 import { statfs } from 'node:fs/promises';
 import { FailedPreconditionError, InternalError, InvalidArgumentError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { loadNetworkConfig } from './config.js';
+import type { IpMasqLeftovers } from './ipmasq-leftovers.js';
 import { type CapabilityArgs, type CniCommand, pluginEnv, pluginStdin } from './invocation.js';
 import type { PluginExecutor } from './plugin-exec.js';
 import { type AttachmentRecord, AttachmentCache, attachmentRecordVersion } from './result-cache.js';
@@ -42,6 +45,8 @@ export interface CniNetworkOptions {
   cacheDir: string;
   executor: PluginExecutor;
   logger: Logger;
+  /** Deletes a bridge's ipMasq rules that a DEL without netns leaves; absent: nothing deletes them. */
+  ipMasqLeftovers?: IpMasqLeftovers;
 }
 
 export class CniNetwork {
@@ -151,6 +156,10 @@ export class CniNetwork {
     for (const plugin of record.loopback.plugins) {
       await this.invoke('DEL', record.loopback, plugin.type, identity, 'lo', pluginStdin(record.loopback, plugin))
         .catch((error: unknown) => errors.push(errorMessage(error)));
+    }
+    const masquerades = list.plugins.some((plugin) => plugin.type === 'bridge' && plugin['ipMasq'] === true);
+    if (!netns && masquerades && this.options.ipMasqLeftovers) {
+      await this.options.ipMasqLeftovers.remove(list.name, record.request.id).catch((error: unknown) => errors.push(errorMessage(error)));
     }
     return errors;
   }

@@ -13,6 +13,7 @@ import type { ContainerRecord } from './containers/container-record.js';
 import type { ContainerUsage } from './containers/container-usage.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../common/errors.js';
 import { Images } from './images/images.js';
+import { removeHalfPulledContent } from './images/half-pulled.js';
 import { StoreUsage } from './images/store-usage.js';
 import { hostMountPointOf } from './linux/mounts.js';
 import { SandboxManager, type PodCgroupUsage, type PodResources } from './sandbox/sandbox-manager.js';
@@ -84,6 +85,7 @@ export class Runtime {
       unpacker: wired.unpacker,
       logger,
     });
+    await removeHalfPulledContent({ content: images.content, store: images.store, unpacker: wired.unpacker, logger });
     const containerPorts = { ...wired.container, images: { resolve: (ref: string) => images.forContainer(ref) } };
     const sandboxes = await SandboxManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: wired.sandbox, logger });
     const containers = await ContainerManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: containerPorts, logger });

@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { CniNetwork } from '../cni/network.js';
 import { ensureDefaultNetworkConfig } from '../cni/default-config.js';
 import { ExecaPluginExecutor } from '../cni/plugin-exec.js';
+import { IptablesIpMasqLeftovers } from '../cni/ipmasq-leftovers.js';
 import { ociSpecPort } from './containers/spec-port.js';
 import { SnapshotLayerUnpacker } from './images/layer-unpacker.js';
+import { removeInterruptedUnpacks } from './images/half-pulled.js';
 import { detectCgroupMode, type CgroupMode } from './oci/cgroup-mode.js';
 import { Conmon } from './oci/conmon.js';
 import { ContainerMonitor } from './oci/container-monitor.js';
@@ -27,6 +29,7 @@ import { LinuxNamespacePinner } from './linux/namespaces.js';
 import { UnsharePidNamespaces } from './linux/pid-namespace.js';
 import { cniNetworkPort } from './sandbox/cni-network-port.js';
 import { SandboxFileWriter } from './sandbox/files-writer.js';
+import { leftoverMounts } from './sandbox/sandbox-recovery.js';
 import type { LayerUnpacker } from './images/images.js';
 import type { Condition } from './runtime.js';
 import type { SandboxPorts } from './sandbox/sandbox-manager.js';
@@ -64,6 +67,7 @@ async function hostFacts(cgroupMode: CgroupMode): Promise<HostFacts> {
 export async function createPorts(config: RuntimeConfig, logger: Logger): Promise<RuntimePorts> {
   const mounter = new LinuxMounter();
   const snapshots = await OverlaySnapshotter.open(join(config.rootDir, 'snapshots'), { logger });
+  await removeInterruptedUnpacks(snapshots, logger);
   const cgroupMode = await detectCgroupMode();
   const cgroupHost = await openCgroups({ logger });
   await clearSharedParentLimits(cgroupHost.cgroups, logger);
@@ -96,6 +100,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
     cacheDir: join(config.stateDir, 'cni/results'),
     executor: new ExecaPluginExecutor({ binDirs: config.cniBinDirs }),
     logger,
+    ipMasqLeftovers: new IptablesIpMasqLeftovers(),
   });
   // The sandbox manager keeps its per-sandbox dirs here; pins must live inside them.
   const pinner = new LinuxNamespacePinner({ root: join(config.stateDir, 'sandboxes'), mounter });
@@ -110,6 +115,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
       pidNamespaces: new UnsharePidNamespaces(catatonitPath),
       network: cniNetworkPort(network),
       files: new SandboxFileWriter({ mounter }),
+      mounts: leftoverMounts(mounter),
     },
     container: {
       snapshots: {

@@ -19,6 +19,7 @@ import { RecordStore } from '../state/record-store.js';
 import { newId, resolveId } from '../state/ids.js';
 import { NameReservations } from '../state/name-reservations.js';
 import { ContainerEvents, type ContainerEventKind } from './container-events.js';
+import { removeHalfMadeContainers } from './container-recovery.js';
 import { containerName, containerRecordVersion, type ContainerRecord, type ContainerState } from './container-record.js';
 import { CpuRate, type ContainerUsage, type WritableLayerUsage } from './container-usage.js';
 
@@ -225,8 +226,10 @@ export class ContainerManager {
   /**
    * After a restart: containers kept running under conmon while berth was away; the ones that
    * exited meanwhile left their exit code in conmon's exit file. Records catch up with both.
+   * Containers whose CreateContainer was cut short go first (container-recovery.ts).
    */
   private async reconcile(): Promise<void> {
+    await removeHalfMadeContainers({ containersDir: this.containersDir, isRecorded: (id) => this.records.get(id) !== undefined, ports: this.ports, logger: this.logger });
     for (const record of this.records.list()) {
       if (record.state === 'exited') continue;
       const exit = await this.ports.monitor.exitStatus(record.id).catch(() => undefined);

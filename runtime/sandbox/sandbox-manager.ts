@@ -15,6 +15,7 @@ import { RecordStore } from '../state/record-store.js';
 import { newId, resolveId } from '../state/ids.js';
 import { NameReservations } from '../state/name-reservations.js';
 import { nowNanos, sandboxName, sandboxRecordVersion, type NamespacePins, type SandboxFiles, type SandboxRecord } from './sandbox-record.js';
+import { openSandboxIntents, removeHalfMadeSandboxes, sandboxIntentVersion, type LeftoverMountsPort, type SandboxIntent } from './sandbox-recovery.js';
 
 export interface PortMappingRequest {
   protocol: 'tcp' | 'udp' | 'sctp';
@@ -82,6 +83,8 @@ export interface SandboxPorts {
   pidNamespaces: PidNamespacePort;
   network: NetworkPort;
   files: SandboxFilesPort;
+  /** What a half-made sandbox left mounted under its dir, found and removed at start. */
+  mounts: LeftoverMountsPort;
 }
 
 type Undo = () => Promise<void>;
@@ -133,6 +136,8 @@ export class SandboxManager {
 
   private constructor(
     private readonly records: RecordStore<SandboxRecord>,
+    /** RunPodSandbox calls in flight (see sandbox-recovery.ts): what a crash may have left half-made. */
+    private readonly intents: RecordStore<SandboxIntent>,
     private readonly sandboxesDir: string,
     private readonly ports: SandboxPorts,
     private readonly logger: Logger,
@@ -147,7 +152,8 @@ export class SandboxManager {
     });
     const sandboxesDir = join(options.stateDir, 'sandboxes');
     await mkdir(sandboxesDir, { recursive: true, mode: 0o700 });
-    const manager = new SandboxManager(records, sandboxesDir, options.ports, options.logger);
+    const intents = await openSandboxIntents(join(options.rootDir, 'sandboxes'), options.logger);
+    const manager = new SandboxManager(records, intents, sandboxesDir, options.ports, options.logger);
     await manager.reconcile();
     return manager;
   }
@@ -155,14 +161,26 @@ export class SandboxManager {
   /**
    * After a restart the pins and files of a ready sandbox are still there, unless the volatile
    * state dir was wiped (a reboot): such a sandbox lost its namespaces and becomes NOTREADY, so
-   * the kubelet recreates it.
+   * the kubelet recreates it; its network stays marked set up, so that stopping it still DELs
+   * (without the netns, as CNI allows) and IPAM lets go of its address. Sandboxes whose
+   * RunPodSandbox was cut short go first.
    */
   private async reconcile(): Promise<void> {
+    await removeHalfMadeSandboxes({
+      records: this.records,
+      intents: this.intents,
+      sandboxesDir: this.sandboxesDir,
+      ports: this.ports,
+      isPodOwnCgroup,
+      logger: this.logger,
+    });
     for (const record of this.records.list()) {
       if (record.state !== 'ready') continue;
       const present = await stat(record.dir).then(() => true, () => false);
       if (present) continue;
-      await this.records.put({ ...record, state: 'notready', namespaces: {}, networkSetUp: false, ips: [] });
+      // The netns path stays for that DEL; a pid holder's pid may belong to another process by now.
+      const { network } = record.namespaces;
+      await this.records.put({ ...record, state: 'notready', namespaces: network ? { network } : {}, ips: [] });
       this.logger.warn({ podSandboxId: record.id }, 'pod sandbox lost its state dir (reboot?); marked NOTREADY');
     }
   }
@@ -202,7 +220,10 @@ export class SandboxManager {
     return this.creating.hold(name, id, () => this.exclusive(id, async () => {
       const undo: Undo[] = [];
       const dir = join(this.sandboxesDir, id);
+      // Before the first side effect: a crash from here on leaves an intent that the next start undoes.
+      const intent: SandboxIntent = { version: sandboxIntentVersion, id, config, dir };
       try {
+        await this.intents.put(intent);
         await mkdir(dir, { mode: 0o700 });
         undo.push(() => rm(dir, { recursive: true, force: true }));
 
@@ -251,6 +272,7 @@ export class SandboxManager {
           const pid = await this.ports.pidNamespaces.create();
           record.namespaces = { ...record.namespaces, pid: pid.path, pidHolder: pid.holderPid };
           undo.push(() => this.ports.pidNamespaces.remove(pid));
+          await this.intents.put({ ...intent, pidHolder: pid.holderPid });
         }
 
         if (!hostNetwork && record.namespaces.network) {
@@ -277,6 +299,7 @@ export class SandboxManager {
         undo.push(() => this.ports.files.release(dir, files));
 
         await this.records.put(record);
+        await this.intents.delete(id);
         this.logger.info({ podSandboxId: id, name, ips: record.ips }, 'pod sandbox ready');
         return record;
       } catch (error) {
@@ -285,7 +308,9 @@ export class SandboxManager {
           await step().catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
         }
         if (cleanupErrors.length > 0) {
-          this.logger.error({ podSandboxId: id, cleanupErrors }, 'cleaning up a failed RunPodSandbox failed too');
+          this.logger.error({ podSandboxId: id, cleanupErrors }, 'cleaning up a failed RunPodSandbox failed too; the next start tries again');
+        } else {
+          await this.intents.delete(id).catch(() => undefined);
         }
         throw error;
       }
@@ -324,12 +349,14 @@ export class SandboxManager {
       if (!record) throw new FailedPreconditionError(`pod sandbox ${id} was removed while updating its resources`);
       if (!record.cgroupPath) throw new FailedPreconditionError(`pod sandbox ${id} was created before berth kept pod cgroups; recreate it to limit it`);
       await this.ports.cgroups.update(record.cgroupPath, resources);
-      const linux = record.config.linux;
-      if (linux) {
-        if (resources.resources) linux.resources = resources.resources;
-        if (resources.overhead) linux.overhead = resources.overhead;
-      }
-      await this.records.put(record);
+      // A copy: the record in memory changes only once the new one is written.
+      const current = record.config.linux;
+      const linux = current && {
+        ...current,
+        ...(resources.resources ? { resources: resources.resources } : {}),
+        ...(resources.overhead ? { overhead: resources.overhead } : {}),
+      };
+      await this.records.put({ ...record, config: { ...record.config, linux } });
     });
   }
 
@@ -365,18 +392,17 @@ export class SandboxManager {
       if (!record) return undefined;
       if (record.state === 'notready' && !record.networkSetUp && Object.keys(record.namespaces).length === 0) return record;
       await this.tearDownNetwork(record);
-      record.networkSetUp = false;
       if (record.files) await this.ports.files.release(record.dir, record.files);
       if (record.namespaces.pid && record.namespaces.pidHolder) {
         await this.ports.pidNamespaces.remove({ path: record.namespaces.pid, holderPid: record.namespaces.pidHolder });
       }
       const { network, ipc, uts } = record.namespaces;
       await this.ports.namespaces.remove({ ...(network ? { network } : {}), ...(ipc ? { ipc } : {}), ...(uts ? { uts } : {}) });
-      record.namespaces = {};
-      record.state = 'notready';
-      await this.records.put(record);
+      // Memory changes only with the record written: a stop cut short is retried from the start.
+      const stopped: SandboxRecord = { ...record, networkSetUp: false, namespaces: {}, state: 'notready' };
+      await this.records.put(stopped);
       this.logger.info({ podSandboxId: id }, 'pod sandbox stopped');
-      return record;
+      return stopped;
     });
   }
 

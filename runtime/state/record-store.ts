@@ -1,6 +1,7 @@
 // Versioned JSON records, one file per object, written atomically (temp + fsync + rename + fsync
 // dir) and all read back at start. A record that cannot be parsed is moved aside to
-// `<dir>/quarantine/` and logged, so one corrupt file never stops berth from starting.
+// `<dir>/quarantine/` and logged, so one corrupt file never stops berth from starting; the temp
+// file of a write a crash cut short is removed.
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../../common/atomic-file.js';
@@ -38,6 +39,8 @@ export class RecordStore<T extends VersionedRecord> {
 
   private async load(): Promise<void> {
     for (const name of await readdir(this.dir)) {
+      // The temp file of a write a crash cut short (writeJsonAtomic's .<name>.<hex>.tmp): never a record.
+      if (/^\..+\.tmp$/.test(name)) await rm(join(this.dir, name), { force: true });
       if (!name.endsWith('.json') || name.startsWith('.')) continue;
       const path = join(this.dir, name);
       try {

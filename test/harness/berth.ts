@@ -21,6 +21,8 @@ export interface Berth {
   /** Runs crictl and returns its exit code and output without throwing. */
   crictlResult(...args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   stop(): Promise<void>;
+  /** Stops berth gracefully (SIGTERM) and keeps its dirs and whatever it left: to sweep for leaks before stop(). */
+  shutdown(): Promise<void>;
   /** SIGKILLs berth and keeps its dirs, containers and mounts: the crash a restart recovers from. */
   kill(): Promise<void>;
   /** The instance's directory, to start a second berth on the same state. */
@@ -79,6 +81,7 @@ export async function startBerth(options: { args?: string[]; logLevel?: string; 
       process.kill(daemon.pid, 'SIGKILL');
       await new Promise((r) => setTimeout(r, 200));
     },
+    shutdown: () => daemon.stop(),
     stop: async () => {
       await daemon.stop();
       // Pods a test left behind keep running, with their pinned namespaces and rootfs mounts

@@ -7,15 +7,23 @@ import { join } from 'node:path';
 
 export interface CniTestNetwork {
   confDir: string;
+  /** The conflist's network name. */
+  name: string;
+  /** host-local's data dir (leases under <ipamDir>/<name>). */
+  ipamDir: string;
   bridge: string;
   subnet: string;
   ipPattern: RegExp;
   remove(): Promise<void>;
 }
 
-/** `octet` picks the subnet 10.244.<octet>.0/24; use a distinct one per test file. */
-export function cniTestNetwork(name: string, octet: number): CniTestNetwork {
+/**
+ * `octet` picks the subnet 10.244.<octet>.0/24; use a distinct one per test file. `ipMasq` makes
+ * the bridge plugin add its per-sandbox nat chain, as berth's default network does.
+ */
+export function cniTestNetwork(name: string, octet: number, options: { ipMasq?: boolean } = {}): CniTestNetwork {
   const confDir = mkdtempSync(join(tmpdir(), `berth-cni-${name}-`));
+  const ipamDir = join(confDir, 'ipam');
   const bridge = `berth${octet}`;
   const subnet = `10.244.${octet}.0/24`;
   writeFileSync(
@@ -28,9 +36,9 @@ export function cniTestNetwork(name: string, octet: number): CniTestNetwork {
           type: 'bridge',
           bridge,
           isGateway: true,
-          ipMasq: false,
+          ipMasq: options.ipMasq ?? false,
           hairpinMode: true,
-          ipam: { type: 'host-local', ranges: [[{ subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(confDir, 'ipam') },
+          ipam: { type: 'host-local', ranges: [[{ subnet }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: ipamDir },
         },
         { type: 'portmap', capabilities: { portMappings: true } },
       ],
@@ -38,6 +46,8 @@ export function cniTestNetwork(name: string, octet: number): CniTestNetwork {
   );
   return {
     confDir,
+    name: `berth-test-${name}`,
+    ipamDir,
     bridge,
     subnet,
     ipPattern: new RegExp(`^10\\.244\\.${octet}\\.\\d+$`),

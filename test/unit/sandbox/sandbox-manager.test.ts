@@ -75,6 +75,12 @@ function recorder(failAt?: string): { ports: SandboxPorts; calls: string[] } {
         },
         release: async () => step('files.release'),
       },
+      mounts: {
+        unmountUnder: async (dir) => {
+          await step(`mounts.unmountUnder ${dir.split('/').at(-1) === 'sandboxes' ? dir : '<sandbox dir>'}`);
+          return [];
+        },
+      },
     },
   };
 }
