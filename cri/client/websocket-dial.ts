@@ -37,6 +37,10 @@ export function dialWebSocket(url: string, protocols: readonly string[]): Promis
   const key = randomBytes(16).toString('base64');
   const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
     method: 'GET',
+    // A connection of its own: an upgraded one never goes back to a pool, and one drawn from the
+    // keep-alive pool may be one the server has just closed (after refusing an earlier upgrade),
+    // which fails the dial with "socket hang up" before the request reaches the server.
+    agent: false,
     headers: {
       Connection: 'Upgrade',
       Upgrade: 'websocket',
