@@ -16,6 +16,7 @@ import { TokenCache } from './tokens.js';
 import { channelProtocols } from '../../common/websocket/channel-protocol.js';
 import { ChannelDemux } from './websocket/channels.js';
 import { acceptKey } from '../../common/websocket/frames.js';
+import { refuseUpgrade } from '../../common/refuse-upgrade.js';
 import { WebSocketSession } from '../../common/websocket/session.js';
 import { WebSocketTunnel, tunneledPortForwardProtocol } from './websocket/tunnel.js';
 
@@ -41,25 +42,8 @@ export function negotiateProtocol(offered: string | string[] | undefined, suppor
   return list.find((p) => supported.includes(p));
 }
 
-/** How long a refused connection waits for the client to close its side before it is cut off. */
-const refusalLingerMs = 5_000;
-
-/**
- * Answers an upgrade request with an error, then closes the connection. It says `Connection:
- * close` (RFC 9112 9.6): an HTTP/1.1 answer without it lets the client keep the connection for its
- * next request (Node's keep-alive agent, Go's transport do), which then meets the end sent here
- * and fails with "socket hang up" instead of reaching the server. The socket is then read to its
- * end rather than destroyed: closing it with unread bytes makes the kernel answer with a reset,
- * which can discard the refusal before the client has read it, and a socket never read would stay
- * half-open for good.
- */
 function refuse(socket: Socket, status: number, message: string, headers: Record<string, string> = {}): void {
-  const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('');
-  socket.end(
-    `HTTP/1.1 ${status} ${status === 404 ? 'Not Found' : status === 403 ? 'Forbidden' : 'Bad Request'}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n${extra}\r\n${message}`,
-  );
-  socket.setTimeout(refusalLingerMs, () => socket.destroy());
-  socket.resume();
+  refuseUpgrade(socket, status, message, headers);
 }
 
 export class StreamServer {

@@ -12,6 +12,7 @@ import { createServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { BerthError, errorMessage } from '../../common/errors.js';
+import { refuseUpgrade } from '../../common/refuse-upgrade.js';
 import type { Logger } from '../../common/logger.js';
 import type { ReviewApi } from '../api-port.js';
 import type { CriPort } from '../cri-port.js';
@@ -57,11 +58,6 @@ function reply(response: ServerResponse, status: number, text: string): void {
   response.end(`${text}\n`);
 }
 
-const reasons: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 414: 'URI Too Long',
-  431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway',
-};
-
 /** Request line plus headers, as upstream's MaxHeaderBytes; a longer head is a 431 from the parser. */
 const maxHeadBytes = 1 << 20;
 /** The longest URL served: room for kubectl exec's command, far below the head's bound. */
@@ -76,8 +72,7 @@ function allowedMethods(first: string): readonly string[] {
 
 /** An answer on a connection that asked to upgrade (no ServerResponse exists for it). */
 function replyRaw(socket: Duplex, status: number, text: string): void {
-  const body = `${text}\n`;
-  socket.end(`HTTP/1.1 ${status} ${reasons[status] ?? 'Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  refuseUpgrade(socket, status, `${text}\n`);
 }
 
 function httpStatusOf(error: unknown): number {
