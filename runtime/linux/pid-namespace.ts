@@ -4,9 +4,10 @@
 // Being pid 1 it inherits every orphan of the pod's containers, so it must reap them: catatonit
 // in pause mode (podman's pause process) does; `sleep infinity`, the fallback where catatonit is
 // not installed, does not, and the pod then collects zombies. Killing the holder ends the
-// namespace and every process in it.
+// namespace and every process in it. The holder carries its sandbox's dir in its environment
+// (BERTH_POD_SANDBOX_DIR), so a berth restarted after a crash finds one that no record names.
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InternalError } from '../../common/errors.js';
 
@@ -18,10 +19,15 @@ export interface PidNamespace {
 }
 
 export interface PidNamespacePort {
-  create(): Promise<PidNamespace>;
+  /** Starts a holder for the sandbox whose dir is `owner`. */
+  create(owner: string): Promise<PidNamespace>;
   /** Ends the namespace; idempotent. */
   remove(namespace: PidNamespace): Promise<void>;
+  /** The holder processes (and their unshare parents) started for `owner`. */
+  holdersOf(owner: string): Promise<number[]>;
 }
+
+const ownerVariable = 'BERTH_POD_SANDBOX_DIR';
 
 async function childOf(pid: number): Promise<number | undefined> {
   const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
@@ -38,8 +44,12 @@ export class UnsharePidNamespaces implements PidNamespacePort {
   /** `catatonitPath`: the reaping holder; undefined falls back to `sleep infinity` (no reaping). */
   constructor(private readonly catatonitPath: string | undefined) {}
 
-  async create(): Promise<PidNamespace> {
-    const unshare = spawn('unshare', ['--pid', '--fork', ...holderCommand(this.catatonitPath)], { detached: true, stdio: 'ignore' });
+  async create(owner: string): Promise<PidNamespace> {
+    const unshare = spawn('unshare', ['--pid', '--fork', ...holderCommand(this.catatonitPath)], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, [ownerVariable]: owner },
+    });
     unshare.unref();
     const parent = unshare.pid;
     if (!parent) throw new InternalError('cannot start the pod pid namespace holder (unshare)');
@@ -52,11 +62,46 @@ export class UnsharePidNamespaces implements PidNamespacePort {
     throw new InternalError('the pod pid namespace holder did not start within 1 s');
   }
 
+  async holdersOf(owner: string): Promise<number[]> {
+    const marker = `${ownerVariable}=${owner}`;
+    const holders: number[] = [];
+    for (const name of await readdir('/proc')) {
+      if (!/^\d+$/.test(name)) continue;
+      const environ = await readFile(`/proc/${name}/environ`, 'utf8').catch(() => '');
+      if (environ.split('\0').includes(marker)) holders.push(Number(name));
+    }
+    return holders;
+  }
+
+  /**
+   * Kills the holder and waits (up to 2 s) until it and its unshare parent have exited, so that a
+   * stopped pod leaves no process of its own behind.
+   */
   async remove(namespace: PidNamespace): Promise<void> {
+    const parent = await unshareParentOf(namespace.holderPid);
     try {
       process.kill(namespace.holderPid, 'SIGKILL');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
     }
+    for (let attempt = 0; attempt < 200; attempt++) {
+      if (!(await running(namespace.holderPid)) && !(parent && (await running(parent)))) return;
+      await sleep(10);
+    }
   }
+}
+
+/** The holder's parent when it is the `unshare` that started it. */
+async function unshareParentOf(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  if (!Number.isInteger(ppid) || ppid <= 1) return undefined;
+  const argv0 = (await readFile(`/proc/${ppid}/cmdline`, 'utf8').catch(() => '')).split('\0')[0] ?? '';
+  return argv0.endsWith('unshare') ? ppid : undefined;
+}
+
+/** Alive and not yet a zombie (a zombie has exited; only its parent's wait is missing). */
+async function running(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }

@@ -269,10 +269,9 @@ export class SandboxManager {
         undo.push(() => this.ports.namespaces.remove(pins));
 
         if (options?.pid === 'POD') {
-          const pid = await this.ports.pidNamespaces.create();
+          const pid = await this.ports.pidNamespaces.create(dir);
           record.namespaces = { ...record.namespaces, pid: pid.path, pidHolder: pid.holderPid };
           undo.push(() => this.ports.pidNamespaces.remove(pid));
-          await this.intents.put({ ...intent, pidHolder: pid.holderPid });
         }
 
         if (!hostNetwork && record.namespaces.network) {

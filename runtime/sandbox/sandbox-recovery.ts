@@ -27,8 +27,6 @@ export interface SandboxIntent extends VersionedRecord {
   config: PodSandboxConfig__Output;
   /** The sandbox's dir under the state dir. */
   dir: string;
-  /** Set once the pod's pid namespace holder runs (NamespaceMode POD). */
-  pidHolder?: number;
 }
 
 /** What recovery asks of the world beyond the create/remove ports: the mounts left under a dir. */
@@ -72,7 +70,6 @@ interface Leftover {
   id: string;
   dir: string;
   config?: PodSandboxConfig__Output;
-  pidHolder?: number;
 }
 
 const idPattern = /^[a-f0-9]{64}$/;
@@ -109,8 +106,10 @@ async function removeHalfMade(recovery: SandboxRecovery, leftover: Leftover): Pr
       ports.network.tearDown({ sandboxId: leftover.id, netnsPath: '', podName: m?.name ?? '', podNamespace: m?.namespace ?? '', podUid: m?.uid ?? '' }),
     );
   }
-  const holderPid = leftover.pidHolder;
-  if (holderPid) await attempt('pid namespace', () => ports.pidNamespaces.remove({ holderPid, path: `/proc/${holderPid}/ns/pid` }));
+  // A pid namespace holder (NamespaceMode POD) carries its sandbox's dir: found even if it was started a moment before the crash.
+  await attempt('pid namespace', async () => {
+    for (const holderPid of await ports.pidNamespaces.holdersOf(leftover.dir)) await ports.pidNamespaces.remove({ holderPid, path: `/proc/${holderPid}/ns/pid` });
+  });
   let unmounted: string[] = [];
   const mountsGone = await attempt('mounts', async () => {
     unmounted = await ports.mounts.unmountUnder(leftover.dir);

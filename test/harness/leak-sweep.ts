@@ -1,6 +1,6 @@
 // A sweep of what one berth instance may leave on the host: mounts and namespace pins under its
-// dirs, veths on its bridge, cgroups below the test's cgroup parents, conmon processes and OCI
-// runtime containers of its state dir, iptables rules (nat and filter) naming its network, subnet
+// dirs, veths on its bridge, cgroups below the test's cgroup parents, conmon processes, pod pid
+// namespace holders and OCI runtime containers of its state dir, iptables rules (nat and filter) naming its network, subnet
 // or bridge, host-local leases in its IPAM dir, and what a create or pull cut short leaves in its
 // dirs (sandbox/container dirs, creation intents, CNI results, partial blobs, unpack snapshots,
 // temp files of atomic writes). Everything is filtered by this instance's dirs, bridge, subnet and
@@ -116,9 +116,14 @@ async function processLeaks(target: LeakSweepTarget): Promise<Leak[]> {
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
-    if (!argv[0]?.endsWith('conmon') || !argv.some((arg) => under(arg, [target.stateDir]))) continue;
-    const cid = argv[argv.indexOf('--cid') + 1] ?? '';
-    leaks.push({ kind: 'process', what: `conmon pid ${pid} for ${cid}`, ...withOwner(cid) });
+    if (argv[0]?.endsWith('conmon') && argv.some((arg) => under(arg, [target.stateDir]))) {
+      const cid = argv[argv.indexOf('--cid') + 1] ?? '';
+      leaks.push({ kind: 'process', what: `conmon pid ${pid} for ${cid}`, ...withOwner(cid) });
+    }
+    // A pod's pid namespace holder (and its unshare parent) carry their sandbox's dir.
+    const environ = (await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '')).split('\0');
+    const dir = environ.find((entry) => entry.startsWith('BERTH_POD_SANDBOX_DIR='))?.slice('BERTH_POD_SANDBOX_DIR='.length);
+    if (dir && under(dir, [target.stateDir])) leaks.push({ kind: 'process', what: `pid namespace holder pid ${pid} (${argv[0]}) for ${dir}`, ...withOwner(dir) });
   }
   const runcRoot = join(target.stateDir, 'oci/runc');
   const listed = await execa('runc', ['--root', runcRoot, 'list', '--format', 'json'], { reject: false });

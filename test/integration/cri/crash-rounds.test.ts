@@ -20,8 +20,8 @@ import { describeLeaks, sweepLeaks, type Leak, type LeakSweepTarget } from '../.
 const registry = inject('registryHost');
 const image = `${registry}/busybox:latest`;
 const cgroupTop = 'berth-crash-rounds';
-const seed = Number(process.env['BERTH_CRASH_SEED'] ?? Date.now() % 2 ** 31);
-const roundCount = Number(process.env['BERTH_CRASH_ROUNDS'] ?? 20);
+const seed = Number(process.env['BERTH_CRASH_SEED'] || Date.now() % 2 ** 31);
+const roundCount = Number(process.env['BERTH_CRASH_ROUNDS'] || 20);
 
 type Operation = 'RunPodSandbox' | 'CreateContainer' | 'PullImage';
 const operations: Operation[] = ['RunPodSandbox', 'CreateContainer', 'PullImage'];
@@ -48,7 +48,8 @@ function pod(tag: string, hostPort: number): PodSandboxConfig {
   return {
     metadata: { name: `crash-${tag}`, namespace: 'default', uid, attempt: 0 },
     portMappings: [{ protocol: 'TCP', containerPort: 80, hostPort, hostIp: '127.0.0.1' }],
-    linux: { cgroupParent: `${cgroupTop}/pod${uid}` },
+    // A pod-wide pid namespace: its holder process is one more thing a crash may leave.
+    linux: { cgroupParent: `${cgroupTop}/pod${uid}`, securityContext: { namespaceOptions: { pid: 'POD' } } },
   };
 }
 

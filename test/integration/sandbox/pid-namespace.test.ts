@@ -8,6 +8,8 @@ import { UnsharePidNamespaces, type PidNamespace } from '../../../runtime/linux/
 
 const held: PidNamespace[] = [];
 const namespaces = new UnsharePidNamespaces('/usr/bin/catatonit');
+/** The sandbox dir a holder is started for (only a marker here: nothing is made there). */
+const owner = `/run/berth-pid-namespace-test-${process.pid}`;
 
 afterEach(async () => {
   for (const namespace of held.splice(0)) await namespaces.remove(namespace);
@@ -27,7 +29,7 @@ async function childrenOf(pid: number): Promise<{ pid: number; state: string; co
 
 describe('pod pid namespace holder', () => {
   it('runs catatonit as the namespace\'s pid 1 and reaps the orphans it inherits', async () => {
-    const namespace = await namespaces.create();
+    const namespace = await namespaces.create(owner);
     held.push(namespace);
     expect((await readFile(`/proc/${namespace.holderPid}/comm`, 'utf8')).trim()).toBe('catatonit');
     // In the namespace: a shell starts a short sleep in the background and exits at once, so
@@ -40,12 +42,23 @@ describe('pod pid namespace holder', () => {
   });
 
   it('ends the namespace and everything in it when removed', async () => {
-    const namespace = await namespaces.create();
+    const namespace = await namespaces.create(owner);
     await execa('nsenter', [`--pid=${namespace.path}`, '--', 'sh', '-c', '(sleep 30 &); true'], { stdio: 'ignore' });
     const [sleeper] = await childrenOf(namespace.holderPid);
     expect(sleeper?.command).toBe('sleep');
     await namespaces.remove(namespace);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await readFile(`/proc/${sleeper?.pid ?? 0}/stat`, 'utf8').catch(() => 'gone')).toBe('gone');
+  });
+
+  it('is found by the sandbox it was started for, and once removed neither it nor its unshare runs', async () => {
+    const namespace = await namespaces.create(owner);
+    const found = await namespaces.holdersOf(owner);
+    // The holder and the unshare that forked it, which a restarted berth knows from no record.
+    expect(found).toContain(namespace.holderPid);
+    expect(found).toHaveLength(2);
+    expect(await namespaces.holdersOf(`${owner}-other`)).toEqual([]);
+    await namespaces.remove(namespace);
+    expect(await namespaces.holdersOf(owner)).toEqual([]);
   });
 });

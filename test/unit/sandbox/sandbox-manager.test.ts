@@ -60,6 +60,7 @@ function recorder(failAt?: string): { ports: SandboxPorts; calls: string[] } {
           return { holderPid: 4242, path: '/proc/4242/ns/pid' };
         },
         remove: async () => step('pid.remove'),
+        holdersOf: async () => [],
       },
       network: {
         setUp: async () => {

@@ -42,7 +42,12 @@ function recorder(failing?: string): { ports: SandboxPorts; calls: string[] } {
         usage: unexpected,
       },
       namespaces: { create: unexpected, remove: unexpected },
-      pidNamespaces: { create: unexpected, remove: async (ns) => step(`pid.remove ${ns.holderPid}`) },
+      pidNamespaces: {
+        create: unexpected,
+        remove: async (ns) => step(`pid.remove ${ns.holderPid}`),
+        // The holder a pod of this test left: found by the sandbox dir it carries.
+        holdersOf: async (owner) => (owner.endsWith(id) && owner.includes('with-holder') ? [4242] : []),
+      },
       network: { setUp: unexpected, tearDown: async (request) => step(`net.tearDown ${request.sandboxId.slice(0, 4)}`) },
       files: { prepare: unexpected, release: unexpected },
       mounts: {
@@ -56,7 +61,7 @@ function recorder(failing?: string): { ports: SandboxPorts; calls: string[] } {
 }
 
 function world(): { rootDir: string; stateDir: string; intentPath: string; dir: string } {
-  const base = mkdtempSync(join(tmpdir(), 'berth-recovery-'));
+  const base = mkdtempSync(join(tmpdir(), 'berth-recovery-with-holder-'));
   dirs.push(base);
   const rootDir = join(base, 'root');
   const stateDir = join(base, 'state');
@@ -69,7 +74,7 @@ function world(): { rootDir: string; stateDir: string; intentPath: string; dir: 
 describe('a RunPodSandbox cut short, at the next start', () => {
   it('is undone in teardown order: network, pid holder, mounts, dir, own cgroup, then the intent', async () => {
     const w = world();
-    writeFileSync(w.intentPath, JSON.stringify({ version: 1, id, config: config('kubepods/poduid-1'), dir: w.dir, pidHolder: 4242 }));
+    writeFileSync(w.intentPath, JSON.stringify({ version: 1, id, config: config('kubepods/poduid-1'), dir: w.dir }));
     const { ports, calls } = recorder();
     const sandboxes = await SandboxManager.open({ rootDir: w.rootDir, stateDir: w.stateDir, ports, logger: silentLogger() });
     expect(calls).toEqual([
@@ -111,7 +116,7 @@ describe('a RunPodSandbox cut short, at the next start', () => {
     const w = world();
     const { ports, calls } = recorder();
     await SandboxManager.open({ rootDir: w.rootDir, stateDir: w.stateDir, ports, logger: silentLogger() });
-    expect(calls).toEqual(['net.tearDown aaaa', 'mounts.unmountUnder <dir>']);
+    expect(calls).toEqual(['net.tearDown aaaa', 'pid.remove 4242', 'mounts.unmountUnder <dir>']);
     expect(existsSync(w.dir)).toBe(false);
   });
 
