@@ -4,11 +4,12 @@
 //
 // Ingest lifecycle: bytes stream into <root>/content/ingest/<hex>.partial while being hashed;
 // on success the partial is renamed into blobs/; on a digest or size mismatch the partial is
-// deleted and nothing is committed; on any other failure (network drop, daemon crash) the partial
-// stays, and the next ingest of that digest asks the source to resume from the partial's size
+// deleted and nothing is committed; on any other failure (a network drop) the partial stays, and
+// the next ingest of that digest in this run asks the source to resume from the partial's size
 // and rebuilds the hash state by re-reading the partial — except on a full disk (ENOSPC, EDQUOT),
 // where the partial is deleted to give the space back and the ingest fails RESOURCE_EXHAUSTED.
-// Ingesting a blob that exists is a no-op.
+// A daemon crash's partials are removed at the next start (half-pulled.ts). Ingesting a blob
+// that exists is a no-op.
 // Concurrent ingests of one digest in this process wait for the first.
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, truncate } from 'node:fs/promises';
