@@ -419,8 +419,10 @@ export class SandboxManager {
       const record = this.records.get(id);
       if (!record) return;
       await rm(record.dir, { recursive: true, force: true });
-      await this.records.delete(id);
+      // The record goes last: a remove cut short by a crash is retried from it, and nothing it
+      // names (the pod cgroup) is left without one.
       await this.removeCgroup(record);
+      await this.records.delete(id);
       this.logger.info({ podSandboxId: id }, 'pod sandbox removed');
     });
   }
