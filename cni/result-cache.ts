@@ -4,7 +4,7 @@
 // through ADD still leaves enough to DEL, and updated with the result once ADD succeeds.
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../common/atomic-file.js';
+import { removeTempFiles, writeJsonAtomic } from '../common/atomic-file.js';
 import { InvalidArgumentError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { CniResult, LoadedNetworkConfig, NetworkConfigList, PodNetworkRequest } from './types.js';
@@ -63,7 +63,9 @@ export class AttachmentCache {
     }
   }
 
+  /** Removes the record and the temp file of a save a crash cut short. */
   async remove(id: string): Promise<void> {
     await rm(this.path(id), { force: true });
+    await removeTempFiles(this.dir, `${id}.json`);
   }
 }

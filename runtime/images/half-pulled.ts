@@ -5,6 +5,7 @@
 // snapshots under the unpacker's `extract-<hex>` keys) and committed layers no image uses.
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { removeTempFiles } from '../../common/atomic-file.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { OverlaySnapshotter } from '../snapshots/snapshotter.js';
@@ -29,6 +30,8 @@ export async function removeInterruptedUnpacks(snapshots: OverlaySnapshotter, lo
 /** Partial and unreferenced blobs, and layers no image uses, of pulls a crash cut short. */
 export async function removeHalfPulledContent(options: { content: ContentStore; store: ImageStore; unpacker: LayerUnpacker; logger: Logger }): Promise<void> {
   const { content, logger } = options;
+  // An image record whose write a crash cut short: the pull is not recorded, its blobs go below.
+  await removeTempFiles(options.store.dir);
   const partials = await readdir(content.ingestDir).catch(() => [] as string[]);
   for (const name of partials) await rm(join(content.ingestDir, name), { recursive: true, force: true });
   const referenced = options.store.referencedBlobs();

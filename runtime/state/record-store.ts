@@ -4,7 +4,7 @@
 // file of a write a crash cut short is removed.
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '../../common/atomic-file.js';
+import { removeTempFiles, writeJsonAtomic } from '../../common/atomic-file.js';
 import type { Logger } from '../../common/logger.js';
 
 export interface VersionedRecord {
@@ -38,9 +38,8 @@ export class RecordStore<T extends VersionedRecord> {
   }
 
   private async load(): Promise<void> {
+    await removeTempFiles(this.dir);
     for (const name of await readdir(this.dir)) {
-      // The temp file of a write a crash cut short (writeJsonAtomic's .<name>.<hex>.tmp): never a record.
-      if (/^\..+\.tmp$/.test(name)) await rm(join(this.dir, name), { force: true });
       if (!name.endsWith('.json') || name.startsWith('.')) continue;
       const path = join(this.dir, name);
       try {
