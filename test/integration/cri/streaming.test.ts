@@ -15,6 +15,7 @@ import type { PodSandboxConfig } from '../../../cri/api/messages.js';
 import { startBerth, type Berth } from '../../harness/berth.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
+import { eventually } from '../../harness/eventually.js';
 import { freePort } from '../../harness/ports.js';
 import { goTool } from '../../harness/tools.js';
 
@@ -111,8 +112,13 @@ describe('exec and port-forward over SPDY', () => {
     // Closing stdin ends the loop, so the container exits and conmon ends the attach.
     expect(attached.stdout).toContain('got:one\ngot:two\nstdin-closed');
     expect(attached.stderr).toContain('err:two');
-    const status = await client.containerStatus(containerId);
-    expect(status.status?.state).toBe('CONTAINER_EXITED');
+    // The attach ends when the container's stdio closes, which can be a moment before conmon has
+    // reaped it and written its exit file: the CRI orders the two in no way, so wait for the exit.
+    const exited = await eventually(async () => {
+      const state = (await client.containerStatus(containerId)).status?.state;
+      return state === 'CONTAINER_EXITED' ? state : undefined;
+    });
+    expect(exited).toBe('CONTAINER_EXITED');
     // Output only, no stdin: attaching to a container that is not running is refused up front.
     await expect(client.attach({ containerId, stdout: true })).rejects.toThrow(/attach needs a running container/);
   });
