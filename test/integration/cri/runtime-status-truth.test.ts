@@ -9,7 +9,7 @@ import { chmodSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { StatusResponse__Output } from '../../../cri/api/messages.js';
 import { CriClient } from '../../../cri/client/cri-client.js';
 import { berthFixture } from '../../harness/berth-fixture.js';
@@ -27,7 +27,13 @@ function installRunc(script: string): void {
 }
 
 installRunc(`exec ${realRunc} "$@"`);
-process.env['PATH'] = `${bin}:${process.env['PATH'] ?? ''}`;
+const pathBefore = process.env['PATH'];
+process.env['PATH'] = `${bin}:${pathBefore ?? ''}`;
+// Registered before the fixture's hooks, so it runs after them (vitest runs after-hooks as a stack).
+afterAll(() => {
+  process.env['PATH'] = pathBefore;
+  rmSync(bin, { recursive: true, force: true });
+});
 
 let client: CriClient;
 const fixture = berthFixture('rtstatus', 155, async ({ berth }) => {
@@ -120,4 +126,3 @@ describe('ImageFsInfo', () => {
   });
 });
 
-process.on('exit', () => rmSync(bin, { recursive: true, force: true }));

@@ -1,10 +1,10 @@
 // The CRI request checks on their own (cri/validation/): field names in every refusal, short
 // quotes of huge values, the mount policy on real temporary directories and symlinks, and the
 // name reservation that refuses a second create while the first is in flight.
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Mount__Output } from '../../../cri/api/messages.js';
 import { checkId, checkMetadataString, checkStringMap, quoted } from '../../../cri/validation/fields.js';
 import { checkLogPath, HostPathPolicy } from '../../../cri/validation/host-paths.js';
@@ -45,6 +45,7 @@ describe('field checks', () => {
 
 describe('host path policy', () => {
   const work = mkdtempSync(join(tmpdir(), 'berth-validation-'));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
   const paths = { socketPath: join(work, 'run/berth.sock'), rootDir: join(work, 'root'), stateDir: join(work, 'state') };
   for (const dir of ['run', 'root/snapshots', 'root/kubelet/pods', 'state/containers']) mkdirSync(join(work, dir), { recursive: true });
   symlinkSync(paths.stateDir, join(work, 'to-state'));
