@@ -80,7 +80,7 @@ async function vethLeaks(target: LeakSweepTarget): Promise<Leak[]> {
     .map((name) => ({ kind: 'veth' as const, what: `${name} on ${target.network.bridge}` }));
 }
 
-function ownCgroups(): Map<string, string> {
+export function ownCgroups(): Map<string, string> {
   const own = new Map<string, string>();
   for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
     const [, controllers = '', path = '/'] = line.split(':');
@@ -89,20 +89,22 @@ function ownCgroups(): Map<string, string> {
   return own;
 }
 
+/** Every cgroup directory below `dir`, as `label/child/...`. */
+export function cgroupTree(dir: string, label: string): string[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory());
+  } catch {
+    return [];
+  }
+  return entries.flatMap((name) => [`${label}/${name}`, ...cgroupTree(join(dir, name), `${label}/${name}`)]);
+}
+
 function cgroupLeaks(target: LeakSweepTarget): Leak[] {
   const own = ownCgroups();
   const leaks: Leak[] = [];
   const walk = (dir: string, label: string): void => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory());
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      leaks.push({ kind: 'cgroup', what: `${label}/${name}`, ...withOwner(name) });
-      walk(join(dir, name), `${label}/${name}`);
-    }
+    for (const what of cgroupTree(dir, label)) leaks.push({ kind: 'cgroup', what, ...withOwner(what.slice(what.lastIndexOf('/') + 1)) });
   };
   for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
     const base = own.get(hierarchy) ?? own.get(hierarchy === 'unified' ? '' : hierarchy) ?? '/';

@@ -7,9 +7,10 @@
 // It compares against the picture taken at the start rather than against an empty host, so what
 // the machine had before (its own services, an earlier run's debris) is never blamed on this run.
 import { execa } from 'execa';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { cgroupTree, ownCgroups } from './leak-sweep.js';
 
 export type WorldItemKind = 'mount' | 'process' | 'cgroup' | 'link' | 'netns' | 'iptables' | 'cni-lease' | 'tmp';
 
@@ -46,30 +47,11 @@ function worldProcesses(): string[] {
 
 /** Every cgroup below this process's own in each hierarchy (where the tests make theirs). */
 function cgroupsBelowOwn(): string[] {
-  const own = new Map<string, string>();
-  for (const line of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
-    const [, controllers = '', path = '/'] = line.split(':');
-    for (const controller of controllers.split(',')) own.set(controller.replace(/^name=/, ''), path);
-  }
-  const found: string[] = [];
-  const walk = (dir: string, label: string, depth: number): void => {
-    if (depth > 6) return;
-    let entries: string[];
-    try {
-      entries = readdirSync(dir).filter((name) => statSync(join(dir, name)).isDirectory());
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      found.push(`${label}/${name}`);
-      walk(join(dir, name), `${label}/${name}`, depth + 1);
-    }
-  };
-  for (const hierarchy of readdirSync('/sys/fs/cgroup')) {
+  const own = ownCgroups();
+  return readdirSync('/sys/fs/cgroup').flatMap((hierarchy) => {
     const base = own.get(hierarchy) ?? own.get(hierarchy === 'unified' ? '' : hierarchy) ?? '/';
-    walk(join('/sys/fs/cgroup', hierarchy, base), `${hierarchy}:${base}`, 0);
-  }
-  return found;
+    return cgroupTree(join('/sys/fs/cgroup', hierarchy, base), `${hierarchy}:${base}`);
+  });
 }
 
 async function lines(command: string, args: string[]): Promise<string[]> {
