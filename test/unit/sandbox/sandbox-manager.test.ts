@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LinuxContainerResources__Output, PodSandboxConfig__Output } from '../../../cri/api/messages.js';
+import { abortedError } from '../../../common/abort.js';
+import { CancelledError, DeadlineExceededError } from '../../../common/errors.js';
 import { silentLogger } from '../../../common/logger.js';
 import { SandboxManager, type SandboxPorts } from '../../../runtime/sandbox/sandbox-manager.js';
 
@@ -132,6 +134,39 @@ describe('sandbox manager', () => {
       'cg.remove berth/pod-<sandbox>',
     ]);
     expect(sandboxes.list()).toEqual([]);
+  });
+
+  it('stops at an abort inside a step and still undoes the finished steps, under signals of their own', async () => {
+    const { ports, calls } = recorder();
+    const undoSignals: (AbortSignal | undefined)[] = [];
+    const abort = new AbortController();
+    // CNI ADD hangs until the caller's deadline kills it, as a real plugin's child would be.
+    ports.network.setUp = async (_request, options) => {
+      calls.push('net.setUp');
+      abort.abort(new DeadlineExceededError("the client's deadline for RunPodSandbox passed"));
+      throw abortedError(options?.signal ?? new AbortController().signal, 'CNI plugin bridge ADD was killed');
+    };
+    const removePins = ports.namespaces.remove;
+    ports.namespaces.remove = async (pins, options) => {
+      undoSignals.push(options?.signal);
+      await removePins(pins, options);
+    };
+    const sandboxes = await manager(ports);
+    const run = sandboxes.run(podConfig(), '', { signal: abort.signal });
+    await expect(run).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect(calls).toEqual(['cg.create berth/pod-<sandbox>', 'ns.create network,ipc,uts', 'net.setUp', 'ns.remove', 'cg.remove berth/pod-<sandbox>']);
+    expect(undoSignals).toHaveLength(1);
+    expect(undoSignals[0]).not.toBe(abort.signal);
+    expect(undoSignals[0]?.aborted).toBe(false);
+    expect(sandboxes.list()).toEqual([]);
+  });
+
+  it('does nothing for a RunPodSandbox whose caller is already gone', async () => {
+    const { ports, calls } = recorder();
+    const abort = new AbortController();
+    abort.abort(new CancelledError('the client cancelled RunPodSandbox'));
+    await expect((await manager(ports)).run(podConfig(), '', { signal: abort.signal })).rejects.toBeInstanceOf(CancelledError);
+    expect(calls).toEqual([]);
   });
 
   it('uses the host network without CNI when asked', async () => {
