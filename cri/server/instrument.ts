@@ -63,11 +63,11 @@ export interface CancellableCall {
 export function callSignal(call: CancellableCall, method: string, closing?: AbortSignal): { signal: AbortSignal; release: () => void } {
   const abort = new AbortController();
   const waitMs = millisUntil(call.getDeadline());
-  const timer =
-    waitMs === undefined
-      ? undefined
-      : setTimeout(() => abort.abort(new DeadlineExceededError(`the client's deadline for ${method} passed (${waitMs} ms)`)), waitMs);
-  call.on('cancelled', () => abort.abort(new CancelledError(`the client cancelled ${method}`)));
+  const passed = (): DeadlineExceededError => new DeadlineExceededError(`the client's deadline for ${method} passed (${waitMs} ms)`);
+  const timer = waitMs === undefined ? undefined : setTimeout(() => abort.abort(passed()), waitMs);
+  const deadlineAt = waitMs === undefined ? Infinity : Date.now() + waitMs;
+  // grpc-js also cancels a call whose deadline passed: that is still the deadline, not the client leaving.
+  call.on('cancelled', () => abort.abort(Date.now() >= deadlineAt ? passed() : new CancelledError(`the client cancelled ${method}`)));
   const onClosing = (): void => abort.abort(new CancelledError(`berth is shutting down; ${method} was stopped`));
   if (closing?.aborted) onClosing();
   closing?.addEventListener('abort', onClosing, { once: true, signal: abort.signal });

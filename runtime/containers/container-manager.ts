@@ -170,7 +170,7 @@ async function readImageEtcFile(rootfs: string, path: string, image: ResolvedIma
 
 export class ContainerManager {
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** Names whose CreateContainer is in flight: a concurrent duplicate is refused, not made twice. */
+  /** Names whose CreateContainer is in flight: a duplicate waits for it and gets its container, never a second. */
   private readonly creating = new NameReservations('container');
   private readonly cpuRate = new CpuRate();
   private lastFullLook = 0;
@@ -448,7 +448,7 @@ export class ContainerManager {
         if (cleanupErrors.length > 0) this.logger.error({ containerId: id, cleanupErrors }, 'cleaning up a failed CreateContainer failed too');
         throw error;
       }
-    }));
+    }), options);
   }
 
   async start(idOrPrefix: string, options: Abortable = {}): Promise<void> {

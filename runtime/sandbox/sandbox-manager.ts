@@ -133,7 +133,7 @@ export function isPodOwnCgroup(path: string, podUid: string): boolean {
 export class SandboxManager {
   /** Ids with an operation in flight: a second operation on the same sandbox waits its turn. */
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** Names whose RunPodSandbox is in flight: a concurrent duplicate is refused, not made twice. */
+  /** Names whose RunPodSandbox is in flight: a duplicate waits for it and gets its sandbox, never a second. */
   private readonly creating = new NameReservations('pod sandbox');
 
   private constructor(
@@ -326,7 +326,7 @@ export class SandboxManager {
         }
         throw error;
       }
-    }));
+    }), options);
   }
 
   /** Whether a sandbox other than `id` (an earlier or later attempt of the pod) uses `path`. */

@@ -31,6 +31,15 @@ describe('the call signal', () => {
     release();
   });
 
+  it('says DeadlineExceeded when grpc-js cancels a call because its deadline passed', async () => {
+    const call = fakeCall(Date.now() + 10);
+    const { signal, release } = callSignal(call, 'CreateContainer');
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    call.emit('cancelled');
+    expect(signal.reason).toBeInstanceOf(DeadlineExceededError);
+  });
+
   it('never aborts a call without a deadline, and stops its timer once answered', async () => {
     const { signal, release } = callSignal(fakeCall(Date.now() + 20), 'Version');
     release();
