@@ -36,6 +36,10 @@ async function childOf(pid: number): Promise<number | undefined> {
   return Number.isInteger(child) && child > 0 ? child : undefined;
 }
 
+async function commandOf(pid: number): Promise<string> {
+  return (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+}
+
 /** Pure: what runs as the namespace's pid 1. */
 export function holderCommand(catatonitPath: string | undefined): string[] {
   return catatonitPath ? [catatonitPath, '-P'] : ['sleep', 'infinity'];
@@ -56,7 +60,8 @@ export class UnsharePidNamespaces implements PidNamespacePort {
     if (!parent) throw new InternalError('cannot start the pod pid namespace holder (unshare)');
     for (let attempt = 0; attempt < 100 && !options.signal?.aborted; attempt++) {
       const holderPid = await childOf(parent);
-      if (holderPid) return { holderPid, path: `/proc/${holderPid}/ns/pid` };
+      // Forked but not yet exec'd: still unshare, not the holder that reaps.
+      if (holderPid && (await commandOf(holderPid)) !== 'unshare') return { holderPid, path: `/proc/${holderPid}/ns/pid` };
       await sleep(10);
     }
     // A holder that came up since the last look goes too: it would hold a namespace no record names.
