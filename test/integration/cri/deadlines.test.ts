@@ -3,11 +3,13 @@
 // dir in front of the real plugins (it sleeps in a child process before it execs the real
 // bridge). The client gets DEADLINE_EXCEEDED, berth kills the plugin and its sleeping child,
 // undoes what the sandbox had (namespaces, pod cgroup, CNI attachment) and lists no sandbox;
-// the leak sweep finds nothing. A retry once the plugin is fast again makes the pod.
+// the leak sweep finds nothing. A retry once the plugin is fast again makes the pod. An ExecSync
+// whose client deadline passes has its command killed in the container.
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { PodSandboxConfig } from '../../../cri/api/messages.js';
 import { CriClient } from '../../../cri/client/cri-client.js';
 import { startBerth, type Berth } from '../../harness/berth.js';
@@ -17,6 +19,7 @@ import { eventually } from '../../harness/eventually.js';
 import { describeLeaks, sweepLeaks, type Leak, type LeakSweepTarget } from '../../harness/leak-sweep.js';
 
 const cgroupTop = 'berth-deadlines';
+const registry = inject('registryHost');
 let network: CniTestNetwork;
 let berth: Berth;
 let target: LeakSweepTarget;
@@ -27,7 +30,7 @@ let slowFlag: string;
 let sleeperPidFile: string;
 let client: CriClient;
 
-function pod(name: string): PodSandboxConfig {
+function podConfig(name: string): PodSandboxConfig {
   const uid = `${name}uid`;
   return {
     metadata: { name, namespace: 'default', uid, attempt: 0 },
@@ -73,7 +76,7 @@ beforeAll(async () => {
     ].join('\n'),
   );
   chmodSync(wrapper, 0o755);
-  berth = await startBerth({ args: ['--cni-conf-dir', network.confDir, '--cni-bin-dir', `${binDir}:/usr/lib/cni:/opt/cni/bin`] });
+  berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir, '--cni-bin-dir', `${binDir}:/usr/lib/cni:/opt/cni/bin`] });
   target = {
     rootDir: berth.rootDir,
     stateDir: berth.stateDir,
@@ -100,7 +103,7 @@ describe('a RunPodSandbox whose client deadline passes in a slow CNI plugin (rea
     const hurried = new CriClient({ endpoint: berth.socket, timeoutMs: 2_000 });
     const started = Date.now();
     try {
-      await expect(hurried.runPodSandbox(pod('deadline'))).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+      await expect(hurried.runPodSandbox(podConfig('deadline'))).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
     } finally {
       hurried.close();
     }
@@ -125,10 +128,53 @@ describe('a RunPodSandbox whose client deadline passes in a slow CNI plugin (rea
 
   it('makes the pod on a retry once the plugin is fast again (the name is not held by the cancelled call)', async () => {
     rmSync(slowFlag, { force: true });
-    const { podSandboxId } = await client.runPodSandbox(pod('deadline'));
+    const { podSandboxId } = await client.runPodSandbox(podConfig('deadline'));
     const status = await client.podSandboxStatus(podSandboxId);
     expect(status.status?.state).toBe('SANDBOX_READY');
     expect(status.status?.network?.ip).toMatch(network.ipPattern);
+    await client.stopPodSandbox(podSandboxId);
+    await client.removePodSandbox(podSandboxId);
+    expect(describeLeaks(withoutPinRoot(await sweepLeaks(target)))).toBe('');
+  });
+});
+
+/** Host pids whose command line is exactly `argv`. */
+async function processesRunning(argv: string[]): Promise<number[]> {
+  const wanted = `${argv.join('\0')}\0`;
+  const found: number[] = [];
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    if ((await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')) === wanted && running(Number(name))) found.push(Number(name));
+  }
+  return found;
+}
+
+describe('an ExecSync whose client deadline passes (real berth, runc)', () => {
+  it('answers DEADLINE_EXCEEDED and kills the command in the container', async () => {
+    const pod = podConfig('exec');
+    const { podSandboxId } = await client.runPodSandbox(pod);
+    const image = `${registry}/busybox:latest`;
+    await client.pullImage(image);
+    const { containerId } = await client.createContainer(podSandboxId, { metadata: { name: 'idle' }, image: { image }, command: ['sleep', '3600'] }, pod);
+    await client.startContainer(containerId);
+    // A command no other test runs, to find it on the host.
+    const command = ['sleep', '613'];
+    const hurried = new CriClient({ endpoint: berth.socket, timeoutMs: 3_000 });
+    try {
+      // No ExecSync timeout of its own: only the client's deadline ends it.
+      const exec = hurried.execSync(containerId, command, 0);
+      const seenUntil = Date.now() + 2_500;
+      while ((await processesRunning(command)).length === 0 && Date.now() < seenUntil) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await processesRunning(command)).toHaveLength(1);
+      await expect(exec).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+    } finally {
+      hurried.close();
+    }
+    const waitUntil = Date.now() + 10_000;
+    while ((await processesRunning(command)).length > 0 && Date.now() < waitUntil) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await processesRunning(command)).toEqual([]);
+    // The container itself runs on.
+    expect((await client.containerStatus(containerId)).status?.state).toBe('CONTAINER_RUNNING');
     await client.stopPodSandbox(podSandboxId);
     await client.removePodSandbox(podSandboxId);
     expect(describeLeaks(withoutPinRoot(await sweepLeaks(target)))).toBe('');
