@@ -149,6 +149,32 @@ async function processesRunning(argv: string[]): Promise<number[]> {
   return found;
 }
 
+describe('a RunPodSandbox retried while the first call is still in flight (real berth, real CNI)', () => {
+  it('waits for the first, killed by its deadline and undone, then makes the one sandbox', async () => {
+    writeFileSync(slowFlag, '');
+    rmSync(sleeperPidFile, { force: true });
+    const hurried = new CriClient({ endpoint: berth.socket, timeoutMs: 2_000 });
+    try {
+      const first = hurried.runPodSandbox(podConfig('retried'));
+      // The first is inside the slow plugin; the plugin will be fast for whoever comes next.
+      const waitUntil = Date.now() + 1_500;
+      while (!existsSync(sleeperPidFile) && Date.now() < waitUntil) await new Promise((resolve) => setTimeout(resolve, 25));
+      rmSync(slowFlag, { force: true });
+      const retry = client.runPodSandbox(podConfig('retried'));
+      await expect(first).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
+      const { podSandboxId } = await retry;
+      const pods = (await client.listPodSandbox()).items.filter((p) => p.metadata?.name === 'retried');
+      expect(pods.map((p) => p.id)).toEqual([podSandboxId]);
+      expect((await client.podSandboxStatus(podSandboxId)).status?.state).toBe('SANDBOX_READY');
+      await client.stopPodSandbox(podSandboxId);
+      await client.removePodSandbox(podSandboxId);
+      expect(describeLeaks(withoutPinRoot(await sweepLeaks(target)))).toBe('');
+    } finally {
+      hurried.close();
+    }
+  });
+});
+
 describe('an ExecSync whose client deadline passes (real berth, runc)', () => {
   it('answers DEADLINE_EXCEEDED and kills the command in the container', async () => {
     const pod = podConfig('exec');
