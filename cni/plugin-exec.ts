@@ -35,7 +35,7 @@ export interface PluginExecutor {
 // rather than its own environment, so nothing else of the daemon's environment leaks in.
 const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export class ExecaPluginExecutor implements PluginExecutor {
+export class ProcessPluginExecutor implements PluginExecutor {
   readonly binDirs: string[];
   private readonly timeoutMs: number;
   private readonly path: string;
