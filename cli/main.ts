@@ -66,6 +66,7 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
   addRuntimeFlags(program.command('node').description('run the kubelet with the embedded runtime'))
     .option('--kubeconfig <path>', 'API server credentials; without it berth runs static pods only (standalone)')
     .option('--container-runtime-endpoint <endpoint>', "CRI endpoint of the runtime to drive (default: berth's own)")
+    .option('--runtime-request-timeout <duration>', 'deadline of each CRI call (image pulls have none; they stop when their pod is deleted); default 2m')
     .option('--pod-manifest-path <dir>', 'directory of static pod manifests', 'manifests/static')
     .option('--node-name <name>', 'name of the Node object', hostname())
     .option('--node-ip <ip>', 'IP address to advertise for the node')

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { packageVersion } from '../common/package-version.js';
-import { kubeletConfig, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
+import { kubeletConfig, parseDuration, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
 import { startKubelet } from '../kubelet/kubelet.js';
 import { parseNodeLabels, parseReservation } from '../kubelet/node-status.js';
 import { parseTaints } from '../kubelet/taints.js';
@@ -17,6 +17,8 @@ import { startRuntimeServices } from './runtime-services.js';
 export interface NodeFlags extends RuntimeFlags {
   kubeconfig?: string;
   containerRuntimeEndpoint?: string;
+  /** A Go duration (upstream's flag); absent: the config file's, else 2m. */
+  runtimeRequestTimeout?: string;
   podManifestPath: string;
   nodeName: string;
   nodeIp?: string;
@@ -58,6 +60,8 @@ export function kubeletConfigFile(text: string, where: string): Partial<KubeletC
   if (str('clusterDomain')) out.clusterDomain = str('clusterDomain');
   const endpoint = str('containerRuntimeEndpoint');
   if (endpoint) out.runtimeEndpoint = endpoint;
+  const requestTimeout = str('runtimeRequestTimeout');
+  if (requestTimeout) out.runtimeRequestTimeoutMs = parseDuration(requestTimeout, `${where}: runtimeRequestTimeout`);
   if (str('cgroupRoot')) out.cgroupParent = str('cgroupRoot');
   if (str('podLogsDir')) out.podLogsDir = str('podLogsDir');
   for (const key of ['kubeReserved', 'systemReserved'] as const) {
@@ -94,6 +98,8 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     clusterDns: flags.clusterDns.length > 0 ? flags.clusterDns : fromFile.clusterDns,
     clusterDomain: flags.clusterDomain === 'cluster.local' && fromFile.clusterDomain ? fromFile.clusterDomain : flags.clusterDomain,
     runtimeEndpoint: flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint ?? runtimeEndpoint,
+    runtimeRequestTimeoutMs:
+      flags.runtimeRequestTimeout !== undefined ? parseDuration(flags.runtimeRequestTimeout, '--runtime-request-timeout') : fromFile.runtimeRequestTimeoutMs,
     rootDir: join(flags.rootDir, 'kubelet'),
     kubeletVersion: `v${packageVersion()}-berth`,
     // No authentication on the read-only port: loopback only, whatever --address says.

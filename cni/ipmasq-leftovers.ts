@@ -5,12 +5,13 @@
 // POSTROUTING jump behind for good. Every one of those rules carries the comment
 // `name: "<network>" id: "<container id>"` (the plugins' utils.FormatComment), which names them
 // without the netns: berth deletes them by that comment.
-import { execa } from 'execa';
-import { InternalError, errorMessage } from '../common/errors.js';
+import type { Abortable } from '../common/abort.js';
+import { failureText, runChild, type ChildLimits } from '../common/child-process.js';
+import { InternalError } from '../common/errors.js';
 
 export interface IpMasqLeftovers {
   /** Deletes the nat POSTROUTING rules commented for `network`/`containerId` and the chains they jump to. Idempotent. */
-  remove(network: string, containerId: string): Promise<void>;
+  remove(network: string, containerId: string, options?: Abortable): Promise<void>;
 }
 
 /** The comment the bridge plugin puts on a sandbox's ipMasq rules (Go's %q of each value). */
@@ -69,25 +70,28 @@ export function ipMasqRulesIn(natTable: string, comment: string): { rules: strin
   return { rules, chains: [...chains] };
 }
 
+/** How long one iptables command may take (-w waits for the xtables lock within it). */
+const iptablesTimeoutMs = 30_000;
+
 export class IptablesIpMasqLeftovers implements IpMasqLeftovers {
   constructor(private readonly binaries: string[] = ['iptables', 'ip6tables']) {}
 
-  async remove(network: string, containerId: string): Promise<void> {
+  async remove(network: string, containerId: string, options: Abortable = {}): Promise<void> {
     const comment = ipMasqComment(network, containerId);
     const errors: string[] = [];
+    const limits = (what: string): ChildLimits => ({ signal: options.signal, timeoutMs: iptablesTimeoutMs, what });
     for (const binary of this.binaries) {
       // A host without that family's nat table (no ip6tables, no module) has nothing to delete.
-      const listed = await execa(binary, ['-w', '-t', 'nat', '-S'], { reject: false, timeout: 30_000 });
-      if (listed.failed) continue;
-      const { rules, chains } = ipMasqRulesIn(String(listed.stdout), comment);
+      const listed = await runChild(binary, ['-w', '-t', 'nat', '-S'], {}, limits(`${binary} -S`));
+      if (listed.exitCode !== 0) continue;
+      const { rules, chains } = ipMasqRulesIn(listed.stdout, comment);
       const commands = [
         ...rules.map((spec) => ['-D', 'POSTROUTING', ...spec]),
         ...chains.flatMap((chain) => [['-F', chain], ['-X', chain]]),
       ];
       for (const args of commands) {
-        await execa(binary, ['-w', '-t', 'nat', ...args], { timeout: 30_000 }).catch((error: unknown) =>
-          errors.push(`${binary} ${args.join(' ')}: ${(error as { stderr?: string }).stderr?.trim() || errorMessage(error)}`),
-        );
+        const result = await runChild(binary, ['-w', '-t', 'nat', ...args], {}, limits(`${binary} ${args.join(' ')}`));
+        if (result.exitCode !== 0) errors.push(`${binary} ${args.join(' ')}: ${failureText(result)}`);
       }
     }
     if (errors.length > 0) throw new InternalError(`cannot delete the ipMasq rules of sandbox ${containerId} in network ${network}: ${errors.join('; ')}`);

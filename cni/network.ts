@@ -14,6 +14,7 @@
 //   gone all the same (a crash, a lost pin), those rules are deleted by their comment
 //   (ipmasq-leftovers.ts) after the DELs.
 import { statfs } from 'node:fs/promises';
+import { cleanupSignal, type Abortable } from '../common/abort.js';
 import { FailedPreconditionError, InternalError, InvalidArgumentError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { loadNetworkConfig } from './config.js';
@@ -65,7 +66,8 @@ export class CniNetwork {
     return loaded;
   }
 
-  async setUpPod(request: PodNetworkRequest): Promise<PodNetworkSetUp> {
+  /** An abort kills the running plugin; what was added is then DELed under a signal of its own. */
+  async setUpPod(request: PodNetworkRequest, options: Abortable = {}): Promise<PodNetworkSetUp> {
     for (const mapping of request.portMappings) validatePortMapping(mapping, request.id);
     const network = await this.loadConfig();
     const record: AttachmentRecord = { version: attachmentRecordVersion, request, network, loopback: loopbackNetwork };
@@ -74,10 +76,10 @@ export class CniNetwork {
 
     let result: CniResult;
     try {
-      await this.add(loopbackNetwork, request, 'lo', {});
-      result = await this.add(network.list, request, podInterface, { portMappings: request.portMappings });
+      await this.add(loopbackNetwork, request, 'lo', {}, options);
+      result = await this.add(network.list, request, podInterface, { portMappings: request.portMappings }, options);
     } catch (error) {
-      const cleanupErrors = await this.delAll(record, request.netnsPath);
+      const cleanupErrors = await this.delAll(record, request.netnsPath, { signal: cleanupSignal() });
       if (cleanupErrors.length === 0) await this.cache.remove(request.id);
       else log.error({ cleanupErrors }, 'undoing a failed CNI ADD failed too; teardown will retry from the cache');
       throw error;
@@ -88,12 +90,12 @@ export class CniNetwork {
     return { ips, interfaces: result.interfaces ?? [], result };
   }
 
-  async tearDownPod(identity: PodNetworkIdentity): Promise<void> {
+  async tearDownPod(identity: PodNetworkIdentity, options: Abortable = {}): Promise<void> {
     const cached = await this.cache.load(identity.id);
     const record: AttachmentRecord | undefined =
       cached ?? (await this.fallbackRecord(identity));
     if (!record) return;
-    const errors = await this.delAll(record, identity.netnsPath || record.request.netnsPath);
+    const errors = await this.delAll(record, identity.netnsPath || record.request.netnsPath, options);
     if (errors.length > 0) {
       throw new InternalError(`tearing down the network of sandbox ${identity.id} failed: ${errors.join('; ')}`);
     }
@@ -130,10 +132,11 @@ export class CniNetwork {
     return { version: attachmentRecordVersion, request: { ...identity, portMappings: [] }, network, loopback: loopbackNetwork };
   }
 
-  private async add(list: NetworkConfigList, request: PodNetworkRequest, ifName: string, capabilityArgs: CapabilityArgs): Promise<CniResult> {
+  private async add(list: NetworkConfigList, request: PodNetworkRequest, ifName: string, capabilityArgs: CapabilityArgs, options: Abortable): Promise<CniResult> {
     let prevResult: CniResult | undefined;
     for (const plugin of list.plugins) {
-      const stdout = await this.invoke('ADD', list, plugin.type, request, ifName, pluginStdin(list, plugin, { ...(prevResult ? { prevResult } : {}), capabilityArgs }));
+      const stdin = pluginStdin(list, plugin, { ...(prevResult ? { prevResult } : {}), capabilityArgs });
+      const stdout = await this.invoke('ADD', list, plugin.type, request, ifName, stdin, options);
       prevResult = parseCniResult(stdout, plugin.type);
     }
     if (!prevResult) throw new InternalError(`CNI network ${list.name} has no plugins`);
@@ -141,7 +144,7 @@ export class CniNetwork {
   }
 
   /** DELs the chain (reverse order), then loopback; returns every failure instead of stopping. */
-  private async delAll(record: AttachmentRecord, netnsPath: string): Promise<string[]> {
+  private async delAll(record: AttachmentRecord, netnsPath: string, options: Abortable): Promise<string[]> {
     const netns = (await isNetns(netnsPath)) ? netnsPath : '';
     if (!netns) this.options.logger.info({ podSandboxId: record.request.id, netnsPath }, 'netns is gone; DEL runs without it so IPAM still releases');
     const identity = { ...record.request, netnsPath: netns };
@@ -151,15 +154,15 @@ export class CniNetwork {
     const prevResult = record.result && !list.cniVersion.startsWith('0.3.') ? record.result : undefined;
     for (const plugin of [...list.plugins].reverse()) {
       const stdin = pluginStdin(list, plugin, { ...(prevResult ? { prevResult } : {}), capabilityArgs: { portMappings: record.request.portMappings } });
-      await this.invoke('DEL', list, plugin.type, identity, podInterface, stdin).catch((error: unknown) => errors.push(errorMessage(error)));
+      await this.invoke('DEL', list, plugin.type, identity, podInterface, stdin, options).catch((error: unknown) => errors.push(errorMessage(error)));
     }
     for (const plugin of record.loopback.plugins) {
-      await this.invoke('DEL', record.loopback, plugin.type, identity, 'lo', pluginStdin(record.loopback, plugin))
+      await this.invoke('DEL', record.loopback, plugin.type, identity, 'lo', pluginStdin(record.loopback, plugin), options)
         .catch((error: unknown) => errors.push(errorMessage(error)));
     }
     const masquerades = list.plugins.some((plugin) => plugin.type === 'bridge' && plugin['ipMasq'] === true);
     if (!netns && masquerades && this.options.ipMasqLeftovers) {
-      await this.options.ipMasqLeftovers.remove(list.name, record.request.id).catch((error: unknown) => errors.push(errorMessage(error)));
+      await this.options.ipMasqLeftovers.remove(list.name, record.request.id, options).catch((error: unknown) => errors.push(errorMessage(error)));
     }
     return errors;
   }
@@ -171,10 +174,11 @@ export class CniNetwork {
     identity: PodNetworkIdentity,
     ifName: string,
     stdin: Record<string, unknown>,
+    options: Abortable,
   ): Promise<string> {
     this.options.logger.debug({ podSandboxId: identity.id, command, plugin: pluginType, network: list.name, ifName }, 'running CNI plugin');
     const env = pluginEnv({ command, identity, ifName, binDirs: this.options.executor.binDirs });
-    return this.options.executor.execute({ pluginType, command, env, stdin });
+    return this.options.executor.execute({ pluginType, command, env, stdin }, options);
   }
 }
 

@@ -4,8 +4,9 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { type BerthError, DeadlineExceededError, FailedPreconditionError, InternalError, errorMessage } from '../common/errors.js';
+import type { Abortable } from '../common/abort.js';
+import { runChild } from '../common/child-process.js';
+import { type BerthError, FailedPreconditionError, InternalError } from '../common/errors.js';
 import type { CniCommand } from './invocation.js';
 import { pluginFailure } from './plugin-error.js';
 
@@ -21,8 +22,11 @@ export interface PluginInvocation {
 export interface PluginExecutor {
   /** Where plugins are looked up, in order; also CNI_PATH for plugins that call others (IPAM). */
   readonly binDirs: string[];
-  /** Runs the plugin; resolves with its stdout, rejects with a BerthError naming plugin and cause. */
-  execute(invocation: PluginInvocation): Promise<string>;
+  /**
+   * Runs the plugin; resolves with its stdout, rejects with a BerthError naming plugin and cause.
+   * An abort of `signal`, or the executor's own timeout, kills the plugin and what it started.
+   */
+  execute(invocation: PluginInvocation, options?: Abortable): Promise<string>;
   /** The plugin binary's path; FailedPrecondition naming the dirs searched when it is missing. */
   find(pluginType: string): Promise<string>;
 }
@@ -31,7 +35,7 @@ export interface PluginExecutor {
 // rather than its own environment, so nothing else of the daemon's environment leaks in.
 const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
-export class ExecaPluginExecutor implements PluginExecutor {
+export class ProcessPluginExecutor implements PluginExecutor {
   readonly binDirs: string[];
   private readonly timeoutMs: number;
   private readonly path: string;
@@ -58,36 +62,28 @@ export class ExecaPluginExecutor implements PluginExecutor {
     );
   }
 
-  async execute(invocation: PluginInvocation): Promise<string> {
+  async execute(invocation: PluginInvocation, options: Abortable = {}): Promise<string> {
     const binary = await this.find(invocation.pluginType);
     const containerId = invocation.env.CNI_CONTAINERID;
-    const result = await execa(binary, [], {
-      input: JSON.stringify(invocation.stdin),
-      env: { ...invocation.env, PATH: this.path },
-      extendEnv: false,
-      timeout: this.timeoutMs,
-      reject: false,
-      stripFinalNewline: true,
-    });
-    if (result.timedOut) {
-      throw new DeadlineExceededError(
-        `CNI plugin "${invocation.pluginType}" ${invocation.command}${containerId ? ` for sandbox ${containerId}` : ''} did not finish within ${this.timeoutMs} ms`,
-      );
-    }
-    if (result.failed) {
-      if (result.exitCode === undefined) {
-        throw new InternalError(`cannot run CNI plugin ${binary}: ${errorMessage(result.cause ?? result.message)}`);
-      }
+    const what = `CNI plugin "${invocation.pluginType}" ${invocation.command}${containerId ? ` for sandbox ${containerId}` : ''}`;
+    const result = await runChild(
+      binary,
+      [],
+      { input: JSON.stringify(invocation.stdin), env: { ...invocation.env, PATH: this.path } },
+      { signal: options.signal, timeoutMs: this.timeoutMs, what },
+    );
+    if (result.spawnError) throw new InternalError(`cannot run CNI plugin ${binary}: ${result.spawnError.message}`);
+    if (result.exitCode !== 0) {
       const failure: BerthError = pluginFailure({
         pluginType: invocation.pluginType,
         command: invocation.command,
-        stdout: String(result.stdout),
-        stderr: String(result.stderr),
-        exitCode: result.exitCode,
+        stdout: result.stdout,
+        stderr: result.stderr,
+        exitCode: result.exitCode ?? -1,
         ...(containerId ? { containerId } : {}),
       });
       throw failure;
     }
-    return String(result.stdout);
+    return result.stdout.replace(/\n$/, '');
   }
 }

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'FAILED_PRECONDITION'
   | 'RESOURCE_EXHAUSTED'
   | 'DEADLINE_EXCEEDED'
+  | 'CANCELLED'
   | 'UNAVAILABLE'
   | 'UNIMPLEMENTED'
   | 'PERMISSION_DENIED'
@@ -57,6 +58,13 @@ export class ResourceExhaustedError extends BerthError {
 export class DeadlineExceededError extends BerthError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('DEADLINE_EXCEEDED', message, options);
+  }
+}
+
+/** The caller gave up (a cancelled gRPC call, a deleted pod): the work was stopped, not failed. */
+export class CancelledError extends BerthError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CANCELLED', message, options);
   }
 }
 

@@ -54,6 +54,11 @@ export interface KubeletConfig {
   clusterDomain: string;
   /** unix:///path or a bare socket path of the CRI runtime to drive. */
   runtimeEndpoint: string;
+  /**
+   * The deadline of each CRI call (upstream --runtime-request-timeout, 2 minutes). Image pulls
+   * have none; they are cancelled when their pod is deleted.
+   */
+  runtimeRequestTimeoutMs: number;
   /** The kubelet's own state; its filesystem is the node's ephemeral storage. */
   rootDir: string;
   /** Where containers' logs go: <podLogsDir>/<ns>_<name>_<uid>/<container>/<restart>.log */
@@ -90,6 +95,7 @@ export interface KubeletConfigInput {
   clusterDns?: string[] | undefined;
   clusterDomain?: string | undefined;
   runtimeEndpoint: string;
+  runtimeRequestTimeoutMs?: number | undefined;
   rootDir?: string | undefined;
   podLogsDir?: string | undefined;
   cgroupParent?: string | undefined;
@@ -117,6 +123,18 @@ function enforcesPods(values: readonly string[]): boolean {
   }
   if (set.has('none') && set.size > 1) throw new InvalidArgumentError("enforce node allocatable 'none' cannot be combined with other values");
   return set.has('pods');
+}
+
+const durationUnitsMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 1e-3, 'µs': 1e-3, ns: 1e-6 };
+
+/** A Go duration as the kubelet's flags and config file take it ("2m", "1m30s", "90s") in ms. */
+export function parseDuration(text: string, where: string): number {
+  const trimmed = text.trim();
+  const parts = [...trimmed.matchAll(/(\d+(?:\.\d*)?|\.\d+)(h|ms|m|s|us|µs|ns)/g)];
+  if (trimmed === '' || parts.map((part) => part[0]).join('') !== trimmed) {
+    throw new InvalidArgumentError(`${where} ${JSON.stringify(text)} is not a duration like 2m, 90s or 1m30s`);
+  }
+  return parts.reduce((sum, part) => sum + Number(part[1]) * (durationUnitsMs[part[2] ?? ''] ?? 0), 0);
 }
 
 /** host:port with a numeric port (0: any free one); IPv6 hosts in brackets. */
@@ -183,6 +201,10 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
   if ((input.tlsCertFile === undefined) !== (input.tlsPrivateKeyFile === undefined)) {
     throw new InvalidArgumentError('a TLS certificate file and a private key file go together: give both or neither');
   }
+  const runtimeRequestTimeoutMs = input.runtimeRequestTimeoutMs ?? 2 * 60_000;
+  if (!Number.isFinite(runtimeRequestTimeoutMs) || runtimeRequestTimeoutMs <= 0) {
+    throw new InvalidArgumentError(`runtime request timeout ${String(runtimeRequestTimeoutMs)} ms must be positive (set --runtime-request-timeout, e.g. 2m)`);
+  }
   const timings = { ...defaultTimings, ...input.timings };
   for (const [name, value] of Object.entries(timings)) {
     if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`timing ${name}=${String(value)} must be positive`);
@@ -204,6 +226,7 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     clusterDns,
     clusterDomain,
     runtimeEndpoint: input.runtimeEndpoint,
+    runtimeRequestTimeoutMs,
     rootDir: absolutePath('root dir', input.rootDir ?? '/var/lib/berth/kubelet'),
     podLogsDir: absolutePath('pod logs dir', input.podLogsDir ?? '/var/log/pods'),
     cgroupParent,

@@ -76,7 +76,7 @@ export async function startKubelet(config: KubeletConfig, options: KubeletOption
   const logger = options.logger.child({ component: 'kubelet', node: config.nodeName });
   // Its filesystem is what the node reports as ephemeral storage: it must exist before the first status.
   await mkdir(config.rootDir, { recursive: true, mode: 0o700 });
-  const cri = options.cri ?? new CriClient({ endpoint: config.runtimeEndpoint });
+  const cri = options.cri ?? new CriClient({ endpoint: config.runtimeEndpoint, timeoutMs: config.runtimeRequestTimeoutMs });
   try {
     return await assemble(config, options, logger, cri);
   } catch (error) {

@@ -14,7 +14,7 @@
 // There is no way back: a pod that should run again comes with a new uid.
 import type { V1Container, V1LifecycleHandler, V1Pod } from '@kubernetes/client-node';
 import { cpus, totalmem } from 'node:os';
-import { errorMessage, FailedPreconditionError } from '../common/errors.js';
+import { CancelledError, errorMessage, FailedPreconditionError } from '../common/errors.js';
 import { containerExtendedResources } from './admission.js';
 import { devicesAnnotation, type DeviceAllocator } from './devices/device-allocator.js';
 import { gpuResource } from './devices/gpu-inventory.js';
@@ -111,12 +111,15 @@ export class PodWorker {
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly prober: PodProber;
+  /** Aborted when the pod is deleted or the worker stops: cancels what has no deadline (image pulls). */
+  private readonly gone = new AbortController();
 
   constructor(
     desired: DesiredPod,
     private readonly deps: PodWorkerDeps,
   ) {
     this.desiredValue = desired;
+    if (desired.deleted) this.gone.abort(new CancelledError('the pod was deleted'));
     this.now = deps.now ?? Date.now;
     // A pod the API already reports as started keeps its start time across kubelet restarts.
     const known = desired.pod.status?.startTime ? new Date(desired.pod.status.startTime) : undefined;
@@ -160,6 +163,7 @@ export class PodWorker {
   update(desired: DesiredPod): void {
     const before = this.desiredValue;
     this.desiredValue = { pod: desired.pod, deleted: desired.deleted || before.deleted, rejection: before.rejection };
+    if (this.desiredValue.deleted) this.gone.abort(new CancelledError('the pod was deleted'));
     // Every pod event reaches every worker (the sources hand over full sets): sync only when this
     // pod's object changed, or a status write of ours would wake every other worker too.
     const version = (d: DesiredPod): string | undefined => d.pod.metadata?.resourceVersion;
@@ -185,6 +189,7 @@ export class PodWorker {
   }
 
   stop(): void {
+    this.gone.abort(new CancelledError('the pod worker stopped'));
     clearTimeout(this.wakeTimer);
     this.prober.stop();
   }
@@ -454,7 +459,7 @@ export class PodWorker {
     }
     const pullStarted = this.now();
     try {
-      await this.deps.cri.pullImage(image, undefined, podConfig);
+      await this.deps.cri.pullImage(image, undefined, podConfig, { signal: this.gone.signal });
     } finally {
       // The pod start SLI leaves image pulls out, as upstream's does.
       this.pullingMs += this.now() - pullStarted;

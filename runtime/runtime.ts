@@ -11,6 +11,7 @@ import { dialInNetns, type NetnsConnection } from './linux/netns-dial.js';
 import { readNetDev, type InterfaceCounters } from './linux/net-dev.js';
 import type { ContainerRecord } from './containers/container-record.js';
 import type { ContainerUsage } from './containers/container-usage.js';
+import type { Abortable } from '../common/abort.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../common/errors.js';
 import { Images } from './images/images.js';
 import { removeHalfPulledContent } from './images/half-pulled.js';
@@ -98,12 +99,12 @@ export class Runtime {
     return { runtimeReady, networkReady };
   }
 
-  runPodSandbox(config: PodSandboxConfig__Output | null, runtimeHandler: string): Promise<SandboxRecord> {
-    return this.sandboxes.run(config, runtimeHandler);
+  runPodSandbox(config: PodSandboxConfig__Output | null, runtimeHandler: string, options: Abortable = {}): Promise<SandboxRecord> {
+    return this.sandboxes.run(config, runtimeHandler, options);
   }
 
   /** Kills the pod's containers (the kubelet has stopped them gracefully before), then the pod. */
-  async stopPodSandbox(idOrPrefix: string): Promise<void> {
+  async stopPodSandbox(idOrPrefix: string, options: Abortable = {}): Promise<void> {
     let sandbox: SandboxRecord;
     try {
       sandbox = this.sandboxes.get(idOrPrefix);
@@ -111,12 +112,12 @@ export class Runtime {
       if ((error as { code?: string }).code === 'NOT_FOUND') return;
       throw error;
     }
-    await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.stop(c.id, 0)));
-    await this.sandboxes.stop(sandbox.id);
+    await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.stop(c.id, 0, options)));
+    await this.sandboxes.stop(sandbox.id, options);
   }
 
   /** Removes the pod's containers, then the pod; an unknown pod is already removed. */
-  async removePodSandbox(idOrPrefix: string): Promise<void> {
+  async removePodSandbox(idOrPrefix: string, options: Abortable = {}): Promise<void> {
     let sandbox: SandboxRecord;
     try {
       sandbox = this.sandboxes.get(idOrPrefix);
@@ -124,8 +125,8 @@ export class Runtime {
       if ((error as { code?: string }).code === 'NOT_FOUND') return;
       throw error;
     }
-    await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.remove(c.id)));
-    await this.sandboxes.remove(sandbox.id);
+    await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.remove(c.id, options)));
+    await this.sandboxes.remove(sandbox.id, options);
   }
 
   /** New pod-level limits for a pod's cgroup (UpdatePodSandboxResources); its containers keep theirs. */

@@ -8,7 +8,7 @@ import type { ContainerPorts } from './containers/container-manager.js';
 import { join } from 'node:path';
 import { CniNetwork } from '../cni/network.js';
 import { ensureDefaultNetworkConfig } from '../cni/default-config.js';
-import { ExecaPluginExecutor } from '../cni/plugin-exec.js';
+import { ProcessPluginExecutor } from '../cni/plugin-exec.js';
 import { IptablesIpMasqLeftovers } from '../cni/ipmasq-leftovers.js';
 import { ociSpecPort } from './containers/spec-port.js';
 import { SnapshotLayerUnpacker } from './images/layer-unpacker.js';
@@ -98,7 +98,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
   const network = new CniNetwork({
     confDir: config.cniConfDir,
     cacheDir: join(config.stateDir, 'cni/results'),
-    executor: new ExecaPluginExecutor({ binDirs: config.cniBinDirs }),
+    executor: new ProcessPluginExecutor({ binDirs: config.cniBinDirs }),
     logger,
     ipMasqLeftovers: new IptablesIpMasqLeftovers(),
   });

@@ -12,6 +12,7 @@ const codeOf: Partial<Record<GrpcStatus, ErrorCode>> = {
   [GrpcStatus.FAILED_PRECONDITION]: 'FAILED_PRECONDITION',
   [GrpcStatus.RESOURCE_EXHAUSTED]: 'RESOURCE_EXHAUSTED',
   [GrpcStatus.DEADLINE_EXCEEDED]: 'DEADLINE_EXCEEDED',
+  [GrpcStatus.CANCELLED]: 'CANCELLED',
   [GrpcStatus.UNAVAILABLE]: 'UNAVAILABLE',
   [GrpcStatus.UNIMPLEMENTED]: 'UNIMPLEMENTED',
   [GrpcStatus.PERMISSION_DENIED]: 'PERMISSION_DENIED',
@@ -29,7 +30,7 @@ export class CriCallError extends BerthError {
 }
 
 type Callback<T> = (error: ServiceError | null, response?: T) => void;
-type UnaryMethod<Req, Res> = (request: Req, options: { deadline: number }, callback: Callback<Res>) => void;
+type UnaryMethod<Req, Res> = (request: Req, options: { deadline: number }, callback: Callback<Res>) => { cancel(): void };
 type StreamMethod<Req> = (request: Req, options: { deadline?: number }) => ClientReadableStream<unknown>;
 
 /** An open GetContainerEvents stream. */
@@ -42,8 +43,17 @@ export interface EventSubscription {
 export interface CriClientOptions {
   /** unix:///run/berth/berth.sock, or a bare socket path. */
   endpoint: string;
-  /** Per-call deadline; pulls get their own (longer) one. */
+  /**
+   * Each call's deadline (the kubelet's --runtime-request-timeout, 2 minutes by default, as
+   * upstream). StopContainer and ExecSync get their own timeout on top; PullImage has none.
+   */
   timeoutMs?: number;
+}
+
+/** How one call is bounded: its deadline (Infinity: none) and a signal that cancels it. */
+interface CallLimits {
+  timeoutMs?: number;
+  signal?: AbortSignal | undefined;
 }
 
 export class CriClient {
@@ -60,14 +70,21 @@ export class CriClient {
     this.timeoutMs = options.timeoutMs ?? 120_000;
   }
 
-  private call<Req, Res>(client: Client, method: string, request: Req, timeoutMs = this.timeoutMs): Promise<Res> {
+  private call<Req, Res>(client: Client, method: string, request: Req, limits: CallLimits = {}): Promise<Res> {
     const fn = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method];
     if (!fn) return Promise.reject(new Error(`CRI client has no method ${method}`));
+    const { signal } = limits;
+    if (signal?.aborted) return Promise.reject(new CriCallError(method, GrpcStatus.CANCELLED, 'cancelled before it was sent'));
+    const timeoutMs = limits.timeoutMs ?? this.timeoutMs;
     return new Promise((resolve, reject) => {
-      fn.call(client, request, { deadline: Date.now() + timeoutMs }, (error, response) => {
+      // A cancelled call ends on the server too: its signal aborts the runtime's work there.
+      const cancel = (): void => call.cancel();
+      const call = fn.call(client, request, { deadline: timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs }, (error, response) => {
+        signal?.removeEventListener('abort', cancel);
         if (error) reject(new CriCallError(method, error.code, error.details || error.message));
         else resolve(response as Res);
       });
+      signal?.addEventListener('abort', cancel, { once: true });
     });
   }
 
@@ -142,7 +159,7 @@ export class CriClient {
     return this.call(this.runtime, 'StartContainer', { containerId });
   }
   stopContainer(containerId: string, timeoutSeconds: number): Promise<cri.StopContainerResponse__Output> {
-    return this.call(this.runtime, 'StopContainer', { containerId, timeout: timeoutSeconds }, this.timeoutMs + timeoutSeconds * 1000);
+    return this.call(this.runtime, 'StopContainer', { containerId, timeout: timeoutSeconds }, { timeoutMs: this.timeoutMs + timeoutSeconds * 1000 });
   }
   removeContainer(containerId: string): Promise<cri.RemoveContainerResponse__Output> {
     return this.call(this.runtime, 'RemoveContainer', { containerId });
@@ -194,10 +211,16 @@ export class CriClient {
     return this.call(this.runtime, 'UpdatePodSandboxResources', { podSandboxId, resources, overhead: overhead ?? null });
   }
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<cri.ExecSyncResponse__Output> {
-    return this.call(this.runtime, 'ExecSync', { containerId, cmd, timeout: timeoutSeconds }, this.timeoutMs + timeoutSeconds * 1000);
+    return this.call(this.runtime, 'ExecSync', { containerId, cmd, timeout: timeoutSeconds }, { timeoutMs: this.timeoutMs + timeoutSeconds * 1000 });
   }
-  pullImage(image: string, auth?: cri.AuthConfig, sandboxConfig?: cri.PodSandboxConfig): Promise<cri.PullImageResponse__Output> {
-    return this.call(this.image, 'PullImage', { image: { image }, auth: auth ?? null, sandboxConfig: sandboxConfig ?? null }, 30 * 60_000);
+  /**
+   * No deadline, as upstream's kubelet (a large image on a slow link takes what it takes); the
+   * caller cancels it with `signal` (the kubelet: when the pod is deleted), which stops the pull
+   * in the runtime too.
+   */
+  pullImage(image: string, auth?: cri.AuthConfig, sandboxConfig?: cri.PodSandboxConfig, options: { signal?: AbortSignal } = {}): Promise<cri.PullImageResponse__Output> {
+    const request = { image: { image }, auth: auth ?? null, sandboxConfig: sandboxConfig ?? null };
+    return this.call(this.image, 'PullImage', request, { timeoutMs: Infinity, signal: options.signal });
   }
   imageStatus(image: string, verbose = false): Promise<cri.ImageStatusResponse__Output> {
     return this.call(this.image, 'ImageStatus', { image: { image }, verbose });

@@ -16,8 +16,8 @@ function registryAuth(auth: AuthConfig__Output | null): RegistryAuth | undefined
 }
 
 export function pullImage(runtime: Runtime): UnaryHandler<PullImageRequest__Output, PullImageResponse> {
-  return async (request) => {
-    const record = await runtime.images.pull(request.image?.image ?? '', registryAuth(request.auth));
+  return async (request, signal) => {
+    const record = await runtime.images.pull(request.image?.image ?? '', registryAuth(request.auth), { signal });
     return { imageRef: record.id };
   };
 }

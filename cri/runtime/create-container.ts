@@ -6,10 +6,10 @@ import { checkContainerConfig, type ContainerRules } from '../validation/contain
 import { checkId } from '../validation/fields.js';
 
 export function createContainer(runtime: Runtime, rules: ContainerRules): UnaryHandler<CreateContainerRequest__Output, CreateContainerResponse> {
-  return async (request) => {
+  return async (request, signal) => {
     checkId('pod_sandbox_id', request.podSandboxId);
     const sandbox = runtime.sandboxes.get(request.podSandboxId);
     await checkContainerConfig(request.config, sandbox.config, rules);
-    return { containerId: (await runtime.containers.create(sandbox, request.config)).id };
+    return { containerId: (await runtime.containers.create(sandbox, request.config, { signal })).id };
   };
 }

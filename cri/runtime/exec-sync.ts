@@ -9,11 +9,11 @@ import { checkId } from '../validation/fields.js';
 export const execSyncOutputLimit = 16 * 1024 * 1024;
 
 export function execSync(runtime: Runtime): UnaryHandler<ExecSyncRequest__Output, ExecSyncResponse> {
-  return async (request) => {
+  return async (request, signal) => {
     checkId('container_id', request.containerId);
     const timeout = Number(request.timeout);
     if (!Number.isFinite(timeout) || timeout < 0) throw new InvalidArgumentError(`exec timeout ${request.timeout} is not a non-negative number of seconds`);
-    const result = await runtime.containers.execSync(request.containerId, request.cmd, timeout);
+    const result = await runtime.containers.execSync(request.containerId, request.cmd, timeout, { signal });
     return {
       stdout: result.stdout.subarray(0, execSyncOutputLimit),
       stderr: result.stderr.subarray(0, execSyncOutputLimit),

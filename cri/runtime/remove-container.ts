@@ -4,8 +4,8 @@ import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 
 export function removeContainer(runtime: Runtime): UnaryHandler<RemoveContainerRequest__Output, RemoveContainerResponse> {
-  return async (request) => {
-    await runtime.containers.remove(request.containerId);
+  return async (request, signal) => {
+    await runtime.containers.remove(request.containerId, { signal });
     return {};
   };
 }

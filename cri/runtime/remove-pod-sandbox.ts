@@ -4,8 +4,8 @@ import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 
 export function removePodSandbox(runtime: Runtime): UnaryHandler<RemovePodSandboxRequest__Output, RemovePodSandboxResponse> {
-  return async (request) => {
-    await runtime.removePodSandbox(request.podSandboxId);
+  return async (request, signal) => {
+    await runtime.removePodSandbox(request.podSandboxId, { signal });
     return {};
   };
 }

@@ -6,8 +6,8 @@ import { checkPodSandboxConfig } from '../validation/pod-sandbox-config.js';
 import type { HugepageSizes } from '../validation/resources.js';
 
 export function runPodSandbox(runtime: Runtime, hugepageSizes: HugepageSizes): UnaryHandler<RunPodSandboxRequest__Output, RunPodSandboxResponse> {
-  return async (request) => {
+  return async (request, signal) => {
     await checkPodSandboxConfig(request.config, hugepageSizes);
-    return { podSandboxId: (await runtime.runPodSandbox(request.config, request.runtimeHandler)).id };
+    return { podSandboxId: (await runtime.runPodSandbox(request.config, request.runtimeHandler, { signal })).id };
   };
 }

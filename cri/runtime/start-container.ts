@@ -5,9 +5,9 @@ import type { UnaryHandler } from '../server/instrument.js';
 import { checkId } from '../validation/fields.js';
 
 export function startContainer(runtime: Runtime): UnaryHandler<StartContainerRequest__Output, StartContainerResponse> {
-  return async (request) => {
+  return async (request, signal) => {
     checkId('container_id', request.containerId);
-    await runtime.containers.start(request.containerId);
+    await runtime.containers.start(request.containerId, { signal });
     return {};
   };
 }

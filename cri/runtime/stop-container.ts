@@ -4,8 +4,8 @@ import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 
 export function stopContainer(runtime: Runtime): UnaryHandler<StopContainerRequest__Output, StopContainerResponse> {
-  return async (request) => {
-    await runtime.containers.stop(request.containerId, Number(request.timeout));
+  return async (request, signal) => {
+    await runtime.containers.stop(request.containerId, Number(request.timeout), { signal });
     return {};
   };
 }

@@ -4,8 +4,8 @@ import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 
 export function stopPodSandbox(runtime: Runtime): UnaryHandler<StopPodSandboxRequest__Output, StopPodSandboxResponse> {
-  return async (request) => {
-    await runtime.stopPodSandbox(request.podSandboxId);
+  return async (request, signal) => {
+    await runtime.stopPodSandbox(request.podSandboxId, { signal });
     return {};
   };
 }

@@ -1,12 +1,15 @@
 // One wrapper around every CRI RPC (containerd's instrumented service): a debug line at the
 // start and end with the request's ids, the duration, and the single error → gRPC code mapping.
-// Handlers are plain async functions from request to response.
-import type { handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
+// Handlers are plain async functions from request to response; each also gets the call's
+// AbortSignal (made here, once): it aborts when the client cancels or its deadline passes, and
+// the handler passes it on to the runtime, down to every program a step runs (common/abort.ts).
+import type { Deadline, handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { CancelledError, DeadlineExceededError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { grpcCodeOf, toServiceError } from '../errors.js';
 
-export type UnaryHandler<Request, Response> = (request: Request) => Promise<Response>;
+export type UnaryHandler<Request, Response> = (request: Request, signal: AbortSignal) => Promise<Response>;
 /** `send` answers false while the client is not reading (gRPC's write buffer is over its mark). */
 export type StreamHandler<Request, Response> = (request: Request, send: (response: Response) => boolean, signal: AbortSignal) => Promise<void>;
 
@@ -36,6 +39,47 @@ export interface InstrumentOptions {
   closing?: AbortSignal;
 }
 
+/** The longest delay a timer takes (2^31 - 1 ms, about 24 days); a deadline further out is none. */
+const maxTimerMs = 2 ** 31 - 1;
+
+/** Milliseconds from now until a gRPC deadline; undefined for none (Infinity, not set, or weeks away). */
+export function millisUntil(deadline: Deadline, now = Date.now()): number | undefined {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (!Number.isFinite(at) || at - now > maxTimerMs) return undefined;
+  return Math.max(0, at - now);
+}
+
+/**
+ * The call's cancellation and deadline as one AbortSignal: its reason is a CancelledError when
+ * the client went away, a DeadlineExceededError when the deadline passed. `release` stops the
+ * deadline timer once the call is answered.
+ */
+/** What the wrapper needs of a grpc-js server call. */
+export interface CancellableCall {
+  on(event: 'cancelled', listener: () => void): unknown;
+  getDeadline(): Deadline;
+}
+
+export function callSignal(call: CancellableCall, method: string, closing?: AbortSignal): { signal: AbortSignal; release: () => void } {
+  const abort = new AbortController();
+  const waitMs = millisUntil(call.getDeadline());
+  const passed = (): DeadlineExceededError => new DeadlineExceededError(`the client's deadline for ${method} passed (${waitMs} ms)`);
+  const timer = waitMs === undefined ? undefined : setTimeout(() => abort.abort(passed()), waitMs);
+  const deadlineAt = waitMs === undefined ? Infinity : Date.now() + waitMs;
+  // grpc-js also cancels a call whose deadline passed: that is still the deadline, not the client leaving.
+  call.on('cancelled', () => abort.abort(Date.now() >= deadlineAt ? passed() : new CancelledError(`the client cancelled ${method}`)));
+  const onClosing = (): void => abort.abort(new CancelledError(`berth is shutting down; ${method} was stopped`));
+  if (closing?.aborted) onClosing();
+  closing?.addEventListener('abort', onClosing, { once: true, signal: abort.signal });
+  return {
+    signal: abort.signal,
+    release: () => {
+      clearTimeout(timer);
+      closing?.removeEventListener('abort', onClosing);
+    },
+  };
+}
+
 export function instrumentUnary<Request, Response>(
   method: string,
   handler: UnaryHandler<Request, Response>,
@@ -45,14 +89,17 @@ export function instrumentUnary<Request, Response>(
     const started = process.hrtime.bigint();
     const fields = { method, ...idsOf(call.request) };
     options.logger.debug(fields, 'cri call');
-    handler(call.request).then(
+    const { signal, release } = callSignal(call, method);
+    handler(call.request, signal).then(
       (response) => {
+        release();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         options.observe?.(method, GrpcStatus.OK, seconds);
         options.logger.debug({ ...fields, seconds }, 'cri call done');
         callback(null, response);
       },
       (error: unknown) => {
+        release();
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const code = grpcCodeOf(error);
         options.observe?.(method, code, seconds);
@@ -72,17 +119,16 @@ export function instrumentServerStream<Request, Response>(
   return (call: ServerWritableStream<Request, Response>) => {
     const started = process.hrtime.bigint();
     const fields = { method, ...idsOf(call.request) };
-    const abort = new AbortController();
-    call.on('cancelled', () => abort.abort());
-    if (options.closing?.aborted) abort.abort();
-    options.closing?.addEventListener('abort', () => abort.abort(), { once: true, signal: abort.signal });
+    const { signal, release } = callSignal(call, method, options.closing);
     options.logger.debug(fields, 'cri stream');
-    handler(call.request, (response) => call.write(response), abort.signal).then(
+    handler(call.request, (response) => call.write(response), signal).then(
       () => {
+        release();
         options.observe?.(method, GrpcStatus.OK, Number(process.hrtime.bigint() - started) / 1e9);
         call.end();
       },
       (error: unknown) => {
+        release();
         const code = grpcCodeOf(error);
         options.observe?.(method, code, Number(process.hrtime.bigint() - started) / 1e9);
         options.logger.info({ ...fields, code: GrpcStatus[code], err: error }, 'cri stream failed');

@@ -20,7 +20,7 @@ export function listAsStream<Request, ListResponse, Item, StreamResponse>(
   wrap: (items: Item[]) => StreamResponse,
 ): StreamHandler<Request, StreamResponse> {
   return async (request, send, signal) => {
-    const items = itemsOf(await list(request)) ?? [];
+    const items = itemsOf(await list(request, signal)) ?? [];
     for (const page of pages(items)) {
       if (signal.aborted) return;
       send(wrap(page));

@@ -5,6 +5,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import type { ContainerConfig__Output, LinuxContainerResources__Output } from '../../cri/api/messages.js';
 import type { CgroupStats, OomEvents } from '../cgroups/stats.js';
+import { cleanupSignal, throwIfAborted, type Abortable } from '../../common/abort.js';
 import { writeJsonAtomic } from '../../common/atomic-file.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -92,12 +93,16 @@ export interface ExitStatus {
   message?: string;
 }
 
+/**
+ * The container's monitor and OCI runtime. Every operation that runs a program or waits on one
+ * takes `{ signal }`: an abort kills the program and rejects with DeadlineExceeded or Cancelled.
+ */
 export interface MonitorPort {
   /** Creates the container under its monitor (not started); resolves once the runtime has created it. */
-  create(request: { id: string; bundleDir: string; logPath: string; terminal: boolean; stdin: boolean }): Promise<void>;
-  start(id: string): Promise<void>;
-  /** Signal, wait up to `timeoutSeconds`, then SIGKILL; resolves when exited. Idempotent. */
-  stop(id: string, timeoutSeconds: number, signal: string): Promise<void>;
+  create(request: { id: string; bundleDir: string; logPath: string; terminal: boolean; stdin: boolean }, options?: Abortable): Promise<void>;
+  start(id: string, options?: Abortable): Promise<void>;
+  /** `stopSignal`, wait up to `timeoutSeconds`, then SIGKILL; resolves when exited. Idempotent. */
+  stop(id: string, timeoutSeconds: number, stopSignal: string, options?: Abortable): Promise<void>;
   /** The exit status once the container has exited, else undefined. */
   exitStatus(id: string): Promise<ExitStatus | undefined>;
   /** Ids of the containers whose monitor has recorded an exit (cheap: one directory read). */
@@ -107,13 +112,13 @@ export interface MonitorPort {
   /** The container's init process on the host. */
   pid(id: string): Promise<number | undefined>;
   /** Removes the runtime's state and the monitor's files. Idempotent. */
-  delete(id: string): Promise<void>;
-  execSync(id: string, command: string[], timeoutSeconds: number): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
+  delete(id: string, options?: Abortable): Promise<void>;
+  execSync(id: string, command: string[], timeoutSeconds: number, options?: Abortable): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
   /** A command with live stdio (the streaming server's exec). */
   execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream>;
   /** The container's own stdio, through its monitor (the streaming server's attach). */
   attach(id: string, options: { stdin: boolean; tty: boolean }): Promise<AttachSession>;
-  reopenLog(id: string): Promise<void>;
+  reopenLog(id: string, options?: Abortable): Promise<void>;
 }
 
 export interface ContainerPorts {
@@ -125,7 +130,8 @@ export interface ContainerPorts {
   cgroups: ContainerCgroupPort;
 }
 
-type Undo = () => Promise<void>;
+/** Undoes one step of a create; gets a signal of its own (the request's may be what failed it). */
+type Undo = (signal: AbortSignal) => Promise<void>;
 
 function validate(config: ContainerConfig__Output | null, sandbox: SandboxRecord): ContainerConfig__Output {
   if (!config) throw new InvalidArgumentError('CreateContainer needs a config');
@@ -164,7 +170,7 @@ async function readImageEtcFile(rootfs: string, path: string, image: ResolvedIma
 
 export class ContainerManager {
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** Names whose CreateContainer is in flight: a concurrent duplicate is refused, not made twice. */
+  /** Names whose CreateContainer is in flight: a duplicate waits for it and gets its container, never a second. */
   private readonly creating = new NameReservations('container');
   private readonly cpuRate = new CpuRate();
   private lastFullLook = 0;
@@ -356,7 +362,11 @@ export class ContainerManager {
     });
   }
 
-  async create(sandbox: SandboxRecord, requested: ContainerConfig__Output | null): Promise<ContainerRecord> {
+  /**
+   * Creates the container, each step under `signal`: an abort kills the step's program and
+   * fails the create, and the steps done so far are undone as after any failure.
+   */
+  async create(sandbox: SandboxRecord, requested: ContainerConfig__Output | null, options: Abortable = {}): Promise<ContainerRecord> {
     if (sandbox.state !== 'ready') {
       throw new FailedPreconditionError(`pod sandbox ${sandbox.id} is not ready; cannot create containers in it`);
     }
@@ -368,7 +378,10 @@ export class ContainerManager {
 
     const imageReference = config.image?.image ?? '';
     const id = newId();
+    const { signal } = options;
+    const checkpoint = (): void => throwIfAborted(signal, `CreateContainer of ${name} (${id})`);
     return this.creating.hold(name, id, () => this.exclusive(id, async () => {
+      checkpoint();
       const image = await this.ports.images.resolve(imageReference);
       const undo: Undo[] = [];
       const bundleDir = join(this.containersDir, id);
@@ -379,11 +392,12 @@ export class ContainerManager {
 
         const mounts = await this.ports.snapshots.prepare(id, image.topChainId);
         undo.push(() => this.ports.snapshots.remove(id));
+        undo.push((cleanup) => this.ports.mounter.unmount(rootfs, { detach: true, signal: cleanup }));
         for (const mount of mounts) {
-          if (mount.type === 'bind') await this.ports.mounter.bind(mount.source, rootfs, mount.options);
-          else await this.ports.mounter.mount(mount, rootfs);
+          if (mount.type === 'bind') await this.ports.mounter.bind(mount.source, rootfs, mount.options, { signal });
+          else await this.ports.mounter.mount(mount, rootfs, { signal });
         }
-        undo.push(() => this.ports.mounter.unmount(rootfs, { detach: true }));
+        checkpoint();
 
         const { spec, warnings, stopSignal } = await this.ports.spec.build({
           container: config,
@@ -399,8 +413,8 @@ export class ContainerManager {
 
         const logPath = config.logPath ? join(sandbox.config.logDirectory, config.logPath) : '';
         if (logPath) await mkdir(join(logPath, '..'), { recursive: true, mode: 0o755 });
-        await this.ports.monitor.create({ id, bundleDir, logPath, terminal: config.tty, stdin: config.stdin });
-        undo.push(() => this.ports.monitor.delete(id));
+        await this.ports.monitor.create({ id, bundleDir, logPath, terminal: config.tty, stdin: config.stdin }, { signal });
+        undo.push((cleanup) => this.ports.monitor.delete(id, { signal: cleanup }));
 
         const record: ContainerRecord = {
           version: containerRecordVersion,
@@ -421,34 +435,36 @@ export class ContainerManager {
           stopSignal: stopSignal ?? 'SIGTERM',
           cgroupPath: this.ports.cgroups.pathFor(sandbox, id),
         };
+        // The last point where an abort counts: from the record on, the container exists.
+        checkpoint();
         await this.save(record);
         this.logger.info({ containerId: id, podSandboxId: sandbox.id, name }, 'container created');
         return record;
       } catch (error) {
         const cleanupErrors: string[] = [];
         for (const step of undo.reverse()) {
-          await step().catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
+          await step(cleanupSignal()).catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
         }
         if (cleanupErrors.length > 0) this.logger.error({ containerId: id, cleanupErrors }, 'cleaning up a failed CreateContainer failed too');
         throw error;
       }
-    }));
+    }), options);
   }
 
-  async start(idOrPrefix: string): Promise<void> {
+  async start(idOrPrefix: string, options: Abortable = {}): Promise<void> {
     const { id } = this.get(idOrPrefix);
     await this.exclusive(id, async () => {
       const record = this.get(id);
       if (record.state !== 'created') {
         throw new FailedPreconditionError(`container ${id} is ${record.state}; only a created container can be started`);
       }
-      await this.ports.monitor.start(id);
+      await this.ports.monitor.start(id, options);
       await this.save({ ...record, state: 'running', startedAt: nowNanos() });
     });
   }
 
   /** Idempotent: stopping an exited or unknown container succeeds. */
-  async stop(idOrPrefix: string, timeoutSeconds: number): Promise<void> {
+  async stop(idOrPrefix: string, timeoutSeconds: number, options: Abortable = {}): Promise<void> {
     let id: string;
     try {
       id = this.get(idOrPrefix).id;
@@ -463,17 +479,17 @@ export class ContainerManager {
       if (record.state === 'exited') return;
       if (record.state === 'created') {
         // Never started: nothing ran, so it ends without an exit code of its own.
-        await this.ports.monitor.stop(id, 0, 'SIGKILL');
+        await this.ports.monitor.stop(id, 0, 'SIGKILL', options);
         await this.save({ ...record, state: 'exited', finishedAt: nowNanos(), exitCode: 0, reason: 'Stopped' });
         return;
       }
-      await this.ports.monitor.stop(id, Math.max(0, timeoutSeconds), record.stopSignal);
+      await this.ports.monitor.stop(id, Math.max(0, timeoutSeconds), record.stopSignal, options);
       await this.refresh(id);
     });
   }
 
   /** Kills if needed and forgets the container; removing an unknown container succeeds (CRI). */
-  async remove(idOrPrefix: string): Promise<void> {
+  async remove(idOrPrefix: string, options: Abortable = {}): Promise<void> {
     let id: string;
     try {
       id = this.get(idOrPrefix).id;
@@ -481,12 +497,12 @@ export class ContainerManager {
       if ((error as { code?: string }).code === 'NOT_FOUND') return;
       throw error;
     }
-    await this.stop(id, 0);
+    await this.stop(id, 0, options);
     await this.exclusive(id, async () => {
       const record = this.records.get(id);
       if (!record) return;
-      await this.ports.monitor.delete(id);
-      await this.ports.mounter.unmount(join(record.bundleDir, 'rootfs'), { detach: true });
+      await this.ports.monitor.delete(id, options);
+      await this.ports.mounter.unmount(join(record.bundleDir, 'rootfs'), { detach: true, signal: options.signal });
       await this.ports.snapshots.remove(id);
       await rm(record.bundleDir, { recursive: true, force: true });
       await this.records.delete(id);
@@ -501,11 +517,11 @@ export class ContainerManager {
     return this.records.list().filter((r) => r.sandboxId === sandboxId);
   }
 
-  async execSync(idOrPrefix: string, command: string[], timeoutSeconds: number): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }> {
+  async execSync(idOrPrefix: string, command: string[], timeoutSeconds: number, options: Abortable = {}): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }> {
     const record = await this.refresh(this.get(idOrPrefix).id);
     if (record.state !== 'running') throw new FailedPreconditionError(`container ${record.id} is ${record.state}; exec needs a running container`);
     if (command.length === 0) throw new InvalidArgumentError('exec needs a command');
-    return this.ports.monitor.execSync(record.id, command, timeoutSeconds);
+    return this.ports.monitor.execSync(record.id, command, timeoutSeconds, options);
   }
 
   async execStream(idOrPrefix: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream> {
@@ -525,9 +541,9 @@ export class ContainerManager {
     return this.ports.monitor.attach(record.id, { stdin: options.stdin, tty: options.tty });
   }
 
-  async reopenLog(idOrPrefix: string): Promise<void> {
+  async reopenLog(idOrPrefix: string, options: Abortable = {}): Promise<void> {
     const record = await this.refresh(this.get(idOrPrefix).id);
     if (record.state !== 'running') throw new FailedPreconditionError(`container ${record.id} is not running; its log cannot be reopened`);
-    await this.ports.monitor.reopenLog(record.id);
+    await this.ports.monitor.reopenLog(record.id, options);
   }
 }

@@ -11,7 +11,7 @@ import { ImageStore, type ImageRecord } from './image-store.js';
 import { importArchive, importOciLayout } from './import.js';
 import { asNoSpace } from './no-space.js';
 import type { ImageConfig } from './oci-types.js';
-import { Puller, type PullProgress } from './puller.js';
+import { Puller, type PullOptions } from './puller.js';
 import { RegistryClient } from './registry-client.js';
 import type { RegistryHostsConfig } from './registry-hosts.js';
 
@@ -67,7 +67,7 @@ export class Images {
     return this.store.get(ref);
   }
 
-  async pull(ref: string, auth?: RegistryAuth, onProgress?: (progress: PullProgress) => void): Promise<ImageRecord> {
+  async pull(ref: string, auth?: RegistryAuth, options: Pick<PullOptions, 'onProgress' | 'signal'> = {}): Promise<ImageRecord> {
     if (!ref) throw new InvalidArgumentError('PullImage needs an image reference');
     const pending: UnpackableImage[] = [];
     const beforeRecord = async (image: UnpackableImage): Promise<void> => {
@@ -76,7 +76,7 @@ export class Images {
       await this.unpacker.ensureUnpacked(image, this.content);
     };
     try {
-      return await this.puller.pull(ref, { ...(auth ? { auth } : {}), ...(onProgress ? { onProgress } : {}), beforeRecord });
+      return await this.puller.pull(ref, { ...options, ...(auth ? { auth } : {}), beforeRecord });
     } catch (error) {
       if (pending.length > 0) {
         // The layers this pull committed (before the failing one, or before the record failed)

@@ -30,6 +30,8 @@ export interface PullOptions {
   /** Defaults to this host's platform; when given, a single-manifest image must match it. */
   platform?: Platform;
   onProgress?: (progress: PullProgress) => void;
+  /** The caller's: aborting it stops every request of the pull, which then cleans up as any failed pull. */
+  signal?: AbortSignal | undefined;
   /**
    * Runs once every blob is in the content store and before the image is recorded (berth
    * unpacks the layers here): when it fails, the image is not recorded.
@@ -128,7 +130,7 @@ export class Puller {
     const reference = parseReference(imageRef);
     const name = formatReference(reference);
     const platform = normalizePlatform(options.platform ?? hostPlatform());
-    const { repository, manifest: top } = await this.deps.registry.resolve(reference, options.auth);
+    const { repository, manifest: top } = await this.deps.registry.resolve(reference, options.auth, options.signal);
     const log = this.logger.child({ image: name });
     const store = async (digest: Digest, write: () => Promise<unknown>): Promise<void> => {
       lease(digest);

@@ -15,6 +15,7 @@ import {
   errorMessage,
 } from '../../common/errors.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
+import { abortedError } from '../../common/abort.js';
 import { basicHeader, credentialsFromAuth, credentialsFromDockerConfig, parseChallenges, TokenCache, type Credentials, type FetchLike, type RegistryAuth } from './auth.js';
 import type { BlobSource } from './content-store.js';
 import { DigestMismatchError } from './content-store.js';
@@ -72,12 +73,12 @@ export class RegistryClient {
    * Fetches the manifest (or index) `reference` names from the first endpoint that serves it and
    * returns it with a repository client bound to that endpoint for the rest of the pull.
    */
-  async resolve(reference: ImageReference, auth?: RegistryAuth): Promise<{ repository: RepositoryClient; manifest: FetchedManifest }> {
+  async resolve(reference: ImageReference, auth?: RegistryAuth, signal?: AbortSignal): Promise<{ repository: RepositoryClient; manifest: FetchedManifest }> {
     const credentials = credentialsFromAuth(auth) ?? credentialsFromDockerConfig(this.dockerConfig, reference.domain);
     const target = reference.digest ?? reference.tag ?? 'latest';
     const failures: { endpoint: RegistryEndpoint; error: unknown }[] = [];
     for (const endpoint of endpointsFor(reference.domain, this.hosts)) {
-      const repository = new RepositoryClient(endpoint, reference.path, credentials, this.tokens, this.fetchImpl);
+      const repository = new RepositoryClient(endpoint, reference.path, credentials, this.tokens, this.fetchImpl, signal);
       try {
         const manifest = await repository.getManifest(target);
         this.logger.debug({ image: formatReference(reference), endpoint: endpoint.url, digest: manifest.digest }, 'resolved image');
@@ -113,6 +114,8 @@ export class RepositoryClient {
     private readonly credentials: Credentials | undefined,
     private readonly tokens: TokenCache,
     private readonly fetchImpl: FetchLike,
+    /** The pull's signal: aborting it ends every request and body of this repository. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** GET /v2/<path>/manifests/<tag|digest>, verified against its digest. */
@@ -177,8 +180,9 @@ export class RepositoryClient {
       if (this.authorization) sent['authorization'] = this.authorization;
       let response: Response;
       try {
-        response = await this.fetchImpl(url, { headers: sent, redirect: 'follow' });
+        response = await this.fetchImpl(url, { headers: sent, redirect: 'follow', ...(this.signal ? { signal: this.signal } : {}) });
       } catch (error) {
+        if (this.signal?.aborted) throw abortedError(this.signal, `fetching ${url}`);
         throw new UnavailableError(`cannot reach registry ${this.endpoint.url}: ${errorMessage(error)}`, { cause: error });
       }
       if (response.status !== 401 || attempt > 0) return response;

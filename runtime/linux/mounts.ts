@@ -1,10 +1,11 @@
 // The mount adapter: every mount and unmount berth performs goes through here, so logic above it
 // can be unit-tested with a recorder and this file is integration-tested for real. Mounts are
 // described as data (what a snapshotter returns, what a sandbox needs) and applied with the
-// util-linux `mount`/`umount` binaries.
-import { execa } from 'execa';
+// util-linux `mount`/`umount` binaries, each bounded by the caller's signal and its own timeout.
 import { readFile, realpath } from 'node:fs/promises';
-import { BerthError, InternalError, errorMessage } from '../../common/errors.js';
+import type { Abortable } from '../../common/abort.js';
+import { failureText, runChild } from '../../common/child-process.js';
+import { InternalError } from '../../common/errors.js';
 
 /** A mount as data, in the shape of the OCI runtime spec's mounts. */
 export interface MountSpec {
@@ -14,11 +15,11 @@ export interface MountSpec {
 }
 
 export interface Mounter {
-  mount(spec: MountSpec, target: string): Promise<void>;
-  /** Bind-mounts `source` onto `target` (options e.g. ["ro"], ["rbind"]). */
-  bind(source: string, target: string, options?: string[]): Promise<void>;
+  mount(spec: MountSpec, target: string, options?: Abortable): Promise<void>;
+  /** Bind-mounts `source` onto `target` (mountOptions e.g. ["ro"], ["rbind"]). */
+  bind(source: string, target: string, mountOptions?: string[], options?: Abortable): Promise<void>;
   /** Unmounts; `detach` does a lazy unmount. Not mounted is not an error. */
-  unmount(target: string, options?: { detach?: boolean }): Promise<void>;
+  unmount(target: string, options?: { detach?: boolean } & Abortable): Promise<void>;
   /** Mount points at or below `prefix`, deepest first (the order to unmount them in). */
   mountsUnder(prefix: string): Promise<string[]>;
 }
@@ -50,26 +51,26 @@ export async function hostMountPointOf(path: string): Promise<string> {
 }
 
 export class LinuxMounter implements Mounter {
-  async mount(spec: MountSpec, target: string): Promise<void> {
+  async mount(spec: MountSpec, target: string, options: Abortable = {}): Promise<void> {
     const args = ['-t', spec.type];
     if (spec.options.length > 0) args.push('-o', spec.options.join(','));
     args.push(spec.source, target);
-    await run('mount', args, `mount ${spec.type} on ${target}`);
+    await run('mount', args, `mount ${spec.type} on ${target}`, options);
   }
 
-  async bind(source: string, target: string, options: string[] = []): Promise<void> {
-    const recursive = options.includes('rbind');
-    await run('mount', [recursive ? '--rbind' : '--bind', source, target], `bind-mount ${source} on ${target}`);
-    const rest = options.filter((o) => o !== 'rbind' && o !== 'bind');
+  async bind(source: string, target: string, mountOptions: string[] = [], options: Abortable = {}): Promise<void> {
+    const recursive = mountOptions.includes('rbind');
+    await run('mount', [recursive ? '--rbind' : '--bind', source, target], `bind-mount ${source} on ${target}`, options);
+    const rest = mountOptions.filter((o) => o !== 'rbind' && o !== 'bind');
     // A bind mount ignores flags like ro on the first call: they take effect on a remount.
     if (rest.length > 0) {
-      await run('mount', ['-o', ['remount', 'bind', ...rest].join(','), target], `remount ${target} ${rest.join(',')}`);
+      await run('mount', ['-o', ['remount', 'bind', ...rest].join(','), target], `remount ${target} ${rest.join(',')}`, options);
     }
   }
 
-  async unmount(target: string, options: { detach?: boolean } = {}): Promise<void> {
+  async unmount(target: string, options: { detach?: boolean } & Abortable = {}): Promise<void> {
     if (!(await this.mountsUnder(target)).includes(target)) return;
-    await run('umount', options.detach ? ['-l', target] : [target], `unmount ${target}`);
+    await run('umount', options.detach ? ['-l', target] : [target], `unmount ${target}`, options);
   }
 
   async mountsUnder(prefix: string): Promise<string[]> {
@@ -82,12 +83,10 @@ export class LinuxMounter implements Mounter {
   }
 }
 
-async function run(command: string, args: string[], what: string): Promise<void> {
-  try {
-    await execa(command, args, { timeout: 30_000 });
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr?.trim();
-    if (error instanceof BerthError) throw error;
-    throw new InternalError(`cannot ${what}: ${stderr || errorMessage(error)}`, { cause: error });
-  }
+/** How long one mount or umount may take (a hung NFS server, a stuck FUSE daemon). */
+const mountTimeoutMs = 30_000;
+
+async function run(command: string, args: string[], what: string, options: Abortable): Promise<void> {
+  const result = await runChild(command, args, {}, { signal: options.signal, timeoutMs: mountTimeoutMs, what: `${command} (${what})` });
+  if (result.exitCode !== 0) throw new InternalError(`cannot ${what}: ${failureText(result)}`);
 }

@@ -12,9 +12,10 @@
 // - remove() is idempotent: unmounted or missing pins are fine; every failure is reported.
 // - list()/inspect() read /proc/self/mountinfo so a restarted berth can reconcile records with
 //   the pins that really exist.
-import { execa } from 'execa';
 import { mkdir, open, readFile, rm, rmdir } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
+import { cleanupSignal, type Abortable } from '../../common/abort.js';
+import { failureText, runChild } from '../../common/child-process.js';
 import { AlreadyExistsError, BerthError, InternalError, InvalidArgumentError, errorMessage } from '../../common/errors.js';
 import type { Mounter } from './mounts.js';
 
@@ -32,12 +33,15 @@ export interface PinnedNamespace {
 }
 
 export interface NamespacePinner {
-  create(dir: string, kinds: Partial<Record<PinnableNamespace, boolean>>, hostname: string): Promise<NamespacePinPaths>;
-  setHostname(utsPin: string, hostname: string): Promise<void>;
-  remove(pins: NamespacePinPaths): Promise<void>;
+  create(dir: string, kinds: Partial<Record<PinnableNamespace, boolean>>, hostname: string, options?: Abortable): Promise<NamespacePinPaths>;
+  setHostname(utsPin: string, hostname: string, options?: Abortable): Promise<void>;
+  remove(pins: NamespacePinPaths, options?: Abortable): Promise<void>;
   list(): Promise<PinnedNamespace[]>;
   inspect(path: string): Promise<PinnedNamespace | undefined>;
 }
+
+/** How long unshare (or nsenter) may take to pin namespaces or set a hostname. */
+const namespaceTimeoutMs = 30_000;
 
 const unshareFlags: Record<PinnableNamespace, string> = { network: '--net', ipc: '--ipc', uts: '--uts' };
 const pinFileNames: Record<PinnableNamespace, string> = { network: 'net', ipc: 'ipc', uts: 'uts' };
@@ -102,7 +106,7 @@ export class LinuxNamespacePinner implements NamespacePinner {
     this.mountinfoPath = options.mountinfoPath ?? '/proc/self/mountinfo';
   }
 
-  async create(dir: string, kinds: Partial<Record<PinnableNamespace, boolean>>, hostname: string): Promise<NamespacePinPaths> {
+  async create(dir: string, kinds: Partial<Record<PinnableNamespace, boolean>>, hostname: string, options: Abortable = {}): Promise<NamespacePinPaths> {
     const rel = relative(this.root, dir);
     if (!isAbsolute(dir) || rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
       throw new InvalidArgumentError(`namespace pin dir ${dir} must be inside the pin root ${this.root}`);
@@ -125,25 +129,26 @@ export class LinuxNamespacePinner implements NamespacePinner {
     const args = wanted.map((kind) => `${unshareFlags[kind]}=${pins[kind] ?? ''}`);
     // Setting the hostname inside the same unshare saves a second exec (nsenter) per pod.
     args.push(...(hostname && kinds.uts ? ['hostname', hostname] : ['true']));
+    const limits = { signal: options.signal, timeoutMs: namespaceTimeoutMs, what: `unshare pinning namespaces in ${dir}` };
     try {
-      await execa('unshare', args, { timeout: 30_000 });
+      const result = await runChild('unshare', args, {}, limits);
+      if (result.exitCode !== 0) throw new InternalError(`cannot pin namespaces in ${dir}: ${failureText(result)}`);
     } catch (error) {
-      await this.remove(pins).catch(() => undefined);
-      throw new InternalError(`cannot pin namespaces in ${dir}: ${stderrOf(error)}`, { cause: error });
+      // Killed or failed part-way, it may have pinned some: undone under a signal of its own.
+      await this.remove(pins, { signal: cleanupSignal() }).catch(() => undefined);
+      throw error;
     }
     return pins;
   }
 
-  async setHostname(utsPin: string, hostname: string): Promise<void> {
+  async setHostname(utsPin: string, hostname: string, options: Abortable = {}): Promise<void> {
     validateHostname(hostname);
-    try {
-      await execa('nsenter', [`--uts=${utsPin}`, 'hostname', hostname], { timeout: 30_000 });
-    } catch (error) {
-      throw new InternalError(`cannot set hostname ${hostname} in UTS namespace ${utsPin}: ${stderrOf(error)}`, { cause: error });
-    }
+    const limits = { signal: options.signal, timeoutMs: namespaceTimeoutMs, what: `nsenter setting hostname ${hostname}` };
+    const result = await runChild('nsenter', [`--uts=${utsPin}`, 'hostname', hostname], {}, limits);
+    if (result.exitCode !== 0) throw new InternalError(`cannot set hostname ${hostname} in UTS namespace ${utsPin}: ${failureText(result)}`);
   }
 
-  async remove(pins: NamespacePinPaths): Promise<void> {
+  async remove(pins: NamespacePinPaths, options: Abortable = {}): Promise<void> {
     const errors: string[] = [];
     const dirs = new Set<string>();
     for (const path of Object.values(pins)) {
@@ -151,7 +156,7 @@ export class LinuxNamespacePinner implements NamespacePinner {
       dirs.add(dirname(path));
       try {
         // A pin can be stacked (pinned twice on one file): unmount until the file is bare.
-        for (let layer = 0; layer < 8 && (await this.inspect(path)); layer++) await this.mounter.unmount(path);
+        for (let layer = 0; layer < 8 && (await this.inspect(path)); layer++) await this.mounter.unmount(path, options);
         await rm(path, { force: true });
       } catch (error) {
         errors.push(`${path}: ${errorMessage(error)}`);
@@ -193,8 +198,4 @@ export class LinuxNamespacePinner implements NamespacePinner {
     if (!self) await this.mounter.bind(this.root, this.root, ['rbind', 'private']);
     else if (self.shared) await this.mounter.mount({ type: 'none', source: 'none', options: ['private'] }, this.root);
   }
-}
-
-function stderrOf(error: unknown): string {
-  return (error as { stderr?: string }).stderr?.trim() || errorMessage(error);
 }

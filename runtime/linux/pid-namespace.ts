@@ -9,6 +9,7 @@
 import { spawn } from 'node:child_process';
 import { readFile, readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { abortedError, type Abortable } from '../../common/abort.js';
 import { InternalError } from '../../common/errors.js';
 
 export interface PidNamespace {
@@ -19,8 +20,8 @@ export interface PidNamespace {
 }
 
 export interface PidNamespacePort {
-  /** Starts a holder for the sandbox whose dir is `owner`. */
-  create(owner: string): Promise<PidNamespace>;
+  /** Starts a holder for the sandbox whose dir is `owner`; an abort kills it before it is returned. */
+  create(owner: string, options?: Abortable): Promise<PidNamespace>;
   /** Ends the namespace; idempotent. */
   remove(namespace: PidNamespace): Promise<void>;
   /** The holder processes (and their unshare parents) started for `owner`. */
@@ -35,6 +36,10 @@ async function childOf(pid: number): Promise<number | undefined> {
   return Number.isInteger(child) && child > 0 ? child : undefined;
 }
 
+async function commandOf(pid: number): Promise<string> {
+  return (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+}
+
 /** Pure: what runs as the namespace's pid 1. */
 export function holderCommand(catatonitPath: string | undefined): string[] {
   return catatonitPath ? [catatonitPath, '-P'] : ['sleep', 'infinity'];
@@ -44,7 +49,7 @@ export class UnsharePidNamespaces implements PidNamespacePort {
   /** `catatonitPath`: the reaping holder; undefined falls back to `sleep infinity` (no reaping). */
   constructor(private readonly catatonitPath: string | undefined) {}
 
-  async create(owner: string): Promise<PidNamespace> {
+  async create(owner: string, options: Abortable = {}): Promise<PidNamespace> {
     const unshare = spawn('unshare', ['--pid', '--fork', ...holderCommand(this.catatonitPath)], {
       detached: true,
       stdio: 'ignore',
@@ -53,12 +58,16 @@ export class UnsharePidNamespaces implements PidNamespacePort {
     unshare.unref();
     const parent = unshare.pid;
     if (!parent) throw new InternalError('cannot start the pod pid namespace holder (unshare)');
-    for (let attempt = 0; attempt < 100; attempt++) {
+    for (let attempt = 0; attempt < 100 && !options.signal?.aborted; attempt++) {
       const holderPid = await childOf(parent);
-      if (holderPid) return { holderPid, path: `/proc/${holderPid}/ns/pid` };
+      // Forked but not yet exec'd: still unshare, not the holder that reaps.
+      if (holderPid && (await commandOf(holderPid)) !== 'unshare') return { holderPid, path: `/proc/${holderPid}/ns/pid` };
       await sleep(10);
     }
-    process.kill(parent, 'SIGKILL');
+    // A holder that came up since the last look goes too: it would hold a namespace no record names.
+    const late = await childOf(parent);
+    for (const pid of [late, parent]) if (pid) killQuietly(pid);
+    if (options.signal?.aborted) throw abortedError(options.signal, 'starting the pod pid namespace holder');
     throw new InternalError('the pod pid namespace holder did not start within 1 s');
   }
 
@@ -88,6 +97,14 @@ export class UnsharePidNamespaces implements PidNamespacePort {
       if (!(await running(namespace.holderPid)) && !(parent && (await running(parent)))) return;
       await sleep(10);
     }
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Already gone.
   }
 }
 

@@ -15,6 +15,7 @@ import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
+import { abortedError, type Abortable } from '../../common/abort.js';
 import { writeJsonAtomic } from '../../common/atomic-file.js';
 import { DeadlineExceededError, FailedPreconditionError, InternalError, NotFoundError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
@@ -168,8 +169,12 @@ export class Conmon {
    * Has conmon create the container (not started) and resolves once the runtime's `create` has
    * finished: conmon itself returns before that, and a `start` sent earlier races with `create`.
    * On failure nothing of conmon's is left; the runtime's own state is the caller's to delete.
+   * An abort of `signal` while the runtime creates kills conmon (and the create with it), as the
+   * create timeout does.
    */
-  async create(request: ConmonCreateRequest): Promise<ConmonCreated> {
+  async create(request: ConmonCreateRequest, options: Abortable = {}): Promise<ConmonCreated> {
+    const { signal } = options;
+    if (signal?.aborted) throw abortedError(signal, `creating container ${request.id}`);
     const paths = this.paths(request.id);
     const log = this.options.logger.child({ containerId: request.id });
     await Promise.all([
@@ -207,7 +212,7 @@ export class Conmon {
     const stderrEnded = new Promise<void>((resolve) => child.stderr?.once('close', resolve));
     let message: SyncMessage | undefined | 'timeout';
     try {
-      message = await readSyncMessage(child.stdio[3] as Readable, this.createTimeoutMs);
+      message = await readSyncMessage(child.stdio[3] as Readable, this.createTimeoutMs, signal);
       // When conmon failed before its fork, its reason is on stderr, which closes as it exits.
       if (message === undefined) await Promise.race([stderrEnded, sleep(1000)]);
     } finally {
@@ -220,6 +225,7 @@ export class Conmon {
       await this.removeFiles(request.id);
       // conmon repeats what the runtime printed; it comes through the sync pipe or, when conmon
       // itself failed first, its own stderr.
+      if (message === 'timeout' && signal?.aborted) throw abortedError(signal, `${this.options.runtime.name} create of container ${request.id}; conmon was killed`);
       if (message === 'timeout') {
         throw new DeadlineExceededError(
           `${this.options.runtime.name} create of container ${request.id} did not finish within ${this.createTimeoutMs / 1000} s; conmon was killed`,
@@ -286,7 +292,8 @@ export class Conmon {
    * Has conmon reopen the container's log file (after the kubelet renamed it for rotation) and
    * resolves once the new file exists, as CRI ReopenContainerLog requires.
    */
-  async reopenLog(id: string, timeoutMs = 10_000): Promise<void> {
+  async reopenLog(id: string, options: { timeoutMs?: number } & Abortable = {}): Promise<void> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
     const record = await this.requireRecord(id);
     if (record.logPath === '') throw new FailedPreconditionError(`container ${id} was created without a log path; there is no log to reopen`);
     const before = await inode(record.logPath);
@@ -295,7 +302,7 @@ export class Conmon {
     const reopened = await pollUntil(async () => {
       const now = await inode(record.logPath);
       return now !== undefined && now !== before;
-    }, { timeoutMs });
+    }, { timeoutMs, signal: options.signal, what: `conmon to reopen the log of container ${id}` });
     if (!reopened) throw new DeadlineExceededError(`conmon did not reopen the log ${record.logPath} of container ${id} within ${timeoutMs} ms`);
   }
 
@@ -337,22 +344,33 @@ async function inode(path: string): Promise<bigint | undefined> {
   }
 }
 
-/** The first line conmon writes on the sync pipe; undefined at EOF without one; 'timeout'. */
-/** The first JSON line conmon writes on its sync pipe. */
-export function readSyncMessage(pipe: Readable, timeoutMs: number): Promise<SyncMessage | undefined | 'timeout'> {
-  return readPipeMessage(pipe, timeoutMs, (line) => parseSyncMessage(line) ?? { ok: false, message: `conmon wrote ${line}` });
+/** The first JSON line conmon writes on its sync pipe; undefined at EOF without one; 'timeout'. */
+export function readSyncMessage(pipe: Readable, timeoutMs: number, signal?: AbortSignal): Promise<SyncMessage | undefined | 'timeout'> {
+  return readPipeMessage(pipe, timeoutMs, (line) => parseSyncMessage(line) ?? { ok: false, message: `conmon wrote ${line}` }, signal);
 }
 
-/** The first line conmon writes on one of its pipes, parsed; undefined when the pipe closed empty. */
-export function readPipeMessage<T>(pipe: Readable, timeoutMs: number, parse: (line: string) => T | undefined): Promise<T | undefined | 'timeout'> {
+/**
+ * The first line conmon writes on one of its pipes, parsed; undefined when the pipe closed empty;
+ * 'timeout' when `timeoutMs` passed or `signal` aborted first (the caller tells which).
+ */
+export function readPipeMessage<T>(
+  pipe: Readable,
+  timeoutMs: number,
+  parse: (line: string) => T | undefined,
+  signal?: AbortSignal,
+): Promise<T | undefined | 'timeout'> {
   return new Promise((resolve) => {
     let buffered = '';
+    const onAbort = (): void => finish('timeout');
     const finish = (result: T | undefined | 'timeout'): void => {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       pipe.removeAllListeners('data');
       resolve(result);
     };
     const timer = setTimeout(() => finish('timeout'), timeoutMs);
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
     pipe.setEncoding('utf8');
     pipe.on('data', (chunk: string) => {
       buffered += chunk;

@@ -3,6 +3,7 @@
 // one object the runtime wires in; each piece below it is tested against the real binaries.
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cleanupSignal, type Abortable } from '../../common/abort.js';
 import { InternalError, type BerthError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Conmon, ConmonCreateRequest, ConmonCreated } from './conmon.js';
@@ -37,16 +38,16 @@ export class ContainerMonitor {
   constructor(private readonly options: ContainerMonitorOptions) {}
 
   /** MonitorPort.create: see createContainer. */
-  async create(request: ConmonCreateRequest): Promise<void> {
-    await this.createContainer(request);
+  async create(request: ConmonCreateRequest, options: Abortable = {}): Promise<void> {
+    await this.createContainer(request, options);
   }
 
-  /** Creates the container under conmon; on failure leaves no runtime state behind. */
-  async createContainer(request: ConmonCreateRequest): Promise<ConmonCreated> {
+  /** Creates the container under conmon; on failure (an abort too) leaves no runtime state behind. */
+  async createContainer(request: ConmonCreateRequest, options: Abortable = {}): Promise<ConmonCreated> {
     try {
-      return await this.options.conmon.create(request);
+      return await this.options.conmon.create(request, options);
     } catch (error) {
-      await this.options.runtime.delete(request.id, { force: true }).catch((cleanupError: unknown) => {
+      await this.options.runtime.delete(request.id, { force: true, signal: cleanupSignal() }).catch((cleanupError: unknown) => {
         if (!hasCode(cleanupError, 'NOT_FOUND')) {
           this.options.logger.error({ containerId: request.id, err: cleanupError }, 'deleting a container whose create failed failed too');
         }
@@ -55,24 +56,24 @@ export class ContainerMonitor {
     }
   }
 
-  async start(id: string): Promise<void> {
-    await this.options.runtime.start(id);
+  async start(id: string, options: Abortable = {}): Promise<void> {
+    await this.options.runtime.start(id, options);
   }
 
   /** MonitorPort.stop: see stopContainer. */
-  async stop(id: string, timeoutSeconds: number, signal: string): Promise<void> {
-    await this.stopContainer(id, timeoutSeconds, signal);
+  async stop(id: string, timeoutSeconds: number, stopSignal: string, options: Abortable = {}): Promise<void> {
+    await this.stopContainer(id, timeoutSeconds, stopSignal, options);
   }
 
   /** Signal, up to `timeoutSeconds` of grace, SIGKILL; says which of those ended it. */
-  async stopContainer(id: string, timeoutSeconds: number, signal: string): Promise<StopOutcome> {
+  async stopContainer(id: string, timeoutSeconds: number, stopSignal: string, options: Abortable = {}): Promise<StopOutcome> {
     return stopContainer(
       {
-        kill: (containerId, stopSignal) => this.options.runtime.kill(containerId, stopSignal),
+        kill: (containerId, sent, abortable) => this.options.runtime.kill(containerId, sent, abortable),
         exited: async (containerId) => (await this.exitStatus(containerId)) !== undefined,
       },
       id,
-      { timeoutSeconds, signal },
+      { timeoutSeconds, stopSignal, signal: options.signal },
     );
   }
 
@@ -115,9 +116,9 @@ export class ContainerMonitor {
   }
 
   /** Kills what is left and removes the runtime's state and conmon's files. Idempotent. */
-  async delete(id: string): Promise<void> {
+  async delete(id: string, options: Abortable = {}): Promise<void> {
     try {
-      await this.options.runtime.delete(id, { force: true });
+      await this.options.runtime.delete(id, { force: true, signal: options.signal });
     } catch (error) {
       if (!hasCode(error, 'NOT_FOUND')) throw error;
     }
@@ -135,11 +136,12 @@ export class ContainerMonitor {
     return spec.process;
   }
 
-  async execSync(id: string, command: string[], timeoutSeconds: number): Promise<ExecSyncResult> {
+  async execSync(id: string, command: string[], timeoutSeconds: number, options: Abortable = {}): Promise<ExecSyncResult> {
     return execSync(this.options.runtime, {
       containerId: id,
       command,
       timeoutSeconds,
+      signal: options.signal,
       baseProcess: await this.baseProcess(id),
       workDir: this.options.execDir,
     });
@@ -170,7 +172,7 @@ export class ContainerMonitor {
     });
   }
 
-  async reopenLog(id: string): Promise<void> {
-    await this.options.conmon.reopenLog(id);
+  async reopenLog(id: string, options: Abortable = {}): Promise<void> {
+    await this.options.conmon.reopenLog(id, options);
   }
 }

@@ -14,6 +14,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { abortedError, type Abortable } from '../../common/abort.js';
 import { DeadlineExceededError, InvalidArgumentError } from '../../common/errors.js';
 import { CappedBuffer } from './capped-buffer.js';
 import type { OciRuntime } from './oci-runtime.js';
@@ -30,7 +31,8 @@ const drainAfterExitMs = 500;
 // Node fires longer timers at once; a limit beyond ~24.8 days is no limit in practice.
 const maxTimerMs = 2 ** 31 - 1;
 
-export interface ExecSyncRequest {
+/** `signal`: the caller's; an abort kills the exec'd process as its timeout does. */
+export interface ExecSyncRequest extends Abortable {
   containerId: string;
   command: string[];
   /** Seconds; 0 means no limit (CRI). */
@@ -89,23 +91,29 @@ export async function execSync(runtime: Pick<OciRuntime, 'name' | 'exec'>, reque
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
 
     let timedOut = false;
+    const kill = (): void => void killExecProcess(pidFile, () => child.kill('SIGKILL'));
     const timer =
       request.timeoutSeconds > 0 && request.timeoutSeconds * 1000 <= maxTimerMs
         ? setTimeout(() => {
             timedOut = true;
-            void killExecProcess(pidFile, () => child.kill('SIGKILL'));
+            kill();
           }, request.timeoutSeconds * 1000)
         : undefined;
+    const { signal } = request;
+    if (signal?.aborted) kill();
+    signal?.addEventListener('abort', kill, { once: true });
     let status: { code: number | null; signal: NodeJS.Signals | null };
     try {
       status = await exited;
     } finally {
       clearTimeout(timer);
+      signal?.removeEventListener('abort', kill);
     }
     await Promise.race([closed, sleep(drainAfterExitMs)]);
     child.stdout?.destroy();
     child.stderr?.destroy();
 
+    if (signal?.aborted && !timedOut) throw abortedError(signal, `command ${JSON.stringify(request.command)} in container ${request.containerId} was killed`);
     if (timedOut) {
       throw new DeadlineExceededError(
         `command ${JSON.stringify(request.command)} in container ${request.containerId} timed out after ${request.timeoutSeconds} s and was killed`,

@@ -7,7 +7,8 @@
 //   creating → created --start--> running --exit/kill--> stopped --delete--> (gone)
 //                         running --pause--> paused --resume--> running
 import { spawn, type ChildProcess } from 'node:child_process';
-import { execa } from 'execa';
+import type { Abortable } from '../../common/abort.js';
+import { failureText, runChild } from '../../common/child-process.js';
 import { InternalError } from '../../common/errors.js';
 import { runtimeError } from './runtime-errors.js';
 import { signalNumber } from './signals.js';
@@ -32,6 +33,9 @@ export interface OciRuntimeOptions {
   /** The runtime's state directory (`--root`): one per berth instance. */
   root: string;
 }
+
+/** How long one runtime command may take before it is killed (a frozen cgroup, a hung FUSE mount). */
+const runtimeCommandTimeoutMs = 60_000;
 
 const statuses: ReadonlySet<string> = new Set(['creating', 'created', 'running', 'stopped', 'paused']);
 
@@ -67,27 +71,29 @@ export class OciRuntime {
     return [`--root=${this.root}`, '--log-format=json'];
   }
 
-  private async run(operation: string, containerId: string, args: string[], input?: string): Promise<string> {
-    const result = await execa(this.path, [...this.globalArgs(), ...args], {
-      reject: false,
-      stripFinalNewline: false,
-      ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
-    });
-    if (result.exitCode !== 0 || result.failed) {
-      const stderr = result.stderr === '' && result.failed ? (result.shortMessage ?? '') : result.stderr;
+  private async run(operation: string, containerId: string, args: string[], options: { input?: string } & Abortable = {}): Promise<string> {
+    const what = `${this.name} ${operation} of container ${containerId}`;
+    const result = await runChild(
+      this.path,
+      [...this.globalArgs(), ...args],
+      options.input === undefined ? {} : { input: options.input },
+      { signal: options.signal, timeoutMs: runtimeCommandTimeoutMs, what },
+    );
+    if (result.exitCode !== 0) {
+      const stderr = result.stderr === '' ? failureText(result) : result.stderr;
       throw runtimeError({ runtime: this.name, operation, containerId, stderr, exitCode: result.exitCode });
     }
     return result.stdout;
   }
 
-  async state(id: string): Promise<RuntimeState> {
-    const stdout = await this.run('state', id, ['state', id]);
+  async state(id: string, options: Abortable = {}): Promise<RuntimeState> {
+    const stdout = await this.run('state', id, ['state', id], options);
     return parseRuntimeState(parseJson(stdout, `${this.name} state ${id}`), `${this.name} state ${id}`);
   }
 
   /** Every container under this root. */
-  async list(): Promise<RuntimeState[]> {
-    const stdout = await this.run('list', '(all)', ['list', '--format=json']);
+  async list(options: Abortable = {}): Promise<RuntimeState[]> {
+    const stdout = await this.run('list', '(all)', ['list', '--format=json'], options);
     // runc prints "null" for an empty root (and nothing at all when the root does not exist yet).
     const parsed = stdout.trim() === '' ? null : parseJson(stdout, `${this.name} list`);
     if (parsed === null) return [];
@@ -95,40 +101,40 @@ export class OciRuntime {
     return parsed.map((entry) => parseRuntimeState(entry, `${this.name} list`));
   }
 
-  async start(id: string): Promise<void> {
-    await this.run('start', id, ['start', id]);
+  async start(id: string, options: Abortable = {}): Promise<void> {
+    await this.run('start', id, ['start', id], options);
   }
 
   /** Sends `signal` to the container's init, or with `all` to every process in its cgroup. */
-  async kill(id: string, signal: string | number, options: { all?: boolean } = {}): Promise<void> {
+  async kill(id: string, signal: string | number, options: { all?: boolean } & Abortable = {}): Promise<void> {
     const number = signalNumber(signal);
-    await this.run('kill', id, ['kill', ...(options.all ? ['--all'] : []), id, String(number)]);
+    await this.run('kill', id, ['kill', ...(options.all ? ['--all'] : []), id, String(number)], options);
   }
 
   /** Forgets a stopped container; with `force`, kills a running one first. */
-  async delete(id: string, options: { force?: boolean } = {}): Promise<void> {
-    await this.run('delete', id, ['delete', ...(options.force ? ['--force'] : []), id]);
+  async delete(id: string, options: { force?: boolean } & Abortable = {}): Promise<void> {
+    await this.run('delete', id, ['delete', ...(options.force ? ['--force'] : []), id], options);
   }
 
   /** Applies linux resources (the OCI `linux.resources` object) to a running container. */
-  async update(id: string, resources: object): Promise<void> {
-    await this.run('update', id, ['update', '--resources=-', id], JSON.stringify(resources));
+  async update(id: string, resources: object, options: Abortable = {}): Promise<void> {
+    await this.run('update', id, ['update', '--resources=-', id], { ...options, input: JSON.stringify(resources) });
   }
 
-  async pause(id: string): Promise<void> {
-    await this.run('pause', id, ['pause', id]);
+  async pause(id: string, options: Abortable = {}): Promise<void> {
+    await this.run('pause', id, ['pause', id], options);
   }
 
-  async resume(id: string): Promise<void> {
-    await this.run('resume', id, ['resume', id]);
+  async resume(id: string, options: Abortable = {}): Promise<void> {
+    await this.run('resume', id, ['resume', id], options);
   }
 
   /**
    * Starts the process in `processSpecPath` (an OCI process JSON) in a running container and
    * returns once it has started; its pid is written to `pidFile`.
    */
-  async execDetached(id: string, processSpecPath: string, pidFile: string): Promise<void> {
-    await this.run('exec', id, ['exec', '--detach', `--process=${processSpecPath}`, `--pid-file=${pidFile}`, id]);
+  async execDetached(id: string, processSpecPath: string, pidFile: string, options: Abortable = {}): Promise<void> {
+    await this.run('exec', id, ['exec', '--detach', `--process=${processSpecPath}`, `--pid-file=${pidFile}`, id], options);
   }
 
   /**

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { PodSandboxConfig__Output } from '../../cri/api/messages.js';
+import type { Abortable } from '../../common/abort.js';
 import { writeFileAtomic } from '../../common/atomic-file.js';
 import type { Mounter } from '../linux/mounts.js';
 import { hostnameFileContent, hostsFileContent, resolvConfContent } from './files.js';
@@ -30,7 +31,7 @@ export class SandboxFileWriter {
     this.hostHostname = options.hostHostname ?? osHostname();
   }
 
-  async prepare(dir: string, request: SandboxFilesRequest): Promise<SandboxFiles> {
+  async prepare(dir: string, request: SandboxFilesRequest, options: Abortable = {}): Promise<SandboxFiles> {
     const hostNetwork = request.config.linux?.securityContext?.namespaceOptions?.network === 'NODE';
     const hostname = request.hostname || this.hostHostname;
     const files: SandboxFiles = {
@@ -44,12 +45,12 @@ export class SandboxFileWriter {
     await writeFileAtomic(files.hostsPath, hosts, 0o644);
     await writeFileAtomic(files.resolvConfPath, resolv, 0o644);
     await writeFileAtomic(files.hostnamePath, hostnameFileContent(hostname), 0o644);
-    if (!request.hostIpc) files.shmPath = await mountSandboxShm(this.mounter, dir);
+    if (!request.hostIpc) files.shmPath = await mountSandboxShm(this.mounter, dir, options);
     return files;
   }
 
-  async release(_dir: string, files: SandboxFiles): Promise<void> {
-    if (files.shmPath) await unmountSandboxShm(this.mounter, files.shmPath);
+  async release(_dir: string, files: SandboxFiles, options: Abortable = {}): Promise<void> {
+    if (files.shmPath) await unmountSandboxShm(this.mounter, files.shmPath, options);
   }
 }
 

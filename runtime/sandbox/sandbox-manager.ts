@@ -7,6 +7,7 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { LinuxContainerResources__Output, PodSandboxConfig__Output } from '../../cri/api/messages.js';
+import { cleanupSignal, throwIfAborted, type Abortable } from '../../common/abort.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { CgroupStats, OomEvents } from '../cgroups/stats.js';
@@ -26,8 +27,8 @@ export interface PortMappingRequest {
 
 /** Pins namespaces to files so they outlive every process in them. */
 export interface NamespacePort {
-  create(dir: string, kinds: { network: boolean; ipc: boolean; uts: boolean }, hostname: string): Promise<NamespacePins>;
-  remove(pins: NamespacePins): Promise<void>;
+  create(dir: string, kinds: { network: boolean; ipc: boolean; uts: boolean }, hostname: string, options?: Abortable): Promise<NamespacePins>;
+  remove(pins: NamespacePins, options?: Abortable): Promise<void>;
 }
 
 export interface NetworkPort {
@@ -38,15 +39,15 @@ export interface NetworkPort {
     podNamespace: string;
     podUid: string;
     portMappings: PortMappingRequest[];
-  }): Promise<{ ips: string[] }>;
-  tearDown(request: { sandboxId: string; netnsPath: string; podName: string; podNamespace: string; podUid: string }): Promise<void>;
+  }, options?: Abortable): Promise<{ ips: string[] }>;
+  tearDown(request: { sandboxId: string; netnsPath: string; podName: string; podNamespace: string; podUid: string }, options?: Abortable): Promise<void>;
 }
 
 export interface SandboxFilesPort {
   /** Writes hosts/resolv.conf/hostname and mounts /dev/shm (unless host IPC) under `dir`. */
-  prepare(dir: string, request: { hostname: string; ips: string[]; config: PodSandboxConfig__Output; hostIpc: boolean }): Promise<SandboxFiles>;
+  prepare(dir: string, request: { hostname: string; ips: string[]; config: PodSandboxConfig__Output; hostIpc: boolean }, options?: Abortable): Promise<SandboxFiles>;
   /** Unmounts /dev/shm; idempotent. */
-  release(dir: string, files: SandboxFiles): Promise<void>;
+  release(dir: string, files: SandboxFiles, options?: Abortable): Promise<void>;
 }
 
 /**
@@ -54,7 +55,7 @@ export interface SandboxFilesPort {
  * when it names none, a cgroup of the pod's own below berth's shared default parent. The
  * pod-level limits (LinuxPodSandboxConfig resources + overhead) are written there, so the pod's
  * sum is bounded as in the kubelet's QoS layout (kubepods/burstable/pod<uid>), and never on a
- * parent other pods share.
+ * parent other pods share. Its operations are a few file writes in cgroupfs and take no signal.
  */
 export interface SandboxCgroupPort {
   /** Creates the cgroup and its missing ancestors, writes the pod's limits; returns its cgroup path. */
@@ -87,7 +88,8 @@ export interface SandboxPorts {
   mounts: LeftoverMountsPort;
 }
 
-type Undo = () => Promise<void>;
+/** Undoes one step of a create; gets a signal of its own (the request's may be what failed it). */
+type Undo = (signal: AbortSignal) => Promise<void>;
 
 const hostnamePattern = /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/;
 
@@ -131,7 +133,7 @@ export function isPodOwnCgroup(path: string, podUid: string): boolean {
 export class SandboxManager {
   /** Ids with an operation in flight: a second operation on the same sandbox waits its turn. */
   private readonly locks = new Map<string, Promise<unknown>>();
-  /** Names whose RunPodSandbox is in flight: a concurrent duplicate is refused, not made twice. */
+  /** Names whose RunPodSandbox is in flight: a duplicate waits for it and gets its sandbox, never a second. */
   private readonly creating = new NameReservations('pod sandbox');
 
   private constructor(
@@ -208,7 +210,11 @@ export class SandboxManager {
     return record;
   }
 
-  async run(requested: PodSandboxConfig__Output | null, runtimeHandler: string): Promise<SandboxRecord> {
+  /**
+   * Creates the sandbox, step by step, each step under `signal`: an abort kills the step's
+   * program and fails the run, and the steps done so far are undone as after any failure.
+   */
+  async run(requested: PodSandboxConfig__Output | null, runtimeHandler: string, options: Abortable = {}): Promise<SandboxRecord> {
     const config = validate(requested);
     if (runtimeHandler) throw new InvalidArgumentError(`runtime handler ${JSON.stringify(runtimeHandler)} is not configured; berth has only the default handler`);
     const name = sandboxName(config);
@@ -217,12 +223,15 @@ export class SandboxManager {
     if (existing) return existing;
 
     const id = newId();
+    const { signal } = options;
+    const checkpoint = (): void => throwIfAborted(signal, `RunPodSandbox of ${name} (${id})`);
     return this.creating.hold(name, id, () => this.exclusive(id, async () => {
       const undo: Undo[] = [];
       const dir = join(this.sandboxesDir, id);
       // Before the first side effect: a crash from here on leaves an intent that the next start undoes.
       const intent: SandboxIntent = { version: sandboxIntentVersion, id, config, dir };
       try {
+        checkpoint();
         await this.intents.put(intent);
         await mkdir(dir, { mode: 0o700 });
         undo.push(() => rm(dir, { recursive: true, force: true }));
@@ -236,10 +245,11 @@ export class SandboxManager {
         // Without a parent the port made a cgroup for this sandbox alone.
         const ownsCgroup = cgroupParent === '' || isPodOwnCgroup(cgroupPath, config.metadata?.uid ?? '');
         if (ownsCgroup && !this.sharesCgroup(cgroupPath, id)) undo.push(() => this.ports.cgroups.remove(cgroupPath));
+        checkpoint();
 
-        const options = config.linux?.securityContext?.namespaceOptions;
-        const hostNetwork = options?.network === 'NODE';
-        const hostIpc = options?.ipc === 'NODE';
+        const namespaceOptions = config.linux?.securityContext?.namespaceOptions;
+        const hostNetwork = namespaceOptions?.network === 'NODE';
+        const hostIpc = namespaceOptions?.ipc === 'NODE';
         // No hostname asked for: the node's, as containerd does (pod names can exceed 64 bytes).
         const hostname = config.hostname || osHostname();
         const record: SandboxRecord = {
@@ -264,12 +274,13 @@ export class SandboxManager {
           join(dir, 'ns'),
           { network: !hostNetwork, ipc: !hostIpc, uts: !hostNetwork },
           hostname,
+          { signal },
         );
         const pins = { ...record.namespaces };
-        undo.push(() => this.ports.namespaces.remove(pins));
+        undo.push((cleanup) => this.ports.namespaces.remove(pins, { signal: cleanup }));
 
-        if (options?.pid === 'POD') {
-          const pid = await this.ports.pidNamespaces.create(dir);
+        if (namespaceOptions?.pid === 'POD') {
+          const pid = await this.ports.pidNamespaces.create(dir, { signal });
           record.namespaces = { ...record.namespaces, pid: pid.path, pidHolder: pid.holderPid };
           undo.push(() => this.ports.pidNamespaces.remove(pid));
         }
@@ -287,16 +298,18 @@ export class SandboxManager {
               hostPort: p.hostPort,
               hostIp: p.hostIp,
             })),
-          });
+          }, { signal });
           record.ips = network.ips;
           record.networkSetUp = true;
-          undo.push(() => this.tearDownNetwork(record));
+          undo.push((cleanup) => this.tearDownNetwork(record, { signal: cleanup }));
         }
 
-        record.files = await this.ports.files.prepare(dir, { hostname, ips: record.ips, config, hostIpc });
+        record.files = await this.ports.files.prepare(dir, { hostname, ips: record.ips, config, hostIpc }, { signal });
         const files = record.files;
-        undo.push(() => this.ports.files.release(dir, files));
+        undo.push((cleanup) => this.ports.files.release(dir, files, { signal: cleanup }));
 
+        // The last point where an abort counts: from the record on, the sandbox exists.
+        checkpoint();
         await this.records.put(record);
         await this.intents.delete(id);
         this.logger.info({ podSandboxId: id, name, ips: record.ips }, 'pod sandbox ready');
@@ -304,7 +317,7 @@ export class SandboxManager {
       } catch (error) {
         const cleanupErrors: string[] = [];
         for (const step of undo.reverse()) {
-          await step().catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
+          await step(cleanupSignal()).catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
         }
         if (cleanupErrors.length > 0) {
           this.logger.error({ podSandboxId: id, cleanupErrors }, 'cleaning up a failed RunPodSandbox failed too; the next start tries again');
@@ -313,7 +326,7 @@ export class SandboxManager {
         }
         throw error;
       }
-    }));
+    }), options);
   }
 
   /** Whether a sandbox other than `id` (an earlier or later attempt of the pod) uses `path`. */
@@ -359,7 +372,7 @@ export class SandboxManager {
     });
   }
 
-  private async tearDownNetwork(record: SandboxRecord): Promise<void> {
+  private async tearDownNetwork(record: SandboxRecord, options: Abortable): Promise<void> {
     if (!record.networkSetUp || !record.namespaces.network) return;
     const m = record.config.metadata;
     await this.ports.network.tearDown({
@@ -368,15 +381,16 @@ export class SandboxManager {
       podName: m?.name ?? '',
       podNamespace: m?.namespace ?? '',
       podUid: m?.uid ?? '',
-    });
+    }, options);
   }
 
   /**
    * Tears down networking and releases the namespaces; the record stays (NOTREADY) until
    * RemovePodSandbox. Idempotent: stopping a stopped sandbox succeeds. The caller stops the
-   * sandbox's containers first.
+   * sandbox's containers first. An abort leaves the sandbox READY with its teardown part-done;
+   * the next stop finishes it (each step is idempotent).
    */
-  async stop(idOrPrefix: string): Promise<SandboxRecord | undefined> {
+  async stop(idOrPrefix: string, options: Abortable = {}): Promise<SandboxRecord | undefined> {
     let id: string;
     try {
       id = this.get(idOrPrefix).id;
@@ -390,13 +404,13 @@ export class SandboxManager {
       // Removed meanwhile (a concurrent RemovePodSandbox): stopping what is not there succeeds.
       if (!record) return undefined;
       if (record.state === 'notready' && !record.networkSetUp && Object.keys(record.namespaces).length === 0) return record;
-      await this.tearDownNetwork(record);
-      if (record.files) await this.ports.files.release(record.dir, record.files);
+      await this.tearDownNetwork(record, options);
+      if (record.files) await this.ports.files.release(record.dir, record.files, options);
       if (record.namespaces.pid && record.namespaces.pidHolder) {
         await this.ports.pidNamespaces.remove({ path: record.namespaces.pid, holderPid: record.namespaces.pidHolder });
       }
       const { network, ipc, uts } = record.namespaces;
-      await this.ports.namespaces.remove({ ...(network ? { network } : {}), ...(ipc ? { ipc } : {}), ...(uts ? { uts } : {}) });
+      await this.ports.namespaces.remove({ ...(network ? { network } : {}), ...(ipc ? { ipc } : {}), ...(uts ? { uts } : {}) }, options);
       // Memory changes only with the record written: a stop cut short is retried from the start.
       const stopped: SandboxRecord = { ...record, networkSetUp: false, namespaces: {}, state: 'notready' };
       await this.records.put(stopped);
@@ -406,7 +420,7 @@ export class SandboxManager {
   }
 
   /** Stops if needed and forgets the sandbox. Removing an unknown sandbox succeeds (CRI). */
-  async remove(idOrPrefix: string): Promise<void> {
+  async remove(idOrPrefix: string, options: Abortable = {}): Promise<void> {
     let id: string;
     try {
       id = this.get(idOrPrefix).id;
@@ -414,7 +428,7 @@ export class SandboxManager {
       if ((error as { code?: string }).code === 'NOT_FOUND') return;
       throw error;
     }
-    await this.stop(id);
+    await this.stop(id, options);
     await this.exclusive(id, async () => {
       const record = this.records.get(id);
       if (!record) return;

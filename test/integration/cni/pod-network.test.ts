@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/logger.js';
 import { defaultNetworkConfig, ensureDefaultNetworkConfig } from '../../../cni/default-config.js';
 import { CniNetwork } from '../../../cni/network.js';
-import { ExecaPluginExecutor } from '../../../cni/plugin-exec.js';
+import { ProcessPluginExecutor } from '../../../cni/plugin-exec.js';
 import type { PodNetworkRequest, PortMapping } from '../../../cni/types.js';
 import { LinuxMounter } from '../../../runtime/linux/mounts.js';
 import { LinuxNamespacePinner, type NamespacePinPaths } from '../../../runtime/linux/namespaces.js';
@@ -30,7 +30,7 @@ const confDir = join(work, 'net.d');
 const ipamDir = join(work, 'ipam');
 const mounter = new LinuxMounter();
 const pinner = new LinuxNamespacePinner({ root: join(work, 'sandboxes'), mounter });
-const executor = new ExecaPluginExecutor({ binDirs: ['/usr/lib/cni'] });
+const executor = new ProcessPluginExecutor({ binDirs: ['/usr/lib/cni'] });
 const network = new CniNetwork({ confDir, cacheDir: join(work, 'cache'), executor, logger: silentLogger() });
 
 interface Pod {

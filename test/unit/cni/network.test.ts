@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FailedPreconditionError, InternalError } from '../../../common/errors.js';
+import { abortedError } from '../../../common/abort.js';
+import { DeadlineExceededError, FailedPreconditionError, InternalError } from '../../../common/errors.js';
 import { silentLogger } from '../../../common/logger.js';
 import { CniNetwork } from '../../../cni/network.js';
 import type { PluginExecutor, PluginInvocation } from '../../../cni/plugin-exec.js';
@@ -95,6 +96,27 @@ describe('setting up a pod network', () => {
     await expect(t.network.setUpPod(request)).rejects.toThrow('portmap ADD failed');
     expect(t.summary().slice(3)).toEqual(['DEL portmap eth0', 'DEL bridge eth0', 'DEL loopback lo']);
     expect(existsSync(join(t.cacheDir, 'sb1.json'))).toBe(false);
+  });
+
+  it('DELs what it added under a signal of its own when the caller aborts the ADD', async () => {
+    const abort = new AbortController();
+    const t = setup({ '10-net.conflist': conflist('net', ['bridge', 'portmap']) });
+    const signals: { command: string; signal: AbortSignal | undefined }[] = [];
+    const execute = t.executor.execute.bind(t.executor);
+    t.executor.execute = async (call, options) => {
+      signals.push({ command: call.command, signal: options?.signal });
+      if (call.command === 'ADD' && call.pluginType === 'portmap') {
+        abort.abort(new DeadlineExceededError("the client's deadline for RunPodSandbox passed"));
+        throw abortedError(abort.signal, 'CNI plugin "portmap" ADD was killed');
+      }
+      return execute(call, options);
+    };
+    await expect(t.network.setUpPod(request, { signal: abort.signal })).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect(t.summary().slice(2)).toEqual(['DEL portmap eth0', 'DEL bridge eth0', 'DEL loopback lo']);
+    const dels = signals.filter((s) => s.command === 'DEL');
+    expect(dels).toHaveLength(3);
+    for (const del of dels) expect(del.signal?.aborted).toBe(false);
+    expect(signals.filter((s) => s.command === 'ADD').every((s) => s.signal === abort.signal)).toBe(true);
   });
 
   it.each([

@@ -3,9 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ContainerConfig__Output } from '../../../cri/api/messages.js';
+import { abortedError } from '../../../common/abort.js';
+import { CancelledError } from '../../../common/errors.js';
 import { silentLogger } from '../../../common/logger.js';
 import { ContainerManager, type ContainerPorts, type ExitStatus } from '../../../runtime/containers/container-manager.js';
 import type { SandboxRecord } from '../../../runtime/sandbox/sandbox-record.js';
+import { gate } from '../gate.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -176,6 +179,43 @@ describe('container manager', () => {
     const containers = await manager(ports);
     const first = await containers.create(sandbox, containerConfig());
     expect((await containers.create(sandbox, containerConfig())).id).toBe(first.id);
+  });
+
+  it('gives a retry that arrives during a slow create the same container, made once', async () => {
+    const { ports, calls } = recorder();
+    const containers = await manager(ports);
+    // conmon takes its time: the kubelet's retry arrives meanwhile.
+    const conmon = gate();
+    const create = ports.monitor.create.bind(ports.monitor);
+    ports.monitor.create = async (request, options) => conmon.promise.then(() => create(request, options));
+    const [first, retry] = [containers.create(sandbox, containerConfig()), containers.create(sandbox, containerConfig())];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    conmon.resolve();
+    const [a, b] = await Promise.all([first, retry]);
+    expect(b.id).toBe(a.id);
+    expect(calls.filter((c) => c === 'monitor.create')).toHaveLength(1);
+    expect(await containers.list()).toHaveLength(1);
+  });
+
+  it('undoes a create whose caller was cancelled inside the monitor, with a signal of its own', async () => {
+    const { ports, calls } = recorder();
+    const abort = new AbortController();
+    let undoSignal: AbortSignal | undefined;
+    ports.monitor.create = async (_request, options) => {
+      calls.push('monitor.create');
+      abort.abort(new CancelledError('the client cancelled CreateContainer'));
+      throw abortedError(options?.signal ?? abort.signal, 'conmon/runc create was killed');
+    };
+    const unmount = ports.mounter.unmount;
+    ports.mounter.unmount = async (target, options) => {
+      undoSignal = options?.signal;
+      await unmount(target, options);
+    };
+    const containers = await manager(ports);
+    await expect(containers.create(sandbox, containerConfig(), { signal: abort.signal })).rejects.toBeInstanceOf(CancelledError);
+    expect(calls.slice(-3)).toEqual(['monitor.create', 'unmount', 'snapshot.remove']);
+    expect(undoSignal?.aborted).toBe(false);
+    expect(await containers.list()).toEqual([]);
   });
 
   it('reports an exit that conmon recorded, with Completed for exit code 0', async () => {

@@ -8,7 +8,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Mount__Output } from '../../../cri/api/messages.js';
 import { checkId, checkMetadataString, checkStringMap, quoted } from '../../../cri/validation/fields.js';
 import { checkLogPath, HostPathPolicy } from '../../../cri/validation/host-paths.js';
-import { NameReservations } from '../../../runtime/state/name-reservations.js';
 
 function mount(hostPath: string, containerPath = '/data', readonly = false): Mount__Output {
   return { hostPath, containerPath, readonly, selinuxRelabel: false, propagation: 'PROPAGATION_PRIVATE', uidMappings: [], gidMappings: [], recursiveReadOnly: false, image: null, imageSubPath: '', mountOptions: [] };
@@ -87,18 +86,5 @@ describe('host path policy', () => {
     await expect(checkLogPath(logs, 'etc/0.log')).rejects.toThrow(/log_path .* symlink/);
     await expect(checkLogPath(logs, '../0.log')).rejects.toThrow(/log_path/);
     await expect(checkLogPath(logs, 'real')).rejects.toThrow(/not a regular file/);
-  });
-});
-
-describe('name reservations', () => {
-  it('refuses a second create of a name while the first is in flight, and frees the name after it fails', async () => {
-    const names = new NameReservations('container');
-    let finish: () => void = () => undefined;
-    const first = names.hold('web', 'id1', () => new Promise<void>((resolve) => (finish = resolve)));
-    await expect(names.hold('web', 'id2', async () => 'second')).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringContaining('id1') });
-    finish();
-    await first;
-    await expect(names.hold('web', 'id3', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    await expect(names.hold('web', 'id4', async () => 'made')).resolves.toBe('made');
   });
 });

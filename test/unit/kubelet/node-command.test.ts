@@ -43,6 +43,16 @@ describe('berth node configuration', () => {
     expect(() => kubeletConfigFromFlags({ ...flags, tlsCertFile: '/etc/kubelet.crt' }, '/run/berth/berth.sock')).toThrow(/give both or neither/);
   });
 
+  it('gives each CRI call the --runtime-request-timeout (2m by default, or runtimeRequestTimeout from the file)', () => {
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock').runtimeRequestTimeoutMs).toBe(120_000);
+    expect(kubeletConfigFromFlags({ ...flags, runtimeRequestTimeout: '1m30s' }, '/run/berth/berth.sock').runtimeRequestTimeoutMs).toBe(90_000);
+    const fromFile = kubeletConfigFile('kind: KubeletConfiguration\nruntimeRequestTimeout: 10s\n', 'kubelet.yaml');
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock', fromFile).runtimeRequestTimeoutMs).toBe(10_000);
+    expect(kubeletConfigFromFlags({ ...flags, runtimeRequestTimeout: '500ms' }, '/run/berth/berth.sock', fromFile).runtimeRequestTimeoutMs).toBe(500);
+    expect(() => kubeletConfigFromFlags({ ...flags, runtimeRequestTimeout: '2 minutes' }, '/run/berth/berth.sock')).toThrow(/--runtime-request-timeout "2 minutes" is not a duration/);
+    expect(() => kubeletConfigFromFlags({ ...flags, runtimeRequestTimeout: '0s' }, '/run/berth/berth.sock')).toThrow(/must be positive/);
+  });
+
   it('leaves the unauthenticated read-only port off unless --read-only-port names one, as upstream', () => {
     const node = buildProgram().commands.find((command) => command.name() === 'node');
     const defaults = new Map(node?.options.map((option) => [option.long, option.defaultValue as unknown]));

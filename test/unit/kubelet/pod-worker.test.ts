@@ -5,6 +5,9 @@ import { RestartBackoff } from '../../../kubelet/backoff.js';
 import type { PodWorkerMetrics } from '../../../kubelet/kubelet-metrics.js';
 import { canTransition, PodWorker, type PodWorkerState } from '../../../kubelet/pod-worker.js';
 import type { PodStatusSink } from '../../../kubelet/status-manager.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { CriCallError } from '../../../cri/client/cri-client.js';
+import type { CriPort } from '../../../kubelet/cri-port.js';
 import { RecordingCri } from './recording-cri.js';
 
 class RecordingStatus implements PodStatusSink {
@@ -38,7 +41,7 @@ afterEach(() => {
   for (const w of workers.splice(0)) w.stop();
 });
 
-function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBackoff(), metrics?: PodWorkerMetrics) {
+function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBackoff(), metrics?: PodWorkerMetrics, overrides: Partial<CriPort> = {}) {
   const status = new RecordingStatus();
   const dirs = {
     ensureDir: async (path: string) => void cri.calls.push(`ensureDir ${path}`),
@@ -52,7 +55,7 @@ function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBa
     const worker = new PodWorker(
       { pod: desired, deleted: false },
       {
-        cri: cri.port(),
+        cri: { ...cri.port(), ...overrides },
         config: { podLogsDir: '/var/log/pods', cgroupParent: '/kubepods', clusterDns: [], clusterDomain: 'cluster.local', rootDir: '/var/lib/kubelet', nodeIp: '192.0.2.10', volumeRefreshMs: 60_000 },
         runtimeName: 'fake',
         backoff,
@@ -95,6 +98,28 @@ describe('pod worker', () => {
     expect(reported?.hostIP).toBe('192.0.2.10');
     expect(reported?.containerStatuses?.map((c) => c.containerID)).toEqual([expect.stringMatching(/^fake:\/\/container-/), expect.stringMatching(/^fake:\/\/container-/)]);
     expect(worker.state).toBe('syncing');
+  });
+
+  it('cancels an image pull in flight when the pod is deleted (pulls have no deadline of their own)', async () => {
+    let pullSignal: AbortSignal | undefined;
+    let pullStarted: () => void = () => undefined;
+    const pulling = new Promise<void>((resolve) => {
+      pullStarted = resolve;
+    });
+    const pullImage: CriPort['pullImage'] = (_image, _auth, _config, options) =>
+      new Promise((_resolve, reject) => {
+        pullSignal = options?.signal;
+        pullStarted();
+        options?.signal?.addEventListener('abort', () => reject(new CriCallError('PullImage', GrpcStatus.CANCELLED, 'Cancelled on client')));
+      });
+    const { make } = setup(pod(), undefined, undefined, undefined, { pullImage });
+    const worker = make();
+    worker.kick();
+    await pulling;
+    expect(pullSignal?.aborted).toBe(false);
+    worker.update({ pod: pod(), deleted: true });
+    expect(pullSignal?.aborted).toBe(true);
+    await worker.idle();
   });
 
   it('reports container starts, start failures, and the pod start once, without the image pull', async () => {

@@ -23,25 +23,25 @@ function recorder(options: { diesOn: string[]; exited?: boolean; killError?: Err
 describe('stopContainer', () => {
   it('sends the stop signal and stops there when the container exits on it', async () => {
     const ports = recorder({ diesOn: ['SIGTERM'] });
-    expect(await stopContainer(ports, 'c1', { timeoutSeconds: 5, signal: 'SIGTERM', pollIntervalMs: 1 })).toBe('exited-after-signal');
+    expect(await stopContainer(ports, 'c1', { timeoutSeconds: 5, stopSignal: 'SIGTERM', pollIntervalMs: 1 })).toBe('exited-after-signal');
     expect(ports.signals).toEqual(['SIGTERM']);
   });
 
   it('sends SIGKILL after the timeout when the container ignores the stop signal', async () => {
     const ports = recorder({ diesOn: ['SIGKILL'] });
-    expect(await stopContainer(ports, 'c1', { timeoutSeconds: 0.05, signal: 'SIGQUIT', pollIntervalMs: 1 })).toBe('killed');
+    expect(await stopContainer(ports, 'c1', { timeoutSeconds: 0.05, stopSignal: 'SIGQUIT', pollIntervalMs: 1 })).toBe('killed');
     expect(ports.signals).toEqual(['SIGQUIT', 'SIGKILL']);
   });
 
   it('sends only SIGKILL when the timeout is zero', async () => {
     const ports = recorder({ diesOn: ['SIGKILL'] });
-    await stopContainer(ports, 'c1', { timeoutSeconds: 0, signal: 'SIGTERM', pollIntervalMs: 1 });
+    await stopContainer(ports, 'c1', { timeoutSeconds: 0, stopSignal: 'SIGTERM', pollIntervalMs: 1 });
     expect(ports.signals).toEqual(['SIGKILL']);
   });
 
   it('sends SIGKILL once when the stop signal is SIGKILL itself', async () => {
     const ports = recorder({ diesOn: ['SIGKILL'] });
-    await stopContainer(ports, 'c1', { timeoutSeconds: 5, signal: 'KILL', pollIntervalMs: 1 });
+    await stopContainer(ports, 'c1', { timeoutSeconds: 5, stopSignal: 'KILL', pollIntervalMs: 1 });
     expect(ports.signals).toEqual(['SIGKILL']);
   });
 

@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LinuxContainerResources__Output, PodSandboxConfig__Output } from '../../../cri/api/messages.js';
+import { abortedError } from '../../../common/abort.js';
+import { CancelledError, DeadlineExceededError } from '../../../common/errors.js';
 import { silentLogger } from '../../../common/logger.js';
 import { SandboxManager, type SandboxPorts } from '../../../runtime/sandbox/sandbox-manager.js';
+import { gate } from '../gate.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -132,6 +135,80 @@ describe('sandbox manager', () => {
       'cg.remove berth/pod-<sandbox>',
     ]);
     expect(sandboxes.list()).toEqual([]);
+  });
+
+  it('stops at an abort inside a step and still undoes the finished steps, under signals of their own', async () => {
+    const { ports, calls } = recorder();
+    const undoSignals: (AbortSignal | undefined)[] = [];
+    const abort = new AbortController();
+    // CNI ADD hangs until the caller's deadline kills it, as a real plugin's child would be.
+    ports.network.setUp = async (_request, options) => {
+      calls.push('net.setUp');
+      abort.abort(new DeadlineExceededError("the client's deadline for RunPodSandbox passed"));
+      throw abortedError(options?.signal ?? new AbortController().signal, 'CNI plugin bridge ADD was killed');
+    };
+    const removePins = ports.namespaces.remove;
+    ports.namespaces.remove = async (pins, options) => {
+      undoSignals.push(options?.signal);
+      await removePins(pins, options);
+    };
+    const sandboxes = await manager(ports);
+    const run = sandboxes.run(podConfig(), '', { signal: abort.signal });
+    await expect(run).rejects.toBeInstanceOf(DeadlineExceededError);
+    expect(calls).toEqual(['cg.create berth/pod-<sandbox>', 'ns.create network,ipc,uts', 'net.setUp', 'ns.remove', 'cg.remove berth/pod-<sandbox>']);
+    expect(undoSignals).toHaveLength(1);
+    expect(undoSignals[0]).not.toBe(abort.signal);
+    expect(undoSignals[0]?.aborted).toBe(false);
+    expect(sandboxes.list()).toEqual([]);
+  });
+
+  it('does nothing for a RunPodSandbox whose caller is already gone', async () => {
+    const { ports, calls } = recorder();
+    const abort = new AbortController();
+    abort.abort(new CancelledError('the client cancelled RunPodSandbox'));
+    await expect((await manager(ports)).run(podConfig(), '', { signal: abort.signal })).rejects.toBeInstanceOf(CancelledError);
+    expect(calls).toEqual([]);
+  });
+
+  it('gives a retry that arrives during a slow RunPodSandbox the same sandbox, made once', async () => {
+    const { ports, calls } = recorder();
+    const cni = gate();
+    const setUp = ports.network.setUp;
+    ports.network.setUp = async (request, options) => cni.promise.then(() => setUp(request, options));
+    const sandboxes = await manager(ports);
+    const [first, retry] = [sandboxes.run(podConfig(), ''), sandboxes.run(podConfig(), '')];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    cni.resolve();
+    const [a, b] = await Promise.all([first, retry]);
+    expect(b.id).toBe(a.id);
+    expect(calls.filter((c) => c.startsWith('ns.create'))).toHaveLength(1);
+    expect(sandboxes.list()).toHaveLength(1);
+  });
+
+  it('makes the sandbox for a retry whose first call was killed by its deadline, after undoing the first', async () => {
+    const { ports, calls } = recorder();
+    const abort = new AbortController();
+    let entered: () => void = () => undefined;
+    const inSetUp = new Promise<void>((resolve) => (entered = resolve));
+    const setUp = ports.network.setUp;
+    ports.network.setUp = async (request, options) => {
+      if (options?.signal === abort.signal) {
+        entered();
+        await new Promise((_resolve, reject) => abort.signal.addEventListener('abort', () => reject(abortedError(abort.signal, 'CNI plugin bridge ADD was killed'))));
+      }
+      return setUp(request, options);
+    };
+    const sandboxes = await manager(ports);
+    const first = sandboxes.run(podConfig(), '', { signal: abort.signal });
+    await inSetUp;
+    const retry = sandboxes.run(podConfig(), '');
+    abort.abort(new DeadlineExceededError("the client's deadline for RunPodSandbox passed"));
+    await expect(first).rejects.toBeInstanceOf(DeadlineExceededError);
+    const made = await retry;
+    expect(made.state).toBe('ready');
+    expect(sandboxes.list().map((s) => s.id)).toEqual([made.id]);
+    // The first attempt's namespaces went before the retry pinned its own.
+    expect(calls.filter((c) => c.startsWith('ns.'))).toEqual(['ns.create network,ipc,uts', 'ns.remove', 'ns.create network,ipc,uts']);
   });
 
   it('uses the host network without CNI when asked', async () => {
