@@ -32,6 +32,18 @@ type Callback<T> = (error: ServiceError | null, response?: T) => void;
 type UnaryMethod<Req, Res> = (request: Req, options: { deadline: number }, callback: Callback<Res>) => void;
 type StreamMethod<Req> = (request: Req, options: { deadline?: number }) => ClientReadableStream<unknown>;
 
+/** One unary call of a grpc-js client, its failure as a CriCallError (also berth.v1.Images'). */
+export function callUnary<Req, Res>(client: Client, method: string, request: Req, timeoutMs: number): Promise<Res> {
+  const fn = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method];
+  if (!fn) return Promise.reject(new Error(`CRI client has no method ${method}`));
+  return new Promise((resolve, reject) => {
+    fn.call(client, request, { deadline: Date.now() + timeoutMs }, (error, response) => {
+      if (error) reject(new CriCallError(method, error.code, error.details || error.message));
+      else resolve(response as Res);
+    });
+  });
+}
+
 /** An open GetContainerEvents stream. */
 export interface EventSubscription {
   /** Resolves when the stream ends: undefined when cancelled, else why it ended. */
@@ -61,14 +73,7 @@ export class CriClient {
   }
 
   private call<Req, Res>(client: Client, method: string, request: Req, timeoutMs = this.timeoutMs): Promise<Res> {
-    const fn = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method];
-    if (!fn) return Promise.reject(new Error(`CRI client has no method ${method}`));
-    return new Promise((resolve, reject) => {
-      fn.call(client, request, { deadline: Date.now() + timeoutMs }, (error, response) => {
-        if (error) reject(new CriCallError(method, error.code, error.details || error.message));
-        else resolve(response as Res);
-      });
-    });
+    return callUnary(client, method, request, timeoutMs);
   }
 
   /** Collects every message of a server-streaming call (the Stream* list RPCs). */

@@ -1,14 +1,24 @@
 // One wrapper around every CRI RPC (containerd's instrumented service): a debug line at the
 // start and end with the request's ids, the duration, and the single error → gRPC code mapping.
 // Handlers are plain async functions from request to response.
-import type { handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { handleClientStreamingCall, handleServerStreamingCall, handleUnaryCall, ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from '../../common/logger.js';
 import { grpcCodeOf, toServiceError } from '../errors.js';
 
 export type UnaryHandler<Request, Response> = (request: Request) => Promise<Response>;
-/** `send` answers false while the client is not reading (gRPC's write buffer is over its mark). */
-export type StreamHandler<Request, Response> = (request: Request, send: (response: Response) => boolean, signal: AbortSignal) => Promise<void>;
+/**
+ * `send` answers false while the client is not reading (gRPC's write buffer is over its mark);
+ * `drained` resolves once it reads again (a handler streaming bulk data awaits it).
+ */
+export type StreamHandler<Request, Response> = (
+  request: Request,
+  send: (response: Response) => boolean,
+  signal: AbortSignal,
+  drained?: () => Promise<void>,
+) => Promise<void>;
+/** A client-streaming RPC (berth.v1.Images Load and Import): the messages as they arrive. */
+export type ClientStreamHandler<Request, Response> = (requests: AsyncIterable<Request>, signal: AbortSignal) => Promise<Response>;
 
 /** Observes each finished call; the metrics issue plugs its histogram in here. */
 export type CallObserver = (method: string, code: GrpcStatus, seconds: number) => void;
@@ -45,23 +55,33 @@ export function instrumentUnary<Request, Response>(
     const started = process.hrtime.bigint();
     const fields = { method, ...idsOf(call.request) };
     options.logger.debug(fields, 'cri call');
-    handler(call.request).then(
-      (response) => {
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        options.observe?.(method, GrpcStatus.OK, seconds);
-        options.logger.debug({ ...fields, seconds }, 'cri call done');
-        callback(null, response);
-      },
-      (error: unknown) => {
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const code = grpcCodeOf(error);
-        options.observe?.(method, code, seconds);
-        const level = code === GrpcStatus.UNKNOWN || code === GrpcStatus.INTERNAL ? 'error' : 'info';
-        options.logger[level]({ ...fields, seconds, code: GrpcStatus[code], err: error }, 'cri call failed');
-        callback(toServiceError(error));
-      },
-    );
+    handler(call.request).then(...settle(method, started, fields, options, callback));
   };
+}
+
+/** The success and failure ends of a call that answers once: metric, log line, callback. */
+function settle<Response>(
+  method: string,
+  started: bigint,
+  fields: Record<string, unknown>,
+  options: InstrumentOptions,
+  callback: (error: Partial<ServiceError> | null, response?: Response) => void,
+): [(response: Response) => void, (error: unknown) => void] {
+  const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+  return [
+    (response) => {
+      options.observe?.(method, GrpcStatus.OK, seconds());
+      options.logger.debug({ ...fields, seconds: seconds() }, 'cri call done');
+      callback(null, response);
+    },
+    (error) => {
+      const code = grpcCodeOf(error);
+      options.observe?.(method, code, seconds());
+      const level = code === GrpcStatus.UNKNOWN || code === GrpcStatus.INTERNAL ? 'error' : 'info';
+      options.logger[level]({ ...fields, seconds: seconds(), code: GrpcStatus[code], err: error }, 'cri call failed');
+      callback(toServiceError(error));
+    },
+  ];
 }
 
 export function instrumentServerStream<Request, Response>(
@@ -77,7 +97,17 @@ export function instrumentServerStream<Request, Response>(
     if (options.closing?.aborted) abort.abort();
     options.closing?.addEventListener('abort', () => abort.abort(), { once: true, signal: abort.signal });
     options.logger.debug(fields, 'cri stream');
-    handler(call.request, (response) => call.write(response), abort.signal).then(
+    const drained = (): Promise<void> =>
+      new Promise((resolve) => {
+        const done = (): void => {
+          call.off('drain', done);
+          abort.signal.removeEventListener('abort', done);
+          resolve();
+        };
+        call.on('drain', done);
+        abort.signal.addEventListener('abort', done, { once: true });
+      });
+    handler(call.request, (response) => call.write(response), abort.signal, drained).then(
       () => {
         options.observe?.(method, GrpcStatus.OK, Number(process.hrtime.bigint() - started) / 1e9);
         call.end();
@@ -89,5 +119,20 @@ export function instrumentServerStream<Request, Response>(
         call.destroy(Object.assign(new Error(toServiceError(error).details), toServiceError(error)));
       },
     );
+  };
+}
+
+export function instrumentClientStream<Request, Response>(
+  method: string,
+  handler: ClientStreamHandler<Request, Response>,
+  options: InstrumentOptions,
+): handleClientStreamingCall<Request, Response> {
+  return (call: ServerReadableStream<Request, Response>, callback) => {
+    const started = process.hrtime.bigint();
+    const fields = { method };
+    const abort = new AbortController();
+    call.on('cancelled', () => abort.abort());
+    options.logger.debug(fields, 'cri call');
+    handler(call as AsyncIterable<Request>, abort.signal).then(...settle(method, started, fields, options, callback));
   };
 }
