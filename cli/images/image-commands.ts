@@ -1,11 +1,12 @@
 // docker's image commands on berth: tag, rmi, history, save, load, import, push, login, logout,
 // image prune. Each is a client of berth.v1.Images on the runtime's socket (never of the stores
 // directly); login/logout also keep the docker config.json the CLI's pulls and pushes read.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { BerthError, FailedPreconditionError, InvalidArgumentError, UnavailableError } from '../../common/errors.js';
+import { BerthError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../common/errors.js';
 import { BerthImagesClient } from '../../cri/client/berth-images-client.js';
 import { CriCallError } from '../../cri/client/cri-client.js';
 import { authForImage, credentialsFor, dockerHubServer, readDockerConfig, serverKey, withCredentials, writeDockerConfig } from './docker-config.js';
@@ -72,7 +73,7 @@ export async function saveImages(client: BerthImagesClient, images: readonly str
 
 export async function loadImages(client: BerthImagesClient, input: string | undefined, io: ImageIo): Promise<void> {
   if (input === undefined && io.stdin.isTTY) throw new InvalidArgumentError('requested load from stdin, but stdin is empty');
-  const source = input === undefined ? io.stdin : createReadStream(input);
+  const source = input === undefined ? io.stdin : await openInput(input);
   const { images } = await client.load(source as AsyncIterable<Uint8Array>);
   io.stdout.write(loadLines(images));
 }
@@ -84,7 +85,7 @@ export async function importTarball(
   options: { changes: string[]; message?: string },
   io: ImageIo,
 ): Promise<void> {
-  const source = file === '-' ? io.stdin : /^https?:\/\//.test(file) ? undefined : createReadStream(file);
+  const source = file === '-' ? io.stdin : /^https?:\/\//.test(file) ? undefined : await openInput(file);
   if (!source) throw new InvalidArgumentError(`importing from a URL (${file}) is not supported; download it and import the file`);
   const { id } = await client.import(
     { reference: reference ?? '', changes: options.changes, message: options.message ?? '', source: file },
@@ -147,6 +148,14 @@ export async function pruneImages(client: BerthImagesClient, options: { all: boo
     if (!/^y(es)?$/i.test(answer.trim())) throw new FailedPreconditionError('image prune has been cancelled');
   }
   io.stdout.write(pruneReport(await client.prune(options.all)));
+}
+
+/** A file to send, refused plainly before any call when it cannot be read. */
+async function openInput(path: string): Promise<NodeJS.ReadableStream> {
+  const handle = await open(path, 'r').catch((error: unknown) => {
+    throw new NotFoundError(`cannot open ${path}: ${(error as Error).message}`);
+  });
+  return handle.createReadStream();
 }
 
 async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {

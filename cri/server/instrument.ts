@@ -116,7 +116,9 @@ export function instrumentServerStream<Request, Response>(
         const code = grpcCodeOf(error);
         options.observe?.(method, code, Number(process.hrtime.bigint() - started) / 1e9);
         options.logger.info({ ...fields, code: GrpcStatus[code], err: error }, 'cri stream failed');
-        call.destroy(Object.assign(new Error(toServiceError(error).details), toServiceError(error)));
+        // grpc-js sends a stream's error status on its 'error' event; destroy() would end the
+        // stream without any status and leave the client waiting.
+        call.emit('error', toServiceError(error));
       },
     );
   };

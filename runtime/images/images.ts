@@ -188,7 +188,10 @@ export class Images {
     return writeArchive(archiveLayout([...selected.values()]), this.content);
   }
 
-  /** docker load: an OCI archive (index.json) or a docker-archive (manifest.json only), as a tar's bytes. */
+  /**
+   * docker load: an OCI archive (index.json) or a docker-archive (manifest.json only), as a tar's
+   * bytes. Each record answered carries the names the archive gave it.
+   */
   async load(archive: AsyncIterable<Uint8Array>): Promise<ImageRecord[]> {
     return this.withScratch(async (scratch) => {
       const tarPath = join(scratch, 'archive.tar');
@@ -208,25 +211,30 @@ export class Images {
   private async addDockerArchive(images: DockerArchiveImage[]): Promise<ImageRecord[]> {
     const records: ImageRecord[] = [];
     for (const image of images) {
+      // An image that is here already only gains the archive's names: its manifest stays.
+      const existing = [...image.blobs.keys()].map((digest) => this.store.get(digest)).find((record) => record !== undefined);
+      if (existing) {
+        records.push({ ...(await this.store.add({ ...existing, repoTags: image.tags, repoDigests: [] })), repoTags: image.tags, repoDigests: [] });
+        continue;
+      }
       for (const [digest, { path, size }] of image.blobs) {
         await this.content.ingest(digest, size, async () => ({ start: 0, body: createReadStream(path) }));
       }
       await this.content.ingestBytes(image.manifest, image.manifestDigest);
       const manifest = parseManifest(image.manifest, `manifest ${image.manifestDigest}`);
       const config = parseImageConfig(await this.content.readBytes(manifest.config.digest as Digest), `config ${manifest.config.digest}`, manifest.layers.length);
-      records.push(
-        await this.store.add({
-          id: manifest.config.digest as Digest,
-          repoTags: image.tags,
-          repoDigests: [],
-          size: manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0),
-          config,
-          manifestDigest: image.manifestDigest,
-          manifestMediaType: mediaTypes.ociManifest,
-          layers: manifest.layers,
-          diffIds: config.rootfs.diff_ids as Digest[],
-        }),
-      );
+      const stored = await this.store.add({
+        id: manifest.config.digest as Digest,
+        repoTags: image.tags,
+        repoDigests: [],
+        size: manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0),
+        config,
+        manifestDigest: image.manifestDigest,
+        manifestMediaType: mediaTypes.ociManifest,
+        layers: manifest.layers,
+        diffIds: config.rootfs.diff_ids as Digest[],
+      });
+      records.push({ ...stored, repoTags: image.tags, repoDigests: [] });
     }
     return records;
   }

@@ -42,7 +42,10 @@ const maxIndexBytes = 4 * 1024 * 1024;
 /** Ensures the blob a descriptor names is in the content store, verified. */
 type BlobFetcher = (descriptor: Descriptor) => Promise<void>;
 
-/** Imports every image listed in the layout's index.json. */
+/**
+ * Imports every image listed in the layout's index.json. Each record answered carries the names
+ * this import gave it; the stored record keeps the names it had before too.
+ */
 export async function importOciLayout(dir: string, deps: ImportDependencies, options: ImportOptions = {}): Promise<ImageRecord[]> {
   const root = await realpath(dir).catch((error: unknown) => {
     throw new NotFoundError(`OCI layout ${dir} cannot be opened: ${errorMessage(error)}`);
@@ -172,20 +175,19 @@ async function importIndex(
     const config = parseImageConfig(await deps.content.readBytes(configDigest), `config ${configDigest} of ${label}`, manifest.layers.length);
 
     const tagged = reference && taggedName(reference);
-    records.push(
-      await deps.images.add({
-        id: configDigest,
-        repoTags: tagged ? [tagged] : [],
-        repoDigests: reference ? [digestedName(reference, entry.digest as Digest)] : [],
-        size: manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0),
-        config,
-        manifestDigest,
-        manifestMediaType: manifestDescriptor.mediaType,
-        ...(indexDigest !== undefined && { indexDigest }),
-        layers: manifest.layers,
-        diffIds: config.rootfs.diff_ids as Digest[],
-      }),
-    );
+    const names = { repoTags: tagged ? [tagged] : [], repoDigests: reference ? [digestedName(reference, entry.digest as Digest)] : [] };
+    const stored = await deps.images.add({
+      id: configDigest,
+      ...names,
+      size: manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0),
+      config,
+      manifestDigest,
+      manifestMediaType: manifestDescriptor.mediaType,
+      ...(indexDigest !== undefined && { indexDigest }),
+      layers: manifest.layers,
+      diffIds: config.rootfs.diff_ids as Digest[],
+    });
+    records.push({ ...stored, ...names });
     logger.info({ image: label, imageId: configDigest }, 'imported image');
   }
   return records;

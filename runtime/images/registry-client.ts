@@ -284,7 +284,7 @@ export class RepositoryClient {
         this.authorization = `Bearer ${await this.tokens.token(bearer, `repository:${this.path}:${this.actions}`, this.credentials)}`;
       } else if (challenges.some((challenge) => challenge.scheme === 'basic')) {
         if (this.credentials?.kind !== 'basic') {
-          throw new PermissionDeniedError(`registry ${this.endpoint.host} requires a username and password to pull ${this.path}`);
+          throw new PermissionDeniedError(`registry ${this.endpoint.host} requires a username and password to ${this.actions === 'pull' ? 'pull' : 'push to'} ${this.path} (berth login stores them)`);
         }
         this.authorization = basicHeader(this.credentials.username, this.credentials.password);
       } else {
