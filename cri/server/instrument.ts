@@ -133,7 +133,11 @@ export function instrumentClientStream<Request, Response>(
     const started = process.hrtime.bigint();
     const fields = { method };
     const abort = new AbortController();
-    call.on('cancelled', () => abort.abort());
+    call.on('cancelled', () => {
+      abort.abort();
+      // A cancelled call's message stream never ends by itself: end the handler's reading.
+      call.destroy(new Error(`${method} cancelled by the client`));
+    });
     options.logger.debug(fields, 'cri call');
     handler(call as AsyncIterable<Request>, abort.signal).then(...settle(method, started, fields, options, callback));
   };
