@@ -22,15 +22,26 @@ function withEndpoint(command: Command): Command {
 
 const commands = () => import('./image-commands.js');
 
+/**
+ * Adds the commands; tag, rmi, history, save, load and push are also `berth image tag/rm/...`
+ * as docker's management commands (`berth image import` stays the offline layout import).
+ */
 export function addImageCommands(program: Command, image: Command, result: ExitCode): void {
-  withEndpoint(program.command('tag').argument('<source>', 'SOURCE_IMAGE[:TAG]').argument('<target>', 'TARGET_IMAGE[:TAG]'))
+  addSharedCommands(program, 'rmi', result);
+  addSharedCommands(image, 'rm', result);
+  addTopLevelCommands(program);
+  addPrune(image);
+}
+
+function addSharedCommands(parent: Command, removeName: 'rmi' | 'rm', result: ExitCode): void {
+  withEndpoint(parent.command('tag').argument('<source>', 'SOURCE_IMAGE[:TAG]').argument('<target>', 'TARGET_IMAGE[:TAG]'))
     .description('create a tag TARGET_IMAGE that refers to SOURCE_IMAGE (docker tag)')
     .action(async (source: string, target: string, flags: Endpoint) => {
       const { withImages, tagImage } = await commands();
       await withImages(flags.runtimeEndpoint, (client) => tagImage(client, source, target));
     });
 
-  withEndpoint(program.command('rmi').argument('<image...>'))
+  withEndpoint(parent.command(removeName).argument('<image...>'))
     .description('remove images: untag a name, delete the image once no name is left (docker rmi)')
     .option('-f, --force', 'remove an image a stopped container uses, or an id with several tags')
     .action(async (images: string[], flags: Endpoint & { force?: boolean }) => {
@@ -38,7 +49,7 @@ export function addImageCommands(program: Command, image: Command, result: ExitC
       result.exitCode = await withImages(flags.runtimeEndpoint, (client) => removeImages(client, images, flags.force ?? false, io));
     });
 
-  withEndpoint(program.command('history').argument('<image>'))
+  withEndpoint(parent.command('history').argument('<image>'))
     .description('show the history of an image (docker history)')
     .option('--no-trunc', "don't truncate output")
     .option('-q, --quiet', 'only show image IDs')
@@ -47,7 +58,7 @@ export function addImageCommands(program: Command, image: Command, result: ExitC
       await withImages(flags.runtimeEndpoint, (client) => showHistory(client, imageName, { noTrunc: !flags.trunc, quiet: flags.quiet ?? false }, io));
     });
 
-  withEndpoint(program.command('save').argument('<image...>'))
+  withEndpoint(parent.command('save').argument('<image...>'))
     .description('save images to a tar archive, docker-archive and OCI layout in one (streamed to STDOUT by default) (docker save)')
     .option('-o, --output <file>', 'write to a file, instead of STDOUT')
     .action(async (images: string[], flags: Endpoint & { output?: string }) => {
@@ -55,7 +66,7 @@ export function addImageCommands(program: Command, image: Command, result: ExitC
       await withImages(flags.runtimeEndpoint, (client) => saveImages(client, images, flags.output, io));
     });
 
-  withEndpoint(program.command('load'))
+  withEndpoint(parent.command('load'))
     .description('load images from a tar archive (docker-archive or OCI archive) or STDIN (docker load)')
     .option('-i, --input <file>', 'read from tar archive file, instead of STDIN')
     .option('-q, --quiet', 'suppress the load output')
@@ -64,6 +75,15 @@ export function addImageCommands(program: Command, image: Command, result: ExitC
       await withImages(flags.runtimeEndpoint, (client) => loadImages(client, flags.input, io));
     });
 
+  withEndpoint(parent.command('push').argument('<name>', 'NAME[:TAG]'))
+    .description('upload an image to a registry, with the credentials of berth login (docker push)')
+    .action(async (name: string, flags: Endpoint) => {
+      const { withImages, pushImage } = await commands();
+      await withImages(flags.runtimeEndpoint, (client) => pushImage(client, name, io));
+    });
+}
+
+function addTopLevelCommands(program: Command): void {
   withEndpoint(program.command('import').argument('<file>', 'a tarball of a root filesystem (plain or gzip), or - for STDIN').argument('[reference]', 'REPOSITORY[:TAG]'))
     .description('import the contents from a tarball to create a filesystem image (docker import)')
     .option('-c, --change <instruction>', 'apply a Dockerfile instruction to the created image (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL; repeatable)', collect, [])
@@ -72,13 +92,6 @@ export function addImageCommands(program: Command, image: Command, result: ExitC
       const { withImages, importTarball } = await commands();
       const options = { changes: flags.change, ...(flags.message !== undefined && { message: flags.message }) };
       await withImages(flags.runtimeEndpoint, (client) => importTarball(client, file, reference, options, io));
-    });
-
-  withEndpoint(program.command('push').argument('<name>', 'NAME[:TAG]'))
-    .description('upload an image to a registry, with the credentials of berth login (docker push)')
-    .action(async (name: string, flags: Endpoint) => {
-      const { withImages, pushImage } = await commands();
-      await withImages(flags.runtimeEndpoint, (client) => pushImage(client, name, io));
     });
 
   withEndpoint(program.command('login').argument('[server]', 'registry (default: Docker Hub)'))
@@ -105,6 +118,9 @@ export function addImageCommands(program: Command, image: Command, result: ExitC
       await logout(server, io);
     });
 
+}
+
+function addPrune(image: Command): void {
   withEndpoint(image.command('prune'))
     .description('remove unused images: dangling ones, or with -a every image no container uses (docker image prune)')
     .option('-a, --all', 'remove all unused images, not just dangling ones')

@@ -33,7 +33,9 @@ function idsOf(request: unknown): Record<string, unknown> {
       const value = (request as Record<string, unknown>)[field];
       if (typeof value === 'string' && value) ids[field] = value;
     }
-    const image = (request as { image?: { image?: unknown } }).image?.image;
+    // The CRI's ImageSpec ({image}), or berth.v1.Images' plain string.
+    const spec = (request as { image?: unknown }).image;
+    const image = typeof spec === 'string' ? spec : (spec as { image?: unknown } | null | undefined)?.image;
     if (typeof image === 'string' && image) ids['image'] = image;
   }
   return ids;

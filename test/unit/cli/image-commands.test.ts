@@ -111,6 +111,9 @@ describe('image command flags', () => {
     expect(flags('logout')).toBeDefined();
     const image = program.commands.find((c) => c.name() === 'image');
     expect(image && flags('prune', image)).toEqual(expect.arrayContaining(['-a', '-f']));
+    // docker's management commands: `docker image rm/tag/...` take the same flags.
+    expect(image?.commands.map((c) => c.name()).sort()).toEqual(['history', 'import', 'load', 'prune', 'push', 'rm', 'save', 'tag']);
+    expect(image && flags('rm', image)).toEqual(flags('rmi'));
   });
 
   it('refuses login --password-stdin without a username before asking the runtime', async () => {
