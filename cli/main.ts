@@ -1,7 +1,8 @@
 // berth's command line: `berth runtime` (CRI server alone), `berth node` (kubelet + runtime),
-// `berth image import`, and docker's everyday commands (run, ps, logs, exec, stop, rm, pull,
-// images) over the CRI socket. Flags follow containerd's, the kubelet's and docker's names so
-// that existing habits and scripts carry over.
+// `berth image import`, docker's everyday commands (run, ps, logs, exec, stop, rm, pull, images)
+// over the CRI socket, and docker's image commands (tag, rmi, history, save, load, import, push,
+// login, logout, image prune) over berth.v1.Images on the same socket. Flags follow containerd's,
+// the kubelet's and docker's names so that existing habits and scripts carry over.
 import { Command, CommanderError, Option } from 'commander';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
@@ -10,6 +11,7 @@ import { packageVersion } from '../common/package-version.js';
 import { readPinnedVersions } from '../common/pinned-versions.js';
 import { defaultDevicePluginDir } from '../kubelet/devices/plugin-api.js';
 import { addContainerCommands, type ExitCode } from './containers/register.js';
+import { addImageCommands } from './images/register.js';
 import type { NodeFlags } from './node-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 
@@ -92,9 +94,8 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
       await runNode(flags);
     });
 
-  program
-    .command('image')
-    .description('manage images in the local store')
+  const image = program.command('image').description('manage images in the local store');
+  image
     .command('import <path>')
     .description('load an OCI image layout (directory) or an archive of one into the store, without a registry')
     .option('--root-dir <dir>', 'berth root dir holding the image store', '/var/lib/berth')
@@ -112,6 +113,7 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
     });
 
   addContainerCommands(program, result);
+  addImageCommands(program, image, result);
   return program;
 }
 

@@ -14,6 +14,7 @@ import type { ContainerUsage } from './containers/container-usage.js';
 import type { Abortable } from '../common/abort.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../common/errors.js';
 import { Images } from './images/images.js';
+import type { ImageUser } from './images/image-removal.js';
 import { removeHalfPulledContent } from './images/half-pulled.js';
 import { StoreUsage } from './images/store-usage.js';
 import { hostMountPointOf } from './linux/mounts.js';
@@ -92,6 +93,15 @@ export class Runtime {
     const containers = await ContainerManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: containerPorts, logger });
     logger.info({ rootDir: config.rootDir, stateDir: config.stateDir }, 'runtime opened');
     return new Runtime(config, sandboxes, containers, images, wired, lock, logger);
+  }
+
+  /** Which containers use each image (by image id), for docker's rmi and image prune. */
+  async imageUsers(): Promise<Map<string, ImageUser[]>> {
+    const users = new Map<string, ImageUser[]>();
+    for (const record of await this.containers.list()) {
+      users.set(record.image.id, [...(users.get(record.image.id) ?? []), { containerId: record.id, running: record.state === 'running' }]);
+    }
+    return users;
   }
 
   async status(): Promise<RuntimeStatus> {

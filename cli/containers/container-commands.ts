@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import { FileTail } from '../../common/file-tail.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
 import { RemoteCommandDetached, streamRemoteCommand } from '../../cri/client/remote-command-client.js';
+import { authForImage } from '../images/docker-config.js';
 import { columns, formatTable, statusText, type ContainerRow } from './container-table.js';
 import type { CriSession, ListedContainer } from './cri-session.js';
 import { CriLogDecoder, followLog, lastLines, LogPrinter, type LogWriters } from './log-output.js';
@@ -142,7 +143,8 @@ export async function inspectContainers(session: CriSession, references: readonl
 export async function pullWithProgress(session: CriSession, image: string, progress: LogWriters['stderr']): Promise<string> {
   const started = Date.now();
   progress.write(`Pulling ${image}...\n`);
-  const { imageRef } = await session.client.pullImage(image);
+  // The credentials `berth login` stored for the image's registry go with the request.
+  const { imageRef } = await session.client.pullImage(image, await authForImage(image));
   progress.write(`Pulled ${image} (${imageRef}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return imageRef;
 }
@@ -151,15 +153,16 @@ export async function pullImage(session: CriSession, image: string, io: LogWrite
   io.stdout.write(`${await pullWithProgress(session, image, io.stderr)}\n`);
 }
 
-function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+/** Docker's (go-units') HumanSizeWithPrecision(bytes, 3): decimal units, 3 significant digits. */
+export function humanSize(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
   let value = bytes;
   let unit = 0;
   while (value >= 1000 && unit < units.length - 1) {
     value /= 1000;
     unit += 1;
   }
-  return `${value < 10 && unit > 0 ? value.toFixed(2) : value < 100 && unit > 0 ? value.toFixed(1) : Math.round(value)}${units[unit]}`;
+  return `${Number(value.toPrecision(3))}${units[unit]}`;
 }
 
 export async function listImages(session: CriSession, out: LogWriters['stdout']): Promise<void> {

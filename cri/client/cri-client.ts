@@ -51,6 +51,26 @@ export interface CriClientOptions {
 }
 
 /** How one call is bounded: its deadline (Infinity: none) and a signal that cancels it. */
+/**
+ * One unary call of a grpc-js client (the CRI's and berth.v1.Images'), its failure as a
+ * CriCallError. A call whose signal aborts is cancelled, which ends it on the server too: there
+ * its own signal aborts the runtime's work.
+ */
+export function callUnary<Req, Res>(client: Client, method: string, request: Req, timeoutMs: number, signal?: AbortSignal): Promise<Res> {
+  const fn = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method];
+  if (!fn) return Promise.reject(new Error(`CRI client has no method ${method}`));
+  if (signal?.aborted) return Promise.reject(new CriCallError(method, GrpcStatus.CANCELLED, 'cancelled before it was sent'));
+  return new Promise((resolve, reject) => {
+    const cancel = (): void => call.cancel();
+    const call = fn.call(client, request, { deadline: timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs }, (error, response) => {
+      signal?.removeEventListener('abort', cancel);
+      if (error) reject(new CriCallError(method, error.code, error.details || error.message));
+      else resolve(response as Res);
+    });
+    signal?.addEventListener('abort', cancel, { once: true });
+  });
+}
+
 interface CallLimits {
   timeoutMs?: number;
   signal?: AbortSignal | undefined;
@@ -71,21 +91,7 @@ export class CriClient {
   }
 
   private call<Req, Res>(client: Client, method: string, request: Req, limits: CallLimits = {}): Promise<Res> {
-    const fn = (client as unknown as Record<string, UnaryMethod<Req, Res>>)[method];
-    if (!fn) return Promise.reject(new Error(`CRI client has no method ${method}`));
-    const { signal } = limits;
-    if (signal?.aborted) return Promise.reject(new CriCallError(method, GrpcStatus.CANCELLED, 'cancelled before it was sent'));
-    const timeoutMs = limits.timeoutMs ?? this.timeoutMs;
-    return new Promise((resolve, reject) => {
-      // A cancelled call ends on the server too: its signal aborts the runtime's work there.
-      const cancel = (): void => call.cancel();
-      const call = fn.call(client, request, { deadline: timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs }, (error, response) => {
-        signal?.removeEventListener('abort', cancel);
-        if (error) reject(new CriCallError(method, error.code, error.details || error.message));
-        else resolve(response as Res);
-      });
-      signal?.addEventListener('abort', cancel, { once: true });
-    });
+    return callUnary(client, method, request, limits.timeoutMs ?? this.timeoutMs, limits.signal);
   }
 
   /** Collects every message of a server-streaming call (the Stream* list RPCs). */

@@ -4,7 +4,8 @@ import type { RegistryAuth } from '../../runtime/images/auth.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 
-function registryAuth(auth: AuthConfig__Output | null): RegistryAuth | undefined {
+/** The credentials of a CRI AuthConfig (or berth.v1.RegistryAuth, the same fields). */
+export function registryAuth(auth: Pick<AuthConfig__Output, 'username' | 'password' | 'auth' | 'identityToken' | 'registryToken'> | null): RegistryAuth | undefined {
   if (!auth) return undefined;
   const credentials: RegistryAuth = {};
   if (auth.username) credentials.username = auth.username;

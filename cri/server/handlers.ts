@@ -36,6 +36,7 @@ import { listAsStream } from './list-streams.js';
 import { HostPathPolicy } from '../validation/host-paths.js';
 import { HugepageSizes } from '../validation/resources.js';
 import type { CriHandlers } from './server.js';
+import { berthImagesHandlers } from '../berth/handlers.js';
 import type { Logger } from '../../common/logger.js';
 import { silentLogger } from '../../common/logger.js';
 
@@ -97,5 +98,6 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
       PullImage: pullImage(runtime),
       RemoveImage: removeImage(runtime),
     },
+    berthImages: berthImagesHandlers(runtime),
   };
 }

@@ -3,15 +3,25 @@
 // Handlers are plain async functions from request to response; each also gets the call's
 // AbortSignal (made here, once): it aborts when the client cancels or its deadline passes, and
 // the handler passes it on to the runtime, down to every program a step runs (common/abort.ts).
-import type { Deadline, handleServerStreamingCall, handleUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { Deadline, handleClientStreamingCall, handleServerStreamingCall, handleUnaryCall, ServerReadableStream, ServerWritableStream } from '@grpc/grpc-js';
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { CancelledError, DeadlineExceededError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { grpcCodeOf, toServiceError } from '../errors.js';
 
 export type UnaryHandler<Request, Response> = (request: Request, signal: AbortSignal) => Promise<Response>;
-/** `send` answers false while the client is not reading (gRPC's write buffer is over its mark). */
-export type StreamHandler<Request, Response> = (request: Request, send: (response: Response) => boolean, signal: AbortSignal) => Promise<void>;
+/**
+ * `send` answers false while the client is not reading (gRPC's write buffer is over its mark);
+ * `drained` resolves once it reads again (a handler streaming bulk data awaits it).
+ */
+export type StreamHandler<Request, Response> = (
+  request: Request,
+  send: (response: Response) => boolean,
+  signal: AbortSignal,
+  drained?: () => Promise<void>,
+) => Promise<void>;
+/** A client-streaming RPC (berth.v1.Images Load and Import): the messages as they arrive. */
+export type ClientStreamHandler<Request, Response> = (requests: AsyncIterable<Request>, signal: AbortSignal) => Promise<Response>;
 
 /** Observes each finished call; the metrics issue plugs its histogram in here. */
 export type CallObserver = (method: string, code: GrpcStatus, seconds: number) => void;
@@ -26,7 +36,9 @@ function idsOf(request: unknown): Record<string, unknown> {
       const value = (request as Record<string, unknown>)[field];
       if (typeof value === 'string' && value) ids[field] = value;
     }
-    const image = (request as { image?: { image?: unknown } }).image?.image;
+    // The CRI's ImageSpec ({image}), or berth.v1.Images' plain string.
+    const spec = (request as { image?: unknown }).image;
+    const image = typeof spec === 'string' ? spec : (spec as { image?: unknown } | null | undefined)?.image;
     if (typeof image === 'string' && image) ids['image'] = image;
   }
   return ids;
@@ -90,25 +102,35 @@ export function instrumentUnary<Request, Response>(
     const fields = { method, ...idsOf(call.request) };
     options.logger.debug(fields, 'cri call');
     const { signal, release } = callSignal(call, method);
-    handler(call.request, signal).then(
-      (response) => {
-        release();
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        options.observe?.(method, GrpcStatus.OK, seconds);
-        options.logger.debug({ ...fields, seconds }, 'cri call done');
-        callback(null, response);
-      },
-      (error: unknown) => {
-        release();
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        const code = grpcCodeOf(error);
-        options.observe?.(method, code, seconds);
-        const level = code === GrpcStatus.UNKNOWN || code === GrpcStatus.INTERNAL ? 'error' : 'info';
-        options.logger[level]({ ...fields, seconds, code: GrpcStatus[code], err: error }, 'cri call failed');
-        callback(toServiceError(error));
-      },
-    );
+    handler(call.request, signal)
+      .finally(release)
+      .then(...settle(method, started, fields, options, callback));
   };
+}
+
+/** The success and failure ends of a call that answers once: metric, log line, callback. */
+function settle<Response>(
+  method: string,
+  started: bigint,
+  fields: Record<string, unknown>,
+  options: InstrumentOptions,
+  callback: (error: Partial<ServiceError> | null, response?: Response) => void,
+): [(response: Response) => void, (error: unknown) => void] {
+  const seconds = (): number => Number(process.hrtime.bigint() - started) / 1e9;
+  return [
+    (response) => {
+      options.observe?.(method, GrpcStatus.OK, seconds());
+      options.logger.debug({ ...fields, seconds: seconds() }, 'cri call done');
+      callback(null, response);
+    },
+    (error) => {
+      const code = grpcCodeOf(error);
+      options.observe?.(method, code, seconds());
+      const level = code === GrpcStatus.UNKNOWN || code === GrpcStatus.INTERNAL ? 'error' : 'info';
+      options.logger[level]({ ...fields, seconds: seconds(), code: GrpcStatus[code], err: error }, 'cri call failed');
+      callback(toServiceError(error));
+    },
+  ];
 }
 
 export function instrumentServerStream<Request, Response>(
@@ -121,7 +143,17 @@ export function instrumentServerStream<Request, Response>(
     const fields = { method, ...idsOf(call.request) };
     const { signal, release } = callSignal(call, method, options.closing);
     options.logger.debug(fields, 'cri stream');
-    handler(call.request, (response) => call.write(response), signal).then(
+    const drained = (): Promise<void> =>
+      new Promise((resolve) => {
+        const done = (): void => {
+          call.off('drain', done);
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        call.on('drain', done);
+        signal.addEventListener('abort', done, { once: true });
+      });
+    handler(call.request, (response) => call.write(response), signal, drained).then(
       () => {
         release();
         options.observe?.(method, GrpcStatus.OK, Number(process.hrtime.bigint() - started) / 1e9);
@@ -132,8 +164,28 @@ export function instrumentServerStream<Request, Response>(
         const code = grpcCodeOf(error);
         options.observe?.(method, code, Number(process.hrtime.bigint() - started) / 1e9);
         options.logger.info({ ...fields, code: GrpcStatus[code], err: error }, 'cri stream failed');
-        call.destroy(Object.assign(new Error(toServiceError(error).details), toServiceError(error)));
+        // grpc-js sends a stream's error status on its 'error' event; destroy() would end the
+        // stream without any status and leave the client waiting.
+        call.emit('error', toServiceError(error));
       },
     );
+  };
+}
+
+export function instrumentClientStream<Request, Response>(
+  method: string,
+  handler: ClientStreamHandler<Request, Response>,
+  options: InstrumentOptions,
+): handleClientStreamingCall<Request, Response> {
+  return (call: ServerReadableStream<Request, Response>, callback) => {
+    const started = process.hrtime.bigint();
+    const fields = { method };
+    const { signal, release } = callSignal(call, method, options.closing);
+    // A cancelled call's message stream never ends by itself: end the handler's reading.
+    call.on('cancelled', () => call.destroy(new Error(`${method} cancelled by the client`)));
+    options.logger.debug(fields, 'cri call');
+    handler(call as AsyncIterable<Request>, signal)
+      .finally(release)
+      .then(...settle(method, started, fields, options, callback));
   };
 }

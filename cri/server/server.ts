@@ -1,22 +1,37 @@
 // The CRI gRPC server on a unix socket. Every method of the pinned proto is answered: the ones
 // berth implements by their handler, the rest with Unimplemented and a message naming the RPC.
+// berth's own image API (berth.v1.Images, api/berth/v1/images.proto) is served on the same socket.
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FailedPreconditionError, UnimplementedError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { loadCri } from '../api/load.js';
-import { instrumentServerStream, instrumentUnary, type CallObserver, type StreamHandler, type UnaryHandler } from './instrument.js';
+import { loadBerthImages } from '../api/berth-images.js';
+import {
+  instrumentClientStream,
+  instrumentServerStream,
+  instrumentUnary,
+  type CallObserver,
+  type ClientStreamHandler,
+  type StreamHandler,
+  type UnaryHandler,
+} from './instrument.js';
 
 // Handlers are stored untyped here; each per-RPC file is typed against the generated messages.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyUnary = UnaryHandler<any, any>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyStream = StreamHandler<any, any>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyClientStream = ClientStreamHandler<any, any>;
+type AnyHandler = AnyUnary | AnyStream | AnyClientStream;
 
 export interface CriHandlers {
-  runtime: Record<string, AnyUnary | AnyStream>;
-  image: Record<string, AnyUnary | AnyStream>;
+  runtime: Record<string, AnyHandler>;
+  image: Record<string, AnyHandler>;
+  /** berth.v1.Images; without it (some tests) every method answers Unimplemented. */
+  berthImages?: Record<string, AnyHandler>;
 }
 
 export interface CriServer {
@@ -26,7 +41,7 @@ export interface CriServer {
 
 function implement(
   service: ServiceDefinition,
-  handlers: Record<string, AnyUnary | AnyStream>,
+  handlers: Record<string, AnyHandler>,
   options: { logger: Logger; observe?: CallObserver },
 ): UntypedServiceImplementation {
   const implementation: UntypedServiceImplementation = {};
@@ -36,9 +51,11 @@ function implement(
       (async () => {
         throw new UnimplementedError(`berth does not implement ${method} yet`);
       });
-    implementation[method] = definition.responseStream
-      ? instrumentServerStream(method, handler as AnyStream, options)
-      : instrumentUnary(method, handler as AnyUnary, options);
+    implementation[method] = definition.requestStream
+      ? instrumentClientStream(method, handler as AnyClientStream, options)
+      : definition.responseStream
+        ? instrumentServerStream(method, handler as AnyStream, options)
+        : instrumentUnary(method, handler as AnyUnary, options);
   }
   return implementation;
 }
@@ -65,6 +82,8 @@ export async function serveCri(options: {
   const common = { logger: options.logger, closing: closing.signal, ...(options.observe ? { observe: options.observe } : {}) };
   server.addService(runtime, implement(runtime, options.handlers.runtime, common));
   server.addService(image, implement(image, options.handlers.image, common));
+  const berthImages = loadBerthImages().service;
+  server.addService(berthImages, implement(berthImages, options.handlers.berthImages ?? {}, common));
 
   await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o711 });
   await clearStaleSocket(options.socketPath);

@@ -184,6 +184,22 @@ export class ImageStore {
     });
   }
 
+  /** Drops `names` (repoTags or repoDigests entries) from the image `id`; it stays, listed by id. */
+  untag(id: Digest, names: readonly string[]): Promise<ImageRecord> {
+    return this.serialized(async () => {
+      const target = this.images.get(id);
+      if (!target) throw new NotFoundError(`image ${id} is not present`);
+      const record = {
+        ...target,
+        repoTags: target.repoTags.filter((tag) => !names.includes(tag)),
+        repoDigests: target.repoDigests.filter((name) => !names.includes(name)),
+        updatedAt: this.now().toISOString(),
+      };
+      await this.write(record);
+      return structuredClone(record);
+    });
+  }
+
   setPinned(ref: string, pinned: boolean): Promise<ImageRecord> {
     return this.serialized(async () => {
       const target = this.find(ref);

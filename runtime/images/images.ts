@@ -1,17 +1,29 @@
 // The images facade: pull (fetch + verify + record + unpack), import, list, status, remove, and
-// what CreateContainer needs from an image. It owns the content store, the image store and the
+// what CreateContainer needs from an image; and docker's image commands (tag, rmi, history,
+// prune, save/load, import of a flat tarball, push, login) for berth.v1.Images. It owns the content store, the image store and the
 // registry client; unpacking layers into snapshots goes through the LayerUnpacker port.
-import { stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { RegistryAuth } from './auth.js';
 import { ContentStore } from './content-store.js';
-import type { Digest } from './digest.js';
+import { sha256Of, type Digest } from './digest.js';
+import { applyChanges, flatImageConfig, flatImageManifest, flatLayer } from './flat-import.js';
+import { archiveLayout, extractArchive, readDockerArchive, writeArchive, type DockerArchiveImage, type SavedImage } from './image-archive.js';
+import { imageHistory, type HistoryLine } from './image-history.js';
+import { nameMatching, planRemoval, type ImageUser } from './image-removal.js';
+import { parseImageConfig, parseManifest } from './manifest.js';
+import { pushImage, type PushEvent } from './pusher.js';
+import { parseReference, referenceName, taggedName } from './reference.js';
 import { ImageStore, type ImageRecord } from './image-store.js';
 import { importArchive, importOciLayout } from './import.js';
 import { asNoSpace } from './no-space.js';
-import type { ImageConfig } from './oci-types.js';
-import { Puller, type PullOptions } from './puller.js';
+import { mediaTypes, type ImageConfig } from './oci-types.js';
+import { Puller, type PullOptions, type PullProgress } from './puller.js';
 import { RegistryClient } from './registry-client.js';
 import type { RegistryHostsConfig } from './registry-hosts.js';
 
@@ -40,6 +52,7 @@ export class Images {
     readonly content: ContentStore,
     readonly store: ImageStore,
     private readonly puller: Puller,
+    private readonly registry: RegistryClient,
     private readonly unpacker: LayerUnpacker,
     private readonly logger: Logger,
   ) {}
@@ -49,7 +62,7 @@ export class Images {
     const store = await ImageStore.open(options.rootDir, { logger: options.logger });
     const registry = new RegistryClient({ hosts: options.hosts, logger: options.logger });
     const puller = new Puller({ registry, content, images: store, logger: options.logger });
-    return new Images(content, store, puller, options.unpacker, options.logger);
+    return new Images(content, store, puller, registry, options.unpacker, options.logger);
   }
 
   list(): ImageRecord[] {
@@ -115,6 +128,174 @@ export class Images {
     this.logger.info({ image: removed.removed.id }, 'image removed');
   }
 
+  tag(source: string, target: string): Promise<ImageRecord> {
+    return this.store.tag(source, target);
+  }
+
+  /** docker rmi of one name or id (image-removal.ts); `usersOf` names the containers of an image. */
+  async removeReference(ref: string, force: boolean, usersOf: (id: Digest) => ImageUser[]): Promise<{ untagged: string[]; deleted: Digest[] }> {
+    const record = this.store.get(ref);
+    if (!record) throw new NotFoundError(`No such image: ${ref}`);
+    const plan = planRemoval(record, ref, force, usersOf(record.id));
+    if (plan.deleteImage) {
+      await this.remove(record.id);
+      return { untagged: plan.untag, deleted: [record.id] };
+    }
+    await this.store.untag(record.id, plan.untag);
+    return { untagged: plan.untag, deleted: [] };
+  }
+
+  history(ref: string): HistoryLine[] {
+    return imageHistory(this.store.resolve(ref));
+  }
+
+  /** Removes images without tags (or, with `all`, every one) that no container uses; pinned ones stay. */
+  async prune(all: boolean, inUse: ReadonlySet<string>): Promise<{ untagged: string[]; deleted: Digest[]; reclaimedBytes: number }> {
+    const before = await this.content.usage();
+    const untagged: string[] = [];
+    const deleted: Digest[] = [];
+    for (const record of this.store.list()) {
+      if (record.pinned || inUse.has(record.id) || (!all && record.repoTags.length > 0)) continue;
+      await this.remove(record.id);
+      untagged.push(...record.repoTags, ...record.repoDigests);
+      deleted.push(record.id);
+    }
+    const after = await this.content.usage();
+    return { untagged, deleted, reclaimedBytes: Math.max(0, before.bytes - after.bytes) };
+  }
+
+  /**
+   * docker save: the images `refs` name as one archive (image-archive.ts). A name:tag saves that
+   * tag, a bare repository every tag of it, an id the image without names.
+   */
+  async save(refs: readonly string[]): Promise<Readable> {
+    const selected = new Map<Digest, SavedImage>();
+    const select = async (record: ImageRecord, tags: readonly string[]): Promise<void> => {
+      const saved = selected.get(record.id) ?? { record, manifestSize: (await this.content.info(record.manifestDigest)).size, tags: [] };
+      saved.tags = [...new Set([...saved.tags, ...tags])];
+      selected.set(record.id, saved);
+    };
+    for (const ref of refs) {
+      const repository = bareRepository(ref);
+      const inRepository = repository === undefined ? [] : this.store.list().filter((record) => record.repoTags.some((tag) => tag.startsWith(`${repository}:`)));
+      for (const record of inRepository) await select(record, record.repoTags.filter((tag) => tag.startsWith(`${repository}:`)));
+      if (inRepository.length > 0) continue;
+      const record = this.store.get(ref);
+      if (!record) throw new NotFoundError(`reference does not exist: ${ref}`);
+      const name = nameMatching(record, ref);
+      await select(record, name !== undefined && record.repoTags.includes(name) ? [name] : []);
+    }
+    return writeArchive(archiveLayout([...selected.values()]), this.content);
+  }
+
+  /**
+   * docker load: an OCI archive (index.json) or a docker-archive (manifest.json only), as a tar's
+   * bytes. Each record answered carries the names the archive gave it.
+   */
+  async load(archive: AsyncIterable<Uint8Array>): Promise<ImageRecord[]> {
+    return this.withScratch(async (scratch) => {
+      const tarPath = join(scratch, 'archive.tar');
+      await pipeline(archive, createWriteStream(tarPath, { mode: 0o600 }));
+      const dir = join(scratch, 'archive');
+      await mkdir(dir);
+      await extractArchive(tarPath, dir);
+      const isLayout = (await stat(join(dir, 'index.json')).catch(() => undefined)) && (await stat(join(dir, 'oci-layout')).catch(() => undefined));
+      const records = isLayout
+        ? await importOciLayout(dir, { content: this.content, images: this.store, logger: this.logger })
+        : await this.addDockerArchive(await readDockerArchive(dir, 'image archive'));
+      for (const record of records) await this.unpacker.ensureUnpacked(record, this.content);
+      return records;
+    });
+  }
+
+  private async addDockerArchive(images: DockerArchiveImage[]): Promise<ImageRecord[]> {
+    const records: ImageRecord[] = [];
+    for (const image of images) {
+      // An image that is here already only gains the archive's names: its manifest stays.
+      const existing = [...image.blobs.keys()].map((digest) => this.store.get(digest)).find((record) => record !== undefined);
+      if (existing) {
+        records.push({ ...(await this.store.add({ ...existing, repoTags: image.tags, repoDigests: [] })), repoTags: image.tags, repoDigests: [] });
+        continue;
+      }
+      for (const [digest, { path, size }] of image.blobs) {
+        await this.content.ingest(digest, size, async () => ({ start: 0, body: createReadStream(path) }));
+      }
+      await this.content.ingestBytes(image.manifest, image.manifestDigest);
+      const manifest = parseManifest(image.manifest, `manifest ${image.manifestDigest}`);
+      const config = parseImageConfig(await this.content.readBytes(manifest.config.digest as Digest), `config ${manifest.config.digest}`, manifest.layers.length);
+      const stored = await this.store.add({
+        id: manifest.config.digest as Digest,
+        repoTags: image.tags,
+        repoDigests: [],
+        size: manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0),
+        config,
+        manifestDigest: image.manifestDigest,
+        manifestMediaType: mediaTypes.ociManifest,
+        layers: manifest.layers,
+        diffIds: config.rootfs.diff_ids as Digest[],
+      });
+      records.push({ ...stored, repoTags: image.tags, repoDigests: [] });
+    }
+    return records;
+  }
+
+  /** docker import: a flat root filesystem tarball as a one-layer image (flat-import.ts). */
+  async importTarball(tarball: AsyncIterable<Uint8Array>, options: { reference?: string; changes: readonly string[]; message?: string; source: string }): Promise<ImageRecord> {
+    const reference = options.reference ? parseReference(options.reference) : undefined;
+    if (reference?.digest !== undefined) throw new InvalidArgumentError(`import reference ${JSON.stringify(options.reference)} must be REPOSITORY[:TAG], not a digest`);
+    // A bad -c change fails before the tarball is read.
+    applyChanges({}, options.changes);
+    const now = new Date();
+    return this.withScratch(async (scratch) => {
+      const tarPath = join(scratch, 'rootfs.tar');
+      await pipeline(tarball, createWriteStream(tarPath, { mode: 0o600 }));
+      const blobPath = join(scratch, 'layer');
+      const layer = await flatLayer(tarPath, blobPath);
+      const configBytes = Buffer.from(JSON.stringify(flatImageConfig(layer.diffId, { ...options, now })));
+      const configDigest = sha256Of(configBytes);
+      const checked = parseImageConfig(configBytes, 'imported image config', 1);
+      const manifest = flatImageManifest({ digest: configDigest, size: configBytes.length }, layer);
+      const manifestBytes = Buffer.from(JSON.stringify(manifest));
+      await this.content.ingest(layer.digest, layer.size, async () => ({ start: 0, body: createReadStream(blobPath) }));
+      await this.content.ingestBytes(configBytes, configDigest);
+      await this.content.ingestBytes(manifestBytes, sha256Of(manifestBytes));
+      const tagged = reference && taggedName(reference);
+      const image = {
+        id: configDigest,
+        repoTags: tagged ? [tagged] : [],
+        repoDigests: [],
+        size: configBytes.length + layer.size,
+        config: checked,
+        manifestDigest: sha256Of(manifestBytes),
+        manifestMediaType: mediaTypes.ociManifest,
+        layers: manifest.layers,
+        diffIds: [layer.diffId],
+      };
+      await this.unpacker.ensureUnpacked(image, this.content);
+      return this.store.add(image);
+    });
+  }
+
+  push(ref: string, auth: RegistryAuth | undefined, onEvent: (event: PushEvent) => void): Promise<Digest> {
+    return pushImage({ registry: this.registry, content: this.content, images: this.store, logger: this.logger }, ref, auth, onEvent);
+  }
+
+  /** docker login's check of credentials against `host` ("host[:port]"). */
+  login(host: string, auth: RegistryAuth): Promise<void> {
+    return this.registry.checkLogin(host, auth);
+  }
+
+  /** A scratch folder below the ingest dir (emptied at start after a crash), removed after `work`. */
+  private async withScratch<T>(work: (dir: string) => Promise<T>): Promise<T> {
+    await mkdir(this.content.ingestDir, { recursive: true });
+    const dir = await mkdtemp(join(this.content.ingestDir, 'work-'));
+    try {
+      return await work(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
   async forContainer(ref: string): Promise<ImageForContainer> {
     const record = this.store.get(ref);
     if (!record) throw new NotFoundError(`image ${JSON.stringify(ref)} is not present; pull it first`);
@@ -124,5 +305,15 @@ export class Images {
 
   async usage(): Promise<{ bytes: number; blobs: number }> {
     return this.content.usage();
+  }
+}
+
+/** "docker.io/library/busybox" when `ref` is a repository name without tag or digest. */
+function bareRepository(ref: string): string | undefined {
+  if (ref.includes('@') || ref.lastIndexOf(':') > ref.lastIndexOf('/')) return undefined;
+  try {
+    return referenceName(parseReference(ref));
+  } catch {
+    return undefined;
   }
 }

@@ -11,7 +11,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { join, posix, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { extract as tarExtract } from 'tar-stream';
+import { extract as tarExtract, type Header } from 'tar-stream';
 import { InvalidArgumentError, NotFoundError, UnimplementedError, errorMessage } from '../../common/errors.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import type { Content } from './content-store.js';
@@ -42,7 +42,10 @@ const maxIndexBytes = 4 * 1024 * 1024;
 /** Ensures the blob a descriptor names is in the content store, verified. */
 type BlobFetcher = (descriptor: Descriptor) => Promise<void>;
 
-/** Imports every image listed in the layout's index.json. */
+/**
+ * Imports every image listed in the layout's index.json. Each record answered carries the names
+ * this import gave it; the stored record keeps the names it had before too.
+ */
 export async function importOciLayout(dir: string, deps: ImportDependencies, options: ImportOptions = {}): Promise<ImageRecord[]> {
   const root = await realpath(dir).catch((error: unknown) => {
     throw new NotFoundError(`OCI layout ${dir} cannot be opened: ${errorMessage(error)}`);
@@ -73,36 +76,22 @@ export async function importArchive(tarPath: string, deps: ImportDependencies, o
   const before = new Set((await deps.content.list()).map((blob) => blob.digest));
   const added = new Set<Digest>();
   const files = new Map<string, Buffer>();
-  const extract = tarExtract();
-  const reading = pipeline(createReadStream(tarPath), extract);
-  try {
-    for await (const entry of extract) {
-      const name = archivePath(entry.header.name, tarPath);
-      if (entry.header.type === 'directory') {
-        entry.resume();
-        continue;
-      }
-      if (entry.header.type !== 'file' && entry.header.type !== 'contiguous-file') {
-        throw new InvalidArgumentError(`image archive ${tarPath}: entry ${JSON.stringify(entry.header.name)} is a ${entry.header.type}; archives may hold only files`);
-      }
-      const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
-      if (blob) {
-        const digest = `sha256:${blob[1]}` as Digest;
-        await deps.content.ingest(digest, entry.header.size, async () => ({ start: 0, body: entry as AsyncIterable<Uint8Array> }));
-        if (!before.has(digest)) added.add(digest);
-      } else if ((name === 'index.json' || name === 'oci-layout' || name === 'manifest.json') && (entry.header.size ?? 0) <= maxIndexBytes) {
-        const chunks: Buffer[] = [];
-        for await (const chunk of entry) chunks.push(chunk as Buffer);
-        files.set(name, Buffer.concat(chunks));
-      }
-      entry.resume();
+  await forEachArchiveEntry(tarPath, async (name, entry) => {
+    if (entry.header.type === 'directory') return;
+    if (entry.header.type !== 'file' && entry.header.type !== 'contiguous-file') {
+      throw new InvalidArgumentError(`image archive ${tarPath}: entry ${JSON.stringify(entry.header.name)} is a ${entry.header.type}; archives may hold only files`);
     }
-    await reading;
-  } catch (error) {
-    extract.destroy();
-    await reading.catch(() => undefined);
-    throw error;
-  }
+    const blob = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(name);
+    if (blob) {
+      const digest = `sha256:${blob[1]}` as Digest;
+      await deps.content.ingest(digest, entry.header.size, async () => ({ start: 0, body: entry as AsyncIterable<Uint8Array> }));
+      if (!before.has(digest)) added.add(digest);
+    } else if ((name === 'index.json' || name === 'oci-layout' || name === 'manifest.json') && (entry.header.size ?? 0) <= maxIndexBytes) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      files.set(name, Buffer.concat(chunks));
+    }
+  });
 
   const index = files.get('index.json');
   if (!index) {
@@ -122,6 +111,28 @@ export async function importArchive(tarPath: string, deps: ImportDependencies, o
   for (const digest of added) if (!used.has(digest)) await deps.content.delete(digest);
   return records;
 }
+
+/**
+ * Visits each entry of the (uncompressed) tar at `tarPath` with its checked path, in order; what
+ * of an entry's body `visit` leaves unread is skipped. A throw from `visit` stops the reading.
+ */
+export async function forEachArchiveEntry(tarPath: string, visit: (name: string, entry: TarEntry) => Promise<void>): Promise<void> {
+  const extract = tarExtract();
+  const reading = pipeline(createReadStream(tarPath), extract);
+  try {
+    for await (const entry of extract) {
+      await visit(archivePath(entry.header.name, tarPath), entry);
+      entry.resume();
+    }
+    await reading;
+  } catch (error) {
+    extract.destroy();
+    await reading.catch(() => undefined);
+    throw error;
+  }
+}
+
+type TarEntry = AsyncIterable<unknown> & { header: Header; resume(): void };
 
 function archivePath(raw: string, tarPath: string): string {
   const name = posix.normalize(raw.replace(/^(\.\/)+/, ''));
@@ -164,20 +175,19 @@ async function importIndex(
     const config = parseImageConfig(await deps.content.readBytes(configDigest), `config ${configDigest} of ${label}`, manifest.layers.length);
 
     const tagged = reference && taggedName(reference);
-    records.push(
-      await deps.images.add({
-        id: configDigest,
-        repoTags: tagged ? [tagged] : [],
-        repoDigests: reference ? [digestedName(reference, entry.digest as Digest)] : [],
-        size: manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0),
-        config,
-        manifestDigest,
-        manifestMediaType: manifestDescriptor.mediaType,
-        ...(indexDigest !== undefined && { indexDigest }),
-        layers: manifest.layers,
-        diffIds: config.rootfs.diff_ids as Digest[],
-      }),
-    );
+    const names = { repoTags: tagged ? [tagged] : [], repoDigests: reference ? [digestedName(reference, entry.digest as Digest)] : [] };
+    const stored = await deps.images.add({
+      id: configDigest,
+      ...names,
+      size: manifest.config.size + manifest.layers.reduce((sum, layer) => sum + layer.size, 0),
+      config,
+      manifestDigest,
+      manifestMediaType: manifestDescriptor.mediaType,
+      ...(indexDigest !== undefined && { indexDigest }),
+      layers: manifest.layers,
+      diffIds: config.rootfs.diff_ids as Digest[],
+    });
+    records.push({ ...stored, ...names });
     logger.info({ image: label, imageId: configDigest }, 'imported image');
   }
   return records;

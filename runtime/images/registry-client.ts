@@ -1,4 +1,5 @@
-// An OCI distribution API client (GET only: berth pulls, never pushes) over global fetch.
+// An OCI distribution API client over global fetch: pulls, and pushes (blob uploads and manifest
+// PUTs, for `berth push`).
 // It resolves a reference to a manifest or index on the first endpoint that has it (mirrors
 // before the upstream host), answers 401 challenges with basic or bearer auth, and streams blobs
 // into the content store with HTTP Range resume. Every manifest's bytes are hashed: one fetched
@@ -7,6 +8,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
   BerthError,
+  InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
   ResourceExhaustedError,
@@ -78,7 +80,7 @@ export class RegistryClient {
     const target = reference.digest ?? reference.tag ?? 'latest';
     const failures: { endpoint: RegistryEndpoint; error: unknown }[] = [];
     for (const endpoint of endpointsFor(reference.domain, this.hosts)) {
-      const repository = new RepositoryClient(endpoint, reference.path, credentials, this.tokens, this.fetchImpl, signal);
+      const repository = new RepositoryClient(endpoint, reference.path, credentials, this.tokens, this.fetchImpl, 'pull', signal);
       try {
         const manifest = await repository.getManifest(target);
         this.logger.debug({ image: formatReference(reference), endpoint: endpoint.url, digest: manifest.digest }, 'resolved image');
@@ -102,6 +104,50 @@ export class RegistryClient {
     const code = first instanceof BerthError ? first.code : 'UNAVAILABLE';
     throw new BerthError(code, `pulling ${name}: ${summary}`, { cause: first });
   }
+
+  /**
+   * A client of `reference`'s repository allowed to push: on the first endpoint (a mirror when
+   * the host has one, as pulls resolve there), with push scope on token registries.
+   */
+  pushTarget(reference: ImageReference, auth?: RegistryAuth): RepositoryClient {
+    const credentials = credentialsFromAuth(auth) ?? credentialsFromDockerConfig(this.dockerConfig, reference.domain);
+    const [endpoint] = endpointsFor(reference.domain, this.hosts);
+    if (!endpoint) throw new UnavailableError(`no endpoint for registry ${reference.domain}`);
+    return new RepositoryClient(endpoint, reference.path, credentials, this.tokens, this.fetchImpl, 'pull,push');
+  }
+
+  /**
+   * docker login's check: GET /v2/ on `host`'s endpoint with the credentials, answering its
+   * challenge. PERMISSION_DENIED when the registry refuses them, UNAVAILABLE when unreachable.
+   */
+  async checkLogin(host: string, auth: RegistryAuth): Promise<void> {
+    const credentials = credentialsFromAuth(auth);
+    if (credentials?.kind !== 'basic') throw new InvalidArgumentError('login needs a username and a password');
+    const [endpoint] = endpointsFor(host, this.hosts);
+    if (!endpoint) throw new UnavailableError(`no endpoint for registry ${host}`);
+    const url = `${endpoint.url}/v2/`;
+    const get = async (headers: Record<string, string>): Promise<Response> => {
+      try {
+        return await this.fetchImpl(url, { headers });
+      } catch (error) {
+        throw new UnavailableError(`cannot reach registry ${endpoint.url}: ${errorMessage(error)}`, { cause: error });
+      }
+    };
+    const first = await get({});
+    await discard(first);
+    if (first.ok) return;
+    if (first.status !== 401) throw new UnavailableError(`registry ${endpoint.host} answered GET /v2/ with HTTP ${first.status}`);
+    const challenges = parseChallenges(first.headers.get('www-authenticate') ?? '');
+    const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
+    // The token endpoint checks the credentials: no scope, as docker login asks.
+    const authorization = bearer ? `Bearer ${await this.tokens.token(bearer, '', credentials)}` : basicHeader(credentials.username, credentials.password);
+    const second = await get({ authorization });
+    await discard(second);
+    if (second.status === 401 || second.status === 403) {
+      throw new PermissionDeniedError(`login to ${host} refused: unauthorized: incorrect username or password`);
+    }
+    if (!second.ok) throw new UnavailableError(`registry ${endpoint.host} answered GET /v2/ with HTTP ${second.status}`);
+  }
 }
 
 /** One repository on one endpoint, with its auth state. */
@@ -114,9 +160,52 @@ export class RepositoryClient {
     private readonly credentials: Credentials | undefined,
     private readonly tokens: TokenCache,
     private readonly fetchImpl: FetchLike,
+    /** The token scope's actions: "pull", or "pull,push" for a push. */
+    private readonly actions: 'pull' | 'pull,push' = 'pull',
     /** The pull's signal: aborting it ends every request and body of this repository. */
     private readonly signal?: AbortSignal,
   ) {}
+
+  /** HEAD /v2/<path>/blobs/<digest>: whether the registry has the blob already. */
+  async hasBlob(digest: Digest): Promise<boolean> {
+    const response = await this.request(`blobs/${digest}`, {}, { method: 'HEAD' });
+    await discard(response);
+    if (response.status === 404) return false;
+    await this.failUnlessOk(response, `blob ${digest} of ${this.path} at ${this.endpoint.url}`);
+    return true;
+  }
+
+  /**
+   * Uploads a blob monolithically: POST opens a session, one PUT with ?digest= sends the bytes
+   * (the registry verifies them against the digest). `open` is called once, for the PUT's body.
+   */
+  async pushBlob(descriptor: { digest: Digest; size: number }, open: () => Promise<Readable>): Promise<void> {
+    const what = `upload of blob ${descriptor.digest} to ${this.path} at ${this.endpoint.url}`;
+    const started = await this.request('blobs/uploads/', { 'content-length': '0' }, { method: 'POST' });
+    await discard(started);
+    await this.failUnlessStatus(started, 202, what);
+    const location = started.headers.get('location');
+    if (!location) throw new UnavailableError(`${what}: the registry named no upload location`);
+    const url = new URL(location, `${this.endpoint.url}/v2/${this.path}/blobs/uploads/`);
+    if (url.origin !== new URL(this.endpoint.url).origin) throw new PermissionDeniedError(`${what}: the registry sent the upload to another origin (${url.origin})`);
+    url.searchParams.set('digest', descriptor.digest);
+    const body = Readable.toWeb(await open()) as unknown as ReadableStream<Uint8Array>;
+    const put = await this.request(url.toString(), { 'content-type': 'application/octet-stream', 'content-length': String(descriptor.size) }, { method: 'PUT', body });
+    await discard(put);
+    await this.failUnlessStatus(put, 201, what);
+  }
+
+  /** PUT /v2/<path>/manifests/<tag>; answers the digest the registry reports. */
+  async putManifest(tag: string, mediaType: string, bytes: Buffer): Promise<Digest> {
+    const what = `manifest ${this.path}:${tag} at ${this.endpoint.url}`;
+    const response = await this.request(`manifests/${tag}`, { 'content-type': mediaType }, { method: 'PUT', body: bytes });
+    await discard(response);
+    await this.failUnlessStatus(response, 201, what);
+    const digest = sha256Of(bytes);
+    const announced = response.headers.get('docker-content-digest');
+    if (announced && announced !== digest) throw new DigestMismatchError(`${what}: the registry stored it as ${announced}, not ${digest}`);
+    return digest;
+  }
 
   /** GET /v2/<path>/manifests/<tag|digest>, verified against its digest. */
   async getManifest(tagOrDigest: string): Promise<FetchedManifest> {
@@ -173,28 +262,34 @@ export class RepositoryClient {
     };
   }
 
-  private async request(subpath: string, headers: Record<string, string>): Promise<Response> {
-    const url = `${this.endpoint.url}/v2/${this.path}/${subpath}`;
+  /**
+   * One request below /v2/<path>/ (or to an absolute upload URL), answering a 401 challenge once.
+   * A request with a stream body cannot be sent twice: push authenticates with a HEAD first.
+   */
+  private async request(subpath: string, headers: Record<string, string>, init: { method?: string; body?: Buffer | ReadableStream<Uint8Array> } = {}): Promise<Response> {
+    const url = /^https?:\/\//.test(subpath) ? subpath : `${this.endpoint.url}/v2/${this.path}/${subpath}`;
     for (let attempt = 0; ; attempt++) {
       const sent: Record<string, string> = { ...headers };
       if (this.authorization) sent['authorization'] = this.authorization;
       let response: Response;
       try {
-        response = await this.fetchImpl(url, { headers: sent, redirect: 'follow', ...(this.signal ? { signal: this.signal } : {}) });
+        const body = init.body === undefined ? {} : { body: init.body, duplex: 'half' as const };
+        const signal = this.signal ? { signal: this.signal } : {};
+        response = await this.fetchImpl(url, { method: init.method ?? 'GET', headers: sent, redirect: 'follow', ...body, ...signal } as RequestInit);
       } catch (error) {
         if (this.signal?.aborted) throw abortedError(this.signal, `fetching ${url}`);
         throw new UnavailableError(`cannot reach registry ${this.endpoint.url}: ${errorMessage(error)}`, { cause: error });
       }
-      if (response.status !== 401 || attempt > 0) return response;
+      if (response.status !== 401 || attempt > 0 || init.body instanceof ReadableStream) return response;
       const header = response.headers.get('www-authenticate') ?? '';
       await discard(response);
       const challenges = parseChallenges(header);
       const bearer = challenges.find((challenge) => challenge.scheme === 'bearer');
       if (bearer) {
-        this.authorization = `Bearer ${await this.tokens.token(bearer, `repository:${this.path}:pull`, this.credentials)}`;
+        this.authorization = `Bearer ${await this.tokens.token(bearer, `repository:${this.path}:${this.actions}`, this.credentials)}`;
       } else if (challenges.some((challenge) => challenge.scheme === 'basic')) {
         if (this.credentials?.kind !== 'basic') {
-          throw new PermissionDeniedError(`registry ${this.endpoint.host} requires a username and password to pull ${this.path}`);
+          throw new PermissionDeniedError(`registry ${this.endpoint.host} requires a username and password to ${this.actions === 'pull' ? 'pull' : 'push to'} ${this.path} (berth login stores them)`);
         }
         this.authorization = basicHeader(this.credentials.username, this.credentials.password);
       } else {
@@ -203,11 +298,18 @@ export class RepositoryClient {
     }
   }
 
+  /** The distribution API answers each write with one status; any other is a failure. */
+  private async failUnlessStatus(response: Response, status: number, what: string): Promise<void> {
+    if (response.status === status) return;
+    await this.failUnlessOk(response, what);
+    throw new UnavailableError(`${what}: HTTP ${response.status}, expected ${status}`);
+  }
+
   private async failUnlessOk(response: Response, what: string): Promise<void> {
     if (response.ok) return;
     await discard(response);
     if (response.status === 401 || response.status === 403) {
-      throw new PermissionDeniedError(`${what}: access denied (HTTP ${response.status}); check the pull credentials`);
+      throw new PermissionDeniedError(`${what}: access denied (HTTP ${response.status}); check the credentials (berth login)`);
     }
     if (response.status === 429) throw new UnavailableError(`${what}: the registry is rate limiting (HTTP 429); retry later`);
     throw new UnavailableError(`${what}: HTTP ${response.status}`);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadBerthImages } from '../../cri/api/berth-images.js';
 import { criProtoPath, loadCri } from '../../cri/api/load.js';
 import { pinned } from '../harness/tools.js';
 
@@ -21,7 +22,15 @@ function rpcsInProto(): Map<string, string[]> {
 describe('generated CRI code', () => {
   it('comes from the pinned k8s.io/cri-api version (the device-plugin API from the same staging version)', () => {
     const stamp = readFileSync(join(criProtoPath(), '../VERSION'), 'utf8').trim();
-    expect(stamp).toBe(`${pinned['CRI_API_VERSION'] ?? ''} cri deviceplugin`);
+    expect(stamp).toMatch(new RegExp(`^${(pinned['CRI_API_VERSION'] ?? '').replace(/\./g, '\\.')} cri deviceplugin berth-images:[0-9a-f]{16}$`));
+  });
+
+  it("loads berth's own berth.v1.Images with every rpc of api/berth/v1/images.proto", () => {
+    const { service } = loadBerthImages();
+    expect(Object.keys(service).sort()).toEqual(['History', 'Import', 'Load', 'Login', 'Prune', 'Push', 'Remove', 'Save', 'Tag']);
+    expect(service['Load']?.requestStream).toBe(true);
+    expect(service['Save']?.responseStream).toBe(true);
+    expect(service['Tag']?.path).toBe('/berth.v1.Images/Tag');
   });
 
   it('defines RuntimeService and ImageService with every rpc of the proto', () => {

@@ -1,5 +1,6 @@
 // berth's one direction of dependency, checked on every import in the tree:
 //   cli → kubelet → CRI client ⇢ (socket) ⇢ cri server → runtime → cni; common is a leaf.
+// berth's own image API goes the same way: cli/images → cri/client ⇢ (socket) ⇢ cri/berth → runtime.
 // cri/api (the generated CRI types and loader) may be used by both sides of the socket.
 // The kubelet must drive any CRI runtime through its socket, so it may use cri/api and
 // cri/client but never the cri server or runtime/.
@@ -20,7 +21,11 @@ const rules: Rule[] = [
   // runtime/ may use the generated CRI message types (the single source of truth for CRI
   // shapes) but none of the server.
   { from: 'runtime/', forbidden: ['cli/', 'kubelet/', 'cri/'], except: ['cri/api/'] },
+  // The clients (of the CRI and of berth.v1.Images) reach the server only through the socket.
+  { from: 'cri/client/', forbidden: ['cli/', 'kubelet/', 'runtime/', 'cri/server/', 'cri/runtime/', 'cri/image/', 'cri/berth/'] },
   { from: 'cri/', forbidden: ['cli/', 'kubelet/'] },
+  // docker's image commands are clients of berth.v1.Images: never the stores themselves.
+  { from: 'cli/images/', forbidden: ['runtime/', 'cri/server/', 'cri/berth/', 'cri/image/', 'cri/runtime/'] },
   { from: 'kubelet/', forbidden: ['cli/', 'runtime/', 'cri/', 'cni/'], except: ['cri/api/', 'cri/client/'] },
 ];
 
@@ -70,6 +75,8 @@ describe('layering', () => {
     ['kubelet/sync.ts', "import { serve } from '../cri/server/serve.js';", 'kubelet/sync.ts → cri/server/serve.js'],
     ['runtime/images/pull.ts', "export { x } from '../../cri/errors.js';", 'runtime/images/pull.ts → cri/errors.js'],
     ['common/log.ts', "const m = await import('../cli/main.js');", 'common/log.ts → cli/main.js'],
+    ['cri/client/images.ts', "import { Images } from '../../runtime/images/images.js';", 'cri/client/images.ts → runtime/images/images.js'],
+    ['cli/images/save.ts', "import { save } from '../../cri/berth/save.js';", 'cli/images/save.ts → cri/berth/save.js'],
   ])('fires for %s', (file, source, expected) => {
     expect(layeringViolations(new Map([[file, source]]))).toEqual([expected]);
   });

@@ -1,59 +1,21 @@
 // Basic auth against a real docker-registry with htpasswd auth (bcrypt entries from the real
 // htpasswd of apache2-utils), serving the seeded storage read-only.
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermissionDeniedError } from '../../../common/errors.js';
-import { startDaemon, type Daemon } from '../../harness/daemon.js';
-import { freePort } from '../../harness/ports.js';
+import { startHtpasswdRegistry, type HtpasswdRegistry } from '../../harness/htpasswd-registry.js';
 import { seededRegistryDir } from '../../harness/tools.js';
 import { imageWorld } from './helpers.js';
 
-let work: string;
-let daemon: Daemon | undefined;
+let registry: HtpasswdRegistry | undefined;
 let host: string;
 
 beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'berth-registry-auth-'));
-  const htpasswd = execFileSync('htpasswd', ['-Bbn', 'puller', 's3cret'], { encoding: 'utf8' });
-  await writeFile(join(work, 'htpasswd'), htpasswd);
-  host = `127.0.0.1:${await freePort()}`;
-  await writeFile(
-    join(work, 'registry.yml'),
-    [
-      'version: 0.1',
-      'log:',
-      '  level: warn',
-      'storage:',
-      '  filesystem:',
-      `    rootdirectory: ${join(seededRegistryDir(), 'storage')}`,
-      '  maintenance:',
-      '    uploadpurging:',
-      '      enabled: false',
-      '    readonly:',
-      '      enabled: true',
-      'auth:',
-      '  htpasswd:',
-      '    realm: berth-test',
-      `    path: ${join(work, 'htpasswd')}`,
-      'http:',
-      `  addr: ${host}`,
-      '',
-    ].join('\n'),
-  );
-  daemon = await startDaemon({
-    name: 'docker-registry (htpasswd)',
-    command: 'docker-registry',
-    args: ['serve', join(work, 'registry.yml')],
-    logPath: join(work, 'registry.log'),
-    ready: async () => (await fetch(`http://${host}/v2/`)).status === 401,
-  });
+  registry = await startHtpasswdRegistry({ username: 'puller', password: 's3cret', storageDir: join(seededRegistryDir(), 'storage'), readOnly: true });
+  host = registry.host;
 });
 afterAll(async () => {
-  await daemon?.stop();
-  await rm(work, { recursive: true, force: true });
+  await registry?.stop();
 });
 
 describe('basic auth against a real docker-registry', () => {
