@@ -5,7 +5,7 @@
 // Images are named as upstream manifests name them (registry.k8s.io/...) and served by the
 // seeded registry through berth's --registry-mirror.
 import { execa } from 'execa';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -45,7 +45,7 @@ interface ContainerStatusJson {
   name: string;
   ready: boolean;
   restartCount: number;
-  state: { running?: unknown; terminated?: { exitCode: number; reason?: string }; waiting?: { reason?: string } };
+  state: { running?: unknown; terminated?: { exitCode: number; reason?: string }; waiting?: { reason?: string; message?: string } };
   lastState: { terminated?: { exitCode: number } };
 }
 
@@ -59,6 +59,8 @@ interface PodJson {
     containerStatuses?: ContainerStatusJson[];
   };
 }
+
+const stuckReasons = new Set(['CreateContainerError', 'CreateContainerConfigError', 'RunContainerError', 'ErrImagePull', 'ImagePullBackOff']);
 
 const readyOf = (pod: PodJson): string | undefined => pod.status.conditions?.find((c) => c.type === 'Ready')?.status;
 
@@ -83,21 +85,30 @@ describe.skipIf(!nodeIp)('the upstream kubelet on berth (e2e)', () => {
 
   const getPod = (name: string): Promise<PodJson> => kubectlJson<PodJson>('get', 'pod', '-n', namespace, name);
 
+  /**
+   * Polls until `done`; fails at once, with the runtime's message, when a container cannot be
+   * created or started (the kubelet would retry forever: the hugetlb bug showed only as a timeout).
+   */
   async function podUntil(name: string, done: (pod: PodJson) => boolean): Promise<PodJson> {
-    return eventually(async () => {
-      const pod = await getPod(name);
-      return done(pod) ? pod : undefined;
-    });
+    for (;;) {
+      const pod = await getPod(name).catch(() => undefined);
+      if (pod && done(pod)) return pod;
+      const statuses = [...(pod?.status.initContainerStatuses ?? []), ...(pod?.status.containerStatuses ?? [])];
+      const stuck = statuses.find((c) => stuckReasons.has(c.state.waiting?.reason ?? ''));
+      if (stuck) throw new Error(`pod ${name}, container ${stuck.name}: ${stuck.state.waiting?.reason ?? ''}: ${stuck.state.waiting?.message ?? ''}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
   }
 
   async function deletePod(name: string): Promise<void> {
     await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
   }
 
-  /** The CRI ids berth holds for the pod named `name`: sandboxes and containers. */
-  async function criIdsOf(name: string): Promise<string[]> {
-    const sandboxes = (await berth!.crictl('pods', '-q', '--label', `io.kubernetes.pod.name=${name}`)).trim();
-    const containers = (await berth!.crictl('ps', '-a', '-q', '--label', `io.kubernetes.pod.name=${name}`)).trim();
+  /** The CRI ids berth holds (sandboxes and containers), of the pod named `name` or of every pod. */
+  async function criIds(name?: string): Promise<string[]> {
+    const label = name === undefined ? [] : ['--label', `io.kubernetes.pod.name=${name}`];
+    const sandboxes = (await berth!.crictl('pods', '-q', ...label)).trim();
+    const containers = (await berth!.crictl('ps', '-a', '-q', ...label)).trim();
     return [...sandboxes.split('\n'), ...containers.split('\n')].filter(Boolean);
   }
 
@@ -105,6 +116,7 @@ describe.skipIf(!nodeIp)('the upstream kubelet on berth (e2e)', () => {
     registry = await startRegistry();
     network = cniTestNetwork('upstream-kubelet', 120);
     mountNs = await privateMountNamespace(join(work, 'mount-ns'), kubeletKernelTunables);
+    mkdirSync(join(work, 'berth'));
     berth = await startBerth({
       workDir: join(work, 'berth'),
       logLevel: 'info',
@@ -137,6 +149,13 @@ describe.skipIf(!nodeIp)('the upstream kubelet on berth (e2e)', () => {
     await kubectl('delete', 'node', nodeName, '--ignore-not-found').catch(() => '');
     await kubectl('delete', 'lease', '-n', 'kube-node-lease', nodeName, '--ignore-not-found').catch(() => '');
     await berth?.crictlResult('rmp', '--force', '--all');
+    // BERTH_E2E_LOG_DIR keeps both daemons' logs for a look after the run.
+    const keepLogs = process.env['BERTH_E2E_LOG_DIR'];
+    if (keepLogs) {
+      mkdirSync(keepLogs, { recursive: true });
+      if (berth) cpSync(berth.logPath, join(keepLogs, 'berth.log'));
+      if (kubelet) cpSync(kubelet.logPath, join(keepLogs, 'kubelet.log'));
+    }
     await berth?.stop();
     await mountNs?.remove();
     await network?.remove();
@@ -320,17 +339,19 @@ describe.skipIf(!nodeIp)('the upstream kubelet on berth (e2e)', () => {
     }
   });
 
-  it('removes a deleted pod from berth: no sandbox and no container left', async () => {
+  it('removes deleted pods from berth: no sandbox and no container left, init containers included', async () => {
     const name = `deleted-${process.pid}`;
     await createPod(name, {
       initContainers: [{ name: 'init', image, command: ['true'] }],
       containers: [{ name: 'main', image, command: ['sleep', '3600'] }],
     });
     await podUntil(name, (p) => p.status.phase === 'Running');
-    expect((await criIdsOf(name)).length).toBeGreaterThanOrEqual(3);
+    expect((await criIds(name)).length).toBeGreaterThanOrEqual(3);
     await deletePod(name);
     // The kubelet removes the sandbox and its containers (the exited init container too) once the pod is gone.
-    const left = await eventually(async () => ((await criIdsOf(name)).length === 0 ? [] : undefined));
+    const left = await eventually(async () => ((await criIds(name)).length === 0 ? [] : undefined));
     expect(left).toEqual([]);
+    // Every pod the tests above deleted is gone from berth too: crictl pods and ps are empty.
+    expect(await eventually(async () => ((await criIds()).length === 0 ? [] : undefined))).toEqual([]);
   });
 });
