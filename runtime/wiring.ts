@@ -20,6 +20,7 @@ import { OciRuntime } from './oci/oci-runtime.js';
 import { findExecutable, findOciRuntimes, selectOciRuntime } from './oci/runtime-selection.js';
 import { RuntimeHealth, binaryAnswers, dirWritable } from './oci/runtime-health.js';
 import { openCgroups } from './cgroups/detect.js';
+import { hugetlbUnusableReason } from './cgroups/hugetlb-support.js';
 import { ContainerDevices } from './gpu/container-devices.js';
 import { capabilitiesFromMask } from './oci/spec/capabilities.js';
 import type { HostFacts } from './oci/spec/spec-input.js';
@@ -50,7 +51,7 @@ export interface RuntimePorts {
 /** How long `runc --version` or `conmon --version` may take before RuntimeReady turns false. */
 const healthTimeoutMs = 2_000;
 
-async function hostFacts(cgroupMode: CgroupMode): Promise<HostFacts> {
+async function hostFacts(cgroupMode: CgroupMode, hugetlbUnusable: string | undefined): Promise<HostFacts> {
   const ownOomScoreAdj = Number.parseInt(await readFile('/proc/self/oom_score_adj', 'utf8'), 10);
   const swapLimitSupported =
     cgroupMode === 'v2' || (await access('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes').then(() => true, () => false));
@@ -58,6 +59,7 @@ async function hostFacts(cgroupMode: CgroupMode): Promise<HostFacts> {
   return {
     cgroupV2: cgroupMode === 'v2',
     swapLimitSupported,
+    hugetlbUnusable,
     daemonOomScoreAdj: Number.isFinite(ownOomScoreAdj) ? ownOomScoreAdj : 0,
     architecture: process.arch === 'arm64' ? 'arm64' : 'amd64',
     boundingCapabilities: boundingMask ? capabilitiesFromMask(boundingMask) : undefined,
@@ -72,6 +74,8 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
   const cgroupHost = await openCgroups({ logger });
   await clearSharedParentLimits(cgroupHost.cgroups, logger);
   const placement = containerCgroupPlacement(cgroupHost.anchors);
+  const hugetlbUnusable = hugetlbUnusableReason(cgroupHost.anchors);
+  if (hugetlbUnusable) logger.info({ reason: hugetlbUnusable }, 'hugepage limits will be left out of every pod and container cgroup: the OCI runtime cannot apply them on this host');
   const searchPath = process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   const selected = selectOciRuntime(config.ociRuntime, { cgroupMode, found: await findOciRuntimes(searchPath) });
   logger.info({ runtime: selected.name, path: selected.path, reason: selected.reason }, 'OCI runtime selected');
@@ -130,10 +134,10 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
           return { usedBytes: usage.bytes, inodesUsed: usage.inodes, mountpoint: snapshots.root };
         },
       },
-      spec: ociSpecPort(await hostFacts(cgroupMode), placement.ociPath, await ContainerDevices.open(config.devices, logger)),
+      spec: ociSpecPort(await hostFacts(cgroupMode, hugetlbUnusable), placement.ociPath, await ContainerDevices.open(config.devices, logger)),
       monitor,
       mounter,
-      cgroups: containerCgroupPort(cgroupHost.cgroups, placement),
+      cgroups: containerCgroupPort(cgroupHost.cgroups, placement, cgroupHost.anchors),
     },
     unpacker: new SnapshotLayerUnpacker(snapshots, logger, { maxLayerBytes: config.maxLayerBytes }),
     runtimeStatus: () => health.readiness(),

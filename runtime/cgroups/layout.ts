@@ -9,7 +9,7 @@
 // cgroup_parent a CRI client sends into one.
 import { join } from 'node:path';
 import { InvalidArgumentError, UnimplementedError } from '../../common/errors.js';
-import { cgroupPathSegments } from './cgroup-path.js';
+import { cgroupPathSegments, isRootedCgroupPath, segmentsBelowAnchor } from './cgroup-path.js';
 import type { CgroupAnchors } from './own-cgroup.js';
 
 export type QosClass = 'Guaranteed' | 'Burstable' | 'BestEffort';
@@ -114,8 +114,12 @@ export interface ResolvedParent {
  * parent ("/kubepods/burstable/pod<uid>", what the kubelet's cgroupfs driver sends) means the
  * same path below the anchor, so on a pure v2 host it is exactly the kubelet's path, and on a
  * hybrid host it lands below berth's own cgroup in every hierarchy, where berth may create
- * cgroups. An empty parent means kubepods. Systemd slice names ("kubepods-burstable.slice") need
- * the systemd driver, which berth does not have yet. ".." never climbs out of the anchor.
+ * cgroups. An absolute parent that already lies below the anchor in every hierarchy (a kubelet
+ * whose cgroupRoot is inside berth's own cgroup) is taken as it is, rooted, so the containers
+ * land in the very pod cgroup the kubelet made and reads its pod stats from; joining it onto the
+ * anchor again would double the anchor's part. An empty parent means kubepods. Systemd slice
+ * names ("kubepods-burstable.slice") need the systemd driver, which berth does not have yet.
+ * ".." never climbs out of the anchor.
  */
 export function resolveParent(parentFromCri: string, anchors: CgroupAnchors): ResolvedParent {
   if (parentFromCri.endsWith('.slice') || parentFromCri.includes('.slice/')) {
@@ -124,15 +128,40 @@ export function resolveParent(parentFromCri: string, anchors: CgroupAnchors): Re
     );
   }
   const trimmed = parentFromCri.replace(/^\/+/, '').replace(/\/+$/, '');
-  const path = trimmed === '' ? kubepodsPath : trimmed;
-  const segments = cgroupPathSegments(path);
+  const relative = trimmed === '' ? kubepodsPath : trimmed;
+  cgroupPathSegments(relative);
+  const path = insideEveryAnchor(`/${relative}`, anchors) ? `/${relative}` : relative;
   const dirs: Record<string, string> = {};
-  for (const hierarchy of anchors.hierarchies) dirs[hierarchy.name] = join(hierarchy.mountDir, hierarchy.anchor, ...segments);
+  for (const hierarchy of anchors.hierarchies) {
+    dirs[hierarchy.name] = join(hierarchy.mountDir, hierarchy.anchor, ...segmentsBelowAnchor(path, hierarchy.anchor));
+  }
   return { path, ociCgroupsPath: ociCgroupsPathOf(path, anchors), dirs };
+}
+
+/**
+ * Whether the rooted path lies below a non-root anchor in every hierarchy: only then does taking
+ * it as it is differ from joining it onto the anchors (where every anchor is the root, the two
+ * name the same cgroups, and the relative form is kept).
+ */
+function insideEveryAnchor(rooted: string, anchors: CgroupAnchors): boolean {
+  if (anchors.hierarchies.every((h) => h.anchor === '/')) return false;
+  return anchors.hierarchies.every((h) => {
+    try {
+      segmentsBelowAnchor(rooted, h.anchor);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** What an OCI spec's linux.cgroupsPath says for the berth cgroup path `path`. */
 export function ociCgroupsPathOf(path: string, anchors: CgroupAnchors): string {
+  // runc reads an absolute cgroupsPath from each hierarchy's root: a rooted path is one already.
+  if (isRootedCgroupPath(path)) {
+    for (const hierarchy of anchors.hierarchies) segmentsBelowAnchor(path, hierarchy.anchor);
+    return path;
+  }
   cgroupPathSegments(path);
   // runc reads a relative cgroupsPath below its own cgroup in each hierarchy, which is berth's
   // (runc runs as berth's descendant); v2's anchor is the root, where runc wants absolute paths.

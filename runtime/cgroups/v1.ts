@@ -6,7 +6,7 @@ import { FailedPreconditionError, NotFoundError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Cgroups } from './cgroups.js';
 import { errnoCode, type CgroupFiles } from './cgroup-files.js';
-import { cgroupPathPrefixes, cgroupPathSegments } from './cgroup-path.js';
+import { segmentsBelowAnchor } from './cgroup-path.js';
 import type { Limits } from './limits.js';
 import type { CgroupAnchors, CgroupHierarchy } from './own-cgroup.js';
 import { oomEventsFromV1, statsFromV1, type CgroupStats, type OomEvents } from './stats.js';
@@ -41,7 +41,7 @@ export class CgroupsV1 implements Cgroups {
   }
 
   #dirIn(hierarchy: CgroupHierarchy, path: string): string {
-    return join(hierarchy.mountDir, hierarchy.anchor, ...cgroupPathSegments(path));
+    return join(hierarchy.mountDir, hierarchy.anchor, ...segmentsBelowAnchor(path, hierarchy.anchor));
   }
 
   /** The cgroup's directory in the hierarchy holding `controller`, or undefined without one. */
@@ -51,10 +51,12 @@ export class CgroupsV1 implements Cgroups {
   }
 
   async create(path: string): Promise<void> {
-    const prefixes = cgroupPathPrefixes(path);
-    for (const hierarchy of this.#hierarchies) {
-      for (const prefix of prefixes) {
-        const dir = this.#dirIn(hierarchy, prefix);
+    // Checked in every hierarchy before the first mkdir: a refused path leaves nothing behind.
+    const below = this.#hierarchies.map((hierarchy) => [hierarchy, segmentsBelowAnchor(path, hierarchy.anchor)] as const);
+    for (const [hierarchy, segments] of below) {
+      // Each level from the anchor down (a rooted path's levels above the anchor exist already).
+      for (let depth = 1; depth <= segments.length; depth++) {
+        const dir = join(hierarchy.mountDir, hierarchy.anchor, ...segments.slice(0, depth));
         await this.#files.mkdir(dir);
         // A new v1 cpuset starts with no cpus and no mems, and the kernel refuses to run a task
         // in it: give it its parent's (cgroup.clone_children is off by default).

@@ -5,6 +5,7 @@
 // one pod's limits. Each container goes below its pod's cgroup.
 import type { Cgroups } from '../cgroups/cgroups.js';
 import { defaultPodCgroupPath, defaultPodParent, ociCgroupsPathOf, resolveParent } from '../cgroups/layout.js';
+import { hugetlbUnusableReason, withoutUnusableHugepages } from '../cgroups/hugetlb-support.js';
 import { limitsFromCri, podLimitsFromCri, type Limits } from '../cgroups/limits.js';
 import type { CgroupAnchors } from '../cgroups/own-cgroup.js';
 import { errorMessage } from '../../common/errors.js';
@@ -35,31 +36,44 @@ export function containerCgroupPlacement(anchors: CgroupAnchors) {
   };
 }
 
-export function containerCgroupPort(cgroups: Cgroups, placement: ReturnType<typeof containerCgroupPlacement>): ContainerCgroupPort {
+/**
+ * Live updates of a container's cgroup. Hugepage limits are dropped where the layout cannot apply
+ * them (hugetlb-support.ts), as the spec builder drops them at create.
+ */
+export function containerCgroupPort(
+  cgroups: Cgroups,
+  placement: ReturnType<typeof containerCgroupPlacement>,
+  anchors: CgroupAnchors,
+): ContainerCgroupPort {
+  const hugetlbUnusable = hugetlbUnusableReason(anchors);
   return {
     pathFor: placement.path,
     stats: (path) => cgroups.stats(path),
     oomEvents: (path) => cgroups.oomEvents(path),
-    update: (path, resources) => cgroups.update(path, limitsFromCri(resources)),
+    update: (path, resources) => cgroups.update(path, withoutUnusableHugepages(limitsFromCri(resources), hugetlbUnusable)),
   };
 }
 
 /**
  * The pod's cgroup at its cgroup_parent (placed by the same rule as its containers), with the
  * pod-level limits. A sandbox without a parent gets a cgroup of its own below "berth", so its
- * limits never land on the parent every parentless pod shares.
+ * limits never land on the parent every parentless pod shares. Hugepage limits are dropped where
+ * the layout cannot apply them (hugetlb-support.ts).
  */
 export function sandboxCgroupPort(cgroups: Cgroups, anchors: CgroupAnchors): SandboxCgroupPort {
   const hasLimits = (limits: Limits): boolean => Object.keys(limits).length > 0;
+  const hugetlbUnusable = hugetlbUnusableReason(anchors);
+  const podLimits = (resources: Parameters<typeof podLimitsFromCri>[0]): Limits =>
+    withoutUnusableHugepages(podLimitsFromCri(resources), hugetlbUnusable);
   return {
     create: async (cgroupParent, sandboxId, resources) => {
-      const limits = podLimitsFromCri(resources);
+      const limits = podLimits(resources);
       const path = cgroupParent ? resolveParent(cgroupParent, anchors).path : defaultPodCgroupPath(sandboxId);
       await cgroups.create(path);
       if (hasLimits(limits)) await cgroups.apply(path, limits);
       return path;
     },
-    update: (path, resources) => cgroups.update(path, podLimitsFromCri(resources)),
+    update: (path, resources) => cgroups.update(path, podLimits(resources)),
     remove: (path) => cgroups.remove(path),
     usage: async (path) => {
       const [stats, oom] = await Promise.all([cgroups.stats(path).catch(() => undefined), cgroups.oomEvents(path).catch(() => undefined)]);

@@ -29,16 +29,19 @@ export interface Berth {
   workDir: string;
 }
 
-export async function startBerth(options: { args?: string[]; logLevel?: string; workDir?: string } = {}): Promise<Berth> {
+/** `enter`: a command prefix berth runs under (nsenter into a mount namespace shared with a kubelet). */
+export async function startBerth(options: { args?: string[]; logLevel?: string; workDir?: string; enter?: string[] } = {}): Promise<Berth> {
   const work = options.workDir ?? mkdtempSync(join(tmpdir(), 'berth-instance-'));
   const socket = join(work, 'berth.sock');
   const rootDir = join(work, 'root');
   const stateDir = join(work, 'state');
   const logPath = join(work, 'berth.log');
+  const [command = process.execPath, ...prefix] = [...(options.enter ?? []), process.execPath];
   const daemon: Daemon = await startDaemon({
     name: 'berth runtime',
-    command: process.execPath,
+    command,
     args: [
+      ...prefix,
       join(packageRoot(), 'bin/berth.js'),
       'runtime',
       '--socket', socket,

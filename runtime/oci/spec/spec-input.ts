@@ -53,6 +53,12 @@ export interface HostFacts {
   cgroupV2: boolean;
   /** Whether memory+swap limits can be set (v1 memory.memsw.* present, or v2 memory.swap.max). */
   swapLimitSupported: boolean;
+  /**
+   * Why the OCI runtime's cgroup manager cannot apply hugepage limits on this host
+   * (cgroups/hugetlb-support.ts); absent where it can. Where set, they are left out of the spec,
+   * and the wiring has said why once at start.
+   */
+  hugetlbUnusable?: string | undefined;
   /** berth's own oom_score_adj: a child cannot go lower than its parent here. */
   daemonOomScoreAdj: number;
   /** Selects the seccomp architectures of the default profile. */

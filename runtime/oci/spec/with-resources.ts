@@ -63,14 +63,20 @@ const unifiedKeyPattern = /^[a-z0-9_]+\.[a-z0-9_.]+$/;
 
 const pageSizePattern = /^[1-9][0-9]*(KB|MB|GB|TB|PB)$/;
 
-export function hugepageResources(r: LinuxContainerResources__Output): LinuxHugepageLimit[] | undefined {
+/**
+ * The hugepage limits, checked; none where the OCI runtime cannot apply them (`unusable` says why:
+ * the upstream kubelet sends one per page size of the host, even 0, so keeping them would fail
+ * every container there). The reason is logged once at start, not per container.
+ */
+export function hugepageResources(r: LinuxContainerResources__Output, unusable?: string): LinuxHugepageLimit[] | undefined {
   if (r.hugepageLimits.length === 0) return undefined;
-  return r.hugepageLimits.map(({ pageSize, limit }) => {
+  const limits = r.hugepageLimits.map(({ pageSize, limit }) => {
     if (!pageSizePattern.test(pageSize)) {
       throw new InvalidArgumentError(`hugepage size "${pageSize}" is invalid: write it like 2MB or 1GB`);
     }
     return { pageSize, limit: nonNegative(limit, `hugepage ${pageSize} limit`) };
   });
+  return unusable === undefined ? limits : undefined;
 }
 
 export const withResources: SpecOption = (spec, { input, warnings }) => {
@@ -79,7 +85,7 @@ export const withResources: SpecOption = (spec, { input, warnings }) => {
   if (requested) {
     const cpu = cpuResources(requested);
     const memory = memoryResources(requested, input.host.swapLimitSupported, warnings);
-    const hugepageLimits = hugepageResources(requested);
+    const hugepageLimits = hugepageResources(requested, input.host.hugetlbUnusable);
     if (cpu) resources.cpu = cpu;
     if (memory) resources.memory = memory;
     if (hugepageLimits) resources.hugepageLimits = hugepageLimits;

@@ -19,6 +19,7 @@ import { clusterPkiDir, goTool } from '../../harness/tools.js';
 import { packageRoot } from '../../../common/package-root.js';
 import type { SuiteRuntime, SuiteRuntimeKind } from '../../integration/kubelet/suite-runtimes.js';
 import { nodeKubeconfig } from '../../harness/node-credentials.js';
+import { kubectlAttachUntil, kubectlExec, kubectlPortForward } from '../../harness/kubectl-streams.js';
 import { eventually as poll } from '../../harness/eventually.js';
 import { defaultDevicePluginDir } from '../../../kubelet/devices/plugin-api.js';
 
@@ -627,34 +628,24 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     await runningPod(name);
     const admin = ['--kubeconfig', inject('adminKubeconfig'), '-n', namespace];
     try {
-      const ran = await execa(goTool('kubectl'), [...admin, 'exec', name, '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'], { reject: false, timeout: 60_000 });
+      const ran = await kubectlExec(admin, name, ['sh', '-c', 'echo out; echo err >&2; exit 3']);
       expect(ran.stdout, ran.stderr).toBe('out');
       expect(ran.stderr).toContain('err');
       expect(ran.exitCode).toBe(3);
-      const piped = await execa(goTool('kubectl'), [...admin, 'exec', '-i', name, '--', 'sh', '-c', 'cat; echo "[$(hostname)]"'], { input: 'through stdin\n', timeout: 60_000 });
+      const piped = await kubectlExec(admin, name, ['sh', '-c', 'cat; echo "[$(hostname)]"'], 'through stdin\n');
       expect(piped.stdout).toBe(`through stdin\n[${name}]`);
       await expect(kubectl('exec', '-n', namespace, name, '-c', 'nope', '--', 'true')).rejects.toThrow(/container nope is not valid|not found/);
 
       // port-forward prints the local port it picked, then carries connections to the pod.
-      const forward = execa(goTool('kubectl'), [...admin, 'port-forward', `pod/${name}`, '0:8080', '--address', '127.0.0.1'], { reject: false, buffer: false });
+      const forward = await kubectlPortForward(admin, `pod/${name}`, 8080);
       try {
-        const localPort = await new Promise<number>((resolve, reject) => {
-          let seen = '';
-          forward.stdout?.on('data', (chunk: Buffer) => {
-            seen += chunk.toString();
-            const port = /Forwarding from 127\.0\.0\.1:(\d+) -> 8080/.exec(seen)?.[1];
-            if (port) resolve(Number(port));
-          });
-          void forward.then((result) => reject(new Error(`kubectl port-forward ended: ${String(result.stderr ?? '')}`)));
-        });
         for (let i = 0; i < 3; i++) {
-          const page = await fetch(`http://127.0.0.1:${String(localPort)}/index.html`);
+          const page = await fetch(`http://127.0.0.1:${String(forward.localPort)}/index.html`);
           expect(page.status).toBe(200);
           expect(await page.text()).toBe('served-by-the-pod\n');
         }
       } finally {
-        forward.kill('SIGTERM');
-        await forward;
+        await forward.stop();
       }
     } finally {
       await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');
@@ -666,17 +657,7 @@ describe(`berth kubelet driving ${runtime.name} (e2e)`, () => {
     await createPod(name, {}, { command: ['sh', '-c', 'while true; do echo tick; sleep 0.3; done'] });
     await runningPod(name);
     try {
-      const attach = execa(goTool('kubectl'), ['--kubeconfig', inject('adminKubeconfig'), '-n', namespace, 'attach', name], { reject: false, buffer: false, all: true });
-      const seen = await new Promise<string>((resolve) => {
-        let text = '';
-        attach.all?.on('data', (chunk: Buffer) => {
-          text += chunk.toString();
-          if (/tick\ntick\n/.test(text)) resolve(text);
-        });
-        void attach.then(() => resolve(text));
-      });
-      attach.kill('SIGTERM');
-      await attach;
+      const seen = await kubectlAttachUntil(['--kubeconfig', inject('adminKubeconfig'), '-n', namespace], name, /tick\ntick\n/);
       expect(seen).toMatch(/tick\ntick\n/);
     } finally {
       await kubectl('delete', 'pod', '-n', namespace, name, '--wait=true', '--timeout=120s');

@@ -3,7 +3,7 @@
 // update landing in the cgroup, and stats from the real counters. This host is hybrid (cgroup
 // v1 controllers); the pure v2 proof of the same limits is test/integration/cgroups/v2-guest-limits.
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CriClient } from '../../../cri/client/cri-client.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../../cri/api/messages.js';
@@ -100,6 +100,19 @@ describe('container resources through the CRI', () => {
     expect(Number(readFileSync(limitFile, 'utf8'))).toBe(32 * MiB);
     const status = await client.containerStatus(id);
     expect(status.status?.state).toBe('CONTAINER_RUNNING');
+  });
+
+  it("runs a container given the upstream kubelet's hugepage limits (one per page size of the host), its memory limit applied", async () => {
+    // What the kubelet sends: every size in /sys/kernel/mm/hugepages, limit 0 unless the pod asks.
+    // On this hybrid host hugetlb is in cgroup2 only, where runc's v1 manager cannot set it:
+    // berth leaves them out instead of failing every container.
+    const hugepageLimits = readdirSync('/sys/kernel/mm/hugepages').map((entry) => {
+      const kib = Number(/^hugepages-(\d+)kB$/.exec(entry)?.[1]);
+      return { pageSize: kib >= 1024 * 1024 ? `${kib / (1024 * 1024)}GB` : `${kib / 1024}MB`, limit: '0' };
+    });
+    const id = await run('hugepages', 'sleep 600', { resources: { memoryLimitInBytes: String(48 * MiB), hugepageLimits } });
+    expect((await client.containerStatus(id)).status?.state).toBe('CONTAINER_RUNNING');
+    expect(Number(readFileSync(`${await cgroupDir('memory', id)}/memory.limit_in_bytes`, 'utf8'))).toBe(48 * MiB);
   });
 
   it('reports memory and writable-layer usage from the real counters', async () => {

@@ -70,6 +70,23 @@ describe('resolveParent', () => {
     });
   });
 
+  it('takes an absolute parent already below berth own cgroup in every hierarchy as it is, not doubling the anchor', () => {
+    // The upstream kubelet with cgroupRoot inside berth's own cgroup: its pod cgroup is this one.
+    expect(resolveParent('/process_api/7d38/kubelet/kubepods/burstable/pod1', hybrid)).toEqual({
+      path: '/process_api/7d38/kubelet/kubepods/burstable/pod1',
+      ociCgroupsPath: '/process_api/7d38/kubelet/kubepods/burstable/pod1',
+      dirs: {
+        memory: '/sys/fs/cgroup/memory/process_api/7d38/kubelet/kubepods/burstable/pod1',
+        cpu: '/sys/fs/cgroup/cpu/process_api/7d38/kubelet/kubepods/burstable/pod1',
+      },
+    });
+  });
+
+  it('still puts a parent that is berth own cgroup itself, or beside it, below the anchor', () => {
+    expect(resolveParent('/process_api/7d38', hybrid).path).toBe('process_api/7d38');
+    expect(resolveParent('/process_api/other/kubepods', hybrid).dirs['memory']).toBe('/sys/fs/cgroup/memory/process_api/7d38/process_api/other/kubepods');
+  });
+
   it('keeps the kubelet path from the root on pure v2, absolute for runc', () => {
     expect(resolveParent('/kubepods/burstable/pod1', v2)).toEqual({
       path: 'kubepods/burstable/pod1',

@@ -118,6 +118,23 @@ describe('cgroup v1 implementation (recorded writes)', () => {
     expect(files.removed).toHaveLength(5);
   });
 
+  it('places a rooted path (below berth own cgroup everywhere) from each hierarchy root, and removes it there', async () => {
+    const { files, cgroups } = world();
+    await cgroups.create('/machine/own/kubelet/pod1');
+    await cgroups.apply('/machine/own/kubelet/pod1', { memoryBytes: 20 << 20 });
+    expect(files.files.get('/cg/memory/machine/own/kubelet/pod1/memory.limit_in_bytes')).toBe(String(20 << 20));
+    expect(files.dirs.has('/cg/cpu/machine/own/kubelet/pod1')).toBe(true);
+    await cgroups.remove('/machine/own/kubelet/pod1');
+    expect(files.removed).toContain('/cg/memory/machine/own/kubelet/pod1');
+  });
+
+  it.each(['/elsewhere/pod1', '/machine/own', '/machine/own/../x'])('refuses the rooted path %s, outside or at berth own cgroup, before touching a file', async (path) => {
+    const { files, cgroups } = world();
+    await expect(cgroups.create(path)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(files.writes).toEqual([]);
+    expect([...files.dirs].filter((d) => d.split('/').length > 3 && !d.startsWith('/cg/memory/machine'))).toEqual([]);
+  });
+
   it('refuses unified resources on v1 before writing anything', async () => {
     const { files, cgroups } = world();
     await cgroups.create('c');

@@ -43,6 +43,20 @@ describe('resources', () => {
     expect(spec.linux.resources?.hugepageLimits).toEqual([{ pageSize: '2MB', limit: 4194304 }]);
   });
 
+  it('leaves hugepage limits out where the OCI runtime cannot apply them, keeping the rest', () => {
+    const host = { cgroupV2: false, swapLimitSupported: true, daemonOomScoreAdj: 0, architecture: 'amd64' as const, hugetlbUnusable: 'no v1 hugetlb' };
+    const kubeletLimits = [{ pageSize: '2MB', limit: '0' }, { pageSize: '1GB', limit: '0' }];
+    const { spec, warnings } = withResources({ memoryLimitInBytes: '1000', hugepageLimits: kubeletLimits }, { host });
+    expect(spec.linux.resources?.hugepageLimits).toBeUndefined();
+    expect(spec.linux.resources?.memory).toEqual({ limit: 1000, swap: 1000 });
+    expect(warnings).toEqual([]);
+  });
+
+  it('still refuses a malformed hugepage size where the limits would be left out', () => {
+    const host = { cgroupV2: false, swapLimitSupported: true, daemonOomScoreAdj: 0, architecture: 'amd64' as const, hugetlbUnusable: 'no v1 hugetlb' };
+    expect(() => withResources({ hugepageLimits: [{ pageSize: '../2MB', limit: '0' }] }, { host })).toThrow(InvalidArgumentError);
+  });
+
   it('passes unified resources through on a cgroup v2 host', () => {
     const host = { cgroupV2: true, swapLimitSupported: true, daemonOomScoreAdj: 0, architecture: 'amd64' as const };
     expect(withResources({ unified: { 'memory.high': '1000000' } }, { host }).spec.linux.resources?.unified).toEqual({ 'memory.high': '1000000' });
