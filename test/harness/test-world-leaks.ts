@@ -45,12 +45,25 @@ function worldProcesses(): string[] {
   return found;
 }
 
-/** Every cgroup below this process's own in each hierarchy (where the tests make theirs). */
+/**
+ * Every cgroup below this process's own in each hierarchy (where the tests make theirs). This
+ * machine manages a cgroup per process of its own (/process_api/<id>, see ENVIRONMENT.md): in the
+ * hierarchies where we sit at the root, those of other processes are not ours to judge, and the
+ * path of our own (which a test that nests a kubelet's cgroupRoot below it makes in every
+ * hierarchy) is part of where we live, not something a test left.
+ */
 function cgroupsBelowOwn(): string[] {
   const own = ownCgroups();
+  const managedPrefix = '/process_api/';
+  const ours = own.get('memory') ?? '/';
+  const isOursOrAbove = (path: string): boolean => ours === path || ours.startsWith(`${path}/`);
   return readdirSync('/sys/fs/cgroup').flatMap((hierarchy) => {
     const base = own.get(hierarchy) ?? own.get(hierarchy === 'unified' ? '' : hierarchy) ?? '/';
-    return cgroupTree(join('/sys/fs/cgroup', hierarchy, base), `${hierarchy}:${base}`);
+    return cgroupTree(join('/sys/fs/cgroup', hierarchy, base), `${hierarchy}:${base}`).filter((entry) => {
+      const path = join(base, entry.slice(`${hierarchy}:${base}`.length));
+      if (isOursOrAbove(path)) return false;
+      return !path.startsWith(managedPrefix) || path.startsWith(`${ours}/`);
+    });
   });
 }
 
