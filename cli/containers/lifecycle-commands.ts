@@ -51,8 +51,18 @@ async function recreate(session: CriSession, listed: ListedContainer): Promise<v
     podId = (await session.client.runPodSandbox(podConfig)).podSandboxId;
   }
   const attempt = (containerConfig.metadata?.attempt ?? 0) + 1;
-  const { containerId } = await session.client.createContainer(podId, { ...containerConfig, metadata: { ...containerConfig.metadata, attempt } }, podConfig);
-  await session.client.startContainer(containerId);
+  let containerId = '';
+  try {
+    ({ containerId } = await session.client.createContainer(podId, { ...containerConfig, metadata: { ...containerConfig.metadata, attempt } }, podConfig));
+    await session.client.startContainer(containerId);
+  } catch (error) {
+    // Undo what this call made, so the old container stays the only one to start again.
+    const undo = podReady ? (containerId ? session.client.removeContainer(containerId) : Promise.resolve()) : removeCliPod(session, podId, '');
+    await undo.catch((cleanupError: unknown) => {
+      throw new AggregateError([error, cleanupError], `could not run ${listed.name} again, nor remove what was made for it`);
+    });
+    throw error;
+  }
   // The new pod shares the old one's log directory, so the old pod goes without it.
   if (podReady) await session.client.removeContainer(listed.id);
   else await removeCliPod(session, oldPodId, '');
