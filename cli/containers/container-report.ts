@@ -44,9 +44,9 @@ export interface StatsRow {
 }
 
 /** Docker's columns; what the CRI does not report (network, block I/O, pids) is `--`. */
-export function formatStats(rows: readonly StatsRow[]): string {
+export function formatStats(rows: readonly StatsRow[], options: { noTrunc?: boolean } = {}): string {
   const cells = rows.map((row) => [
-    row.id.slice(0, 12),
+    options.noTrunc ? row.id : row.id.slice(0, 12),
     row.name,
     row.cpuPercent === undefined ? '--' : `${row.cpuPercent.toFixed(2)}%`,
     row.memoryBytes === undefined ? '-- / --' : `${bytesSize(row.memoryBytes)} / ${bytesSize(row.memoryLimitBytes)}`,

@@ -184,9 +184,10 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
   )
     .option('-a, --all', 'show every container (running ones by default)')
     .option('--no-stream', 'print once instead of every second')
-    .action(async (containers: string[], flags: { all?: boolean; stream: boolean; runtimeEndpoint: string }) => {
+    .option('--no-trunc', 'print whole IDs')
+    .action(async (containers: string[], flags: { all?: boolean; stream: boolean; trunc: boolean; runtimeEndpoint: string }) => {
       const { showStats } = await import('./report-commands.js');
-      await withSession(flags.runtimeEndpoint, (session) => showStats(session, containers, { all: flags.all ?? false, noStream: !flags.stream }, io.stdout));
+      await withSession(flags.runtimeEndpoint, (session) => showStats(session, containers, { all: flags.all ?? false, noStream: !flags.stream, noTrunc: !flags.trunc }, io.stdout));
     });
 
   withEndpoint(

@@ -47,6 +47,7 @@ export async function showPorts(session: CriSession, reference: string, privateP
 export interface StatsFlags {
   all: boolean;
   noStream: boolean;
+  noTrunc: boolean;
 }
 
 const sampleOf = (stats: ContainerStats__Output | undefined): CpuSample | undefined => {
@@ -99,7 +100,7 @@ export async function showStats(session: CriSession, references: readonly string
         }),
       );
       if (!flags.noStream) out.write('\x1b[2J\x1b[H');
-      out.write(formatStats(rows));
+      out.write(formatStats(rows, { noTrunc: flags.noTrunc }));
       if (flags.noStream || interrupted) return;
       before = after;
     }

@@ -120,6 +120,22 @@ describe('berth stats', () => {
     expect(lines).toHaveLength(2);
   });
 
+  it('shows the memory limit that run -m set, and whole IDs with --no-trunc', async () => {
+    const id = await runDetached('--name', 'limited', '-m', '64m', image, 'sleep', '300');
+    const result = await berthCli('stats', '--no-stream', '--no-trunc', 'limited');
+    expect(result.stdout, result.stderr).toMatch(new RegExp(`^${id}\\s+limited\\s+\\S+\\s+\\S+ / 64MiB\\s`, 'm'));
+    expect((await berthCli('rm', '-f', 'limited')).exitCode).toBe(0);
+  });
+
+  it('without --no-stream redraws every second until Ctrl-C', async () => {
+    const child = berthCli('stats', 'again');
+    await new Promise((resolve) => setTimeout(resolve, 3500));
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout.split('\x1b[2J\x1b[H').filter((screen) => /\sagain\s/.test(screen)).length).toBeGreaterThanOrEqual(2);
+  });
+
   it('-a includes exited containers', async () => {
     expect((await berthCli('stats', '--no-stream')).stdout).not.toMatch(/\swaited\s/);
     expect((await berthCli('stats', '--no-stream', '-a')).stdout).toMatch(/\swaited\s/);
@@ -157,6 +173,7 @@ describe('berth container prune', () => {
     expect(await containerIds('waited')).toEqual([]);
     expect(await berth.crictl('pods', '--name', 'waited', '-q')).toBe('');
     expect(await containerIds('again')).toHaveLength(1);
-    expect((await berthCli('container', 'prune', '-f')).stdout).toBe('Total reclaimed space: 0B');
+    const nothing = await berthCliWithInput('y\n', 'container', 'prune');
+    expect(nothing.stdout, nothing.stderr).toMatch(/\[y\/N\] Total reclaimed space: 0B$/);
   });
 });

@@ -42,6 +42,10 @@ describe('formatStats', () => {
       '',
     ]);
   });
+
+  it('prints whole IDs with noTrunc', () => {
+    expect(formatStats([{ id: 'c'.repeat(64), name: 'x', memoryLimitBytes: 1 }], { noTrunc: true })).toContain(`${'c'.repeat(64)}   x`);
+  });
 });
 
 describe('formatPs', () => {
