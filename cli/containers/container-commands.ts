@@ -7,6 +7,7 @@ import { FileTail } from '../../common/file-tail.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
 import { RemoteCommandDetached, streamRemoteCommand } from '../../cri/client/remote-command-client.js';
 import { authForImage } from '../images/docker-config.js';
+import { unitSize } from './container-report.js';
 import { columns, formatTable, statusText, type ContainerRow } from './container-table.js';
 import type { CriSession, ListedContainer } from './cri-session.js';
 import { CriLogDecoder, followLog, lastLines, LogPrinter, type LogWriters } from './log-output.js';
@@ -154,16 +155,7 @@ export async function pullImage(session: CriSession, image: string, io: LogWrite
 }
 
 /** Docker's (go-units') HumanSizeWithPrecision(bytes, 3): decimal units, 3 significant digits. */
-export function humanSize(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return `${Number(value.toPrecision(3))}${units[unit]}`;
-}
+export const humanSize = (bytes: number): string => unitSize(bytes, 1000, ['B', 'kB', 'MB', 'GB', 'TB', 'PB'], 3);
 
 export async function listImages(session: CriSession, out: LogWriters['stdout']): Promise<void> {
   const { images } = await session.client.listImages();

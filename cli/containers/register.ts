@@ -1,9 +1,10 @@
-// The docker-style commands on `berth`: run, ps, logs, exec, stop, rm, pull, images, with
+// The docker-style commands on `berth`: run, ps, logs, exec, stop, rm, inspect, pull, images,
+// wait, start, restart, top, stats, port and container prune, with
 // docker's flag names. They reach the runtime through its CRI socket (--runtime-endpoint, or
 // CONTAINER_RUNTIME_ENDPOINT as for crictl), so they work against `berth runtime`, `berth node`
 // or containerd alike.
 import { Command, Option } from 'commander';
-import { InvalidArgumentError } from '../../common/errors.js';
+import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
 import { defaultEndpoint, withSession } from './cri-session.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -133,4 +134,83 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
     const { listImages } = await import('./container-commands.js');
     await withSession(flags.runtimeEndpoint, (session) => listImages(session, io.stdout));
   });
+
+  withEndpoint(program.command('wait').argument('<container...>').description('block until containers stop, then print their exit codes')).action(
+    async (containers: string[], flags: { runtimeEndpoint: string }) => {
+      const { waitContainers } = await import('./lifecycle-commands.js');
+      await withSession(flags.runtimeEndpoint, (session) => waitContainers(session, containers, io.stdout));
+    },
+  );
+
+  withEndpoint(
+    program
+      .command('start')
+      .argument('<container...>')
+      .description('start created containers; an exited one is made again from its recorded config (the CRI starts a container once)'),
+  ).action(async (containers: string[], flags: { runtimeEndpoint: string }) => {
+    const { startContainers } = await import('./lifecycle-commands.js');
+    await withSession(flags.runtimeEndpoint, (session) => startContainers(session, containers, io.stdout));
+  });
+
+  withEndpoint(
+    program
+      .command('restart')
+      .argument('<container...>')
+      .description('stop containers and run each again: a new container from the same config, the old one removed'),
+  )
+    .option('-t, --time <seconds>', 'seconds to wait before killing', nonNegative('--time'), 10)
+    .action(async (containers: string[], flags: { time: number; runtimeEndpoint: string }) => {
+      const { restartContainers } = await import('./lifecycle-commands.js');
+      await withSession(flags.runtimeEndpoint, (session) => restartContainers(session, containers, flags.time, io.stdout));
+    });
+
+  withEndpoint(
+    program
+      .command('top')
+      .argument('<container>')
+      .argument('[ps-options...]', 'options for ps (default -ef)')
+      .description("list a container's processes: ps runs inside the container (the CRI gives no host view), or /proc is read there without ps")
+      .passThroughOptions(),
+  ).action(async (container: string, psOptions: string[], flags: { runtimeEndpoint: string }) => {
+    const { topContainer } = await import('./report-commands.js');
+    await withSession(flags.runtimeEndpoint, (session) => topContainer(session, container, psOptions, io.stdout));
+  });
+
+  withEndpoint(
+    program
+      .command('stats')
+      .argument('[container...]')
+      .description("show containers' CPU and memory use (the CRI reports no network, block I/O or pids: --)"),
+  )
+    .option('-a, --all', 'show every container (running ones by default)')
+    .option('--no-stream', 'print once instead of every second')
+    .option('--no-trunc', 'print whole IDs')
+    .action(async (containers: string[], flags: { all?: boolean; stream: boolean; trunc: boolean; runtimeEndpoint: string }) => {
+      const { showStats } = await import('./report-commands.js');
+      await withSession(flags.runtimeEndpoint, (session) => showStats(session, containers, { all: flags.all ?? false, noStream: !flags.stream, noTrunc: !flags.trunc }, io.stdout));
+    });
+
+  withEndpoint(
+    program
+      .command('port')
+      .argument('<container>')
+      .argument('[private-port]', 'PRIVATE_PORT[/PROTO]')
+      .description("list a container's published ports (its pod's port mappings)"),
+  ).action(async (container: string, privatePort: string | undefined, flags: { runtimeEndpoint: string }) => {
+    const { showPorts } = await import('./report-commands.js');
+    await withSession(flags.runtimeEndpoint, (session) => showPorts(session, container, privatePort, io.stdout));
+  });
+
+  const containerCommand = program.command('container').description('manage containers');
+  withEndpoint(containerCommand.command('prune').description("remove the CLI's stopped containers and their pods"))
+    .option('-f, --force', 'do not ask for confirmation')
+    .action(async (flags: { force?: boolean; runtimeEndpoint: string }) => {
+      const { pruneContainers, pruneWarning } = await import('./lifecycle-commands.js');
+      if (!flags.force) {
+        const { firstLine } = await import('../images/image-commands.js');
+        io.stdout.write(pruneWarning);
+        if (!/^y(es)?$/i.test((await firstLine(process.stdin)).trim())) throw new FailedPreconditionError('container prune has been cancelled');
+      }
+      await withSession(flags.runtimeEndpoint, (session) => pruneContainers(session, io.stdout));
+    });
 }

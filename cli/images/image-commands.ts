@@ -158,7 +158,7 @@ async function openInput(path: string): Promise<NodeJS.ReadableStream> {
   return handle.createReadStream();
 }
 
-async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
+export async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
   let text = '';
   for await (const chunk of stream) {
     text += chunk.toString();

@@ -1,0 +1,114 @@
+// `berth wait`, `start`, `restart` and `container prune`: docker's lifecycle commands over the CRI.
+// The CRI cannot start a container twice, so starting an exited one (and every restart) makes a
+// new container from the exited one's recorded ContainerConfig, in its pod (or, when `berth stop`
+// stopped that pod, in a new pod from the pod's recorded config), and removes the old one.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { FailedPreconditionError } from '../../common/errors.js';
+import type { ContainerConfig, PodSandboxConfig } from '../../cri/api/messages.js';
+import type { CriSession, ListedContainer } from './cri-session.js';
+import { humanSize } from './container-commands.js';
+import type { LogWriters } from './log-output.js';
+import { removeCliPod } from './remove-pod.js';
+import { cliNameLabel } from './run-plan.js';
+
+const isCliContainer = (listed: ListedContainer) => listed.container.labels?.[cliNameLabel] !== undefined;
+
+/** Prints each container's exit code once it has exited, in the order given; the last code. */
+export async function waitContainers(session: CriSession, references: readonly string[], out: LogWriters['stdout'], pollMs = 200): Promise<void> {
+  for (const reference of references) {
+    const { id } = await session.find(reference);
+    for (;;) {
+      const { status } = await session.client.containerStatus(id);
+      if (status?.state === 'CONTAINER_EXITED') {
+        out.write(`${status.exitCode}\n`);
+        break;
+      }
+      await sleep(pollMs);
+    }
+  }
+}
+
+function recordedConfig<T>(info: Record<string, string> | undefined, what: string): T {
+  const config = info?.['info'] ? (JSON.parse(info['info']) as { config?: T }).config : undefined;
+  if (!config) throw new FailedPreconditionError(`the runtime did not report the ${what} config (verbose status): berth can only recreate containers on berth`);
+  return config;
+}
+
+/** A new container from `listed`'s recorded config, started; the old one (and its stopped pod) removed. */
+async function recreate(session: CriSession, listed: ListedContainer): Promise<void> {
+  if (!isCliContainer(listed)) {
+    throw new FailedPreconditionError(`container ${listed.name} belongs to the kubelet: restart its pod through the API server instead`);
+  }
+  const oldPodId = listed.container.podSandboxId;
+  const containerConfig = recordedConfig<ContainerConfig>((await session.client.containerStatus(listed.id, true)).info, 'container');
+  const pod = await session.client.podSandboxStatus(oldPodId, true);
+  let podConfig = recordedConfig<PodSandboxConfig>(pod.info, 'pod');
+  let podId = oldPodId;
+  const podReady = pod.status?.state === 'SANDBOX_READY';
+  if (!podReady) {
+    // A stopped pod has lost its network: the container goes into a new pod of the same config.
+    podConfig = { ...podConfig, metadata: { ...podConfig.metadata, attempt: (podConfig.metadata?.attempt ?? 0) + 1 } };
+    podId = (await session.client.runPodSandbox(podConfig)).podSandboxId;
+  }
+  const attempt = (containerConfig.metadata?.attempt ?? 0) + 1;
+  let containerId = '';
+  try {
+    ({ containerId } = await session.client.createContainer(podId, { ...containerConfig, metadata: { ...containerConfig.metadata, attempt } }, podConfig));
+    await session.client.startContainer(containerId);
+  } catch (error) {
+    // Undo what this call made, so the old container stays the only one to start again.
+    const undo = podReady ? (containerId ? session.client.removeContainer(containerId) : Promise.resolve()) : removeCliPod(session, podId, '');
+    await undo.catch((cleanupError: unknown) => {
+      throw new AggregateError([error, cleanupError], `could not run ${listed.name} again, nor remove what was made for it`);
+    });
+    throw error;
+  }
+  // The new pod shares the old one's log directory, so the old pod goes without it.
+  if (podReady) await session.client.removeContainer(listed.id);
+  else await removeCliPod(session, oldPodId, '');
+}
+
+export async function startContainers(session: CriSession, references: readonly string[], out: LogWriters['stdout']): Promise<void> {
+  for (const reference of references) {
+    const listed = await session.find(reference);
+    switch (listed.container.state) {
+      case 'CONTAINER_CREATED':
+        await session.client.startContainer(listed.id);
+        break;
+      case 'CONTAINER_EXITED':
+        await recreate(session, listed);
+        break;
+      default:
+        // docker start of a running container succeeds and does nothing.
+        break;
+    }
+    out.write(`${reference}\n`);
+  }
+}
+
+export async function restartContainers(session: CriSession, references: readonly string[], timeoutSeconds: number, out: LogWriters['stdout']): Promise<void> {
+  for (const reference of references) {
+    const listed = await session.find(reference);
+    if (listed.container.state === 'CONTAINER_RUNNING') await session.client.stopContainer(listed.id, timeoutSeconds);
+    await recreate(session, listed);
+    out.write(`${reference}\n`);
+  }
+}
+
+export const pruneWarning = 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ';
+
+/** Removes the CLI's containers that are not running, with their pods; docker's report. */
+export async function pruneContainers(session: CriSession, out: LogWriters['stdout']): Promise<void> {
+  const stopped = (await session.containers()).filter((listed) => isCliContainer(listed) && listed.container.state !== 'CONTAINER_RUNNING');
+  const deleted: string[] = [];
+  let reclaimed = 0;
+  for (const listed of stopped) {
+    const [{ stats }, { status }] = await Promise.all([session.client.containerStats(listed.id), session.client.containerStatus(listed.id)]);
+    const logPath = status?.logPath ?? '';
+    await removeCliPod(session, listed.container.podSandboxId, logPath.includes('/') ? logPath.slice(0, logPath.lastIndexOf('/')) : '');
+    reclaimed += Number(stats?.writableLayer?.usedBytes?.value ?? 0);
+    deleted.push(listed.id);
+  }
+  if (deleted.length > 0) out.write(`Deleted Containers:\n${deleted.map((id) => `${id}\n`).join('')}\n`);
+  out.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
+}
