@@ -3,11 +3,11 @@
 // few seconds and marks the node NotReady on false, so the answer is cached briefly, one check
 // runs at a time however many callers wait, and a binary that hangs is given a deadline instead
 // of hanging Status.
-import { execa } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../../common/errors.js';
+import { runChild } from '../../common/child-process.js';
+import { DeadlineExceededError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { TtlCache } from '../../common/ttl-cache.js';
 
@@ -22,17 +22,25 @@ export type ReadinessCheck = () => Promise<Readiness | undefined>;
 
 export const ready: Readiness = { ok: true, reason: '', message: '' };
 
-/** `path --version` exits 0 within `timeoutMs`. */
+/**
+ * `path --version` exits 0 within `timeoutMs`. It runs as every program berth starts does
+ * (common/child-process.ts): a hang kills its whole process group, so a wrapper's child that keeps
+ * the output open cannot stretch the deadline.
+ */
 export function binaryAnswers(what: string, path: string, reason: string, timeoutMs: number): ReadinessCheck {
   return async () => {
-    const result = await execa(path, ['--version'], { timeout: timeoutMs, reject: false, stdin: 'ignore', forceKillAfterDelay: 500 });
-    if (result.exitCode === 0 && !result.timedOut) return undefined;
-    const why = result.timedOut
-      ? `did not answer within ${timeoutMs} ms`
-      : result.exitCode === undefined
-        ? `could not be run (${result.shortMessage})`
-        : `exited ${result.exitCode}${result.stderr ? `: ${result.stderr.trim().split('\n')[0]}` : ''}`;
-    return { ok: false, reason, message: `${what} (${path}) --version ${why}; berth cannot run containers until it answers` };
+    const failed = (why: string): Readiness => ({ ok: false, reason, message: `${what} (${path}) --version ${why}; berth cannot run containers until it answers` });
+    let result;
+    try {
+      result = await runChild(path, ['--version'], {}, { timeoutMs, what: `${what} --version` });
+    } catch (error) {
+      if (error instanceof DeadlineExceededError) return failed(`did not answer within ${timeoutMs} ms`);
+      throw error;
+    }
+    if (result.exitCode === 0) return undefined;
+    if (result.spawnError) return failed(`could not be run (${result.spawnError.message})`);
+    const stderr = result.stderr.trim().split('\n')[0];
+    return failed(result.exitCode === undefined ? 'was killed by a signal' : `exited ${result.exitCode}${stderr ? `: ${stderr}` : ''}`);
   };
 }
 
