@@ -30,6 +30,7 @@ import { devicesAnnotation, DeviceAllocator } from './devices/device-allocator.j
 import { DevicePlugins, pluginDevicesAnnotation } from './devices/device-plugins.js';
 import { gpuResource, readGpuInventory } from './devices/gpu-inventory.js';
 import { Pleg } from './pleg.js';
+import { PodStatusCache } from './pod-status-cache.js';
 import { startKubeletServer } from './server/kubelet-server.js';
 import { selfSignedServingCert } from './server/serving-cert.js';
 import { startReadOnlyServer } from './stats/read-only-server.js';
@@ -210,6 +211,8 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   // What admission and the pods' cgroup are sized from (hugepages are not set aside here).
   const machineSize = { cpuCount: cpus().length, memoryBytes: totalmem(), hugepagesBytes: 0 };
   const sources: PodSourceName[] = [...(api ? (['api'] as const) : []), ...(config.podManifestPath ? (['file'] as const) : [])];
+  // The PLEG fills it at each relist; the pod workers sync from it.
+  const podStatusCache = new PodStatusCache(cri);
   const syncLoop = new SyncLoop({
     logger,
     sources,
@@ -227,6 +230,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     },
     workerDeps: {
       cri,
+      cache: podStatusCache,
       config: { ...config, volumeRefreshMs: config.timings.volumeRefreshMs },
       envSources: podInputs,
       metrics,
@@ -255,6 +259,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
 
   pleg = new Pleg({
     cri,
+    cache: podStatusCache,
     relistMs: config.timings.relistMs,
     observeRelist: (seconds) => metrics.plegRelist.observe(seconds),
     logger,

@@ -84,17 +84,20 @@ function containerFromList(container: Container__Output): ObservedContainer {
   };
 }
 
-export async function observePod(cri: CriPort, uid: string): Promise<ObservedPod> {
-  const selector = { labelSelector: { [podUidLabel]: uid } };
-  const [sandboxList, containerList] = await Promise.all([cri.listPodSandbox(selector), cri.listContainers(selector)]);
-  const sandboxes = sandboxList.items.map(sandboxFromList).sort((a, b) => b.createdAtMs - a.createdAtMs || b.attempt - a.attempt);
+/** One pod's state from its listed sandboxes and containers, with the details only the status calls give. */
+export async function inspectPod(
+  cri: Pick<CriPort, 'podSandboxStatus' | 'containerStatus'>,
+  sandboxItems: readonly PodSandbox__Output[],
+  containerItems: readonly Container__Output[],
+): Promise<ObservedPod> {
+  const sandboxes = sandboxItems.map(sandboxFromList).sort((a, b) => b.createdAtMs - a.createdAtMs || b.attempt - a.attempt);
   const newest = sandboxes[0];
   if (newest?.ready) {
     const status = await cri.podSandboxStatus(newest.id).catch(() => undefined);
     newest.ip = status?.status?.network?.ip ?? '';
   }
   const containers = await Promise.all(
-    containerList.containers.map(async (listed) => {
+    containerItems.map(async (listed) => {
       const container = containerFromList(listed);
       // Exit codes and times are only in ContainerStatus; a container removed meanwhile keeps its listing.
       const status = await cri.containerStatus(listed.id).catch(() => undefined);
@@ -113,6 +116,13 @@ export async function observePod(cri: CriPort, uid: string): Promise<ObservedPod
   );
   containers.sort((a, b) => b.attempt - a.attempt || b.createdAtMs - a.createdAtMs);
   return { sandboxes, containers };
+}
+
+/** One pod's state read through the CRI by its uid label. */
+export async function observePod(cri: CriPort, uid: string): Promise<ObservedPod> {
+  const selector = { labelSelector: { [podUidLabel]: uid } };
+  const [sandboxList, containerList] = await Promise.all([cri.listPodSandbox(selector), cri.listContainers(selector)]);
+  return inspectPod(cri, sandboxList.items, containerList.containers);
 }
 
 /** The newest instance of container `name`, optionally only in sandbox `sandboxId`. */

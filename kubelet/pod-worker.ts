@@ -12,35 +12,27 @@
 //                (a Never/OnFailure pod that finished waits here).
 //   cleanedUp    containers and sandboxes removed; the sync loop drops the worker.
 // There is no way back: a pod that should run again comes with a new uid.
-import type { V1Container, V1LifecycleHandler, V1Pod } from '@kubernetes/client-node';
-import { cpus, totalmem } from 'node:os';
-import { CancelledError, errorMessage, FailedPreconditionError } from '../common/errors.js';
-import { containerExtendedResources } from './admission.js';
-import { devicesAnnotation, type DeviceAllocator } from './devices/device-allocator.js';
-import { gpuResource } from './devices/gpu-inventory.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { CancelledError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { ContainerConfig, PodSandboxConfig } from '../cri/api/messages.js';
-import { pluginDevicesAnnotation, type DevicePlugins } from './devices/device-plugins.js';
-import { applyAllocation } from './devices/plugin-allocation.js';
 import type { Rejection } from './admission.js';
 import type { RestartBackoff } from './backoff.js';
-import { containerEnv, type EnvSources } from './container-env.js';
+import type { EnvSources } from './container-env.js';
 import type { CriPort } from './cri-port.js';
+import type { DeviceAllocator } from './devices/device-allocator.js';
+import type { DevicePlugins } from './devices/device-plugins.js';
 import { noPodWorkerMetrics, type PodWorkerMetrics } from './kubelet-metrics.js';
-import type { PodRuntimeFacts } from './downward-api.js';
-import { computePodActions, isSidecar, terminalPhase, type PodActions, type Waiting } from './pod-actions.js';
-import { containerConfig, podIdentity, podLogDirectory, sandboxConfig, securityOptions, type PodConfigOptions } from './pod-config.js';
-import { effectiveUser, runAsNonRootViolation } from './security-context.js';
-import type { PodDirs } from './pod-dirs.js';
-import { latestContainer, observePod, type ObservedPod } from './pod-runtime-state.js';
-import { buildPodStatus } from './pod-status.js';
-import type { PodStatusSink } from './status-manager.js';
-import { runLifecycleHook } from './probes/lifecycle-hook.js';
-import type { ProbeDeps, ProbeTarget } from './probes/probe-check.js';
-import { PodProber, type RunningContainer } from './probes/prober.js';
-import type { PreparedVolume } from './volumes.js';
-import { podCgroupParent } from './pod-cgroup.js';
+import { computePodActions, isSidecar, terminalPhase } from './pod-actions.js';
 import type { PodCgroupCleaner } from './pod-cgroup-dirs.js';
+import { podCgroupParent } from './pod-cgroup.js';
+import { podIdentity, podLogDirectory, type PodConfigOptions } from './pod-config.js';
+import type { PodDirs } from './pod-dirs.js';
+import { PodRuntimeManager } from './pod-runtime-manager.js';
+import { latestContainer, type ObservedPod } from './pod-runtime-state.js';
+import { PodStatusCache } from './pod-status-cache.js';
+import { buildPodStatus } from './pod-status.js';
+import { PodProber, type RunningContainer } from './probes/prober.js';
+import type { PodStatusSink } from './status-manager.js';
 
 export type PodWorkerState = 'syncing' | 'terminating' | 'terminated' | 'cleanedUp';
 
@@ -95,6 +87,8 @@ export interface PodWorkerDeps {
   podCgroups?: PodCgroupCleaner | undefined;
   logger: Logger;
   now?: () => number;
+  /** The pods' runtime state as the PLEG last read it; absent: the worker keeps its own. */
+  cache?: PodStatusCache | undefined;
   /** Called after every state change (the sync loop drops cleaned-up workers). */
   onStateChange?: (worker: PodWorker) => void;
 }
@@ -105,12 +99,16 @@ export class PodWorker {
   private running = false;
   private again = false;
   private wakeTimer: NodeJS.Timeout | undefined;
-  private readonly waiting = new Map<string, Waiting>();
   private readonly startTime: Date;
   private idleWaiters: (() => void)[] = [];
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly prober: PodProber;
+  private readonly runtime: PodRuntimeManager;
+  private readonly cache: PodStatusCache;
+  /** The cache tick after this worker last changed the runtime: older pictures are stale to it. */
+  private changedAt = 0;
+  private podStartObserved = false;
   /** Aborted when the pod is deleted or the worker stops: cancels what has no deadline (image pulls). */
   private readonly gone = new AbortController();
 
@@ -126,10 +124,13 @@ export class PodWorker {
     this.startTime = known && !Number.isNaN(known.getTime()) ? known : new Date(this.now());
     const meta = desired.pod.metadata;
     this.logger = deps.logger.child({ pod: `${meta?.namespace ?? 'default'}/${meta?.name ?? ''}`, podUid: meta?.uid });
+    this.cache = deps.cache ?? new PodStatusCache(deps.cri);
+    this.runtime = new PodRuntimeManager({ ...deps, logger: this.logger, metrics: this.metrics, now: this.now, gone: this.gone.signal });
     this.prober = new PodProber({
       execSync: (containerId, cmd, timeoutSeconds) => deps.cri.execSync(containerId, cmd, timeoutSeconds),
       kill: async (containerId) => {
         await deps.cri.stopContainer(containerId, this.gracePeriodSeconds());
+        this.changedAt = this.cache.tick();
       },
       changed: () => this.kick(),
       observe: (kind, container, ok) =>
@@ -217,6 +218,12 @@ export class PodWorker {
     this.deps.onStateChange?.(this);
   }
 
+  /** The pod's runtime state, read once per step: after a change of ours, only a newer picture will do. */
+  private observe(): Promise<ObservedPod> {
+    if (this.runtime.takeChanged()) this.changedAt = this.cache.tick();
+    return this.cache.read(this.uid, this.changedAt);
+  }
+
   private async syncOnce(): Promise<void> {
     const pod = this.desiredValue.pod;
     switch (this.stateValue) {
@@ -226,22 +233,22 @@ export class PodWorker {
         const reported = pod.status?.phase;
         if (reported === 'Succeeded' || reported === 'Failed') return this.transition('terminating', `pod already ${reported}`);
         if (this.desiredValue.rejection) {
-          await this.report();
+          this.report(await this.observe());
           return this.transition('terminating', `not admitted: ${this.desiredValue.rejection.reason}`);
         }
-        const observed = await observePod(this.deps.cri, this.uid);
+        const observed = await this.observe();
         const phase = terminalPhase(pod, observed);
         if (phase) return this.transition('terminating', `pod ${phase}`);
         const actions = computePodActions(pod, observed, this.deps.backoff, this.now(), (id, container) => this.prober.started(id, container));
-        await this.apply(actions, observed);
+        await this.runtime.syncPod(pod, actions, observed, this.gracePeriodSeconds(), () => canStartContainers(this.stateValue) && !this.desiredValue.deleted);
         this.scheduleWake(actions.wakeAtMs);
-        return this.report();
+        return this.report(await this.observe());
       }
       case 'terminating': {
         clearTimeout(this.wakeTimer);
         this.prober.stop();
-        await this.stopAll(await observePod(this.deps.cri, this.uid));
-        await this.report();
+        await this.runtime.killPod(pod, await this.observe(), this.gracePeriodSeconds());
+        this.report(await this.observe());
         // Nothing runs any more: its GPUs and plugin devices may go to other pods.
         this.deps.devices?.release(this.uid);
         this.deps.devicePlugins?.release(this.uid);
@@ -249,7 +256,8 @@ export class PodWorker {
       }
       case 'terminated': {
         if (!canCleanUp(this.stateValue, this.desiredValue.deleted)) return;
-        await this.removeAll(await observePod(this.deps.cri, this.uid));
+        await this.runtime.removePod(await this.observe());
+        this.cache.delete(this.uid);
         await this.deps.podCgroups?.remove(podCgroupParent(pod, this.deps.config.cgroupParent));
         await this.deps.dirs.removeDir(podLogDirectory(this.deps.config.podLogsDir, podIdentity(pod)));
         await this.deps.dirs.removeVolumes(this.uid);
@@ -262,17 +270,8 @@ export class PodWorker {
     }
   }
 
-  private readonly warned = new Set<string>();
-  private volumesPreparedAtMs = 0;
-  private pullingMs = 0;
-  private podStartObserved = false;
-
   private get metrics(): PodWorkerMetrics {
     return this.deps.metrics ?? noPodWorkerMetrics;
-  }
-
-  private containerType(name: string): 'container' | 'init_container' {
-    return this.desiredValue.pod.spec?.initContainers?.some((c) => c.name === name) ? 'init_container' : 'container';
   }
 
   /** Once per pod: creation (or, for a static pod, this worker's start) to all containers running. */
@@ -283,21 +282,7 @@ export class PodWorker {
     this.podStartObserved = true;
     const created = this.desiredValue.pod.metadata?.creationTimestamp;
     const fromMs = created ? new Date(created).getTime() : this.startTime.getTime();
-    this.metrics.podStarted((this.now() - fromMs - this.pullingMs) / 1000);
-  }
-
-  private warnOnce(message: string): void {
-    if (this.warned.has(message)) return;
-    this.warned.add(message);
-    this.logger.warn(message);
-  }
-
-  /** The container waits with the reason in its status; the log says it once (upstream: an event). */
-  private cannotStart(container: string, reason: string, error: unknown): void {
-    const message = errorMessage(error);
-    this.waiting.set(container, { reason, message });
-    this.metrics.containerStartFailed(this.containerType(container), reason);
-    this.warnOnce(`container ${container}: ${reason}: ${message}`);
+    this.metrics.podStarted((this.now() - fromMs - this.runtime.pullingMs) / 1000);
   }
 
   private scheduleWake(atMs: number | undefined): void {
@@ -306,214 +291,19 @@ export class PodWorker {
     this.wakeTimer = setTimeout(() => this.kick(), Math.max(0, atMs - this.now()) + 50);
   }
 
-  /** The pod IP (asked of a sandbox made in this pass) and the node facts env and volumes use. */
-  private async runtimeFacts(newSandboxId: string | undefined, observed: ObservedPod): Promise<PodRuntimeFacts> {
-    let podIp = observed.sandboxes.find((s) => s.ready)?.ip ?? '';
-    if (newSandboxId) podIp = (await this.deps.cri.podSandboxStatus(newSandboxId).catch(() => undefined))?.status?.network?.ip ?? '';
-    const hostIp = this.deps.config.nodeIp;
-    if (this.desiredValue.pod.spec?.hostNetwork) podIp = hostIp;
-    return { podIp, hostIp, nodeCpuCores: cpus().length, nodeMemoryBytes: totalmem() };
-  }
-
   private gracePeriodSeconds(): number {
     const pod = this.desiredValue.pod;
     return pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
   }
 
-  private async apply(actions: PodActions, observed: ObservedPod): Promise<void> {
+  private report(observed: ObservedPod): void {
     const pod = this.desiredValue.pod;
-    for (const name of [...this.waiting.keys()]) if (!actions.waiting.has(name)) this.waiting.delete(name);
-    for (const [name, waiting] of actions.waiting) this.waiting.set(name, waiting);
-
-    for (const id of actions.stopSandboxIds) {
-      for (const c of observed.containers.filter((c) => c.sandboxId === id && c.state === 'running')) {
-        await this.deps.cri.stopContainer(c.id, 0);
-      }
-      await this.deps.cri.stopPodSandbox(id);
-    }
-    const podConfig = sandboxConfig(pod, actions.sandboxAttempt, this.deps.config);
-    let sandboxId = observed.sandboxes[0]?.id ?? '';
-    if (actions.createSandbox) {
-      this.logger.info({ attempt: actions.sandboxAttempt }, 'creating pod sandbox');
-      await this.deps.dirs.ensureDir(podConfig.logDirectory ?? '');
-      sandboxId = (await this.deps.cri.runPodSandbox(podConfig)).podSandboxId;
-    }
-    for (const id of actions.removeContainerIds) await this.deps.cri.removeContainer(id);
-    const facts = await this.runtimeFacts(actions.createSandbox ? sandboxId : undefined, observed);
-    let volumes: Map<string, PreparedVolume> | undefined;
-    const refreshDue = this.now() - this.volumesPreparedAtMs >= this.deps.config.volumeRefreshMs;
-    if (actions.startContainers.length > 0) {
-      try {
-        volumes = await this.deps.dirs.prepareVolumes(pod, facts, (message) => this.warnOnce(message));
-        this.volumesPreparedAtMs = this.now();
-      } catch (error) {
-        for (const { container } of actions.startContainers) this.cannotStart(container.name, 'CreateContainerConfigError', error);
-        return;
-      }
-    } else if (refreshDue && sandboxId) {
-      // Running containers see configMap, secret and token updates through the ..data swap.
-      this.volumesPreparedAtMs = this.now();
-      await this.deps.dirs.prepareVolumes(pod, facts, (message) => this.warnOnce(message)).catch((error: unknown) => {
-        this.warnOnce(`volumes not refreshed: ${errorMessage(error)}`);
-      });
-    }
-    // Containers start in spec order, one at a time, as the upstream kubelet does.
-    let hostsFile: string | undefined;
-    for (const { container, restartCount } of actions.startContainers) {
-      if (!canStartContainers(this.stateValue) || this.desiredValue.deleted) return;
-      try {
-        await this.ensureImage(container.image ?? '', container.imagePullPolicy ?? 'IfNotPresent', podConfig);
-      } catch (error) {
-        this.cannotStart(container.name, 'ErrImagePull', error);
-        continue;
-      }
-      let config;
-      try {
-        await this.checkRunAsNonRoot(pod, container);
-        const mounts = await this.deps.dirs.containerMounts(container, volumes ?? new Map());
-        // The kubelet-managed /etc/hosts (hostAliases), unless the container mounts its own.
-        if (facts.podIp && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
-          hostsFile ??= await this.deps.dirs.writeHostsFile(pod, [facts.podIp], this.deps.config.clusterDomain);
-          mounts.push({ containerPath: '/etc/hosts', hostPath: hostsFile, readonly: false });
-        }
-        const envs = await containerEnv(pod, container, this.deps.envSources, facts);
-        config = containerConfig(pod, container, restartCount, { mounts, envs, security: securityOptions(this.deps.config) });
-      } catch (error) {
-        this.cannotStart(container.name, 'CreateContainerConfigError', error);
-        continue;
-      }
-      // A device plugin serving nvidia.com/gpu (NVIDIA's own) takes over from the CDI inventory.
-      const gpus = this.deps.devicePlugins?.serves(gpuResource) ? 0 : (containerExtendedResources(container)[gpuResource] ?? 0);
-      if (gpus > 0) {
-        try {
-          const devices = this.deps.devices?.allocate(this.uid, container.name, gpus);
-          if (!devices) throw new FailedPreconditionError(`container ${container.name} asks for ${gpus} ${gpuResource} and this kubelet has no device allocator`);
-          config.CDIDevices = devices.map((name) => ({ name }));
-          config.annotations = { ...config.annotations, [devicesAnnotation]: devices.join(',') };
-        } catch (error) {
-          this.cannotStart(container.name, 'UnexpectedAdmissionError', error);
-          continue;
-        }
-      }
-      try {
-        config = await this.withPluginDevices(container, config);
-      } catch (error) {
-        this.cannotStart(container.name, 'UnexpectedAdmissionError', error);
-        continue;
-      }
-      try {
-        const { containerId } = await this.deps.cri.createContainer(sandboxId, config, podConfig);
-        await this.deps.cri.startContainer(containerId);
-        this.waiting.delete(container.name);
-        this.logger.info({ container: container.name, containerId, restartCount }, 'container started');
-        this.metrics.containerStarted(this.containerType(container.name));
-        if (restartCount > 0) this.metrics.containerRestarted({ namespace: pod.metadata?.namespace ?? '', pod: pod.metadata?.name ?? '', container: container.name });
-        const postStart = container.lifecycle?.postStart;
-        if (postStart) await this.postStart(postStart, { containerId, container, podIp: facts.podIp });
-      } catch (error) {
-        this.cannotStart(container.name, 'CreateContainerError', error);
-      }
-    }
-  }
-
-  /** The container's config with what device plugins gave it for its extended resources. */
-  private async withPluginDevices(container: V1Container, config: ContainerConfig): Promise<ContainerConfig> {
-    const plugins = this.deps.devicePlugins;
-    let out = config;
-    for (const [resource, count] of Object.entries(containerExtendedResources(container))) {
-      if (resource === gpuResource && !plugins?.serves(resource)) continue;
-      if (!plugins?.serves(resource)) throw new FailedPreconditionError(`container ${container.name} asks for ${count} ${resource} and no device plugin serves it on this node`);
-      const { response } = await plugins.allocate(this.uid, container.name, resource, count);
-      out = applyAllocation(out, response);
-    }
-    const annotation = plugins?.annotation(this.uid, container.name);
-    return annotation ? { ...out, annotations: { ...out.annotations, [pluginDevicesAnnotation]: annotation } } : out;
-  }
-
-  /** Blocks the next container, as upstream; a failed hook kills the container (restart policy decides). */
-  private async postStart(handler: V1LifecycleHandler, target: ProbeTarget): Promise<void> {
-    const outcome = await runLifecycleHook(handler, target, this.hookDeps, this.gracePeriodSeconds());
-    if (outcome.ok) return;
-    this.logger.warn({ container: target.container.name, containerId: target.containerId }, `FailedPostStartHook: ${outcome.message}`);
-    await this.deps.cri.stopContainer(target.containerId, this.gracePeriodSeconds());
-  }
-
-  private get hookDeps(): ProbeDeps {
-    return { execSync: (containerId, cmd, timeoutSeconds) => this.deps.cri.execSync(containerId, cmd, timeoutSeconds) };
-  }
-
-  /** runAsNonRoot holds for the user the container will run as: its runAsUser, else the image's. */
-  private async checkRunAsNonRoot(pod: V1Pod, container: V1Container): Promise<void> {
-    if (!effectiveUser(pod, container).runAsNonRoot) return;
-    const image = (await this.deps.cri.imageStatus(container.image ?? '')).image;
-    const uid = image?.uid ? Number(image.uid.value) : undefined;
-    const violation = runAsNonRootViolation(pod, container, { uid, username: image?.username });
-    if (violation) throw new FailedPreconditionError(violation);
-  }
-
-  private async ensureImage(image: string, policy: string, podConfig: PodSandboxConfig): Promise<void> {
-    if (policy !== 'Always') {
-      const present = (await this.deps.cri.imageStatus(image)).image;
-      if (present) return;
-      if (policy === 'Never') throw new Error(`image ${image} is not present and imagePullPolicy is Never`);
-    }
-    const pullStarted = this.now();
-    try {
-      await this.deps.cri.pullImage(image, undefined, podConfig, { signal: this.gone.signal });
-    } finally {
-      // The pod start SLI leaves image pulls out, as upstream's does.
-      this.pullingMs += this.now() - pullStarted;
-    }
-  }
-
-  /**
-   * Every container stopped, each after its preStop hook, within one grace period: the app
-   * containers together, then the sidecars one by one in reverse order, as upstream, so what the
-   * app containers need while they shut down is still there.
-   */
-  private async stopAll(observed: ObservedPod): Promise<void> {
-    const grace = this.gracePeriodSeconds();
-    const startedMs = this.now();
-    const pod = this.desiredValue.pod;
-    const podIp = pod.spec?.hostNetwork ? this.deps.config.nodeIp : observed.sandboxes.find((s) => s.ready)?.ip ?? '';
-    const sidecars = (pod.spec?.initContainers ?? []).filter(isSidecar);
-    const stop = async (c: ObservedPod['containers'][number]): Promise<void> => {
-      const container = [...(pod.spec?.containers ?? []), ...sidecars].find((spec) => spec.name === c.name);
-      const preStop = container?.lifecycle?.preStop;
-      if (container && preStop && c.state === 'running') {
-        const outcome = await runLifecycleHook(preStop, { containerId: c.id, container, podIp }, this.hookDeps, grace);
-        if (!outcome.ok) this.logger.warn({ container: c.name, containerId: c.id }, `FailedPreStopHook: ${outcome.message}`);
-      }
-      // What the hooks used comes off the grace period; upstream leaves at least 2 s.
-      const left = Math.max(2, grace - Math.floor((this.now() - startedMs) / 1000));
-      await this.deps.cri.stopContainer(c.id, Math.min(grace, left));
-    };
-    const live = observed.containers.filter((c) => c.state === 'running' || c.state === 'created');
-    const sidecarNames = new Set(sidecars.map((c) => c.name));
-    await Promise.all(live.filter((c) => !sidecarNames.has(c.name)).map(stop));
-    for (const sidecar of [...sidecars].reverse()) {
-      for (const c of live.filter((l) => l.name === sidecar.name)) await stop(c);
-    }
-    for (const sandbox of observed.sandboxes.filter((s) => s.ready)) await this.deps.cri.stopPodSandbox(sandbox.id);
-  }
-
-  private async removeAll(observed: ObservedPod): Promise<void> {
-    for (const container of observed.containers) await this.deps.cri.removeContainer(container.id);
-    for (const sandbox of observed.sandboxes) {
-      await this.deps.cri.stopPodSandbox(sandbox.id);
-      await this.deps.cri.removePodSandbox(sandbox.id);
-    }
-  }
-
-  private async report(): Promise<void> {
-    const pod = this.desiredValue.pod;
-    const observed = await observePod(this.deps.cri, this.uid);
     if (this.stateValue === 'syncing') this.prober.sync(runningForProbes(pod, observed, this.deps.config.nodeIp));
     if (this.stateValue === 'syncing') this.observePodStart(observed);
     const status = buildPodStatus({
       pod,
       observed,
-      waiting: this.waiting,
+      waiting: this.runtime.waiting,
       hostIp: this.deps.config.nodeIp,
       runtimeName: this.deps.runtimeName,
       startTime: this.startTime,

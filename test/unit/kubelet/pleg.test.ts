@@ -5,6 +5,7 @@ import { CriCallError } from '../../../cri/client/cri-client.js';
 import { followContainerEvents } from '../../../kubelet/container-events.js';
 import type { CriPort } from '../../../kubelet/cri-port.js';
 import { Pleg } from '../../../kubelet/pleg.js';
+import { PodStatusCache } from '../../../kubelet/pod-status-cache.js';
 import { RecordingCri } from './recording-cri.js';
 
 async function runPod(cri: RecordingCri, uid: string): Promise<string> {
@@ -39,6 +40,37 @@ describe('PLEG', () => {
     for (const id of [...cri.sandboxes.keys()]) await cri.port().removePodSandbox(id);
     expect(await pleg.relist()).toEqual(['uid-a']);
     expect(pleg.podsInRuntime().size).toBe(0);
+  });
+});
+
+describe('PLEG and the pod status cache', () => {
+  it('reads the details of the changed pods into the cache, so their workers ask the runtime nothing', async () => {
+    const cri = new RecordingCri();
+    const cache = new PodStatusCache(cri.port());
+    const pleg = new Pleg({ cri: cri.port(), cache, relistMs: 1_000, logger: silentLogger(), onPodsChanged: () => undefined });
+    const containerId = await runPod(cri, 'uid-a');
+    const before = cache.tick();
+    await pleg.relist();
+    cri.exit('main', 3);
+    await pleg.relist();
+    const reads = cri.reads.length;
+    const observed = await cache.read('uid-a', before);
+    expect(cri.reads).toHaveLength(reads);
+    expect(observed.sandboxes[0]?.ip).toBe('10.0.0.5');
+    expect(observed.containers).toEqual([expect.objectContaining({ id: containerId, state: 'exited', exitCode: 3 })]);
+  });
+
+  it('drops a pod that left the runtime from the cache', async () => {
+    const cri = new RecordingCri();
+    const cache = new PodStatusCache(cri.port());
+    const pleg = new Pleg({ cri: cri.port(), cache, relistMs: 1_000, logger: silentLogger(), onPodsChanged: () => undefined });
+    await runPod(cri, 'uid-a');
+    await pleg.relist();
+    for (const id of [...cri.sandboxes.keys()]) await cri.port().removePodSandbox(id);
+    await pleg.relist();
+    const reads = cri.reads.length;
+    expect(await cache.read('uid-a', 0)).toEqual({ sandboxes: [], containers: [] });
+    expect(cri.reads.slice(reads)).toEqual(['listPodSandbox', 'listContainers']);
   });
 });
 

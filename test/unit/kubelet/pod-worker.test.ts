@@ -8,6 +8,8 @@ import type { PodStatusSink } from '../../../kubelet/status-manager.js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CriCallError } from '../../../cri/client/cri-client.js';
 import type { CriPort } from '../../../kubelet/cri-port.js';
+import { Pleg } from '../../../kubelet/pleg.js';
+import { PodStatusCache } from '../../../kubelet/pod-status-cache.js';
 import { RecordingCri } from './recording-cri.js';
 
 class RecordingStatus implements PodStatusSink {
@@ -37,8 +39,11 @@ function pod(overrides: { restartPolicy?: string; pullPolicy?: string; container
 }
 
 const workers: PodWorker[] = [];
+/** Each worker's PLEG, sharing the pod status cache with it as in the kubelet. */
+const plegs = new Map<PodWorker, Pleg>();
 afterEach(() => {
   for (const w of workers.splice(0)) w.stop();
+  plegs.clear();
 });
 
 function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBackoff(), metrics?: PodWorkerMetrics, overrides: Partial<CriPort> = {}) {
@@ -51,11 +56,14 @@ function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBa
     writeHostsFile: async () => '/var/lib/kubelet/pods/uid-1/etc-hosts',
     removeDir: async (path: string) => void cri.calls.push(`removeDir ${path}`),
   };
+  const port = { ...cri.port(), ...overrides };
+  const cache = new PodStatusCache(port);
   const make = (): PodWorker => {
     const worker = new PodWorker(
       { pod: desired, deleted: false },
       {
-        cri: { ...cri.port(), ...overrides },
+        cri: port,
+        cache,
         config: { podLogsDir: '/var/log/pods', cgroupParent: '/kubepods', clusterDns: [], clusterDomain: 'cluster.local', rootDir: '/var/lib/kubelet', nodeIp: '192.0.2.10', volumeRefreshMs: 60_000 },
         runtimeName: 'fake',
         backoff,
@@ -67,12 +75,19 @@ function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBa
       },
     );
     workers.push(worker);
+    plegs.set(worker, new Pleg({ cri: port, cache, relistMs: 1_000, logger: silentLogger(), onPodsChanged: () => undefined }));
     return worker;
   };
   return { cri, status, make };
 }
 
+/** What the kubelet does on a runtime change: the PLEG relists (filling the cache), then the worker syncs. */
+async function relist(worker: PodWorker): Promise<void> {
+  await plegs.get(worker)?.relist();
+}
+
 async function sync(worker: PodWorker): Promise<void> {
+  await relist(worker);
   worker.kick();
   await worker.idle();
 }
@@ -353,13 +368,36 @@ describe('pod worker', () => {
     expect(cri.running()).toEqual([]);
   });
 
+  it("syncs from the PLEG's picture: a sync with nothing to do reads nothing, one that changed the runtime reads the pod once more", async () => {
+    const { cri, make } = setup(pod({ containers: ['first', 'second'] }));
+    const worker = make();
+    await sync(worker);
+    await relist(worker);
+    const steady = cri.reads.length;
+    worker.kick();
+    await worker.idle();
+    expect(cri.reads.slice(steady)).toEqual([]);
+
+    cri.exit('first', 1);
+    await relist(worker);
+    const afterExit = cri.reads.length;
+    worker.kick();
+    await worker.idle();
+    expect(cri.running()).toEqual(['second#0', 'first#1']);
+    // The sync acted on the PLEG's picture; only the status after its own restart read the pod.
+    const reads = cri.reads.slice(afterExit);
+    expect(reads.filter((r) => r === 'listPodSandbox')).toHaveLength(1);
+    expect(reads.filter((r) => r === 'listContainers')).toHaveLength(1);
+  });
+
   it('does not sync again for an update that carries the same resourceVersion', async () => {
     const versioned = { ...pod(), metadata: { ...pod().metadata, resourceVersion: '7' } };
     const { cri, make } = setup(versioned);
     const worker = make();
     await sync(worker);
-    const calls = cri.calls.length;
     cri.exit('main', 1);
+    await relist(worker);
+    const calls = cri.calls.length;
     worker.update({ pod: { ...versioned }, deleted: false });
     await worker.idle();
     expect(cri.calls.length).toBe(calls);

@@ -29,6 +29,8 @@ const matches = (labels: Record<string, string> | undefined, selector: Record<st
 
 export class RecordingCri {
   readonly calls: string[] = [];
+  /** The reads (lists and status calls), apart from the calls above: what a sync costs the runtime. */
+  readonly reads: string[] = [];
   /** What every execSync answers (hooks and probes). */
   execExitCode = 0;
   readonly sandboxes = new Map<string, FakeSandbox>();
@@ -44,6 +46,12 @@ export class RecordingCri {
     running.state = 'CONTAINER_EXITED';
     running.exitCode = exitCode;
     running.finishedAt = this.nowMs;
+  }
+
+  /** Records a list call; returns nothing so the list itself follows with `??`. */
+  private read(call: string): undefined {
+    this.reads.push(call);
+    return undefined;
   }
 
   running(): string[] {
@@ -74,11 +82,12 @@ export class RecordingCri {
         return {};
       },
       podSandboxStatus: async (id: string) => {
+        this.reads.push(`podSandboxStatus ${id}`);
         const sandbox = this.sandboxes.get(id);
         return { status: { id, network: { ip: sandbox?.ready ? '10.0.0.5' : '', additionalIps: [] } }, info: {}, containersStatuses: [], timestamp: '0' };
       },
       listPodSandbox: async (filter?: { labelSelector?: Record<string, string> }) => ({
-        items: [...this.sandboxes.values()]
+        items: this.read('listPodSandbox') ?? [...this.sandboxes.values()]
           .filter((s) => matches(s.config.labels, filter?.labelSelector))
           .map((s) => ({
             id: s.id,
@@ -115,6 +124,7 @@ export class RecordingCri {
         return {};
       },
       containerStatus: async (id: string) => {
+        this.reads.push(`containerStatus ${id}`);
         const c = this.containers.get(id);
         if (!c) throw new Error(`no container ${id}`);
         return {
@@ -135,7 +145,7 @@ export class RecordingCri {
         };
       },
       listContainers: async (filter?: { labelSelector?: Record<string, string> }) => ({
-        containers: [...this.containers.values()]
+        containers: this.read('listContainers') ?? [...this.containers.values()]
           .filter((c) => matches(c.config.labels, filter?.labelSelector))
           .map((c) => ({
             id: c.id,
