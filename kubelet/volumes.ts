@@ -5,10 +5,10 @@
 // update reaches the files. Other types (persistent volumes, CSI, ...) are reported once in the
 // log, and containers run without them.
 import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
-import { execa } from 'execa';
 import { chmod, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import { InvalidArgumentError } from '../common/errors.js';
+import { isMountPoint, LinuxMounter } from '../common/linux/mounts.js';
 import type { Mount } from '../cri/api/messages.js';
 import { writePayload } from './atomic-writer.js';
 import { applyFsGroup } from './volume-ownership.js';
@@ -80,9 +80,11 @@ async function checkHostPath(name: string, path: string, type: string): Promise<
   }
 }
 
+const mounter = new LinuxMounter();
+
 async function mountTmpfs(dir: string, sizeBytes: number | undefined): Promise<void> {
   if (await isMountPoint(dir)) return;
-  await execa('mount', ['-t', 'tmpfs', '-o', `mode=0777${sizeBytes ? `,size=${Math.floor(sizeBytes)}` : ''}`, 'tmpfs', dir]);
+  await mounter.mount({ type: 'tmpfs', source: 'tmpfs', options: ['mode=0777', ...(sizeBytes ? [`size=${Math.floor(sizeBytes)}`] : [])] }, dir);
 }
 
 /**
@@ -123,11 +125,6 @@ export async function preparePodVolumes(pod: V1Pod, rootDir: string, context: Vo
     }
   }
   return prepared;
-}
-
-async function isMountPoint(dir: string): Promise<boolean> {
-  const [self, parent] = await Promise.all([stat(dir), stat(join(dir, '..'))]);
-  return self.dev !== parent.dev;
 }
 
 /** Pure: a subPath as a relative path inside its volume; refuses absolute paths and "..". */
@@ -187,7 +184,7 @@ export async function removePodVolumes(rootDir: string, uid: string): Promise<vo
   for (const plugin of await readdir(volumesDir).catch(() => [] as string[])) {
     for (const name of await readdir(join(volumesDir, plugin)).catch(() => [] as string[])) {
       const dir = join(volumesDir, plugin, name);
-      if (await isMountPoint(dir).catch(() => false)) await execa('umount', ['-l', dir], { reject: false });
+      await mounter.unmount(dir, { detach: true });
     }
   }
   await rm(join(rootDir, 'pods', uid), { recursive: true, force: true });

@@ -17,7 +17,7 @@ import { Images } from './images/images.js';
 import type { ImageUser } from './images/image-removal.js';
 import { removeHalfPulledContent } from './images/half-pulled.js';
 import { StoreUsage } from './images/store-usage.js';
-import { hostMountPointOf } from './linux/mounts.js';
+import { hostMountPointOf } from '../common/linux/mounts.js';
 import { SandboxManager, type PodCgroupUsage, type PodResources } from './sandbox/sandbox-manager.js';
 import type { SandboxRecord } from './sandbox/sandbox-record.js';
 import { lockRootDir, type RootLock } from './state/root-lock.js';

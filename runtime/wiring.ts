@@ -24,7 +24,7 @@ import { hugetlbUnusableReason } from './cgroups/hugetlb-support.js';
 import { ContainerDevices } from './gpu/container-devices.js';
 import { capabilitiesFromMask } from './oci/spec/capabilities.js';
 import type { HostFacts } from './oci/spec/spec-input.js';
-import { LinuxMounter } from './linux/mounts.js';
+import { LinuxMounter } from '../common/linux/mounts.js';
 import { OverlaySnapshotter } from './snapshots/snapshotter.js';
 import { LinuxNamespacePinner } from './linux/namespaces.js';
 import { UnsharePidNamespaces } from './linux/pid-namespace.js';

@@ -9,7 +9,7 @@ import { cleanupSignal, throwIfAborted, type Abortable } from '../../common/abor
 import { writeJsonAtomic } from '../../common/atomic-file.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { MountSpec, Mounter } from '../linux/mounts.js';
+import type { MountSpec, Mounter } from '../../common/linux/mounts.js';
 import { readFileInRoot } from '../linux/read-in-root.js';
 import type { ImageConfig } from '../images/oci-types.js';
 import type { AttachSession } from '../oci/attach-socket.js';

@@ -17,7 +17,8 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import { cleanupSignal, type Abortable } from '../../common/abort.js';
 import { failureText, runChild } from '../../common/child-process.js';
 import { AlreadyExistsError, BerthError, InternalError, InvalidArgumentError, errorMessage } from '../../common/errors.js';
-import type { Mounter } from './mounts.js';
+import { parseMountinfo } from '../../common/linux/mountinfo.js';
+import type { Mounter } from '../../common/linux/mounts.js';
 
 export type PinnableNamespace = 'network' | 'ipc' | 'uts';
 
@@ -55,37 +56,11 @@ export function validateHostname(hostname: string): void {
   }
 }
 
-interface MountinfoEntry {
-  mountPoint: string;
-  root: string;
-  fsType: string;
-  shared: boolean;
-}
-
-function unescape(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
-}
-
-export function parseMountinfoEntries(text: string): MountinfoEntry[] {
-  const entries: MountinfoEntry[] = [];
-  for (const line of text.split('\n')) {
-    const [left, right] = line.split(' - ');
-    if (!left || !right) continue;
-    const fields = left.split(' ');
-    const root = fields[3];
-    const mountPoint = fields[4];
-    const fsType = right.split(' ')[0];
-    if (!root || !mountPoint || !fsType) continue;
-    entries.push({ mountPoint: unescape(mountPoint), root: unescape(root), fsType, shared: fields.slice(6).some((f) => f.startsWith('shared:')) });
-  }
-  return entries;
-}
-
 /** nsfs mounts (pinned namespaces) at or below `prefix`. */
 export function pinnedNamespacesIn(mountinfo: string, prefix: string): PinnedNamespace[] {
   const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
   const pins: PinnedNamespace[] = [];
-  for (const entry of parseMountinfoEntries(mountinfo)) {
+  for (const entry of parseMountinfo(mountinfo)) {
     if (entry.fsType !== 'nsfs' || !(entry.mountPoint === prefix || entry.mountPoint.startsWith(base))) continue;
     const match = /^(\w+):\[(\d+)\]$/.exec(entry.root);
     if (match?.[1] && match[2]) pins.push({ path: entry.mountPoint, kind: match[1], inode: match[2] });
@@ -194,7 +169,7 @@ export class LinuxNamespacePinner implements NamespacePinner {
 
   private async makeRootPrivate(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
-    const self = parseMountinfoEntries(await readFile(this.mountinfoPath, 'utf8')).filter((e) => e.mountPoint === this.root).at(-1);
+    const self = parseMountinfo(await readFile(this.mountinfoPath, 'utf8')).filter((e) => e.mountPoint === this.root).at(-1);
     if (!self) await this.mounter.bind(this.root, this.root, ['rbind', 'private']);
     else if (self.shared) await this.mounter.mount({ type: 'none', source: 'none', options: ['private'] }, this.root);
   }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { PodSandboxConfig__Output } from '../../cri/api/messages.js';
 import type { Abortable } from '../../common/abort.js';
 import { writeFileAtomic } from '../../common/atomic-file.js';
-import type { Mounter } from '../linux/mounts.js';
+import type { Mounter } from '../../common/linux/mounts.js';
 import { hostnameFileContent, hostsFileContent, resolvConfContent } from './files.js';
 import type { SandboxFiles } from './sandbox-record.js';
 import { mountSandboxShm, unmountSandboxShm } from './shm.js';

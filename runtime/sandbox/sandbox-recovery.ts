@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { PodSandboxConfig__Output } from '../../cri/api/messages.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { Mounter } from '../linux/mounts.js';
+import type { Mounter } from '../../common/linux/mounts.js';
 import { RecordStore, type VersionedRecord } from '../state/record-store.js';
 import type { SandboxPorts } from './sandbox-manager.js';
 import type { SandboxRecord } from './sandbox-record.js';

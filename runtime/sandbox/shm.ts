@@ -3,7 +3,7 @@
 import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Abortable } from '../../common/abort.js';
-import type { MountSpec, Mounter } from '../linux/mounts.js';
+import type { MountSpec, Mounter } from '../../common/linux/mounts.js';
 
 export const shmMountSpec: MountSpec = {
   type: 'tmpfs',

@@ -47,7 +47,7 @@ import {
 } from '../../common/errors.js';
 import { diskUsage } from '../../common/disk-usage.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
-import type { MountSpec } from '../linux/mounts.js';
+import type { MountSpec } from '../../common/linux/mounts.js';
 import {
   readSnapshotRecord,
   writeSnapshotRecord,

@@ -12,7 +12,7 @@ import { defaultNetworkConfig, ensureDefaultNetworkConfig } from '../../../cni/d
 import { CniNetwork } from '../../../cni/network.js';
 import { ProcessPluginExecutor } from '../../../cni/plugin-exec.js';
 import type { PodNetworkRequest, PortMapping } from '../../../cni/types.js';
-import { LinuxMounter } from '../../../runtime/linux/mounts.js';
+import { LinuxMounter } from '../../../common/linux/mounts.js';
 import { LinuxNamespacePinner, type NamespacePinPaths } from '../../../runtime/linux/namespaces.js';
 import { requireRoot } from '../../harness/root.js';
 

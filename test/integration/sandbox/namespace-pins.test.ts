@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LinuxMounter } from '../../../runtime/linux/mounts.js';
+import { LinuxMounter } from '../../../common/linux/mounts.js';
 import { LinuxNamespacePinner, type NamespacePinPaths } from '../../../runtime/linux/namespaces.js';
 import { mountSandboxShm, unmountSandboxShm } from '../../../runtime/sandbox/shm.js';
 import { requireRoot } from '../../harness/root.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MknodDeviceNodes } from '../../../runtime/linux/device-nodes.js';
-import { LinuxMounter } from '../../../runtime/linux/mounts.js';
+import { LinuxMounter } from '../../../common/linux/mounts.js';
 import { AttrToolsXattrs } from '../../../runtime/linux/xattr.js';
 import { chainIds } from '../../../runtime/snapshots/chain-id.js';
 import { OverlaySnapshotter } from '../../../runtime/snapshots/snapshotter.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreUsage } from '../../../runtime/images/store-usage.js';
-import { mountPointOf } from '../../../runtime/linux/mounts.js';
+import { mountPointOf } from '../../../common/linux/mounts.js';
 
 const work = mkdtempSync(join(tmpdir(), 'berth-store-usage-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PodSandboxConfig__Output } from '../../../cri/api/messages.js';
-import type { MountSpec, Mounter } from '../../../runtime/linux/mounts.js';
+import type { MountSpec, Mounter } from '../../../common/linux/mounts.js';
 import { SandboxFileWriter } from '../../../runtime/sandbox/files-writer.js';
 
 const dirs: string[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMountinfoEntries, pinnedNamespacesIn, validateHostname } from '../../../runtime/linux/namespaces.js';
+import { parseMountinfo } from '../../../common/linux/mountinfo.js';
+import { pinnedNamespacesIn, validateHostname } from '../../../runtime/linux/namespaces.js';
 
 const mountinfo = [
   '22 27 0:21 / /proc rw,relatime - proc proc rw',
@@ -25,7 +26,7 @@ describe('reading pinned namespaces from mountinfo', () => {
   });
 
   it('sees whether a mount is shared', () => {
-    const root = parseMountinfoEntries(mountinfo).find((e) => e.mountPoint === '/var/lib/berth/sandboxes');
+    const root = parseMountinfo(mountinfo).find((e) => e.mountPoint === '/var/lib/berth/sandboxes');
     expect(root?.shared).toBe(true);
   });
 });

@@ -3,9 +3,10 @@
 // described as data (what a snapshotter returns, what a sandbox needs) and applied with the
 // util-linux `mount`/`umount` binaries, each bounded by the caller's signal and its own timeout.
 import { readFile, realpath } from 'node:fs/promises';
-import type { Abortable } from '../../common/abort.js';
-import { failureText, runChild } from '../../common/child-process.js';
-import { InternalError } from '../../common/errors.js';
+import type { Abortable } from '../abort.js';
+import { failureText, runChild } from '../child-process.js';
+import { InternalError } from '../errors.js';
+import { parseMountinfo } from './mountinfo.js';
 
 /** A mount as data, in the shape of the OCI runtime spec's mounts. */
 export interface MountSpec {
@@ -24,19 +25,14 @@ export interface Mounter {
   mountsUnder(prefix: string): Promise<string[]>;
 }
 
-/** Decodes the octal escapes (\040 for space, ...) the kernel uses in mountinfo. */
-function unescapeMountPath(path: string): string {
-  return path.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+/** The mount points of this process's mount namespace, in mountinfo order. */
+async function hostMountPoints(): Promise<string[]> {
+  return parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8')).map((entry) => entry.mountPoint);
 }
 
-export function parseMountinfo(text: string): string[] {
-  const points: string[] = [];
-  for (const line of text.split('\n')) {
-    const fields = line.split(' ');
-    const point = fields[4];
-    if (point) points.push(unescapeMountPath(point));
-  }
-  return points;
+/** Whether `path` is itself a mount point (a bind mount of the same filesystem counts). */
+export async function isMountPoint(path: string): Promise<boolean> {
+  return (await hostMountPoints()).includes(path);
 }
 
 /** Pure: the mount point of the filesystem holding absolute `path` (no symlinks in it): the deepest point above it. */
@@ -47,7 +43,7 @@ export function mountPointOf(path: string, points: readonly string[]): string {
 
 /** The mount point of the filesystem holding `path` on this host. */
 export async function hostMountPointOf(path: string): Promise<string> {
-  return mountPointOf(await realpath(path), parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8')));
+  return mountPointOf(await realpath(path), await hostMountPoints());
 }
 
 export class LinuxMounter implements Mounter {
@@ -69,12 +65,12 @@ export class LinuxMounter implements Mounter {
   }
 
   async unmount(target: string, options: { detach?: boolean } & Abortable = {}): Promise<void> {
-    if (!(await this.mountsUnder(target)).includes(target)) return;
+    if (!(await isMountPoint(target))) return;
     await run('umount', options.detach ? ['-l', target] : [target], `unmount ${target}`, options);
   }
 
   async mountsUnder(prefix: string): Promise<string[]> {
-    const points = parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8'));
+    const points = await hostMountPoints();
     const base = prefix.endsWith('/') ? prefix : `${prefix}/`;
     return points
       .filter((p) => p === prefix || p.startsWith(base))
