@@ -1,7 +1,7 @@
 // The benchmark's pods live in a cgroup parent below this process's own memory cgroup (the
 // machine owns the ones above; see ENVIRONMENT.md). An absolute parent makes runc create the same
 // path in every hierarchy, so afterwards we remove what appeared during the run, empty dirs only.
-import { readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { type Dirent, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function ownMemoryCgroup(): string {
@@ -11,7 +11,7 @@ export function ownMemoryCgroup(): string {
 
 /** Removes the empty cgroups below `dir` (QoS tiers, pods a runtime left), deepest first. */
 function removeEmptyChildren(dir: string, sinceMs: number): void {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {

@@ -59,8 +59,8 @@ export class Pleg {
     const sandboxes = new Map<string, ObservedSandbox[]>();
     const listed = new Map<string, { sandboxes: PodSandbox__Output[]; containers: Container__Output[] }>();
     const listedFor = (uid: string) => {
-      let items = listed.get(uid);
-      if (!items) listed.set(uid, (items = { sandboxes: [], containers: [] }));
+      const items = listed.get(uid) ?? { sandboxes: [], containers: [] };
+      listed.set(uid, items);
       return items;
     };
     for (const sandbox of sandboxList.items) {

@@ -92,7 +92,7 @@ export function terminalPhase(pod: V1Pod, observed: ObservedPod): TerminalPhase 
   if (initState(pod, observed).failed) return 'Failed';
   if ((pod.spec?.restartPolicy ?? 'Always') === 'Always') return undefined;
   const latest = (pod.spec?.containers ?? []).map((c) => latestContainer(observed, c.name));
-  if (latest.length === 0 || latest.some((c) => !c || c.state !== 'exited' || shouldRestart(pod, c))) return undefined;
+  if (latest.length === 0 || latest.some((c) => c?.state !== 'exited' || shouldRestart(pod, c))) return undefined;
   return latest.every((c) => c?.exitCode === 0) ? 'Succeeded' : 'Failed';
 }
 

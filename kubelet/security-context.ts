@@ -104,7 +104,7 @@ export function runAsNonRootViolation(pod: V1Pod, container: V1Container, image:
   const user = effectiveUser(pod, container);
   if (!user.runAsNonRoot) return undefined;
   if (user.runAsUser !== undefined) {
-    return user.runAsUser === 0 ? 'container\'s runAsUser breaks non-root policy (pod: "' + (pod.metadata?.name ?? '') + '", container: ' + container.name + ')' : undefined;
+    return user.runAsUser === 0 ? `container's runAsUser breaks non-root policy (pod: "${pod.metadata?.name ?? ''}", container: ${container.name})` : undefined;
   }
   if (image.uid !== undefined) return image.uid === 0 ? 'container has runAsNonRoot and image will run as root' : undefined;
   if (image.username) return `container has runAsNonRoot and image has non-numeric user (${image.username}), cannot verify user is non-root`;

@@ -35,6 +35,10 @@ if ! node_modules/.bin/tsc -p tsconfig.json --noEmit; then
   echo "the type check of the product, test/ and bench/ failed (tsc -p tsconfig.json --noEmit)" >"$results/check-typecheck.failed"
   status=1
 fi
+if ! node_modules/.bin/biome lint --error-on-warnings --max-diagnostics=50 .; then
+  echo "the linter found problems (npm run lint: biome, configured in biome.json)" >"$results/check-lint.failed"
+  status=1
+fi
 
 for tier in $tiers; do
   echo "=== tier: $tier"

@@ -60,7 +60,7 @@ export interface ContainerRow {
 /** Rows as docker prints them: each column padded to its widest cell plus three spaces. */
 export function columns(rows: readonly (readonly string[])[]): string {
   const widths = (rows[0] ?? []).map((_, column) => Math.max(...rows.map((row) => row[column]?.length ?? 0)));
-  return rows.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd((widths[column] ?? 0) + 3))).join('') + '\n').join('');
+  return rows.map((row) => `${row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd((widths[column] ?? 0) + 3))).join('')}\n`).join('');
 }
 
 export function formatTable(rows: readonly ContainerRow[], nowMs: number, options: { noTrunc?: boolean } = {}): string {

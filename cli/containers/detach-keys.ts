@@ -16,7 +16,10 @@ export class DetachKeyFilter extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.detached) return callback();
+    if (this.detached) {
+      callback();
+      return;
+    }
     const passed: number[] = [];
     for (const byte of chunk) {
       if (this.holding) {
@@ -25,7 +28,8 @@ export class DetachKeyFilter extends Transform {
           this.detached = true;
           if (passed.length > 0) this.push(Buffer.from(passed));
           this.onDetach();
-          return callback();
+          callback();
+          return;
         }
         passed.push(ctrlP);
       }

@@ -3,7 +3,7 @@
 // docker's flag names. They reach the runtime through its CRI socket (--runtime-endpoint, or
 // CONTAINER_RUNTIME_ENDPOINT as for crictl), so they work against `berth runtime`, `berth node`
 // or containerd alike.
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
 import { defaultEndpoint, withSession } from './cri-session.js';
 

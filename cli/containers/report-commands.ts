@@ -14,7 +14,9 @@ const isRunning = (listed: ListedContainer) => listed.container.state === 'CONTA
 
 /** ps's columns where there is no ps: pid, parent, state and command line of each /proc entry. */
 const procPs =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell script: ${...} is the shell's expansion
   'PATH=/usr/sbin:/usr/bin:/sbin:/bin; echo "PID PPID STAT CMD"; for d in /proc/[0-9]*; do p=${d#/proc/}; s=$(cat $d/stat 2>/dev/null) || continue; ' +
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: as above
   's=${s##*) }; set -- $s; c=$(tr "\\0" " " < $d/cmdline 2>/dev/null); echo "$p $2 $1 ${c:-[$(cat $d/comm)]}"; done';
 
 export async function topContainer(session: CriSession, reference: string, psOptions: readonly string[], out: LogWriters['stdout']): Promise<void> {

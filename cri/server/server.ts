@@ -19,11 +19,11 @@ import {
 } from './instrument.js';
 
 // Handlers are stored untyped here; each per-RPC file is typed against the generated messages.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a table of handlers of every request and response type; each is typed where written
 export type AnyUnary = UnaryHandler<any, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: as above
 export type AnyStream = StreamHandler<any, any>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: as above
 export type AnyClientStream = ClientStreamHandler<any, any>;
 type AnyHandler = AnyUnary | AnyStream | AnyClientStream;
 

@@ -4,7 +4,7 @@
 // the error stream: a metav1.Status in v4 and later, a plain message before.
 import type { Duplex, Readable, Writable } from 'node:stream';
 import type { Logger } from '../../common/logger.js';
-import type { SpdySession, SpdyStream } from './spdy/session.js';
+import type { SpdyStream } from './spdy/session.js';
 
 /** What a session is wired to: an exec'd process, or a container's own stdio (attach). */
 export interface LiveStdio {

@@ -58,7 +58,7 @@ export class StreamServer {
   ) {}
 
   static async start(options: StreamServerOptions, runtime: Runtime, logger: Logger): Promise<StreamServer> {
-    const server = createServer((request, response) => {
+    const server = createServer((_request, response) => {
       response.writeHead(400, { 'content-type': 'text/plain' });
       response.end('berth streaming: this URL must be opened with an HTTP upgrade to SPDY/3.1 (crictl exec/port-forward do that)\n');
     });

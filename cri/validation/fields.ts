@@ -37,7 +37,7 @@ const maxNameLength = 253;
 export function checkMetadataString(field: string, value: string): void {
   if (value === '') throw new InvalidArgumentError(`${field} must not be empty`);
   if (value.length > maxNameLength) throw new InvalidArgumentError(`${field} ${quoted(value)} is longer than ${maxNameLength} characters`);
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is what it is for
   if (/[\u0000-\u001f\u007f]/.test(value)) throw new InvalidArgumentError(`${field} ${quoted(value)} contains a control character`);
   if (/[\s/\\_]|\.\./.test(value)) throw new InvalidArgumentError(`${field} ${quoted(value)} may not contain "/", "\\", "_", ".." or whitespace`);
 }

@@ -1,7 +1,7 @@
 // What a refused cgroup write means, as a berth error a person can act on. The kernel answers a
 // bad value with EINVAL/ERANGE, a missing controller with ENOENT, a cgroup still in use with EBUSY.
 import {
-  BerthError,
+  type BerthError,
   FailedPreconditionError,
   InternalError,
   InvalidArgumentError,

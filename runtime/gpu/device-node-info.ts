@@ -1,6 +1,7 @@
 // The kernel interface for device numbers: lstat of a node gives its type and dev_t. Node
 // returns st_rdev as a number that loses nothing below 2^53; the bigint form decodes glibc's
 // major/minor split exactly (12+20 bits of major and 8+24 of minor spread over 64).
+import type { BigIntStats } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { FailedPreconditionError } from '../../common/errors.js';
 import type { DeviceType } from '../oci/spec/runtime-spec.js';
@@ -25,7 +26,7 @@ export function deviceMinor(rdev: bigint): number {
 
 /** The node at `hostPath`, or undefined when nothing is there. Throws for a non-device. */
 export async function readDeviceNode(hostPath: string): Promise<DeviceNodeInfo | undefined> {
-  let stats;
+  let stats: BigIntStats;
   try {
     stats = await lstat(hostPath, { bigint: true });
   } catch (error) {

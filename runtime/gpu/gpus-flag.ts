@@ -137,7 +137,7 @@ function parseCapabilities(list: string[] | undefined, fail: (reason: string) =>
   if (list === undefined) return [...defaultDriverCapabilities];
   const caps = new Set<DriverCapability>();
   for (const cap of list) {
-    if (cap === 'all') driverCapabilities.forEach((c) => caps.add(c));
+    if (cap === 'all') for (const c of driverCapabilities) caps.add(c);
     else if (isDriverCapability(cap)) caps.add(cap);
     else if (cap !== 'gpu') fail(`capability "${cap}" is unknown; use ${driverCapabilities.join(', ')} or all`);
   }

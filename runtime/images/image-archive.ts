@@ -72,7 +72,7 @@ export function archiveLayout(images: readonly SavedImage[]): ArchiveLayout {
       const reference = parseReference(tag);
       index.manifests.push({ ...descriptor, annotations: { [containerdNameAnnotation]: tag, [refNameAnnotation]: reference.tag ?? 'latest' } });
       const repository = familiarName({ domain: reference.domain, path: reference.path });
-      if (topLayer) (repositories[repository] ??= {})[reference.tag ?? 'latest'] = digestHex(topLayer.digest as Digest);
+      if (topLayer) repositories[repository] = { ...repositories[repository], [reference.tag ?? 'latest']: digestHex(topLayer.digest as Digest) };
     }
     if (tags.length === 0) index.manifests.push(descriptor);
     manifestJson.push({

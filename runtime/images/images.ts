@@ -23,7 +23,7 @@ import { ImageStore, type ImageRecord } from './image-store.js';
 import { importArchive, importOciLayout } from './import.js';
 import { asNoSpace } from './no-space.js';
 import { mediaTypes, type ImageConfig } from './oci-types.js';
-import { Puller, type PullOptions, type PullProgress } from './puller.js';
+import { Puller, type PullOptions } from './puller.js';
 import { RegistryClient } from './registry-client.js';
 import type { RegistryHostsConfig } from './registry-hosts.js';
 

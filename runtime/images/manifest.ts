@@ -45,7 +45,7 @@ export function checkDescriptor(value: unknown, what: string): Descriptor {
 export function parseIndex(bytes: Uint8Array, what: string): ImageIndex {
   const index = parseJson(bytes, what) as Partial<ImageIndex> | null;
   if (!index || !Array.isArray(index.manifests)) throw new InvalidArgumentError(`${what} is not an image index (no "manifests")`);
-  index.manifests.forEach((entry, i) => checkDescriptor(entry, `${what} manifests[${i}]`));
+  for (const [i, entry] of index.manifests.entries()) checkDescriptor(entry, `${what} manifests[${i}]`);
   return index as ImageIndex;
 }
 
@@ -71,7 +71,7 @@ export function parseImageConfig(bytes: Uint8Array, what: string, layerCount: nu
   if (!config || typeof config !== 'object' || !config.rootfs || !Array.isArray(config.rootfs.diff_ids)) {
     throw new InvalidArgumentError(`${what} is not an image config (no rootfs.diff_ids)`);
   }
-  config.rootfs.diff_ids.forEach((id, i) => parseDigest(String(id), `${what} rootfs.diff_ids[${i}]`));
+  for (const [i, id] of config.rootfs.diff_ids.entries()) parseDigest(String(id), `${what} rootfs.diff_ids[${i}]`);
   if (config.rootfs.diff_ids.length !== layerCount) {
     throw new InvalidArgumentError(
       `${what} lists ${config.rootfs.diff_ids.length} diff_ids for ${layerCount} layers; the image is inconsistent`,

@@ -11,7 +11,7 @@
 //   <bundleDir>/ctl, winsz      conmon's control FIFOs
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
@@ -89,7 +89,7 @@ export function resizeMessage(width: number, height: number): string {
 
 /** One message to a conmon's ctl FIFO; `whenGone` says what it means that no conmon reads it. */
 export async function writeControl(fifoPath: string, message: string, whenGone: string): Promise<void> {
-  let fifo;
+  let fifo: FileHandle;
   try {
     // Non-blocking: with no conmon reading, this fails (ENXIO) instead of hanging.
     fifo = await open(fifoPath, constants.O_WRONLY | constants.O_NONBLOCK);

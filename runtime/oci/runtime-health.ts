@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runChild } from '../../common/child-process.js';
+import { type ChildResult, runChild } from '../../common/child-process.js';
 import { DeadlineExceededError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { TtlCache } from '../../common/ttl-cache.js';
@@ -30,7 +30,7 @@ export const ready: Readiness = { ok: true, reason: '', message: '' };
 export function binaryAnswers(what: string, path: string, reason: string, timeoutMs: number): ReadinessCheck {
   return async () => {
     const failed = (why: string): Readiness => ({ ok: false, reason, message: `${what} (${path}) --version ${why}; berth cannot run containers until it answers` });
-    let result;
+    let result: ChildResult;
     try {
       result = await runChild(path, ['--version'], {}, { timeoutMs, what: `${what} --version` });
     } catch (error) {

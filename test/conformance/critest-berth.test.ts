@@ -19,7 +19,7 @@ interface SpecReport {
 }
 
 /** critest specs berth does not pass yet, each with why (a regular expression on the spec text). */
-export const UNSUPPORTED: { spec: string; why: string }[] = [
+const UNSUPPORTED: { spec: string; why: string }[] = [
   {
     spec: 'public image with digest should be pulled and removed',
     why: "critest pins upstream's digest of test-image-digest; an image built locally cannot have that digest",

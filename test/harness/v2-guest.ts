@@ -37,7 +37,7 @@ done
 exec /bin/busybox switch_root /newroot /init-main
 `;
 
-function initScript(script: string): string {
+function initScript(): string {
   return `#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /sys /dev /tmp /run
 /bin/busybox mount -t proc proc /proc
@@ -81,7 +81,7 @@ export async function runInV2Guest(script: string, options: GuestOptions = {}): 
       mkdirSync(join(root, 'lib'), { recursive: true });
       await execa('cp', ['-a', join(guest, 'lib/modules'), join(root, 'lib/modules')]);
     }
-    writeFileSync(join(root, pivotableRoot ? 'init-main' : 'init'), initScript(script));
+    writeFileSync(join(root, pivotableRoot ? 'init-main' : 'init'), initScript());
     chmodSync(join(root, pivotableRoot ? 'init-main' : 'init'), 0o755);
     if (pivotableRoot) {
       writeFileSync(join(root, 'init'), switchRootScript);

@@ -11,7 +11,10 @@ function rpcsInProto(): Map<string, string[]> {
   let current: string[] | undefined;
   for (const line of readFileSync(criProtoPath(), 'utf8').split('\n')) {
     const service = /^service (\w+) \{/.exec(line);
-    if (service?.[1]) services.set(service[1], (current = []));
+    if (service?.[1]) {
+      current = [];
+      services.set(service[1], current);
+    }
     const rpc = /^\s*rpc (\w+)\(/.exec(line);
     if (rpc?.[1] && current) current.push(rpc[1]);
     if (/^\}/.test(line)) current = undefined;

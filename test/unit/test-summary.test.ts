@@ -50,7 +50,8 @@ interface Layout {
 
 let caseNumber = 0;
 async function summarize(layout: Layout): Promise<{ line: string; exitCode: number; stderr: string }> {
-  const dir = join(work, `case-${(caseNumber += 1)}`);
+  caseNumber += 1;
+  const dir = join(work, `case-${caseNumber}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'expected-tiers'), `${layout.expected.join('\n')}\n`);
   if (layout.setupFailed !== undefined) writeFileSync(join(dir, 'setup-failed'), layout.setupFailed);

@@ -72,7 +72,7 @@ export function dataFrame(streamId: number, data: Buffer, fin: boolean): Buffer 
 
 const u32 = (...values: number[]): Buffer => {
   const out = Buffer.alloc(values.length * 4);
-  values.forEach((v, i) => out.writeUInt32BE(v >>> 0, i * 4));
+  for (const [i, v] of values.entries()) out.writeUInt32BE(v >>> 0, i * 4);
   return out;
 };
 

@@ -61,8 +61,7 @@ export function applyCdiEdits(spec: Spec, all: readonly CompleteCdiEdits[]): Spe
       spec.linux.devices = devices;
       const rule = allowRule(node);
       if (rule !== undefined) {
-        const resources = (spec.linux.resources ??= {});
-        resources.devices = [...(resources.devices ?? []), rule];
+        spec.linux.resources = { ...spec.linux.resources, devices: [...(spec.linux.resources?.devices ?? []), rule] };
       }
     }
 
@@ -75,15 +74,16 @@ export function applyCdiEdits(spec: Spec, all: readonly CompleteCdiEdits[]): Spe
     }
 
     for (const hook of edits.hooks ?? []) {
-      const hooks: Hooks = (spec.hooks ??= {});
+      const hooks: Hooks = spec.hooks ?? {};
       const { hookName, ...rest } = hook;
-      (hooks[hookName] ??= []).push(rest);
+      hooks[hookName] = [...(hooks[hookName] ?? []), rest];
+      spec.hooks = hooks;
     }
 
     for (const gid of edits.additionalGids ?? []) {
       if (gid === 0) continue;
-      const gids = (spec.process.user.additionalGids ??= []);
-      if (!gids.includes(gid)) gids.push(gid);
+      const gids = spec.process.user.additionalGids ?? [];
+      if (!gids.includes(gid)) spec.process.user.additionalGids = [...gids, gid];
     }
   }
   spec.mounts.push(...added.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i).map(({ m }) => m));

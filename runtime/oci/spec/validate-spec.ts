@@ -58,7 +58,7 @@ function linuxProblems(spec: Spec): string[] {
   for (const device of linux.devices ?? []) {
     if (!device.path.startsWith('/')) problems.push(`device path "${device.path}" is not absolute`);
   }
-  if (linux.seccomp && linux.seccomp.syscalls?.some((s) => s.names.length === 0)) {
+  if (linux.seccomp?.syscalls?.some((s) => s.names.length === 0)) {
     problems.push('a seccomp rule names no syscalls');
   }
   return problems;

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Cgroups } from '../../../runtime/cgroups/cgroups.js';
 import { openCgroups } from '../../../runtime/cgroups/detect.js';
 import { parseProcCgroup, type CgroupAnchors } from '../../../runtime/cgroups/own-cgroup.js';
-import { CgroupsV1 } from '../../../runtime/cgroups/v1.js';
+import type { CgroupsV1 } from '../../../runtime/cgroups/v1.js';
 import { requireRoot } from '../../harness/root.js';
 import { removeCgroups } from './cgroup-cleanup.js';
 import { describeCgroupsContract } from './cgroups-contract.js';

@@ -235,7 +235,7 @@ describe('exec and port-forward over SPDY', () => {
         }),
       ),
     );
-    runs.forEach((run, i) => expect(run.stdout).toContain(`size:${10 + i} 80`));
+    for (const [i, run] of runs.entries()) expect(run.stdout).toContain(`size:${10 + i} 80`);
     await new Promise((r) => setTimeout(r, 1000));
     const { stdout } = await execa('ps', ['-eo', 'args']);
     expect(stdout.split('\n').filter((line) => line.includes('--exec-attach'))).toEqual([]);

@@ -1,6 +1,7 @@
 // What berth's image side holds on disk, read from its root dir rather than asked of berth: the
 // content store (blobs and partial ingests), the image records and the snapshots. A failed pull
 // must leave this exactly as it found it.
+import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 
@@ -10,7 +11,7 @@ const stores = ['content', 'images', 'snapshots'];
 export async function storeState(rootDir: string): Promise<string[]> {
   const found: string[] = [];
   const walk = async (dir: string): Promise<void> => {
-    let entries;
+    let entries: Dirent[];
     try {
       entries = await readdir(dir, { withFileTypes: true });
     } catch (error) {

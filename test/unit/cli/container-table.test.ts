@@ -51,7 +51,7 @@ describe('names and tables', () => {
     const now = 1_800_000_000_000;
     const table = formatTable([{ id: 'a'.repeat(64), image: 'busybox', createdAt: nanos(now - 3 * s), status: 'Up 2 seconds', name: 'web' }], now);
     expect(table).toBe(
-      'CONTAINER ID   IMAGE     CREATED         STATUS         NAMES\n' + `${'a'.repeat(12)}   busybox   3 seconds ago   Up 2 seconds   web\n`,
+      `CONTAINER ID   IMAGE     CREATED         STATUS         NAMES\n${'a'.repeat(12)}   busybox   3 seconds ago   Up 2 seconds   web\n`,
     );
   });
 });

@@ -34,7 +34,7 @@ const usage: ContainerUsage = {
   writableLayer: undefined,
 };
 
-function valueOf(metrics: readonly LiveMetric[], name: string): string | undefined {
+function metricValue(metrics: readonly LiveMetric[], name: string): string | undefined {
   return metrics.find((m) => m.name === name)?.value.value;
 }
 
@@ -62,28 +62,28 @@ describe('CRI pod sandbox metrics', () => {
 
   it('reports throttling, cache, OOM events, threads and the limits in force per container', () => {
     const c1 = metrics.containerMetrics[0]?.metrics ?? [];
-    expect(valueOf(c1, 'container_cpu_cfs_throttled_periods_total')).toBe('30');
-    expect(valueOf(c1, 'container_cpu_cfs_periods_total')).toBe('40');
-    expect(valueOf(c1, 'container_memory_cache')).toBe(String(4 * MiB));
-    expect(valueOf(c1, 'container_oom_events_total')).toBe('2');
-    expect(valueOf(c1, 'container_memory_failcnt')).toBe('7');
-    expect(valueOf(c1, 'container_threads')).toBe('3');
-    expect(valueOf(c1, 'container_spec_memory_limit_bytes')).toBe(String(16 * MiB));
-    expect(valueOf(c1, 'container_spec_cpu_quota')).toBe('20000');
+    expect(metricValue(c1, 'container_cpu_cfs_throttled_periods_total')).toBe('30');
+    expect(metricValue(c1, 'container_cpu_cfs_periods_total')).toBe('40');
+    expect(metricValue(c1, 'container_memory_cache')).toBe(String(4 * MiB));
+    expect(metricValue(c1, 'container_oom_events_total')).toBe('2');
+    expect(metricValue(c1, 'container_memory_failcnt')).toBe('7');
+    expect(metricValue(c1, 'container_threads')).toBe('3');
+    expect(metricValue(c1, 'container_spec_memory_limit_bytes')).toBe(String(16 * MiB));
+    expect(metricValue(c1, 'container_spec_cpu_quota')).toBe('20000');
     expect(c1[0]?.labelValues).toEqual(['c-c1', '/podu1/c1', 'busybox', 'c1', 'shop', 'web']);
     expect(c1.find((m) => m.name === 'container_oom_events_total')?.metricType).toBe('COUNTER');
   });
 
   it('says 0 for no memory limit and leaves out what it could not read', () => {
     const c2 = metrics.containerMetrics[1]?.metrics ?? [];
-    expect(valueOf(c2, 'container_spec_memory_limit_bytes')).toBe('0');
-    expect(valueOf(c2, 'container_cpu_cfs_periods_total')).toBeUndefined();
-    expect(valueOf(c2, 'container_spec_cpu_quota')).toBeUndefined();
+    expect(metricValue(c2, 'container_spec_memory_limit_bytes')).toBe('0');
+    expect(metricValue(c2, 'container_cpu_cfs_periods_total')).toBeUndefined();
+    expect(metricValue(c2, 'container_spec_cpu_quota')).toBeUndefined();
   });
 
   it('reports the pod\'s own cgroup with container="" and its limit as resources plus overhead', () => {
-    expect(valueOf(metrics.metrics, 'container_spec_memory_limit_bytes')).toBe(String(72 * MiB));
-    expect(valueOf(metrics.metrics, 'container_memory_failcnt')).toBe('1');
+    expect(metricValue(metrics.metrics, 'container_spec_memory_limit_bytes')).toBe(String(72 * MiB));
+    expect(metricValue(metrics.metrics, 'container_memory_failcnt')).toBe('1');
     expect(metrics.metrics[0]?.labelValues).toEqual(['', '/podu1', '', '', 'shop', 'web']);
   });
 

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { containerConfig, podDnsConfig, podLogDirectory, sandboxConfig } from '../../../kubelet/pod-config.js';
+import { containerConfig, podDnsConfig, sandboxConfig } from '../../../kubelet/pod-config.js';
 
 const options = { podLogsDir: '/var/log/pods', cgroupParent: '/kubepods', clusterDns: ['10.96.0.10'], clusterDomain: 'cluster.local', rootDir: '/var/lib/kubelet' };
 

@@ -21,7 +21,7 @@ const pod: V1Pod = { metadata: { name: 'web', namespace: 'shop', uid: 'u-1' }, s
 
 describe('service account tokens for pods', () => {
   it('asks for a token bound to the pod, for its service account (default when unset)', async () => {
-    let now = 0;
+    const now = 0;
     const api = recordingApi(() => now);
     expect(await new PodInputs(api, () => now).serviceAccountToken(pod, undefined, 3607)).toBe('token-1');
     expect(api.requests).toEqual([{ namespace: 'shop', serviceAccount: 'default', audiences: [], expirationSeconds: 3607, pod: { name: 'web', uid: 'u-1' } }]);

@@ -52,7 +52,12 @@ describe('RuntimeHealth', () => {
     let now = 0;
     let runs = 0;
     let answer: Readiness | undefined = down;
-    const health = new RuntimeHealth({ checks: [async () => (runs++, answer)], ttlMs: 1_000, now: () => now });
+    const health = new RuntimeHealth({ checks: [
+        async () => {
+          runs++;
+          return answer;
+        },
+      ], ttlMs: 1_000, now: () => now });
     expect(await Promise.all([health.readiness(), health.readiness(), health.readiness()])).toEqual([down, down, down]);
     expect(runs).toBe(1);
     answer = undefined;

@@ -68,7 +68,7 @@ describe('record store', () => {
 });
 
 describe('id lookup', () => {
-  const ids = ['abc1' + '0'.repeat(60), 'abd2' + '0'.repeat(60)];
+  const ids = [`abc1${'0'.repeat(60)}`, `abd2${'0'.repeat(60)}`];
 
   it.each([
     ['a full id', ids[0] ?? '', ids[0]],
