@@ -11,7 +11,8 @@ import type {
   ListPodSandboxMetricsResponse,
   MetricDescriptor,
 } from '../api/messages.js';
-import { podLimitsFromCri, limitsFromCri, type Limits } from '../../runtime/cgroups/limits.js';
+import type { Limits } from '../../runtime/cgroups/limits.js';
+import { limitsFromCri, podLimitsFromCri } from '../../runtime/containers/cri-limits.js';
 import type { CgroupStats, OomEvents } from '../../runtime/cgroups/stats.js';
 import type { PodUsage, Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';

@@ -4,7 +4,7 @@
 import { readdir } from 'node:fs/promises';
 import type { LinuxContainerResources__Output } from '../api/messages.js';
 import { InvalidArgumentError, errorMessage } from '../../common/errors.js';
-import { limitsFromCri } from '../../runtime/cgroups/limits.js';
+import { limitsFromCri } from '../../runtime/containers/cri-limits.js';
 import { maxCpuShares } from '../../runtime/cgroups/v2-files.js';
 import { maxOomScoreAdj, minOomScoreAdj } from '../../runtime/cgroups/oom-score.js';
 import { quoted } from './fields.js';

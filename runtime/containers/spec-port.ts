@@ -7,6 +7,7 @@ import { buildContainerSpec } from '../oci/spec/build-container-spec.js';
 import type { LinuxSeccomp, Spec } from '../oci/spec/runtime-spec.js';
 import { localhostSeccompRef } from '../oci/spec/seccomp-choice.js';
 import type { HostDevice, HostFacts } from '../oci/spec/spec-input.js';
+import type { DeviceRequest } from '../gpu/container-devices.js';
 import type { SandboxRecord } from '../sandbox/sandbox-record.js';
 import type { SpecInput, SpecPort } from './container-manager.js';
 
@@ -38,7 +39,7 @@ function stopSignalOf(input: SpecInput): string {
 
 /** Applies the devices a container asks for (GPUs, CDI) to its finished spec. */
 export interface DeviceInjector {
-  inject(spec: Spec, container: SpecInput['container']): Promise<Spec>;
+  inject(spec: Spec, request: DeviceRequest): Promise<Spec>;
 }
 
 export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor, deviceInjector: DeviceInjector): SpecPort {
@@ -80,7 +81,7 @@ export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor, devic
         devices,
         ...(localhostSeccomp ? { localhostSeccomp } : {}),
       });
-      return { spec: await deviceInjector.inject(spec, input.container), warnings, stopSignal: stopSignalOf(input) };
+      return { spec: await deviceInjector.inject(spec, { annotations: input.container.annotations ?? {}, cdiDevices: input.container.CDIDevices ?? [] }), warnings, stopSignal: stopSignalOf(input) };
     },
   };
 }

@@ -5,7 +5,6 @@
 // libraries (by any of these paths) gets its ld.so.cache updated too (ld-cache-hook.ts).
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerConfig__Output } from '../../cri/api/messages.js';
 import { FailedPreconditionError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { DeviceConfig } from '../config.js';
@@ -19,6 +18,12 @@ import { discoverNvidia, type NvidiaDiscovery } from './discover.js';
 import { planGpuInjection } from './gpu-injection.js';
 import { gpuRequestFromAnnotations } from './gpus-flag.js';
 import { findLdconfig, withLdCacheUpdate } from './ld-cache-hook.js';
+
+/** What a container asks of its devices: GPU and CDI annotations, and CDI devices by name. */
+export interface DeviceRequest {
+  annotations: Readonly<Record<string, string>>;
+  cdiDevices: readonly { name: string }[];
+}
 
 export class ContainerDevices {
   private readonly libraryHostPaths: ReadonlySet<string>;
@@ -51,10 +56,9 @@ export class ContainerDevices {
   }
 
   /** The spec with the container's requested devices applied; unchanged when it asks for none. */
-  async inject(spec: Spec, container: ContainerConfig__Output): Promise<Spec> {
-    const annotations = container.annotations ?? {};
-    const gpuRequest = gpuRequestFromAnnotations(annotations);
-    const named = requestedCdiDevices(container.CDIDevices ?? [], annotations);
+  async inject(spec: Spec, request: DeviceRequest): Promise<Spec> {
+    const gpuRequest = gpuRequestFromAnnotations(request.annotations);
+    const named = requestedCdiDevices(request.cdiDevices, request.annotations);
     if (!gpuRequest && named.length === 0) return spec;
     if (gpuRequest && this.discovery.gpus.length === 0) {
       throw new FailedPreconditionError(

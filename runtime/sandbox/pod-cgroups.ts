@@ -6,7 +6,8 @@
 import type { Cgroups } from '../cgroups/cgroups.js';
 import { defaultPodCgroupPath, defaultPodParent, ociCgroupsPathOf, resolveParent } from '../cgroups/layout.js';
 import { hugetlbUnusableReason, withoutUnusableHugepages } from '../cgroups/hugetlb-support.js';
-import { limitsFromCri, podLimitsFromCri, type Limits } from '../cgroups/limits.js';
+import type { Limits } from '../cgroups/limits.js';
+import { limitsFromCri, podLimitsFromCri } from '../containers/cri-limits.js';
 import type { CgroupAnchors } from '../cgroups/own-cgroup.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';

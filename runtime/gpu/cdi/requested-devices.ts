@@ -1,14 +1,13 @@
-// The CDI devices a CRI container asks for: the CDI_devices field (CRI 1.28+) and the older
-// `cdi.k8s.io/<key>: "vendor/class=name,..."` annotations that device plugins set. Both are
-// honoured, field first; a name asked for twice is applied once.
-import type { CDIDevice__Output } from '../../../cri/api/messages.js';
+// The CDI devices a container asks for: the names given by field (the CRI's CDI_devices, 1.28+)
+// and the older `cdi.k8s.io/<key>: "vendor/class=name,..."` annotations that device plugins set.
+// Both are honoured, field first; a name asked for twice is applied once.
 import { InvalidArgumentError } from '../../../common/errors.js';
 import { parseQualifiedName } from './qualified-name.js';
 
 export const cdiAnnotationPrefix = 'cdi.k8s.io/';
 
 export function requestedCdiDevices(
-  field: readonly CDIDevice__Output[],
+  field: readonly { name: string }[],
   annotations: Readonly<Record<string, string>>,
 ): string[] {
   const names: string[] = [];

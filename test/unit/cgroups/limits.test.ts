@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { limitsFromCri, podLimitsFromCri, unifiedKeyProblem } from '../../../runtime/cgroups/limits.js';
+import { unifiedKeyProblem } from '../../../runtime/cgroups/limits.js';
+import { limitsFromCri, podLimitsFromCri } from '../../../runtime/containers/cri-limits.js';
 import { criResources } from './cri-resources.js';
 
 describe('limitsFromCri', () => {
