@@ -14,28 +14,16 @@ import {
   withPodOverhead,
   type Limits,
 } from '../cgroups/limits.js';
-
-const signedDecimal = /^-?[0-9]+$/;
-
-/** A CRI int64 as a number; refuses what a double cannot hold exactly, so no limit is rounded. */
-function criInt(text: string, what: string): number {
-  if (text === '') return 0;
-  if (!signedDecimal.test(text)) throw new InvalidArgumentError(`${what} "${text}" is not a decimal integer`);
-  const value = BigInt(text);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
-    throw new InvalidArgumentError(`${what} ${text} is too large: berth accepts up to ${Number.MAX_SAFE_INTEGER}`);
-  }
-  return Number(value);
-}
+import { parseCriInt } from '../oci/spec/decimal.js';
 
 function nonNegative(text: string, what: string): number {
-  const value = criInt(text, what);
+  const value = parseCriInt(text, what);
   if (value < 0) throw new InvalidArgumentError(`${what} ${value} must not be negative (0 means not set)`);
   return value;
 }
 
 function limitOrUnlimited(text: string, what: string): number {
-  const value = criInt(text, what);
+  const value = parseCriInt(text, what);
   if (value < -1) throw new InvalidArgumentError(`${what} ${value} is invalid: use a positive value, or -1 for unlimited`);
   return value;
 }
