@@ -53,20 +53,30 @@ describe('benchmark report', () => {
         },
         density: { error: 'boom' },
       },
-      containerd: {
+      'containerd-2': {
         podStart: {
           sequential: { total: { ...sequential, p50: 200 }, sandbox: sequential, create: sequential, start: sequential, teardown: sequential, totalSamples: [200] },
           concurrent: { pods: 4, concurrency: 2, wallMs: 1000, perPod: sequential },
         },
       },
+      'containerd-1.6': {
+        podStart: { error: 'connection reset', peerDied: 'exited with SIGSEGV', log: 'bench/results/logs/containerd-1.6-pod-start.log' },
+      },
     },
     floors: { runcCreateStart: { ...sequential, p50: 40 }, cniAdd: { ...sequential, p50: 10 } },
     pullFloors: { error: 'not run' },
+    cleanupFailures: ['containerd-1.6 after pod start: removing /tmp/x: EBUSY'],
   };
 
-  it('prints ratios to containerd and to the floor', () => {
+  it('prints ratios to containerd 2.x (not 1.6) and to the floor', () => {
     const line = renderTable(report).split('\n').find((l) => l.startsWith('pod start p50'));
-    expect(line).toMatch(/100 ms\s+200 ms\s+0\.50×\s+2\.00×/);
+    expect(line).toMatch(/100 ms\s+200 ms\s+–\s+0\.50×\s+2\.00×/);
+  });
+
+  it('reports a phase whose peer died with how it died and where its log is, and what was not cleaned up', () => {
+    const markdown = renderMarkdown(report, []);
+    expect(markdown).toContain('- containerd-1.6 podStart: connection reset (the daemon exited with SIGSEGV; its log: bench/results/logs/containerd-1.6-pod-start.log)');
+    expect(markdown).toContain('- cleanup failed: containerd-1.6 after pod start: removing /tmp/x: EBUSY');
   });
 
   it('names every phase that was not measured instead of printing a number', () => {
