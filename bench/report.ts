@@ -8,6 +8,7 @@ import type { Floors } from './floors.js';
 import type { PullFloors, PullResult } from './image-pull.js';
 import type { PodStartResult } from './pod-start.js';
 import type { Summary } from './stats.js';
+import { renderGoals } from './goals.js';
 import { cdfPoints, lineChart } from './svg-chart.js';
 
 /** A phase that failed: why, and when the peer daemon died during it, how and where its log was kept. */
@@ -253,5 +254,9 @@ ${head}
 ${body}
 
 ${chartFiles.map((f) => `![${f}](bench/results/${f})`).join('\n\n')}
+
+## Goals
+
+${renderGoals(report)}
 ${missing.length > 0 ? `\nNot measured in this run (a failed phase, with its reason), or not cleaned up:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n` : ''}`;
 }

@@ -2,6 +2,7 @@
 // runtime's memory, and that the report renders every measured figure and says what was not.
 import { describe, expect, it } from 'vitest';
 import { runtimeProcesses, type ProcessInfo } from '../../../bench/process-memory.js';
+import { judgeGoals } from '../../../bench/goals.js';
 import { renderCharts, renderMarkdown, renderTable, type BenchReport } from '../../../bench/report.js';
 import { summarize } from '../../../bench/stats.js';
 import { cdfPoints } from '../../../bench/svg-chart.js';
@@ -82,6 +83,14 @@ describe('benchmark report', () => {
   it('names every phase that was not measured instead of printing a number', () => {
     expect(renderTable(report)).toContain('not measured: berth density: boom');
     expect(renderMarkdown(report, [])).toContain('- pull floors: not run');
+  });
+
+  it('judges the issue\'s goals against containerd 2.x and the floor, and says which were not measured', () => {
+    const goals = judgeGoals(report);
+    expect(goals.find((g) => g.goal.startsWith('pod start p50 (sequential) ≤ 0.7×'))).toEqual({ goal: 'pod start p50 (sequential) ≤ 0.7× containerd 2.x', measured: '0.50×', met: true });
+    expect(goals.find((g) => g.goal.endsWith('the floor'))).toMatchObject({ measured: '2.00×', met: false });
+    expect(goals.find((g) => g.goal.startsWith('idle daemon RSS'))).toMatchObject({ measured: undefined, met: undefined });
+    expect(renderMarkdown(report, [])).toContain('| concurrent pods wall time ≤ 0.7× containerd 2.x | 0.50× | met |');
   });
 
   it('draws the pod start CDF only from measured runtimes', () => {
