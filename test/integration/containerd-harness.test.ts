@@ -63,7 +63,8 @@ describe.each<ContainerdRelease>(['1.6', '2'])('containerd %s harness', (release
     }
 
     process.kill(containerd.pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The exit event comes on a later turn of the loop.
+    for (let i = 0; i < 100 && containerd.diedBecause() === undefined; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(containerd.diedBecause()).toBe('exited with SIGKILL');
     await containerd.stop();
 
