@@ -106,8 +106,15 @@ async function main(): Promise<void> {
       'stats-pods': { type: 'string', default: '50' },
       only: { type: 'string' },
       skip: { type: 'string', default: '' },
+      // Renders BENCHMARKS.md and the charts again from the last run's latest.json (after a change
+      // to the report's layout): no runtime is started, no figure changes.
+      'render-only': { type: 'boolean', default: false },
     },
   });
+  if (values['render-only']) {
+    writeOutputs(JSON.parse(readFileSync(join(packageRoot(), 'bench', 'results', 'latest.json'), 'utf8')) as BenchReport);
+    return;
+  }
   const skip = new Set(values.skip.split(',').filter(Boolean));
   const started = Date.now();
   // Other work on the machine skews every figure: the load before and after is part of the record.
@@ -307,9 +314,14 @@ async function main(): Promise<void> {
     pullFloors,
     cleanupFailures,
   };
-  // Checked in: BENCHMARKS.md at the top, the JSON and charts it cites in bench/results/.
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeOutputs(report);
+}
+
+/** Checked in: BENCHMARKS.md at the top, the charts it cites beside latest.json in bench/results/. */
+function writeOutputs(report: BenchReport): void {
+  const outDir = join(packageRoot(), 'bench', 'results');
   const charts = renderCharts(report);
   for (const [name, svg] of Object.entries(charts)) writeFileSync(join(outDir, name), svg);
   writeFileSync(join(packageRoot(), 'BENCHMARKS.md'), renderMarkdown(report, Object.keys(charts)));

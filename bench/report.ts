@@ -205,6 +205,13 @@ export function renderCharts(report: BenchReport): Record<string, string> {
   return charts;
 }
 
+/** A run taken while other work held the cores says so where the figures are read. */
+function busyNote(report: BenchReport): string {
+  const load = report.machine.loadAverage;
+  if (!load || Math.max(load.start, load.end) < report.machine.cpus) return '';
+  return `\n\n**Taken on a busy machine**: the 1-minute load average (${load.start.toFixed(2)} at the start, ${load.end.toFixed(2)} at the end) reached the machine's ${report.machine.cpus} cores, so other work competed with every runtime: absolute times are inflated and ratios noisier than on an idle machine.\n`;
+}
+
 export function renderMarkdown(report: BenchReport, chartFiles: string[]): string {
   const names = Object.keys(report.runtimes);
   const head = `| figure | ${names.join(' | ')} | berth/containerd 2.x | berth/floor |\n|---|${names.map(() => '---:').join('|')}|---:|---:|`;
@@ -230,7 +237,7 @@ Machine: ${report.machine.cpus} × ${report.machine.cpuModel}, ${mib(report.mach
     report.machine.loadAverage
       ? `; 1-minute load average ${report.machine.loadAverage.start.toFixed(2)} at the start, ${report.machine.loadAverage.end.toFixed(2)} at the end (other work on the machine skews the figures)`
       : ''
-  }.
+  }.${busyNote(report)}
 Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.
 
 Peers: containerd 2.x (\`${PRIMARY_PEER}\`, the pinned Go module with its CRI plugin and the transfer
