@@ -15,6 +15,7 @@ import type { Cluster } from '../test/harness/cluster.js';
 import { nodeKubeconfig } from '../test/harness/node-credentials.js';
 import { summarize, type Summary } from './stats.js';
 import { startUpstreamKubelet } from './upstream-kubelet.js';
+import { unmountUnder } from '../test/harness/unmount-under.js';
 
 export interface ApiPodStartResult {
   pods: number;
@@ -53,15 +54,6 @@ async function startNode(options: ApiPodStartOptions, work: string): Promise<{ s
 }
 
 /** Unmounts what a kubelet left mounted below `dir` (tmpfs volumes), deepest first. */
-export async function unmountUnder(dir: string): Promise<void> {
-  const mounts = readFileSync('/proc/self/mounts', 'utf8')
-    .split('\n')
-    .map((line) => line.split(' ')[1] ?? '')
-    .filter((mountPoint) => mountPoint.startsWith(`${dir}/`))
-    .reverse();
-  for (const mountPoint of mounts) await execa('umount', ['-l', mountPoint], { reject: false });
-}
-
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -52,7 +52,7 @@ async function cniFloor(samples: number, cniBinDir: string): Promise<Summary> {
     type: 'bridge',
     bridge,
     isGateway: true,
-    ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.229.0/24' }]], dataDir: join(work, 'ipam') },
+    ipam: { type: 'host-local', ranges: [[{ subnet: '10.244.118.0/24' }]], dataDir: join(work, 'ipam') },
   });
   const times: number[] = [];
   try {

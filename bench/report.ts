@@ -8,9 +8,18 @@ import type { Floors } from './floors.js';
 import type { PullFloors, PullResult } from './image-pull.js';
 import type { PodStartResult } from './pod-start.js';
 import type { Summary } from './stats.js';
+import { renderGoals } from './goals.js';
 import { cdfPoints, lineChart } from './svg-chart.js';
 
-type Failed = { error: string };
+/** A phase that failed: why, and when the peer daemon died during it, how and where its log was kept. */
+export interface Failed {
+  error: string;
+  peerDied?: string;
+  log?: string;
+}
+
+/** The runtime every berth figure is divided by: containerd 2.x, what clusters run today. */
+export const PRIMARY_PEER = 'containerd-2';
 type Maybe<T> = T | Failed | undefined;
 
 export interface RuntimeReport {
@@ -23,7 +32,7 @@ export interface RuntimeReport {
   statsPages?: StatsPagesResult | Failed;
   /** berth's kubelet on this runtime. */
   apiPodStart?: ApiPodStartResult | Failed;
-  /** The upstream kubelet on this runtime (containerd only). */
+  /** The upstream kubelet on this runtime (the primary peer only). */
   apiPodStartUpstream?: ApiPodStartResult | Failed;
 }
 
@@ -36,6 +45,8 @@ export interface BenchReport {
   runtimes: Record<string, RuntimeReport>;
   floors: Floors | Failed;
   pullFloors: PullFloors | Failed;
+  /** Teardown steps that failed (what may have been left on the machine). */
+  cleanupFailures?: string[];
 }
 
 function ok<T extends object>(value: Maybe<T>): value is T {
@@ -93,7 +104,7 @@ function rows(report: BenchReport): Row[] {
     { label: `/stats/summary p90 @${statsPods} pods`, values: pick((r) => statsPages(r)?.summary.p90), format: ms },
   );
   const api = (r: RuntimeReport): ApiPodStartResult | undefined => (ok(r.apiPodStart) ? r.apiPodStart : undefined);
-  // berth's node (its kubelet on its runtime) against the usual one (upstream kubelet on containerd).
+  // berth's node (its kubelet on its runtime) against the usual one (upstream kubelet on containerd 2.x).
   const node = (r: RuntimeReport, name: string): ApiPodStartResult | undefined => {
     const result = name === 'berth' ? r.apiPodStart : r.apiPodStartUpstream;
     return ok(result) ? result : undefined;
@@ -142,26 +153,30 @@ function failures(report: BenchReport): string[] {
   const out: string[] = [];
   for (const [name, r] of Object.entries(report.runtimes)) {
     for (const [phase, value] of Object.entries(r)) {
-      if (value && typeof value === 'object' && 'error' in value) out.push(`${name} ${phase}: ${String(value.error)}`);
+      if (value && typeof value === 'object' && 'error' in value) {
+        const failed = value as Failed;
+        out.push(`${name} ${phase}: ${failed.error}${failed.peerDied ? ` (the daemon ${failed.peerDied}; its log: ${failed.log ?? 'not kept'})` : ''}`);
+      }
     }
     const latency = ok<DensityResult>(r.density) ? r.density.latency : {};
     for (const [call, s] of Object.entries(latency)) if ('error' in s) out.push(`${name} ${call}: ${s.error}`);
   }
   if ('error' in report.floors) out.push(`floors: ${report.floors.error}`);
   if ('error' in report.pullFloors) out.push(`pull floors: ${report.pullFloors.error}`);
+  for (const c of report.cleanupFailures ?? []) out.push(`cleanup failed: ${c}`);
   return out;
 }
 
 export function renderTable(report: BenchReport): string {
   const names = Object.keys(report.runtimes);
-  const lines = [`${'figure'.padEnd(44)}${names.map((n) => n.padStart(14)).join('')}${'berth/ctrd'.padStart(12)}${'berth/floor'.padStart(13)}`];
+  const lines = [`${'figure'.padEnd(44)}${names.map((n) => n.padStart(14)).join('')}${'berth/ctrd2'.padStart(12)}${'berth/floor'.padStart(13)}`];
   for (const row of rows(report)) {
     const cells = names.map((n) => {
       const v = row.values[n];
       return (v === undefined || !Number.isFinite(v) ? '–' : row.format(v)).padStart(14);
     });
     lines.push(
-      `${row.label.padEnd(44)}${cells.join('')}${ratio(row.values['berth'], row.values['containerd']).padStart(12)}${ratio(row.values['berth'], row.floor).padStart(13)}`,
+      `${row.label.padEnd(44)}${cells.join('')}${ratio(row.values['berth'], row.values[PRIMARY_PEER]).padStart(12)}${ratio(row.values['berth'], row.floor).padStart(13)}`,
     );
   }
   for (const f of failures(report)) lines.push(`not measured: ${f}`);
@@ -190,16 +205,23 @@ export function renderCharts(report: BenchReport): Record<string, string> {
   return charts;
 }
 
+/** A run taken while other work held the cores says so where the figures are read. */
+function busyNote(report: BenchReport): string {
+  const load = report.machine.loadAverage;
+  if (!load || Math.max(load.start, load.end) < report.machine.cpus) return '';
+  return `\n\n**Taken on a busy machine**: the 1-minute load average (${load.start.toFixed(2)} at the start, ${load.end.toFixed(2)} at the end) reached the machine's ${report.machine.cpus} cores, so other work competed with every runtime: absolute times are inflated and ratios noisier than on an idle machine.\n`;
+}
+
 export function renderMarkdown(report: BenchReport, chartFiles: string[]): string {
   const names = Object.keys(report.runtimes);
-  const head = `| figure | ${names.join(' | ')} | berth/containerd | berth/floor |\n|---|${names.map(() => '---:').join('|')}|---:|---:|`;
+  const head = `| figure | ${names.join(' | ')} | berth/containerd 2.x | berth/floor |\n|---|${names.map(() => '---:').join('|')}|---:|---:|`;
   const body = rows(report)
     .map((row) => {
       const cells = names.map((n) => {
         const v = row.values[n];
         return v === undefined || !Number.isFinite(v) ? '–' : row.format(v);
       });
-      return `| ${row.label.trim()} | ${cells.join(' | ')} | ${ratio(row.values['berth'], row.values['containerd'])} | ${ratio(row.values['berth'], row.floor)} |`;
+      return `| ${row.label.trim()} | ${cells.join(' | ')} | ${ratio(row.values['berth'], row.values[PRIMARY_PEER])} | ${ratio(row.values['berth'], row.floor)} |`;
     })
     .join('\n');
   const floors = ok<Floors>(report.floors) ? report.floors : undefined;
@@ -215,10 +237,12 @@ Machine: ${report.machine.cpus} × ${report.machine.cpuModel}, ${mib(report.mach
     report.machine.loadAverage
       ? `; 1-minute load average ${report.machine.loadAverage.start.toFixed(2)} at the start, ${report.machine.loadAverage.end.toFixed(2)} at the end (other work on the machine skews the figures)`
       : ''
-  }.
+  }.${busyNote(report)}
 Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.
 
-Both runtimes are driven by the same CRI client with the same pods (busybox \`sleep 3600\`, a pid
+Peers: containerd 2.x (\`${PRIMARY_PEER}\`, the pinned Go module with its CRI plugin and the transfer
+service pulling, config version 3: what clusters run today, and the column every ratio divides
+by) and Debian's containerd 1.6 (\`containerd-1.6\`, kept for comparison). All runtimes are driven by the same CRI client with the same pods (busybox \`sleep 3600\`, a pid
 namespace per container as the kubelet asks by default), the same local registry, CNI plugins
 (bridge + host-local + portmap) and runc. Each phase runs on a fresh instance. Memory counts the
 daemon and every per-pod helper process it keeps (containerd: shims and pause containers; berth:
@@ -231,11 +255,15 @@ netns${floors ? ` (p50 ${ms(floors.cniAdd.p50)})` : ''}; the pull floor is this 
   }. API create → Running: pods created through the real API server (etcd, kube-apiserver,
 controller-manager, scheduler) one at a time and timed until the API reports them Running; the
 "node" rows compare berth's kubelet on berth with the upstream kubelet (the pinned Go module) on
-containerd, the row below them berth's kubelet on each runtime.
+containerd 2.x, the row below them berth's kubelet on each runtime.
 
 ${head}
 ${body}
 
 ${chartFiles.map((f) => `![${f}](bench/results/${f})`).join('\n\n')}
-${missing.length > 0 ? `\nNot measured in this run:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n` : ''}`;
+
+## Goals
+
+${renderGoals(report)}
+${missing.length > 0 ? `\nNot measured in this run (a failed phase, with its reason), or not cleaned up:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n` : ''}`;
 }

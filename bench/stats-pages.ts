@@ -9,7 +9,7 @@ import { createLogger } from '../common/logger.js';
 import type { CriClient } from '../cri/client/cri-client.js';
 import { kubeletConfig } from '../kubelet/config.js';
 import { startKubelet } from '../kubelet/kubelet.js';
-import { unmountUnder } from './api-pod-start.js';
+import { unmountUnder } from '../test/harness/unmount-under.js';
 import { WORKLOAD_COMMAND } from './pod-start.js';
 import { elapsedMs, summarize, type Summary } from './stats.js';
 

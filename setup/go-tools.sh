@@ -27,6 +27,10 @@ staging_modules=(
 )
 kubernetes_cmds=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
 
+module_dir() { # module@version: its directory in the module cache, downloaded if missing
+  (cd "$tools_dir/src" && GOFLAGS=-mod=mod go mod download -json "$1" | jq -r .Dir)
+}
+
 is_built() { # stamp-name binaries...
   local stamp=$1; shift
   [ -f "$stamp_dir/$stamp" ] || return 1
@@ -98,7 +102,7 @@ build_cri_tools() {
   echo "go-tools: building cri-tools $version (crictl, critest)"
   # cri-tools has no replace lines, so it builds as its own main module from the module cache.
   local dir
-  dir=$(cd "$tools_dir/src" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/cri-tools@$version" | jq -r .Dir)
+  dir=$(module_dir "sigs.k8s.io/cri-tools@$version")
   local ldflags="-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=${version#v}"
   (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/crictl.tmp" ./cmd/crictl)
   # critest is a Ginkgo suite compiled as a test binary, as cri-tools' own Makefile builds it.
@@ -154,7 +158,7 @@ build_metrics_server() {
   echo "go-tools: building metrics-server $version"
   # Like cri-tools, a module without replace lines: it builds as its own main module.
   local dir
-  dir=$(cd "$tools_dir/src" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/metrics-server@$version" | jq -r .Dir)
+  dir=$(module_dir "sigs.k8s.io/metrics-server@$version")
   (cd "$dir" && go build -trimpath -ldflags "-s -w" -o "$bin_dir/metrics-server.tmp" ./cmd/metrics-server)
   mv -f "$bin_dir/metrics-server.tmp" "$bin_dir/metrics-server"
   touch "$stamp_dir/$stamp"
@@ -176,8 +180,35 @@ build_sample_device_plugin() {
   touch "$stamp_dir/$stamp"
 }
 
+build_containerd() {
+  local version=$CONTAINERD_VERSION
+  local stamp=containerd-$version
+  # Its own directory: Debian's containerd 1.6 (the older peer) keeps the plain names on PATH, and
+  # containerd finds its shim by name, so the 2.x pair must not be mixed with it.
+  local dir_name=containerd-$version
+  if is_built "$stamp" "$dir_name/containerd" "$dir_name/containerd-shim-runc-v2"; then
+    echo "go-tools: containerd $version cached"
+    return
+  fi
+  echo "go-tools: building containerd $version (containerd, containerd-shim-runc-v2)"
+  local src
+  src=$(module_dir "github.com/containerd/containerd/v2@$version")
+  # Without the stamp it reports "2.4.2+unknown"; the bench prints the peer's own `--version`.
+  local ldflags="-s -w -X github.com/containerd/containerd/v2/version.Version=${version#v}"
+  ldflags+=" -X github.com/containerd/containerd/v2/version.Revision=$version"
+  mkdir -p "$bin_dir/$dir_name"
+  local c
+  for c in containerd containerd-shim-runc-v2; do
+    echo "go-tools:   $c"
+    (cd "$src" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/$dir_name/$c.tmp" "./cmd/$c")
+    mv -f "$bin_dir/$dir_name/$c.tmp" "$bin_dir/$dir_name/$c"
+  done
+  touch "$stamp_dir/$stamp"
+}
+
 build_cri_tools
 build_etcd
+build_containerd
 build_metrics_server
 build_kubernetes
 build_sample_device_plugin

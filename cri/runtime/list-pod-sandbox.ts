@@ -12,7 +12,10 @@ export function listPodSandbox(runtime: Runtime): UnaryHandler<ListPodSandboxReq
       .filter((s) => !filter?.id || s.id.startsWith(filter.id))
       .filter((s) => !filter?.state || sandboxState(s) === filter.state.state)
       .filter((s) => !filter?.labelSelector || matchesLabels(s.config.labels, filter.labelSelector))
-      .sort((a, b) => (BigInt(b.createdAt) > BigInt(a.createdAt) ? 1 : -1));
-    return { items: items.map(toPodSandbox) };
+      // Newest first. Each creation time parsed once: in the comparator that was 2·n·log n
+      // BigInt parses per call, visible in a profile of ListPodSandbox at 110 pods.
+      .map((s) => ({ s, at: BigInt(s.createdAt) }))
+      .sort((a, b) => (b.at > a.at ? 1 : b.at < a.at ? -1 : 0));
+    return { items: items.map(({ s }) => toPodSandbox(s)) };
   };
 }

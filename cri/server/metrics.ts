@@ -1,6 +1,7 @@
 // berth's own Prometheus metrics (prom-client): a histogram of every CRI call by method and gRPC
 // code, the pods and containers the runtime holds, the bytes pulled from registries, and the process metrics prom-client gathers
-// (CPU, memory, event-loop lag, handles). Served on --metrics-address at /metrics.
+// (CPU, memory, event-loop lag, handles), and a histogram of event-loop delay (event-loop-delay.ts).
+// Served on --metrics-address at /metrics.
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { InvalidArgumentError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Runtime } from '../../runtime/runtime.js';
+import { registerEventLoopDelay } from './event-loop-delay.js';
 import type { CallObserver } from './instrument.js';
 
 export class RuntimeMetrics {
@@ -23,6 +25,7 @@ export class RuntimeMetrics {
 
   constructor(runtime: Runtime) {
     collectDefaultMetrics({ register: this.registry, prefix: 'berth_' });
+    registerEventLoopDelay(this.registry);
     new Gauge({
       name: 'berth_pod_sandboxes',
       help: 'Pod sandboxes berth holds, by state',

@@ -9,6 +9,8 @@ export interface Daemon {
   name: string;
   pid: number;
   logPath: string;
+  /** How it exited ("exited with SIGSEGV"), when it did so before stop() was called. */
+  exitedBecause(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -48,8 +50,9 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   });
   closeSync(log);
   let exitNote: string | undefined;
+  let stopping = false;
   child.once('exit', (code, signal) => {
-    exitNote = `exited with ${signal ?? code}`;
+    if (!stopping) exitNote = `exited with ${signal ?? code}`;
   });
   const spawned = await new Promise<Error | undefined>((resolve) => {
     child.once('spawn', () => resolve(undefined));
@@ -73,6 +76,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     name: options.name,
     pid: child.pid ?? -1,
     logPath: options.logPath,
-    stop: () => stopChild(child, 10_000),
+    exitedBecause: () => exitNote,
+    stop: () => {
+      stopping = true;
+      return stopChild(child, 10_000);
+    },
   };
 }

@@ -58,6 +58,18 @@ describe('berth /metrics', () => {
     expect(up[0]?.value[1]).toBe('1');
   });
 
+  it('exports the event loop delay as a histogram Prometheus takes quantiles of', async () => {
+    const text = await (await fetch(`http://${metricsTarget}/metrics`)).text();
+    expect(text).toContain('# TYPE berth_event_loop_delay_seconds histogram');
+    expect(text).toMatch(/^berth_event_loop_delay_seconds_bucket\{le="\+Inf"\} \d+$/m);
+    const p99 = await eventually('an event loop delay quantile', async () => {
+      const result = await prometheus.query('histogram_quantile(0.99, berth_event_loop_delay_seconds_bucket)');
+      const value = Number(result[0]?.value[1]);
+      return Number.isFinite(value) ? value : undefined;
+    });
+    expect(p99).toBeGreaterThanOrEqual(0);
+  });
+
   it('counts the bytes a pull fetched from the registry, and nothing for a pull of blobs it has', async () => {
     const pulled = async (): Promise<number> => {
       const text = await (await fetch(`http://${metricsTarget}/metrics`)).text();

@@ -2,6 +2,7 @@
 // runtime's memory, and that the report renders every measured figure and says what was not.
 import { describe, expect, it } from 'vitest';
 import { runtimeProcesses, type ProcessInfo } from '../../../bench/process-memory.js';
+import { judgeGoals } from '../../../bench/goals.js';
 import { renderCharts, renderMarkdown, renderTable, type BenchReport } from '../../../bench/report.js';
 import { summarize } from '../../../bench/stats.js';
 import { cdfPoints } from '../../../bench/svg-chart.js';
@@ -53,25 +54,43 @@ describe('benchmark report', () => {
         },
         density: { error: 'boom' },
       },
-      containerd: {
+      'containerd-2': {
         podStart: {
           sequential: { total: { ...sequential, p50: 200 }, sandbox: sequential, create: sequential, start: sequential, teardown: sequential, totalSamples: [200] },
           concurrent: { pods: 4, concurrency: 2, wallMs: 1000, perPod: sequential },
         },
       },
+      'containerd-1.6': {
+        podStart: { error: 'connection reset', peerDied: 'exited with SIGSEGV', log: 'bench/results/logs/containerd-1.6-pod-start.log' },
+      },
     },
     floors: { runcCreateStart: { ...sequential, p50: 40 }, cniAdd: { ...sequential, p50: 10 } },
     pullFloors: { error: 'not run' },
+    cleanupFailures: ['containerd-1.6 after pod start: removing /tmp/x: EBUSY'],
   };
 
-  it('prints ratios to containerd and to the floor', () => {
+  it('prints ratios to containerd 2.x (not 1.6) and to the floor', () => {
     const line = renderTable(report).split('\n').find((l) => l.startsWith('pod start p50'));
-    expect(line).toMatch(/100 ms\s+200 ms\s+0\.50×\s+2\.00×/);
+    expect(line).toMatch(/100 ms\s+200 ms\s+–\s+0\.50×\s+2\.00×/);
+  });
+
+  it('reports a phase whose peer died with how it died and where its log is, and what was not cleaned up', () => {
+    const markdown = renderMarkdown(report, []);
+    expect(markdown).toContain('- containerd-1.6 podStart: connection reset (the daemon exited with SIGSEGV; its log: bench/results/logs/containerd-1.6-pod-start.log)');
+    expect(markdown).toContain('- cleanup failed: containerd-1.6 after pod start: removing /tmp/x: EBUSY');
   });
 
   it('names every phase that was not measured instead of printing a number', () => {
     expect(renderTable(report)).toContain('not measured: berth density: boom');
     expect(renderMarkdown(report, [])).toContain('- pull floors: not run');
+  });
+
+  it('judges the issue\'s goals against containerd 2.x and the floor, and says which were not measured', () => {
+    const goals = judgeGoals(report);
+    expect(goals.find((g) => g.goal.startsWith('pod start p50 (sequential) ≤ 0.7×'))).toEqual({ goal: 'pod start p50 (sequential) ≤ 0.7× containerd 2.x', measured: '0.50×', met: true });
+    expect(goals.find((g) => g.goal.endsWith('the floor'))).toMatchObject({ measured: '2.00×', met: false });
+    expect(goals.find((g) => g.goal.startsWith('idle daemon RSS'))).toMatchObject({ measured: undefined, met: undefined });
+    expect(renderMarkdown(report, [])).toContain('| concurrent pods wall time ≤ 0.7× containerd 2.x | 0.50× | met |');
   });
 
   it('draws the pod start CDF only from measured runtimes', () => {
