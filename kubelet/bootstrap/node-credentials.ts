@@ -6,7 +6,7 @@
 // Each file is written whole (temp + fsync + rename); the kubeconfig, written last, is what makes
 // a node "joined": a crash before it leaves no half-joined node, only an unused pem.
 import { X509Certificate } from 'node:crypto';
-import { mkdir, readFile, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { mkdir, readFile, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadYaml } from '@kubernetes/client-node';
 import { syncDirectory, writeFileAtomic } from '../../common/atomic-file.js';
@@ -33,6 +33,8 @@ export interface StoredCredentials {
   certificate: X509Certificate;
   /** The file the current symlink points at. */
   pemFile: string;
+  /** When that file was written: when the certificate arrived. */
+  storedAtMs: number;
 }
 
 export function nodeKubeconfigText(server: string, caPem: string, clientPem: string): string {
@@ -88,5 +90,5 @@ export async function readNodeCredentials(paths: NodeCredentialPaths): Promise<S
   const [leaf] = splitPemCertificates(await readFile(clientPem, 'utf8'));
   if (!leaf) throw new Error(`${clientPem} holds no certificate`);
   const pemFile = await readlink(clientPem).catch(() => clientPem);
-  return { ...cluster, certificate: new X509Certificate(leaf), pemFile };
+  return { ...cluster, certificate: new X509Certificate(leaf), pemFile, storedAtMs: (await stat(clientPem)).mtimeMs };
 }

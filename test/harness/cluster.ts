@@ -56,7 +56,8 @@ async function healthy(url: string, kubeconfig: string): Promise<boolean> {
   }
 }
 
-export async function startCluster(): Promise<Cluster> {
+/** `clusterSigningDuration`: the controller-manager's --cluster-signing-duration (short: rotation tests). */
+export async function startCluster(options: { clusterSigningDuration?: string } = {}): Promise<Cluster> {
   const pki = clusterPkiDir();
   const workDir = mkdtempSync(join(tmpdir(), 'berth-cluster-'));
   const logs = join(workDir, 'logs');
@@ -161,6 +162,7 @@ export async function startCluster(): Promise<Cluster> {
           `--cluster-signing-key-file=${join(pki, 'ca.key')}`,
           `--service-cluster-ip-range=${serviceClusterIpRange}`,
           '--controllers=*,bootstrapsigner,tokencleaner',
+          ...(options.clusterSigningDuration ? [`--cluster-signing-duration=${options.clusterSigningDuration}`] : []),
           '--profiling=false',
         ],
         logPath: join(logs, 'kube-controller-manager.log'),
