@@ -5,8 +5,9 @@
 // DNS and domain) where no flag says otherwise. The kubelet API's serving certificate stays the
 // self-signed one `berth node` makes (no kubernetes.io/kubelet-serving CSR). The client
 // certificate is rotated at 70-90 % of its lifetime while the node runs.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../common/errors.js';
+import { InvalidArgumentError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { parseDuration, type KubeletConfigInput } from '../kubelet/config.js';
 import { parseBootstrapToken } from '../kubelet/bootstrap/bootstrap-token.js';
@@ -14,6 +15,7 @@ import { parseCaPins } from '../kubelet/bootstrap/ca-pin.js';
 import { startClientCertificateRotation } from '../kubelet/bootstrap/client-certificate-rotation.js';
 import { joinCluster } from '../kubelet/bootstrap/join.js';
 import { nodeCredentialPaths } from '../kubelet/bootstrap/node-credentials.js';
+import { parseJoinConfiguration } from './join-configuration.js';
 import { kubeletConfigFile, runNode, type NodeFlags } from './node-command.js';
 
 export interface JoinFlags extends Omit<NodeFlags, 'kubeconfig' | 'config'> {
@@ -25,6 +27,8 @@ export interface JoinFlags extends Omit<NodeFlags, 'kubeconfig' | 'config'> {
   discoveryTimeout: string;
   tlsBootstrapTimeout: string;
   criSocket?: string;
+  /** A kubeadm JoinConfiguration file. */
+  config?: string;
 }
 
 /** The parts of the cluster's KubeletConfiguration a joining node takes as its defaults. */
@@ -42,7 +46,22 @@ export function clusterKubeletDefaults(text: string | undefined, log: (message: 
   }
 }
 
-export async function runJoin(endpoint: string | undefined, flags: JoinFlags): Promise<void> {
+/** `flags` with what --config's JoinConfiguration says wherever no flag was `given`. */
+async function withJoinConfiguration(endpoint: string | undefined, flags: JoinFlags, given: ReadonlySet<string>): Promise<{ endpoint: string | undefined; flags: JoinFlags }> {
+  if (!flags.config) return { endpoint, flags };
+  const text = await readFile(flags.config, 'utf8').catch((error: unknown) => {
+    throw new InvalidArgumentError(`--config ${flags.config}: ${errorMessage(error)}`);
+  });
+  const { endpoint: fromFile, ...settings } = parseJoinConfiguration(text, `--config ${flags.config}`);
+  const merged: JoinFlags = { ...flags };
+  for (const [key, value] of Object.entries(settings)) {
+    if (!given.has(key)) Object.assign(merged, { [key]: value });
+  }
+  return { endpoint: endpoint ?? fromFile, flags: merged };
+}
+
+export async function runJoin(endpointArgument: string | undefined, givenFlags: JoinFlags, given: ReadonlySet<string> = new Set()): Promise<void> {
+  const { endpoint, flags } = await withJoinConfiguration(endpointArgument, givenFlags, given);
   const logger = createLogger(flags.logLevel);
   const log = (message: string): void => logger.info({ nodeName: flags.nodeName }, message);
   // Every flag is checked before anything is asked of the cluster or written.

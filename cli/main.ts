@@ -115,9 +115,11 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
     .option('--discovery-timeout <duration>', 'how long token discovery retries (the token may be signed a moment later)', '5m')
     .option('--tls-bootstrap-timeout <duration>', 'how long to wait for the client certificate to be approved and issued', '5m')
     .option('--cri-socket <endpoint>', 'CRI endpoint of the runtime to drive (kubeadm\'s name for --container-runtime-endpoint)')
-    .action(async (endpoint: string | undefined, flags: JoinFlags) => {
+    .option('--config <path>', 'kubeadm JoinConfiguration (kubeadm.k8s.io/v1beta3 or v1beta4); flags given win over it')
+    .action(async (endpoint: string | undefined, flags: JoinFlags, command: Command) => {
       const { runJoin } = await import('./join-command.js');
-      await runJoin(endpoint, flags);
+      const given = new Set(Object.keys(flags).filter((key) => command.getOptionValueSource(key) !== 'default'));
+      await runJoin(endpoint, flags, given);
     });
 
   const image = program.command('image').description('manage images in the local store');

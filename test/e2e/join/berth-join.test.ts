@@ -6,7 +6,7 @@
 // node. Wrong hashes and tokens are refused before anything is written; a second join of the
 // same node reuses its credentials.
 import { X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { joinNode, type JoinNode } from '../../harness/berth-join-node.js';
@@ -49,6 +49,28 @@ describe('berth join with the command kubeadm prints (e2e: real kubeadm, kube-ap
     const result = await node.refusedJoin(args, root);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/the token does not match cluster-info on .*: the signature does not match the token secret/);
+    expect(existsSync(root)).toBe(false);
+  });
+
+  it('reads the same settings from a kubeadm JoinConfiguration (--config), and refuses its wrong hash', async () => {
+    const root = scratch('join-configuration');
+    const config = scratch('join-configuration.yaml');
+    writeFileSync(
+      config,
+      [
+        'apiVersion: kubeadm.k8s.io/v1beta4',
+        'kind: JoinConfiguration',
+        'discovery:',
+        '  bootstrapToken:',
+        `    apiServerEndpoint: ${node.joinArgs[0] ?? ''}`,
+        `    token: ${node.flag('--token')}`,
+        `    caCertHashes: ["sha256:${'1'.repeat(64)}"]`,
+        '',
+      ].join('\n'),
+    );
+    const result = await node.refusedJoin(['--config', config], root);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(/matches none of --discovery-token-ca-cert-hash sha256:1{64}/);
     expect(existsSync(root)).toBe(false);
   });
 
