@@ -42,14 +42,24 @@ interface ClusterInfoKubeconfig {
 
 function parseClusterInfo(result: FetchResult, endpoint: string): Record<string, string> {
   if (result.status !== 200) throw new NotYet(`${endpoint} answered HTTP ${result.status} for kube-public/cluster-info`);
-  const data = (JSON.parse(result.body) as { data?: Record<string, string> }).data;
+  let data: Record<string, string> | undefined;
+  try {
+    data = (JSON.parse(result.body) as { data?: Record<string, string> }).data;
+  } catch {
+    throw new FailedPreconditionError(`${endpoint} answered kube-public/cluster-info with something that is not a ConfigMap: is this a Kubernetes API server?`);
+  }
   if (!data?.['kubeconfig']) throw new FailedPreconditionError(`kube-public/cluster-info on ${endpoint} has no kubeconfig: is this a kubeadm cluster?`);
   return data;
 }
 
 export function clusterFromKubeconfig(text: string, where: string): DiscoveredCluster {
-  const config = loadYaml<ClusterInfoKubeconfig>(text);
-  const cluster = config.clusters?.[0]?.cluster;
+  let config: ClusterInfoKubeconfig | null;
+  try {
+    config = loadYaml<ClusterInfoKubeconfig | null>(text);
+  } catch (error) {
+    throw new FailedPreconditionError(`${where}: its kubeconfig is not YAML: ${errorMessage(error)}`);
+  }
+  const cluster = config?.clusters?.[0]?.cluster;
   const caData = cluster?.['certificate-authority-data'];
   if (!cluster?.server || !caData) throw new FailedPreconditionError(`${where}: its kubeconfig names no server or no certificate-authority-data`);
   return { server: cluster.server, caPem: Buffer.from(caData, 'base64').toString('utf8') };

@@ -52,6 +52,7 @@ describe('token discovery', () => {
     ['a server whose certificate the pinned CA did not sign', [(ca) => (ca ? new UntrustedServerError('self-signed certificate') : signed)], {}, /does not present a certificate from the CA in its own cluster-info/],
     ['content that changed between the two reads', [(ca) => (ca ? clusterInfo({ kubeconfig: `${kubeconfig}# changed\n` }) : signed)], {}, /changed between the unverified and the verified read/],
     ['no pin and no unsafe skip', [() => signed], { caPins: [] }, /needs --discovery-token-ca-cert-hash/],
+    ['an answer that is not a ConfigMap', [() => ({ status: 200, body: '<html>' })], {}, /not a ConfigMap: is this a Kubernetes API server/],
     ['a cluster-info without a kubeconfig', [() => clusterInfo({})], {}, /has no kubeconfig: is this a kubeadm cluster/],
   ])('refuses %s', async (_name, reads, extra, message) => {
     const { opts } = options(reads, extra);
