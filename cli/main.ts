@@ -12,6 +12,7 @@ import { readPinnedVersions } from '../common/pinned-versions.js';
 import { defaultDevicePluginDir } from '../kubelet/devices/plugin-api.js';
 import { addContainerCommands, type ExitCode } from './containers/register.js';
 import { addImageCommands } from './images/register.js';
+import type { JoinFlags } from './join-command.js';
 import type { NodeFlags } from './node-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 
@@ -44,6 +45,35 @@ function addRuntimeFlags(command: Command): Command {
     );
 }
 
+/** The kubelet's flags, shared by `berth node` and `berth join` (which makes its own kubeconfig). */
+function addNodeFlags(command: Command, options: { kubeconfig: boolean; kubeletConfigFile: boolean }): Command {
+  if (options.kubeconfig) command.option('--kubeconfig <path>', 'API server credentials; without it berth runs static pods only (standalone)');
+  if (options.kubeletConfigFile) command.option('--config <path>', 'KubeletConfiguration-style file');
+  return addRuntimeFlags(command)
+    .option('--container-runtime-endpoint <endpoint>', "CRI endpoint of the runtime to drive (default: berth's own)")
+    .option('--runtime-request-timeout <duration>', 'deadline of each CRI call (image pulls have none; they stop when their pod is deleted); default 2m')
+    .option('--pod-manifest-path <dir>', 'directory of static pod manifests', 'manifests/static')
+    .option('--node-name <name>', 'name of the Node object', hostname())
+    .option('--node-ip <ip>', 'IP address to advertise for the node')
+    .option('--max-pods <n>', 'pods this node accepts', (v) => Number.parseInt(v, 10), 110)
+    .option('--node-labels <labels>', 'labels the Node registers with: key=value,...')
+    .option('--kube-reserved <resources>', 'set aside for Kubernetes daemons, left out of allocatable: cpu=100m,memory=256Mi,ephemeral-storage=1Gi')
+    .option('--system-reserved <resources>', 'set aside for the system, left out of allocatable: cpu=...,memory=...,ephemeral-storage=...')
+    .option('--device-plugin-dir <dir>', "where device plugins register (kubelet.sock) and serve; '' turns them off", defaultDevicePluginDir)
+    .option('--enforce-node-allocatable <levels>', "hold the pods' cgroup to the allocatable cpu and memory: pods (default), or none")
+    .option('--register-with-taints <taints>', 'taints the Node registers with: key=value:Effect,... (NoSchedule, PreferNoSchedule, NoExecute)')
+    .option('--cgroup-root <path>', 'cgroup every pod goes below (default /kubepods)')
+    .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
+    .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
+    .option('--address <ip>', 'IP address the kubelet API (HTTPS, authenticated) binds to', '0.0.0.0')
+    .option('--port <port>', 'kubelet API port, served when joined to an API server (0: off)', (v) => Number.parseInt(v, 10), 10250)
+    .option('--client-ca-file <path>', 'CA bundle that kubelet API client certificates must chain to')
+    .option('--tls-cert-file <path>', 'kubelet API serving certificate (default: self-signed under the root dir)')
+    .option('--tls-private-key-file <path>', 'key of --tls-cert-file')
+    // Off unless asked for, as upstream: anything that can reach it reads every pod's metrics.
+    .option('--read-only-port <port>', 'HTTP port on 127.0.0.1 for /metrics/cadvisor, /metrics/resource, /stats/summary, no authentication (upstream used 10255; 0: off)', (v) => Number.parseInt(v, 10), 0);
+}
+
 export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
   const program = new Command('berth')
     .description('A Kubernetes node agent: CRI runtime, CNI networking and a kubelet')
@@ -65,33 +95,31 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
     },
   );
 
-  addRuntimeFlags(program.command('node').description('run the kubelet with the embedded runtime'))
-    .option('--kubeconfig <path>', 'API server credentials; without it berth runs static pods only (standalone)')
-    .option('--container-runtime-endpoint <endpoint>', "CRI endpoint of the runtime to drive (default: berth's own)")
-    .option('--runtime-request-timeout <duration>', 'deadline of each CRI call (image pulls have none; they stop when their pod is deleted); default 2m')
-    .option('--pod-manifest-path <dir>', 'directory of static pod manifests', 'manifests/static')
-    .option('--node-name <name>', 'name of the Node object', hostname())
-    .option('--node-ip <ip>', 'IP address to advertise for the node')
-    .option('--max-pods <n>', 'pods this node accepts', (v) => Number.parseInt(v, 10), 110)
-    .option('--node-labels <labels>', 'labels the Node registers with: key=value,...')
-    .option('--kube-reserved <resources>', 'set aside for Kubernetes daemons, left out of allocatable: cpu=100m,memory=256Mi,ephemeral-storage=1Gi')
-    .option('--system-reserved <resources>', 'set aside for the system, left out of allocatable: cpu=...,memory=...,ephemeral-storage=...')
-    .option('--device-plugin-dir <dir>', "where device plugins register (kubelet.sock) and serve; '' turns them off", defaultDevicePluginDir)
-    .option('--enforce-node-allocatable <levels>', "hold the pods' cgroup to the allocatable cpu and memory: pods (default), or none")
-    .option('--register-with-taints <taints>', 'taints the Node registers with: key=value:Effect,... (NoSchedule, PreferNoSchedule, NoExecute)')
-    .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
-    .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
-    .option('--config <path>', 'KubeletConfiguration-style file')
-    .option('--address <ip>', 'IP address the kubelet API (HTTPS, authenticated) binds to', '0.0.0.0')
-    .option('--port <port>', 'kubelet API port, served when joined to an API server (0: off)', (v) => Number.parseInt(v, 10), 10250)
-    .option('--client-ca-file <path>', 'CA bundle that kubelet API client certificates must chain to')
-    .option('--tls-cert-file <path>', 'kubelet API serving certificate (default: self-signed under the root dir)')
-    .option('--tls-private-key-file <path>', 'key of --tls-cert-file')
-    // Off unless asked for, as upstream: anything that can reach it reads every pod's metrics.
-    .option('--read-only-port <port>', 'HTTP port on 127.0.0.1 for /metrics/cadvisor, /metrics/resource, /stats/summary, no authentication (upstream used 10255; 0: off)', (v) => Number.parseInt(v, 10), 0)
+  addNodeFlags(program.command('node').description('run the kubelet with the embedded runtime'), { kubeconfig: true, kubeletConfigFile: true })
     .action(async (flags: NodeFlags) => {
       const { runNode } = await import('./node-command.js');
       await runNode(flags);
+    });
+
+  addNodeFlags(
+    program
+      .command('join [endpoint]')
+      .description("join a kubeadm cluster as kubeadm join does (token discovery, TLS bootstrap), then run the node; endpoint: the API server's host:port"),
+    { kubeconfig: false, kubeletConfigFile: false },
+  )
+    .option('--token <id.secret>', 'bootstrap token for discovery and TLS bootstrap (kubeadm token create)')
+    .option('--tls-bootstrap-token <id.secret>', 'token for TLS bootstrap when it differs from --token (with --discovery-file)')
+    .option('--discovery-token-ca-cert-hash <sha256:hex>', "pin of the cluster CA's public key (repeatable; any match will do)", collect, [])
+    .option('--discovery-token-unsafe-skip-ca-verification', 'trust the cluster CA that token discovery finds without a pin')
+    .option('--discovery-file <path>', 'a kubeconfig naming the cluster (server and CA) instead of token discovery')
+    .option('--discovery-timeout <duration>', 'how long token discovery retries (the token may be signed a moment later)', '5m')
+    .option('--tls-bootstrap-timeout <duration>', 'how long to wait for the client certificate to be approved and issued', '5m')
+    .option('--cri-socket <endpoint>', 'CRI endpoint of the runtime to drive (kubeadm\'s name for --container-runtime-endpoint)')
+    .option('--config <path>', 'kubeadm JoinConfiguration (kubeadm.k8s.io/v1beta3 or v1beta4); flags given win over it')
+    .action(async (endpoint: string | undefined, flags: JoinFlags, command: Command) => {
+      const { runJoin } = await import('./join-command.js');
+      const given = new Set(Object.keys(flags).filter((key) => command.getOptionValueSource(key) !== 'default'));
+      await runJoin(endpoint, flags, given);
     });
 
   const image = program.command('image').description('manage images in the local store');

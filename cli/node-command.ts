@@ -29,6 +29,8 @@ export interface NodeFlags extends RuntimeFlags {
   systemReserved?: string;
   enforceNodeAllocatable?: string;
   devicePluginDir: string;
+  /** Upstream's --cgroup-root: the cgroup every pod goes below. */
+  cgroupRoot?: string;
   clusterDns: string[];
   clusterDomain: string;
   config?: string;
@@ -92,6 +94,7 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     systemReserved: flags.systemReserved !== undefined ? parseReservation(flags.systemReserved, '--system-reserved') : fromFile.systemReserved,
     // '' turns device plugins off.
     devicePluginDir: flags.devicePluginDir === '' ? undefined : flags.devicePluginDir,
+    cgroupParent: flags.cgroupRoot ?? fromFile.cgroupParent,
     enforceNodeAllocatable: flags.enforceNodeAllocatable !== undefined ? flags.enforceNodeAllocatable.split(',') : fromFile.enforceNodeAllocatable,
     // The kubelet counts the GPUs in the same CDI specs the runtime reads and writes.
     cdiSpecDirs: flags.cdiSpecDir.length > 0 ? flags.cdiSpecDir : fromFile.cdiSpecDirs,
@@ -111,14 +114,15 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
   });
 }
 
-export async function runNode(flags: NodeFlags): Promise<void> {
+/** `clusterDefaults`: what the cluster publishes for its kubelets (berth join); --config and flags win. */
+export async function runNode(flags: NodeFlags, clusterDefaults: Partial<KubeletConfigInput> = {}): Promise<void> {
   const logger = createLogger(flags.logLevel);
-  let fromFile: Partial<KubeletConfigInput> = {};
+  let fromFile: Partial<KubeletConfigInput> = { ...clusterDefaults };
   if (flags.config) {
     const text = await readFile(flags.config, 'utf8').catch((error: unknown) => {
       throw new InvalidArgumentError(`--config ${flags.config}: ${errorMessage(error)}`);
     });
-    fromFile = kubeletConfigFile(text, flags.config);
+    fromFile = { ...fromFile, ...kubeletConfigFile(text, flags.config) };
   }
   const external = flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint;
   // Everything is validated before anything starts: a bad flag never leaves a runtime behind.

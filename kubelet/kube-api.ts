@@ -4,12 +4,14 @@ import {
   ApiException,
   AuthenticationV1Api,
   AuthorizationV1Api,
+  CertificatesV1Api,
   CoordinationV1Api,
   CoreV1Api,
   KubeConfig,
   PatchStrategy,
   Watch,
   setHeaderOptions,
+  type V1CertificateSigningRequest,
   type V1ConfigMap,
   type V1Lease,
   type V1Node,
@@ -87,12 +89,24 @@ export class KubeApi implements KubeApiPort {
   private readonly coordination: CoordinationV1Api;
   private readonly authentication: AuthenticationV1Api;
   private readonly authorization: AuthorizationV1Api;
+  private readonly certificates: CertificatesV1Api;
 
   constructor(private readonly kubeConfig: KubeConfig) {
     this.core = kubeConfig.makeApiClient(CoreV1Api);
     this.coordination = kubeConfig.makeApiClient(CoordinationV1Api);
     this.authentication = kubeConfig.makeApiClient(AuthenticationV1Api);
     this.authorization = kubeConfig.makeApiClient(AuthorizationV1Api);
+    this.certificates = kubeConfig.makeApiClient(CertificatesV1Api);
+  }
+
+  /** A client of `server`, trusting only `caPem`, authenticated with a bearer token (TLS bootstrap). */
+  static withToken(server: string, caPem: string, token: string): KubeApi {
+    const config = new KubeConfig();
+    config.loadFromClusterAndUser(
+      { name: 'cluster', server, caData: Buffer.from(caPem).toString('base64'), skipTLSVerify: false },
+      { name: 'bootstrap', token },
+    );
+    return new KubeApi(config);
   }
 
   static fromFile(path: string): KubeApi {
@@ -113,6 +127,18 @@ export class KubeApi implements KubeApiPort {
 
   readNode(name: string): Promise<V1Node> {
     return call(`read node ${name}`, () => this.core.readNode({ name }));
+  }
+
+  findNode(name: string): Promise<V1Node | undefined> {
+    return unlessNotFound(this.readNode(name));
+  }
+
+  createCertificateSigningRequest(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest> {
+    return call('create certificatesigningrequest', () => this.certificates.createCertificateSigningRequest({ body: csr }));
+  }
+
+  readCertificateSigningRequest(name: string): Promise<V1CertificateSigningRequest> {
+    return call(`read certificatesigningrequest ${name}`, () => this.certificates.readCertificateSigningRequest({ name }));
   }
 
   async patchNodeStatus(name: string, status: V1NodeStatus): Promise<void> {

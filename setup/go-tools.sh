@@ -38,19 +38,15 @@ is_built() { # stamp-name binaries...
   for b in "$@"; do [ -x "$bin_dir/$b" ] || return 1; done
 }
 
-build_kubernetes() {
+# A consumer module of k8s.io/kubernetes at $KUBERNETES_VERSION in DIR whose tools.go imports
+# cmd/<CMD> for each CMD, tidied so that `go build k8s.io/kubernetes/cmd/<CMD>` works there.
+write_kubernetes_consumer() { # dir name cmds...
+  local work=$1 name=$2; shift 2
   local version=$KUBERNETES_VERSION
-  local stamp=kubernetes-$version
-  if is_built "$stamp" "${kubernetes_cmds[@]}"; then
-    echo "go-tools: kubernetes $version cached"
-    return
-  fi
-  echo "go-tools: building kubernetes $version (${kubernetes_cmds[*]}); the first build takes a while"
   local staging_version=v0.${version#v1.}
-  local work=$tools_dir/src/kubernetes-$version
   mkdir -p "$work"
   {
-    echo "module berth.local/tools/kubernetes"
+    echo "module berth.local/tools/$name"
     echo
     echo "go 1.26.0"
     echo
@@ -68,11 +64,16 @@ build_kubernetes() {
     echo
     echo "import ("
     local c
-    for c in "${kubernetes_cmds[@]}"; do echo "	_ \"k8s.io/kubernetes/cmd/$c\""; done
+    for c in "$@"; do echo "	_ \"k8s.io/kubernetes/cmd/$c\""; done
     echo ")"
   } >"$work/tools.go"
   (cd "$work" && go mod tidy)
+}
 
+# Kubernetes binaries report the version their release build stamps in; kubeadm in particular
+# compares it with the control plane's, so an unstamped v0.0.0-master would refuse to join.
+kubernetes_ldflags() {
+  local version=$KUBERNETES_VERSION
   local major=${version#v}; major=${major%%.*}
   local minor=${version#v*.}; minor=${minor%%.*}
   local ldflags="-s -w"
@@ -83,6 +84,21 @@ build_kubernetes() {
       ldflags+=" -X $pkg.$kv"
     done
   done
+  echo "$ldflags"
+}
+
+build_kubernetes() {
+  local version=$KUBERNETES_VERSION
+  local stamp=kubernetes-$version
+  if is_built "$stamp" "${kubernetes_cmds[@]}"; then
+    echo "go-tools: kubernetes $version cached"
+    return
+  fi
+  echo "go-tools: building kubernetes $version (${kubernetes_cmds[*]}); the first build takes a while"
+  local work=$tools_dir/src/kubernetes-$version
+  write_kubernetes_consumer "$work" kubernetes "${kubernetes_cmds[@]}"
+  local ldflags
+  ldflags=$(kubernetes_ldflags)
   local c
   for c in "${kubernetes_cmds[@]}"; do
     echo "go-tools:   $c"
@@ -206,9 +222,27 @@ build_containerd() {
   touch "$stamp_dir/$stamp"
 }
 
+# kubeadm has its own stamp and consumer module so that adding it rebuilds none of the
+# kubernetes_cmds above.
+build_kubeadm() {
+  local version=$KUBERNETES_VERSION
+  local stamp=kubeadm-$version
+  if is_built "$stamp" kubeadm; then
+    echo "go-tools: kubeadm $version cached"
+    return
+  fi
+  echo "go-tools: building kubeadm $version"
+  local work=$tools_dir/src/kubeadm-$version
+  write_kubernetes_consumer "$work" kubeadm kubeadm
+  (cd "$work" && go build -trimpath -ldflags "$(kubernetes_ldflags)" -o "$bin_dir/kubeadm.tmp" k8s.io/kubernetes/cmd/kubeadm)
+  mv -f "$bin_dir/kubeadm.tmp" "$bin_dir/kubeadm"
+  touch "$stamp_dir/$stamp"
+}
+
 build_cri_tools
 build_etcd
 build_containerd
 build_metrics_server
 build_kubernetes
+build_kubeadm
 build_sample_device_plugin

@@ -1,12 +1,14 @@
 // The e2e cluster fixture: etcd + kube-apiserver + kube-controller-manager + kube-scheduler, built
 // from the pinned Go modules, all on loopback ports, with the certificates setup/cluster-pki.sh
-// generated. No kubelet: the node is whatever the test brings (berth, or the upstream kubelet).
+// generated, made kubeadm-shaped by the real kubeadm (kubeadm-shape.ts). No kubelet: the node is
+// whatever the test brings (berth, or the upstream kubelet).
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startDaemon, type Daemon } from './daemon.js';
+import { makeKubeadmShaped } from './kubeadm-shape.js';
 import { freePort } from './ports.js';
 import { clusterPkiDir, goTool } from './tools.js';
 
@@ -54,7 +56,8 @@ async function healthy(url: string, kubeconfig: string): Promise<boolean> {
   }
 }
 
-export async function startCluster(): Promise<Cluster> {
+/** `clusterSigningDuration`: the controller-manager's --cluster-signing-duration (short: rotation tests). */
+export async function startCluster(options: { clusterSigningDuration?: string } = {}): Promise<Cluster> {
   const pki = clusterPkiDir();
   const workDir = mkdtempSync(join(tmpdir(), 'berth-cluster-'));
   const logs = join(workDir, 'logs');
@@ -159,6 +162,7 @@ export async function startCluster(): Promise<Cluster> {
           `--cluster-signing-key-file=${join(pki, 'ca.key')}`,
           `--service-cluster-ip-range=${serviceClusterIpRange}`,
           '--controllers=*,bootstrapsigner,tokencleaner',
+          ...(options.clusterSigningDuration ? [`--cluster-signing-duration=${options.clusterSigningDuration}`] : []),
           '--profiling=false',
         ],
         logPath: join(logs, 'kube-controller-manager.log'),
@@ -186,6 +190,9 @@ export async function startCluster(): Promise<Cluster> {
         ready: async () => (await fetchInsecure(`https://127.0.0.1:${schedulerPort}/healthz`)) === 'ok',
       }),
     );
+
+    // After the controller-manager: its bootstrapsigner signs cluster-info as soon as it exists.
+    await makeKubeadmShaped({ workDir, server, adminKubeconfig, serviceSubnet: serviceClusterIpRange });
 
     return {
       server,

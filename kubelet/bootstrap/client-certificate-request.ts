@@ -1,0 +1,85 @@
+// TLS bootstrap's second half, also the whole of a rotation: post a CertificateSigningRequest for
+// kubernetes.io/kube-apiserver-client-kubelet and wait until the controller-manager's approver
+// approves it and its signer issues the certificate. The certificate that comes back is checked
+// against what was asked for: our key, our subject, the cluster's CA.
+import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DeadlineExceededError, FailedPreconditionError, PermissionDeniedError } from '../../common/errors.js';
+import { splitPemCertificates } from './ca-pin.js';
+import { buildNodeClientCsr, generateClientKey, kubeletClientSigner, kubeletClientUsages, nodeSubject } from './client-csr.js';
+
+/** The two calls this needs; KubeApi has them. */
+export interface CsrApi {
+  createCertificateSigningRequest(csr: V1CertificateSigningRequest): Promise<V1CertificateSigningRequest>;
+  readCertificateSigningRequest(name: string): Promise<V1CertificateSigningRequest>;
+}
+
+export interface IssuedClientCertificate {
+  csrName: string;
+  /** The issued certificate (chain) as PEM. */
+  certPem: string;
+  keyPem: string;
+  notAfterMs: number;
+}
+
+export interface CertificateRequestOptions {
+  nodeName: string;
+  /** The cluster CA the certificate must chain to. */
+  caPem: string;
+  timeoutMs: number;
+  pollMs?: number;
+  log?: (message: string) => void;
+}
+
+function checkIssued(certPem: string, keyPem: string, options: CertificateRequestOptions, csrName: string): X509Certificate {
+  const [leafPem] = splitPemCertificates(certPem);
+  if (!leafPem) throw new FailedPreconditionError(`certificatesigningrequest ${csrName}: its certificate is not PEM`);
+  const leaf = new X509Certificate(leafPem);
+  const { commonName, organization } = nodeSubject(options.nodeName);
+  if (!leaf.subject.split('\n').includes(`CN=${commonName}`) || !leaf.subject.split('\n').includes(`O=${organization}`)) {
+    throw new FailedPreconditionError(`certificatesigningrequest ${csrName}: issued for ${leaf.subject.replace(/\n/g, ', ')}, not CN=${commonName}, O=${organization}`);
+  }
+  if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) throw new FailedPreconditionError(`certificatesigningrequest ${csrName}: the certificate is not for the key it was asked for`);
+  const signedByCluster = splitPemCertificates(options.caPem).some((ca) => leaf.verify(new X509Certificate(ca).publicKey));
+  if (!signedByCluster) throw new FailedPreconditionError(`certificatesigningrequest ${csrName}: the certificate is not signed by the cluster CA`);
+  return leaf;
+}
+
+export async function requestNodeClientCertificate(api: CsrApi, options: CertificateRequestOptions): Promise<IssuedClientCertificate> {
+  const key = generateClientKey();
+  const created = await api.createCertificateSigningRequest({
+    apiVersion: 'certificates.k8s.io/v1',
+    kind: 'CertificateSigningRequest',
+    metadata: { generateName: 'node-csr-' },
+    spec: {
+      request: Buffer.from(buildNodeClientCsr(options.nodeName, key.key)).toString('base64'),
+      signerName: kubeletClientSigner,
+      usages: kubeletClientUsages,
+    },
+  });
+  const name = created.metadata?.name ?? '';
+  options.log?.(`certificatesigningrequest ${name} posted for system:node:${options.nodeName}; waiting for approval and issuance`);
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const csr = await api.readCertificateSigningRequest(name);
+    const refused = csr.status?.conditions?.find((condition) => condition.type === 'Denied' || condition.type === 'Failed');
+    if (refused) {
+      throw new PermissionDeniedError(`certificatesigningrequest ${name} was ${refused.type.toLowerCase()}: ${refused.reason ?? ''} ${refused.message ?? ''}`.trim());
+    }
+    if (csr.status?.certificate) {
+      const certPem = Buffer.from(csr.status.certificate, 'base64').toString('utf8');
+      const leaf = checkIssued(certPem, key.pem, options, name);
+      return { csrName: name, certPem, keyPem: key.pem, notAfterMs: Date.parse(leaf.validTo) };
+    }
+    if (Date.now() >= deadline) {
+      const approved = csr.status?.conditions?.some((condition) => condition.type === 'Approved');
+      throw new DeadlineExceededError(
+        approved
+          ? `certificatesigningrequest ${name} was approved but not issued within ${Math.round(options.timeoutMs / 1000)} s: does the controller-manager sign (--cluster-signing-cert-file)?`
+          : `certificatesigningrequest ${name} was not approved within ${Math.round(options.timeoutMs / 1000)} s: approve it with \`kubectl certificate approve ${name}\`, or let kubeadm's auto-approval RBAC (kubeadm init phase bootstrap-token) do it`,
+      );
+    }
+    await sleep(options.pollMs ?? 500);
+  }
+}
