@@ -217,9 +217,10 @@ build_node_image() {
     --include=systemd,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,bash,ca-certificates,curl,jq,procps,runc,containernetworking-plugins,socat,e2fsprogs,pigz \
     --customize-hook="$here/kind/node-rootfs.sh \"\$1\"" \
     "$KIND_DEBIAN_SUITE" "$out.tmp/rootfs.tar" "$debian_mirror" </dev/null
+  # docker import takes no STOPSIGNAL; kind removes its nodes with `docker rm -f` anyway.
   jq -n --arg name "berth.local/kind-node:$KUBERNETES_VERSION-$key" '{
     name: $name,
-    changes: ["ENTRYPOINT [\"/usr/local/bin/entrypoint\", \"/sbin/init\"]", "STOPSIGNAL SIGRTMIN+3", "ENV container=docker"]
+    changes: ["ENTRYPOINT [\"/usr/local/bin/entrypoint\", \"/sbin/init\"]", "ENV container=docker"]
   }' >"$out.tmp/import.json"
   rm -rf "$out" && mv "$out.tmp" "$out"
   ln -sfn "$key" "$kind_dir/node/current"
