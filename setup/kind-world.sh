@@ -8,8 +8,8 @@
 #                       containerd-shim-runc-v2, ctr
 #   kind/images/        OCI image archives (oci-archive, ref = the registry.k8s.io name kubeadm
 #                       expects), each loadable by `ctr images import` and `kind load image-archive`
-#   kind/node/<key>/    the node image: rootfs.tar (for `docker import`) and import.json (its
-#                       entrypoint, stop signal and name)
+#   kind/{kind,berth}-node/<key>/  the node images: rootfs.tar (for `docker import`) and import.json (its
+#                       entrypoint and name)
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -198,32 +198,37 @@ build_images() {
   touch "$stamp_dir/$stamp"
 }
 
-# The kind node image: a bookworm rootfs with systemd, containerd and the kubelet, kind's own
-# node files from the kind module (entrypoint, kubelet unit and kubeadm drop-in, containerd
-# config), /kind/version, /kind/manifests and the preloaded images. Written as a rootfs tar plus
-# the settings `docker import` needs (import.json); the test harness imports it into its dockerd.
-build_node_image() {
+# The kind node images, both from one recipe (kind/node-rootfs.sh): FLAVOR "kind" is kind's
+# own node (containerd + kubelet); "berth" is the same node with berth's runtime in containerd's
+# place (Node.js, berth's units; berth's code mounted at /opt/berth when it runs). Each is written
+# as a rootfs tar plus the settings `docker import` needs (import.json); the test harness imports
+# it into its dockerd.
+build_node_image() { # flavor
+  local flavor=$1
   local images; images=$(readlink -f "$kind_dir/images/current")
-  local key; key=$( (declare -f build_node_image; cat "$here"/kind/*; basename "$images"
+  local key; key=$( (declare -f build_node_image; cat "$here"/kind/*; basename "$images"; node --version
     echo "$KUBERNETES_VERSION $KIND_VERSION $KIND_CONTAINERD_VERSION $KIND_DEBIAN_SUITE") | sha256sum | cut -c1-12)
-  local out=$kind_dir/node/$key
-  local stamp=kind-node-$KUBERNETES_VERSION-$key
-  is_built "$stamp" "$out/rootfs.tar" "$out/import.json" && { echo "kind-world: node image $key cached"; return; }
+  local out=$kind_dir/$flavor-node/$key
+  local stamp=$flavor-node-$KUBERNETES_VERSION-$key
+  is_built "$stamp" "$out/rootfs.tar" "$out/import.json" && { echo "kind-world: $flavor node image $key cached"; return; }
   local kind_files; kind_files=$(module_dir "sigs.k8s.io/kind@$KIND_VERSION")/images/base/files
+  local packages=systemd,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,bash,ca-certificates,curl,jq,procps,runc,containernetworking-plugins,socat,e2fsprogs,pigz
+  # berth runs containers through conmon and runc, keeps pod namespaces with catatonit, and
+  # Node.js (copied from this host, as berth is tested with it) links libstdc++.
+  [ "$flavor" = berth ] && packages+=,conmon,catatonit,libstdc++6
   rm -rf "$out.tmp" && mkdir -p "$out.tmp"
   KIND_FILES=$kind_files KIND_BIN=$bin_dir TOOLS_BIN=$tools_dir/bin IMAGES=$images SETUP_KIND=$here/kind \
-    KUBERNETES_VERSION=$KUBERNETES_VERSION KIND_PAUSE_VERSION=$KIND_PAUSE_VERSION \
-    mmdebstrap --quiet --variant=minbase --format=tar \
-    --include=systemd,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,bash,ca-certificates,curl,jq,procps,runc,containernetworking-plugins,socat,e2fsprogs,pigz \
+    KUBERNETES_VERSION=$KUBERNETES_VERSION KIND_PAUSE_VERSION=$KIND_PAUSE_VERSION NODE_FLAVOR=$flavor \
+    mmdebstrap --quiet --variant=minbase --format=tar --include="$packages" \
     --customize-hook="$here/kind/node-rootfs.sh \"\$1\"" \
     "$KIND_DEBIAN_SUITE" "$out.tmp/rootfs.tar" "$debian_mirror" </dev/null
   # docker import takes no STOPSIGNAL; kind removes its nodes with `docker rm -f` anyway.
-  jq -n --arg name "berth.local/kind-node:$KUBERNETES_VERSION-$key" '{
+  jq -n --arg name "berth.local/$flavor-node:$KUBERNETES_VERSION-$key" '{
     name: $name,
     changes: ["ENTRYPOINT [\"/usr/local/bin/entrypoint\", \"/sbin/init\"]", "ENV container=docker"]
   }' >"$out.tmp/import.json"
   rm -rf "$out" && mv "$out.tmp" "$out"
-  ln -sfn "$key" "$kind_dir/node/current"
+  ln -sfn "$key" "$kind_dir/$flavor-node/current"
   touch "$stamp_dir/$stamp"
 }
 
@@ -234,4 +239,5 @@ timed "etcd $KIND_ETCD_VERSION" build_etcd
 timed "containerd $KIND_CONTAINERD_VERSION" build_containerd
 timed "pause $KIND_PAUSE_VERSION" build_pause
 timed "control-plane images" build_images
-timed "node image" build_node_image
+timed "kind node image" build_node_image kind
+timed "berth node image" build_node_image berth

@@ -6,7 +6,9 @@
 # /kind/version, /kind/manifests and the images to preload.
 # Environment: KIND_FILES (images/base/files of the kind module), KIND_BIN (kind-world's bin),
 # TOOLS_BIN (go-tools' bin), IMAGES (the image archives), SETUP_KIND (setup/kind),
-# KUBERNETES_VERSION, KIND_PAUSE_VERSION.
+# KUBERNETES_VERSION, KIND_PAUSE_VERSION, NODE_FLAVOR: "kind" (containerd, as kind's own image) or
+# "berth" (containerd disabled; Node.js and berth's runtime units; berth itself mounted at
+# /opt/berth when the node runs, see berth-runtime.service).
 set -euxo pipefail
 root=$1
 
@@ -53,4 +55,15 @@ echo ReadKMsg=no >>"$root/etc/systemd/journald.conf"
 ln -sf /usr/lib/systemd/systemd "$root/sbin/init"
 systemctl --root="$root" enable kubelet.service containerd.service undo-mount-hacks.service preload-images.service
 systemctl --root="$root" mask systemd-binfmt.service
+
+if [ "$NODE_FLAVOR" = berth ]; then
+  install -m 0755 "$(readlink -f "$(command -v node)")" "$root/usr/local/bin/node"
+  mkdir -p "$root/opt/berth"
+  install -m 0755 "$SETUP_KIND/berth-preload-images.sh" "$root/kind/bin/"
+  install -m 0644 "$SETUP_KIND/berth-runtime.service" "$SETUP_KIND/berth-preload-images.service" "$root/etc/systemd/system/"
+  systemctl --root="$root" disable containerd.service preload-images.service
+  systemctl --root="$root" enable berth-runtime.service berth-preload-images.service
+  echo 'KUBELET_EXTRA_ARGS=--runtime-cgroups=/system.slice/berth-runtime.service' >"$root/etc/default/kubelet"
+  printf 'runtime-endpoint: unix:///run/berth/berth.sock\nimage-endpoint: unix:///run/berth/berth.sock\n' >"$root/etc/crictl.yaml"
+fi
 rm -rf "$root"/var/cache/apt/* "$root"/var/lib/apt/lists/*

@@ -1,13 +1,12 @@
 // The kind world, end to end: the real kind CLI creates a cluster on a private dockerd from the
 // node image `npm run tools` built here (setup/kind-world.sh), with no registry on the internet.
 // Not in `npm test`'s tiers: `npm run test:kind` (it takes minutes and the whole machine).
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../harness/eventually.js';
-import { createKindCluster, type KindCluster, importNodeImage, kindTool } from '../harness/kind-cluster.js';
-import { startTestDockerd, type TestDockerd } from '../harness/kind-docker.js';
-import { requireRoot } from '../harness/root.js';
+import { createKindCluster, type KindCluster, startKindWorld, tearDownKindWorld } from '../harness/kind-cluster.js';
+import type { TestDockerd } from '../harness/kind-docker.js';
 import { seededOciLayout } from '../harness/tools.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -16,31 +15,21 @@ const run = promisify(execFile);
 const clusterName = 'berth-kind';
 
 describe('a kind cluster from the node image built here', () => {
-  let dir: string;
+  let dir: string | undefined;
+  let image: string | undefined;
   let dockerd: TestDockerd | undefined;
   let cluster: KindCluster | undefined;
 
   beforeAll(async () => {
-    requireRoot('kind');
-    kindTool('kind');
-    dir = mkdtempSync('/tmp/berth-kind-test-');
-    // Durations are logged for the report (bench/ owns speed); nothing asserts on them.
-    let started = Date.now();
-    dockerd = await startTestDockerd({ bridgeSubnet: '172.30.0.0/16' });
-    const image = await importNodeImage(dockerd);
-    console.info(`kind test: dockerd up and node image imported in ${Date.now() - started} ms`);
-    started = Date.now();
-    cluster = await createKindCluster({ dockerd, dir, name: clusterName, image, workers: 1 });
+    ({ dir, dockerd, images: { kind: image } } = await startKindWorld(['kind']));
+    const started = Date.now();
+    cluster = await createKindCluster({ dockerd, dir, name: clusterName, image: image!,
+      nodes: [{ role: 'control-plane' }, { role: 'worker' }],
+    });
     console.info(`kind test: kind create cluster (control plane + 1 worker) took ${Date.now() - started} ms`);
   });
 
-  afterAll(async () => {
-    const problems: unknown[] = [];
-    await cluster?.delete().catch((error: unknown) => problems.push(error));
-    await dockerd?.stop().catch((error: unknown) => problems.push(error));
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    if (problems.length > 0) throw new AggregateError(problems, 'kind teardown failed');
-  });
+  afterAll(() => tearDownKindWorld({ cluster, dockerd, dir }));
 
   it('brings the control plane and the worker to Ready', async () => {
     const ready = await eventually(async () => {
@@ -63,7 +52,7 @@ describe('a kind cluster from the node image built here', () => {
   });
 
   it('runs a pod on the worker from an image loaded with kind load image-archive', async () => {
-    const archive = join(dir, 'busybox.tar');
+    const archive = join(dir!, 'busybox.tar');
     await run('skopeo', ['copy', '-q', `oci:${seededOciLayout()}:busybox`, `docker-archive:${archive}:berth.local/busybox:kind`]);
     await cluster!.kind('load', 'image-archive', archive, '--name', clusterName);
     await cluster!.kubectl('run', 'hello', '--image=berth.local/busybox:kind', '--image-pull-policy=IfNotPresent',
