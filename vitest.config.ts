@@ -50,6 +50,17 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      {
+        // Not one of npm test's tiers: `npm run test:kind` (a kind cluster on a private dockerd).
+        extends: true,
+        test: {
+          name: 'kind',
+          include: ['test/kind/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 1_200_000,
+        },
+      },
     ],
   },
 });

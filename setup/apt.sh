@@ -7,6 +7,7 @@ packages=(
   docker-registry skopeo umoci busybox-static prometheus
   qemu-system-x86 cpio kmod zstd util-linux attr apache2-utils containerd openssl jq
   gcc libc6-dev
+  docker.io mmdebstrap
 )
 
 missing=()
