@@ -36,9 +36,10 @@ export interface GuestResult {
   stalledBoots: number;
 }
 
-const bootMarker = '=== berth-guest-boot ===';
-const begin = '=== berth-guest-begin ===';
-const exitMarker = '=== berth-guest-exit ';
+/** What a guest's first init prints on ttyS0, the script's start and its end (+ exit code). */
+export const bootMarker = '=== berth-guest-boot ===';
+export const begin = '=== berth-guest-begin ===';
+export const exitMarker = '=== berth-guest-exit ';
 
 /** How long the kernel may take to reach init, on a loaded 2-core host, before a retry. */
 const defaultBootTimeoutMs = 90_000;
@@ -103,11 +104,7 @@ export function guestTimeLimitMs(options: Pick<GuestOptions, 'timeoutMs'> = {}):
 async function packInitramfs(work: string, script: string, options: GuestOptions): Promise<string> {
   const { files = [], withKernelModules = false, pivotableRoot = false } = options;
   const root = join(work, 'root');
-  mkdirSync(join(root, 'bin'), { recursive: true });
-  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
-  for (const applet of (await execa('/bin/busybox', ['--list'])).stdout.split('\n')) {
-    if (applet && applet !== 'busybox') symlinkSync('busybox', join(root, 'bin', applet));
-  }
+  await addBusybox(root);
   if (withKernelModules) {
     mkdirSync(join(root, 'lib'), { recursive: true });
     await execa('cp', ['-a', join(toolsDir(), 'guest/current/lib/modules'), join(root, 'lib/modules')]);
@@ -127,7 +124,20 @@ async function packInitramfs(work: string, script: string, options: GuestOptions
     else writeFileSync(target, file.content ?? '');
     if (file.mode !== undefined) chmodSync(target, file.mode);
   }
-  const initrd = join(work, 'initrd.cpio.gz');
+  return packCpio(root, join(work, 'initrd.cpio.gz'));
+}
+
+/** The host's static busybox at `root`/bin, with a link for each applet. */
+export async function addBusybox(root: string): Promise<void> {
+  mkdirSync(join(root, 'bin'), { recursive: true });
+  copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
+  for (const applet of (await execa('/bin/busybox', ['--list'])).stdout.split('\n')) {
+    if (applet && applet !== 'busybox') symlinkSync('busybox', join(root, 'bin', applet));
+  }
+}
+
+/** `root` as a gzipped newc cpio archive at `initrd`. */
+export async function packCpio(root: string, initrd: string): Promise<string> {
   await execa('sh', ['-c', `cd "${root}" && find . | cpio -o -H newc --quiet | gzip -1 > "${initrd}"`]);
   return initrd;
 }
@@ -139,23 +149,31 @@ interface Boot {
   qemuExit: string;
 }
 
+/** The machine one guest boots: its initramfs, and what else qemu gets (disks, network). */
+export interface GuestMachine {
+  initrd: string;
+  memoryMb: number;
+  /** More qemu arguments: -drive, -nic. */
+  qemuArgs: string[];
+}
+
 /** One qemu run; killed when init has not announced itself within the boot limit. */
-async function boot(work: string, initrd: string, attempt: number, timeoutMs: number): Promise<Boot> {
+async function boot(work: string, machine: GuestMachine, attempt: number, timeoutMs: number): Promise<Boot> {
   const kernelLogPath = join(work, `kernel-${attempt}.log`);
   const qemu = execa(
     'qemu-system-x86_64',
     [
       '-accel', 'tcg',
-      '-m', '1024',
+      '-m', String(machine.memoryMb),
       '-smp', '2',
       '-display', 'none',
       '-monitor', 'none',
       '-serial', 'stdio',
       '-serial', `file:${kernelLogPath}`,
       '-no-reboot',
-      '-nic', 'none',
+      ...machine.qemuArgs,
       '-kernel', join(toolsDir(), 'guest/current/vmlinuz'),
-      '-initrd', initrd,
+      '-initrd', machine.initrd,
       // no_timer_check: the kernel's boot-time test of the IO-APIC timer counts ticks in a short
       // busy-wait; a TCG vCPU on a loaded host misses them and the kernel panics ("IO-APIC +
       // timer doesn't work!", reproduced with the two host cores busy). Virtual machines skip it.
@@ -184,30 +202,37 @@ function failure(what: string, run: Boot): string {
   return `${what} (qemu ${run.qemuExit}); console:\n${run.console.slice(-3000)}\nkernel log:\n${run.kernelLog.slice(-4000)}`;
 }
 
+/**
+ * Boots `machine` (retrying once a boot that never reached init) and returns what the script
+ * printed between the begin and exit markers.
+ */
+export async function bootGuest(work: string, machine: GuestMachine, timeoutMs: number): Promise<GuestResult> {
+  let run = await boot(work, machine, 1, timeoutMs);
+  let stalledBoots = 0;
+  if (!run.booted) {
+    stalledBoots = 1;
+    process.stderr.write(`${failure('the v2 guest stalled before init; booting it once more', run)}\n`);
+    run = await boot(work, machine, 2, timeoutMs);
+    if (!run.booted) throw new Error(failure('the v2 guest stalled before init twice', run));
+  }
+  const start = run.console.indexOf(begin);
+  const exit = new RegExp(`${exitMarker}(\\d+) ===`).exec(run.console);
+  if (start < 0 || !exit) throw new Error(failure('the v2 guest did not finish its script', run));
+  return {
+    output: run.console.slice(start + begin.length, exit.index).trim(),
+    exitCode: Number(exit[1]),
+    console: run.console,
+    kernelLog: run.kernelLog,
+    stalledBoots,
+  };
+}
+
 /** Boots the guest, runs `script` as root inside it, and returns what it printed. */
 export async function runInV2Guest(script: string, options: GuestOptions = {}): Promise<GuestResult> {
-  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
   const work = mkdtempSync(join(tmpdir(), 'berth-guest-'));
   try {
     const initrd = await packInitramfs(work, script, options);
-    let run = await boot(work, initrd, 1, timeoutMs);
-    let stalledBoots = 0;
-    if (!run.booted) {
-      stalledBoots = 1;
-      process.stderr.write(`${failure('the v2 guest stalled before init; booting it once more', run)}\n`);
-      run = await boot(work, initrd, 2, timeoutMs);
-      if (!run.booted) throw new Error(failure('the v2 guest stalled before init twice', run));
-    }
-    const start = run.console.indexOf(begin);
-    const exit = new RegExp(`${exitMarker}(\\d+) ===`).exec(run.console);
-    if (start < 0 || !exit) throw new Error(failure('the v2 guest did not finish its script', run));
-    return {
-      output: run.console.slice(start + begin.length, exit.index).trim(),
-      exitCode: Number(exit[1]),
-      console: run.console,
-      kernelLog: run.kernelLog,
-      stalledBoots,
-    };
+    return await bootGuest(work, { initrd, memoryMb: 1024, qemuArgs: ['-nic', 'none'] }, options.timeoutMs ?? defaultTimeoutMs);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
