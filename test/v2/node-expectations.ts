@@ -59,6 +59,16 @@ export function nodeTests(node: () => NodeOutput, runtime: 'runc' | 'crun'): voi
     expect(Number(stats.stats[0]?.memory?.workingSetBytes?.value)).toBeGreaterThan(0);
   });
 
+  it('applies a live UpdateContainerResources to cpu.max and memory.max', () => {
+    expect(node().file('updated', 'cpu.max')).toBe('50000 100000');
+    expect(node().file('updated', 'memory.max')).toBe(String(64 * mib));
+  });
+
+  it('finds its running container again after kill -9 and a restart', () => {
+    expect(node().value('restarted-state')).toBe('CONTAINER_RUNNING');
+    expect(node().value('restarted-procs')).toBe('1');
+  });
+
   it('records a container killed at its v2 memory.max as OOMKilled', () => {
     expect(node().value('oom-status')).toBe('CONTAINER_EXITED OOMKilled 137');
   });

@@ -1,6 +1,7 @@
 // The bash the v2 node guest runs: `berth runtime` started as an operator would (no cgroup flags),
 // then crictl drives it over the CRI socket: a pod and a container with limits, the v2 files the
-// OCI runtime wrote for them read back, and everything removed again. Each fact is printed as
+// OCI runtime wrote for them read back, a live update, an OOM kill, a kill -9 of the daemon and its
+// restart, and everything removed again. Each fact is printed as
 // "key value" (or between "=== label file" / "=== end" markers) for the test to parse.
 import { payloadDir } from '../harness/v2-node-guest.js';
 
@@ -52,11 +53,15 @@ fail() { echo "step-failed $1"; echo "=== berth-log"; tail -n 60 /tmp/berth.log;
 echo "controllers $(cat /sys/fs/cgroup/cgroup.controllers)"
 
 mkdir -p /etc/cni/net.d /var/log/pods
-berth runtime ${options.runtime ? `--runtime ${options.runtime}` : ''} --metrics-address '' > /tmp/berth.log 2>&1 &
-berth=$!
-# Node under TCG starts in tens of seconds; a daemon that died is not waited for.
-i=0; while [ ! -S /run/berth/berth.sock ] && kill -0 $berth 2>/dev/null && [ $i -lt 480 ]; do sleep 0.5; i=$((i+1)); done
-[ -S /run/berth/berth.sock ] || fail runtime-start
+# Node under TCG starts in tens of seconds; a daemon that died is not waited for. The socket of an
+# earlier instance may still be there: the daemon is up when it answers.
+start_berth() {
+  berth runtime ${options.runtime ? `--runtime ${options.runtime}` : ''} --metrics-address '' >> /tmp/berth.log 2>&1 &
+  berth=$!
+  i=0; while ! crictl version > /dev/null 2>&1 && kill -0 $berth 2>/dev/null && [ $i -lt 480 ]; do sleep 0.5; i=$((i+1)); done
+  crictl version > /dev/null 2>&1 || fail runtime-start
+}
+start_berth
 crictl version > /tmp/version.out 2>&1 || fail version
 echo "runtime-name $(awk '/RuntimeName/ {print $2}' /tmp/version.out)"
 echo "selected $(grep -o '"runtime":"[a-z]*"' /tmp/berth.log | head -n 1)"
@@ -90,6 +95,9 @@ sleep 2
 echo "=== throttle-1 cpu.stat"; cat $dir/cpu.stat; echo "=== end"
 echo "stats $(crictl stats -o json $ctr | tr -d '\n')"
 
+crictl update --cpu-quota 50000 --cpu-period 100000 --memory ${64 * mib} $ctr > /dev/null 2>/tmp/update.err || { cat /tmp/update.err; fail update; }
+for file in cpu.max memory.max; do echo "=== updated $file"; cat $dir/$file; echo "=== end"; done
+
 cat > /tmp/oom.json <<'JSON'
 ${JSON.stringify(oom)}
 JSON
@@ -98,6 +106,12 @@ crictl start $oom > /dev/null 2>/tmp/start.err || { cat /tmp/start.err; fail sta
 i=0; while [ $i -lt 480 ] && [ "$(crictl inspect -o go-template --template '{{.status.state}}' $oom)" != CONTAINER_EXITED ]; do sleep 0.5; i=$((i+1)); done
 echo "oom-status $(crictl inspect -o go-template --template '{{.status.state}} {{.status.reason}} {{.status.exitCode}}' $oom)"
 crictl rm $oom > /dev/null || fail rm-oom
+
+# A daemon that dies hard finds its running container again: conmon kept it, the cgroup holds it.
+kill -9 $berth; wait $berth 2>/dev/null
+start_berth
+echo "restarted-state $(crictl inspect -o go-template --template '{{.status.state}}' $ctr)"
+echo "restarted-procs $(wc -l < $dir/cgroup.procs)"
 
 crictl stop -t 0 $ctr > /dev/null || fail stop
 crictl rm $ctr > /dev/null || fail rm
