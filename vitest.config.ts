@@ -3,6 +3,8 @@
 //   integration  root; real runc/conmon/CNI plugins/registry and the Go-built peers
 //   conformance  critest against a real berth
 //   e2e          a real etcd + kube-apiserver (+ controller-manager, scheduler) and kubectl
+// and one outside `npm test`, run by `npm run test:v2`:
+//   v2           berth itself on a pure cgroup v2 node: a Debian guest under qemu TCG (slow)
 // The integration and e2e tiers share machine-wide resources (netns, loopback ports, cgroups), so
 // their files run one at a time.
 import { defineConfig } from 'vitest/config';
@@ -59,6 +61,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 1_200_000,
+        },
+      },
+      {
+        // Not one of npm test's tiers: `npm run test:v2` (berth on a pure cgroup v2 guest under qemu).
+        extends: true,
+        test: {
+          name: 'v2',
+          include: ['test/v2/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
         },
       },
     ],

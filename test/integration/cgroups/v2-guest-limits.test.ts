@@ -5,8 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Limits } from '../../../runtime/cgroups/limits.js';
 import { oomEventsFromV2, statsFromV2, type CgroupStats } from '../../../runtime/cgroups/stats.js';
-import { runInV2Guest, type GuestResult } from '../../harness/v2-guest.js';
-import { applyLines, dumpLines, expectedReadback, parseDumps, readbackLines } from './v2-guest-script.js';
+import { guestTimeLimitMs, runInV2Guest, type GuestResult } from '../../harness/v2-guest.js';
+import { applyLines, dumpLines, expectedReadback, holdMemory, parseDumps, readbackLines, waitUntil } from './v2-guest-script.js';
 
 const mib = 1 << 20;
 const root = '/sys/fs/cgroup/berth';
@@ -58,12 +58,12 @@ echo "update-max $(cat ${root}/update/memory.max)"
 echo "update-after $(${inCgroup(`${root}/update`, allocate(16))})"
 
 ${applyLines(`${root}/live`, roomy)}
-${inCgroup(`${root}/live`, '(head -c 16m /dev/zero; sleep 60) | tail >/dev/null')} &
-# TCG is slow: wait (bounded) until the 16 MiB are resident.
-i=0; while [ $i -lt 60 ] && [ $(cat ${root}/live/memory.current) -lt 16777216 ]; do sleep 0.5; i=$((i+1)); done
+${inCgroup(`${root}/live`, holdMemory(17))} > /tmp/live.out 2>&1 &
+${waitUntil('grep -q held /tmp/live.out')}
+echo "live-held $(cat /tmp/live.out)"
 ${dumpLines('live-before', `${root}/live`, ['memory.current', 'memory.stat'])}
 ${applyLines(`${root}/live`, tight)}
-i=0; while [ $i -lt 20 ] && ! grep -q 'oom_kill [1-9]' ${root}/live/memory.events; do sleep 0.5; i=$((i+1)); done
+${waitUntil(`grep -q 'oom_kill [1-9]' ${root}/live/memory.events`)}
 ${dumpLines('live-after', `${root}/live`, ['memory.current', 'memory.stat', 'memory.events'])}
 `;
 
@@ -93,7 +93,7 @@ function stats(label: string): CgroupStats {
 beforeAll(async () => {
   guest = await runInV2Guest(script);
   dumps = parseDumps(guest.output);
-}, 180_000);
+}, guestTimeLimitMs());
 
 describe('cgroup v2 limits on a real v2 kernel (qemu guest)', () => {
   it('accepts every file berth writes and keeps the values', () => {
@@ -137,6 +137,7 @@ describe('cgroup v2 limits on a real v2 kernel (qemu guest)', () => {
   });
 
   it('reports the usage of a running process, then OOM-kills it when memory.max is lowered below it', () => {
+    expect(value(guest, 'live-held')).toBe('held');
     const before = stats('live-before').memory;
     expect(before?.usageBytes).toBeGreaterThanOrEqual(16 * mib);
     expect(before?.rssBytes).toBeGreaterThanOrEqual(15 * mib);

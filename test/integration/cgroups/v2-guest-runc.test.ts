@@ -13,9 +13,9 @@ import { limitsFromCri, podLimitsFromCri } from '../../../runtime/containers/cri
 import { oomEventsFromV2, statsFromV2 } from '../../../runtime/cgroups/stats.js';
 import { limitsToV2Files } from '../../../runtime/cgroups/v2-files.js';
 import { buildContainerSpec } from '../../../runtime/oci/spec/build-container-spec.js';
-import { runInV2Guest, type GuestFile, type GuestResult } from '../../harness/v2-guest.js';
+import { guestTimeLimitMs, runInV2Guest, type GuestFile, type GuestResult } from '../../harness/v2-guest.js';
 import { containerConfig, namespaceOptions, resources, sandboxConfig, sandboxSecurityContext, securityContext, specInput } from '../../unit/oci-spec/fixtures.js';
-import { applyLines, dumpLines, parseDumps } from './v2-guest-script.js';
+import { applyLines, dumpLines, holdMemory, parseDumps, waitUntil } from './v2-guest-script.js';
 
 const mib = 1 << 20;
 const podDir = '/sys/fs/cgroup/kubepods/burstable/podguest';
@@ -48,7 +48,7 @@ const containers: GuestContainer[] = [
   { name: 'oom', command: 'head -c 48m /dev/zero | tail >/dev/null; echo "tail-exit $?"', resources: resources({ memoryLimitInBytes: String(16 * mib) }) },
   { name: 'podoom', command: 'head -c 48m /dev/zero | tail >/dev/null; echo "tail-exit $?"', resources: resources() },
   { name: 'forks', command: 'i=0; while [ $i -lt 50 ]; do sleep 60 >/dev/null 2>&1 & i=$((i+1)); done; echo loop-finished; sleep 60', resources: resources() },
-  { name: 'hold', command: '(head -c 16m /dev/zero; sleep 60) | tail >/dev/null', resources: resources({ memoryLimitInBytes: String(64 * mib) }) },
+  { name: 'hold', command: holdMemory(17), resources: resources({ memoryLimitInBytes: String(64 * mib) }) },
 ];
 
 function configJson(container: GuestContainer): string {
@@ -95,6 +95,7 @@ async function runcFiles(): Promise<GuestFile[]> {
 }
 
 const runc = 'runc --root /run/runc';
+const guestScriptMs = 240_000;
 const dir = (name: string): string => `${podDir}/${name}`;
 
 const script = `
@@ -135,14 +136,14 @@ ${runc} kill limits KILL
 
 for name in oom podoom; do
   start $name
-  i=0; while [ $i -lt 60 ] && ! stopped $name; do sleep 0.5; i=$((i+1)); done
+  ${waitUntil('stopped $name')}
   echo "$name-output $(cat /tmp/$name.out | tr '\\n' ' ')"
 done
 ${dumpLines('oom', dir('oom'), ['memory.events', 'memory.max'])}
 ${dumpLines('podoom', podDir, ['memory.events', 'memory.max'])}
 
 start forks
-i=0; while [ $i -lt 20 ] && ! grep -q 'max [1-9]' ${dir('forks')}/pids.events; do sleep 0.5; i=$((i+1)); done
+${waitUntil(`grep -q 'max [1-9]' ${dir('forks')}/pids.events`)}
 sleep 1
 echo "forks-output $(cat /tmp/forks.out | tr '\\n' ' ')"
 ${dumpLines('forks', dir('forks'), ['pids.current', 'pids.events', 'pids.max'])}
@@ -150,15 +151,16 @@ echo "guest-forks $(sh -c 'echo ok')"
 ${runc} kill forks KILL
 
 start hold
-i=0; while [ $i -lt 60 ] && [ $(cat ${dir('hold')}/memory.current) -lt 16777216 ]; do sleep 0.5; i=$((i+1)); done
+${waitUntil('grep -q held /tmp/hold.out')}
+echo "hold-output $(cat /tmp/hold.out)"
 ${dumpLines('hold-before', dir('hold'), ['memory.current', 'memory.stat'])}
 ${applyLines(dir('hold'), { memoryBytes: 8 * mib, memorySwapBytes: 8 * mib })}
-i=0; while [ $i -lt 20 ] && ! grep -q 'oom_kill [1-9]' ${dir('hold')}/memory.events; do sleep 0.5; i=$((i+1)); done
+${waitUntil(`grep -q 'oom_kill [1-9]' ${dir('hold')}/memory.events`)}
 ${dumpLines('hold-after', dir('hold'), ['memory.events', 'memory.max'])}
 echo "hold-state $(${runc} state hold | grep '"status"')"
 
 for name in limits oom podoom forks hold; do
-  i=0; while [ $i -lt 20 ] && ! stopped $name; do sleep 0.5; i=$((i+1)); done
+  ${waitUntil('stopped $name')}
   ${runc} delete -f $name || echo "delete-failed $name"
 done
 echo "pod-children $(find ${podDir} -mindepth 1 -type d | wc -l)"
@@ -192,11 +194,11 @@ function cpusBetween(from: number, to: number): number {
 
 beforeAll(async () => {
   const bundles = containers.map((c) => ({ path: `/bundles/${c.name}/config.json`, content: configJson(c) }));
-  guest = await runInV2Guest(script, { files: [...(await runcFiles()), ...bundles], timeoutMs: 240_000, pivotableRoot: true });
+  guest = await runInV2Guest(script, { files: [...(await runcFiles()), ...bundles], timeoutMs: guestScriptMs, pivotableRoot: true });
   dumps = parseDumps(guest.output);
   // For the record (the issue's note quotes it): what the guest printed, files and effects.
   if (process.env['BERTH_GUEST_OUTPUT']) writeFileSync(process.env['BERTH_GUEST_OUTPUT'], guest.output);
-}, 260_000);
+}, guestTimeLimitMs({ timeoutMs: guestScriptMs }));
 
 describe("berth's config.json run by runc on a real v2 kernel (qemu guest)", () => {
   it('starts every container', () => {
@@ -249,6 +251,7 @@ describe("berth's config.json run by runc on a real v2 kernel (qemu guest)", () 
   });
 
   it('OOM-kills a running container when its memory limit is lowered below its usage', () => {
+    expect(value('hold-output')).toBe('held');
     expect(statsFromV2(dump('hold-before')).memory?.usageBytes).toBeGreaterThanOrEqual(16 * mib);
     expect(dump('hold-after')['memory.max']?.trim()).toBe(String(8 * mib));
     expect(oomEventsFromV2(dump('hold-after')['memory.events']).oomKills).toBeGreaterThanOrEqual(1);

@@ -41,3 +41,23 @@ export function parseDumps(output: string): Map<string, Record<string, string>> 
   }
   return dumps;
 }
+
+/**
+ * Polls a shell condition every half second until it holds, for at most `seconds` of guest time.
+ * The bound only stops a guest that would otherwise run to the harness's limit: TCG on a loaded
+ * 2-core host runs 10-50x slower than an idle one, so it is far above what an idle run needs.
+ */
+export function waitUntil(condition: string, seconds = 120): string {
+  return `i=0; while [ $i -lt ${seconds * 2} ] && ! { ${condition}; }; do sleep 0.5; i=$((i+1)); done`;
+}
+
+/**
+ * A shell command that makes `tail` hold `megabytes` MiB of anonymous memory (it keeps a
+ * newline-less input until it ends), then prints "held" on stderr and sleeps. The writer prints
+ * "held" once all but the pipe's last buffer (64 KiB) is in tail, so asking for one MiB more
+ * than a test expects makes "held" mean "resident": the script waits for the hog's own word
+ * instead of polling memory.current against a clock that a slow guest outruns.
+ */
+export function holdMemory(megabytes: number): string {
+  return `(head -c ${megabytes}m /dev/zero; echo held >&2; sleep 60) | tail >/dev/null`;
+}

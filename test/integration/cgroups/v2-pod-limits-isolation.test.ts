@@ -17,7 +17,7 @@ import { v2Anchors } from '../../../runtime/cgroups/own-cgroup.js';
 import { statsFromV2 } from '../../../runtime/cgroups/stats.js';
 import { silentLogger } from '../../../common/logger.js';
 import { clearSharedParentLimits, containerCgroupPlacement, sandboxCgroupPort } from '../../../runtime/sandbox/pod-cgroups.js';
-import { runInV2Guest, type GuestResult } from '../../harness/v2-guest.js';
+import { guestTimeLimitMs, runInV2Guest, type GuestResult } from '../../harness/v2-guest.js';
 import { dumpLines, parseDumps } from './v2-guest-script.js';
 import { criResources } from '../../unit/cgroups/cri-resources.js';
 import { ReplayedV2Files } from './v2-replay-files.js';
@@ -83,7 +83,7 @@ beforeAll(async () => {
     dumpLines('parent-after', dir('berth'), ['cpu.max', 'memory.max']),
   );
   guest = await runInV2Guest(files.lines.join('\n'));
-}, 240_000);
+}, guestTimeLimitMs());
 
 const dumps = () => parseDumps(guest.output);
 const trimmed = (label: string): Record<string, string> =>
