@@ -34,41 +34,10 @@ is_built() { # stamp-name binaries...
   for b in "$@"; do [ -x "$bin_dir/$b" ] || return 1; done
 }
 
-build_kubernetes() {
-  local version=$KUBERNETES_VERSION
-  local stamp=kubernetes-$version
-  if is_built "$stamp" "${kubernetes_cmds[@]}"; then
-    echo "go-tools: kubernetes $version cached"
-    return
-  fi
-  echo "go-tools: building kubernetes $version (${kubernetes_cmds[*]}); the first build takes a while"
-  local staging_version=v0.${version#v1.}
-  local work=$tools_dir/src/kubernetes-$version
-  mkdir -p "$work"
-  {
-    echo "module berth.local/tools/kubernetes"
-    echo
-    echo "go 1.26.0"
-    echo
-    echo "require k8s.io/kubernetes $version"
-    echo
-    echo "replace ("
-    local m
-    for m in "${staging_modules[@]}"; do echo "	k8s.io/$m => k8s.io/$m $staging_version"; done
-    echo ")"
-  } >"$work/go.mod"
-  {
-    echo "//go:build tools"
-    echo
-    echo "package tools"
-    echo
-    echo "import ("
-    local c
-    for c in "${kubernetes_cmds[@]}"; do echo "	_ \"k8s.io/kubernetes/cmd/$c\""; done
-    echo ")"
-  } >"$work/tools.go"
-  (cd "$work" && go mod tidy)
-
+# The -ldflags that stamp VERSION into a Kubernetes binary as upstream's build does (kubeadm and
+# the e2e suite compare and report these).
+version_ldflags() { # version
+  local version=$1
   local major=${version#v}; major=${major%%.*}
   local minor=${version#v*.}; minor=${minor%%.*}
   local ldflags="-s -w"
@@ -79,7 +48,57 @@ build_kubernetes() {
       ldflags+=" -X $pkg.$kv"
     done
   done
-  local c
+  echo "$ldflags"
+}
+
+# Writes a consumer module of k8s.io/kubernetes in DIR importing PACKAGES (tools.go), with the
+# staging replace lines plus EXTRA staging modules, and tidies it.
+write_kubernetes_module() { # dir module-name "extra staging modules" packages...
+  local work=$1 name=$2 extra=$3; shift 3
+  local version=$KUBERNETES_VERSION
+  local staging_version=v0.${version#v1.}
+  mkdir -p "$work"
+  {
+    echo "module $name"
+    echo
+    echo "go 1.26.0"
+    echo
+    echo "require k8s.io/kubernetes $version"
+    echo
+    echo "replace ("
+    local m
+    # shellcheck disable=SC2086 # extra is a word list
+    for m in "${staging_modules[@]}" $extra; do echo "	k8s.io/$m => k8s.io/$m $staging_version"; done
+    echo ")"
+  } >"$work/go.mod"
+  {
+    echo "//go:build tools"
+    echo
+    echo "package tools"
+    echo
+    echo "import ("
+    local p
+    for p in "$@"; do echo "	_ \"$p\""; done
+    echo ")"
+  } >"$work/tools.go"
+  (cd "$work" && go mod tidy)
+}
+
+build_kubernetes() {
+  local version=$KUBERNETES_VERSION
+  local stamp=kubernetes-$version
+  if is_built "$stamp" "${kubernetes_cmds[@]}"; then
+    echo "go-tools: kubernetes $version cached"
+    return
+  fi
+  echo "go-tools: building kubernetes $version (${kubernetes_cmds[*]}); the first build takes a while"
+  local work=$tools_dir/src/kubernetes-$version
+  local c pkgs=()
+  for c in "${kubernetes_cmds[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  write_kubernetes_module "$work" berth.local/tools/kubernetes "" "${pkgs[@]}"
+
+  local ldflags
+  ldflags=$(version_ldflags "$version")
   for c in "${kubernetes_cmds[@]}"; do
     echo "go-tools:   $c"
     (cd "$work" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/$c.tmp" "k8s.io/kubernetes/cmd/$c")
@@ -175,6 +194,38 @@ build_sample_device_plugin() {
   mv -f "$bin_dir/sample-device-plugin.tmp" "$bin_dir/sample-device-plugin"
   touch "$stamp_dir/$stamp"
 }
+
+# The upstream end-to-end suite (e2e.test) and agnhost, for `npm run conformance` only (not part of
+# `npm run tools`: `go-tools.sh e2e-suite`). Its own consumer module: test/e2e also imports the
+# three sample-* staging modules. 5 minutes of two shared cores here with a warm module cache.
+build_e2e_suite() {
+  local version=$KUBERNETES_VERSION
+  local stamp=e2e-suite-$version
+  if is_built "$stamp" e2e.test agnhost; then
+    echo "go-tools: e2e.test and agnhost $version cached"
+    return
+  fi
+  echo "go-tools: building e2e.test and agnhost $version"
+  local work=$tools_dir/src/e2e-suite-$version
+  write_kubernetes_module "$work" berth.local/tools/e2e-suite "sample-apiserver sample-controller sample-cli-plugin" \
+    k8s.io/kubernetes/test/e2e k8s.io/kubernetes/test/images/agnhost
+  # agnhost's sctp dependency is missing from go.sum after tidy; `go get` records it.
+  (cd "$work" && go get k8s.io/kubernetes/test/images/agnhost)
+  local ldflags
+  ldflags=$(version_ldflags "$version")
+  (cd "$work" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/agnhost.tmp" k8s.io/kubernetes/test/images/agnhost)
+  # The suite is a Ginkgo test package: `go test -c` compiles it into one binary, as upstream's
+  # `make WHAT=test/e2e/e2e.test` does.
+  (cd "$work" && go test -c -trimpath -ldflags "$ldflags" -o "$bin_dir/e2e.test.tmp" k8s.io/kubernetes/test/e2e)
+  mv -f "$bin_dir/agnhost.tmp" "$bin_dir/agnhost"
+  mv -f "$bin_dir/e2e.test.tmp" "$bin_dir/e2e.test"
+  touch "$stamp_dir/$stamp"
+}
+
+if [ "${1:-}" = e2e-suite ]; then
+  build_e2e_suite
+  exit 0
+fi
 
 build_cri_tools
 build_etcd
