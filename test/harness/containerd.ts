@@ -14,7 +14,17 @@ export interface Containerd {
   stop(): Promise<void>;
 }
 
-export async function startContainerd(options: { registryHost: string; cniConfDir: string; cniBinDir?: string }): Promise<Containerd> {
+/**
+ * `sandboxImage`: the pod sandbox image (default: the seeded registry's pause:3.9); `enter`: a
+ * command prefix containerd runs under (nsenter into a mount namespace shared with a kubelet).
+ */
+export async function startContainerd(options: {
+  registryHost: string;
+  cniConfDir: string;
+  cniBinDir?: string;
+  sandboxImage?: string;
+  enter?: string[];
+}): Promise<Containerd> {
   const work = mkdtempSync(join(tmpdir(), 'berth-containerd-'));
   const socket = join(work, 'containerd.sock');
   const cri = 'plugins."io.containerd.grpc.v1.cri"';
@@ -26,7 +36,7 @@ state = "${join(work, 'state')}"
 [debug]
   level = "warn"
 [${cri}]
-  sandbox_image = "${options.registryHost}/pause:3.9"
+  sandbox_image = "${options.sandboxImage ?? `${options.registryHost}/pause:3.9`}"
   restrict_oom_score_adj = true
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
@@ -43,10 +53,11 @@ state = "${join(work, 'state')}"
 `;
   const configPath = join(work, 'config.toml');
   writeFileSync(configPath, config);
+  const [command = 'containerd', ...prefix] = [...(options.enter ?? []), 'containerd'];
   const daemon = await startDaemon({
     name: 'containerd',
-    command: 'containerd',
-    args: ['--config', configPath],
+    command,
+    args: [...prefix, '--config', configPath],
     logPath: join(work, 'containerd.log'),
     ready: async () => access(socket).then(() => true),
     timeoutMs: 30_000,
