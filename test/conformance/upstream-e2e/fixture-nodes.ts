@@ -5,6 +5,7 @@
 //   containerd       the pinned upstream kubelet on Debian's containerd: the reference
 // Every node pulls from the registry the suite's images are served by, and gets a CNI bridge
 // network of its own.
+import { execa } from 'execa';
 import { cpSync, mkdirSync } from 'node:fs';
 import { pino } from 'pino';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import { startContainerd } from '../../harness/containerd.js';
 import { hostAddress } from '../../harness/metrics-server.js';
 import { nodeKubeconfig } from '../../harness/node-credentials.js';
 import { freePort } from '../../harness/ports.js';
-import { clusterPkiDir } from '../../harness/tools.js';
+import { clusterPkiDir, goTool } from '../../harness/tools.js';
 import { kubeletKernelTunables, privateMountNamespace, startUpstreamKubelet } from '../../harness/upstream-kubelet.js';
 import { berthRuntime } from '../../integration/kubelet/suite-runtimes.js';
 
@@ -146,6 +147,9 @@ export async function startFixtureNode(kind: NodeKind, options: FixtureNodeOptio
           enter: mountNs.enter,
         });
         undo.push(() => containerd.stop());
+        // The runc shims outlive containerd: the pods go first.
+        const endpoint = `unix://${containerd.socket}`;
+        undo.push(() => execa(goTool('crictl'), ['--runtime-endpoint', endpoint, '--image-endpoint', endpoint, 'rmp', '--force', '--all'], { reject: false, timeout: 120_000 }));
         criSocket = containerd.socket;
       }
       const kubelet = await startUpstreamKubelet({
