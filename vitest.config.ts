@@ -1,4 +1,5 @@
-// Four tiers, each a vitest project, run in this order by `npm test`:
+// Four tiers, each a vitest project, run in this order by `npm test` (and upstream-e2e, run by
+// `npm run conformance` only):
 //   unit         pure logic; no root, no peers, no network
 //   integration  root; real runc/conmon/CNI plugins/registry and the Go-built peers
 //   conformance  critest against a real berth
@@ -36,9 +37,22 @@ export default defineConfig({
         test: {
           name: 'conformance',
           include: ['test/conformance/**/*.test.ts'],
+          // Its own project (below) until its tools are part of `npm run tools`.
+          exclude: ['test/conformance/upstream-e2e.test.ts'],
           fileParallelism: false,
           testTimeout: 1_200_000,
           hookTimeout: 300_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The upstream e2e suite on fixture nodes (`npm run conformance`, test/conformance/README.md).
+          name: 'upstream-e2e',
+          include: ['test/conformance/upstream-e2e.test.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 2_400_000,
         },
       },
       {

@@ -69,7 +69,10 @@ export function resourceFieldRefValue(pod: V1Pod, defaultContainer: string, sele
   const request = parseQuantity(container.resources?.requests?.[resource]) ?? limit;
   const nodeValue = resource === 'cpu' ? facts.nodeCpuCores : resource === 'memory' ? facts.nodeMemoryBytes : 0;
   const value = kind === 'limits' ? (limit ?? nodeValue) : (request ?? 0);
-  const divisor = parseQuantity(selector.divisor as string | number | undefined) ?? 1;
+  // The API server writes an unset divisor as "0" (a Quantity's zero value); upstream's
+  // ExtractContainerResourceValue reads a zero divisor as 1.
+  const given = parseQuantity(selector.divisor as string | number | undefined);
+  const divisor = given === undefined || given === 0 ? 1 : given;
   if (!(divisor > 0)) throw new InvalidArgumentError(`resourceFieldRef ${selector.resource}: divisor must be positive`);
   return String(Math.ceil(value / divisor - 1e-9));
 }

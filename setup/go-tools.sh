@@ -38,42 +38,10 @@ is_built() { # stamp-name binaries...
   for b in "$@"; do [ -x "$bin_dir/$b" ] || return 1; done
 }
 
-# A consumer module of k8s.io/kubernetes at $KUBERNETES_VERSION in DIR whose tools.go imports
-# cmd/<CMD> for each CMD, tidied so that `go build k8s.io/kubernetes/cmd/<CMD>` works there.
-write_kubernetes_consumer() { # dir name cmds...
-  local work=$1 name=$2; shift 2
-  local version=$KUBERNETES_VERSION
-  local staging_version=v0.${version#v1.}
-  mkdir -p "$work"
-  {
-    echo "module berth.local/tools/$name"
-    echo
-    echo "go 1.26.0"
-    echo
-    echo "require k8s.io/kubernetes $version"
-    echo
-    echo "replace ("
-    local m
-    for m in "${staging_modules[@]}"; do echo "	k8s.io/$m => k8s.io/$m $staging_version"; done
-    echo ")"
-  } >"$work/go.mod"
-  {
-    echo "//go:build tools"
-    echo
-    echo "package tools"
-    echo
-    echo "import ("
-    local c
-    for c in "$@"; do echo "	_ \"k8s.io/kubernetes/cmd/$c\""; done
-    echo ")"
-  } >"$work/tools.go"
-  (cd "$work" && go mod tidy)
-}
-
-# Kubernetes binaries report the version their release build stamps in; kubeadm in particular
-# compares it with the control plane's, so an unstamped v0.0.0-master would refuse to join.
-kubernetes_ldflags() {
-  local version=$KUBERNETES_VERSION
+# The -ldflags that stamp VERSION into a Kubernetes binary as upstream's build does (kubeadm and
+# the e2e suite compare and report these).
+version_ldflags() { # version
+  local version=$1
   local major=${version#v}; major=${major%%.*}
   local minor=${version#v*.}; minor=${minor%%.*}
   local ldflags="-s -w"
@@ -87,6 +55,39 @@ kubernetes_ldflags() {
   echo "$ldflags"
 }
 
+# Writes a consumer module of k8s.io/kubernetes in DIR importing PACKAGES (tools.go), with the
+# staging replace lines plus EXTRA staging modules, and tidies it.
+write_kubernetes_module() { # dir module-name "extra staging modules" packages...
+  local work=$1 name=$2 extra=$3; shift 3
+  local version=$KUBERNETES_VERSION
+  local staging_version=v0.${version#v1.}
+  mkdir -p "$work"
+  {
+    echo "module $name"
+    echo
+    echo "go 1.26.0"
+    echo
+    echo "require k8s.io/kubernetes $version"
+    echo
+    echo "replace ("
+    local m
+    # shellcheck disable=SC2086 # extra is a word list
+    for m in "${staging_modules[@]}" $extra; do echo "	k8s.io/$m => k8s.io/$m $staging_version"; done
+    echo ")"
+  } >"$work/go.mod"
+  {
+    echo "//go:build tools"
+    echo
+    echo "package tools"
+    echo
+    echo "import ("
+    local p
+    for p in "$@"; do echo "	_ \"$p\""; done
+    echo ")"
+  } >"$work/tools.go"
+  (cd "$work" && go mod tidy)
+}
+
 build_kubernetes() {
   local version=$KUBERNETES_VERSION
   local stamp=kubernetes-$version
@@ -96,10 +97,12 @@ build_kubernetes() {
   fi
   echo "go-tools: building kubernetes $version (${kubernetes_cmds[*]}); the first build takes a while"
   local work=$tools_dir/src/kubernetes-$version
-  write_kubernetes_consumer "$work" kubernetes "${kubernetes_cmds[@]}"
+  local c pkgs=()
+  for c in "${kubernetes_cmds[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+  write_kubernetes_module "$work" berth.local/tools/kubernetes "" "${pkgs[@]}"
+
   local ldflags
-  ldflags=$(kubernetes_ldflags)
-  local c
+  ldflags=$(version_ldflags "$version")
   for c in "${kubernetes_cmds[@]}"; do
     echo "go-tools:   $c"
     (cd "$work" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/$c.tmp" "k8s.io/kubernetes/cmd/$c")
@@ -233,11 +236,43 @@ build_kubeadm() {
   fi
   echo "go-tools: building kubeadm $version"
   local work=$tools_dir/src/kubeadm-$version
-  write_kubernetes_consumer "$work" kubeadm kubeadm
-  (cd "$work" && go build -trimpath -ldflags "$(kubernetes_ldflags)" -o "$bin_dir/kubeadm.tmp" k8s.io/kubernetes/cmd/kubeadm)
+  write_kubernetes_module "$work" berth.local/tools/kubeadm "" k8s.io/kubernetes/cmd/kubeadm
+  (cd "$work" && go build -trimpath -ldflags "$(version_ldflags "$version")" -o "$bin_dir/kubeadm.tmp" k8s.io/kubernetes/cmd/kubeadm)
   mv -f "$bin_dir/kubeadm.tmp" "$bin_dir/kubeadm"
   touch "$stamp_dir/$stamp"
 }
+
+# The upstream end-to-end suite (e2e.test) and agnhost, for `npm run conformance` only (not part of
+# `npm run tools`: `go-tools.sh e2e-suite`). Its own consumer module: test/e2e also imports the
+# three sample-* staging modules. 5 minutes of two shared cores here with a warm module cache.
+build_e2e_suite() {
+  local version=$KUBERNETES_VERSION
+  local stamp=e2e-suite-$version
+  if is_built "$stamp" e2e.test agnhost; then
+    echo "go-tools: e2e.test and agnhost $version cached"
+    return
+  fi
+  echo "go-tools: building e2e.test and agnhost $version"
+  local work=$tools_dir/src/e2e-suite-$version
+  write_kubernetes_module "$work" berth.local/tools/e2e-suite "sample-apiserver sample-controller sample-cli-plugin" \
+    k8s.io/kubernetes/test/e2e k8s.io/kubernetes/test/images/agnhost
+  # agnhost's sctp dependency is missing from go.sum after tidy; `go get` records it.
+  (cd "$work" && go get k8s.io/kubernetes/test/images/agnhost)
+  local ldflags
+  ldflags=$(version_ldflags "$version")
+  (cd "$work" && go build -trimpath -ldflags "$ldflags" -o "$bin_dir/agnhost.tmp" k8s.io/kubernetes/test/images/agnhost)
+  # The suite is a Ginkgo test package: `go test -c` compiles it into one binary, as upstream's
+  # `make WHAT=test/e2e/e2e.test` does.
+  (cd "$work" && go test -c -trimpath -ldflags "$ldflags" -o "$bin_dir/e2e.test.tmp" k8s.io/kubernetes/test/e2e)
+  mv -f "$bin_dir/agnhost.tmp" "$bin_dir/agnhost"
+  mv -f "$bin_dir/e2e.test.tmp" "$bin_dir/e2e.test"
+  touch "$stamp_dir/$stamp"
+}
+
+if [ "${1:-}" = e2e-suite ]; then
+  build_e2e_suite
+  exit 0
+fi
 
 build_cri_tools
 build_etcd

@@ -36,6 +36,14 @@ type PendingRequest =
 
 type RemoteCommandRequest = Extract<PendingRequest, { kind: 'exec' | 'attach' }>;
 
+/**
+ * What exec/attach over a WebSocket accepts: the v5/v4 channel protocols, and the unversioned
+ * channel.k8s.io that clients before v4 offer (the conformance spec "should support remote command
+ * execution over websockets" still does): the same binary framing, with a plain error message
+ * and nothing on success on the error channel (exitStatusMessage/failureMessage in remote-command.ts).
+ */
+const webSocketRemoteCommandProtocols = [...channelProtocols, 'channel.k8s.io'];
+
 /** Pure: the first protocol the client offers that the server speaks, in the client's order. */
 export function negotiateProtocol(offered: string | string[] | undefined, supported: readonly string[]): string | undefined {
   const list = (Array.isArray(offered) ? offered : [offered ?? '']).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
@@ -183,7 +191,7 @@ export class StreamServer {
 
   /** Exec or attach over a WebSocket with a channel protocol. */
   private upgradeWebSocket(request: IncomingMessage, socket: Socket, head: Buffer, pending: RemoteCommandRequest): void {
-    const protocol = this.acceptWebSocket(request, socket, channelProtocols);
+    const protocol = this.acceptWebSocket(request, socket, webSocketRemoteCommandProtocols);
     if (!protocol) return;
     const { options, start, stop } = this.remoteCommand(pending);
     const log = this.logger.child({ containerId: options.containerId, transport: 'websocket' });

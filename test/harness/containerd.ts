@@ -39,6 +39,14 @@ export interface ContainerdOptions {
   cniBinDir?: string;
   /** Debian's 1.6 unless asked for the pinned 2.x. */
   release?: ContainerdRelease;
+  /** The pod sandbox image (default: the seeded registry's pause:3.9). */
+  sandboxImage?: string;
+  /** A command prefix containerd runs under (nsenter into a mount namespace shared with a kubelet). */
+  enter?: string[];
+}
+
+function sandboxImage(options: ContainerdOptions): string {
+  return options.sandboxImage ?? `${options.registryHost}/pause:3.9`;
 }
 
 /** The pinned 2.x binaries (setup/go-tools.sh puts them in their own directory). */
@@ -62,7 +70,7 @@ function config16(work: string, socket: string, options: ContainerdOptions): str
   return `version = 2
 ${daemonSection(work, socket)}
 [${cri}]
-  sandbox_image = "${options.registryHost}/pause:3.9"
+  sandbox_image = "${sandboxImage(options)}"
   restrict_oom_score_adj = true
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
@@ -95,7 +103,7 @@ ${daemonSection(work, socket)}
 [${images}]
   snapshotter = "overlayfs"
   [${images}.pinned_images]
-    sandbox = "${options.registryHost}/pause:3.9"
+    sandbox = "${sandboxImage(options)}"
   [${images}.registry]
     config_path = "${certsDir}"
 [${runtime}]
@@ -193,11 +201,12 @@ export async function startContainerd(options: ContainerdOptions): Promise<Conta
   const configPath = join(work, 'config.toml');
   writeFileSync(configPath, config);
   const logPath = join(work, 'containerd.log');
+  const [program = command, ...prefix] = [...(options.enter ?? []), command];
   const start = (): Promise<Daemon> =>
     startDaemon({
       name: `containerd ${release}`,
-      command,
-      args: ['--config', configPath],
+      command: program,
+      args: [...prefix, '--config', configPath],
       logPath,
       ready: async () => access(socket).then(() => true),
       timeoutMs: 30_000,

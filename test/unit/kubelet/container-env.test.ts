@@ -120,6 +120,21 @@ describe('container env', () => {
     ]);
   });
 
+  it('reads a zero divisor (how the API server writes an unset one) as 1, as upstream does', async () => {
+    const p = pod({
+      resources: { limits: { cpu: '1250m', memory: '64Mi' } },
+      env: [
+        { name: 'CPU_LIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '0' } } },
+        { name: 'MEM_LIMIT', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '0' } } },
+      ],
+    });
+    const env = await containerEnv(p, p.spec!.containers[0]!, undefined, facts);
+    expect(env).toEqual([
+      { key: 'CPU_LIMIT', value: '2' },
+      { key: 'MEM_LIMIT', value: String(64 * 1024 * 1024) },
+    ]);
+  });
+
   it('fails on a missing object or key unless optional, naming it', async () => {
     const missing = (env: NonNullable<V1Container['env']>) => {
       const p = pod({ env });
