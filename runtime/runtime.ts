@@ -7,6 +7,8 @@ import type { PodSandboxConfig__Output } from '../cri/api/messages.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import { ContainerManager } from './containers/container-manager.js';
+import { ContainerFiles } from './containers/container-files.js';
+import { AttrToolsXattrs } from './linux/xattr.js';
 import { dialInNetns, type NetnsConnection } from './linux/netns-dial.js';
 import { readNetDev, type InterfaceCounters } from './linux/net-dev.js';
 import type { ContainerRecord } from './containers/container-record.js';
@@ -62,6 +64,8 @@ export interface PodUsage {
 
 export class Runtime {
   private storeUsage: StoreUsage | undefined;
+  /** docker's diff, export and cp: a container's files, read and written inside its root. */
+  readonly files: ContainerFiles;
   /** Renames one at a time, so two cannot both find a name free and both take it. */
   private renaming: Promise<unknown> = Promise.resolve();
 
@@ -73,7 +77,9 @@ export class Runtime {
     private readonly ports: RuntimePorts,
     private readonly lock: RootLock,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.files = new ContainerFiles(containers, ports.container.snapshots, new AttrToolsXattrs(), logger);
+  }
 
   static async open(config: RuntimeConfig, logger: Logger, ports?: RuntimePorts): Promise<Runtime> {
     await mkdir(config.rootDir, { recursive: true, mode: 0o711 });

@@ -44,6 +44,8 @@ export interface SnapshotPort {
   remove(key: string): Promise<void>;
   /** Bytes and inodes of the snapshot's own (writable) tree. */
   usage(key: string): Promise<WritableLayerUsage>;
+  /** The writable tree's directory and the image's layer directories below it, top to bottom. */
+  layers(key: string): Promise<{ upper: string; lowers: string[] }>;
 }
 
 /**

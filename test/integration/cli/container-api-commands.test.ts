@@ -118,3 +118,55 @@ describe('berth rename', () => {
     expect(await psLine('other')).toMatch(/Up /);
   });
 });
+
+const tarList = async (file: string) => (await execa('tar', ['-tvf', file])).stdout.split('\n');
+
+describe('berth diff', () => {
+  it("lists docker's A/C/D changes against the image: added, changed, deleted files, an opaque directory", async () => {
+    await runDetached('--name', 'changer', image, 'sh', '-c', [
+      'echo hi > /tmp/added',
+      'rm /etc/group',
+      'echo extra >> /etc/passwd',
+      'mkdir -p /newdir && touch /newdir/f',
+      'rm -rf /var && mkdir /var && touch /var/fresh',
+      'echo done',
+      'exec sleep 300',
+    ].join('; '));
+    await eventually(async () => ((await logsOf('changer')).includes('done') ? true : undefined));
+    const result = await berthCli('diff', 'changer');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const lines = result.stdout.split('\n');
+    for (const line of ['C /tmp', 'A /tmp/added', 'C /etc', 'D /etc/group', 'C /etc/passwd', 'A /newdir', 'A /newdir/f', 'D /var', 'A /var/fresh']) {
+      expect(lines, result.stdout).toContain(line);
+    }
+    // The image's own directories that nothing touched are not listed, nor what was under /var.
+    expect(lines.some((line) => / \/(bin|usr|var\/spool)/.test(line)), result.stdout).toBe(false);
+    expect(lines.indexOf('C /etc')).toBeLessThan(lines.indexOf('D /etc/group'));
+  });
+});
+
+describe('berth export', () => {
+  it('writes the whole filesystem as a flat tar, changes included, symlinks as symlinks', async () => {
+    await runDetached('--name', 'exported', image, 'sh', '-c', 'echo payload > /root/file; ln -s /etc/shadow /root/shadow-link; rm /etc/group; echo done; exec sleep 300');
+    await eventually(async () => ((await logsOf('exported')).includes('done') ? true : undefined));
+    const file = join(work, 'exported.tar');
+    const result = await berthCli('export', '-o', file, 'exported');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const entries = await tarList(file);
+    // busybox's applets are hard links of one file: one carries the data, the tar keeps the rest as links to it.
+    expect(entries.some((line) => line.includes(' bin/busybox'))).toBe(true);
+    expect(entries.filter((line) => line.startsWith('h') && line.includes(' link to bin/')).length).toBeGreaterThan(100);
+    expect(entries.some((line) => line.endsWith(' root/file'))).toBe(true);
+    expect(entries.find((line) => line.includes(' root/shadow-link'))).toMatch(/^l.* root\/shadow-link -> \/etc\/shadow$/);
+    expect(entries.some((line) => line.endsWith(' etc/group'))).toBe(false);
+    expect(entries.some((line) => / \.?\//.test(line.split(' ').at(-1) ?? ''))).toBe(false);
+    expect((await execa('tar', ['-xOf', file, 'root/file'])).stdout).toBe('payload');
+  });
+
+  it('writes the tar to stdout without -o', async () => {
+    const file = join(work, 'stdout.tar');
+    const result = await execa('sh', ['-c', `"${process.execPath}" "${berthBin()}" export exported > "${file}"`], options());
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect((await execa('tar', ['-xOf', file, 'root/file'])).stdout).toBe('payload');
+  });
+});

@@ -98,6 +98,7 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
         },
         remove: async () => step('snapshot.remove'),
         usage: async () => ({ usedBytes: 4096, inodesUsed: 3, mountpoint: '/x' }),
+        layers: async (key: string) => ({ upper: `/x/${key}`, lowers: [] }),
       },
       spec: {
         build: async (input) => {
