@@ -12,6 +12,7 @@ import { readPinnedVersions } from '../common/pinned-versions.js';
 import { defaultDevicePluginDir } from '../kubelet/devices/plugin-api.js';
 import { addContainerCommands, type ExitCode } from './containers/register.js';
 import { addImageCommands } from './images/register.js';
+import { addBerthApiContainerCommands } from './containers/register-berth-api.js';
 import type { JoinFlags } from './join-command.js';
 import type { NodeFlags } from './node-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
@@ -141,6 +142,7 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
     });
 
   addContainerCommands(program, result);
+  addBerthApiContainerCommands(program, result);
   addImageCommands(program, image, result);
   return program;
 }

@@ -7,12 +7,15 @@ import type { PodSandboxConfig__Output } from '../cri/api/messages.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import { ContainerManager } from './containers/container-manager.js';
+import { ContainerFiles } from './containers/container-files.js';
+import { AttrToolsXattrs } from './linux/xattr.js';
 import { dialInNetns, type NetnsConnection } from './linux/netns-dial.js';
 import { readNetDev, type InterfaceCounters } from './linux/net-dev.js';
 import type { ContainerRecord } from './containers/container-record.js';
 import type { ContainerUsage } from './containers/container-usage.js';
 import type { Abortable } from '../common/abort.js';
-import { FailedPreconditionError, InvalidArgumentError } from '../common/errors.js';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError } from '../common/errors.js';
+import { cliNameLabel, validCliName } from '../common/cli-name.js';
 import { Images } from './images/images.js';
 import type { ImageUser } from './images/image-removal.js';
 import { removeHalfPulledContent } from './images/half-pulled.js';
@@ -61,6 +64,10 @@ export interface PodUsage {
 
 export class Runtime {
   private storeUsage: StoreUsage | undefined;
+  /** docker's diff, export and cp: a container's files, read and written inside its root. */
+  readonly files: ContainerFiles;
+  /** Renames one at a time, so two cannot both find a name free and both take it. */
+  private renaming: Promise<unknown> = Promise.resolve();
 
   private constructor(
     readonly config: RuntimeConfig,
@@ -70,7 +77,9 @@ export class Runtime {
     private readonly ports: RuntimePorts,
     private readonly lock: RootLock,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.files = new ContainerFiles(containers, ports.container.snapshots, new AttrToolsXattrs(), logger);
+  }
 
   static async open(config: RuntimeConfig, logger: Logger, ports?: RuntimePorts): Promise<Runtime> {
     await mkdir(config.rootDir, { recursive: true, mode: 0o711 });
@@ -102,6 +111,30 @@ export class Runtime {
       users.set(record.image.id, [...(users.get(record.image.id) ?? []), { containerId: record.id, running: record.state === 'running' }]);
     }
     return users;
+  }
+
+  /**
+   * docker rename: the CLI's name label of the container and its pod. The name is checked against
+   * every other container first; the pod's label is written second, so a crash between leaves a
+   * container `ps` shows renamed and a pod that `rm` still finds by the container.
+   */
+  renameCliContainer(idOrPrefix: string, name: string): Promise<void> {
+    const renamed = this.renaming.then(() => this.rename(idOrPrefix, name));
+    this.renaming = renamed.catch(() => undefined);
+    return renamed;
+  }
+
+  private async rename(idOrPrefix: string, name: string): Promise<void> {
+    if (!validCliName.test(name)) throw new InvalidArgumentError(`invalid container name "${name}": use letters, digits, _, . and - (starting with a letter or digit)`);
+    const record = this.containers.get(idOrPrefix);
+    const current = record.config.labels[cliNameLabel];
+    if (current === undefined) throw new FailedPreconditionError(`container ${record.id} was not made by berth's CLI (the kubelet names its containers); it cannot be renamed`);
+    if (current === name) return;
+    const holder = (await this.containers.list()).find((other) => other.id !== record.id && other.config.labels[cliNameLabel] === name);
+    if (holder) throw new AlreadyExistsError(`the container name "${name}" is in use by ${holder.id.slice(0, 12)}: remove or rename that container first`);
+    await this.containers.setLabel(record.id, cliNameLabel, name);
+    await this.sandboxes.setLabel(record.sandboxId, cliNameLabel, name);
+    this.logger.info({ containerId: record.id, from: current, to: name }, 'container renamed');
   }
 
   async status(): Promise<RuntimeStatus> {

@@ -129,6 +129,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
             if ((error as { code?: string }).code !== 'NOT_FOUND') throw error;
           });
         },
+        layers: async (key) => snapshots.layers(key),
         usage: async (key) => {
           const usage = await snapshots.usage(key);
           return { usedBytes: usage.bytes, inodesUsed: usage.inodes, mountpoint: snapshots.root };

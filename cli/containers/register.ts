@@ -17,7 +17,8 @@ function nonNegative(flag: string) {
   };
 }
 
-function withEndpoint(command: Command): Command {
+/** Adds --runtime-endpoint (CONTAINER_RUNTIME_ENDPOINT, as for crictl) to `command`. */
+export function withEndpoint(command: Command): Command {
   return command.option(
     '--runtime-endpoint <endpoint>',
     'CRI socket of the runtime (env CONTAINER_RUNTIME_ENDPOINT)',

@@ -7,8 +7,9 @@ import { InvalidArgumentError } from '../../common/errors.js';
 import type { ContainerConfig, KeyValue, Mount, PodSandboxConfig, PortMapping } from '../../cri/api/messages.js';
 import { gpusAnnotation, parseGpuRequest } from '../../runtime/gpu/gpus-flag.js';
 
-/** Marks the pods and containers the CLI made; its value is the container's name. */
-export const cliNameLabel = 'berth.dev/cli-name';
+import { cliNameLabel, validCliName } from '../../common/cli-name.js';
+
+export { cliNameLabel };
 /** The pods' namespace: keeps them apart from the kubelet's in `crictl pods`. */
 export const cliNamespace = 'berth-cli';
 
@@ -48,7 +49,6 @@ export interface RunContext {
 }
 
 // Docker's rule for container names.
-const validName = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
 /** A name for a container that was given none: the image's last path element and a suffix. */
 export function generatedName(image: string, uid: string): string {
@@ -155,7 +155,7 @@ function userOf(value: string): NonNullable<NonNullable<ContainerConfig['linux']
 export function planRun(image: string, command: readonly string[], flags: RunFlags, context: RunContext): RunPlan {
   if (image === '') throw new InvalidArgumentError('an image is required: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]');
   const name = flags.name ?? generatedName(image, context.uid);
-  if (!validName.test(name)) throw new InvalidArgumentError(`--name "${name}": use letters, digits, _, . and - (starting with a letter or digit)`);
+  if (!validCliName.test(name)) throw new InvalidArgumentError(`--name "${name}": use letters, digits, _, . and - (starting with a letter or digit)`);
   if (flags.network !== undefined && flags.network !== 'host' && flags.network !== 'bridge') {
     throw new InvalidArgumentError(`--network "${flags.network}": berth run knows "bridge" (the CNI network, the default) and "host"`);
   }

@@ -2,22 +2,13 @@
 // push, login, logout and `image prune`. They reach berth.v1.Images on the runtime's socket
 // (--runtime-endpoint, or CONTAINER_RUNTIME_ENDPOINT as for the container commands).
 import type { Command } from 'commander';
-import { defaultEndpoint } from '../containers/cri-session.js';
-import type { ExitCode } from '../containers/register.js';
+import { withEndpoint, type ExitCode } from '../containers/register.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
 interface Endpoint {
   runtimeEndpoint: string;
-}
-
-function withEndpoint(command: Command): Command {
-  return command.option(
-    '--runtime-endpoint <endpoint>',
-    'CRI socket of the runtime (env CONTAINER_RUNTIME_ENDPOINT)',
-    process.env['CONTAINER_RUNTIME_ENDPOINT'] || defaultEndpoint,
-  );
 }
 
 const commands = () => import('./image-commands.js');

@@ -3,21 +3,10 @@
 import type { Chunk, SaveRequest__Output } from '../api/berth-messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { StreamHandler } from '../server/instrument.js';
-
-const maxChunk = 1024 * 1024;
+import { sendArchive } from './stream-archive.js';
 
 export function save(runtime: Runtime): StreamHandler<SaveRequest__Output, Chunk> {
   return async (request, send, signal, drained) => {
-    const archive = await runtime.images.save(request.images);
-    try {
-      for await (const bytes of archive) {
-        for (let at = 0; at < (bytes as Buffer).length; at += maxChunk) {
-          if (signal.aborted) return;
-          if (!send({ data: (bytes as Buffer).subarray(at, at + maxChunk) })) await drained?.();
-        }
-      }
-    } finally {
-      archive.destroy();
-    }
+    await sendArchive(await runtime.images.save(request.images), (data) => ({ data }), send, signal, drained);
   };
 }

@@ -37,6 +37,7 @@ import { HostPathPolicy } from '../validation/host-paths.js';
 import { HugepageSizes } from '../validation/resources.js';
 import type { CriHandlers } from './server.js';
 import { berthImagesHandlers } from '../berth/handlers.js';
+import { berthContainersHandlers } from '../berth/containers/handlers.js';
 import type { Logger } from '../../common/logger.js';
 import { silentLogger } from '../../common/logger.js';
 
@@ -99,5 +100,6 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
       RemoveImage: removeImage(runtime),
     },
     berthImages: berthImagesHandlers(runtime),
+    berthContainers: berthContainersHandlers(runtime),
   };
 }

@@ -1,6 +1,6 @@
 // The CRI gRPC server on a unix socket. Every method of the pinned proto is answered: the ones
 // berth implements by their handler, the rest with Unimplemented and a message naming the RPC.
-// berth's own image API (berth.v1.Images, api/berth/v1/images.proto) is served on the same socket.
+// berth's own APIs (berth.v1.Images and berth.v1.Containers, api/berth/v1/) are served on the same socket.
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -8,6 +8,7 @@ import { FailedPreconditionError, UnimplementedError } from '../../common/errors
 import type { Logger } from '../../common/logger.js';
 import { loadCri } from '../api/load.js';
 import { loadBerthImages } from '../api/berth-images.js';
+import { loadBerthContainers } from '../api/berth-containers.js';
 import {
   instrumentClientStream,
   instrumentServerStream,
@@ -32,6 +33,8 @@ export interface CriHandlers {
   image: Record<string, AnyHandler>;
   /** berth.v1.Images; without it (some tests) every method answers Unimplemented. */
   berthImages?: Record<string, AnyHandler>;
+  /** berth.v1.Containers; the same. */
+  berthContainers?: Record<string, AnyHandler>;
 }
 
 export interface CriServer {
@@ -84,6 +87,8 @@ export async function serveCri(options: {
   server.addService(image, implement(image, options.handlers.image, common));
   const berthImages = loadBerthImages().service;
   server.addService(berthImages, implement(berthImages, options.handlers.berthImages ?? {}, common));
+  const berthContainers = loadBerthContainers().service;
+  server.addService(berthContainers, implement(berthContainers, options.handlers.berthContainers ?? {}, common));
 
   await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o711 });
   await clearStaleSocket(options.socketPath);

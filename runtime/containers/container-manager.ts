@@ -44,6 +44,8 @@ export interface SnapshotPort {
   remove(key: string): Promise<void>;
   /** Bytes and inodes of the snapshot's own (writable) tree. */
   usage(key: string): Promise<WritableLayerUsage>;
+  /** The writable tree's directory and the image's layer directories below it, top to bottom. */
+  layers(key: string): Promise<{ upper: string; lowers: string[] }>;
 }
 
 /**
@@ -101,6 +103,8 @@ export interface MonitorPort {
   /** Creates the container under its monitor (not started); resolves once the runtime has created it. */
   create(request: { id: string; bundleDir: string; logPath: string; terminal: boolean; stdin: boolean }, options?: Abortable): Promise<void>;
   start(id: string, options?: Abortable): Promise<void>;
+  /** Sends `signal` to the container's init process, once; resolves when it is sent. */
+  kill(id: string, signal: string, options?: Abortable): Promise<void>;
   /** `stopSignal`, wait up to `timeoutSeconds`, then SIGKILL; resolves when exited. Idempotent. */
   stop(id: string, timeoutSeconds: number, stopSignal: string, options?: Abortable): Promise<void>;
   /** The exit status once the container has exited, else undefined. */
@@ -485,6 +489,31 @@ export class ContainerManager {
       }
       await this.ports.monitor.stop(id, Math.max(0, timeoutSeconds), record.stopSignal, options);
       await this.refresh(id);
+    });
+  }
+
+  /** docker kill: one signal to a running container's init; what follows is the process's own business. */
+  async kill(idOrPrefix: string, signal: string, options: Abortable = {}): Promise<void> {
+    const { id } = this.get(idOrPrefix);
+    await this.exclusive(id, async () => {
+      const record = await this.refresh(id);
+      if (record.state !== 'running') throw new FailedPreconditionError(`container ${id} is ${record.state}; only a running container can be sent a signal`);
+      await this.ports.monitor.kill(id, signal, options);
+    });
+  }
+
+  /**
+   * Sets one label of the container (berth's CLI keeps its name there), on a copy written before
+   * it replaces the record in memory. Labels are the one part of the config that may change.
+   */
+  async setLabel(idOrPrefix: string, key: string, value: string): Promise<ContainerRecord> {
+    const { id } = this.get(idOrPrefix);
+    return this.exclusive(id, async () => {
+      const record = this.records.get(id);
+      if (!record) throw new NotFoundError(`container ${id} was removed meanwhile`);
+      const updated = { ...record, config: { ...record.config, labels: { ...record.config.labels, [key]: value } } };
+      await this.records.put(updated);
+      return updated;
     });
   }
 

@@ -20,15 +20,7 @@ export interface ResolveOptions {
 }
 
 /** The components of `path` with `.` and empty parts dropped and `..` applied, never above the top. */
-export function lexicalComponents(path: string): string[] {
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return out;
-}
+export { pathComponents as lexicalComponents } from '../../common/archive/archive-paths.js';
 
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
@@ -68,7 +60,35 @@ async function resolveComponents(
   unsafePath: string,
   options: ResolveOptions,
 ): Promise<string[]> {
-  const maxSymlinks = options.maxSymlinks ?? defaultMaxSymlinks;
+  return expandSymlinks(unsafePath, {
+    async readLink(parts) {
+      const candidate = join(root, ...parts);
+      try {
+        if (!(await lstat(candidate)).isSymbolicLink()) return undefined;
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw error;
+      }
+      return readlink(candidate);
+    },
+    ...(options.maxSymlinks !== undefined ? { maxSymlinks: options.maxSymlinks } : {}),
+  });
+}
+
+export interface SymlinkSource {
+  /** The target of the symlink at `parts` (below the root), or undefined when no symlink is there. */
+  readLink(parts: readonly string[]): Promise<string | undefined>;
+  maxSymlinks?: number;
+  /** Leave a symlink at the last component as it is. */
+  keepLast?: boolean;
+}
+
+/**
+ * The components of `unsafePath` with each symlink expanded inside the root: an absolute target
+ * restarts at the root, `..` stops there. Missing components are kept as named.
+ */
+export async function expandSymlinks(unsafePath: string, source: SymlinkSource): Promise<string[]> {
+  const maxSymlinks = source.maxSymlinks ?? defaultMaxSymlinks;
   let pending = unsafePath.split('/');
   const resolved: string[] = [];
   let followed = 0;
@@ -80,14 +100,9 @@ async function resolveComponents(
       resolved.pop();
       continue;
     }
-    const candidate = join(root, ...resolved, part);
-    let isLink = false;
-    try {
-      isLink = (await lstat(candidate)).isSymbolicLink();
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
-    if (!isLink) {
+    const isLast = pending.every((rest) => rest === '' || rest === '.');
+    const target = isLast && source.keepLast ? undefined : await source.readLink([...resolved, part]);
+    if (target === undefined) {
       resolved.push(part);
       continue;
     }
@@ -97,7 +112,6 @@ async function resolveComponents(
         `resolving ${JSON.stringify(unsafePath)} followed more than ${maxSymlinks} symlinks: refusing a symlink loop`,
       );
     }
-    const target = await readlink(candidate);
     if (target.startsWith('/')) resolved.length = 0;
     pending = [...target.split('/'), ...pending];
   }

@@ -60,6 +60,11 @@ export class ContainerMonitor {
     await this.options.runtime.start(id, options);
   }
 
+  /** MonitorPort.kill: the signal to the container's init process. */
+  async kill(id: string, signal: string, options: Abortable = {}): Promise<void> {
+    await this.options.runtime.kill(id, signal, options);
+  }
+
   /** MonitorPort.stop: see stopContainer. */
   async stop(id: string, timeoutSeconds: number, stopSignal: string, options: Abortable = {}): Promise<void> {
     await this.stopContainer(id, timeoutSeconds, stopSignal, options);

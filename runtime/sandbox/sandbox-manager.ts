@@ -372,6 +372,16 @@ export class SandboxManager {
     });
   }
 
+  /** Sets one label of the pod (berth's CLI keeps its container's name there too), written before it counts. */
+  async setLabel(idOrPrefix: string, key: string, value: string): Promise<void> {
+    const id = this.get(idOrPrefix).id;
+    await this.exclusive(id, async () => {
+      const record = this.records.get(id);
+      if (!record) throw new FailedPreconditionError(`pod sandbox ${id} was removed while renaming it`);
+      await this.records.put({ ...record, config: { ...record.config, labels: { ...record.config.labels, [key]: value } } });
+    });
+  }
+
   private async tearDownNetwork(record: SandboxRecord, options: Abortable): Promise<void> {
     if (!record.networkSetUp || !record.namespaces.network) return;
     const m = record.config.metadata;

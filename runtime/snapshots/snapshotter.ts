@@ -23,6 +23,7 @@
 //   mounts(key)                 the mounts of an existing active or view snapshot.
 //   remove(key)                 any kind; FAILED_PRECONDITION while another snapshot has it as
 //                               parent; NOT_FOUND the second time. The caller unmounts first.
+//   layers(key)                 an active snapshot's own dir and its parents' dirs, as data.
 //   usage(key)                  bytes and inodes of the snapshot's own tree (the upper dir).
 //   stat(key), list()           records as data.
 //
@@ -113,6 +114,13 @@ export class OverlaySnapshotter {
       throw new FailedPreconditionError(`snapshot ${key} is committed: mount it through prepare() or view() of a child`);
     }
     return this.mountsOf(record);
+  }
+
+  /** An active snapshot's own directory and its parents' directories, top to bottom (docker diff reads them). */
+  layers(key: string): { upper: string; lowers: string[] } {
+    const record = this.get(key);
+    if (record.kind !== 'active') throw new FailedPreconditionError(`snapshot ${key} is ${record.kind}: only an active one has a writable layer`);
+    return { upper: this.fsDir(record), lowers: this.lowerChain(record.parent).map((r) => this.fsDir(r)) };
   }
 
   async commit(name: string, key: string): Promise<SnapshotInfo> {

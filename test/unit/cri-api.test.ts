@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBerthImages } from '../../cri/api/berth-images.js';
+import { loadBerthContainers } from '../../cri/api/berth-containers.js';
 import { criProtoPath, loadCri } from '../../cri/api/load.js';
 import { pinned } from '../harness/tools.js';
 
@@ -34,6 +35,14 @@ describe('generated CRI code', () => {
     expect(service['Load']?.requestStream).toBe(true);
     expect(service['Save']?.responseStream).toBe(true);
     expect(service['Tag']?.path).toBe('/berth.v1.Images/Tag');
+  });
+
+  it("loads berth's own berth.v1.Containers with every rpc of api/berth/v1/containers.proto", () => {
+    const { service } = loadBerthContainers();
+    expect(Object.keys(service).sort()).toEqual(['Changes', 'CopyFrom', 'CopyTo', 'Export', 'Kill', 'Rename', 'StatPath']);
+    expect(service['CopyTo']?.requestStream).toBe(true);
+    expect(service['CopyFrom']?.responseStream).toBe(true);
+    expect(service['Kill']?.path).toBe('/berth.v1.Containers/Kill');
   });
 
   it('defines RuntimeService and ImageService with every rpc of the proto', () => {

@@ -98,6 +98,7 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
         },
         remove: async () => step('snapshot.remove'),
         usage: async () => ({ usedBytes: 4096, inodesUsed: 3, mountpoint: '/x' }),
+        layers: async (key: string) => ({ upper: `/x/${key}`, lowers: [] }),
       },
       spec: {
         build: async (input) => {
@@ -127,6 +128,7 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
         delete: async () => step('monitor.delete'),
         execSync: async () => ({ stdout: Buffer.from('out'), stderr: Buffer.alloc(0), exitCode: 0 }),
         reopenLog: async () => step('monitor.reopenLog'),
+        kill: async (_id: string, signal: string) => step(`monitor.kill ${signal}`),
         execStream: async () => {
           throw new Error('not used by these tests');
         },

@@ -1,0 +1,61 @@
+// docker's container commands that need berth.v1.Containers (the CRI does not cover them): kill,
+// rename, diff, export and cp, with docker's flags. They work against berth only.
+import type { Command } from 'commander';
+import { withEndpoint, type ExitCode } from './register.js';
+
+const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
+
+interface Endpoint {
+  runtimeEndpoint: string;
+}
+
+const api = () => import('./berth-api.js');
+
+export function addBerthApiContainerCommands(program: Command, result: ExitCode): void {
+  withEndpoint(program.command('kill').argument('<container...>').description('kill one or more running containers (docker kill)'))
+    .option('-s, --signal <signal>', 'signal to send to the container (a name like KILL or SIGHUP, or a number)', 'KILL')
+    .action(async (containers: string[], flags: Endpoint & { signal: string }) => {
+      const [{ withContainersApi }, { killContainers }] = await Promise.all([api(), import('./kill-rename-commands.js')]);
+      result.exitCode = await withContainersApi(flags.runtimeEndpoint, (session) => killContainers(session, containers, flags.signal, io));
+    });
+
+  withEndpoint(program.command('rename').argument('<container>').argument('<new-name>').description('rename a container (docker rename)')).action(
+    async (container: string, name: string, flags: Endpoint) => {
+      const [{ withContainersApi }, { renameContainer }] = await Promise.all([api(), import('./kill-rename-commands.js')]);
+      await withContainersApi(flags.runtimeEndpoint, (session) => renameContainer(session, container, name));
+    },
+  );
+
+  withEndpoint(program.command('diff').argument('<container>').description("inspect changes to files or directories on a container's filesystem (docker diff)")).action(
+    async (container: string, flags: Endpoint) => {
+      const [{ withContainersApi }, { showChanges }] = await Promise.all([api(), import('./files-commands.js')]);
+      await withContainersApi(flags.runtimeEndpoint, (session) => showChanges(session, container, io.stdout));
+    },
+  );
+
+  withEndpoint(program.command('export').argument('<container>').description("export a container's filesystem as a tar archive (docker export)"))
+    .option('-o, --output <file>', 'write to a file, instead of STDOUT')
+    .action(async (container: string, flags: Endpoint & { output?: string }) => {
+      const [{ withContainersApi }, { exportContainer }] = await Promise.all([api(), import('./files-commands.js')]);
+      await withContainersApi(flags.runtimeEndpoint, (session) => exportContainer(session, container, flags.output, io.stdout));
+    });
+
+  withEndpoint(
+    program
+      .command('cp')
+      .argument('<source>', 'CONTAINER:SRC_PATH, a local SRC_PATH, or - for a tar archive on stdin')
+      .argument('<destination>', 'a local DEST_PATH, - for a tar archive on stdout, or CONTAINER:DEST_PATH')
+      .description(
+        'copy files/folders between a container and the local filesystem (docker cp); paths in the container are resolved inside its root, never following its symlinks out of it',
+      ),
+  )
+    .option('-a, --archive', 'archive mode (copy all uid/gid information)')
+    .option('-L, --follow-link', 'always follow symbol link in SRC_PATH')
+    .option('-q, --quiet', 'suppress progress output during copy (berth prints none)')
+    .action(async (source: string, destination: string, flags: Endpoint & { archive?: boolean; followLink?: boolean }) => {
+      const [{ withContainersApi }, { copy }] = await Promise.all([api(), import('./copy-command.js')]);
+      await withContainersApi(flags.runtimeEndpoint, (session) =>
+        copy(session, source, destination, { archive: flags.archive ?? false, followLink: flags.followLink ?? false }, io),
+      );
+    });
+}
