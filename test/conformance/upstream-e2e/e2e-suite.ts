@@ -62,7 +62,8 @@ export async function listSpecs(focus: string, skip: string): Promise<string[]> 
   try {
     const report = join(dir, 'report.json');
     await execa(goTool('e2e.test'), ['--ginkgo.dry-run', `--ginkgo.json-report=${report}`, ...selection(focus, skip)], { cwd: dir, timeout: 120_000 });
-    return [...new Set(its(readSuite(report)).map(specName))];
+    // The report lists every spec; those the focus leaves out are marked skipped.
+    return [...new Set(its(readSuite(report)).filter((s) => s.State !== 'skipped').map(specName))];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -96,6 +97,24 @@ export function repoList(registryHost: string): string {
     cloudProviderGcpRegistry: `${registryHost}/cloud-provider-gcp`,
   };
   return `${Object.entries(local).map(([key, value]) => `${key}: ${value}`).join('\n')}\n`;
+}
+
+/** Each spec's result in a report, by full name (specs the focus left out included, as skipped). */
+export function specResults(suite: SuiteReport | undefined): Map<string, SpecResult> {
+  const results = new Map<string, SpecResult>();
+  for (const spec of its(suite)) {
+    const where = spec.Failure?.Location?.FileName ? ` (${spec.Failure.Location.FileName}:${spec.Failure.Location.LineNumber ?? 0})` : '';
+    const state = spec.State === 'passed' ? 'passed' : spec.State === 'skipped' || spec.State === 'pending' ? 'skipped' : 'failed';
+    const message = state === 'passed' ? '' : `${spec.State}: ${(spec.Failure?.Message ?? '').trim()}${where}`;
+    results.set(specName(spec), { state, message, seconds: (spec.RunTime ?? 0) / 1e9 });
+  }
+  return results;
+}
+
+/** A finished run read back from its report directory (to render CONFORMANCE.md again). */
+export function readSuiteRun(reportDir: string, seconds: number): SuiteRun {
+  const suite = readSuite(join(reportDir, 'e2e.json'));
+  return { results: specResults(suite), interruptions: [...(suite?.SpecialSuiteFailureReasons ?? [])], seconds };
 }
 
 export async function runSuite(options: RunOptions): Promise<SuiteRun> {
@@ -136,12 +155,6 @@ export async function runSuite(options: RunOptions): Promise<SuiteRun> {
   const interruptions = [...(suite?.SpecialSuiteFailureReasons ?? [])];
   if (run.timedOut) interruptions.push(`e2e.test was stopped after ${options.timeoutMs / 1000} s`);
   if (!suite) interruptions.push(`e2e.test wrote no report (exit ${run.exitCode ?? run.signal ?? '?'}): ${(run.all ?? '').split('\n').slice(-5).join(' | ')}`);
-  const results = new Map<string, SpecResult>();
-  for (const spec of its(suite)) {
-    const where = spec.Failure?.Location?.FileName ? ` (${spec.Failure.Location.FileName}:${spec.Failure.Location.LineNumber ?? 0})` : '';
-    const state = spec.State === 'passed' ? 'passed' : spec.State === 'skipped' || spec.State === 'pending' ? 'skipped' : 'failed';
-    const message = state === 'passed' ? '' : `${spec.State}: ${(spec.Failure?.Message ?? '').trim()}${where}`;
-    results.set(specName(spec), { state, message, seconds: (spec.RunTime ?? 0) / 1e9 });
-  }
+  const results = specResults(suite);
   return { results, interruptions, seconds: (Date.now() - started) / 1000 };
 }

@@ -6,7 +6,7 @@
 // Every node pulls from the registry the suite's images are served by, and gets a CNI bridge
 // network of its own.
 import { execa } from 'execa';
-import { cpSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { join } from 'node:path';
 import { ownMemoryCgroup, removeCgroupPath } from '../../../bench/cgroups.js';
@@ -91,6 +91,9 @@ export async function startFixtureNode(kind: NodeKind, options: FixtureNodeOptio
       removeCgroupPath(`${ownMemoryCgroup()}${cgroupRoot}`, since);
     });
     undo.push(() => removeNodeObject(cluster, name));
+    // A pod removed while its container could not be created (seen: a projected volume's tmpfs
+    // after a CreateContainerConfigError) can leave a volume mounted under the node's dirs.
+    undo.push(() => unmountUnder(workDir));
 
     if (kind === 'berth') {
       const runtime = await berthRuntime.start({ registryHost: options.registryHost, cniConfDir: network.confDir, workDir });
@@ -174,6 +177,15 @@ export async function startFixtureNode(kind: NodeKind, options: FixtureNodeOptio
     throw error;
   }
   return { name, stop: () => undoAll(undo) };
+}
+
+async function unmountUnder(dir: string): Promise<void> {
+  const mountPoints = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((line) => line.split(' ')[4] ?? '')
+    .filter((mountPoint) => mountPoint.startsWith(`${dir}/`))
+    .reverse();
+  for (const mountPoint of mountPoints) await execa('umount', ['-l', mountPoint], { reject: false });
 }
 
 async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
