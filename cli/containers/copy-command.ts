@@ -4,7 +4,7 @@
 // (common/archive/copy-plan.ts); `-` reads or writes a tar stream instead of a path.
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { dirname, basename, resolve } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { InvalidArgumentError, NotFoundError } from '../../common/errors.js';
@@ -81,12 +81,11 @@ async function copyIn(api: ContainersApi, source: string, destination: { contain
   const plan = planCopy({ path: source, isDirectory: found.isDirectory() }, { path: target, kind: await containerKind(api, id, target) });
   const start = namesContents(source) || flags.followLink ? await realpath(local) : local;
   const tar = tarPack();
-  const packed = new PassThrough();
-  tar.pipe(packed);
   void packTree(new HostTree(dirname(start)), [basename(start)], tar, { top: plan.top === undefined ? [] : [plan.top] })
     .then(() => tar.finalize())
     .catch((error: unknown) => tar.destroy(error as Error));
-  await api.client.copyTo({ container: id, path: plan.into, copyUidGid: flags.archive }, packed);
+  // Read as an async iterable: an error while packing then fails the copy instead of ending the tar early.
+  await api.client.copyTo({ container: id, path: plan.into, copyUidGid: flags.archive }, tar as unknown as AsyncIterable<Uint8Array>);
 }
 
 const absolute = (path: string) => (path.startsWith('/') ? path : `/${path}`);

@@ -19,6 +19,8 @@ import { expandSymlinks } from './secure-path.js';
 import { entryStat, type EntryKind, type EntryMetadata, type EntryStat, type TreeReader, type TreeWriter } from '../../common/archive/tree.js';
 
 const directoryFlags = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
+/** Linux's O_PATH (Node does not export it): a descriptor that names an inode without opening it. */
+const O_PATH = 0o10000000;
 const maxSymlinks = 40;
 
 const fdPath = (handle: FileHandle, name?: string) => `/proc/self/fd/${handle.fd}${name === undefined ? '' : `/${name}`}`;
@@ -106,15 +108,22 @@ export class RootTree implements TreeReader, TreeWriter {
   }
 
   openFile(path: readonly string[]): Promise<FileHandle> {
-    return this.atEntry(path, async (dir, name) => {
-      // O_NONBLOCK: a FIFO swapped in never blocks the open; the fstat below refuses it.
-      const handle = await open(fdPath(dir, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-      if (!(await handle.stat()).isFile()) {
-        await handle.close();
-        throw new FailedPreconditionError(`${this.show(path)} in ${this.description} is no longer a regular file`);
-      }
-      return handle;
-    });
+    return this.atEntry(path, (dir, name) => this.openRegular(dir, name, path));
+  }
+
+  /**
+   * Opens a regular file for reading. The container may have put a device node or FIFO there
+   * (it has CAP_MKNOD), and opening one can have effects of its own or block: the name is first
+   * pinned with O_PATH (no open of the device), checked by fstat, and only then reopened.
+   */
+  private async openRegular(dir: FileHandle, name: string, path: readonly string[]): Promise<FileHandle> {
+    const pinned = await open(fdPath(dir, name), O_PATH | constants.O_NOFOLLOW);
+    try {
+      if (!(await pinned.stat()).isFile()) throw new FailedPreconditionError(`${this.show(path)} in ${this.description} is not a regular file`);
+      return await open(fdPath(pinned), constants.O_RDONLY | constants.O_NONBLOCK);
+    } finally {
+      await pinned.close();
+    }
   }
 
   mkdir(path: readonly string[]): Promise<void> {
@@ -147,8 +156,7 @@ export class RootTree implements TreeReader, TreeWriter {
         await lutimes(fdPath(dir, name), metadata.mtime, metadata.mtime);
         return;
       }
-      const flags = (kind === 'directory' ? directoryFlags : constants.O_RDONLY | constants.O_NOFOLLOW) | constants.O_NONBLOCK;
-      const handle = await open(fdPath(dir, name), flags);
+      const handle = kind === 'directory' ? await open(fdPath(dir, name), directoryFlags) : await this.openRegular(dir, name, path);
       try {
         if (entryStat(await handle.stat()).kind !== kind) throw new FailedPreconditionError(`${this.show(path)} in ${this.description} changed while it was written`);
         // chown first: it clears setuid/setgid bits the chmod then sets.

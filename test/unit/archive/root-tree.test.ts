@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { execa } from 'execa';
 import { pack as tarPack } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unpackTree } from '../../../common/archive/unpack-tree.js';
@@ -74,6 +75,11 @@ describe('RootTree resolves every path inside the root', () => {
   ])('never reads through %s', async (_, path) => {
     await expect(tree.openFile(path)).rejects.toThrow(/not a directory/);
     await expect(tree.readdir(path.slice(0, 1))).rejects.toThrow(/not a directory/);
+  });
+
+  it('refuses a FIFO without opening it (an open would block)', async () => {
+    await execa('mkfifo', [join(root, 'fifo')]);
+    await expect(tree.openFile(['fifo'])).rejects.toThrow(/not a regular file/);
   });
 
   it('reads what the container has', async () => {
