@@ -4,8 +4,9 @@
 //   integration  root; real runc/conmon/CNI plugins/registry and the Go-built peers
 //   conformance  critest against a real berth
 //   e2e          a real etcd + kube-apiserver (+ controller-manager, scheduler) and kubectl
-// and one outside `npm test`, run by `npm run test:v2`:
-//   v2           berth itself on a pure cgroup v2 node: a Debian guest under qemu TCG (slow)
+// and two outside `npm test`:
+//   v2           `npm run test:v2`: berth itself on a pure cgroup v2 node, a Debian guest under qemu TCG (slow)
+//   kind         `npm run test:kind`: a real kind cluster (and a berth worker in it) on a private dockerd
 // The integration and e2e tiers share machine-wide resources (netns, loopback ports, cgroups), so
 // their files run one at a time.
 import { defineConfig } from 'vitest/config';

@@ -4,8 +4,7 @@
 // is created through the API and timed until the API reports it Running (scheduling, the watch,
 // sandbox, container start and the status write all inside), one pod at a time.
 import { CoreV1Api, KubeConfig, Watch, type V1Pod } from '@kubernetes/client-node';
-import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../common/logger.js';

@@ -4,7 +4,7 @@
 // upstream kubelet there runs the cluster's DaemonSets and a pod on berth.
 // Not in `npm test`'s tiers: `npm run test:kind`.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,6 @@
 // The kind world, end to end: the real kind CLI creates a cluster on a private dockerd from the
 // node image `npm run tools` built here (setup/kind-world.sh), with no registry on the internet.
 // Not in `npm test`'s tiers: `npm run test:kind` (it takes minutes and the whole machine).
-import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../harness/eventually.js';

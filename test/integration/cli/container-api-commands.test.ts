@@ -226,7 +226,7 @@ describe('berth cp', () => {
     const dirOverFile = await berthCli('cp', 'copier:/data', join(out, 'file'));
     expect(dirOverFile.exitCode).toBe(1);
     expect(dirOverFile.stderr).toMatch(/cannot copy a directory to a file/);
-    const missingDir = await berthCli('cp', 'copier:/data/a', join(out, 'nope') + '/');
+    const missingDir = await berthCli('cp', 'copier:/data/a', `${join(out, 'nope')}/`);
     expect(missingDir.exitCode).toBe(1);
     expect(missingDir.stderr).toMatch(/must exist/);
     const missingSource = await berthCli('cp', 'copier:/no/such', out);

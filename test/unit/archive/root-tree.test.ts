@@ -4,7 +4,7 @@
 import { mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { pack as tarPack } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -22,9 +22,9 @@ beforeEach(async () => {
   await mkdir(join(root, 'etc'));
   await writeFile(join(root, 'etc/secret'), 'container secret');
   await symlink(join(host, 'secret'), join(root, 'abs-file'));
-  await symlink('../../../../../../../..' + join(host, 'secret'), join(root, 'rel-file'));
+  await symlink(`../../../../../../../..${join(host, 'secret')}`, join(root, 'rel-file'));
   await symlink(host, join(root, 'abs-dir'));
-  await symlink('../../../../../../..' + host, join(root, 'rel-dir'));
+  await symlink(`../../../../../../..${host}`, join(root, 'rel-dir'));
   tree = await RootTree.open(root, 'the test root');
 });
 
