@@ -2,7 +2,7 @@
 // CreateContainer + StartContainer with the image already present, then StopPodSandbox +
 // RemovePodSandbox. Sequential and at a fixed concurrency.
 import type { CriClient } from '../cri/client/cri-client.js';
-import type { PodSandboxConfig } from '../cri/api/messages.js';
+import type { PodSandboxConfig } from '../api/cri/messages.js';
 import { elapsedMs, summarize, type Summary } from './stats.js';
 
 export interface PodTiming {

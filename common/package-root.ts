@@ -1,5 +1,5 @@
 // The berth package root, found from this module's location, so paths to files shipped beside the
-// code (setup/, manifests/, cri/api/generated/) work from the sources and from dist/ alike.
+// code (setup/, manifests/, api/cri/generated/) work from the sources and from dist/ alike.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

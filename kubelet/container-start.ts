@@ -5,7 +5,7 @@
 import type { V1Container, V1LifecycleHandler, V1Pod } from '@kubernetes/client-node';
 import { FailedPreconditionError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
-import type { ContainerConfig, PodSandboxConfig } from '../cri/api/messages.js';
+import type { ContainerConfig, PodSandboxConfig } from '../api/cri/messages.js';
 import { containerExtendedResources } from './admission.js';
 import { containerEnv, type EnvSources } from './container-env.js';
 import type { CriPort } from './cri-port.js';

@@ -9,7 +9,7 @@ import { errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { CriPort } from './cri-port.js';
 import { podUidLabel } from './cri-port.js';
-import type { Container__Output, PodSandbox__Output } from '../cri/api/messages.js';
+import type { Container__Output, PodSandbox__Output } from '../api/cri/messages.js';
 import type { PodStatusCache } from './pod-status-cache.js';
 import { inspectPod, sandboxFromList, type ObservedSandbox } from './pod-runtime-state.js';
 

@@ -6,7 +6,7 @@
 //   <kubepods>/burstable/pod<uid>    Burstable
 //   <kubepods>/besteffort/pod<uid>   BestEffort
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import type { LinuxContainerResources } from '../cri/api/messages.js';
+import type { LinuxContainerResources } from '../api/cri/messages.js';
 import { isSidecar } from './pod-actions.js';
 import { parseQuantity, podQosClass, type QosClass } from './resources.js';
 

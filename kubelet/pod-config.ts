@@ -5,7 +5,7 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { InvalidArgumentError } from '../common/errors.js';
-import type { ContainerConfig, DNSConfig, Mount, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/api/messages.js';
+import type { ContainerConfig, DNSConfig, Mount, NamespaceOption, PodSandboxConfig, PortMapping } from '../api/cri/messages.js';
 import type { KubeletConfig } from './config.js';
 import { expandVars } from './container-env.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './cri-port.js';

@@ -5,7 +5,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { managedHostsFile } from './hosts-file.js';
-import type { Mount } from '../cri/api/messages.js';
+import type { Mount } from '../api/cri/messages.js';
 import type { PodRuntimeFacts } from './downward-api.js';
 import type { VolumeSources } from './volume-payload.js';
 import { containerMounts, preparePodVolumes, removePodVolumes, type PreparedVolume } from './volumes.js';

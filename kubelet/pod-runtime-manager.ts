@@ -7,7 +7,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { cpus, totalmem } from 'node:os';
 import { errorMessage } from '../common/errors.js';
-import type { PodSandboxConfig } from '../cri/api/messages.js';
+import type { PodSandboxConfig } from '../api/cri/messages.js';
 import { hookDeps, startContainer, type ContainerStartDeps, type PodStartContext } from './container-start.js';
 import type { PodRuntimeFacts } from './downward-api.js';
 import type { PodWorkerMetrics } from './kubelet-metrics.js';

@@ -1,6 +1,6 @@
 // What the runtime holds for one pod, read through the CRI by the pod uid label: the kubelet keeps
 // no record of its own, so after a restart it finds its sandboxes and containers again.
-import type { Container__Output, PodSandbox__Output } from '../cri/api/messages.js';
+import type { Container__Output, PodSandbox__Output } from '../api/cri/messages.js';
 import type { CriPort } from './cri-port.js';
 import { containerNameLabel, podUidLabel } from './cri-port.js';
 

@@ -2,7 +2,7 @@
 // quantities → CPU shares (from the request), CFS quota (from the limit, 100 ms period), the
 // memory limit, and an oom_score_adj by QoS class, so limits hold the same on any CRI runtime.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import type { LinuxContainerResources } from '../cri/api/messages.js';
+import type { LinuxContainerResources } from '../api/cri/messages.js';
 
 const suffixes: Record<string, number> = {
   n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,

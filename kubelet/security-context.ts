@@ -4,7 +4,7 @@
 // capabilities, privileged, readOnlyRootFilesystem and allowPrivilegeEscalation are the
 // container's. And the runAsNonRoot check, made before a container is created.
 import type { V1Container, V1Pod, V1SeccompProfile } from '@kubernetes/client-node';
-import type { LinuxContainerSecurityContext, LinuxSandboxSecurityContext, NamespaceOption, SecurityProfile } from '../cri/api/messages.js';
+import type { LinuxContainerSecurityContext, LinuxSandboxSecurityContext, NamespaceOption, SecurityProfile } from '../api/cri/messages.js';
 
 export interface SecurityOptions {
   /** Where Localhost seccomp profiles live (the kubelet's --seccomp-profile-root: <root-dir>/seccomp). */

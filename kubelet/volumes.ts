@@ -9,7 +9,7 @@ import { chmod, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'nod
 import { isAbsolute, join, normalize } from 'node:path';
 import { InvalidArgumentError } from '../common/errors.js';
 import { isMountPoint, LinuxMounter } from '../common/linux/mounts.js';
-import type { Mount } from '../cri/api/messages.js';
+import type { Mount } from '../api/cri/messages.js';
 import { writePayload } from './atomic-writer.js';
 import { applyFsGroup } from './volume-ownership.js';
 import type { PodRuntimeFacts } from './downward-api.js';

@@ -3,7 +3,7 @@
 // stops its containers first) live here.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PodSandboxConfig__Output } from '../cri/api/messages.js';
+import type { PodSandboxConfig__Output } from '../api/cri/messages.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import { ContainerManager } from './containers/container-manager.js';

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const outDir = join(root, 'cri/api/generated');
+const outDir = join(root, 'api/cri/generated');
 const stampPath = join(outDir, 'VERSION');
 const pluginOutDir = join(root, 'kubelet/devices/generated');
 
@@ -47,7 +47,7 @@ function moduleDir(module) {
 }
 const download = { Dir: moduleDir('k8s.io/cri-api') };
 
-// These options must match the ones cri/api/load.ts passes to @grpc/proto-loader.
+// These options must match the ones api/cri/load.ts passes to @grpc/proto-loader.
 function generateTypes(protos, typesDir) {
   execFileSync(
     join(root, 'node_modules/.bin/proto-loader-gen-types'),
@@ -81,7 +81,7 @@ writeFileSync(
     messageFiles.map((f) => `export * from './types/runtime/v1/${f.replace(/\.ts$/, '.js')}';\n`).join(''),
 );
 
-// berth.v1.Images and berth.v1.Containers: loaded from their own folder (cri/api/berth-images.ts,
+// berth.v1.Images and berth.v1.Containers: loaded from their own folder (api/berth/berth-images.ts,
 // berth-containers.ts), only their types land here.
 generateTypes(berthProtos, join(outDir, 'berth'));
 const berthFiles = readdirSync(join(outDir, 'berth/berth/v1')).filter((f) => f.endsWith('.ts')).sort();

@@ -1,7 +1,7 @@
 // What `berth ps` prints, in docker's words: "Up 5 minutes", "Exited (137) 2 hours ago",
 // columns padded to their widest cell. Pure: times come in as nanoseconds since the epoch (the
 // CRI's), `now` as milliseconds.
-import type { ContainerStatus__Output, Container__Output } from '../../cri/api/messages.js';
+import type { ContainerStatus__Output, Container__Output } from '../../api/cri/messages.js';
 import { cliNameLabel } from './run-plan.js';
 
 const second = 1000;

@@ -3,7 +3,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { UnavailableError } from '../../common/errors.js';
 import { CriCallError, CriClient } from '../../cri/client/cri-client.js';
-import type { Container__Output } from '../../cri/api/messages.js';
+import type { Container__Output } from '../../api/cri/messages.js';
 import { displayName } from './container-table.js';
 import { findContainer, type NamedContainer } from './find-container.js';
 

@@ -4,7 +4,7 @@
 // stopped that pod, in a new pod from the pod's recorded config), and removes the old one.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FailedPreconditionError } from '../../common/errors.js';
-import type { ContainerConfig, PodSandboxConfig } from '../../cri/api/messages.js';
+import type { ContainerConfig, PodSandboxConfig } from '../../api/cri/messages.js';
 import type { CriSession, ListedContainer } from './cri-session.js';
 import { humanSize } from './container-commands.js';
 import type { LogWriters } from './log-output.js';

@@ -5,7 +5,7 @@
 import { totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FailedPreconditionError, NotFoundError } from '../../common/errors.js';
-import type { ContainerStats__Output } from '../../cri/api/messages.js';
+import type { ContainerStats__Output } from '../../api/cri/messages.js';
 import { cpuPercent, formatPorts, formatPs, formatStats, publishedPort, type CpuSample, type StatsRow } from './container-report.js';
 import type { CriSession, ListedContainer } from './cri-session.js';
 import type { LogWriters } from './log-output.js';

@@ -4,7 +4,7 @@
 // (run-command.ts) only sends what this returns.
 import { posix } from 'node:path';
 import { InvalidArgumentError } from '../../common/errors.js';
-import type { ContainerConfig, KeyValue, Mount, PodSandboxConfig, PortMapping } from '../../cri/api/messages.js';
+import type { ContainerConfig, KeyValue, Mount, PodSandboxConfig, PortMapping } from '../../api/cri/messages.js';
 import { gpusAnnotation, parseGpuRequest } from '../../runtime/gpu/gpus-flag.js';
 
 import { cliNameLabel, validCliName } from '../../common/cli-name.js';

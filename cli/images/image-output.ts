@@ -1,6 +1,6 @@
 // What docker's image commands print, in docker's words and shapes. Pure: the answers of
 // berth.v1.Images in, text out (`now` in milliseconds).
-import type { HistoryEntry__Output, PruneResponse__Output, PushProgress__Output, RemoveResponse__Output } from '../../cri/api/berth-messages.js';
+import type { HistoryEntry__Output, PruneResponse__Output, PushProgress__Output, RemoveResponse__Output } from '../../api/berth/berth-messages.js';
 import { columns, humanDuration } from '../containers/container-table.js';
 import { humanSize } from '../containers/container-commands.js';
 

@@ -1,5 +1,5 @@
 // berth.v1.Images/History: docker history, from the image config's history.
-import type { HistoryRequest__Output, HistoryResponse } from '../api/berth-messages.js';
+import type { HistoryRequest__Output, HistoryResponse } from '../../api/berth/berth-messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

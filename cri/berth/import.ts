@@ -1,6 +1,6 @@
 // berth.v1.Images/Import: docker import; the first message carries the options, every message
 // may carry bytes of the tarball.
-import type { ImportRequest__Output, ImportResponse } from '../api/berth-messages.js';
+import type { ImportRequest__Output, ImportResponse } from '../../api/berth/berth-messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ClientStreamHandler } from '../server/instrument.js';
 import { optionsFirst } from './options-first.js';

@@ -1,5 +1,5 @@
 // berth.v1.Images/Load: docker load of the archive the client streams.
-import type { Chunk__Output, LoadResponse } from '../api/berth-messages.js';
+import type { Chunk__Output, LoadResponse } from '../../api/berth/berth-messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { ClientStreamHandler } from '../server/instrument.js';
 

@@ -1,6 +1,6 @@
 // berth.v1.Images/Login: checks credentials against a registry; the client stores them.
 import { InvalidArgumentError } from '../../common/errors.js';
-import type { LoginRequest__Output, LoginResponse } from '../api/berth-messages.js';
+import type { LoginRequest__Output, LoginResponse } from '../../api/berth/berth-messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { registryAuth } from '../image/pull-image.js';

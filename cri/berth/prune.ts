@@ -1,5 +1,5 @@
 // berth.v1.Images/Prune: docker image prune [-a]; images a container uses stay.
-import type { PruneRequest__Output, PruneResponse } from '../api/berth-messages.js';
+import type { PruneRequest__Output, PruneResponse } from '../../api/berth/berth-messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

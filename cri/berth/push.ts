@@ -1,5 +1,5 @@
 // berth.v1.Images/Push: docker push, one message per status line.
-import type { PushProgress, PushRequest__Output } from '../api/berth-messages.js';
+import type { PushProgress, PushRequest__Output } from '../../api/berth/berth-messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { StreamHandler } from '../server/instrument.js';
 import { registryAuth } from '../image/pull-image.js';

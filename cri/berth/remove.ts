@@ -1,5 +1,5 @@
 // berth.v1.Images/Remove: docker rmi of one name or id (runtime/images/image-removal.ts).
-import type { RemoveRequest__Output, RemoveResponse } from '../api/berth-messages.js';
+import type { RemoveRequest__Output, RemoveResponse } from '../../api/berth/berth-messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

@@ -1,5 +1,5 @@
 // berth.v1.Images/Tag: docker tag SOURCE TARGET.
-import type { TagRequest__Output, TagResponse } from '../api/berth-messages.js';
+import type { TagRequest__Output, TagResponse } from '../../api/berth/berth-messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

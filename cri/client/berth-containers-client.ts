@@ -1,8 +1,8 @@
 // The client of berth.v1.Containers (api/berth/v1/containers.proto), berth's own container API
 // served on the CRI socket: what `berth kill/rename/diff/export/cp` call. It never imports server
 // code; failures are CriCallErrors with the gRPC code.
-import { loadBerthContainers } from '../api/berth-containers.js';
-import type * as api from '../api/berth-messages.js';
+import { loadBerthContainers } from '../../api/berth/berth-containers.js';
+import type * as api from '../../api/berth/berth-messages.js';
 import { BerthServiceClient } from './berth-service-client.js';
 
 export class BerthContainersClient extends BerthServiceClient {

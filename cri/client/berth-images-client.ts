@@ -1,8 +1,8 @@
 // The client of berth.v1.Images (api/berth/v1/images.proto), berth's own image API served on the
 // CRI socket: what `berth tag/rmi/history/save/load/import/push/login/image prune` call. Like
 // cri-client.ts it never imports server code; failures are CriCallErrors with the gRPC code.
-import { loadBerthImages } from '../api/berth-images.js';
-import type * as api from '../api/berth-messages.js';
+import { loadBerthImages } from '../../api/berth/berth-images.js';
+import type * as api from '../../api/berth/berth-messages.js';
 import { BerthServiceClient } from './berth-service-client.js';
 
 export class BerthImagesClient extends BerthServiceClient {

@@ -2,8 +2,8 @@
 // drive any CRI runtime (berth's, containerd's, CRI-O's). It never imports server code.
 import { credentials, status as GrpcStatus, type Client, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import { BerthError, type ErrorCode } from '../../common/errors.js';
-import { loadCri } from '../api/load.js';
-import type * as cri from '../api/messages.js';
+import { loadCri } from '../../api/cri/load.js';
+import type * as cri from '../../api/cri/messages.js';
 
 const codeOf: Partial<Record<GrpcStatus, ErrorCode>> = {
   [GrpcStatus.NOT_FOUND]: 'NOT_FOUND',

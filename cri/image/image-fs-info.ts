@@ -1,4 +1,4 @@
-import type { ImageFsInfoRequest__Output, ImageFsInfoResponse } from '../api/messages.js';
+import type { ImageFsInfoRequest__Output, ImageFsInfoResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

@@ -1,6 +1,6 @@
 // CRI ImageStatus. A missing image is an empty answer, not an error (the kubelet and critest
 // rely on that to decide whether to pull).
-import type { ImageStatusRequest__Output, ImageStatusResponse } from '../api/messages.js';
+import type { ImageStatusRequest__Output, ImageStatusResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { toCriImage } from './to-cri.js';

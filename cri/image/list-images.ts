@@ -1,5 +1,5 @@
 // CRI ListImages.
-import type { ListImagesRequest__Output, ListImagesResponse } from '../api/messages.js';
+import type { ListImagesRequest__Output, ListImagesResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { toCriImage } from './to-cri.js';

@@ -1,5 +1,5 @@
 // CRI PullImage: fetch, verify, record and unpack; answers the image id.
-import type { AuthConfig__Output, PullImageRequest__Output, PullImageResponse } from '../api/messages.js';
+import type { AuthConfig__Output, PullImageRequest__Output, PullImageResponse } from '../../api/cri/messages.js';
 import type { RegistryAuth } from '../../runtime/images/auth.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';

@@ -1,6 +1,6 @@
 // CRI RemoveImage: removes the image with every tag (by id, tag or digest); a missing image is
 // already removed.
-import type { RemoveImageRequest__Output, RemoveImageResponse } from '../api/messages.js';
+import type { RemoveImageRequest__Output, RemoveImageResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

@@ -1,5 +1,5 @@
 // Image records → CRI Image messages.
-import type { Image } from '../api/messages.js';
+import type { Image } from '../../api/cri/messages.js';
 import type { ImageRecord } from '../../runtime/images/image-store.js';
 
 /** The image's configured user, split the way CRI reports it: a numeric uid, or a name. */

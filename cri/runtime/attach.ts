@@ -1,7 +1,7 @@
 // CRI Attach: checks the request, then answers with a single-use URL on the streaming server
 // where the client is joined to the container's own stdio through conmon's attach socket.
 import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
-import type { AttachRequest__Output, AttachResponse } from '../api/messages.js';
+import type { AttachRequest__Output, AttachResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { checkId } from '../validation/fields.js';

@@ -2,7 +2,7 @@
 // stopped, deleted), each with its pod's sandbox status and container statuses, so a kubelet
 // with the evented PLEG learns of an exit when conmon records it. The stream lasts until the
 // client cancels or the server closes.
-import type { ContainerEventResponse, ContainerEventType, GetEventsRequest__Output } from '../api/messages.js';
+import type { ContainerEventResponse, ContainerEventType, GetEventsRequest__Output } from '../../api/cri/messages.js';
 import type { Logger } from '../../common/logger.js';
 import type { ContainerEvent, ContainerEventKind } from '../../runtime/containers/container-events.js';
 import type { Runtime } from '../../runtime/runtime.js';

@@ -7,7 +7,7 @@ import type {
   ContainerStatsResponse,
   ListContainerStatsRequest__Output,
   ListContainerStatsResponse,
-} from '../api/messages.js';
+} from '../../api/cri/messages.js';
 import type { ContainerRecord } from '../../runtime/containers/container-record.js';
 import type { ContainerUsage } from '../../runtime/containers/container-usage.js';
 import type { Runtime } from '../../runtime/runtime.js';

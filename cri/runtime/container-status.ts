@@ -1,5 +1,5 @@
 // CRI ContainerStatus.
-import type { ContainerStatusRequest__Output, ContainerStatusResponse } from '../api/messages.js';
+import type { ContainerStatusRequest__Output, ContainerStatusResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { toContainerStatus } from './to-cri.js';

@@ -1,5 +1,5 @@
 // CRI CreateContainer.
-import type { CreateContainerRequest__Output, CreateContainerResponse } from '../api/messages.js';
+import type { CreateContainerRequest__Output, CreateContainerResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { checkContainerConfig, type ContainerRules } from '../validation/container-config.js';

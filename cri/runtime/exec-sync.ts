@@ -1,5 +1,5 @@
 // CRI ExecSync.
-import type { ExecSyncRequest__Output, ExecSyncResponse } from '../api/messages.js';
+import type { ExecSyncRequest__Output, ExecSyncResponse } from '../../api/cri/messages.js';
 import { InvalidArgumentError } from '../../common/errors.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';

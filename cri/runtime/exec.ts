@@ -1,7 +1,7 @@
 // CRI Exec: checks the request, then answers with a single-use URL on the streaming server where
 // the client runs the command with live stdio.
 import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
-import type { ExecRequest__Output, ExecResponse } from '../api/messages.js';
+import type { ExecRequest__Output, ExecResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { checkId } from '../validation/fields.js';

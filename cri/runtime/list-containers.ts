@@ -1,5 +1,5 @@
 // CRI ListContainers.
-import type { ListContainersRequest__Output, ListContainersResponse } from '../api/messages.js';
+import type { ListContainersRequest__Output, ListContainersResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { matchesLabels, toContainer } from './to-cri.js';

@@ -1,5 +1,5 @@
 // CRI ListPodSandbox.
-import type { ListPodSandboxRequest__Output, ListPodSandboxResponse } from '../api/messages.js';
+import type { ListPodSandboxRequest__Output, ListPodSandboxResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { matchesLabels, sandboxState, toPodSandbox } from './to-cri.js';

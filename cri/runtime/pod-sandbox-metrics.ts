@@ -10,7 +10,7 @@ import type {
   ListPodSandboxMetricsRequest__Output,
   ListPodSandboxMetricsResponse,
   MetricDescriptor,
-} from '../api/messages.js';
+} from '../../api/cri/messages.js';
 import type { Limits } from '../../runtime/cgroups/limits.js';
 import { limitsFromCri, podLimitsFromCri } from '../../runtime/containers/cri-limits.js';
 import type { CgroupStats, OomEvents } from '../../runtime/cgroups/stats.js';

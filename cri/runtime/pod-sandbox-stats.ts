@@ -6,7 +6,7 @@ import type {
   PodSandboxStats,
   PodSandboxStatsRequest__Output,
   PodSandboxStatsResponse,
-} from '../api/messages.js';
+} from '../../api/cri/messages.js';
 import type { InterfaceCounters } from '../../runtime/linux/net-dev.js';
 import type { PodUsage, Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';

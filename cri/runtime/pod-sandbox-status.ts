@@ -1,5 +1,5 @@
 // CRI PodSandboxStatus.
-import type { PodSandboxStatusRequest__Output, PodSandboxStatusResponse } from '../api/messages.js';
+import type { PodSandboxStatusRequest__Output, PodSandboxStatusResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { toContainerStatus, toPodSandboxStatus } from './to-cri.js';

@@ -1,6 +1,6 @@
 // CRI PortForward: a single-use URL on the streaming server for forwarding to the pod's ports.
 import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
-import type { PortForwardRequest__Output, PortForwardResponse } from '../api/messages.js';
+import type { PortForwardRequest__Output, PortForwardResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { checkId } from '../validation/fields.js';

@@ -1,5 +1,5 @@
 // CRI RemoveContainer.
-import type { RemoveContainerRequest__Output, RemoveContainerResponse } from '../api/messages.js';
+import type { RemoveContainerRequest__Output, RemoveContainerResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

@@ -1,5 +1,5 @@
 // CRI RemovePodSandbox.
-import type { RemovePodSandboxRequest__Output, RemovePodSandboxResponse } from '../api/messages.js';
+import type { RemovePodSandboxRequest__Output, RemovePodSandboxResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

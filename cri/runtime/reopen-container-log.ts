@@ -1,5 +1,5 @@
 // CRI ReopenContainerLog.
-import type { ReopenContainerLogRequest__Output, ReopenContainerLogResponse } from '../api/messages.js';
+import type { ReopenContainerLogRequest__Output, ReopenContainerLogResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { checkId } from '../validation/fields.js';

@@ -1,5 +1,5 @@
 // CRI RunPodSandbox.
-import type { RunPodSandboxRequest__Output, RunPodSandboxResponse } from '../api/messages.js';
+import type { RunPodSandboxRequest__Output, RunPodSandboxResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { checkPodSandboxConfig } from '../validation/pod-sandbox-config.js';

@@ -1,4 +1,4 @@
-import type { RuntimeConfigRequest__Output, RuntimeConfigResponse } from '../api/messages.js';
+import type { RuntimeConfigRequest__Output, RuntimeConfigResponse } from '../../api/cri/messages.js';
 import type { UnaryHandler } from '../server/instrument.js';
 
 /** berth manages cgroups through cgroupfs; the kubelet must use the same driver. */

@@ -1,5 +1,5 @@
 // CRI StartContainer.
-import type { StartContainerRequest__Output, StartContainerResponse } from '../api/messages.js';
+import type { StartContainerRequest__Output, StartContainerResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { checkId } from '../validation/fields.js';

@@ -1,4 +1,4 @@
-import type { StatusRequest__Output, StatusResponse } from '../api/messages.js';
+import type { StatusRequest__Output, StatusResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

@@ -1,5 +1,5 @@
 // CRI StopContainer.
-import type { StopContainerRequest__Output, StopContainerResponse } from '../api/messages.js';
+import type { StopContainerRequest__Output, StopContainerResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

@@ -1,5 +1,5 @@
 // CRI StopPodSandbox.
-import type { StopPodSandboxRequest__Output, StopPodSandboxResponse } from '../api/messages.js';
+import type { StopPodSandboxRequest__Output, StopPodSandboxResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

@@ -1,5 +1,5 @@
 // Runtime records → CRI messages, shared by the status and list RPCs.
-import type { Container, ContainerStatus, PodSandbox, PodSandboxStatus } from '../api/messages.js';
+import type { Container, ContainerStatus, PodSandbox, PodSandboxStatus } from '../../api/cri/messages.js';
 import type { ContainerRecord } from '../../runtime/containers/container-record.js';
 import type { SandboxRecord } from '../../runtime/sandbox/sandbox-record.js';
 

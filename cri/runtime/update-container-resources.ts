@@ -1,5 +1,5 @@
 // CRI UpdateContainerResources: new cgroup limits for a created or running container, live.
-import type { UpdateContainerResourcesRequest__Output, UpdateContainerResourcesResponse } from '../api/messages.js';
+import type { UpdateContainerResourcesRequest__Output, UpdateContainerResourcesResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { checkId } from '../validation/fields.js';

@@ -1,6 +1,6 @@
 // CRI UpdatePodSandboxResources: new pod-level limits (the containers' sum and the overhead) on
 // the pod's cgroup, live, as after an in-place pod resize.
-import type { UpdatePodSandboxResourcesRequest__Output, UpdatePodSandboxResourcesResponse } from '../api/messages.js';
+import type { UpdatePodSandboxResourcesRequest__Output, UpdatePodSandboxResourcesResponse } from '../../api/cri/messages.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 import { checkId } from '../validation/fields.js';

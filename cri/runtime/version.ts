@@ -1,4 +1,4 @@
-import type { VersionRequest__Output, VersionResponse } from '../api/messages.js';
+import type { VersionRequest__Output, VersionResponse } from '../../api/cri/messages.js';
 import { runtimeName } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
 

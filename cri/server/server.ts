@@ -6,9 +6,9 @@ import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FailedPreconditionError, UnimplementedError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import { loadCri } from '../api/load.js';
-import { loadBerthImages } from '../api/berth-images.js';
-import { loadBerthContainers } from '../api/berth-containers.js';
+import { loadCri } from '../../api/cri/load.js';
+import { loadBerthImages } from '../../api/berth/berth-images.js';
+import { loadBerthContainers } from '../../api/berth/berth-containers.js';
 import {
   instrumentClientStream,
   instrumentServerStream,

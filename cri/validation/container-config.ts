@@ -1,6 +1,6 @@
 // CreateContainer's config, checked before an image is resolved or a snapshot is made. The
 // runtime checks again what it relies on; this layer refuses early, with the field named.
-import type { ContainerConfig__Output, PodSandboxConfig__Output } from '../api/messages.js';
+import type { ContainerConfig__Output, PodSandboxConfig__Output } from '../../api/cri/messages.js';
 import { InvalidArgumentError } from '../../common/errors.js';
 import { checkAbsolutePath, checkMetadataString, checkStringMap, quoted } from './fields.js';
 import { checkLogPath, type HostPathPolicy } from './host-paths.js';

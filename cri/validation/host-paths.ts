@@ -22,7 +22,7 @@
 // the kubelet's host (and its hostPath volumes) to keep honest, as with every runtime.
 import { lstat, realpath } from 'node:fs/promises';
 import { basename, dirname, join, normalize } from 'node:path';
-import type { Mount__Output } from '../api/messages.js';
+import type { Mount__Output } from '../../api/cri/messages.js';
 import { InvalidArgumentError, PermissionDeniedError } from '../../common/errors.js';
 import { checkAbsolutePath, checkRelativePath, quoted } from './fields.js';
 

@@ -1,6 +1,6 @@
 // RunPodSandbox's config, checked before anything is created. The runtime checks again what it
 // relies on; this layer refuses early, with the field named, what no kubelet would send.
-import type { PodSandboxConfig__Output } from '../api/messages.js';
+import type { PodSandboxConfig__Output } from '../../api/cri/messages.js';
 import { InvalidArgumentError, errorMessage } from '../../common/errors.js';
 import { checkedSysctls } from '../../runtime/oci/spec/sysctls.js';
 import { checkAbsolutePath, checkMetadataString, checkStringMap } from './fields.js';

@@ -2,7 +2,7 @@
 // the pod's resources and overhead): refused here with the field named, before any cgroup is
 // touched, rather than as a kernel EINVAL or a container that dies during runc's own start.
 import { readdir } from 'node:fs/promises';
-import type { LinuxContainerResources__Output } from '../api/messages.js';
+import type { LinuxContainerResources__Output } from '../../api/cri/messages.js';
 import { InvalidArgumentError, errorMessage } from '../../common/errors.js';
 import { limitsFromCri } from '../../runtime/containers/cri-limits.js';
 import { maxCpuShares } from '../../runtime/cgroups/v2-files.js';

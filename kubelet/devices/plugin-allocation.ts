@@ -1,7 +1,7 @@
 // What a device plugin's Allocate answer does to a container's CRI config, as the upstream
 // kubelet applies it: its env after the container's own, its mounts and device nodes added, its
 // annotations merged, its CDI devices named for the runtime to resolve.
-import type { ContainerConfig } from '../../cri/api/messages.js';
+import type { ContainerConfig } from '../../api/cri/messages.js';
 import type { ContainerAllocateResponse__Output } from './plugin-api.js';
 
 export function applyAllocation(config: ContainerConfig, allocation: ContainerAllocateResponse__Output): ContainerConfig {

@@ -5,7 +5,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../common/package-root.js';
-import { protoLoaderOptions } from '../../cri/api/load.js';
+import { protoLoaderOptions } from '../../api/cri/load.js';
 import type { ProtoGrpcType } from './generated/types/deviceplugin.js';
 
 export type { AllocateResponse__Output } from './generated/types/v1beta1/AllocateResponse.js';

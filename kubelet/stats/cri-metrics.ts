@@ -3,7 +3,7 @@
 // The descriptors are asked once; a runtime without the RPCs (containerd 1.6 answers
 // Unimplemented) is asked no more and the page keeps the stats-derived series only.
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import type { ListMetricDescriptorsResponse__Output, ListPodSandboxMetricsResponse__Output, Metric__Output } from '../../cri/api/messages.js';
+import type { ListMetricDescriptorsResponse__Output, ListPodSandboxMetricsResponse__Output, Metric__Output } from '../../api/cri/messages.js';
 import type { CriPort } from '../cri-port.js';
 import type { Family } from './text-format.js';
 

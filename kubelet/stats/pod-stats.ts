@@ -1,7 +1,7 @@
 // One pass of pod and container usage, read through the CRI (ListPodSandboxStats, ListContainers,
 // ListPodSandbox at once): the kubelet never reads a runtime's cgroups itself, so the same numbers
 // come from berth or containerd. Names come from the kubelet labels.
-import type { ContainerStats__Output, PodSandboxStats__Output } from '../../cri/api/messages.js';
+import type { ContainerStats__Output, PodSandboxStats__Output } from '../../api/cri/messages.js';
 import type { CriPort } from '../cri-port.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from '../cri-port.js';
 import { nanosToMs } from '../pod-runtime-state.js';

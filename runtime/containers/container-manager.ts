@@ -3,7 +3,7 @@
 // status comes from the record plus conmon's exit file. Adapters come in as ports.
 import { mkdir, rm } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
-import type { ContainerConfig__Output, LinuxContainerResources__Output } from '../../cri/api/messages.js';
+import type { ContainerConfig__Output, LinuxContainerResources__Output } from '../../api/cri/messages.js';
 import type { CgroupStats, OomEvents } from '../cgroups/stats.js';
 import { cleanupSignal, throwIfAborted, type Abortable } from '../../common/abort.js';
 import { writeJsonAtomic } from '../../common/atomic-file.js';

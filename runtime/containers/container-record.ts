@@ -5,7 +5,7 @@
 //
 // The process itself lives under conmon, not under berth: after a berth restart the record is
 // reconciled with conmon's exit file and the OCI runtime's state.
-import type { ContainerConfig__Output } from '../../cri/api/messages.js';
+import type { ContainerConfig__Output } from '../../api/cri/messages.js';
 import type { VersionedRecord } from '../state/record-store.js';
 
 export const containerRecordVersion = 1;

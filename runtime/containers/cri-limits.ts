@@ -3,7 +3,7 @@
 // CRI. CRI int64 fields arrive as decimal strings and 0 means "not set" (proto3 has no absent
 // int64), so zeros become absent fields and the kernel defaults stay.
 import { InvalidArgumentError } from '../../common/errors.js';
-import type { LinuxContainerResources__Output } from '../../cri/api/messages.js';
+import type { LinuxContainerResources__Output } from '../../api/cri/messages.js';
 import {
   checkCpuList,
   checkSwap,

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import type { PodSandboxConfig__Output } from '../../cri/api/messages.js';
+import type { PodSandboxConfig__Output } from '../../api/cri/messages.js';
 import type { Abortable } from '../../common/abort.js';
 import { writeFileAtomic } from '../../common/atomic-file.js';
 import type { Mounter } from '../../common/linux/mounts.js';

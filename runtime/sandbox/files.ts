@@ -2,7 +2,7 @@
 // /etc/resolv.conf, /etc/hostname. Generated here as pure text so the formats are unit-tested;
 // files-writer.ts puts them on disk.
 import { isIP } from 'node:net';
-import type { DNSConfig__Output } from '../../cri/api/messages.js';
+import type { DNSConfig__Output } from '../../api/cri/messages.js';
 import { InvalidArgumentError } from '../../common/errors.js';
 
 /**

@@ -6,7 +6,7 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
-import type { LinuxContainerResources__Output, PodSandboxConfig__Output } from '../../cri/api/messages.js';
+import type { LinuxContainerResources__Output, PodSandboxConfig__Output } from '../../api/cri/messages.js';
 import { cleanupSignal, throwIfAborted, type Abortable } from '../../common/abort.js';
 import { FailedPreconditionError, InvalidArgumentError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';

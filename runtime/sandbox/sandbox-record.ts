@@ -5,7 +5,7 @@
 //
 // berth runs no pause container: the sandbox is its pinned namespaces, its files (hosts,
 // resolv.conf, hostname, /dev/shm) and its network set-up.
-import type { PodSandboxConfig__Output } from '../../cri/api/messages.js';
+import type { PodSandboxConfig__Output } from '../../api/cri/messages.js';
 import type { VersionedRecord } from '../state/record-store.js';
 
 export const sandboxRecordVersion = 1;

@@ -12,7 +12,7 @@
 //     way (without a config there is no cgroup to find).
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { PodSandboxConfig__Output } from '../../cri/api/messages.js';
+import type { PodSandboxConfig__Output } from '../../api/cri/messages.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Mounter } from '../../common/linux/mounts.js';

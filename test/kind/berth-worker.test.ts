@@ -23,7 +23,7 @@ function berthMounts(): { hostPath: string; containerPath: string }[] {
   const root = packageRoot();
   return [
     // What berth reads at run time besides dist/: its protos, pinned versions and package.json.
-    ...['bin', 'dist', 'setup', 'package.json', 'api', 'cri/api/generated', 'kubelet/devices/generated'].map((name) => ({ hostPath: join(root, name), containerPath: `/opt/berth/${name}` })),
+    ...['bin', 'dist', 'setup', 'package.json', 'api', 'kubelet/devices/generated'].map((name) => ({ hostPath: join(root, name), containerPath: `/opt/berth/${name}` })),
     { hostPath: realpathSync(join(root, 'node_modules')), containerPath: '/opt/berth/node_modules' },
   ];
 }

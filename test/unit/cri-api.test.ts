@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBerthImages } from '../../cri/api/berth-images.js';
-import { loadBerthContainers } from '../../cri/api/berth-containers.js';
-import { criProtoPath, loadCri } from '../../cri/api/load.js';
+import { loadBerthImages } from '../../api/berth/berth-images.js';
+import { loadBerthContainers } from '../../api/berth/berth-containers.js';
+import { criProtoPath, loadCri } from '../../api/cri/load.js';
 import { pinned } from '../harness/tools.js';
 
 /** rpc names per service, read straight from the pinned api.proto. */

@@ -1,8 +1,8 @@
 // berth's one direction of dependency, checked on every import in the tree:
 //   cli → kubelet → CRI client ⇢ (socket) ⇢ cri server → runtime → cni; common is a leaf.
 // berth's own image API goes the same way: cli/images → cri/client ⇢ (socket) ⇢ cri/berth → runtime.
-// cri/api (the generated CRI types and loader) may be used by both sides of the socket.
-// The kubelet must drive any CRI runtime through its socket, so it may use cri/api and
+// api/ (the generated CRI and berth.v1 types and their loaders) is neutral: every layer may use it,
+// and it uses nothing but common/. The kubelet must drive any CRI runtime through its socket, so it may use api/ and
 // cri/client but never the cri server or runtime/.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
@@ -20,13 +20,14 @@ const rules: Rule[] = [
   { from: 'cni/', forbidden: ['cli/', 'kubelet/', 'cri/', 'runtime/'] },
   // runtime/ may use the generated CRI message types (the single source of truth for CRI
   // shapes) but none of the server.
-  { from: 'runtime/', forbidden: ['cli/', 'kubelet/', 'cri/'], except: ['cri/api/'] },
+  { from: 'api/', forbidden: ['cli/', 'kubelet/', 'cri/', 'runtime/', 'cni/'] },
+  { from: 'runtime/', forbidden: ['cli/', 'kubelet/', 'cri/'] },
   // The clients (of the CRI and of berth.v1.Images) reach the server only through the socket.
   { from: 'cri/client/', forbidden: ['cli/', 'kubelet/', 'runtime/', 'cri/server/', 'cri/runtime/', 'cri/image/', 'cri/berth/'] },
   { from: 'cri/', forbidden: ['cli/', 'kubelet/'] },
   // docker's image commands are clients of berth.v1.Images: never the stores themselves.
   { from: 'cli/images/', forbidden: ['runtime/', 'cri/server/', 'cri/berth/', 'cri/image/', 'cri/runtime/'] },
-  { from: 'kubelet/', forbidden: ['cli/', 'runtime/', 'cri/', 'cni/'], except: ['cri/api/', 'cri/client/'] },
+  { from: 'kubelet/', forbidden: ['cli/', 'runtime/', 'cri/', 'cni/'], except: ['cri/client/'] },
 ];
 
 /** The berth-relative paths a source file imports (relative specifiers only). */
@@ -82,7 +83,7 @@ describe('layering', () => {
   });
 
   it('lets the kubelet use the CRI client and the generated API', () => {
-    const source = "import { CriClient } from '../cri/client/client.js';\nimport { loadCri } from '../cri/api/load.js';";
+    const source = "import { CriClient } from '../cri/client/client.js';\nimport { loadCri } from '../api/cri/load.js';";
     expect(layeringViolations(new Map([['kubelet/runtime-client.ts', source]]))).toEqual([]);
   });
 });

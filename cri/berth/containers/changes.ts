@@ -1,5 +1,5 @@
 // berth.v1.Containers/Changes: docker diff.
-import type { ChangesRequest__Output, ChangesResponse } from '../../api/berth-messages.js';
+import type { ChangesRequest__Output, ChangesResponse } from '../../../api/berth/berth-messages.js';
 import type { Runtime } from '../../../runtime/runtime.js';
 import type { UnaryHandler } from '../../server/instrument.js';
 

@@ -1,5 +1,5 @@
 // berth.v1.Containers/CopyFrom: docker cp CONTAINER:PATH; the stat first, then the tar.
-import type { CopyFromRequest__Output, CopyFromResponse } from '../../api/berth-messages.js';
+import type { CopyFromRequest__Output, CopyFromResponse } from '../../../api/berth/berth-messages.js';
 import type { Runtime } from '../../../runtime/runtime.js';
 import type { StreamHandler } from '../../server/instrument.js';
 import { pathStat } from './path-stat.js';

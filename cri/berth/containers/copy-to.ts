@@ -1,6 +1,6 @@
 // berth.v1.Containers/CopyTo: docker cp ... CONTAINER:DIR; the first message carries the options,
 // every message may carry bytes of the tar.
-import type { CopyToRequest__Output, CopyToResponse } from '../../api/berth-messages.js';
+import type { CopyToRequest__Output, CopyToResponse } from '../../../api/berth/berth-messages.js';
 import type { Runtime } from '../../../runtime/runtime.js';
 import type { ClientStreamHandler } from '../../server/instrument.js';
 import { optionsFirst } from '../options-first.js';

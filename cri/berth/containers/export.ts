@@ -1,5 +1,5 @@
 // berth.v1.Containers/Export: docker export, the flat tar in chunks.
-import type { ArchiveChunk, ExportRequest__Output } from '../../api/berth-messages.js';
+import type { ArchiveChunk, ExportRequest__Output } from '../../../api/berth/berth-messages.js';
 import type { Runtime } from '../../../runtime/runtime.js';
 import type { StreamHandler } from '../../server/instrument.js';
 import { sendArchive } from '../stream-archive.js';

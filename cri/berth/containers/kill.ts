@@ -1,5 +1,5 @@
 // berth.v1.Containers/Kill: docker kill -s SIGNAL; no signal means SIGKILL, as docker's default.
-import type { KillRequest__Output, KillResponse } from '../../api/berth-messages.js';
+import type { KillRequest__Output, KillResponse } from '../../../api/berth/berth-messages.js';
 import type { Runtime } from '../../../runtime/runtime.js';
 import { signalNumber } from '../../../runtime/oci/signals.js';
 import type { UnaryHandler } from '../../server/instrument.js';

@@ -1,5 +1,5 @@
 // The PathStat message of what a path names in a container.
-import type { PathStat } from '../../api/berth-messages.js';
+import type { PathStat } from '../../../api/berth/berth-messages.js';
 import { statMode, type PathInfo } from '../../../runtime/containers/container-files.js';
 
 export function pathStat(info: PathInfo): PathStat {

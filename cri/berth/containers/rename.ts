@@ -1,5 +1,5 @@
 // berth.v1.Containers/Rename: docker rename CONTAINER NEW_NAME, for the CLI's containers.
-import type { RenameRequest__Output, RenameResponse } from '../../api/berth-messages.js';
+import type { RenameRequest__Output, RenameResponse } from '../../../api/berth/berth-messages.js';
 import type { Runtime } from '../../../runtime/runtime.js';
 import type { UnaryHandler } from '../../server/instrument.js';
 

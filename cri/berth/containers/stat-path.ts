@@ -1,5 +1,5 @@
 // berth.v1.Containers/StatPath: what docker cp asks about its destination first.
-import type { PathStat, StatPathRequest__Output } from '../../api/berth-messages.js';
+import type { PathStat, StatPathRequest__Output } from '../../../api/berth/berth-messages.js';
 import type { Runtime } from '../../../runtime/runtime.js';
 import type { UnaryHandler } from '../../server/instrument.js';
 import { pathStat } from './path-stat.js';

@@ -1,7 +1,7 @@
 // The container's environment: berth's defaults, then the image's Env, then the CRI envs, each
 // later source replacing an earlier variable of the same name in place (so the image's order is
 // kept, as containerd does).
-import type { KeyValue__Output } from '../../../cri/api/messages.js';
+import type { KeyValue__Output } from '../../../api/cri/messages.js';
 import { InvalidArgumentError } from '../../../common/errors.js';
 
 export const defaultPath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';

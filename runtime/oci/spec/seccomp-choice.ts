@@ -2,7 +2,7 @@
 // `seccomp_profile_path` string; neither means unconfined (the kubelet sends RuntimeDefault when
 // the pod or the node's SeccompDefault asks for it). Privileged containers are unconfined, as
 // with every trusted runtime: they hold every capability a filter could guard.
-import type { LinuxContainerSecurityContext__Output } from '../../../cri/api/messages.js';
+import type { LinuxContainerSecurityContext__Output } from '../../../api/cri/messages.js';
 import { InvalidArgumentError } from '../../../common/errors.js';
 import type { LinuxSeccomp } from './runtime-spec.js';
 import { defaultSeccompProfile } from './seccomp-default.js';

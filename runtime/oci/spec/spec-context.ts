@@ -1,6 +1,6 @@
 // What every spec option may read: the input, the decisions derived from it once (privileged,
 // namespace modes), and the warning list the builder returns to its caller.
-import type { LinuxContainerSecurityContext__Output, NamespaceMode__Output } from '../../../cri/api/messages.js';
+import type { LinuxContainerSecurityContext__Output, NamespaceMode__Output } from '../../../api/cri/messages.js';
 import type { Spec } from './runtime-spec.js';
 import type { ContainerSpecInput } from './spec-input.js';
 

@@ -1,6 +1,6 @@
 // Everything buildContainerSpec needs, gathered by the caller (CreateContainer) beforehand: the
 // builder reads no file and asks no kernel, so every host fact arrives here as data.
-import type { ContainerConfig__Output, PodSandboxConfig__Output } from '../../../cri/api/messages.js';
+import type { ContainerConfig__Output, PodSandboxConfig__Output } from '../../../api/cri/messages.js';
 import type { ImageConfig } from '../../images/oci-types.js';
 import type { DeviceType, LinuxSeccomp } from './runtime-spec.js';
 

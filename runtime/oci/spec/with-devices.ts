@@ -2,7 +2,7 @@
 // every program expects (and the ones the CRI request names); everything else is denied, while
 // mknod itself stays allowed so that image tooling can create nodes it then cannot open.
 // Device numbers come from the caller's lstat of the host path: the builder does no I/O.
-import type { Device__Output } from '../../../cri/api/messages.js';
+import type { Device__Output } from '../../../api/cri/messages.js';
 import { InvalidArgumentError, NotFoundError } from '../../../common/errors.js';
 import { containerPath, hostPath } from './container-paths.js';
 import type { LinuxDevice, LinuxDeviceCgroup } from './runtime-spec.js';

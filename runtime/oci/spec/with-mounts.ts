@@ -1,7 +1,7 @@
 // The mount table: berth's defaults, the sandbox's shared files, then the CRI mounts, ordered so
 // every parent is mounted before its children (runc mounts in list order; a child mounted first
 // would be hidden by its parent).
-import type { Mount__Output, MountPropagation__Output } from '../../../cri/api/messages.js';
+import type { Mount__Output, MountPropagation__Output } from '../../../api/cri/messages.js';
 import { InvalidArgumentError, UnimplementedError } from '../../../common/errors.js';
 import { containerPath, hostPath, isAtOrBelow, pathDepth } from './container-paths.js';
 import { defaultMounts } from './default-mounts.js';

@@ -1,7 +1,7 @@
 // linux.resources from the CRI LinuxContainerResources: the cgroup limits runc applies.
 // Zero means "not set" in CRI (proto3 has no absent int64), so zeros are left out, and runc keeps
 // the kernel defaults for them.
-import type { LinuxContainerResources__Output } from '../../../cri/api/messages.js';
+import type { LinuxContainerResources__Output } from '../../../api/cri/messages.js';
 import { FailedPreconditionError, InvalidArgumentError } from '../../../common/errors.js';
 import { parseCriInt } from './decimal.js';
 import type { LinuxCpu, LinuxHugepageLimit, LinuxMemory, LinuxResources } from './runtime-spec.js';

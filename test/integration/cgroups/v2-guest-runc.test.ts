@@ -7,7 +7,7 @@
 import { execa } from 'execa';
 import { writeFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LinuxContainerResources__Output } from '../../../cri/api/messages.js';
+import type { LinuxContainerResources__Output } from '../../../api/cri/messages.js';
 import type { Limits } from '../../../runtime/cgroups/limits.js';
 import { limitsFromCri, podLimitsFromCri } from '../../../runtime/containers/cri-limits.js';
 import { oomEventsFromV2, statsFromV2 } from '../../../runtime/cgroups/stats.js';

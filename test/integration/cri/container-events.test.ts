@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CriClient } from '../../../cri/client/cri-client.js';
-import type { ContainerEventResponse__Output } from '../../../cri/api/messages.js';
+import type { ContainerEventResponse__Output } from '../../../api/cri/messages.js';
 import { berthFixture } from '../../harness/berth-fixture.js';
 import { goTool } from '../../harness/tools.js';
 

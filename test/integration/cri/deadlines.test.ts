@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { PodSandboxConfig } from '../../../cri/api/messages.js';
+import type { PodSandboxConfig } from '../../../api/cri/messages.js';
 import { CriClient } from '../../../cri/client/cri-client.js';
 import { startBerth, type Berth } from '../../harness/berth.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';

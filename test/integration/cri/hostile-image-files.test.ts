@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CriClient, CriCallError } from '../../../cri/client/cri-client.js';
-import type { ContainerConfig, PodSandboxConfig } from '../../../cri/api/messages.js';
+import type { ContainerConfig, PodSandboxConfig } from '../../../api/cri/messages.js';
 import { berthFixture } from '../../harness/berth-fixture.js';
 import { requireRoot } from '../../harness/root.js';
 import { writableRegistryFixture } from '../../harness/writable-registry-fixture.js';

@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CriCallError, CriClient } from '../../../cri/client/cri-client.js';
-import type { ContainerConfig, LinuxContainerResources, Mount, PodSandboxConfig } from '../../../cri/api/messages.js';
+import type { ContainerConfig, LinuxContainerResources, Mount, PodSandboxConfig } from '../../../api/cri/messages.js';
 import { berthFixture } from '../../harness/berth-fixture.js';
 
 type Code = keyof typeof GrpcStatus;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CriClient } from '../../../cri/client/cri-client.js';
-import type { PodSandboxConfig } from '../../../cri/api/messages.js';
+import type { PodSandboxConfig } from '../../../api/cri/messages.js';
 import { AttrToolsXattrs } from '../../../runtime/linux/xattr.js';
 import { berthFixture } from '../../harness/berth-fixture.js';
 import { requireRoot } from '../../harness/root.js';

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CriClient } from '../../../cri/client/cri-client.js';
-import type { PodSandboxConfig } from '../../../cri/api/messages.js';
+import type { PodSandboxConfig } from '../../../api/cri/messages.js';
 import { startBerth, type Berth } from '../../harness/berth.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CriClient } from '../../../cri/client/cri-client.js';
-import type { ContainerConfig, PodSandboxConfig } from '../../../cri/api/messages.js';
+import type { ContainerConfig, PodSandboxConfig } from '../../../api/cri/messages.js';
 import { startBerth, type Berth } from '../../harness/berth.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';

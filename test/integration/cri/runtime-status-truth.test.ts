@@ -10,7 +10,7 @@ import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { StatusResponse__Output } from '../../../cri/api/messages.js';
+import type { StatusResponse__Output } from '../../../api/cri/messages.js';
 import { CriClient } from '../../../cri/client/cri-client.js';
 import { berthFixture } from '../../harness/berth-fixture.js';
 

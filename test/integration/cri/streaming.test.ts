@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { PassThrough } from 'node:stream';
 import { CriClient } from '../../../cri/client/cri-client.js';
 import { streamRemoteCommand } from '../../../cri/client/remote-command-client.js';
-import type { PodSandboxConfig } from '../../../cri/api/messages.js';
+import type { PodSandboxConfig } from '../../../api/cri/messages.js';
 import { startBerth, type Berth } from '../../harness/berth.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';

@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CriClient, CriCallError } from '../../../cri/client/cri-client.js';
-import type { ContainerConfig, PodSandboxConfig } from '../../../cri/api/messages.js';
+import type { ContainerConfig, PodSandboxConfig } from '../../../api/cri/messages.js';
 import { startBerth, type Berth } from '../../harness/berth.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';

@@ -19,7 +19,7 @@ import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../../common/logger.js';
 import { packageRoot } from '../../../common/package-root.js';
-import type { PodSandboxConfig } from '../../../cri/api/messages.js';
+import type { PodSandboxConfig } from '../../../api/cri/messages.js';
 import { CriClient } from '../../../cri/client/cri-client.js';
 import type { ReviewApi, UserInfo } from '../../../kubelet/api-port.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from '../../../kubelet/cri-port.js';

@@ -1,4 +1,4 @@
-import type { LinuxContainerResources__Output } from '../../../cri/api/messages.js';
+import type { LinuxContainerResources__Output } from '../../../api/cri/messages.js';
 
 /** A decoded CRI LinuxContainerResources with every field at its proto3 default, then `fields`. */
 export function criResources(fields: Partial<LinuxContainerResources__Output> = {}): LinuxContainerResources__Output {

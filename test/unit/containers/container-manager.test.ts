@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ContainerConfig__Output } from '../../../cri/api/messages.js';
+import type { ContainerConfig__Output } from '../../../api/cri/messages.js';
 import { abortedError } from '../../../common/abort.js';
 import { CancelledError } from '../../../common/errors.js';
 import { silentLogger } from '../../../common/logger.js';

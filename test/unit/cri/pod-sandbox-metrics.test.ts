@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerConfig__Output, PodSandboxConfig__Output } from '../../../cri/api/messages.js';
+import type { ContainerConfig__Output, PodSandboxConfig__Output } from '../../../api/cri/messages.js';
 import { metricDescriptors, metricLabelKeys, toPodSandboxMetrics, type LiveMetric } from '../../../cri/runtime/pod-sandbox-metrics.js';
 import type { ContainerRecord } from '../../../runtime/containers/container-record.js';
 import type { ContainerUsage } from '../../../runtime/containers/container-usage.js';

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { Mount__Output } from '../../../cri/api/messages.js';
+import type { Mount__Output } from '../../../api/cri/messages.js';
 import { checkId, checkMetadataString, checkStringMap, quoted } from '../../../cri/validation/fields.js';
 import { checkLogPath, HostPathPolicy } from '../../../cri/validation/host-paths.js';
 

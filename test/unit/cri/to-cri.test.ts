@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ContainerConfig__Output, PodSandboxConfig__Output } from '../../../cri/api/messages.js';
+import type { ContainerConfig__Output, PodSandboxConfig__Output } from '../../../api/cri/messages.js';
 import { matchesLabels, toContainer, toContainerStatus, toPodSandbox, toPodSandboxStatus } from '../../../cri/runtime/to-cri.js';
 import { containerRecordVersion, type ContainerRecord } from '../../../runtime/containers/container-record.js';
 import { sandboxRecordVersion, type SandboxRecord } from '../../../runtime/sandbox/sandbox-record.js';

@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import type { ListMetricDescriptorsResponse__Output, ListPodSandboxMetricsResponse__Output } from '../../../cri/api/messages.js';
+import type { ListMetricDescriptorsResponse__Output, ListPodSandboxMetricsResponse__Output } from '../../../api/cri/messages.js';
 import { CriCallError } from '../../../cri/client/cri-client.js';
 import { CriMetrics, criMetricFamilies } from '../../../kubelet/stats/cri-metrics.js';
 import { renderFamilies } from '../../../kubelet/stats/text-format.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/logger.js';
-import type { ContainerConfig } from '../../../cri/api/messages.js';
+import type { ContainerConfig } from '../../../api/cri/messages.js';
 import { DevicePlugins, registrationProblem } from '../../../kubelet/devices/device-plugins.js';
 import { applyAllocation } from '../../../kubelet/devices/plugin-allocation.js';
 

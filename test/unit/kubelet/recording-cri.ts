@@ -3,7 +3,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { CriCallError } from '../../../cri/client/cri-client.js';
 import type { CriPort } from '../../../kubelet/cri-port.js';
-import type { ContainerConfig, PodSandboxConfig } from '../../../cri/api/messages.js';
+import type { ContainerConfig, PodSandboxConfig } from '../../../api/cri/messages.js';
 
 interface FakeSandbox {
   id: string;

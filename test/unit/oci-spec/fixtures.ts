@@ -8,7 +8,7 @@ import type {
   Mount__Output,
   NamespaceOption__Output,
   PodSandboxConfig__Output,
-} from '../../../cri/api/messages.js';
+} from '../../../api/cri/messages.js';
 import type { ImageConfig } from '../../../runtime/images/oci-types.js';
 import type { ContainerSpecInput } from '../../../runtime/oci/spec/spec-input.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, UnimplementedError } from '../../../common/errors.js';
 import { buildContainerSpec } from '../../../runtime/oci/spec/build-container-spec.js';
-import type { Mount__Output } from '../../../cri/api/messages.js';
+import type { Mount__Output } from '../../../api/cri/messages.js';
 import { containerConfig, mount, specInput } from './fixtures.js';
 
 function mountsFor(mounts: Mount__Output[]) {

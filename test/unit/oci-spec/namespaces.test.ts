@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FailedPreconditionError, InvalidArgumentError, UnimplementedError } from '../../../common/errors.js';
 import { buildContainerSpec } from '../../../runtime/oci/spec/build-container-spec.js';
-import type { NamespaceOption__Output } from '../../../cri/api/messages.js';
+import type { NamespaceOption__Output } from '../../../api/cri/messages.js';
 import type { ContainerSpecInput } from '../../../runtime/oci/spec/spec-input.js';
 import { namespaceOptions, sandboxConfig, sandboxSecurityContext, specInput, withSecurityContext } from './fixtures.js';
 

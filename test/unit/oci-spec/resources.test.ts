@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../../../common/errors.js';
 import { buildContainerSpec } from '../../../runtime/oci/spec/build-container-spec.js';
-import type { Device__Output, LinuxContainerResources__Output } from '../../../cri/api/messages.js';
+import type { Device__Output, LinuxContainerResources__Output } from '../../../api/cri/messages.js';
 import type { ContainerSpecInput } from '../../../runtime/oci/spec/spec-input.js';
 import { defaultDeviceRules } from '../../../runtime/oci/spec/with-devices.js';
 import { containerConfig, resources, sandboxConfig, sandboxSecurityContext, specInput, withSecurityContext } from './fixtures.js';

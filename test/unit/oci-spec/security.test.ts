@@ -6,7 +6,7 @@ import { defaultSeccompProfile } from '../../../runtime/oci/spec/seccomp-default
 import { defaultMaskedPaths, defaultReadonlyPaths } from '../../../runtime/oci/spec/with-security.js';
 import { sandboxConfig, sandboxSecurityContext, securityContext, specInput, withSecurityContext } from './fixtures.js';
 import type { ContainerSpecInput } from '../../../runtime/oci/spec/spec-input.js';
-import type { LinuxContainerSecurityContext__Output } from '../../../cri/api/messages.js';
+import type { LinuxContainerSecurityContext__Output } from '../../../api/cri/messages.js';
 
 function privilegedInput(): ContainerSpecInput {
   const input = specInput({ config: withSecurityContext({ privileged: true, seccomp: { profileType: 'RuntimeDefault', localhostRef: '' } }) });

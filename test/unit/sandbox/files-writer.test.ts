@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PodSandboxConfig__Output } from '../../../cri/api/messages.js';
+import type { PodSandboxConfig__Output } from '../../../api/cri/messages.js';
 import type { MountSpec, Mounter } from '../../../common/linux/mounts.js';
 import { SandboxFileWriter } from '../../../runtime/sandbox/files-writer.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PodSandboxConfig__Output } from '../../../cri/api/messages.js';
+import type { PodSandboxConfig__Output } from '../../../api/cri/messages.js';
 import { v1Anchors } from '../../../runtime/cgroups/own-cgroup.js';
 import { containerCgroupPlacement } from '../../../runtime/sandbox/pod-cgroups.js';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PodSandboxConfig__Output } from '../../../cri/api/messages.js';
+import type { PodSandboxConfig__Output } from '../../../api/cri/messages.js';
 import { silentLogger } from '../../../common/logger.js';
 import { SandboxManager, type SandboxPorts } from '../../../runtime/sandbox/sandbox-manager.js';
 import { sandboxConfig } from '../oci-spec/fixtures.js';

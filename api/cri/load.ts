@@ -18,7 +18,7 @@ export const protoLoaderOptions: Options = {
 
 /** Where api.proto lives; the same from the TypeScript sources and from the compiled dist/. */
 export function criProtoPath(): string {
-  const path = join(packageRoot(), 'cri/api/generated/api.proto');
+  const path = join(packageRoot(), 'api/cri/generated/api.proto');
   if (!existsSync(path)) throw new Error(`CRI proto missing at ${path}: run "npm run gen:cri" (needs Go)`);
   return path;
 }

@@ -1,5 +1,5 @@
 // berth's own image API (api/berth/v1/images.proto), served beside the CRI on its socket.
-import type { ProtoGrpcType } from './generated/berth/images.js';
+import type { ProtoGrpcType } from '../cri/generated/berth/images.js';
 import { berthServiceLoader, type BerthServiceApi } from './berth-service.js';
 
 export type BerthImagesApi = BerthServiceApi<ProtoGrpcType>;

@@ -5,7 +5,7 @@ import { loadPackageDefinition, type ServiceDefinition } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { join } from 'node:path';
 import { packageRoot } from '../../common/package-root.js';
-import { protoLoaderOptions } from './load.js';
+import { protoLoaderOptions } from '../cri/load.js';
 
 export interface BerthServiceApi<GrpcType> {
   service: ServiceDefinition;
