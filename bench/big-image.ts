@@ -74,8 +74,18 @@ export async function ensureBigImage(toolsDir: string, seededLayout: string): Pr
     fill(join(bundle, 'rootfs'));
     await execa('umoci', ['repack', '--image', `${image}:big`, bundle]);
   };
-  await layer((rootfs) => copyInto(rootfs, filesUpTo('/usr/lib/x86_64-linux-gnu', 60 * MB, (n) => n.includes('.so'))));
-  await layer((rootfs) => copyInto(rootfs, filesUpTo('/usr/share', 40 * MB, (n) => !n.endsWith('.gz'))));
+  await layer((rootfs) =>
+    copyInto(
+      rootfs,
+      filesUpTo('/usr/lib/x86_64-linux-gnu', 60 * MB, (n) => n.includes('.so')),
+    ),
+  );
+  await layer((rootfs) =>
+    copyInto(
+      rootfs,
+      filesUpTo('/usr/share', 40 * MB, (n) => !n.endsWith('.gz')),
+    ),
+  );
   await layer((rootfs) => {
     mkdirSync(join(rootfs, 'payload'), { recursive: true });
     writeFileSync(join(rootfs, 'payload', 'random.bin'), pseudoRandom(60 * MB, 20261123));

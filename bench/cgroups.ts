@@ -5,7 +5,9 @@ import { type Dirent, readFileSync, readdirSync, rmdirSync, statSync } from 'nod
 import { join } from 'node:path';
 
 export function ownMemoryCgroup(): string {
-  const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => /^\d+:memory:/.test(l));
+  const line = readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .find((l) => /^\d+:memory:/.test(l));
   return line?.split(':')[2] ?? '/';
 }
 

@@ -55,7 +55,7 @@ async function callLatency(calls: number, call: () => Promise<unknown>): Promise
       samples.push(elapsedMs(t0));
     }
   } catch (error) {
-    return { error: error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error) };
+    return { error: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error) };
   }
   return summarize(samples);
 }

@@ -57,8 +57,6 @@ export function judgeGoals(report: BenchReport): GoalResult[] {
 }
 
 export function renderGoals(report: BenchReport): string {
-  const rows = judgeGoals(report).map(
-    (g) => `| ${g.goal} | ${g.measured ?? '–'} | ${g.met === undefined ? 'not measured in this run' : g.met ? 'met' : 'not met'} |`,
-  );
+  const rows = judgeGoals(report).map((g) => `| ${g.goal} | ${g.measured ?? '–'} | ${g.met === undefined ? 'not measured in this run' : g.met ? 'met' : 'not met'} |`);
   return `| goal (issue 24) | this run | |\n|---|---:|---|\n${rows.join('\n')}`;
 }

@@ -79,8 +79,7 @@ function errorText(error: unknown): string {
 }
 
 async function versionsOf(): Promise<Record<string, string>> {
-  const firstLine = async (command: string, args: string[]): Promise<string> =>
-    (await execa(command, args, { reject: false })).stdout.split('\n')[0] ?? '';
+  const firstLine = async (command: string, args: string[]): Promise<string> => (await execa(command, args, { reject: false })).stdout.split('\n')[0] ?? '';
   return {
     berth: (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version,
     [PRIMARY_PEER]: await firstLine(containerd2Binaries().containerd, ['--version']).catch(errorText),
@@ -238,14 +237,18 @@ async function main(): Promise<void> {
         if (!skip.has('density')) {
           report.density = await phase<DensityResult>('memory and CRI latency', async (client, instance) => {
             await client.pullImage(image);
-            return measureDensity(client, { daemonPid: instance.pid, marker: instance.marker }, {
-              image,
-              cgroupParent,
-              steps: values['density-steps'].split(',').map(Number),
-              latencyPods: Number(values['latency-pods']),
-              calls: Number(values.calls),
-              concurrency: Number(values.concurrency),
-            });
+            return measureDensity(
+              client,
+              { daemonPid: instance.pid, marker: instance.marker },
+              {
+                image,
+                cgroupParent,
+                steps: values['density-steps'].split(',').map(Number),
+                latencyPods: Number(values['latency-pods']),
+                calls: Number(values.calls),
+                concurrency: Number(values.concurrency),
+              },
+            );
           });
         }
         if (clusterError) report.apiPodStart = { error: clusterError };

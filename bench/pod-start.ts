@@ -26,11 +26,7 @@ const PID_NAMESPACE_PER_CONTAINER = 1;
 
 let podCounter = 0;
 
-export async function startOnePod(
-  client: CriClient,
-  image: string,
-  cgroupParent: string,
-): Promise<{ timing: Omit<PodTiming, 'teardownMs'>; podId: string; containerId: string }> {
+export async function startOnePod(client: CriClient, image: string, cgroupParent: string): Promise<{ timing: Omit<PodTiming, 'teardownMs'>; podId: string; containerId: string }> {
   const n = ++podCounter;
   const pod: PodSandboxConfig = {
     metadata: { name: `bench-${n}`, namespace: 'bench', uid: `bench-uid-${process.pid}-${n}`, attempt: 0 },
@@ -40,7 +36,11 @@ export async function startOnePod(
   const { podSandboxId } = await client.runPodSandbox(pod);
   const sandboxMs = elapsedMs(t0);
   const t1 = process.hrtime.bigint();
-  const { containerId } = await client.createContainer(podSandboxId, { metadata: { name: 'sleeper' }, image: { image }, command: WORKLOAD_COMMAND, linux: { securityContext: { namespaceOptions: { pid: PID_NAMESPACE_PER_CONTAINER } } } }, pod);
+  const { containerId } = await client.createContainer(
+    podSandboxId,
+    { metadata: { name: 'sleeper' }, image: { image }, command: WORKLOAD_COMMAND, linux: { securityContext: { namespaceOptions: { pid: PID_NAMESPACE_PER_CONTAINER } } } },
+    pod,
+  );
   const createMs = elapsedMs(t1);
   const t2 = process.hrtime.bigint();
   await client.startContainer(containerId);

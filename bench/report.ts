@@ -55,8 +55,7 @@ function ok<T extends object>(value: Maybe<T>): value is T {
 
 const ms = (v: number): string => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
-const ratio = (a: number | undefined, b: number | undefined): string =>
-  a !== undefined && b !== undefined && b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : '–';
+const ratio = (a: number | undefined, b: number | undefined): string => (a !== undefined && b !== undefined && b > 0 && Number.isFinite(a) ? `${(a / b).toFixed(2)}×` : '–');
 
 interface Row {
   label: string;
@@ -68,8 +67,7 @@ interface Row {
 
 function rows(report: BenchReport): Row[] {
   const names = Object.keys(report.runtimes);
-  const pick = (f: (r: RuntimeReport) => number | undefined): Record<string, number | undefined> =>
-    Object.fromEntries(names.map((n) => [n, f(report.runtimes[n] ?? {})]));
+  const pick = (f: (r: RuntimeReport) => number | undefined): Record<string, number | undefined> => Object.fromEntries(names.map((n) => [n, f(report.runtimes[n] ?? {})]));
   const pod = (r: RuntimeReport): PodStartResult | undefined => (ok(r.podStart) ? r.podStart : undefined);
   const density = (r: RuntimeReport): DensityResult | undefined => (ok(r.density) ? r.density : undefined);
   const floors = ok<Floors>(report.floors) ? report.floors : undefined;
@@ -143,7 +141,12 @@ function rows(report: BenchReport): Row[] {
   }
   const pullFloor = ok<PullFloors>(report.pullFloors) ? report.pullFloors : undefined;
   out.push(
-    { label: 'cold pull ~100 MB gzip (3 layers + base)', values: pick((r) => (ok(r.pullGzip) ? r.pullGzip.seconds * 1000 : undefined)), format: (v) => `${(v / 1000).toFixed(2)} s`, floor: pullFloor ? (pullFloor.fetchSeconds + pullFloor.hashSeconds + pullFloor.decompressSeconds + pullFloor.writeSeconds) * 1000 : undefined },
+    {
+      label: 'cold pull ~100 MB gzip (3 layers + base)',
+      values: pick((r) => (ok(r.pullGzip) ? r.pullGzip.seconds * 1000 : undefined)),
+      format: (v) => `${(v / 1000).toFixed(2)} s`,
+      floor: pullFloor ? (pullFloor.fetchSeconds + pullFloor.hashSeconds + pullFloor.decompressSeconds + pullFloor.writeSeconds) * 1000 : undefined,
+    },
     { label: 'cold pull ~100 MB zstd', values: pick((r) => (ok(r.pullZstd) ? r.pullZstd.seconds * 1000 : undefined)), format: (v) => `${(v / 1000).toFixed(2)} s` },
   );
   return out;
@@ -175,9 +178,7 @@ export function renderTable(report: BenchReport): string {
       const v = row.values[n];
       return (v === undefined || !Number.isFinite(v) ? '–' : row.format(v)).padStart(14);
     });
-    lines.push(
-      `${row.label.padEnd(44)}${cells.join('')}${ratio(row.values['berth'], row.values[PRIMARY_PEER]).padStart(12)}${ratio(row.values['berth'], row.floor).padStart(13)}`,
-    );
+    lines.push(`${row.label.padEnd(44)}${cells.join('')}${ratio(row.values['berth'], row.values[PRIMARY_PEER]).padStart(12)}${ratio(row.values['berth'], row.floor).padStart(13)}`);
   }
   for (const f of failures(report)) lines.push(`not measured: ${f}`);
   return `${lines.join('\n')}\n`;
@@ -238,7 +239,9 @@ Machine: ${report.machine.cpus} × ${report.machine.cpuModel}, ${mib(report.mach
       ? `; 1-minute load average ${report.machine.loadAverage.start.toFixed(2)} at the start, ${report.machine.loadAverage.end.toFixed(2)} at the end (other work on the machine skews the figures)`
       : ''
   }.${busyNote(report)}
-Versions: ${Object.entries(report.versions).map(([k, v]) => `${k} ${v}`).join('; ')}.
+Versions: ${Object.entries(report.versions)
+    .map(([k, v]) => `${k} ${v}`)
+    .join('; ')}.
 
 Peers: containerd 2.x (\`${PRIMARY_PEER}\`, the pinned Go module with its CRI plugin and the transfer
 service pulling, config version 3: what clusters run today, and the column every ratio divides

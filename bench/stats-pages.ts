@@ -30,11 +30,7 @@ function manifest(name: string, image: string): string {
   });
 }
 
-export async function measureStatsPages(
-  client: CriClient,
-  criEndpoint: string,
-  options: { image: string; cgroupParent: string; pods: number; fetches: number },
-): Promise<StatsPagesResult> {
+export async function measureStatsPages(client: CriClient, criEndpoint: string, options: { image: string; cgroupParent: string; pods: number; fetches: number }): Promise<StatsPagesResult> {
   const work = mkdtempSync(join(tmpdir(), 'berth-bench-stats-'));
   const manifests = join(work, 'manifests');
   mkdirSync(manifests);

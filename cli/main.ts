@@ -24,14 +24,9 @@ function addRuntimeFlags(command: Command): Command {
     .option('--socket <path>', 'CRI gRPC unix socket', '/run/berth/berth.sock')
     .option('--root-dir <dir>', 'persistent state: images, snapshots, records', '/var/lib/berth')
     .option('--state-dir <dir>', 'volatile state: bundles, sockets, pid files', '/run/berth')
-    .addOption(
-      new Option('--runtime <name>', 'OCI runtime (default: crun on pure cgroup v2, else runc)').choices([
-        'runc',
-        'crun',
-      ]),
-    )
+    .addOption(new Option('--runtime <name>', 'OCI runtime (default: crun on pure cgroup v2, else runc)').choices(['runc', 'crun']))
     .option('--insecure-registry <host:port>', 'registry reached over plain HTTP (repeatable)', collect, [])
-    .option('--registry-mirror <host=url>', 'pull HOST\'s images from URL instead (repeatable)', collect, [])
+    .option('--registry-mirror <host=url>', "pull HOST's images from URL instead (repeatable)", collect, [])
     .option('--cni-conf-dir <dir>', 'CNI network configurations', '/etc/cni/net.d')
     .option('--cni-bin-dir <dirs>', 'CNI plugin binaries (colon-separated list)', '/usr/lib/cni:/opt/cni/bin')
     .option('--stream-address <ip>', 'address of the streaming server (exec, port-forward URLs)', '127.0.0.1')
@@ -41,38 +36,43 @@ function addRuntimeFlags(command: Command): Command {
     .option('--gpu-device-root <dir>', 'root holding dev/, proc/ and sys/ for GPU discovery', '/')
     .option('--cdi-spec-dir <dir>', 'CDI spec directory, lowest priority first (repeatable; default /etc/cdi, /var/run/cdi)', collect, [])
     .option('--max-layer-size <bytes>', 'most bytes one image layer may decompress to, e.g. 32Gi; never more than the space free under the root dir', '32Gi')
-    .addOption(
-      new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'),
-    );
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'));
 }
 
 /** The kubelet's flags, shared by `berth node` and `berth join` (which makes its own kubeconfig). */
 function addNodeFlags(command: Command, options: { kubeconfig: boolean; kubeletConfigFile: boolean }): Command {
   if (options.kubeconfig) command.option('--kubeconfig <path>', 'API server credentials; without it berth runs static pods only (standalone)');
   if (options.kubeletConfigFile) command.option('--config <path>', 'KubeletConfiguration-style file');
-  return addRuntimeFlags(command)
-    .option('--container-runtime-endpoint <endpoint>', "CRI endpoint of the runtime to drive (default: berth's own)")
-    .option('--runtime-request-timeout <duration>', 'deadline of each CRI call (image pulls have none; they stop when their pod is deleted); default 2m')
-    .option('--pod-manifest-path <dir>', 'directory of static pod manifests', 'manifests/static')
-    .option('--node-name <name>', 'name of the Node object', hostname())
-    .option('--node-ip <ip>', 'IP address to advertise for the node')
-    .option('--max-pods <n>', 'pods this node accepts', (v) => Number.parseInt(v, 10), 110)
-    .option('--node-labels <labels>', 'labels the Node registers with: key=value,...')
-    .option('--kube-reserved <resources>', 'set aside for Kubernetes daemons, left out of allocatable: cpu=100m,memory=256Mi,ephemeral-storage=1Gi')
-    .option('--system-reserved <resources>', 'set aside for the system, left out of allocatable: cpu=...,memory=...,ephemeral-storage=...')
-    .option('--device-plugin-dir <dir>', "where device plugins register (kubelet.sock) and serve; '' turns them off", defaultDevicePluginDir)
-    .option('--enforce-node-allocatable <levels>', "hold the pods' cgroup to the allocatable cpu and memory: pods (default), or none")
-    .option('--register-with-taints <taints>', 'taints the Node registers with: key=value:Effect,... (NoSchedule, PreferNoSchedule, NoExecute)')
-    .option('--cgroup-root <path>', 'cgroup every pod goes below (default /kubepods)')
-    .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
-    .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
-    .option('--address <ip>', 'IP address the kubelet API (HTTPS, authenticated) binds to', '0.0.0.0')
-    .option('--port <port>', 'kubelet API port, served when joined to an API server (0: off)', (v) => Number.parseInt(v, 10), 10250)
-    .option('--client-ca-file <path>', 'CA bundle that kubelet API client certificates must chain to')
-    .option('--tls-cert-file <path>', 'kubelet API serving certificate (default: self-signed under the root dir)')
-    .option('--tls-private-key-file <path>', 'key of --tls-cert-file')
-    // Off unless asked for, as upstream: anything that can reach it reads every pod's metrics.
-    .option('--read-only-port <port>', 'HTTP port on 127.0.0.1 for /metrics/cadvisor, /metrics/resource, /stats/summary, no authentication (upstream used 10255; 0: off)', (v) => Number.parseInt(v, 10), 0);
+  return (
+    addRuntimeFlags(command)
+      .option('--container-runtime-endpoint <endpoint>', "CRI endpoint of the runtime to drive (default: berth's own)")
+      .option('--runtime-request-timeout <duration>', 'deadline of each CRI call (image pulls have none; they stop when their pod is deleted); default 2m')
+      .option('--pod-manifest-path <dir>', 'directory of static pod manifests', 'manifests/static')
+      .option('--node-name <name>', 'name of the Node object', hostname())
+      .option('--node-ip <ip>', 'IP address to advertise for the node')
+      .option('--max-pods <n>', 'pods this node accepts', (v) => Number.parseInt(v, 10), 110)
+      .option('--node-labels <labels>', 'labels the Node registers with: key=value,...')
+      .option('--kube-reserved <resources>', 'set aside for Kubernetes daemons, left out of allocatable: cpu=100m,memory=256Mi,ephemeral-storage=1Gi')
+      .option('--system-reserved <resources>', 'set aside for the system, left out of allocatable: cpu=...,memory=...,ephemeral-storage=...')
+      .option('--device-plugin-dir <dir>', "where device plugins register (kubelet.sock) and serve; '' turns them off", defaultDevicePluginDir)
+      .option('--enforce-node-allocatable <levels>', "hold the pods' cgroup to the allocatable cpu and memory: pods (default), or none")
+      .option('--register-with-taints <taints>', 'taints the Node registers with: key=value:Effect,... (NoSchedule, PreferNoSchedule, NoExecute)')
+      .option('--cgroup-root <path>', 'cgroup every pod goes below (default /kubepods)')
+      .option('--cluster-dns <ip>', 'DNS server for pods (repeatable)', collect, [])
+      .option('--cluster-domain <domain>', 'cluster DNS domain', 'cluster.local')
+      .option('--address <ip>', 'IP address the kubelet API (HTTPS, authenticated) binds to', '0.0.0.0')
+      .option('--port <port>', 'kubelet API port, served when joined to an API server (0: off)', (v) => Number.parseInt(v, 10), 10250)
+      .option('--client-ca-file <path>', 'CA bundle that kubelet API client certificates must chain to')
+      .option('--tls-cert-file <path>', 'kubelet API serving certificate (default: self-signed under the root dir)')
+      .option('--tls-private-key-file <path>', 'key of --tls-cert-file')
+      // Off unless asked for, as upstream: anything that can reach it reads every pod's metrics.
+      .option(
+        '--read-only-port <port>',
+        'HTTP port on 127.0.0.1 for /metrics/cadvisor, /metrics/resource, /stats/summary, no authentication (upstream used 10255; 0: off)',
+        (v) => Number.parseInt(v, 10),
+        0,
+      )
+  );
 }
 
 export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
@@ -84,28 +84,23 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
     // `berth run IMAGE ls -l`: what follows the image belongs to the container's command.
     .enablePositionalOptions();
 
-  addRuntimeFlags(program.command('runtime').description('serve the CRI (RuntimeService + ImageService) alone')).action(
-    async (flags: RuntimeFlags) => {
-      // Each command loads only its own code: `berth runtime` never pays for the kubelet's
-      // Kubernetes client in memory or start-up time.
-      const { runRuntime } = await import('./runtime-command.js');
-      await runRuntime(runtimeConfigFromFlags(flags), flags.logLevel, {
-        stream: { address: flags.streamAddress, port: flags.streamPort },
-        metricsAddress: flags.metricsAddress,
-      });
-    },
-  );
-
-  addNodeFlags(program.command('node').description('run the kubelet with the embedded runtime'), { kubeconfig: true, kubeletConfigFile: true })
-    .action(async (flags: NodeFlags) => {
-      const { runNode } = await import('./node-command.js');
-      await runNode(flags);
+  addRuntimeFlags(program.command('runtime').description('serve the CRI (RuntimeService + ImageService) alone')).action(async (flags: RuntimeFlags) => {
+    // Each command loads only its own code: `berth runtime` never pays for the kubelet's
+    // Kubernetes client in memory or start-up time.
+    const { runRuntime } = await import('./runtime-command.js');
+    await runRuntime(runtimeConfigFromFlags(flags), flags.logLevel, {
+      stream: { address: flags.streamAddress, port: flags.streamPort },
+      metricsAddress: flags.metricsAddress,
     });
+  });
+
+  addNodeFlags(program.command('node').description('run the kubelet with the embedded runtime'), { kubeconfig: true, kubeletConfigFile: true }).action(async (flags: NodeFlags) => {
+    const { runNode } = await import('./node-command.js');
+    await runNode(flags);
+  });
 
   addNodeFlags(
-    program
-      .command('join [endpoint]')
-      .description("join a kubeadm cluster as kubeadm join does (token discovery, TLS bootstrap), then run the node; endpoint: the API server's host:port"),
+    program.command('join [endpoint]').description("join a kubeadm cluster as kubeadm join does (token discovery, TLS bootstrap), then run the node; endpoint: the API server's host:port"),
     { kubeconfig: false, kubeletConfigFile: false },
   )
     .option('--token <id.secret>', 'bootstrap token for discovery and TLS bootstrap (kubeadm token create)')
@@ -115,7 +110,7 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
     .option('--discovery-file <path>', 'a kubeconfig naming the cluster (server and CA) instead of token discovery')
     .option('--discovery-timeout <duration>', 'how long token discovery retries (the token may be signed a moment later)', '5m')
     .option('--tls-bootstrap-timeout <duration>', 'how long to wait for the client certificate to be approved and issued', '5m')
-    .option('--cri-socket <endpoint>', 'CRI endpoint of the runtime to drive (kubeadm\'s name for --container-runtime-endpoint)')
+    .option('--cri-socket <endpoint>', "CRI endpoint of the runtime to drive (kubeadm's name for --container-runtime-endpoint)")
     .option('--config <path>', 'kubeadm JoinConfiguration (kubeadm.k8s.io/v1beta3 or v1beta4); flags given win over it')
     .action(async (endpoint: string | undefined, flags: JoinFlags, command: Command) => {
       const { runJoin } = await import('./join-command.js');

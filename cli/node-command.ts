@@ -70,7 +70,12 @@ export function kubeletConfigFile(text: string, where: string): Partial<KubeletC
     const value = raw[key];
     if (value === undefined) continue;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InvalidArgumentError(`${where}: ${key} must map resources to quantities`);
-    out[key] = parseReservation(Object.entries(value).map(([name, amount]) => `${name}=${String(amount)}`).join(','), `${where}: ${key}`);
+    out[key] = parseReservation(
+      Object.entries(value)
+        .map(([name, amount]) => `${name}=${String(amount)}`)
+        .join(','),
+      `${where}: ${key}`,
+    );
   }
   const enforce = raw['enforceNodeAllocatable'];
   if (enforce !== undefined) {
@@ -101,8 +106,7 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     clusterDns: flags.clusterDns.length > 0 ? flags.clusterDns : fromFile.clusterDns,
     clusterDomain: flags.clusterDomain === 'cluster.local' && fromFile.clusterDomain ? fromFile.clusterDomain : flags.clusterDomain,
     runtimeEndpoint: flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint ?? runtimeEndpoint,
-    runtimeRequestTimeoutMs:
-      flags.runtimeRequestTimeout !== undefined ? parseDuration(flags.runtimeRequestTimeout, '--runtime-request-timeout') : fromFile.runtimeRequestTimeoutMs,
+    runtimeRequestTimeoutMs: flags.runtimeRequestTimeout !== undefined ? parseDuration(flags.runtimeRequestTimeout, '--runtime-request-timeout') : fromFile.runtimeRequestTimeoutMs,
     rootDir: join(flags.rootDir, 'kubelet'),
     kubeletVersion: `v${packageVersion()}-berth`,
     // No authentication on the read-only port: loopback only, whatever --address says.

@@ -39,7 +39,13 @@ export const defaultConfigFileName = '10-berth.conflist';
 export function defaultNetworkConfig(options: DefaultNetworkOptions): NetworkConfigList {
   const subnet = options.subnet ?? '10.85.0.0/16';
   const bridge = options.bridge ?? 'berth0';
-  if (!/^(\d{1,3}\.){3}\d{1,3}\/([0-9]|[12][0-9]|3[0-2])$/.test(subnet) || subnet.split(/[./]/).slice(0, 4).some((o) => Number(o) > 255)) {
+  if (
+    !/^(\d{1,3}\.){3}\d{1,3}\/([0-9]|[12][0-9]|3[0-2])$/.test(subnet) ||
+    subnet
+      .split(/[./]/)
+      .slice(0, 4)
+      .some((o) => Number(o) > 255)
+  ) {
     throw new InvalidArgumentError(`pod subnet ${JSON.stringify(subnet)} is not an IPv4 CIDR like 10.85.0.0/16`);
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$/.test(bridge)) {

@@ -31,12 +31,7 @@ export function cniArgs(identity: Pick<PodNetworkIdentity, 'id' | 'podName' | 'n
   return ['IgnoreUnknown=1', ...pairs.map(([k, v]) => `${k}=${v}`)].join(';');
 }
 
-export function pluginEnv(options: {
-  command: CniCommand;
-  identity?: PodNetworkIdentity;
-  ifName?: string;
-  binDirs: string[];
-}): Record<string, string> {
+export function pluginEnv(options: { command: CniCommand; identity?: PodNetworkIdentity; ifName?: string; binDirs: string[] }): Record<string, string> {
   const env: Record<string, string> = { CNI_COMMAND: options.command, CNI_PATH: options.binDirs.join(':') };
   if (options.identity) {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(options.identity.id)) {

@@ -87,7 +87,10 @@ export class IptablesIpMasqLeftovers implements IpMasqLeftovers {
       const { rules, chains } = ipMasqRulesIn(listed.stdout, comment);
       const commands = [
         ...rules.map((spec) => ['-D', 'POSTROUTING', ...spec]),
-        ...chains.flatMap((chain) => [['-F', chain], ['-X', chain]]),
+        ...chains.flatMap((chain) => [
+          ['-F', chain],
+          ['-X', chain],
+        ]),
       ];
       for (const args of commands) {
         const result = await runChild(binary, ['-w', '-t', 'nat', ...args], {}, limits(`${binary} ${args.join(' ')}`));

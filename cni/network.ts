@@ -23,16 +23,7 @@ import { type CapabilityArgs, type CniCommand, pluginEnv, pluginStdin } from './
 import type { PluginExecutor } from './plugin-exec.js';
 import { type AttachmentRecord, AttachmentCache, attachmentRecordVersion } from './result-cache.js';
 import { parseCniResult, podAddresses } from './result.js';
-import type {
-  CniResult,
-  LoadedNetworkConfig,
-  NetworkConfigList,
-  NetworkStatus,
-  PodNetworkIdentity,
-  PodNetworkRequest,
-  PodNetworkSetUp,
-  PortMapping,
-} from './types.js';
+import type { CniResult, LoadedNetworkConfig, NetworkConfigList, NetworkStatus, PodNetworkIdentity, PodNetworkRequest, PodNetworkSetUp, PortMapping } from './types.js';
 
 /** containerd's loopback network: 0.3.1 so that old and new plugin builds accept it. */
 export const loopbackNetwork: NetworkConfigList = { cniVersion: '0.3.1', name: 'cni-loopback', plugins: [{ type: 'loopback' }] };
@@ -92,8 +83,7 @@ export class CniNetwork {
 
   async tearDownPod(identity: PodNetworkIdentity, options: Abortable = {}): Promise<void> {
     const cached = await this.cache.load(identity.id);
-    const record: AttachmentRecord | undefined =
-      cached ?? (await this.fallbackRecord(identity));
+    const record: AttachmentRecord | undefined = cached ?? (await this.fallbackRecord(identity));
     if (!record) return;
     const errors = await this.delAll(record, identity.netnsPath || record.request.netnsPath, options);
     if (errors.length > 0) {
@@ -157,8 +147,7 @@ export class CniNetwork {
       await this.invoke('DEL', list, plugin.type, identity, podInterface, stdin, options).catch((error: unknown) => errors.push(errorMessage(error)));
     }
     for (const plugin of record.loopback.plugins) {
-      await this.invoke('DEL', record.loopback, plugin.type, identity, 'lo', pluginStdin(record.loopback, plugin), options)
-        .catch((error: unknown) => errors.push(errorMessage(error)));
+      await this.invoke('DEL', record.loopback, plugin.type, identity, 'lo', pluginStdin(record.loopback, plugin), options).catch((error: unknown) => errors.push(errorMessage(error)));
     }
     const masquerades = list.plugins.some((plugin) => plugin.type === 'bridge' && plugin['ipMasq'] === true);
     if (!netns && masquerades && this.options.ipMasqLeftovers) {

@@ -33,14 +33,7 @@ export function parseCniError(output: string): CniErrorBody | undefined {
 
 const configCodes = new Set([1, 2, 4, 6, 7]);
 
-export function pluginFailure(options: {
-  pluginType: string;
-  command: CniCommand;
-  containerId?: string;
-  stdout: string;
-  stderr: string;
-  exitCode?: number;
-}): BerthError {
+export function pluginFailure(options: { pluginType: string; command: CniCommand; containerId?: string; stdout: string; stderr: string; exitCode?: number }): BerthError {
   const body = parseCniError(options.stdout) ?? parseCniError(options.stderr);
   const target = options.containerId ? ` for sandbox ${options.containerId}` : '';
   const what = `CNI plugin "${options.pluginType}" ${options.command}${target} failed`;

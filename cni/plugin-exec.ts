@@ -57,21 +57,14 @@ export class ProcessPluginExecutor implements PluginExecutor {
         // try the next dir
       }
     }
-    throw new FailedPreconditionError(
-      `CNI plugin "${pluginType}" not found in ${this.binDirs.join(', ')}; install it (Debian: containernetworking-plugins) or point --cni-bin-dir at it`,
-    );
+    throw new FailedPreconditionError(`CNI plugin "${pluginType}" not found in ${this.binDirs.join(', ')}; install it (Debian: containernetworking-plugins) or point --cni-bin-dir at it`);
   }
 
   async execute(invocation: PluginInvocation, options: Abortable = {}): Promise<string> {
     const binary = await this.find(invocation.pluginType);
     const containerId = invocation.env.CNI_CONTAINERID;
     const what = `CNI plugin "${invocation.pluginType}" ${invocation.command}${containerId ? ` for sandbox ${containerId}` : ''}`;
-    const result = await runChild(
-      binary,
-      [],
-      { input: JSON.stringify(invocation.stdin), env: { ...invocation.env, PATH: this.path } },
-      { signal: options.signal, timeoutMs: this.timeoutMs, what },
-    );
+    const result = await runChild(binary, [], { input: JSON.stringify(invocation.stdin), env: { ...invocation.env, PATH: this.path } }, { signal: options.signal, timeoutMs: this.timeoutMs, what });
     if (result.spawnError) throw new InternalError(`cannot run CNI plugin ${binary}: ${result.spawnError.message}`);
     if (result.exitCode !== 0) {
       const failure: BerthError = pluginFailure({

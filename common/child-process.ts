@@ -86,7 +86,7 @@ export function runChild(file: string, args: readonly string[], options: ChildOp
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       if (stopped) reject(stopped);
-      else resolve({ stdout: stdout(), stderr: stderr(), exitCode: spawnError ? undefined : code ?? undefined, spawnError });
+      else resolve({ stdout: stdout(), stderr: stderr(), exitCode: spawnError ? undefined : (code ?? undefined), spawnError });
     });
   });
 }

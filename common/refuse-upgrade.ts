@@ -20,9 +20,7 @@ export function refuseUpgrade(socket: Duplex, status: number, body: string, head
   const extra = Object.entries({ 'Content-Type': 'text/plain; charset=utf-8', ...headers })
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
-  socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`,
-  );
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nConnection: close\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
   const timed = socket as Duplex & { setTimeout?: (ms: number, onTimeout: () => void) => unknown };
   timed.setTimeout?.(refusalLingerMs, () => socket.destroy());
   socket.resume();

@@ -32,12 +32,7 @@ export interface PodApi {
   createPod(pod: V1Pod): Promise<V1Pod>;
   listPods(fieldSelector: string): Promise<{ pods: V1Pod[]; resourceVersion: string }>;
   /** Starts a watch; `done` is called once when it ends for any reason. Returns a stop function. */
-  watchPods(
-    fieldSelector: string,
-    resourceVersion: string,
-    onEvent: (event: PodWatchEvent) => void,
-    done: (error: unknown) => void,
-  ): Promise<() => void>;
+  watchPods(fieldSelector: string, resourceVersion: string, onEvent: (event: PodWatchEvent) => void, done: (error: unknown) => void): Promise<() => void>;
 }
 
 /** A service account token bound to one pod (TokenRequest API). */

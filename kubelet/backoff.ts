@@ -34,9 +34,7 @@ export class RestartBackoff {
     let entry = this.entries.get(key);
     if (entry && entry.exitAtMs !== exit.finishedAtMs) {
       const ranLong = exit.finishedAtMs - exit.startedAtMs >= this.options.resetAfterMs;
-      entry = ranLong
-        ? undefined
-        : { delayMs: entry.delayMs === 0 ? this.options.initialMs : Math.min(entry.delayMs * 2, this.options.maxMs), exitAtMs: exit.finishedAtMs };
+      entry = ranLong ? undefined : { delayMs: entry.delayMs === 0 ? this.options.initialMs : Math.min(entry.delayMs * 2, this.options.maxMs), exitAtMs: exit.finishedAtMs };
     }
     entry ??= { delayMs: 0, exitAtMs: exit.finishedAtMs };
     this.entries.set(key, entry);

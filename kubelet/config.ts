@@ -125,7 +125,7 @@ function enforcesPods(values: readonly string[]): boolean {
   return set.has('pods');
 }
 
-const durationUnitsMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 1e-3, 'µs': 1e-3, ns: 1e-6 };
+const durationUnitsMs: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1_000, ms: 1, us: 1e-3, µs: 1e-3, ns: 1e-6 };
 
 /** A Go duration as the kubelet's flags and config file take it ("2m", "1m30s", "90s") in ms. */
 export function parseDuration(text: string, where: string): number {
@@ -175,9 +175,7 @@ function absolutePath(field: string, path: string): string {
 export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
   const nodeName = input.nodeName.toLowerCase();
   if (nodeName.length > 253 || !subdomain.test(nodeName)) {
-    throw new InvalidArgumentError(
-      `node name ${JSON.stringify(input.nodeName)} is not a valid RFC 1123 subdomain: use lower-case letters, digits, '-' and '.' (set --node-name)`,
-    );
+    throw new InvalidArgumentError(`node name ${JSON.stringify(input.nodeName)} is not a valid RFC 1123 subdomain: use lower-case letters, digits, '-' and '.' (set --node-name)`);
   }
   const nodeIp = input.nodeIp ?? defaultNodeIp();
   if (isIP(nodeIp) === 0) throw new InvalidArgumentError(`node IP ${JSON.stringify(nodeIp)} is not an IP address (set --node-ip)`);
@@ -213,8 +211,7 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     nodeName,
     nodeIp,
     kubeconfigPath: input.kubeconfigPath === undefined ? undefined : absolutePath('kubeconfig', input.kubeconfigPath),
-    podManifestPath:
-      input.podManifestPath === undefined ? undefined : absolutePath('pod manifest path', input.podManifestPath),
+    podManifestPath: input.podManifestPath === undefined ? undefined : absolutePath('pod manifest path', input.podManifestPath),
     maxPods,
     registerWithTaints: input.registerWithTaints ?? [],
     cdiSpecDirs: (input.cdiSpecDirs ?? ['/etc/cdi', '/var/run/cdi']).map((dir) => absolutePath('CDI spec dir', dir)),

@@ -100,12 +100,7 @@ function needApi(what: string): never {
   throw new InvalidArgumentError(`${what} needs an API server; berth node runs standalone (no --kubeconfig)`);
 }
 
-export async function containerEnv(
-  pod: V1Pod,
-  container: V1Container,
-  sources: EnvSources | undefined,
-  facts: PodRuntimeFacts,
-): Promise<{ key: string; value: string }[]> {
+export async function containerEnv(pod: V1Pod, container: V1Container, sources: EnvSources | undefined, facts: PodRuntimeFacts): Promise<{ key: string; value: string }[]> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const services = serviceEnv(await podServices(pod, sources));
   const env = new Map<string, string>();

@@ -102,10 +102,7 @@ export class KubeApi implements KubeApiPort {
   /** A client of `server`, trusting only `caPem`, authenticated with a bearer token (TLS bootstrap). */
   static withToken(server: string, caPem: string, token: string): KubeApi {
     const config = new KubeConfig();
-    config.loadFromClusterAndUser(
-      { name: 'cluster', server, caData: Buffer.from(caPem).toString('base64'), skipTLSVerify: false },
-      { name: 'bootstrap', token },
-    );
+    config.loadFromClusterAndUser({ name: 'cluster', server, caData: Buffer.from(caPem).toString('base64'), skipTLSVerify: false }, { name: 'bootstrap', token });
     return new KubeApi(config);
   }
 
@@ -142,9 +139,7 @@ export class KubeApi implements KubeApiPort {
   }
 
   async patchNodeStatus(name: string, status: V1NodeStatus): Promise<void> {
-    await call(`patch node ${name} status`, () =>
-      this.core.patchNodeStatus({ name, body: { status } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)),
-    );
+    await call(`patch node ${name} status`, () => this.core.patchNodeStatus({ name, body: { status } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)));
   }
 
   readLease(namespace: string, name: string): Promise<V1Lease | undefined> {
@@ -153,25 +148,18 @@ export class KubeApi implements KubeApiPort {
 
   createLease(lease: V1Lease): Promise<V1Lease> {
     const namespace = lease.metadata?.namespace ?? '';
-    return call(`create lease ${namespace}/${lease.metadata?.name ?? ''}`, () =>
-      this.coordination.createNamespacedLease({ namespace, body: lease }),
-    );
+    return call(`create lease ${namespace}/${lease.metadata?.name ?? ''}`, () => this.coordination.createNamespacedLease({ namespace, body: lease }));
   }
 
   replaceLease(lease: V1Lease): Promise<V1Lease> {
     const namespace = lease.metadata?.namespace ?? '';
     const name = lease.metadata?.name ?? '';
-    return call(`replace lease ${namespace}/${name}`, () =>
-      this.coordination.replaceNamespacedLease({ name, namespace, body: lease }),
-    );
+    return call(`replace lease ${namespace}/${name}`, () => this.coordination.replaceNamespacedLease({ name, namespace, body: lease }));
   }
 
   async patchPodStatus(namespace: string, name: string, status: V1PodStatus, uid?: string): Promise<void> {
     await call(`patch pod ${namespace}/${name} status`, () =>
-      this.core.patchNamespacedPodStatus(
-        { name, namespace, body: uid ? { metadata: { uid }, status } : { status } },
-        setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
-      ),
+      this.core.patchNamespacedPodStatus({ name, namespace, body: uid ? { metadata: { uid }, status } : { status } }, setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch)),
     );
   }
 
@@ -237,9 +225,7 @@ export class KubeApi implements KubeApiPort {
   }
 
   async reviewToken(token: string): Promise<UserInfo | undefined> {
-    const review = await call('create tokenreview', () =>
-      this.authentication.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } }),
-    );
+    const review = await call('create tokenreview', () => this.authentication.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } }));
     const user = review.status?.user;
     if (!review.status?.authenticated || !user?.username) return undefined;
     return { username: user.username, uid: user.uid, groups: user.groups ?? [] };
@@ -263,12 +249,7 @@ export class KubeApi implements KubeApiPort {
     return { allowed: review.status?.allowed === true, reason: review.status?.reason ?? '' };
   }
 
-  async watchPods(
-    fieldSelector: string,
-    resourceVersion: string,
-    onEvent: (event: PodWatchEvent) => void,
-    done: (error: unknown) => void,
-  ): Promise<() => void> {
+  async watchPods(fieldSelector: string, resourceVersion: string, onEvent: (event: PodWatchEvent) => void, done: (error: unknown) => void): Promise<() => void> {
     let finished = false;
     const finish = (error: unknown): void => {
       if (finished) return;

@@ -88,7 +88,12 @@ export class KubeletMetrics implements PodWorkerMetrics {
       labelNames: ['container_type', 'code'],
       registers,
     });
-    this.plegRelist = new Histogram({ name: 'kubelet_pleg_relist_duration_seconds', help: 'Duration in seconds for relisting pods in PLEG', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.plegRelist = new Histogram({
+      name: 'kubelet_pleg_relist_duration_seconds',
+      help: 'Duration in seconds for relisting pods in PLEG',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
     new Gauge({
       name: 'kubelet_running_pods',
       help: 'Number of pods that have a running pod sandbox',

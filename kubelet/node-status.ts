@@ -44,7 +44,10 @@ type NodeIdentity = Pick<KubeletConfig, 'nodeName' | 'nodeIp' | 'maxPods' | 'kub
  */
 export function parseReservation(text: string, flag: string): Reservation {
   const out: Reservation = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const [name = '', value = ''] = pair.split('=');
     if (name !== 'cpu' && name !== 'memory' && name !== 'ephemeral-storage') {
       throw new InvalidArgumentError(`${flag}: ${JSON.stringify(name)} cannot be reserved; use cpu, memory or ephemeral-storage`);
@@ -102,7 +105,10 @@ export function wholeSeconds(date: Date): Date {
 /** "key=value,key2=value2" (upstream --node-labels) → labels; refuses a pair without "=". */
 export function parseNodeLabels(text: string): Record<string, string> {
   const labels: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+  for (const pair of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
     const equals = pair.indexOf('=');
     if (equals <= 0) throw new InvalidArgumentError(`node label ${JSON.stringify(pair)} is not key=value`);
     labels[pair.slice(0, equals)] = pair.slice(equals + 1);
@@ -232,8 +238,7 @@ export function buildNodeStatus({ config, machine, runtime, previous, now, exten
 /** Whether `next` says anything `previous` did not, heartbeat times aside. */
 export function nodeStatusChanged(previous: V1NodeStatus | undefined, next: V1NodeStatus): boolean {
   if (!previous) return true;
-  const strip = (status: V1NodeStatus): string =>
-    JSON.stringify({ ...status, conditions: status.conditions?.map(({ lastHeartbeatTime: _, ...rest }) => rest) });
+  const strip = (status: V1NodeStatus): string => JSON.stringify({ ...status, conditions: status.conditions?.map(({ lastHeartbeatTime: _, ...rest }) => rest) });
   return strip(previous) !== strip(next);
 }
 

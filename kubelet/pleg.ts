@@ -88,11 +88,7 @@ export class Pleg {
     return changed;
   }
 
-  private async cacheChanged(
-    changed: readonly string[],
-    listed: ReadonlyMap<string, { sandboxes: PodSandbox__Output[]; containers: Container__Output[] }>,
-    tick: number,
-  ): Promise<void> {
+  private async cacheChanged(changed: readonly string[], listed: ReadonlyMap<string, { sandboxes: PodSandbox__Output[]; containers: Container__Output[] }>, tick: number): Promise<void> {
     const cache = this.deps.cache;
     if (!cache) return;
     await Promise.all(

@@ -102,13 +102,7 @@ export function nextRestartCount(observed: ObservedPod, name: string): number {
   return latest ? latest.attempt + 1 : 0;
 }
 
-export function computePodActions(
-  pod: V1Pod,
-  observed: ObservedPod,
-  backoff: RestartBackoff,
-  nowMs: number,
-  started: StartedCheck = startedWhenRunning,
-): PodActions {
+export function computePodActions(pod: V1Pod, observed: ObservedPod, backoff: RestartBackoff, nowMs: number, started: StartedCheck = startedWhenRunning): PodActions {
   const containers = pod.spec?.containers ?? [];
   const sandbox = observed.sandboxes[0];
   const actions: PodActions = {
@@ -176,15 +170,7 @@ function restartOrBackOff(pod: V1Pod, container: V1Container, latest: ObservedCo
 }
 
 /** The first init container not yet done: started, restarted after a failure, or waited for. */
-function nextInitContainer(
-  pod: V1Pod,
-  observed: ObservedPod,
-  sandboxId: string,
-  backoff: RestartBackoff,
-  nowMs: number,
-  actions: PodActions,
-  started: StartedCheck,
-): void {
+function nextInitContainer(pod: V1Pod, observed: ObservedPod, sandboxId: string, backoff: RestartBackoff, nowMs: number, actions: PodActions, started: StartedCheck): void {
   for (const container of pod.spec?.initContainers ?? []) {
     const latest = latestContainer(observed, container.name, sandboxId);
     if (!latest) {

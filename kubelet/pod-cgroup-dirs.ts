@@ -18,7 +18,13 @@ export function cgroupfsPodCleaner(logger: Logger, root = '/sys/fs/cgroup'): Pod
   const hierarchies = async (): Promise<string[]> => {
     // Pure v2: one hierarchy at the root. v1/hybrid: one directory per mounted hierarchy (the
     // cpu → cpu,cpuacct symlinks would name a hierarchy twice).
-    if (await access(join(root, 'cgroup.controllers')).then(() => true, () => false)) return [root];
+    if (
+      await access(join(root, 'cgroup.controllers')).then(
+        () => true,
+        () => false,
+      )
+    )
+      return [root];
     const entries = await readdir(root, { withFileTypes: true }).catch(() => []);
     return entries.filter((entry) => entry.isDirectory()).map((entry) => join(root, entry.name));
   };

@@ -29,7 +29,7 @@ function amounts(container: V1Container, kind: 'requests' | 'limits'): Amounts {
   const of = (resource: string): number => {
     const limit = container.resources?.limits?.[resource];
     // A limit without a request is a request of the same amount (API defaulting).
-    const text = kind === 'limits' ? limit : container.resources?.requests?.[resource] ?? limit;
+    const text = kind === 'limits' ? limit : (container.resources?.requests?.[resource] ?? limit);
     return parseQuantity(text) ?? 0;
   };
   return { cpu: of('cpu'), memory: of('memory') };

@@ -66,9 +66,7 @@ export function podDnsConfig(pod: V1Pod, options: Pick<PodConfigOptions, 'cluste
   const policy = spec?.dnsPolicy ?? 'ClusterFirst';
   const extra = spec?.dnsConfig;
   const hostNetwork = spec?.hostNetwork ?? false;
-  const useCluster =
-    options.clusterDns.length > 0 &&
-    ((policy === 'ClusterFirst' && !hostNetwork) || policy === 'ClusterFirstWithHostNet');
+  const useCluster = options.clusterDns.length > 0 && ((policy === 'ClusterFirst' && !hostNetwork) || policy === 'ClusterFirstWithHostNet');
   let base: { servers: string[]; searches: string[]; options: string[] } | undefined;
   if (policy === 'None') base = { servers: [], searches: [], options: [] };
   else if (useCluster) {
@@ -84,7 +82,7 @@ export function podDnsConfig(pod: V1Pod, options: Pick<PodConfigOptions, 'cluste
     options: [...base.options],
   };
   for (const option of extra?.options ?? []) {
-    const rendered = option.value === undefined ? option.name ?? '' : `${option.name ?? ''}:${option.value}`;
+    const rendered = option.value === undefined ? (option.name ?? '') : `${option.name ?? ''}:${option.value}`;
     const name = option.name ?? '';
     const at = merged.options.findIndex((o) => o.split(':')[0] === name);
     if (at >= 0) merged.options[at] = rendered;

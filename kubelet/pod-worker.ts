@@ -51,7 +51,7 @@ export const canCleanUp = (state: PodWorkerState, deleted: boolean): boolean => 
 
 /** The running container instances of the pod and where their probes go. */
 function runningForProbes(pod: V1Pod, observed: ObservedPod, nodeIp: string): RunningContainer[] {
-  const podIp = pod.spec?.hostNetwork ? nodeIp || '127.0.0.1' : observed.sandboxes.find((s) => s.ready)?.ip ?? '';
+  const podIp = pod.spec?.hostNetwork ? nodeIp || '127.0.0.1' : (observed.sandboxes.find((s) => s.ready)?.ip ?? '');
   const out: RunningContainer[] = [];
   for (const container of [...(pod.spec?.initContainers ?? []).filter(isSidecar), ...(pod.spec?.containers ?? [])]) {
     const latest = observed.containers.find((c) => c.name === container.name);

@@ -55,7 +55,11 @@ export interface TierCgroupWriter {
 
 export function cgroupfsTierWriter(root = '/sys/fs/cgroup'): TierCgroupWriter {
   let unified: Promise<boolean> | undefined;
-  const isUnified = (): Promise<boolean> => (unified ??= access(join(root, 'cgroup.controllers')).then(() => true, () => false));
+  const isUnified = (): Promise<boolean> =>
+    (unified ??= access(join(root, 'cgroup.controllers')).then(
+      () => true,
+      () => false,
+    ));
   return {
     async write(path, settings) {
       if (!path.startsWith('/') || path.split('/').includes('..')) throw new Error(`tier cgroup ${JSON.stringify(path)} is not an absolute cgroup path`);

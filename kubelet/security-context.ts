@@ -51,12 +51,7 @@ export function effectiveUser(pod: V1Pod, container: V1Container): EffectiveUser
   };
 }
 
-export function containerSecurityContext(
-  pod: V1Pod,
-  container: V1Container,
-  namespaceOptions: NamespaceOption,
-  options: SecurityOptions,
-): LinuxContainerSecurityContext {
+export function containerSecurityContext(pod: V1Pod, container: V1Container, namespaceOptions: NamespaceOption, options: SecurityOptions): LinuxContainerSecurityContext {
   const own = container.securityContext;
   const user = effectiveUser(pod, container);
   const seccomp = seccompOf(own?.seccompProfile ?? pod.spec?.securityContext?.seccompProfile, options);

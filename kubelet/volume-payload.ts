@@ -42,15 +42,7 @@ function modeOf(mode: number | undefined, fallback: number): number {
 }
 
 /** Keys → files: every key, or the listed items (a missing key fails unless optional). */
-function keyedFiles(
-  payload: Payload,
-  volume: string,
-  what: string,
-  data: Map<string, Buffer>,
-  items: V1KeyToPath[] | undefined,
-  mode: number,
-  optional: boolean,
-): void {
+function keyedFiles(payload: Payload, volume: string, what: string, data: Map<string, Buffer>, items: V1KeyToPath[] | undefined, mode: number, optional: boolean): void {
   if (!items || items.length === 0) {
     for (const [key, value] of data) {
       checkPayloadPath(volume, key);
@@ -90,12 +82,7 @@ export function isMemoryBacked(volume: V1Volume): boolean {
   return Boolean(volume.secret || volume.projected);
 }
 
-export async function volumePayload(
-  pod: V1Pod,
-  volume: V1Volume,
-  sources: VolumeSources | undefined,
-  facts: PodRuntimeFacts,
-): Promise<Payload> {
+export async function volumePayload(pod: V1Pod, volume: V1Volume, sources: VolumeSources | undefined, facts: PodRuntimeFacts): Promise<Payload> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const payload: Payload = new Map();
   const name = volume.name;

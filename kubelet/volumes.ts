@@ -148,7 +148,9 @@ function isInside(root: string, path: string): boolean {
 async function resolveSubPath(mountName: string, volumeRoot: string, subPath: string): Promise<string> {
   const root = await realpath(volumeRoot);
   let current = root;
-  for (const part of relativeSubPath(mountName, subPath).split('/').filter((p) => p !== '')) {
+  for (const part of relativeSubPath(mountName, subPath)
+    .split('/')
+    .filter((p) => p !== '')) {
     const next = join(current, part);
     const info = await lstat(next).catch(() => undefined);
     if (!info) await mkdir(next, { mode: 0o755 });

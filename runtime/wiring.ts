@@ -54,7 +54,11 @@ const healthTimeoutMs = 2_000;
 async function hostFacts(cgroupMode: CgroupMode, hugetlbUnusable: string | undefined): Promise<HostFacts> {
   const ownOomScoreAdj = Number.parseInt(await readFile('/proc/self/oom_score_adj', 'utf8'), 10);
   const swapLimitSupported =
-    cgroupMode === 'v2' || (await access('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes').then(() => true, () => false));
+    cgroupMode === 'v2' ||
+    (await access('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes').then(
+      () => true,
+      () => false,
+    ));
   const boundingMask = /^CapBnd:\s*([0-9a-f]+)$/m.exec(await readFile('/proc/self/status', 'utf8'))?.[1];
   return {
     cgroupV2: cgroupMode === 'v2',
@@ -98,7 +102,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
     logger,
   });
   const written = await ensureDefaultNetworkConfig(config.cniConfDir, { ipamDataDir: join(config.stateDir, 'cni/ipam') });
-  if (written) logger.info({ file: written }, 'no CNI configuration found; wrote berth\'s default network');
+  if (written) logger.info({ file: written }, "no CNI configuration found; wrote berth's default network");
   const network = new CniNetwork({
     confDir: config.cniConfDir,
     cacheDir: join(config.stateDir, 'cni/results'),
@@ -144,7 +148,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
     runtimeStatus: () => health.readiness(),
     networkStatus: async () => {
       const status = await network.status();
-      return { ok: status.ready, reason: status.ready ? '' : status.reason ?? 'NetworkPluginNotReady', message: status.ready ? '' : status.message ?? '' };
+      return { ok: status.ready, reason: status.ready ? '' : (status.reason ?? 'NetworkPluginNotReady'), message: status.ready ? '' : (status.message ?? '') };
     },
   };
 }

@@ -52,7 +52,9 @@ if (!existsSync(dir)) {
 } else {
   const setupFailure = readText('setup-failed');
   if (setupFailure !== undefined) fail(`set-up: ${setupFailure || 'failed'}`);
-  for (const file of readdirSync(dir).filter((f) => /^check-.+\.failed$/.test(f)).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => /^check-.+\.failed$/.test(f))
+    .sort()) {
     fail(`${file.slice('check-'.length, -'.failed'.length)}: ${readText(file) || 'failed'}`);
   }
   const expected = (readText('expected-tiers') ?? '').split(/\s+/).filter(Boolean);

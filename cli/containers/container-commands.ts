@@ -41,12 +41,7 @@ export async function listContainers(session: CriSession, options: { all: boolea
   out.write(formatTable(rows, now, { noTrunc: options.noTrunc }));
 }
 
-export async function showLogs(
-  session: CriSession,
-  reference: string,
-  options: { follow: boolean; timestamps: boolean; tail?: number },
-  io: LogWriters,
-): Promise<void> {
+export async function showLogs(session: CriSession, reference: string, options: { follow: boolean; timestamps: boolean; tail?: number }, io: LogWriters): Promise<void> {
   const { id } = await session.find(reference);
   const { status } = await session.client.containerStatus(id);
   if (!status?.logPath) throw new FailedPreconditionError(`container ${reference} has no log file (its pod has no log directory)`);

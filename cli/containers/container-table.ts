@@ -64,12 +64,6 @@ export function columns(rows: readonly (readonly string[])[]): string {
 }
 
 export function formatTable(rows: readonly ContainerRow[], nowMs: number, options: { noTrunc?: boolean } = {}): string {
-  const cells = rows.map((row) => [
-    options.noTrunc ? row.id : row.id.slice(0, 12),
-    row.image,
-    `${humanDuration(nowMs - msOf(row.createdAt))} ago`,
-    row.status,
-    row.name,
-  ]);
+  const cells = rows.map((row) => [options.noTrunc ? row.id : row.id.slice(0, 12), row.image, `${humanDuration(nowMs - msOf(row.createdAt))} ago`, row.status, row.name]);
   return columns([['CONTAINER ID', 'IMAGE', 'CREATED', 'STATUS', 'NAMES'], ...cells]);
 }

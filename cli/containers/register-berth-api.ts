@@ -45,17 +45,13 @@ export function addBerthApiContainerCommands(program: Command, result: ExitCode)
       .command('cp')
       .argument('<source>', 'CONTAINER:SRC_PATH, a local SRC_PATH, or - for a tar archive on stdin')
       .argument('<destination>', 'a local DEST_PATH, - for a tar archive on stdout, or CONTAINER:DEST_PATH')
-      .description(
-        'copy files/folders between a container and the local filesystem (docker cp); paths in the container are resolved inside its root, never following its symlinks out of it',
-      ),
+      .description('copy files/folders between a container and the local filesystem (docker cp); paths in the container are resolved inside its root, never following its symlinks out of it'),
   )
     .option('-a, --archive', 'archive mode (copy all uid/gid information)')
     .option('-L, --follow-link', 'always follow symbol link in SRC_PATH')
     .option('-q, --quiet', 'suppress progress output during copy (berth prints none)')
     .action(async (source: string, destination: string, flags: Endpoint & { archive?: boolean; followLink?: boolean }) => {
       const [{ withContainersApi }, { copy }] = await Promise.all([api(), import('./copy-command.js')]);
-      await withContainersApi(flags.runtimeEndpoint, (session) =>
-        copy(session, source, destination, { archive: flags.archive ?? false, followLink: flags.followLink ?? false }, io),
-      );
+      await withContainersApi(flags.runtimeEndpoint, (session) => copy(session, source, destination, { archive: flags.archive ?? false, followLink: flags.followLink ?? false }, io));
     });
 }

@@ -19,11 +19,7 @@ function nonNegative(flag: string) {
 
 /** Adds --runtime-endpoint (CONTAINER_RUNTIME_ENDPOINT, as for crictl) to `command`. */
 export function withEndpoint(command: Command): Command {
-  return command.option(
-    '--runtime-endpoint <endpoint>',
-    'CRI socket of the runtime (env CONTAINER_RUNTIME_ENDPOINT)',
-    process.env['CONTAINER_RUNTIME_ENDPOINT'] || defaultEndpoint,
-  );
+  return command.option('--runtime-endpoint <endpoint>', 'CRI socket of the runtime (env CONTAINER_RUNTIME_ENDPOINT)', process.env['CONTAINER_RUNTIME_ENDPOINT'] || defaultEndpoint);
 }
 
 export interface ExitCode {
@@ -59,14 +55,12 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
     .option('--privileged', 'give the container every device and capability')
     .option('--read-only', "mount the container's root read-only")
     .addOption(new Option('--pull <when>', 'pull the image: missing, always or never').choices(['missing', 'always', 'never']).default('missing'))
-    .option('--log-root <dir>', 'where the pods\' log directories go', '/var/log/berth')
+    .option('--log-root <dir>', "where the pods' log directories go", '/var/log/berth')
     .option('-i, --interactive', "send this terminal's input to the container")
     .option('-t, --tty', 'give the container a terminal')
     .action(async (image: string, command: string[], flags: Record<string, unknown> & { runtimeEndpoint: string }) => {
       const { runContainer } = await import('./run-command.js');
-      result.exitCode = await withSession(flags.runtimeEndpoint, (session) =>
-        runContainer(session, image, command, flags as unknown as Parameters<typeof runContainer>[3], io),
-      );
+      result.exitCode = await withSession(flags.runtimeEndpoint, (session) => runContainer(session, image, command, flags as unknown as Parameters<typeof runContainer>[3], io));
     });
 
   withEndpoint(program.command('ps').description('list containers (running ones; -a for all)'))
@@ -75,9 +69,7 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
     .option('--no-trunc', 'print whole IDs')
     .action(async (flags: { all?: boolean; quiet?: boolean; trunc: boolean; runtimeEndpoint: string }) => {
       const { listContainers } = await import('./container-commands.js');
-      await withSession(flags.runtimeEndpoint, (session) =>
-        listContainers(session, { all: flags.all ?? false, quiet: flags.quiet ?? false, noTrunc: !flags.trunc }, io.stdout),
-      );
+      await withSession(flags.runtimeEndpoint, (session) => listContainers(session, { all: flags.all ?? false, quiet: flags.quiet ?? false, noTrunc: !flags.trunc }, io.stdout));
     });
 
   withEndpoint(program.command('logs').argument('<container>').description("print a container's output"))
@@ -91,10 +83,8 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
       );
     });
 
-  withEndpoint(
-    program.command('exec').argument('<container>').argument('<command...>').description('run a command in a running container').passThroughOptions(),
-  )
-    .option('-i, --interactive', 'send this terminal\'s input to the command')
+  withEndpoint(program.command('exec').argument('<container>').argument('<command...>').description('run a command in a running container').passThroughOptions())
+    .option('-i, --interactive', "send this terminal's input to the command")
     .option('-t, --tty', 'give the command a terminal')
     .option('--timeout <seconds>', 'run without streaming (ExecSync) and stop the command after this long', nonNegative('--timeout'), 0)
     .action(async (container: string, command: string[], flags: { timeout: number; interactive?: boolean; tty?: boolean; runtimeEndpoint: string }) => {
@@ -124,12 +114,10 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
     },
   );
 
-  withEndpoint(program.command('pull').argument('<image>').description('pull an image into the runtime\'s store')).action(
-    async (image: string, flags: { runtimeEndpoint: string }) => {
-      const { pullImage } = await import('./container-commands.js');
-      await withSession(flags.runtimeEndpoint, (session) => pullImage(session, image, io));
-    },
-  );
+  withEndpoint(program.command('pull').argument('<image>').description("pull an image into the runtime's store")).action(async (image: string, flags: { runtimeEndpoint: string }) => {
+    const { pullImage } = await import('./container-commands.js');
+    await withSession(flags.runtimeEndpoint, (session) => pullImage(session, image, io));
+  });
 
   withEndpoint(program.command('images').description("list the runtime's images")).action(async (flags: { runtimeEndpoint: string }) => {
     const { listImages } = await import('./container-commands.js');
@@ -144,21 +132,13 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
   );
 
   withEndpoint(
-    program
-      .command('start')
-      .argument('<container...>')
-      .description('start created containers; an exited one is made again from its recorded config (the CRI starts a container once)'),
+    program.command('start').argument('<container...>').description('start created containers; an exited one is made again from its recorded config (the CRI starts a container once)'),
   ).action(async (containers: string[], flags: { runtimeEndpoint: string }) => {
     const { startContainers } = await import('./lifecycle-commands.js');
     await withSession(flags.runtimeEndpoint, (session) => startContainers(session, containers, io.stdout));
   });
 
-  withEndpoint(
-    program
-      .command('restart')
-      .argument('<container...>')
-      .description('stop containers and run each again: a new container from the same config, the old one removed'),
-  )
+  withEndpoint(program.command('restart').argument('<container...>').description('stop containers and run each again: a new container from the same config, the old one removed'))
     .option('-t, --time <seconds>', 'seconds to wait before killing', nonNegative('--time'), 10)
     .action(async (containers: string[], flags: { time: number; runtimeEndpoint: string }) => {
       const { restartContainers } = await import('./lifecycle-commands.js');
@@ -177,12 +157,7 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
     await withSession(flags.runtimeEndpoint, (session) => topContainer(session, container, psOptions, io.stdout));
   });
 
-  withEndpoint(
-    program
-      .command('stats')
-      .argument('[container...]')
-      .description("show containers' CPU and memory use (the CRI reports no network, block I/O or pids: --)"),
-  )
+  withEndpoint(program.command('stats').argument('[container...]').description("show containers' CPU and memory use (the CRI reports no network, block I/O or pids: --)"))
     .option('-a, --all', 'show every container (running ones by default)')
     .option('--no-stream', 'print once instead of every second')
     .option('--no-trunc', 'print whole IDs')
@@ -191,16 +166,12 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
       await withSession(flags.runtimeEndpoint, (session) => showStats(session, containers, { all: flags.all ?? false, noStream: !flags.stream, noTrunc: !flags.trunc }, io.stdout));
     });
 
-  withEndpoint(
-    program
-      .command('port')
-      .argument('<container>')
-      .argument('[private-port]', 'PRIVATE_PORT[/PROTO]')
-      .description("list a container's published ports (its pod's port mappings)"),
-  ).action(async (container: string, privatePort: string | undefined, flags: { runtimeEndpoint: string }) => {
-    const { showPorts } = await import('./report-commands.js');
-    await withSession(flags.runtimeEndpoint, (session) => showPorts(session, container, privatePort, io.stdout));
-  });
+  withEndpoint(program.command('port').argument('<container>').argument('[private-port]', 'PRIVATE_PORT[/PROTO]').description("list a container's published ports (its pod's port mappings)")).action(
+    async (container: string, privatePort: string | undefined, flags: { runtimeEndpoint: string }) => {
+      const { showPorts } = await import('./report-commands.js');
+      await withSession(flags.runtimeEndpoint, (session) => showPorts(session, container, privatePort, io.stdout));
+    },
+  );
 
   const containerCommand = program.command('container').description('manage containers');
   withEndpoint(containerCommand.command('prune').description("remove the CLI's stopped containers and their pods"))

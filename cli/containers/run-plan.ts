@@ -52,7 +52,13 @@ export interface RunContext {
 
 /** A name for a container that was given none: the image's last path element and a suffix. */
 export function generatedName(image: string, uid: string): string {
-  const base = image.split('@')[0]?.split('/').pop()?.split(':')[0]?.replace(/[^a-zA-Z0-9_.-]/g, '') || 'container';
+  const base =
+    image
+      .split('@')[0]
+      ?.split('/')
+      .pop()
+      ?.split(':')[0]
+      ?.replace(/[^a-zA-Z0-9_.-]/g, '') || 'container';
   return `${base}-${uid.slice(0, 6)}`;
 }
 
@@ -92,7 +98,10 @@ export function parsePublish(spec: string): PortMapping {
     throw new InvalidArgumentError(`-p "${spec}": use [HOST-IP:]HOST-PORT:CONTAINER-PORT[/tcp|udp|sctp], e.g. 8080:80 (a host port is required)`);
   }
   const [, hostIp, hostPort = '', containerPort = '', protocol = 'tcp'] = match;
-  for (const [what, port] of [['host', hostPort], ['container', containerPort]] as const) {
+  for (const [what, port] of [
+    ['host', hostPort],
+    ['container', containerPort],
+  ] as const) {
     const number = Number(port);
     if (number < 1 || number > 65535) throw new InvalidArgumentError(`-p "${spec}": the ${what} port must be 1 to 65535`);
   }
@@ -142,9 +151,7 @@ export function parseCpus(value: string): { cpuPeriod: number; cpuQuota: number 
 function userOf(value: string): NonNullable<NonNullable<ContainerConfig['linux']>['securityContext']> {
   const [user = '', group, ...extra] = value.split(':');
   if (user === '' || extra.length > 0) throw new InvalidArgumentError(`--user "${value}": use USER[:GROUP], e.g. 1000:1000 or nobody`);
-  const context: NonNullable<NonNullable<ContainerConfig['linux']>['securityContext']> = /^\d+$/.test(user)
-    ? { runAsUser: { value: Number(user) } }
-    : { runAsUsername: user };
+  const context: NonNullable<NonNullable<ContainerConfig['linux']>['securityContext']> = /^\d+$/.test(user) ? { runAsUser: { value: Number(user) } } : { runAsUsername: user };
   if (group !== undefined) {
     if (!/^\d+$/.test(group)) throw new InvalidArgumentError(`--user "${value}": give the group as a number (the CRI takes no group names)`);
     context.runAsGroup = { value: Number(group) };
@@ -170,7 +177,7 @@ export function planRun(image: string, command: readonly string[], flags: RunFla
   const hostNetwork = flags.network === 'host';
   const portMappings = (flags.publish ?? []).map(parsePublish);
   if (hostNetwork && portMappings.length > 0) {
-    throw new InvalidArgumentError('-p with --network host: the container already uses the host\'s ports; drop -p');
+    throw new InvalidArgumentError("-p with --network host: the container already uses the host's ports; drop -p");
   }
   const labels = { ...labelsOf(flags.label), [cliNameLabel]: name };
   const resources = {

@@ -78,19 +78,10 @@ export async function loadImages(client: BerthImagesClient, input: string | unde
   io.stdout.write(loadLines(images));
 }
 
-export async function importTarball(
-  client: BerthImagesClient,
-  file: string,
-  reference: string | undefined,
-  options: { changes: string[]; message?: string },
-  io: ImageIo,
-): Promise<void> {
+export async function importTarball(client: BerthImagesClient, file: string, reference: string | undefined, options: { changes: string[]; message?: string }, io: ImageIo): Promise<void> {
   const source = file === '-' ? io.stdin : /^https?:\/\//.test(file) ? undefined : await openInput(file);
   if (!source) throw new InvalidArgumentError(`importing from a URL (${file}) is not supported; download it and import the file`);
-  const { id } = await client.import(
-    { reference: reference ?? '', changes: options.changes, message: options.message ?? '', source: file },
-    source as AsyncIterable<Uint8Array>,
-  );
+  const { id } = await client.import({ reference: reference ?? '', changes: options.changes, message: options.message ?? '', source: file }, source as AsyncIterable<Uint8Array>);
   io.stdout.write(`${id}\n`);
 }
 
@@ -99,12 +90,7 @@ export async function pushImage(client: BerthImagesClient, image: string, io: Im
 }
 
 /** docker login: -u with -p or --password-stdin; checked by the runtime, then stored. */
-export async function login(
-  client: BerthImagesClient,
-  server: string | undefined,
-  options: { username?: string; password?: string; passwordStdin: boolean },
-  io: ImageIo,
-): Promise<void> {
+export async function login(client: BerthImagesClient, server: string | undefined, options: { username?: string; password?: string; passwordStdin: boolean }, io: ImageIo): Promise<void> {
   const key = serverKey(server ?? dockerHubServer);
   if (options.password !== undefined && options.passwordStdin) throw new InvalidArgumentError('--password and --password-stdin are mutually exclusive');
   if (options.passwordStdin && !options.username) throw new InvalidArgumentError('Must provide --username with --password-stdin');

@@ -43,7 +43,5 @@ export function pushLine(progress: Pick<PushProgress__Output, 'repository' | 'id
 
 /** docker load's lines: a tagged image by name, an untagged one by id. */
 export function loadLines(images: readonly { id: string; repoTags: string[] }[]): string {
-  return images
-    .flatMap((image) => (image.repoTags.length > 0 ? image.repoTags.map((tag) => `Loaded image: ${familiar(tag)}\n`) : [`Loaded image ID: ${image.id}\n`]))
-    .join('');
+  return images.flatMap((image) => (image.repoTags.length > 0 ? image.repoTags.map((tag) => `Loaded image: ${familiar(tag)}\n`) : [`Loaded image ID: ${image.id}\n`])).join('');
 }

@@ -108,7 +108,6 @@ function addTopLevelCommands(program: Command): void {
       const { logout } = await commands();
       await logout(server, io);
     });
-
 }
 
 function addPrune(image: Command): void {

@@ -4,13 +4,7 @@ import type { Readable } from 'node:stream';
 
 const maxChunk = 1024 * 1024;
 
-export async function sendArchive<T>(
-  tar: Readable,
-  message: (data: Buffer) => T,
-  send: (message: T) => boolean,
-  signal: AbortSignal,
-  drained: (() => Promise<void>) | undefined,
-): Promise<void> {
+export async function sendArchive<T>(tar: Readable, message: (data: Buffer) => T, send: (message: T) => boolean, signal: AbortSignal, drained: (() => Promise<void>) | undefined): Promise<void> {
   try {
     for await (const bytes of tar) {
       for (let at = 0; at < (bytes as Buffer).length; at += maxChunk) {

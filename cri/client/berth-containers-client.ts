@@ -47,9 +47,12 @@ export class BerthContainersClient extends BerthServiceClient {
   }
 
   copyTo(options: api.CopyToOptions, tar: AsyncIterable<Uint8Array>): Promise<api.CopyToResponse__Output> {
-    return this.clientStream<api.CopyToRequest, api.CopyToResponse__Output>('CopyTo', (async function* () {
-      yield { options };
-      for await (const data of tar) yield { data: Buffer.from(data) };
-    })());
+    return this.clientStream<api.CopyToRequest, api.CopyToResponse__Output>(
+      'CopyTo',
+      (async function* () {
+        yield { options };
+        for await (const data of tar) yield { data: Buffer.from(data) };
+      })(),
+    );
   }
 }

@@ -37,15 +37,21 @@ export class BerthImagesClient extends BerthServiceClient {
   }
 
   load(archive: AsyncIterable<Uint8Array>): Promise<api.LoadResponse__Output> {
-    return this.clientStream<api.Chunk, api.LoadResponse__Output>('Load', (async function* () {
-      for await (const data of archive) yield { data: Buffer.from(data) };
-    })());
+    return this.clientStream<api.Chunk, api.LoadResponse__Output>(
+      'Load',
+      (async function* () {
+        for await (const data of archive) yield { data: Buffer.from(data) };
+      })(),
+    );
   }
 
   import(options: api.ImportOptions, tarball: AsyncIterable<Uint8Array>): Promise<api.ImportResponse__Output> {
-    return this.clientStream<api.ImportRequest, api.ImportResponse__Output>('Import', (async function* () {
-      yield { options };
-      for await (const data of tarball) yield { data: Buffer.from(data) };
-    })());
+    return this.clientStream<api.ImportRequest, api.ImportResponse__Output>(
+      'Import',
+      (async function* () {
+        yield { options };
+        for await (const data of tarball) yield { data: Buffer.from(data) };
+      })(),
+    );
   }
 }

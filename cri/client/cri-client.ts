@@ -209,11 +209,7 @@ export class CriClient {
   updateContainerResources(containerId: string, linux: cri.LinuxContainerResources): Promise<cri.UpdateContainerResourcesResponse__Output> {
     return this.call(this.runtime, 'UpdateContainerResources', { containerId, linux });
   }
-  updatePodSandboxResources(
-    podSandboxId: string,
-    resources: cri.LinuxContainerResources,
-    overhead?: cri.LinuxContainerResources,
-  ): Promise<cri.UpdatePodSandboxResourcesResponse__Output> {
+  updatePodSandboxResources(podSandboxId: string, resources: cri.LinuxContainerResources, overhead?: cri.LinuxContainerResources): Promise<cri.UpdatePodSandboxResourcesResponse__Output> {
     return this.call(this.runtime, 'UpdatePodSandboxResources', { podSandboxId, resources, overhead: overhead ?? null });
   }
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<cri.ExecSyncResponse__Output> {

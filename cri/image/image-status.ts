@@ -9,9 +9,7 @@ export function imageStatus(runtime: Runtime): UnaryHandler<ImageStatusRequest__
   return async (request) => {
     const record = runtime.images.status(request.image?.image ?? '');
     if (!record) return { image: null, info: {} };
-    const info = request.verbose
-      ? { info: JSON.stringify({ manifestDigest: record.manifestDigest, indexDigest: record.indexDigest, diffIds: record.diffIds, imageSpec: record.config }) }
-      : {};
+    const info = request.verbose ? { info: JSON.stringify({ manifestDigest: record.manifestDigest, indexDigest: record.indexDigest, diffIds: record.diffIds, imageSpec: record.config }) } : {};
     return { image: toCriImage(record), info };
   };
 }

@@ -1,13 +1,7 @@
 // CRI ContainerStats and ListContainerStats: the container's cgroup counters and writable layer,
 // read when asked (runtime/containers/container-usage.ts). Parts berth cannot read (the cgroup of
 // a container whose OCI runtime state is gone) are sent with their timestamp and no values.
-import type {
-  ContainerStats,
-  ContainerStatsRequest__Output,
-  ContainerStatsResponse,
-  ListContainerStatsRequest__Output,
-  ListContainerStatsResponse,
-} from '../../api/cri/messages.js';
+import type { ContainerStats, ContainerStatsRequest__Output, ContainerStatsResponse, ListContainerStatsRequest__Output, ListContainerStatsResponse } from '../../api/cri/messages.js';
 import type { ContainerRecord } from '../../runtime/containers/container-record.js';
 import type { ContainerUsage } from '../../runtime/containers/container-usage.js';
 import type { Runtime } from '../../runtime/runtime.js';

@@ -1,12 +1,6 @@
 // CRI PodSandboxStats and ListPodSandboxStats: the pod's containers (as ContainerStats) and their
 // sums, and the network counters of the pod's namespace (eth0 as the default interface).
-import type {
-  ListPodSandboxStatsRequest__Output,
-  ListPodSandboxStatsResponse,
-  PodSandboxStats,
-  PodSandboxStatsRequest__Output,
-  PodSandboxStatsResponse,
-} from '../../api/cri/messages.js';
+import type { ListPodSandboxStatsRequest__Output, ListPodSandboxStatsResponse, PodSandboxStats, PodSandboxStatsRequest__Output, PodSandboxStatsResponse } from '../../api/cri/messages.js';
 import type { InterfaceCounters } from '../../runtime/linux/net-dev.js';
 import type { PodUsage, Runtime } from '../../runtime/runtime.js';
 import type { UnaryHandler } from '../server/instrument.js';
@@ -22,8 +16,7 @@ function toInterface(counters: InterfaceCounters): NonNullable<NonNullable<NonNu
 
 export function toPodSandboxStats(pod: PodUsage): PodSandboxStats {
   const timestamp = String(BigInt(Date.now()) * 1_000_000n);
-  const sum = (pick: (u: PodUsage['containers'][number]['usage']) => number | undefined): number =>
-    pod.containers.reduce((total, c) => total + (pick(c.usage) ?? 0), 0);
+  const sum = (pick: (u: PodUsage['containers'][number]['usage']) => number | undefined): number => pod.containers.reduce((total, c) => total + (pick(c.usage) ?? 0), 0);
   const network = pod.network;
   return {
     attributes: { id: pod.sandbox.id, metadata: pod.sandbox.config.metadata, labels: pod.sandbox.config.labels, annotations: pod.sandbox.config.annotations },

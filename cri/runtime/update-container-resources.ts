@@ -5,10 +5,7 @@ import type { UnaryHandler } from '../server/instrument.js';
 import { checkId } from '../validation/fields.js';
 import { checkResources, type HugepageSizes } from '../validation/resources.js';
 
-export function updateContainerResources(
-  runtime: Runtime,
-  hugepageSizes: HugepageSizes,
-): UnaryHandler<UpdateContainerResourcesRequest__Output, UpdateContainerResourcesResponse> {
+export function updateContainerResources(runtime: Runtime, hugepageSizes: HugepageSizes): UnaryHandler<UpdateContainerResourcesRequest__Output, UpdateContainerResourcesResponse> {
   return async (request) => {
     checkId('container_id', request.containerId);
     await checkResources('linux', request.linux, { hugepageSizes });

@@ -6,10 +6,7 @@ import type { UnaryHandler } from '../server/instrument.js';
 import { checkId } from '../validation/fields.js';
 import { checkResources, type HugepageSizes } from '../validation/resources.js';
 
-export function updatePodSandboxResources(
-  runtime: Runtime,
-  hugepageSizes: HugepageSizes,
-): UnaryHandler<UpdatePodSandboxResourcesRequest__Output, UpdatePodSandboxResourcesResponse> {
+export function updatePodSandboxResources(runtime: Runtime, hugepageSizes: HugepageSizes): UnaryHandler<UpdatePodSandboxResourcesRequest__Output, UpdatePodSandboxResourcesResponse> {
   return async (request) => {
     checkId('pod_sandbox_id', request.podSandboxId);
     await checkResources('resources', request.resources, { hugepageSizes });

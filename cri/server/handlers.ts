@@ -43,9 +43,7 @@ import { silentLogger } from '../../common/logger.js';
 
 export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: StreamServer, logger: Logger = silentLogger()): CriHandlers {
   // Without a streaming server (some tests), Exec, Attach and PortForward answer Unimplemented.
-  const streamingHandlers = streaming
-    ? { Exec: exec(runtime, streaming), Attach: attach(runtime, streaming), PortForward: portForward(runtime, streaming) }
-    : {};
+  const streamingHandlers = streaming ? { Exec: exec(runtime, streaming), Attach: attach(runtime, streaming), PortForward: portForward(runtime, streaming) } : {};
   // What requests are checked against: the host's huge page sizes, berth's own paths.
   const hugepageSizes = new HugepageSizes();
   const containerRules = { hostPaths: new HostPathPolicy(runtime.config), hugepageSizes };
@@ -68,33 +66,57 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
       RemovePodSandbox: removePodSandbox(runtime),
       PodSandboxStatus: podSandboxStatus(runtime),
       ListPodSandbox: lists.podSandboxes,
-      StreamPodSandboxes: listAsStream(lists.podSandboxes, (r) => r.items, (podSandboxes) => ({ podSandboxes })),
+      StreamPodSandboxes: listAsStream(
+        lists.podSandboxes,
+        (r) => r.items,
+        (podSandboxes) => ({ podSandboxes }),
+      ),
       CreateContainer: createContainer(runtime, containerRules),
       StartContainer: startContainer(runtime),
       StopContainer: stopContainer(runtime),
       RemoveContainer: removeContainer(runtime),
       ContainerStatus: containerStatus(runtime),
       ListContainers: lists.containers,
-      StreamContainers: listAsStream(lists.containers, (r) => r.containers, (containers) => ({ containers })),
+      StreamContainers: listAsStream(
+        lists.containers,
+        (r) => r.containers,
+        (containers) => ({ containers }),
+      ),
       ExecSync: execSync(runtime),
       ReopenContainerLog: reopenContainerLog(runtime),
       ContainerStats: containerStats(runtime),
       ListContainerStats: lists.containerStats,
-      StreamContainerStats: listAsStream(lists.containerStats, (r) => r.stats, (containerStats) => ({ containerStats })),
+      StreamContainerStats: listAsStream(
+        lists.containerStats,
+        (r) => r.stats,
+        (containerStats) => ({ containerStats }),
+      ),
       UpdateContainerResources: updateContainerResources(runtime, hugepageSizes),
       UpdatePodSandboxResources: updatePodSandboxResources(runtime, hugepageSizes),
       PodSandboxStats: podSandboxStats(runtime),
       ListPodSandboxStats: lists.podSandboxStats,
-      StreamPodSandboxStats: listAsStream(lists.podSandboxStats, (r) => r.stats, (podSandboxStats) => ({ podSandboxStats })),
+      StreamPodSandboxStats: listAsStream(
+        lists.podSandboxStats,
+        (r) => r.stats,
+        (podSandboxStats) => ({ podSandboxStats }),
+      ),
       ListMetricDescriptors: listMetricDescriptors(),
       ListPodSandboxMetrics: lists.podSandboxMetrics,
-      StreamPodSandboxMetrics: listAsStream(lists.podSandboxMetrics, (r) => r.podMetrics, (podSandboxMetrics) => ({ podSandboxMetrics })),
+      StreamPodSandboxMetrics: listAsStream(
+        lists.podSandboxMetrics,
+        (r) => r.podMetrics,
+        (podSandboxMetrics) => ({ podSandboxMetrics }),
+      ),
       GetContainerEvents: getContainerEvents(runtime, logger),
     },
     image: {
       ImageFsInfo: imageFsInfoHandler(runtime),
       ListImages: lists.images,
-      StreamImages: listAsStream(lists.images, (r) => r.images, (images) => ({ images })),
+      StreamImages: listAsStream(
+        lists.images,
+        (r) => r.images,
+        (images) => ({ images }),
+      ),
       ImageStatus: imageStatus(runtime),
       PullImage: pullImage(runtime),
       RemoveImage: removeImage(runtime),

@@ -14,12 +14,7 @@ export type UnaryHandler<Request, Response> = (request: Request, signal: AbortSi
  * `send` answers false while the client is not reading (gRPC's write buffer is over its mark);
  * `drained` resolves once it reads again (a handler streaming bulk data awaits it).
  */
-export type StreamHandler<Request, Response> = (
-  request: Request,
-  send: (response: Response) => boolean,
-  signal: AbortSignal,
-  drained?: () => Promise<void>,
-) => Promise<void>;
+export type StreamHandler<Request, Response> = (request: Request, send: (response: Response) => boolean, signal: AbortSignal, drained?: () => Promise<void>) => Promise<void>;
 /** A client-streaming RPC (berth.v1.Images Load and Import): the messages as they arrive. */
 export type ClientStreamHandler<Request, Response> = (requests: AsyncIterable<Request>, signal: AbortSignal) => Promise<Response>;
 
@@ -99,11 +94,7 @@ export function callSignal(call: CancellableCall, method: string, closing?: Abor
   };
 }
 
-export function instrumentUnary<Request, Response>(
-  method: string,
-  handler: UnaryHandler<Request, Response>,
-  options: InstrumentOptions,
-): handleUnaryCall<Request, Response> {
+export function instrumentUnary<Request, Response>(method: string, handler: UnaryHandler<Request, Response>, options: InstrumentOptions): handleUnaryCall<Request, Response> {
   return (call, callback) => {
     const started = process.hrtime.bigint();
     const fields = { method, ...idsOf(call.request) };
@@ -140,11 +131,7 @@ function settle<Response>(
   ];
 }
 
-export function instrumentServerStream<Request, Response>(
-  method: string,
-  handler: StreamHandler<Request, Response>,
-  options: InstrumentOptions,
-): handleServerStreamingCall<Request, Response> {
+export function instrumentServerStream<Request, Response>(method: string, handler: StreamHandler<Request, Response>, options: InstrumentOptions): handleServerStreamingCall<Request, Response> {
   return (call: ServerWritableStream<Request, Response>) => {
     const started = process.hrtime.bigint();
     const fields = { method, ...idsOf(call.request) };
@@ -179,11 +166,7 @@ export function instrumentServerStream<Request, Response>(
   };
 }
 
-export function instrumentClientStream<Request, Response>(
-  method: string,
-  handler: ClientStreamHandler<Request, Response>,
-  options: InstrumentOptions,
-): handleClientStreamingCall<Request, Response> {
+export function instrumentClientStream<Request, Response>(method: string, handler: ClientStreamHandler<Request, Response>, options: InstrumentOptions): handleClientStreamingCall<Request, Response> {
   return (call: ServerReadableStream<Request, Response>, callback) => {
     const started = process.hrtime.bigint();
     const fields = { method };

@@ -74,11 +74,7 @@ export function parseListenAddress(text: string): { host: string; port: number }
   return { host: match[1].replace(/^\[|\]$/g, ''), port };
 }
 
-export async function serveMetrics(
-  address: { host: string; port: number },
-  registry: Registry,
-  logger: Logger,
-): Promise<{ url: string; close: () => Promise<void> }> {
+export async function serveMetrics(address: { host: string; port: number }, registry: Registry, logger: Logger): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
     if (path === '/metrics') {

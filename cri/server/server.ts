@@ -9,15 +9,7 @@ import type { Logger } from '../../common/logger.js';
 import { loadCri } from '../../api/cri/load.js';
 import { loadBerthImages } from '../../api/berth/berth-images.js';
 import { loadBerthContainers } from '../../api/berth/berth-containers.js';
-import {
-  instrumentClientStream,
-  instrumentServerStream,
-  instrumentUnary,
-  type CallObserver,
-  type ClientStreamHandler,
-  type StreamHandler,
-  type UnaryHandler,
-} from './instrument.js';
+import { instrumentClientStream, instrumentServerStream, instrumentUnary, type CallObserver, type ClientStreamHandler, type StreamHandler, type UnaryHandler } from './instrument.js';
 
 // Handlers are stored untyped here; each per-RPC file is typed against the generated messages.
 // biome-ignore lint/suspicious/noExplicitAny: a table of handlers of every request and response type; each is typed where written
@@ -42,11 +34,7 @@ export interface CriServer {
   close(): Promise<void>;
 }
 
-function implement(
-  service: ServiceDefinition,
-  handlers: Record<string, AnyHandler>,
-  options: { logger: Logger; observe?: CallObserver },
-): UntypedServiceImplementation {
+function implement(service: ServiceDefinition, handlers: Record<string, AnyHandler>, options: { logger: Logger; observe?: CallObserver }): UntypedServiceImplementation {
   const implementation: UntypedServiceImplementation = {};
   for (const [method, definition] of Object.entries(service)) {
     const handler =
@@ -73,12 +61,7 @@ async function clearStaleSocket(socketPath: string): Promise<void> {
   await rm(socketPath);
 }
 
-export async function serveCri(options: {
-  socketPath: string;
-  handlers: CriHandlers;
-  logger: Logger;
-  observe?: CallObserver;
-}): Promise<CriServer> {
+export async function serveCri(options: { socketPath: string; handlers: CriHandlers; logger: Logger; observe?: CallObserver }): Promise<CriServer> {
   const { runtime, image } = loadCri();
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
   const closing = new AbortController();
@@ -92,11 +75,7 @@ export async function serveCri(options: {
 
   await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o711 });
   await clearStaleSocket(options.socketPath);
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix://${options.socketPath}`, ServerCredentials.createInsecure(), (error) =>
-      error ? reject(error) : resolve(),
-    ),
-  );
+  await new Promise<void>((resolve, reject) => server.bindAsync(`unix://${options.socketPath}`, ServerCredentials.createInsecure(), (error) => (error ? reject(error) : resolve())));
   // Only root (and the socket's group) may drive the runtime: the socket is root-equivalent.
   await chmod(options.socketPath, 0o660);
   options.logger.info({ socket: options.socketPath }, 'CRI server listening');

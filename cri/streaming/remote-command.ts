@@ -112,7 +112,10 @@ export class StreamCollector implements StreamSet {
   async all(): Promise<Map<string, Duplex>> {
     if (this.streams.size < this.expected.size) {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the client opened ${[...this.streams.keys()].join(', ') || 'no streams'} of ${[...this.expected].join(', ')} within ${streamsTimeoutMs / 1000} s`)), streamsTimeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`the client opened ${[...this.streams.keys()].join(', ') || 'no streams'} of ${[...this.expected].join(', ')} within ${streamsTimeoutMs / 1000} s`)),
+          streamsTimeoutMs,
+        );
         this.resolve = () => {
           clearTimeout(timer);
           resolve();
@@ -123,13 +126,7 @@ export class StreamCollector implements StreamSet {
   }
 }
 
-export async function serveExec(
-  session: { close(error?: Error): void },
-  collector: StreamSet,
-  protocol: string,
-  start: () => Promise<LiveStdio>,
-  logger: Logger,
-): Promise<void> {
+export async function serveExec(session: { close(error?: Error): void }, collector: StreamSet, protocol: string, start: () => Promise<LiveStdio>, logger: Logger): Promise<void> {
   const streams = await collector.all();
   const error = streams.get('error');
   let exitCode: number;

@@ -29,10 +29,7 @@ export interface StreamServerOptions {
 
 export type AttachOptions = Omit<ExecOptions, 'cmd'>;
 
-type PendingRequest =
-  | { kind: 'exec'; options: ExecOptions }
-  | { kind: 'attach'; options: AttachOptions }
-  | { kind: 'portforward'; podSandboxId: string; ports: number[] };
+type PendingRequest = { kind: 'exec'; options: ExecOptions } | { kind: 'attach'; options: AttachOptions } | { kind: 'portforward'; podSandboxId: string; ports: number[] };
 
 type RemoteCommandRequest = Extract<PendingRequest, { kind: 'exec' | 'attach' }>;
 
@@ -46,7 +43,10 @@ const webSocketRemoteCommandProtocols = [...channelProtocols, 'channel.k8s.io'];
 
 /** Pure: the first protocol the client offers that the server speaks, in the client's order. */
 export function negotiateProtocol(offered: string | string[] | undefined, supported: readonly string[]): string | undefined {
-  const list = (Array.isArray(offered) ? offered : [offered ?? '']).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const list = (Array.isArray(offered) ? offered : [offered ?? ''])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return list.find((p) => supported.includes(p));
 }
 
@@ -123,9 +123,7 @@ export class StreamServer {
       });
       return;
     }
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`,
-    );
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
     if (pending.kind === 'portforward') this.servePortForwardSession(socket, head, pending.podSandboxId, pending.ports);
     else this.serveSpdyCommand(socket, head, pending, protocol);
   }
@@ -173,9 +171,7 @@ export class StreamServer {
       refuse(socket, 403, `none of the offered WebSocket protocols is supported; berth speaks ${supported.join(', ')}\n`);
       return undefined;
     }
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
-    );
+    socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`);
     return protocol;
   }
 
@@ -183,7 +179,11 @@ export class StreamServer {
   private upgradeTunnel(request: IncomingMessage, socket: Socket, head: Buffer, pending: Extract<PendingRequest, { kind: 'portforward' }>): void {
     if (!this.acceptWebSocket(request, socket, [tunneledPortForwardProtocol])) return;
     const tunnel = new WebSocketTunnel();
-    const session = new WebSocketSession(socket, (message) => tunnel.receive(message), (error) => tunnel.ended(error));
+    const session = new WebSocketSession(
+      socket,
+      (message) => tunnel.receive(message),
+      (error) => tunnel.ended(error),
+    );
     tunnel.attach(session);
     this.servePortForwardSession(tunnel, Buffer.alloc(0), pending.podSandboxId, pending.ports);
     session.feed(head);
@@ -196,11 +196,15 @@ export class StreamServer {
     const { options, start, stop } = this.remoteCommand(pending);
     const log = this.logger.child({ containerId: options.containerId, transport: 'websocket' });
     let demux: ChannelDemux | undefined;
-    const session = new WebSocketSession(socket, (message) => demux?.receive(message), (error) => {
-      demux?.end();
-      stop();
-      if (error) log.debug({ err: error }, `${pending.kind} WebSocket ended with an error`);
-    });
+    const session = new WebSocketSession(
+      socket,
+      (message) => demux?.receive(message),
+      (error) => {
+        demux?.end();
+        stop();
+        if (error) log.debug({ err: error }, `${pending.kind} WebSocket ended with an error`);
+      },
+    );
     demux = new ChannelDemux(session, expectedStreams(options, protocol), protocol);
     const channels = demux.streams;
     session.feed(head);
@@ -216,10 +220,14 @@ export class StreamServer {
     const { options, start, stop } = this.remoteCommand(pending);
     const log = this.logger.child({ containerId: options.containerId });
     const collector = new StreamCollector(expectedStreams(options, protocol));
-    const session = new SpdySession(socket, (stream) => collector.add(stream), (error) => {
-      stop();
-      if (error) log.debug({ err: error }, `${pending.kind} connection ended with an error`);
-    });
+    const session = new SpdySession(
+      socket,
+      (stream) => collector.add(stream),
+      (error) => {
+        stop();
+        if (error) log.debug({ err: error }, `${pending.kind} connection ended with an error`);
+      },
+    );
     session.feed(head);
     serveExec(session, collector, protocol, start, log).catch((error: unknown) => {
       log.info({ err: error }, `${pending.kind} session failed`);
@@ -230,9 +238,13 @@ export class StreamServer {
   private servePortForwardSession(socket: ByteTransport, head: Buffer, podSandboxId: string, ports: number[]): void {
     const log = this.logger.child({ podSandboxId });
     const handler = new PortForwardHandler(new Set(ports), (port) => this.runtime.portForward(podSandboxId, port), log);
-    const session = new SpdySession(socket, (stream) => handler.add(stream), (error) => {
-      if (error) log.debug({ err: error }, 'port-forward connection ended with an error');
-    });
+    const session = new SpdySession(
+      socket,
+      (stream) => handler.add(stream),
+      (error) => {
+        if (error) log.debug({ err: error }, 'port-forward connection ended with an error');
+      },
+    );
     session.feed(head);
   }
 

@@ -32,12 +32,7 @@ export interface CertificateRotation {
   stop(): void;
 }
 
-export function startClientCertificateRotation(options: {
-  paths: NodeCredentialPaths;
-  nodeName: string;
-  logger: Logger;
-  random?: () => number;
-}): CertificateRotation {
+export function startClientCertificateRotation(options: { paths: NodeCredentialPaths; nodeName: string; logger: Logger; random?: () => number }): CertificateRotation {
   const { paths, nodeName, logger } = options;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;

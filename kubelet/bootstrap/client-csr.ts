@@ -44,7 +44,9 @@ export function buildNodeClientCsr(nodeName: string, key: KeyObject | string): s
   const info = sequence(integer(0), name(nodeSubject(nodeName)), spki, contextConstructed(0, Buffer.alloc(0)));
   const signature = sign('sha256', info, { key: privateKey, dsaEncoding: 'der' });
   const der = sequence(info, sequence(objectIdentifier(oids.ecdsaWithSha256)), bitString(signature));
-  const base64 = der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd();
+  const base64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd();
   return `-----BEGIN CERTIFICATE REQUEST-----\n${base64}\n-----END CERTIFICATE REQUEST-----\n`;
 }
-

@@ -24,7 +24,9 @@ export function checkDetachedSignature(jws: string, content: string, token: Boot
   // JWS downgrade.
   if (header.alg !== 'HS256') return { ok: false, reason: `algorithm ${String(header.alg)} is not HS256` };
   if (header.kid !== token.id) return { ok: false, reason: `it is signed for token id ${String(header.kid)}, not ${token.id}` };
-  const expected = createHmac('sha256', token.secret).update(`${headerPart}.${base64url(content)}`).digest();
+  const expected = createHmac('sha256', token.secret)
+    .update(`${headerPart}.${base64url(content)}`)
+    .digest();
   const actual = Buffer.from(signaturePart, 'base64url');
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
     return { ok: false, reason: 'the signature does not match the token secret' };
@@ -35,6 +37,8 @@ export function checkDetachedSignature(jws: string, content: string, token: Boot
 /** A detached HS256 JWS over `content`, as the bootstrap signer writes it (for tests and tools). */
 export function signDetached(content: string, token: BootstrapToken): string {
   const header = base64url(JSON.stringify({ alg: 'HS256', kid: token.id }));
-  const signature = createHmac('sha256', token.secret).update(`${header}.${base64url(content)}`).digest();
+  const signature = createHmac('sha256', token.secret)
+    .update(`${header}.${base64url(content)}`)
+    .digest();
   return `${header}..${base64url(signature)}`;
 }

@@ -58,10 +58,14 @@ async function reuse(request: JoinRequest): Promise<JoinResult | undefined> {
   if (!stored) return undefined;
   const expectedCn = `CN=${nodeSubject(request.nodeName).commonName}`;
   if (!stored.certificate.subject.split('\n').includes(expectedCn)) {
-    throw new FailedPreconditionError(`${paths.kubeconfig} holds the credentials of ${stored.certificate.subject.replace(/\n/g, ', ')}, not node ${request.nodeName}: join with that --node-name, or remove ${paths.kubeconfig} to join anew`);
+    throw new FailedPreconditionError(
+      `${paths.kubeconfig} holds the credentials of ${stored.certificate.subject.replace(/\n/g, ', ')}, not node ${request.nodeName}: join with that --node-name, or remove ${paths.kubeconfig} to join anew`,
+    );
   }
   if (request.caPins.length > 0 && !bundleMatchesPins(stored.caPem, request.caPins)) {
-    throw new FailedPreconditionError(`this node already joined ${stored.server}, whose CA matches none of the given --discovery-token-ca-cert-hash: remove ${paths.kubeconfig} to join another cluster`);
+    throw new FailedPreconditionError(
+      `this node already joined ${stored.server}, whose CA matches none of the given --discovery-token-ca-cert-hash: remove ${paths.kubeconfig} to join another cluster`,
+    );
   }
   if (Date.parse(stored.certificate.validTo) <= Date.now()) {
     request.log(`the client certificate in ${stored.pemFile} expired at ${stored.certificate.validTo}: bootstrapping a new one`);

@@ -52,7 +52,11 @@ export function nodeKubeconfigText(server: string, caPem: string, clientPem: str
   )}\n`;
 }
 
-const stamp = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, '').replace(/[T:]/g, '-');
+const stamp = (ms: number): string =>
+  new Date(ms)
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[T:]/g, '-');
 
 /** Stores a newly issued certificate and makes it current (used by join and by rotation). */
 export async function storeClientCertificate(paths: NodeCredentialPaths, certPem: string, keyPem: string, nowMs = Date.now()): Promise<string> {

@@ -92,9 +92,7 @@ export class DevicePlugins {
     });
     await new Promise<void>((resolve, reject) => {
       server.bindAsync(`unix://${this.socketPath}`, ServerCredentials.createInsecure(), (error) =>
-        error
-          ? reject(new UnavailableError(`cannot serve device-plugin registration on ${this.socketPath}: ${error.message} (an empty --device-plugin-dir turns device plugins off)`))
-          : resolve(),
+        error ? reject(new UnavailableError(`cannot serve device-plugin registration on ${this.socketPath}: ${error.message} (an empty --device-plugin-dir turns device plugins off)`)) : resolve(),
       );
     });
     this.server = server;

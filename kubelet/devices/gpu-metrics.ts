@@ -5,19 +5,7 @@
 import type { Family } from '../stats/text-format.js';
 
 /** The nvidia-smi --query-gpu fields, in the order parseGpuQuery reads them. */
-export const gpuQueryFields = [
-  'index',
-  'uuid',
-  'name',
-  'utilization.gpu',
-  'utilization.memory',
-  'memory.used',
-  'memory.free',
-  'temperature.gpu',
-  'power.draw',
-  'clocks.sm',
-  'clocks.mem',
-] as const;
+export const gpuQueryFields = ['index', 'uuid', 'name', 'utilization.gpu', 'utilization.memory', 'memory.used', 'memory.free', 'temperature.gpu', 'power.draw', 'clocks.sm', 'clocks.mem'] as const;
 
 export interface GpuSample {
   index: number;

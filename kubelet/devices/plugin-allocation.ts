@@ -14,14 +14,8 @@ export function applyAllocation(config: ContainerConfig, allocation: ContainerAl
   return {
     ...config,
     envs,
-    mounts: [
-      ...(config.mounts ?? []),
-      ...allocation.mounts.map((m) => ({ containerPath: m.containerPath, hostPath: m.hostPath, readonly: m.readOnly })),
-    ],
-    devices: [
-      ...(config.devices ?? []),
-      ...allocation.devices.map((d) => ({ containerPath: d.containerPath, hostPath: d.hostPath, permissions: d.permissions || 'rwm' })),
-    ],
+    mounts: [...(config.mounts ?? []), ...allocation.mounts.map((m) => ({ containerPath: m.containerPath, hostPath: m.hostPath, readonly: m.readOnly }))],
+    devices: [...(config.devices ?? []), ...allocation.devices.map((d) => ({ containerPath: d.containerPath, hostPath: d.hostPath, permissions: d.permissions || 'rwm' }))],
     annotations: { ...config.annotations, ...allocation.annotations },
     CDIDevices: [...(config.CDIDevices ?? []), ...allocation.cdiDevices.map((device) => ({ name: device.name }))],
   };

@@ -46,7 +46,10 @@ export async function checkProbe(probe: V1Probe, target: ProbeTarget, deps: Prob
     if (probe.exec) {
       const result = await deps.execSync(target.containerId, probe.exec.command ?? [], timeoutSeconds);
       if (result.exitCode === 0) return { ok: true };
-      const output = Buffer.concat([Buffer.from(result.stdout), Buffer.from(result.stderr)]).toString('utf8').trim().slice(0, 1024);
+      const output = Buffer.concat([Buffer.from(result.stdout), Buffer.from(result.stderr)])
+        .toString('utf8')
+        .trim()
+        .slice(0, 1024);
       return { ok: false, message: `command exited with ${result.exitCode}${output ? `: ${output}` : ''}` };
     }
     if (probe.httpGet) {

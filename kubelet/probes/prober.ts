@@ -107,7 +107,7 @@ export class PodProber {
       loop.failures = 0;
       loop.successes++;
       // Liveness and startup need one success (the API forces successThreshold 1 for them).
-      const needed = loop.kind === 'readiness' ? probe.successThreshold ?? 1 : 1;
+      const needed = loop.kind === 'readiness' ? (probe.successThreshold ?? 1) : 1;
       if (!loop.passed && loop.successes >= needed) {
         loop.passed = true;
         log.info('probe passed');
@@ -129,9 +129,9 @@ export class PodProber {
     }
     log.info({ why: outcome.message }, `${loop.kind} probe failed: killing the container`);
     this.stopInstance(target.id);
-    await this.deps.kill(target.id, `${loop.kind === 'startup' ? 'Startup' : 'Liveness'} probe failed: ${outcome.message}`).catch((error: unknown) =>
-      log.warn({ err: error }, 'killing the container failed'),
-    );
+    await this.deps
+      .kill(target.id, `${loop.kind === 'startup' ? 'Startup' : 'Liveness'} probe failed: ${outcome.message}`)
+      .catch((error: unknown) => log.warn({ err: error }, 'killing the container failed'));
     this.deps.changed();
   }
 }

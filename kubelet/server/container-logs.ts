@@ -165,13 +165,7 @@ export async function findContainerLog(cri: CriPort, podLogsDir: string, target:
 }
 
 /** Streams the log to `out`; with follow, until the container stops or `closed` resolves. */
-export async function streamContainerLog(
-  cri: CriPort,
-  { containerId: id, logPath }: ContainerLog,
-  options: LogOptions,
-  out: Writable,
-  closed: Promise<void>,
-): Promise<void> {
+export async function streamContainerLog(cri: CriPort, { containerId: id, logPath }: ContainerLog, options: LogOptions, out: Writable, closed: Promise<void>): Promise<void> {
   let budget = options.limitBytes ?? Infinity;
   const send = (lines: LogLine[]): boolean => {
     for (const line of lines) {

@@ -18,13 +18,16 @@ export function shown(value: string): string {
 
 /** The path's segments, each percent-decoded; a malformed escape is a 400, not a crash. */
 export function pathSegments(pathname: string): string[] {
-  return pathname.split('/').filter((p) => p !== '').map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw new InvalidArgumentError(`path segment ${shown(segment)} is not valid percent-encoding`);
-    }
-  });
+  return pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        throw new InvalidArgumentError(`path segment ${shown(segment)} is not valid percent-encoding`);
+      }
+    });
 }
 
 const rules = {

@@ -22,10 +22,21 @@ export async function selfSignedServingCert(dir: string, nodeName: string, nodeI
   const tmpKey = `${keyFile}.tmp`;
   try {
     await execa('openssl', [
-      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '365',
-      '-subj', `/CN=${nodeName}@${Math.floor(Date.now() / 1000)}`,
-      '-addext', `subjectAltName=${[...new Set(names)].join(',')}`,
-      '-keyout', tmpKey, '-out', tmpCert,
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '365',
+      '-subj',
+      `/CN=${nodeName}@${Math.floor(Date.now() / 1000)}`,
+      '-addext',
+      `subjectAltName=${[...new Set(names)].join(',')}`,
+      '-keyout',
+      tmpKey,
+      '-out',
+      tmpCert,
     ]);
     // The key first: a certificate on disk always has its key beside it.
     await rename(tmpKey, keyFile);

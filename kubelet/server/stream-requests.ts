@@ -43,11 +43,14 @@ function streamOptions(query: URLSearchParams): StreamOptions {
 }
 
 function ports(query: URLSearchParams): number[] {
-  return query.getAll('port').flatMap((value) => value.split(',')).map((text) => {
-    const port = Number(text);
-    if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InvalidArgumentError(`port ${shown(text)} is not a port number`);
-    return port;
-  });
+  return query
+    .getAll('port')
+    .flatMap((value) => value.split(','))
+    .map((text) => {
+      const port = Number(text);
+      if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new InvalidArgumentError(`port ${shown(text)} is not a port number`);
+      return port;
+    });
 }
 
 /** Reads a streaming request from its URL; undefined when the path is not a streaming one. */

@@ -21,11 +21,7 @@ const unimplemented = (error: unknown): boolean => (error as { grpcCode?: number
  * no descriptor declares, whose label values do not match its keys, or whose name the caller
  * already renders (`taken`) is dropped, as the upstream kubelet drops it.
  */
-export function criMetricFamilies(
-  descriptors: ListMetricDescriptorsResponse__Output,
-  pods: ListPodSandboxMetricsResponse__Output,
-  taken: ReadonlySet<string> = new Set(),
-): Family[] {
+export function criMetricFamilies(descriptors: ListMetricDescriptorsResponse__Output, pods: ListPodSandboxMetricsResponse__Output, taken: ReadonlySet<string> = new Set()): Family[] {
   const declared = new Map<string, Descriptor>(descriptors.descriptors.map((d) => [d.name, { help: d.help, labelKeys: d.labelKeys }]));
   const families = new Map<string, Family>();
   const add = (metric: Metric__Output): void => {

@@ -84,7 +84,11 @@ export interface StorageDirs {
 }
 
 /** One look at the node's storage for the pods given; what cannot be read is left out. */
-export async function collectStorage(dirs: StorageDirs, cache: DirectoryUsageCache, pods: readonly { uid: string; name: string; namespace: string; containers: readonly { name: string }[] }[]): Promise<NodeStorage> {
+export async function collectStorage(
+  dirs: StorageDirs,
+  cache: DirectoryUsageCache,
+  pods: readonly { uid: string; name: string; namespace: string; containers: readonly { name: string }[] }[],
+): Promise<NodeStorage> {
   const nodeFs = await filesystemStats(dirs.rootDir).catch(() => undefined);
   const out = new Map<string, PodStorage>();
   await Promise.all(

@@ -20,8 +20,7 @@ function fsStats(timeMs: number, usage: DirectoryUsage, fs: FilesystemStats | un
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString();
-const defined = <T extends Record<string, unknown>>(object: T): Partial<T> =>
-  Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
+const defined = <T extends Record<string, unknown>>(object: T): Partial<T> => Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 function cpu(timeMs: number, seconds: number | undefined, nanoCores: number | undefined): Record<string, unknown> {
   return defined({ time: iso(timeMs), usageNanoCores: nanoCores, usageCoreNanoSeconds: seconds === undefined ? undefined : Math.round(seconds * 1e9) });

@@ -64,8 +64,20 @@ export async function openCgroups(options: CgroupHostOptions = {}): Promise<Cgro
   const listed = v1Anchors(root, await readProcSelfCgroup(procRoot));
   // A hierarchy the kernel lists but nobody mounted (net_cls on some hosts) has no directory to
   // create cgroups in; runc skips those too.
-  const mounted = await Promise.all(listed.hierarchies.map((h) => access(h.mountDir).then(() => true, () => false)));
-  const unifiedMounted = listed.hybridUnified ? await access(join(listed.hybridUnified.mountDir, 'cgroup.procs')).then(() => true, () => false) : false;
+  const mounted = await Promise.all(
+    listed.hierarchies.map((h) =>
+      access(h.mountDir).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  const unifiedMounted = listed.hybridUnified
+    ? await access(join(listed.hybridUnified.mountDir, 'cgroup.procs')).then(
+        () => true,
+        () => false,
+      )
+    : false;
   const anchors: CgroupAnchors = {
     version: 'v1',
     hierarchies: listed.hierarchies.filter((_, i) => mounted[i]),

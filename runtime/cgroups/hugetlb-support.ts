@@ -21,7 +21,7 @@ export function hugetlbUnusableReason(anchors: CgroupAnchors): string | undefine
     return 'the cgroup2 root lists no hugetlb controller in cgroup.controllers, so no cgroup has hugetlb.<size>.max files';
   }
   if (anchors.hybridUnified) {
-    return 'this hybrid host keeps the hugetlb controller in its cgroup2 mount only, which the OCI runtime\'s cgroup v1 manager cannot use';
+    return "this hybrid host keeps the hugetlb controller in its cgroup2 mount only, which the OCI runtime's cgroup v1 manager cannot use";
   }
   return 'this cgroup v1 host mounts no hugetlb hierarchy';
 }

@@ -123,9 +123,7 @@ export interface ResolvedParent {
  */
 export function resolveParent(parentFromCri: string, anchors: CgroupAnchors): ResolvedParent {
   if (parentFromCri.endsWith('.slice') || parentFromCri.includes('.slice/')) {
-    throw new UnimplementedError(
-      `cgroup_parent "${parentFromCri}" is a systemd slice: berth has only the cgroupfs driver; set the kubelet's cgroupDriver to cgroupfs`,
-    );
+    throw new UnimplementedError(`cgroup_parent "${parentFromCri}" is a systemd slice: berth has only the cgroupfs driver; set the kubelet's cgroupDriver to cgroupfs`);
   }
   const trimmed = parentFromCri.replace(/^\/+/, '').replace(/\/+$/, '');
   const relative = trimmed === '' ? kubepodsPath : trimmed;

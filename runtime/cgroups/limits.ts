@@ -71,9 +71,7 @@ export function checkSwap(memoryBytes: number | undefined, memorySwapBytes: numb
     throw new InvalidArgumentError('memory_swap_limit_in_bytes needs memory_limit_in_bytes: the swap limit counts memory plus swap');
   }
   if (memorySwapBytes < memoryBytes) {
-    throw new InvalidArgumentError(
-      `memory_swap_limit_in_bytes ${memorySwapBytes} is below memory_limit_in_bytes ${memoryBytes}: it counts memory plus swap`,
-    );
+    throw new InvalidArgumentError(`memory_swap_limit_in_bytes ${memorySwapBytes} is below memory_limit_in_bytes ${memoryBytes}: it counts memory plus swap`);
   }
 }
 

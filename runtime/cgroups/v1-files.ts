@@ -17,9 +17,7 @@ export interface V1Host {
 
 export function limitsToV1Files(limits: Limits, host: V1Host, warnings: string[] = []): V1FileWrite[] {
   if (limits.unified !== undefined && Object.keys(limits.unified).length > 0) {
-    throw new FailedPreconditionError(
-      'unified (cgroup v2) resources were requested but this node runs cgroup v1: drop them or use a cgroup v2 node',
-    );
+    throw new FailedPreconditionError('unified (cgroup v2) resources were requested but this node runs cgroup v1: drop them or use a cgroup v2 node');
   }
   const writes: V1FileWrite[] = [];
   if (limits.cpusetCpus !== undefined) writes.push(['cpuset', 'cpuset.cpus', limits.cpusetCpus]);
@@ -41,8 +39,7 @@ export function limitsToV1Files(limits: Limits, host: V1Host, warnings: string[]
   if (limits.hugepages !== undefined && limits.hugepages.length > 0) {
     if (!host.hugetlb) {
       throw new FailedPreconditionError(
-        'hugepage limits need the cgroup v1 hugetlb controller, which this host does not mount ' +
-          '(hybrid hosts keep it in cgroup2 only): drop the hugepage limits or use a cgroup v2 node',
+        'hugepage limits need the cgroup v1 hugetlb controller, which this host does not mount ' + '(hybrid hosts keep it in cgroup2 only): drop the hugepage limits or use a cgroup v2 node',
       );
     }
     for (const { pageSize, limitBytes } of limits.hugepages) {

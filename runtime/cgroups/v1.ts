@@ -166,10 +166,7 @@ export class CgroupsV1 implements Cgroups {
 
   async oomEvents(path: string): Promise<OomEvents> {
     const dir = this.#dirFor(path, 'memory');
-    const [oomControl, failcnt] = await Promise.all([
-      this.#files.read(join(dir, 'memory.oom_control')),
-      this.#files.read(join(dir, 'memory.failcnt')),
-    ]);
+    const [oomControl, failcnt] = await Promise.all([this.#files.read(join(dir, 'memory.oom_control')), this.#files.read(join(dir, 'memory.failcnt'))]);
     if (oomControl === undefined && failcnt === undefined) throw new NotFoundError(`cgroup ${path} does not exist in the memory hierarchy`);
     return oomEventsFromV1(oomControl, failcnt);
   }
@@ -200,9 +197,7 @@ export class CgroupsV1 implements Cgroups {
     for (const hierarchy of this.#hierarchies) {
       const children = await this.#files.children(this.#dirIn(hierarchy, path));
       if (children.length > 0) {
-        throw new FailedPreconditionError(
-          `cgroup ${path} still has child cgroups in ${hierarchy.name} (${children.join(', ')}): remove them first`,
-        );
+        throw new FailedPreconditionError(`cgroup ${path} still has child cgroups in ${hierarchy.name} (${children.join(', ')}): remove them first`);
       }
     }
     // runc's mirror in a hybrid host's cgroup2 mount goes last, once the v1 dirs are gone.

@@ -102,13 +102,7 @@ export class CgroupsV2 implements Cgroups {
   async stats(path: string): Promise<CgroupStats> {
     const dir = await this.#existing(path);
     const read = (file: string): Promise<string | undefined> => this.#files.read(join(dir, file));
-    const [cpuStat, memoryCurrent, memoryStat, pidsCurrent, ioStat] = await Promise.all([
-      read('cpu.stat'),
-      read('memory.current'),
-      read('memory.stat'),
-      read('pids.current'),
-      read('io.stat'),
-    ]);
+    const [cpuStat, memoryCurrent, memoryStat, pidsCurrent, ioStat] = await Promise.all([read('cpu.stat'), read('memory.current'), read('memory.stat'), read('pids.current'), read('io.stat')]);
     return statsFromV2({
       'cpu.stat': cpuStat,
       'memory.current': memoryCurrent,

@@ -1,14 +1,6 @@
 // What a refused cgroup write means, as a berth error a person can act on. The kernel answers a
 // bad value with EINVAL/ERANGE, a missing controller with ENOENT, a cgroup still in use with EBUSY.
-import {
-  type BerthError,
-  FailedPreconditionError,
-  InternalError,
-  InvalidArgumentError,
-  NotFoundError,
-  PermissionDeniedError,
-  errorMessage,
-} from '../../common/errors.js';
+import { type BerthError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError, PermissionDeniedError, errorMessage } from '../../common/errors.js';
 import { errnoCode } from './cgroup-files.js';
 
 export function cgroupWriteError(error: unknown, file: string, value: string, dir: string): BerthError {

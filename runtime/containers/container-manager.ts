@@ -262,7 +262,11 @@ export class ContainerManager {
   }
 
   get(idOrPrefix: string): ContainerRecord {
-    const id = resolveId('container', idOrPrefix, this.records.list().map((r) => r.id));
+    const id = resolveId(
+      'container',
+      idOrPrefix,
+      this.records.list().map((r) => r.id),
+    );
     const record = this.records.get(id);
     if (!record) throw new NotFoundError(`container ${id} not found`);
     return record;
@@ -301,7 +305,7 @@ export class ContainerManager {
       state: 'exited',
       exitCode: exit.exitCode,
       finishedAt: exit.finishedAt,
-      reason: (await this.oomKilled(record, exit.exitCode)) ? 'OOMKilled' : exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error'),
+      reason: (await this.oomKilled(record, exit.exitCode)) ? 'OOMKilled' : (exit.reason ?? (exit.exitCode === 0 ? 'Completed' : 'Error')),
       message: exit.message ?? '',
     };
     await this.save(exited);
@@ -384,75 +388,81 @@ export class ContainerManager {
     const id = newId();
     const { signal } = options;
     const checkpoint = (): void => throwIfAborted(signal, `CreateContainer of ${name} (${id})`);
-    return this.creating.hold(name, id, () => this.exclusive(id, async () => {
-      checkpoint();
-      const image = await this.ports.images.resolve(imageReference);
-      const undo: Undo[] = [];
-      const bundleDir = join(this.containersDir, id);
-      const rootfs = join(bundleDir, 'rootfs');
-      try {
-        await mkdir(rootfs, { recursive: true, mode: 0o700 });
-        undo.push(() => rm(bundleDir, { recursive: true, force: true }));
+    return this.creating.hold(
+      name,
+      id,
+      () =>
+        this.exclusive(id, async () => {
+          checkpoint();
+          const image = await this.ports.images.resolve(imageReference);
+          const undo: Undo[] = [];
+          const bundleDir = join(this.containersDir, id);
+          const rootfs = join(bundleDir, 'rootfs');
+          try {
+            await mkdir(rootfs, { recursive: true, mode: 0o700 });
+            undo.push(() => rm(bundleDir, { recursive: true, force: true }));
 
-        const mounts = await this.ports.snapshots.prepare(id, image.topChainId);
-        undo.push(() => this.ports.snapshots.remove(id));
-        undo.push((cleanup) => this.ports.mounter.unmount(rootfs, { detach: true, signal: cleanup }));
-        for (const mount of mounts) {
-          if (mount.type === 'bind') await this.ports.mounter.bind(mount.source, rootfs, mount.options, { signal });
-          else await this.ports.mounter.mount(mount, rootfs, { signal });
-        }
-        checkpoint();
+            const mounts = await this.ports.snapshots.prepare(id, image.topChainId);
+            undo.push(() => this.ports.snapshots.remove(id));
+            undo.push((cleanup) => this.ports.mounter.unmount(rootfs, { detach: true, signal: cleanup }));
+            for (const mount of mounts) {
+              if (mount.type === 'bind') await this.ports.mounter.bind(mount.source, rootfs, mount.options, { signal });
+              else await this.ports.mounter.mount(mount, rootfs, { signal });
+            }
+            checkpoint();
 
-        const { spec, warnings, stopSignal } = await this.ports.spec.build({
-          container: config,
-          sandbox,
-          image,
-          containerId: id,
-          rootfs,
-          passwd: await readImageEtcFile(rootfs, '/etc/passwd', image),
-          group: await readImageEtcFile(rootfs, '/etc/group', image),
-        });
-        for (const warning of warnings) this.logger.warn({ containerId: id }, warning);
-        await writeJsonAtomic(join(bundleDir, 'config.json'), spec);
+            const { spec, warnings, stopSignal } = await this.ports.spec.build({
+              container: config,
+              sandbox,
+              image,
+              containerId: id,
+              rootfs,
+              passwd: await readImageEtcFile(rootfs, '/etc/passwd', image),
+              group: await readImageEtcFile(rootfs, '/etc/group', image),
+            });
+            for (const warning of warnings) this.logger.warn({ containerId: id }, warning);
+            await writeJsonAtomic(join(bundleDir, 'config.json'), spec);
 
-        const logPath = config.logPath ? join(sandbox.config.logDirectory, config.logPath) : '';
-        if (logPath) await mkdir(join(logPath, '..'), { recursive: true, mode: 0o755 });
-        await this.ports.monitor.create({ id, bundleDir, logPath, terminal: config.tty, stdin: config.stdin }, { signal });
-        undo.push((cleanup) => this.ports.monitor.delete(id, { signal: cleanup }));
+            const logPath = config.logPath ? join(sandbox.config.logDirectory, config.logPath) : '';
+            if (logPath) await mkdir(join(logPath, '..'), { recursive: true, mode: 0o755 });
+            await this.ports.monitor.create({ id, bundleDir, logPath, terminal: config.tty, stdin: config.stdin }, { signal });
+            undo.push((cleanup) => this.ports.monitor.delete(id, { signal: cleanup }));
 
-        const record: ContainerRecord = {
-          version: containerRecordVersion,
-          id,
-          sandboxId: sandbox.id,
-          name,
-          state: 'created',
-          createdAt: nowNanos(),
-          startedAt: '0',
-          finishedAt: '0',
-          exitCode: 0,
-          reason: '',
-          message: '',
-          config,
-          image: { requested: imageReference, id: image.id, ref: image.ref },
-          logPath,
-          bundleDir,
-          stopSignal: stopSignal ?? 'SIGTERM',
-          cgroupPath: this.ports.cgroups.pathFor(sandbox, id),
-        };
-        // The last point where an abort counts: from the record on, the container exists.
-        checkpoint();
-        await this.save(record);
-        this.logger.info({ containerId: id, podSandboxId: sandbox.id, name }, 'container created');
-        return record;
-      } catch (error) {
-        const cleanupErrors: string[] = [];
-        for (const step of undo.reverse()) {
-          await step(cleanupSignal()).catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
-        }
-        if (cleanupErrors.length > 0) this.logger.error({ containerId: id, cleanupErrors }, 'cleaning up a failed CreateContainer failed too');
-        throw error;
-      }
-    }), options);
+            const record: ContainerRecord = {
+              version: containerRecordVersion,
+              id,
+              sandboxId: sandbox.id,
+              name,
+              state: 'created',
+              createdAt: nowNanos(),
+              startedAt: '0',
+              finishedAt: '0',
+              exitCode: 0,
+              reason: '',
+              message: '',
+              config,
+              image: { requested: imageReference, id: image.id, ref: image.ref },
+              logPath,
+              bundleDir,
+              stopSignal: stopSignal ?? 'SIGTERM',
+              cgroupPath: this.ports.cgroups.pathFor(sandbox, id),
+            };
+            // The last point where an abort counts: from the record on, the container exists.
+            checkpoint();
+            await this.save(record);
+            this.logger.info({ containerId: id, podSandboxId: sandbox.id, name }, 'container created');
+            return record;
+          } catch (error) {
+            const cleanupErrors: string[] = [];
+            for (const step of undo.reverse()) {
+              await step(cleanupSignal()).catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
+            }
+            if (cleanupErrors.length > 0) this.logger.error({ containerId: id, cleanupErrors }, 'cleaning up a failed CreateContainer failed too');
+            throw error;
+          }
+        }),
+      options,
+    );
   }
 
   async start(idOrPrefix: string, options: Abortable = {}): Promise<void> {

@@ -4,16 +4,7 @@
 // int64), so zeros become absent fields and the kernel defaults stay.
 import { InvalidArgumentError } from '../../common/errors.js';
 import type { LinuxContainerResources__Output } from '../../api/cri/messages.js';
-import {
-  checkCpuList,
-  checkSwap,
-  checkUnified,
-  hugepageSizePattern,
-  maxCfsPeriodUs,
-  minCfsUs,
-  withPodOverhead,
-  type Limits,
-} from '../cgroups/limits.js';
+import { checkCpuList, checkSwap, checkUnified, hugepageSizePattern, maxCfsPeriodUs, minCfsUs, withPodOverhead, type Limits } from '../cgroups/limits.js';
 import { parseCriInt } from '../oci/spec/decimal.js';
 
 function nonNegative(text: string, what: string): number {

@@ -61,9 +61,7 @@ export class ContainerDevices {
     const named = requestedCdiDevices(request.cdiDevices, request.annotations);
     if (!gpuRequest && named.length === 0) return spec;
     if (gpuRequest && this.discovery.gpus.length === 0) {
-      throw new FailedPreconditionError(
-        `the container asks for GPUs (berth.dev/gpus) but berth found none under ${this.config.gpuDeviceRoot} (is the NVIDIA driver loaded?)`,
-      );
+      throw new FailedPreconditionError(`the container asks for GPUs (berth.dev/gpus) but berth found none under ${this.config.gpuDeviceRoot} (is the NVIDIA driver loaded?)`);
     }
     const plan = gpuRequest ? planGpuInjection(gpuRequest, this.discovery) : undefined;
     // Read per container: device plugins and operators add and change specs while berth runs.

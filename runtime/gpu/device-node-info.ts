@@ -33,13 +33,7 @@ export async function readDeviceNode(hostPath: string): Promise<DeviceNodeInfo |
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const type: DeviceType | undefined = stats.isCharacterDevice()
-    ? 'c'
-    : stats.isBlockDevice()
-      ? 'b'
-      : stats.isFIFO()
-        ? 'p'
-        : undefined;
+  const type: DeviceType | undefined = stats.isCharacterDevice() ? 'c' : stats.isBlockDevice() ? 'b' : stats.isFIFO() ? 'p' : undefined;
   if (type === undefined) {
     throw new FailedPreconditionError(`${hostPath} is not a device node: recreate it with mknod or reload the driver`);
   }

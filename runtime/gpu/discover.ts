@@ -112,9 +112,7 @@ async function gpusOf(devRoot: string, majors: NvidiaMajors): Promise<Discovered
       const path = `/dev/nvidia${info.minor}`;
       const found = await node(devRoot, path);
       if (found === undefined) {
-        throw new FailedPreconditionError(
-          `GPU ${info.uuid} (minor ${info.minor}) has no device node ${join(devRoot, path)}: create it with "nvidia-modprobe -c ${info.minor}" or run nvidia-smi once`,
-        );
+        throw new FailedPreconditionError(`GPU ${info.uuid} (minor ${info.minor}) has no device node ${join(devRoot, path)}: create it with "nvidia-modprobe -c ${info.minor}" or run nvidia-smi once`);
       }
       const mismatch = majorMismatch(found, majors.nvidia, 'nvidia');
       if (mismatch !== undefined) throw new FailedPreconditionError(`${mismatch}: the device node is stale; recreate it`);

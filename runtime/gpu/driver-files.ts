@@ -8,16 +8,7 @@
 import type { Dirent } from 'node:fs';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, posix } from 'node:path';
-import {
-  capabilityBinaries,
-  capabilityLibraries,
-  capabilityOfLibrary,
-  driverCapabilities,
-  libraryBaseName,
-  libraryVersion,
-  versionedLibraries,
-  type DriverCapability,
-} from './driver-capabilities.js';
+import { capabilityBinaries, capabilityLibraries, capabilityOfLibrary, driverCapabilities, libraryBaseName, libraryVersion, versionedLibraries, type DriverCapability } from './driver-capabilities.js';
 import { hostLdCacheArch, parseLdCache, type LdCacheEntry } from './ld-cache.js';
 
 export type DriverFileKind = 'library' | 'binary' | 'firmware' | 'socket' | 'directory';
@@ -45,16 +36,7 @@ export interface DriverFiles {
   warnings: string[];
 }
 
-const libraryDirs = [
-  '/usr/lib/x86_64-linux-gnu',
-  '/usr/lib/aarch64-linux-gnu',
-  '/usr/lib64',
-  '/usr/lib',
-  '/lib/x86_64-linux-gnu',
-  '/lib/aarch64-linux-gnu',
-  '/lib64',
-  '/lib',
-];
+const libraryDirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib/aarch64-linux-gnu', '/lib64', '/lib'];
 /** Driver libraries that the loader's cache does not list: searched whether or not there is a cache. */
 const unindexedLibraryDirs = ['/usr/local/nvidia/lib64', '/usr/local/nvidia/lib'];
 const binaryDirs = ['/usr/bin', '/usr/sbin', '/bin', '/sbin', '/usr/local/bin', '/usr/local/nvidia/bin'];
@@ -229,10 +211,6 @@ async function findIpc(root: string): Promise<DriverFile[]> {
 export async function findDriverFiles(driverRoot: string): Promise<DriverFiles> {
   const warnings: string[] = [];
   const { libraries, version } = await findLibraries(driverRoot, warnings);
-  const [binaries, firmware, ipc] = await Promise.all([
-    findBinaries(driverRoot),
-    findFirmware(driverRoot, version),
-    findIpc(driverRoot),
-  ]);
+  const [binaries, firmware, ipc] = await Promise.all([findBinaries(driverRoot), findFirmware(driverRoot, version), findIpc(driverRoot)]);
   return { ...(version !== undefined ? { version } : {}), libraries, binaries, firmware, ipc, warnings };
 }

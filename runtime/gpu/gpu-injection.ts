@@ -26,17 +26,12 @@ export function planGpuInjection(request: GpuRequest, discovery: Pick<NvidiaDisc
   const all = request.devices === 'all';
   const asked = new Set(request.capabilities);
   const { driver } = discovery;
-  const withheldMounts = [...driver.libraries, ...driver.binaries, ...driver.firmware, ...driver.ipc]
-    .filter((file) => !asked.has(file.capability))
-    .map((file) => file.hostPath);
+  const withheldMounts = [...driver.libraries, ...driver.binaries, ...driver.firmware, ...driver.ipc].filter((file) => !asked.has(file.capability)).map((file) => file.hostPath);
   return {
     gpus,
     // By UUID: an index names another GPU once one disappears or the bus order changes.
     cdiDevices: all ? [qualifiedName(nvidiaCdiKind, 'all')] : gpus.map((g) => qualifiedName(nvidiaCdiKind, g.uuid)),
-    env: [
-      `NVIDIA_VISIBLE_DEVICES=${all ? 'all' : gpus.map((g) => g.uuid).join(',')}`,
-      `NVIDIA_DRIVER_CAPABILITIES=${request.capabilities.join(',')}`,
-    ],
+    env: [`NVIDIA_VISIBLE_DEVICES=${all ? 'all' : gpus.map((g) => g.uuid).join(',')}`, `NVIDIA_DRIVER_CAPABILITIES=${request.capabilities.join(',')}`],
     withheldMounts,
   };
 }

@@ -7,12 +7,7 @@
 // `capabilities=compute,utility` means what it says; `device=0,2` stays ambiguous (is 2 a count?)
 // and is refused with the quoting hint, as docker does.
 import { InvalidArgumentError } from '../../common/errors.js';
-import {
-  defaultDriverCapabilities,
-  driverCapabilities,
-  isDriverCapability,
-  type DriverCapability,
-} from './driver-capabilities.js';
+import { defaultDriverCapabilities, driverCapabilities, isDriverCapability, type DriverCapability } from './driver-capabilities.js';
 
 export type GpuId = { index: number } | { uuid: string };
 
@@ -93,7 +88,13 @@ export function parseGpuRequest(value: string, source = '--gpus'): GpuRequest {
     if (!(keys as readonly string[]).includes(key)) fail(`unknown key "${key}"; use ${keys.join(', ')}`);
     const k = key as Key;
     if (seen.has(k)) fail(`"${k}" is given twice`);
-    seen.set(k, field.slice(eq + 1).split(',').map((s) => s.trim()));
+    seen.set(
+      k,
+      field
+        .slice(eq + 1)
+        .split(',')
+        .map((s) => s.trim()),
+    );
     last = k;
   }
 

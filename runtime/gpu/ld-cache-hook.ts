@@ -17,7 +17,13 @@ const hookTimeoutSeconds = 30;
 /** The host's ldconfig, or undefined where it has none (a musl or Nix host). */
 export async function findLdconfig(candidates: readonly string[] = ldconfigCandidates): Promise<string | undefined> {
   for (const path of candidates) {
-    if (await access(path, constants.X_OK).then(() => true, () => false)) return path;
+    if (
+      await access(path, constants.X_OK).then(
+        () => true,
+        () => false,
+      )
+    )
+      return path;
   }
   return undefined;
 }

@@ -16,10 +16,7 @@ export interface RegistryAuth {
   registryToken?: string;
 }
 
-export type Credentials =
-  | { kind: 'basic'; username: string; password: string }
-  | { kind: 'identity-token'; token: string }
-  | { kind: 'registry-token'; token: string };
+export type Credentials = { kind: 'basic'; username: string; password: string } | { kind: 'identity-token'; token: string } | { kind: 'registry-token'; token: string };
 
 export interface Challenge {
   scheme: string;
@@ -58,9 +55,10 @@ interface DockerConfigEntry {
 export function credentialsFromDockerConfig(config: unknown, host: string): Credentials | undefined {
   const auths = (config as { auths?: Record<string, DockerConfigEntry> } | null)?.auths;
   if (!auths || typeof auths !== 'object') return undefined;
-  const keys = host === 'docker.io'
-    ? ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/', 'https://index.docker.io/v1', 'https://registry-1.docker.io']
-    : [host, `https://${host}`, `http://${host}`, `https://${host}/v1/`, `https://${host}/v2/`];
+  const keys =
+    host === 'docker.io'
+      ? ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'https://index.docker.io/v1/', 'https://index.docker.io/v1', 'https://registry-1.docker.io']
+      : [host, `https://${host}`, `http://${host}`, `https://${host}/v1/`, `https://${host}/v2/`];
   for (const key of keys) {
     const entry = auths[key];
     if (!entry || typeof entry !== 'object') continue;
@@ -170,21 +168,22 @@ export class TokenCache {
 
     let response: Response;
     try {
-      response = credentials?.kind === 'identity-token'
-        ? await this.fetchImpl(realmUrl, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({
-              grant_type: 'refresh_token',
-              refresh_token: credentials.token,
-              service,
-              scope: uniqueScopes.join(' '),
-              client_id: 'berth',
-            }).toString(),
-          })
-        : await this.fetchImpl(tokenUrl(realmUrl, service, uniqueScopes), {
-            headers: credentials?.kind === 'basic' ? { authorization: basicHeader(credentials.username, credentials.password) } : {},
-          });
+      response =
+        credentials?.kind === 'identity-token'
+          ? await this.fetchImpl(realmUrl, {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: new URLSearchParams({
+                grant_type: 'refresh_token',
+                refresh_token: credentials.token,
+                service,
+                scope: uniqueScopes.join(' '),
+                client_id: 'berth',
+              }).toString(),
+            })
+          : await this.fetchImpl(tokenUrl(realmUrl, service, uniqueScopes), {
+              headers: credentials?.kind === 'basic' ? { authorization: basicHeader(credentials.username, credentials.password) } : {},
+            });
     } catch (error) {
       throw new UnavailableError(`cannot reach registry token endpoint ${realmUrl.origin}: ${errorMessage(error)}`, { cause: error });
     }

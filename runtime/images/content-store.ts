@@ -135,12 +135,7 @@ export class ContentStore implements Content {
     return this.ingest(expected, bytes.length, async () => ({ start: 0, body: once(bytes) }));
   }
 
-  private async ingestOnce(
-    expected: Digest,
-    expectedSize: number | undefined,
-    source: BlobSource,
-    onBytes?: (done: number) => void,
-  ): Promise<BlobInfo> {
+  private async ingestOnce(expected: Digest, expectedSize: number | undefined, source: BlobSource, onBytes?: (done: number) => void): Promise<BlobInfo> {
     const existing = await statOrUndefined(this.blobPath(expected));
     if (existing) return { digest: expected, size: existing.size };
     await mkdir(this.ingestDir, { recursive: true });

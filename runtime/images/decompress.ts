@@ -8,13 +8,7 @@
 import { spawn } from 'node:child_process';
 import { Duplex, Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import {
-  BerthError,
-  InvalidArgumentError,
-  ResourceExhaustedError,
-  UnimplementedError,
-  errorMessage,
-} from '../../common/errors.js';
+import { BerthError, InvalidArgumentError, ResourceExhaustedError, UnimplementedError, errorMessage } from '../../common/errors.js';
 import { mediaTypes } from './oci-types.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -61,17 +55,13 @@ export function detectCompression(head: Uint8Array, mediaType?: string): Compres
   if (mediaType !== undefined) {
     declared = compressionByMediaType.get(mediaType);
     if (declared === undefined) {
-      throw new UnimplementedError(
-        `layer media type ${JSON.stringify(mediaType)} is not supported: berth unpacks tar, tar+gzip and tar+zstd layers`,
-      );
+      throw new UnimplementedError(`layer media type ${JSON.stringify(mediaType)} is not supported: berth unpacks tar, tar+gzip and tar+zstd layers`);
     }
   }
   if (startsWith(head, gzipMagic)) return 'gzip';
   if (startsWith(head, zstdMagic)) return 'zstd';
   if (declared !== undefined && declared !== 'none') {
-    throw new InvalidArgumentError(
-      `layer is declared ${mediaType ?? ''} but does not start with ${declared} magic bytes: the blob is corrupt or mislabelled`,
-    );
+    throw new InvalidArgumentError(`layer is declared ${mediaType ?? ''} but does not start with ${declared} magic bytes: the blob is corrupt or mislabelled`);
   }
   return 'none';
 }
@@ -103,8 +93,7 @@ async function* decompressedChunks(blob: Readable, options: DecompressOptions): 
       total += chunk.length;
       if (total > maxBytes) {
         throw new ResourceExhaustedError(
-          `${options.name ?? 'layer'} decompresses to more than ${maxBytes} bytes ` +
-            `(${options.limitReason ?? 'the decompression limit: a possible decompression bomb'}); refusing it`,
+          `${options.name ?? 'layer'} decompresses to more than ${maxBytes} bytes ` + `(${options.limitReason ?? 'the decompression limit: a possible decompression bomb'}); refusing it`,
         );
       }
       yield chunk;

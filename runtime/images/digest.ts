@@ -16,9 +16,7 @@ export function isDigest(text: string): text is Digest {
 /** Returns `text` as a Digest or throws InvalidArgumentError naming it. */
 export function parseDigest(text: string, what = 'digest'): Digest {
   if (!isDigest(text)) {
-    throw new InvalidArgumentError(
-      `invalid ${what} ${JSON.stringify(truncate(text))}: expected "sha256:" followed by 64 lowercase hex characters`,
-    );
+    throw new InvalidArgumentError(`invalid ${what} ${JSON.stringify(truncate(text))}: expected "sha256:" followed by 64 lowercase hex characters`);
   }
   return text;
 }

@@ -154,9 +154,12 @@ const maxConfigBytes = 8 * 1024 * 1024;
 /** Reads an extracted docker-archive (manifest.json); each entry becomes an OCI manifest. */
 export async function readDockerArchive(dir: string, what: string): Promise<DockerArchiveImage[]> {
   const root = await realpath(dir);
-  const entries = parseManifestJson(await readFile(join(root, 'manifest.json')).catch(() => {
-    throw new InvalidArgumentError(`${what} holds neither index.json nor manifest.json; is it an image archive?`);
-  }), what);
+  const entries = parseManifestJson(
+    await readFile(join(root, 'manifest.json')).catch(() => {
+      throw new InvalidArgumentError(`${what} holds neither index.json nor manifest.json; is it an image archive?`);
+    }),
+    what,
+  );
   const images: DockerArchiveImage[] = [];
   for (const [i, entry] of entries.entries()) {
     const entryWhat = `${what}: manifest.json entry ${i}`;

@@ -262,9 +262,7 @@ export function repositoryOf(name: string): string {
 }
 
 function blobsOf(image: ImageRecord): Digest[] {
-  return [image.indexDigest, image.manifestDigest, image.id, ...image.layers.map((layer) => layer.digest as Digest)].filter(
-    (digest): digest is Digest => digest !== undefined,
-  );
+  return [image.indexDigest, image.manifestDigest, image.id, ...image.layers.map((layer) => layer.digest as Digest)].filter((digest): digest is Digest => digest !== undefined);
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {

@@ -178,7 +178,11 @@ export class Images {
     for (const ref of refs) {
       const repository = bareRepository(ref);
       const inRepository = repository === undefined ? [] : this.store.list().filter((record) => record.repoTags.some((tag) => tag.startsWith(`${repository}:`)));
-      for (const record of inRepository) await select(record, record.repoTags.filter((tag) => tag.startsWith(`${repository}:`)));
+      for (const record of inRepository)
+        await select(
+          record,
+          record.repoTags.filter((tag) => tag.startsWith(`${repository}:`)),
+        );
       if (inRepository.length > 0) continue;
       const record = this.store.get(ref);
       if (!record) throw new NotFoundError(`reference does not exist: ${ref}`);

@@ -142,13 +142,7 @@ function archivePath(raw: string, tarPath: string): string {
   return name.replace(/\/$/, '');
 }
 
-async function importIndex(
-  indexBytes: Buffer,
-  what: string,
-  fetchBlob: BlobFetcher,
-  deps: ImportDependencies,
-  options: ImportOptions,
-): Promise<ImageRecord[]> {
+async function importIndex(indexBytes: Buffer, what: string, fetchBlob: BlobFetcher, deps: ImportDependencies, options: ImportOptions): Promise<ImageRecord[]> {
   const logger = deps.logger ?? silentLogger();
   if (indexBytes.length > maxIndexBytes) throw new InvalidArgumentError(`${what} is larger than ${maxIndexBytes} bytes`);
   const index = parseIndex(indexBytes, what);

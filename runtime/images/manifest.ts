@@ -73,9 +73,7 @@ export function parseImageConfig(bytes: Uint8Array, what: string, layerCount: nu
   }
   for (const [i, id] of config.rootfs.diff_ids.entries()) parseDigest(String(id), `${what} rootfs.diff_ids[${i}]`);
   if (config.rootfs.diff_ids.length !== layerCount) {
-    throw new InvalidArgumentError(
-      `${what} lists ${config.rootfs.diff_ids.length} diff_ids for ${layerCount} layers; the image is inconsistent`,
-    );
+    throw new InvalidArgumentError(`${what} lists ${config.rootfs.diff_ids.length} diff_ids for ${layerCount} layers; the image is inconsistent`);
   }
   for (const field of ['os', 'architecture', 'variant'] as const) {
     if (config[field] !== undefined && typeof config[field] !== 'string') throw new InvalidArgumentError(`${what} ${field} is not a string`);
@@ -107,9 +105,7 @@ function checkRunConfig(value: unknown, what: string): void {
       if (typeof item !== 'string') throw new InvalidArgumentError(`${what}.${field}[${i}] is not a string`);
       const size = Buffer.byteLength(item);
       if (size > runConfigLimits.maxExecStringBytes) {
-        throw new InvalidArgumentError(
-          `${what}.${field}[${i}] is ${size} bytes, over the ${runConfigLimits.maxExecStringBytes}-byte limit execve puts on one string`,
-        );
+        throw new InvalidArgumentError(`${what}.${field}[${i}] is ${size} bytes, over the ${runConfigLimits.maxExecStringBytes}-byte limit execve puts on one string`);
       }
       if (item.includes('\0')) throw new InvalidArgumentError(`${what}.${field}[${i}] contains a NUL byte`);
       execBytes += size + 1 + 8;

@@ -70,10 +70,6 @@ export function selectPlatformManifest(manifests: readonly Descriptor[], wanted:
     if (rank !== undefined && (best === undefined || rank < best.rank)) best = { descriptor, rank };
   }
   if (best) return best.descriptor;
-  const available = manifests
-    .flatMap((descriptor) => (descriptor.platform ? [formatPlatform(descriptor.platform)] : []))
-    .filter((platform) => platform !== 'unknown/unknown');
-  throw new NotFoundError(
-    `image ${imageName} has no manifest for platform ${formatPlatform(wanted)}; available: ${available.join(', ') || 'none'}`,
-  );
+  const available = manifests.flatMap((descriptor) => (descriptor.platform ? [formatPlatform(descriptor.platform)] : [])).filter((platform) => platform !== 'unknown/unknown');
+  throw new NotFoundError(`image ${imageName} has no manifest for platform ${formatPlatform(wanted)}; available: ${available.join(', ') || 'none'}`);
 }

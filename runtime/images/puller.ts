@@ -189,10 +189,12 @@ export class Puller {
     }
     await fetchBlob(parsed.config, 'config');
     const config = parseImageConfig(await this.deps.content.readBytes(configDigest, maxConfigBytes), configWhat, parsed.layers.length);
-    if (options.platform && indexDigest === undefined && platformRank(platform, { os: config.os, architecture: config.architecture, ...(config.variant !== undefined && { variant: config.variant }) }) === undefined) {
-      throw new InvalidArgumentError(
-        `image ${name} is built for ${formatPlatform({ os: config.os, architecture: config.architecture })}, not the requested ${formatPlatform(platform)}`,
-      );
+    if (
+      options.platform &&
+      indexDigest === undefined &&
+      platformRank(platform, { os: config.os, architecture: config.architecture, ...(config.variant !== undefined && { variant: config.variant }) }) === undefined
+    ) {
+      throw new InvalidArgumentError(`image ${name} is built for ${formatPlatform({ os: config.os, architecture: config.architecture })}, not the requested ${formatPlatform(platform)}`);
     }
     await mapBounded(parsed.layers, this.concurrency, (layer) => fetchBlob(layer, 'layer'));
 

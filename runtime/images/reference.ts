@@ -77,8 +77,7 @@ function splitDomain(name: string, refuse: (why: string) => never): { domain: st
   const slash = name.indexOf('/');
   const first = slash === -1 ? '' : name.slice(0, slash);
   // docker's rule: the first component is a registry host only if it looks like one.
-  const looksLikeHost =
-    slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
+  const looksLikeHost = slash !== -1 && (first.includes('.') || first.includes(':') || first === 'localhost' || first !== first.toLowerCase());
   if (!looksLikeHost) {
     const path = slash === -1 ? `library/${name}` : name;
     return { domain: defaultDomain, path };
@@ -131,9 +130,7 @@ export function digestedName(reference: ImageReference, digest: Digest): string 
 export function familiarName(reference: ImageReference): string {
   let name = referenceName(reference);
   if (reference.domain === defaultDomain) {
-    name = reference.path.startsWith('library/') && reference.path.split('/').length === 2
-      ? reference.path.slice('library/'.length)
-      : reference.path;
+    name = reference.path.startsWith('library/') && reference.path.split('/').length === 2 ? reference.path.slice('library/'.length) : reference.path;
   }
   if (reference.tag !== undefined) name += `:${reference.tag}`;
   if (reference.digest !== undefined) name += `@${reference.digest}`;

@@ -6,16 +6,7 @@
 // by digest must hash to it, and one fetched by tag must match the Docker-Content-Digest header.
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import {
-  BerthError,
-  InvalidArgumentError,
-  NotFoundError,
-  PermissionDeniedError,
-  ResourceExhaustedError,
-  UnavailableError,
-  UnimplementedError,
-  errorMessage,
-} from '../../common/errors.js';
+import { BerthError, InvalidArgumentError, NotFoundError, PermissionDeniedError, ResourceExhaustedError, UnavailableError, UnimplementedError, errorMessage } from '../../common/errors.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import { abortedError } from '../../common/abort.js';
 import { basicHeader, credentialsFromAuth, credentialsFromDockerConfig, parseChallenges, TokenCache, type Credentials, type FetchLike, type RegistryAuth } from './auth.js';
@@ -26,17 +17,9 @@ import { mediaTypes, type Descriptor } from './oci-types.js';
 import { formatReference, type ImageReference } from './reference.js';
 import { endpointsFor, type RegistryEndpoint, type RegistryHostsConfig } from './registry-hosts.js';
 
-export const manifestAccept = [
-  mediaTypes.ociIndex,
-  mediaTypes.ociManifest,
-  mediaTypes.dockerManifestList,
-  mediaTypes.dockerManifest,
-].join(', ');
+export const manifestAccept = [mediaTypes.ociIndex, mediaTypes.ociManifest, mediaTypes.dockerManifestList, mediaTypes.dockerManifest].join(', ');
 
-const schema1Types = new Set([
-  'application/vnd.docker.distribution.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v1+prettyjws',
-]);
+const schema1Types = new Set(['application/vnd.docker.distribution.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v1+prettyjws']);
 
 // containerd's limit: a manifest is metadata, and an endless one must not exhaust memory.
 export const maxManifestBytes = 4 * 1024 * 1024;

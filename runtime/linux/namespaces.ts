@@ -169,7 +169,9 @@ export class LinuxNamespacePinner implements NamespacePinner {
 
   private async makeRootPrivate(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
-    const self = parseMountinfo(await readFile(this.mountinfoPath, 'utf8')).filter((e) => e.mountPoint === this.root).at(-1);
+    const self = parseMountinfo(await readFile(this.mountinfoPath, 'utf8'))
+      .filter((e) => e.mountPoint === this.root)
+      .at(-1);
     if (!self) await this.mounter.bind(this.root, this.root, ['rbind', 'private']);
     else if (self.shared) await this.mounter.mount({ type: 'none', source: 'none', options: ['private'] }, this.root);
   }

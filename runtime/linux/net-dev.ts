@@ -16,7 +16,11 @@ export function parseNetDev(text: string): InterfaceCounters[] {
   for (const line of text.split('\n').slice(2)) {
     const colon = line.indexOf(':');
     if (colon < 0) continue;
-    const fields = line.slice(colon + 1).trim().split(/\s+/).map(Number);
+    const fields = line
+      .slice(colon + 1)
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     if (fields.length < 16 || fields.some((n) => !Number.isFinite(n))) continue;
     out.push({ name: line.slice(0, colon).trim(), rxBytes: fields[0] ?? 0, rxErrors: fields[2] ?? 0, txBytes: fields[8] ?? 0, txErrors: fields[10] ?? 0 });
   }

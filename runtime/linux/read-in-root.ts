@@ -47,8 +47,7 @@ function kindOf(stats: { isDirectory(): boolean; isSymbolicLink(): boolean; isFI
  */
 export async function readFileInRoot(trustedRoot: string, unsafePath: string, options: ReadInRootOptions): Promise<Buffer | undefined> {
   const where = `${unsafePath.startsWith('/') ? '' : '/'}${unsafePath} in ${options.rootName ?? `root ${trustedRoot}`}`;
-  const refuse = (why: string, cause?: unknown): InvalidArgumentError =>
-    new InvalidArgumentError(`refusing to read ${where}: ${why}`, cause === undefined ? undefined : { cause });
+  const refuse = (why: string, cause?: unknown): InvalidArgumentError => new InvalidArgumentError(`refusing to read ${where}: ${why}`, cause === undefined ? undefined : { cause });
 
   // The fd check below compares against the kernel's view of the path: no symlink in it.
   const root = await realpath(trustedRoot);

@@ -131,9 +131,7 @@ export class RootTree implements TreeReader, TreeWriter {
   }
 
   createFile(path: readonly string[]): Promise<FileHandle> {
-    return this.atEntry(path, (dir, name) =>
-      open(fdPath(dir, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600),
-    );
+    return this.atEntry(path, (dir, name) => open(fdPath(dir, name), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600));
   }
 
   symlink(target: string, path: readonly string[]): Promise<void> {

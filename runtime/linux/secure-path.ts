@@ -41,11 +41,7 @@ export async function resolveInRoot(root: string, unsafePath: string, options: R
  * it lives in (resolved securely) and its name, for creating, replacing or removing it.
  * Refuses a path whose last component is `.`, `..` or the root itself.
  */
-export async function resolveParentInRoot(
-  root: string,
-  unsafePath: string,
-  options: ResolveOptions = {},
-): Promise<{ dir: string; name: string; path: string }> {
+export async function resolveParentInRoot(root: string, unsafePath: string, options: ResolveOptions = {}): Promise<{ dir: string; name: string; path: string }> {
   const parts = unsafePath.split('/').filter((p) => p !== '');
   const name = parts.pop();
   if (name === undefined || name === '.' || name === '..') {
@@ -55,11 +51,7 @@ export async function resolveParentInRoot(
   return { dir, name, path: join(dir, name) };
 }
 
-async function resolveComponents(
-  root: string,
-  unsafePath: string,
-  options: ResolveOptions,
-): Promise<string[]> {
+async function resolveComponents(root: string, unsafePath: string, options: ResolveOptions): Promise<string[]> {
   return expandSymlinks(unsafePath, {
     async readLink(parts) {
       const candidate = join(root, ...parts);
@@ -108,9 +100,7 @@ export async function expandSymlinks(unsafePath: string, source: SymlinkSource):
     }
     followed += 1;
     if (followed > maxSymlinks) {
-      throw new InvalidArgumentError(
-        `resolving ${JSON.stringify(unsafePath)} followed more than ${maxSymlinks} symlinks: refusing a symlink loop`,
-      );
+      throw new InvalidArgumentError(`resolving ${JSON.stringify(unsafePath)} followed more than ${maxSymlinks} symlinks: refusing a symlink loop`);
     }
     if (target.startsWith('/')) resolved.length = 0;
     pending = [...target.split('/'), ...pending];

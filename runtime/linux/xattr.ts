@@ -28,11 +28,7 @@ export class AttrToolsXattrs implements Xattrs {
   }
 
   async get(path: string, name: string): Promise<Buffer | undefined> {
-    const result = await execa(
-      this.binaries.getfattr,
-      ['-h', '--absolute-names', '--only-values', '-e', 'hex', '-n', name, '--', path],
-      { timeout: 30_000, reject: false, encoding: 'buffer' },
-    );
+    const result = await execa(this.binaries.getfattr, ['-h', '--absolute-names', '--only-values', '-e', 'hex', '-n', name, '--', path], { timeout: 30_000, reject: false, encoding: 'buffer' });
     const stderr = Buffer.from(result.stderr).toString('utf8');
     if (result.exitCode !== 0) {
       if (/No such attribute/i.test(stderr)) return undefined;

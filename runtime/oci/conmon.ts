@@ -104,26 +104,31 @@ export async function writeControl(fifoPath: string, message: string, whenGone: 
 }
 
 /** Pure: conmon's command line for creating `request` with `runtime` under `paths`. */
-export function conmonCreateArgs(
-  runtime: ConmonOptions['runtime'],
-  request: ConmonCreateRequest,
-  paths: ConmonPaths,
-  socketDir: string,
-  exitDir: string,
-): string[] {
+export function conmonCreateArgs(runtime: ConmonOptions['runtime'], request: ConmonCreateRequest, paths: ConmonPaths, socketDir: string, exitDir: string): string[] {
   return [
-    '--api-version', '1',
-    '--cid', request.id,
-    '--cuuid', request.id,
-    '--name', request.id,
-    '--runtime', runtime.path,
+    '--api-version',
+    '1',
+    '--cid',
+    request.id,
+    '--cuuid',
+    request.id,
+    '--name',
+    request.id,
+    '--runtime',
+    runtime.path,
     ...runtime.globalArgs().flatMap((arg) => ['--runtime-arg', arg]),
-    '--bundle', request.bundleDir,
-    '--container-pidfile', paths.containerPidFile,
-    '--conmon-pidfile', paths.conmonPidFile,
-    '--exit-dir', exitDir,
-    '--socket-dir-path', socketDir,
-    '--log-path', request.logPath === '' ? 'none' : `k8s-file:${request.logPath}`,
+    '--bundle',
+    request.bundleDir,
+    '--container-pidfile',
+    paths.containerPidFile,
+    '--conmon-pidfile',
+    paths.conmonPidFile,
+    '--exit-dir',
+    exitDir,
+    '--socket-dir-path',
+    socketDir,
+    '--log-path',
+    request.logPath === '' ? 'none' : `k8s-file:${request.logPath}`,
     ...(request.terminal ? ['--terminal'] : []),
     ...(request.stdin ? ['--stdin'] : []),
   ];
@@ -227,9 +232,7 @@ export class Conmon {
       // itself failed first, its own stderr.
       if (message === 'timeout' && signal?.aborted) throw abortedError(signal, `${this.options.runtime.name} create of container ${request.id}; conmon was killed`);
       if (message === 'timeout') {
-        throw new DeadlineExceededError(
-          `${this.options.runtime.name} create of container ${request.id} did not finish within ${this.createTimeoutMs / 1000} s; conmon was killed`,
-        );
+        throw new DeadlineExceededError(`${this.options.runtime.name} create of container ${request.id} did not finish within ${this.createTimeoutMs / 1000} s; conmon was killed`);
       }
       const said = message === undefined ? stderr : message.message;
       throw runtimeError({ runtime: `conmon/${this.options.runtime.name}`, operation: 'create', containerId: request.id, stderr: said, exitCode: undefined });
@@ -241,10 +244,13 @@ export class Conmon {
 
     // conmon's first process writes this file as it exits, racing the daemon's sync message.
     let conmonPid = 0;
-    await pollUntil(async () => {
-      conmonPid = Number((await readFile(paths.conmonPidFile, 'utf8').catch(() => '')).trim());
-      return Number.isInteger(conmonPid) && conmonPid > 0;
-    }, { timeoutMs: 5_000 });
+    await pollUntil(
+      async () => {
+        conmonPid = Number((await readFile(paths.conmonPidFile, 'utf8').catch(() => '')).trim());
+        return Number.isInteger(conmonPid) && conmonPid > 0;
+      },
+      { timeoutMs: 5_000 },
+    );
     if (!(conmonPid > 0)) throw new InternalError(`conmon created container ${request.id} but wrote no pid file at ${paths.conmonPidFile}`);
     const record: MonitorRecord = {
       version: monitorRecordVersion,
@@ -299,10 +305,13 @@ export class Conmon {
     const before = await inode(record.logPath);
     await this.control(id, record.bundleDir, reopenLogsMessage, 'its log cannot be reopened');
     // conmon writes <log>.tmp and renames it over the log, so the new file is a new inode.
-    const reopened = await pollUntil(async () => {
-      const now = await inode(record.logPath);
-      return now !== undefined && now !== before;
-    }, { timeoutMs, signal: options.signal, what: `conmon to reopen the log of container ${id}` });
+    const reopened = await pollUntil(
+      async () => {
+        const now = await inode(record.logPath);
+        return now !== undefined && now !== before;
+      },
+      { timeoutMs, signal: options.signal, what: `conmon to reopen the log of container ${id}` },
+    );
     if (!reopened) throw new DeadlineExceededError(`conmon did not reopen the log ${record.logPath} of container ${id} within ${timeoutMs} ms`);
   }
 
@@ -328,11 +337,7 @@ export class Conmon {
   /** Removes every file conmon and this adapter keep for the container. Idempotent. */
   async removeFiles(id: string): Promise<void> {
     const paths = this.paths(id);
-    await Promise.all([
-      rm(paths.dir, { recursive: true, force: true }),
-      rm(paths.exitFile, { force: true }),
-      rm(paths.socketLink, { force: true }),
-    ]);
+    await Promise.all([rm(paths.dir, { recursive: true, force: true }), rm(paths.exitFile, { force: true }), rm(paths.socketLink, { force: true })]);
   }
 }
 
@@ -353,12 +358,7 @@ export function readSyncMessage(pipe: Readable, timeoutMs: number, signal?: Abor
  * The first line conmon writes on one of its pipes, parsed; undefined when the pipe closed empty;
  * 'timeout' when `timeoutMs` passed or `signal` aborted first (the caller tells which).
  */
-export function readPipeMessage<T>(
-  pipe: Readable,
-  timeoutMs: number,
-  parse: (line: string) => T | undefined,
-  signal?: AbortSignal,
-): Promise<T | undefined | 'timeout'> {
+export function readPipeMessage<T>(pipe: Readable, timeoutMs: number, parse: (line: string) => T | undefined, signal?: AbortSignal): Promise<T | undefined | 'timeout'> {
   return new Promise((resolve) => {
     let buffered = '';
     const onAbort = (): void => finish('timeout');

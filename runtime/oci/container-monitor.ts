@@ -163,10 +163,7 @@ export class ContainerMonitor {
   async execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream> {
     if (options.tty) {
       const { conmonPath, runtime, execDir, socketDir, searchPath, logger } = this.options;
-      return startTerminalExec(
-        { conmonPath, runtime, execDir, socketDir, searchPath, logger },
-        { containerId: id, command, stdin: options.stdin, baseProcess: await this.baseProcess(id) },
-      );
+      return startTerminalExec({ conmonPath, runtime, execDir, socketDir, searchPath, logger }, { containerId: id, command, stdin: options.stdin, baseProcess: await this.baseProcess(id) });
     }
     return startExecStream(this.options.runtime, {
       containerId: id,

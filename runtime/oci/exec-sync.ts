@@ -115,9 +115,7 @@ export async function execSync(runtime: Pick<OciRuntime, 'name' | 'exec'>, reque
 
     if (signal?.aborted && !timedOut) throw abortedError(signal, `command ${JSON.stringify(request.command)} in container ${request.containerId} was killed`);
     if (timedOut) {
-      throw new DeadlineExceededError(
-        `command ${JSON.stringify(request.command)} in container ${request.containerId} timed out after ${request.timeoutSeconds} s and was killed`,
-      );
+      throw new DeadlineExceededError(`command ${JSON.stringify(request.command)} in container ${request.containerId} timed out after ${request.timeoutSeconds} s and was killed`);
     }
     const runtimeErrors = await readRuntimeErrors(logFile);
     if (runtimeErrors !== '') {

@@ -49,22 +49,33 @@ export interface TerminalExecRequest {
 /** Pure: conmon's command line for one exec session with a terminal. */
 export function conmonExecArgs(options: Pick<TerminalExecOptions, 'runtime' | 'socketDir'>, session: { id: string; dir: string; containerId: string; stdin: boolean }): string[] {
   return [
-    '--api-version', '1',
-    '--cid', session.containerId,
-    '--cuuid', session.id,
-    '--name', session.id,
-    '--runtime', options.runtime.path,
+    '--api-version',
+    '1',
+    '--cid',
+    session.containerId,
+    '--cuuid',
+    session.id,
+    '--name',
+    session.id,
+    '--runtime',
+    options.runtime.path,
     ...options.runtime.globalArgs().flatMap((arg) => ['--runtime-arg', arg]),
-    '--bundle', session.dir,
-    '--container-pidfile', join(session.dir, 'exec.pid'),
-    '--exit-dir', join(session.dir, 'exit'),
-    '--socket-dir-path', options.socketDir,
-    '--log-path', 'none',
+    '--bundle',
+    session.dir,
+    '--container-pidfile',
+    join(session.dir, 'exec.pid'),
+    '--exit-dir',
+    join(session.dir, 'exit'),
+    '--socket-dir-path',
+    options.socketDir,
+    '--log-path',
+    'none',
     '--terminal',
     ...(session.stdin ? ['--stdin'] : []),
     '--exec',
     '--exec-attach',
-    '--exec-process-spec', join(session.dir, 'process.json'),
+    '--exec-process-spec',
+    join(session.dir, 'process.json'),
   ];
 }
 
@@ -80,8 +91,7 @@ export async function startTerminalExec(options: TerminalExecOptions, request: T
   const dir = await mkdtemp(join(options.execDir, 'tty-'));
   const id = `exec-${basename(dir).slice(4)}`;
   const log = options.logger.child({ containerId: request.containerId, execSession: id });
-  const cleanUp = (): Promise<unknown> =>
-    Promise.all([rm(dir, { recursive: true, force: true }), rm(join(options.socketDir, id), { recursive: true, force: true })]);
+  const cleanUp = (): Promise<unknown> => Promise.all([rm(dir, { recursive: true, force: true }), rm(join(options.socketDir, id), { recursive: true, force: true })]);
   try {
     await mkdir(join(dir, 'exit'));
     await writeProcessSpec(join(dir, 'process.json'), { ...execProcessSpec(request.baseProcess, request.command), terminal: true });
@@ -125,11 +135,14 @@ export async function startTerminalExec(options: TerminalExecOptions, request: T
         await Promise.all([finished(session.stdout), finished(session.stderr)]).catch(() => undefined);
         const exitFile = join(dir, 'exit', request.containerId);
         let code: number | undefined;
-        await pollUntil(async () => {
-          const text = await readFile(exitFile, 'utf8').catch(() => '');
-          code = /^-?[0-9]+$/.test(text.trim()) ? Number(text.trim()) : undefined;
-          return code !== undefined;
-        }, { timeoutMs: stepTimeoutMs });
+        await pollUntil(
+          async () => {
+            const text = await readFile(exitFile, 'utf8').catch(() => '');
+            code = /^-?[0-9]+$/.test(text.trim()) ? Number(text.trim()) : undefined;
+            return code !== undefined;
+          },
+          { timeoutMs: stepTimeoutMs },
+        );
         if (code === undefined) throw new InternalError(`conmon wrote no exit code for the exec in container ${request.containerId} at ${exitFile}`);
         return code;
       })().finally(cleanUp);

@@ -61,9 +61,7 @@ export function parseCriLog(text: string): ParsedCriLog {
       return;
     }
     const started = open.get(line.stream);
-    const joined: CriLogEntry = started
-      ? { ...started, message: started.message + line.message }
-      : { timestamp: line.timestamp, stream: line.stream, message: line.message };
+    const joined: CriLogEntry = started ? { ...started, message: started.message + line.message } : { timestamp: line.timestamp, stream: line.stream, message: line.message };
     if (line.partial) {
       open.set(line.stream, joined);
     } else {

@@ -73,12 +73,11 @@ export class OciRuntime {
 
   private async run(operation: string, containerId: string, args: string[], options: { input?: string } & Abortable = {}): Promise<string> {
     const what = `${this.name} ${operation} of container ${containerId}`;
-    const result = await runChild(
-      this.path,
-      [...this.globalArgs(), ...args],
-      options.input === undefined ? {} : { input: options.input },
-      { signal: options.signal, timeoutMs: runtimeCommandTimeoutMs, what },
-    );
+    const result = await runChild(this.path, [...this.globalArgs(), ...args], options.input === undefined ? {} : { input: options.input }, {
+      signal: options.signal,
+      timeoutMs: runtimeCommandTimeoutMs,
+      what,
+    });
     if (result.exitCode !== 0) {
       const stderr = result.stderr === '' ? failureText(result) : result.stderr;
       throw runtimeError({ runtime: this.name, operation, containerId, stderr, exitCode: result.exitCode });
@@ -143,11 +142,9 @@ export class OciRuntime {
    * messages go to `logFile` as JSON lines so they never mix with the process's stderr.
    */
   exec(id: string, processSpecPath: string, options: { pidFile: string; logFile: string }): ChildProcess {
-    return spawn(
-      this.path,
-      [`--root=${this.root}`, `--log=${options.logFile}`, '--log-format=json', 'exec', `--process=${processSpecPath}`, `--pid-file=${options.pidFile}`, id],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    return spawn(this.path, [`--root=${this.root}`, `--log=${options.logFile}`, '--log-format=json', 'exec', `--process=${processSpecPath}`, `--pid-file=${options.pidFile}`, id], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 }
 

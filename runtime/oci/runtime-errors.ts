@@ -2,14 +2,7 @@
 // container and keeps the runtime's own words. Both runtimes are run with `--log-format json`,
 // which makes their own messages JSON lines ({"level":"error","msg":...}); older or odd output
 // (logfmt `msg="..."`, or plain text) is understood too, so nothing is ever lost from a message.
-import {
-  AlreadyExistsError,
-  type BerthError,
-  FailedPreconditionError,
-  InternalError,
-  InvalidArgumentError,
-  NotFoundError,
-} from '../../common/errors.js';
+import { AlreadyExistsError, type BerthError, FailedPreconditionError, InternalError, InvalidArgumentError, NotFoundError } from '../../common/errors.js';
 
 /** The runtime's error message(s) from its stderr, most specific last; '' when it said nothing. */
 export function runtimeMessage(stderr: string): string {

@@ -84,9 +84,7 @@ export class RuntimeHealth {
   }
 
   async #check(): Promise<Readiness> {
-    const answers = await Promise.all(
-      this.#checks.map((check) => check().catch((error: unknown): Readiness => ({ ok: false, reason: 'RuntimeCheckFailed', message: errorMessage(error) }))),
-    );
+    const answers = await Promise.all(this.#checks.map((check) => check().catch((error: unknown): Readiness => ({ ok: false, reason: 'RuntimeCheckFailed', message: errorMessage(error) }))));
     const readiness = answers.find((answer) => answer !== undefined) ?? ready;
     if (readiness.reason !== this.#previous.reason) {
       if (readiness.ok) this.#logger?.info('runtime ready again');

@@ -42,11 +42,7 @@ export function selectOciRuntime(requested: OciRuntimeName | undefined, facts: R
   if (facts.found.runc !== undefined) {
     return { name: 'runc', path: facts.found.runc, reason: `default on a ${facts.cgroupMode} cgroup host` };
   }
-  throw new NotFoundError(
-    facts.cgroupMode === 'v2'
-      ? 'no OCI runtime found: install runc or crun'
-      : `no OCI runtime found: install runc (crun cannot run on this ${facts.cgroupMode} cgroup host)`,
-  );
+  throw new NotFoundError(facts.cgroupMode === 'v2' ? 'no OCI runtime found: install runc or crun' : `no OCI runtime found: install runc (crun cannot run on this ${facts.cgroupMode} cgroup host)`);
 }
 
 /** The absolute path of an executable named `name` on `searchPath` (a PATH value), if any. */

@@ -6,30 +6,36 @@ import type { NetworkPort } from './sandbox-manager.js';
 export function cniNetworkPort(network: Pick<CniNetwork, 'setUpPod' | 'tearDownPod'>): NetworkPort {
   return {
     async setUp(request, options) {
-      const { ips } = await network.setUpPod({
-        id: request.sandboxId,
-        netnsPath: request.netnsPath,
-        podName: request.podName,
-        namespace: request.podNamespace,
-        uid: request.podUid,
-        portMappings: request.portMappings.map((m) => ({
-          hostPort: m.hostPort,
-          containerPort: m.containerPort,
-          protocol: m.protocol,
-          ...(m.hostIp ? { hostIP: m.hostIp } : {}),
-        })),
-      }, options);
+      const { ips } = await network.setUpPod(
+        {
+          id: request.sandboxId,
+          netnsPath: request.netnsPath,
+          podName: request.podName,
+          namespace: request.podNamespace,
+          uid: request.podUid,
+          portMappings: request.portMappings.map((m) => ({
+            hostPort: m.hostPort,
+            containerPort: m.containerPort,
+            protocol: m.protocol,
+            ...(m.hostIp ? { hostIP: m.hostIp } : {}),
+          })),
+        },
+        options,
+      );
       // The first IPv4 address is the pod's primary IP (status.podIP), as in containerd.
       return { ips: [...ips.v4, ...ips.v6] };
     },
     async tearDown(request, options) {
-      await network.tearDownPod({
-        id: request.sandboxId,
-        netnsPath: request.netnsPath,
-        podName: request.podName,
-        namespace: request.podNamespace,
-        uid: request.podUid,
-      }, options);
+      await network.tearDownPod(
+        {
+          id: request.sandboxId,
+          netnsPath: request.netnsPath,
+          podName: request.podName,
+          namespace: request.podNamespace,
+          uid: request.podUid,
+        },
+        options,
+      );
     },
   };
 }

@@ -44,7 +44,10 @@ export function resolvConfContent(dns: DNSConfig__Output | null | undefined, hos
   for (const server of servers) {
     if (isIP(server) === 0) throw new InvalidArgumentError(`DNS server ${JSON.stringify(server)} is not an IP address`);
   }
-  for (const [what, values] of [['search domain', searches], ['DNS option', options]] as const) {
+  for (const [what, values] of [
+    ['search domain', searches],
+    ['DNS option', options],
+  ] as const) {
     for (const value of values) {
       if (value === '' || /[\s\0#;]/.test(value)) {
         throw new InvalidArgumentError(`${what} ${JSON.stringify(value)} must be non-empty without whitespace, "#" or ";"`);

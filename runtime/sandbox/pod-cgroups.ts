@@ -32,8 +32,7 @@ export function containerCgroupPlacement(anchors: CgroupAnchors) {
   };
   return {
     path,
-    ociPath: (sandbox: PodOf, containerId: string): string =>
-      ociCgroupsPathOf(path(sandbox, containerId), anchors),
+    ociPath: (sandbox: PodOf, containerId: string): string => ociCgroupsPathOf(path(sandbox, containerId), anchors),
   };
 }
 
@@ -41,11 +40,7 @@ export function containerCgroupPlacement(anchors: CgroupAnchors) {
  * Live updates of a container's cgroup. Hugepage limits are dropped where the layout cannot apply
  * them (hugetlb-support.ts), as the spec builder drops them at create.
  */
-export function containerCgroupPort(
-  cgroups: Cgroups,
-  placement: ReturnType<typeof containerCgroupPlacement>,
-  anchors: CgroupAnchors,
-): ContainerCgroupPort {
+export function containerCgroupPort(cgroups: Cgroups, placement: ReturnType<typeof containerCgroupPlacement>, anchors: CgroupAnchors): ContainerCgroupPort {
   const hugetlbUnusable = hugetlbUnusableReason(anchors);
   return {
     pathFor: placement.path,
@@ -64,8 +59,7 @@ export function containerCgroupPort(
 export function sandboxCgroupPort(cgroups: Cgroups, anchors: CgroupAnchors): SandboxCgroupPort {
   const hasLimits = (limits: Limits): boolean => Object.keys(limits).length > 0;
   const hugetlbUnusable = hugetlbUnusableReason(anchors);
-  const podLimits = (resources: Parameters<typeof podLimitsFromCri>[0]): Limits =>
-    withoutUnusableHugepages(podLimitsFromCri(resources), hugetlbUnusable);
+  const podLimits = (resources: Parameters<typeof podLimitsFromCri>[0]): Limits => withoutUnusableHugepages(podLimitsFromCri(resources), hugetlbUnusable);
   return {
     create: async (cgroupParent, sandboxId, resources) => {
       const limits = podLimits(resources);

@@ -32,14 +32,17 @@ export interface NamespacePort {
 }
 
 export interface NetworkPort {
-  setUp(request: {
-    sandboxId: string;
-    netnsPath: string;
-    podName: string;
-    podNamespace: string;
-    podUid: string;
-    portMappings: PortMappingRequest[];
-  }, options?: Abortable): Promise<{ ips: string[] }>;
+  setUp(
+    request: {
+      sandboxId: string;
+      netnsPath: string;
+      podName: string;
+      podNamespace: string;
+      podUid: string;
+      portMappings: PortMappingRequest[];
+    },
+    options?: Abortable,
+  ): Promise<{ ips: string[] }>;
   tearDown(request: { sandboxId: string; netnsPath: string; podName: string; podNamespace: string; podUid: string }, options?: Abortable): Promise<void>;
 }
 
@@ -99,7 +102,11 @@ function validate(config: PodSandboxConfig__Output | null): PodSandboxConfig__Ou
   if (!m?.name || !m.namespace || !m.uid) {
     throw new InvalidArgumentError('pod sandbox metadata needs name, namespace and uid');
   }
-  for (const [field, value] of [['name', m.name], ['namespace', m.namespace], ['uid', m.uid]] as const) {
+  for (const [field, value] of [
+    ['name', m.name],
+    ['namespace', m.namespace],
+    ['uid', m.uid],
+  ] as const) {
     if (value.length > 253 || /[\s/\\_]|\.\./.test(value)) {
       throw new InvalidArgumentError(`pod sandbox metadata ${field} ${JSON.stringify(value)} may not contain "/", "_", "..", or whitespace`);
     }
@@ -178,7 +185,10 @@ export class SandboxManager {
     });
     for (const record of this.records.list()) {
       if (record.state !== 'ready') continue;
-      const present = await stat(record.dir).then(() => true, () => false);
+      const present = await stat(record.dir).then(
+        () => true,
+        () => false,
+      );
       if (present) continue;
       // The netns path stays for that DEL; a pid holder's pid may belong to another process by now.
       const { network } = record.namespaces;
@@ -204,7 +214,11 @@ export class SandboxManager {
 
   /** Resolves an id or unique prefix; NotFound otherwise. */
   get(idOrPrefix: string): SandboxRecord {
-    const id = resolveId('pod sandbox', idOrPrefix, this.records.list().map((r) => r.id));
+    const id = resolveId(
+      'pod sandbox',
+      idOrPrefix,
+      this.records.list().map((r) => r.id),
+    );
     const record = this.records.get(id);
     if (!record) throw new Error(`sandbox ${id} vanished during lookup`);
     return record;
@@ -225,108 +239,112 @@ export class SandboxManager {
     const id = newId();
     const { signal } = options;
     const checkpoint = (): void => throwIfAborted(signal, `RunPodSandbox of ${name} (${id})`);
-    return this.creating.hold(name, id, () => this.exclusive(id, async () => {
-      const undo: Undo[] = [];
-      const dir = join(this.sandboxesDir, id);
-      // Before the first side effect: a crash from here on leaves an intent that the next start undoes.
-      const intent: SandboxIntent = { version: sandboxIntentVersion, id, config, dir };
-      try {
-        checkpoint();
-        await this.intents.put(intent);
-        await mkdir(dir, { mode: 0o700 });
-        undo.push(() => rm(dir, { recursive: true, force: true }));
+    return this.creating.hold(
+      name,
+      id,
+      () =>
+        this.exclusive(id, async () => {
+          const undo: Undo[] = [];
+          const dir = join(this.sandboxesDir, id);
+          // Before the first side effect: a crash from here on leaves an intent that the next start undoes.
+          const intent: SandboxIntent = { version: sandboxIntentVersion, id, config, dir };
+          try {
+            checkpoint();
+            await this.intents.put(intent);
+            await mkdir(dir, { mode: 0o700 });
+            undo.push(() => rm(dir, { recursive: true, force: true }));
 
-        // First, so a limit the kernel refuses fails the pod before anything else is set up.
-        const cgroupParent = config.linux?.cgroupParent ?? '';
-        const cgroupPath = await this.ports.cgroups.create(cgroupParent, id, {
-          resources: config.linux?.resources ?? null,
-          overhead: config.linux?.overhead ?? null,
-        });
-        // Without a parent the port made a cgroup for this sandbox alone.
-        const ownsCgroup = cgroupParent === '' || isPodOwnCgroup(cgroupPath, config.metadata?.uid ?? '');
-        if (ownsCgroup && !this.sharesCgroup(cgroupPath, id)) undo.push(() => this.ports.cgroups.remove(cgroupPath));
-        checkpoint();
+            // First, so a limit the kernel refuses fails the pod before anything else is set up.
+            const cgroupParent = config.linux?.cgroupParent ?? '';
+            const cgroupPath = await this.ports.cgroups.create(cgroupParent, id, {
+              resources: config.linux?.resources ?? null,
+              overhead: config.linux?.overhead ?? null,
+            });
+            // Without a parent the port made a cgroup for this sandbox alone.
+            const ownsCgroup = cgroupParent === '' || isPodOwnCgroup(cgroupPath, config.metadata?.uid ?? '');
+            if (ownsCgroup && !this.sharesCgroup(cgroupPath, id)) undo.push(() => this.ports.cgroups.remove(cgroupPath));
+            checkpoint();
 
-        const namespaceOptions = config.linux?.securityContext?.namespaceOptions;
-        const hostNetwork = namespaceOptions?.network === 'NODE';
-        const hostIpc = namespaceOptions?.ipc === 'NODE';
-        // No hostname asked for: the node's, as containerd does (pod names can exceed 64 bytes).
-        const hostname = config.hostname || osHostname();
-        const record: SandboxRecord = {
-          version: sandboxRecordVersion,
-          id,
-          name,
-          state: 'ready',
-          createdAt: nowNanos(),
-          config,
-          runtimeHandler,
-          dir,
-          namespaces: {},
-          hostNetwork,
-          hostname,
-          ips: [],
-          networkSetUp: false,
-          cgroupPath,
-          ownsCgroup,
-        };
+            const namespaceOptions = config.linux?.securityContext?.namespaceOptions;
+            const hostNetwork = namespaceOptions?.network === 'NODE';
+            const hostIpc = namespaceOptions?.ipc === 'NODE';
+            // No hostname asked for: the node's, as containerd does (pod names can exceed 64 bytes).
+            const hostname = config.hostname || osHostname();
+            const record: SandboxRecord = {
+              version: sandboxRecordVersion,
+              id,
+              name,
+              state: 'ready',
+              createdAt: nowNanos(),
+              config,
+              runtimeHandler,
+              dir,
+              namespaces: {},
+              hostNetwork,
+              hostname,
+              ips: [],
+              networkSetUp: false,
+              cgroupPath,
+              ownsCgroup,
+            };
 
-        record.namespaces = await this.ports.namespaces.create(
-          join(dir, 'ns'),
-          { network: !hostNetwork, ipc: !hostIpc, uts: !hostNetwork },
-          hostname,
-          { signal },
-        );
-        const pins = { ...record.namespaces };
-        undo.push((cleanup) => this.ports.namespaces.remove(pins, { signal: cleanup }));
+            record.namespaces = await this.ports.namespaces.create(join(dir, 'ns'), { network: !hostNetwork, ipc: !hostIpc, uts: !hostNetwork }, hostname, { signal });
+            const pins = { ...record.namespaces };
+            undo.push((cleanup) => this.ports.namespaces.remove(pins, { signal: cleanup }));
 
-        if (namespaceOptions?.pid === 'POD') {
-          const pid = await this.ports.pidNamespaces.create(dir, { signal });
-          record.namespaces = { ...record.namespaces, pid: pid.path, pidHolder: pid.holderPid };
-          undo.push(() => this.ports.pidNamespaces.remove(pid));
-        }
+            if (namespaceOptions?.pid === 'POD') {
+              const pid = await this.ports.pidNamespaces.create(dir, { signal });
+              record.namespaces = { ...record.namespaces, pid: pid.path, pidHolder: pid.holderPid };
+              undo.push(() => this.ports.pidNamespaces.remove(pid));
+            }
 
-        if (!hostNetwork && record.namespaces.network) {
-          const network = await this.ports.network.setUp({
-            sandboxId: id,
-            netnsPath: record.namespaces.network,
-            podName: config.metadata?.name ?? '',
-            podNamespace: config.metadata?.namespace ?? '',
-            podUid: config.metadata?.uid ?? '',
-            portMappings: config.portMappings.map((p) => ({
-              protocol: (p.protocol || 'TCP').toLowerCase() as PortMappingRequest['protocol'],
-              containerPort: p.containerPort,
-              hostPort: p.hostPort,
-              hostIp: p.hostIp,
-            })),
-          }, { signal });
-          record.ips = network.ips;
-          record.networkSetUp = true;
-          undo.push((cleanup) => this.tearDownNetwork(record, { signal: cleanup }));
-        }
+            if (!hostNetwork && record.namespaces.network) {
+              const network = await this.ports.network.setUp(
+                {
+                  sandboxId: id,
+                  netnsPath: record.namespaces.network,
+                  podName: config.metadata?.name ?? '',
+                  podNamespace: config.metadata?.namespace ?? '',
+                  podUid: config.metadata?.uid ?? '',
+                  portMappings: config.portMappings.map((p) => ({
+                    protocol: (p.protocol || 'TCP').toLowerCase() as PortMappingRequest['protocol'],
+                    containerPort: p.containerPort,
+                    hostPort: p.hostPort,
+                    hostIp: p.hostIp,
+                  })),
+                },
+                { signal },
+              );
+              record.ips = network.ips;
+              record.networkSetUp = true;
+              undo.push((cleanup) => this.tearDownNetwork(record, { signal: cleanup }));
+            }
 
-        record.files = await this.ports.files.prepare(dir, { hostname, ips: record.ips, config, hostIpc }, { signal });
-        const files = record.files;
-        undo.push((cleanup) => this.ports.files.release(dir, files, { signal: cleanup }));
+            record.files = await this.ports.files.prepare(dir, { hostname, ips: record.ips, config, hostIpc }, { signal });
+            const files = record.files;
+            undo.push((cleanup) => this.ports.files.release(dir, files, { signal: cleanup }));
 
-        // The last point where an abort counts: from the record on, the sandbox exists.
-        checkpoint();
-        await this.records.put(record);
-        await this.intents.delete(id);
-        this.logger.info({ podSandboxId: id, name, ips: record.ips }, 'pod sandbox ready');
-        return record;
-      } catch (error) {
-        const cleanupErrors: string[] = [];
-        for (const step of undo.reverse()) {
-          await step(cleanupSignal()).catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
-        }
-        if (cleanupErrors.length > 0) {
-          this.logger.error({ podSandboxId: id, cleanupErrors }, 'cleaning up a failed RunPodSandbox failed too; the next start tries again');
-        } else {
-          await this.intents.delete(id).catch(() => undefined);
-        }
-        throw error;
-      }
-    }), options);
+            // The last point where an abort counts: from the record on, the sandbox exists.
+            checkpoint();
+            await this.records.put(record);
+            await this.intents.delete(id);
+            this.logger.info({ podSandboxId: id, name, ips: record.ips }, 'pod sandbox ready');
+            return record;
+          } catch (error) {
+            const cleanupErrors: string[] = [];
+            for (const step of undo.reverse()) {
+              await step(cleanupSignal()).catch((cleanupError: unknown) => cleanupErrors.push(errorMessage(cleanupError)));
+            }
+            if (cleanupErrors.length > 0) {
+              this.logger.error({ podSandboxId: id, cleanupErrors }, 'cleaning up a failed RunPodSandbox failed too; the next start tries again');
+            } else {
+              await this.intents.delete(id).catch(() => undefined);
+            }
+            throw error;
+          }
+        }),
+      options,
+    );
   }
 
   /** Whether a sandbox other than `id` (an earlier or later attempt of the pod) uses `path`. */
@@ -385,13 +403,16 @@ export class SandboxManager {
   private async tearDownNetwork(record: SandboxRecord, options: Abortable): Promise<void> {
     if (!record.networkSetUp || !record.namespaces.network) return;
     const m = record.config.metadata;
-    await this.ports.network.tearDown({
-      sandboxId: record.id,
-      netnsPath: record.namespaces.network,
-      podName: m?.name ?? '',
-      podNamespace: m?.namespace ?? '',
-      podUid: m?.uid ?? '',
-    }, options);
+    await this.ports.network.tearDown(
+      {
+        sandboxId: record.id,
+        netnsPath: record.namespaces.network,
+        podName: m?.name ?? '',
+        podNamespace: m?.namespace ?? '',
+        podUid: m?.uid ?? '',
+      },
+      options,
+    );
   }
 
   /**

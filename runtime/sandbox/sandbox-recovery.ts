@@ -102,9 +102,7 @@ async function removeHalfMade(recovery: SandboxRecovery, leftover: Leftover): Pr
   const m = config?.metadata;
   // Before the pins go: with the netns still there the bridge plugin finds what it must delete.
   if (config?.linux?.securityContext?.namespaceOptions?.network !== 'NODE') {
-    await attempt('network', () =>
-      ports.network.tearDown({ sandboxId: leftover.id, netnsPath: '', podName: m?.name ?? '', podNamespace: m?.namespace ?? '', podUid: m?.uid ?? '' }),
-    );
+    await attempt('network', () => ports.network.tearDown({ sandboxId: leftover.id, netnsPath: '', podName: m?.name ?? '', podNamespace: m?.namespace ?? '', podUid: m?.uid ?? '' }));
   }
   // A pid namespace holder (NamespaceMode POD) carries its sandbox's dir: found even if it was started a moment before the crash.
   await attempt('pid namespace', async () => {

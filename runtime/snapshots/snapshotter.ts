@@ -38,23 +38,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  AlreadyExistsError,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  ResourceExhaustedError,
-  errorMessage,
-} from '../../common/errors.js';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError, ResourceExhaustedError, errorMessage } from '../../common/errors.js';
 import { diskUsage } from '../../common/disk-usage.js';
 import { silentLogger, type Logger } from '../../common/logger.js';
 import type { MountSpec } from '../../common/linux/mounts.js';
-import {
-  readSnapshotRecord,
-  writeSnapshotRecord,
-  type SnapshotKind,
-  type SnapshotRecord,
-} from './snapshot-record.js';
+import { readSnapshotRecord, writeSnapshotRecord, type SnapshotKind, type SnapshotRecord } from './snapshot-record.js';
 
 export interface SnapshotInfo {
   key: string;
@@ -150,9 +138,7 @@ export class OverlaySnapshotter {
       const record = this.get(key);
       const children = [...this.records.values()].filter((r) => r.parent === key).map((r) => r.key);
       if (children.length > 0) {
-        throw new FailedPreconditionError(
-          `cannot remove snapshot ${key}: ${children.length} snapshot(s) still use it as parent (${children.slice(0, 3).join(', ')}); remove them first`,
-        );
+        throw new FailedPreconditionError(`cannot remove snapshot ${key}: ${children.length} snapshot(s) still use it as parent (${children.slice(0, 3).join(', ')}); remove them first`);
       }
       await this.removeRecord(record);
     });
@@ -205,13 +191,7 @@ export class OverlaySnapshotter {
       return [this.overlay([`lowerdir=${lowers.join(':')}`])];
     }
     if (lowers.length === 0) return [{ type: 'bind', source: this.fsDir(record), options: ['rw', 'rbind'] }];
-    return [
-      this.overlay([
-        `workdir=${join(this.dirOf(record), 'work')}`,
-        `upperdir=${this.fsDir(record)}`,
-        `lowerdir=${lowers.join(':')}`,
-      ]),
-    ];
+    return [this.overlay([`workdir=${join(this.dirOf(record), 'work')}`, `upperdir=${this.fsDir(record)}`, `lowerdir=${lowers.join(':')}`])];
   }
 
   private overlay(options: string[]): MountSpec {

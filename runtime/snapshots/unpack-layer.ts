@@ -37,15 +37,7 @@ import { silentLogger, type Logger } from '../../common/logger.js';
 import { mapBounded } from '../images/bounded-map.js';
 import { hashDigest, sha256Hasher, type Digest } from '../images/digest.js';
 import type { DeviceNodes } from '../linux/device-nodes.js';
-import {
-  createExclusive,
-  entryKind,
-  mkdirResolved,
-  openDirectoryNoFollow,
-  removeEntry,
-  resolveInRoot,
-  resolveParentInRoot,
-} from '../linux/secure-path.js';
+import { createExclusive, entryKind, mkdirResolved, openDirectoryNoFollow, removeEntry, resolveInRoot, resolveParentInRoot } from '../linux/secure-path.js';
 import type { Xattrs } from '../linux/xattr.js';
 import { BackgroundWork } from './background-work.js';
 import { PaxXattrTap } from './pax-xattrs.js';
@@ -85,12 +77,7 @@ const backgroundEntries = 16;
 const directoryTimesAtOnce = 8;
 
 /** Unpacks the uncompressed tar `tar` into `dir` (an existing, trusted, symlink-free directory). */
-export async function unpackLayer(
-  tar: Readable,
-  dir: string,
-  deps: UnpackDeps,
-  limits: UnpackLimits = defaultUnpackLimits,
-): Promise<UnpackResult> {
+export async function unpackLayer(tar: Readable, dir: string, deps: UnpackDeps, limits: UnpackLimits = defaultUnpackLimits): Promise<UnpackResult> {
   const hash = sha256Hasher();
   let size = 0;
   const hasher = new Transform({
@@ -266,9 +253,7 @@ class EntryWriter {
     this.checkLength(raw, 'path');
     for (const part of parts) {
       if (Buffer.byteLength(part) > this.limits.maxNameBytes) {
-        throw new InvalidArgumentError(
-          `tar entry ${JSON.stringify(raw.slice(0, 100))} has a component longer than ${this.limits.maxNameBytes} bytes`,
-        );
+        throw new InvalidArgumentError(`tar entry ${JSON.stringify(raw.slice(0, 100))} has a component longer than ${this.limits.maxNameBytes} bytes`);
       }
       if (part.includes('\0')) throw new InvalidArgumentError(`tar entry ${JSON.stringify(raw)} contains a NUL byte`);
     }
@@ -277,9 +262,7 @@ class EntryWriter {
 
   private checkLength(text: string, what: string): void {
     if (Buffer.byteLength(text) > this.limits.maxPathBytes) {
-      throw new InvalidArgumentError(
-        `tar entry ${what} ${JSON.stringify(text.slice(0, 100))}… is longer than ${this.limits.maxPathBytes} bytes`,
-      );
+      throw new InvalidArgumentError(`tar entry ${what} ${JSON.stringify(text.slice(0, 100))}… is longer than ${this.limits.maxPathBytes} bytes`);
     }
   }
 
@@ -354,9 +337,7 @@ class EntryWriter {
     const linkName = this.entryName(header.linkname ?? '');
     if (linkName === '') throw new InvalidArgumentError(`hardlink ${JSON.stringify(header.name)} has no target`);
     const linkParent = parentName(linkName);
-    const target = this.known.has(linkParent)
-      ? this.hostPath(linkName)
-      : (await resolveParentInRoot(this.root, linkName)).path;
+    const target = this.known.has(linkParent) ? this.hostPath(linkName) : (await resolveParentInRoot(this.root, linkName)).path;
     const kind = await entryKind(target);
     if (kind === undefined || kind === 'directory') {
       throw new InvalidArgumentError(
@@ -432,13 +413,7 @@ class EntryWriter {
  */
 export function xattrAllowed(name: string): boolean {
   if (name.startsWith('trusted.overlay.')) return false;
-  return (
-    name.startsWith('user.') ||
-    name.startsWith('security.') ||
-    name.startsWith('trusted.') ||
-    name === 'system.posix_acl_access' ||
-    name === 'system.posix_acl_default'
-  );
+  return name.startsWith('user.') || name.startsWith('security.') || name.startsWith('trusted.') || name === 'system.posix_acl_access' || name === 'system.posix_acl_default';
 }
 
 function hasXattrs(header: Header): boolean {
@@ -447,8 +422,8 @@ function hasXattrs(header: Header): boolean {
 
 function ids(header: Header): [number, number] {
   const pax = paxOf(header);
-  const uid = pax['uid'] !== undefined ? Number(pax['uid']) : header.uid ?? 0;
-  const gid = pax['gid'] !== undefined ? Number(pax['gid']) : header.gid ?? 0;
+  const uid = pax['uid'] !== undefined ? Number(pax['uid']) : (header.uid ?? 0);
+  const gid = pax['gid'] !== undefined ? Number(pax['gid']) : (header.gid ?? 0);
   for (const [what, id] of [
     ['uid', uid],
     ['gid', gid],

@@ -25,12 +25,7 @@ export class RecordStore<T extends VersionedRecord> {
   ) {}
 
   /** Opens the store and loads every record under `dir`. */
-  static async open<T extends VersionedRecord>(options: {
-    dir: string;
-    kind: string;
-    version: number;
-    logger: Logger;
-  }): Promise<RecordStore<T>> {
+  static async open<T extends VersionedRecord>(options: { dir: string; kind: string; version: number; logger: Logger }): Promise<RecordStore<T>> {
     const store = new RecordStore<T>(options.dir, options.kind, options.version, options.logger);
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
     await store.load();

@@ -39,24 +39,11 @@ describe('cluster fixture', () => {
     // The scheduler holds no node here, so pods stay Pending; what proves it is alive is its
     // watch on pods: a pod with an unsatisfiable nodeSelector gets a FailedScheduling event.
     const pod = `berth-fixture-unschedulable-${process.pid}`;
-    await kubectl(
-      'run',
-      pod,
-      '--image=registry.k8s.io/pause:3.9',
-      '--restart=Never',
-      '--overrides={"spec":{"nodeSelector":{"berth.dev/none":"x"}}}',
-    );
+    await kubectl('run', pod, '--image=registry.k8s.io/pause:3.9', '--restart=Never', '--overrides={"spec":{"nodeSelector":{"berth.dev/none":"x"}}}');
     try {
       let reason = '';
       for (let attempt = 0; attempt < 100 && !reason; attempt++) {
-        reason = await kubectl(
-          'get',
-          'events',
-          '--field-selector',
-          `involvedObject.name=${pod},reason=FailedScheduling`,
-          '-o',
-          'jsonpath={.items[0].reason}',
-        );
+        reason = await kubectl('get', 'events', '--field-selector', `involvedObject.name=${pod},reason=FailedScheduling`, '-o', 'jsonpath={.items[0].reason}');
         if (!reason) await new Promise((r) => setTimeout(r, 200));
       }
       expect(reason).toBe('FailedScheduling');

@@ -32,11 +32,14 @@ async function kubectl(...args: string[]): Promise<string> {
 }
 
 // Only refusals and runtime-free pages are asked for: a call reaching the runtime is a test failure.
-const noRuntime = new Proxy({}, {
-  get: () => async () => {
-    throw new UnavailableError('this test has no container runtime');
+const noRuntime = new Proxy(
+  {},
+  {
+    get: () => async () => {
+      throw new UnavailableError('this test has no container runtime');
+    },
   },
-}) as CriPort;
+) as CriPort;
 
 const callers: Record<string, Caller> = {};
 let server: KubeletServer | undefined;

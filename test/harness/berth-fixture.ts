@@ -23,12 +23,7 @@ export interface BerthFixture {
  * Registers the hooks; `name` and `octet` pick the CNI network (10.244.<octet>.0/24). `moreArgs`
  * is called when berth starts, after the hooks registered before this call (e.g. a registry's own).
  */
-export function berthFixture(
-  name: string,
-  octet: number,
-  setUp?: (fixture: BerthFixture) => Promise<void>,
-  moreArgs: () => string[] = () => [],
-): BerthFixture {
+export function berthFixture(name: string, octet: number, setUp?: (fixture: BerthFixture) => Promise<void>, moreArgs: () => string[] = () => []): BerthFixture {
   const registry = inject('registryHost');
   const work = mkdtempSync(join(tmpdir(), `berth-${name}-`));
   const fixture = {

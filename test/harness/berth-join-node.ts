@@ -43,10 +43,8 @@ export interface JoinNode {
 }
 
 export async function joinNode(options: { adminKubeconfig: string; name: string; cniOctet: number }): Promise<JoinNode> {
-  const kubectl = async (...args: string[]): Promise<string> =>
-    (await execa(goTool('kubectl'), ['--kubeconfig', options.adminKubeconfig, ...args], { timeout: 120_000 })).stdout;
-  const kubeadm = async (...args: string[]): Promise<string> =>
-    (await execa(goTool('kubeadm'), [...args, '--kubeconfig', options.adminKubeconfig], { timeout: 60_000 })).stdout;
+  const kubectl = async (...args: string[]): Promise<string> => (await execa(goTool('kubectl'), ['--kubeconfig', options.adminKubeconfig, ...args], { timeout: 120_000 })).stdout;
+  const kubeadm = async (...args: string[]): Promise<string> => (await execa(goTool('kubeadm'), [...args, '--kubeconfig', options.adminKubeconfig], { timeout: 60_000 })).stdout;
   const nodeName = `${options.name}-${process.pid}`;
   const since = Date.now();
   const cgroupRoot = `${ownMemoryCgroup()}/${options.name}`;
@@ -91,21 +89,36 @@ export async function joinNode(options: { adminKubeconfig: string; name: string;
     const flag = (name: string): string => joinArgs[joinArgs.indexOf(name) + 1] ?? '';
     tokenId = flag('--token').split('.')[0] ?? '';
     const nodeArgs = [
-      '--node-name', nodeName,
-      '--node-ip', '127.0.0.1',
-      '--state-dir', join(work, 'state'),
-      '--socket', socket,
-      '--cni-conf-dir', net.confDir,
-      '--cni-bin-dir', '/usr/lib/cni',
-      '--insecure-registry', registry.host,
-      '--metrics-address', '',
-      '--cdi-spec-dir', join(work, 'cdi'),
-      '--device-plugin-dir', '',
-      '--pod-manifest-path', join(work, 'manifests'),
-      '--address', '127.0.0.1',
-      '--port', String(await freePort()),
-      '--cgroup-root', cgroupRoot,
-      '--log-level', 'info',
+      '--node-name',
+      nodeName,
+      '--node-ip',
+      '127.0.0.1',
+      '--state-dir',
+      join(work, 'state'),
+      '--socket',
+      socket,
+      '--cni-conf-dir',
+      net.confDir,
+      '--cni-bin-dir',
+      '/usr/lib/cni',
+      '--insecure-registry',
+      registry.host,
+      '--metrics-address',
+      '',
+      '--cdi-spec-dir',
+      join(work, 'cdi'),
+      '--device-plugin-dir',
+      '',
+      '--pod-manifest-path',
+      join(work, 'manifests'),
+      '--address',
+      '127.0.0.1',
+      '--port',
+      String(await freePort()),
+      '--cgroup-root',
+      cgroupRoot,
+      '--log-level',
+      'info',
     ];
     // The kubelet API asks the API server about its callers (TokenReview, SubjectAccessReview).
     await kubectl('apply', '-f', join(packageRoot(), 'manifests/rbac/berth-node.yaml'));

@@ -199,9 +199,7 @@ export async function startCluster(options: { clusterSigningDuration?: string } 
       adminKubeconfig,
       pkiDir: pki,
       workDir,
-      kubectl: async (...args: string[]) =>
-        (await execFileAsync(goTool('kubectl'), ['--kubeconfig', adminKubeconfig, ...args], { timeout: 60_000 }))
-          .stdout,
+      kubectl: async (...args: string[]) => (await execFileAsync(goTool('kubectl'), ['--kubeconfig', adminKubeconfig, ...args], { timeout: 60_000 })).stdout,
       stop,
     };
   } catch (error) {

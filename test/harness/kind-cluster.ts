@@ -58,7 +58,11 @@ export interface KindNode {
 }
 
 const indent = (text: string, spaces: number): string =>
-  text.trimEnd().split('\n').map((line) => ' '.repeat(spaces) + line).join('\n');
+  text
+    .trimEnd()
+    .split('\n')
+    .map((line) => ' '.repeat(spaces) + line)
+    .join('\n');
 
 /**
  * kind's cluster config. On a cgroup v1 host the kubelets (Kubernetes 1.35+) refuse to start
@@ -96,13 +100,7 @@ export interface KindCluster {
   delete(): Promise<void>;
 }
 
-export async function createKindCluster(options: {
-  dockerd: TestDockerd;
-  dir: string;
-  name: string;
-  image: string;
-  nodes: KindNode[];
-}): Promise<KindCluster> {
+export async function createKindCluster(options: { dockerd: TestDockerd; dir: string; name: string; image: string; nodes: KindNode[] }): Promise<KindCluster> {
   const kubeconfig = join(options.dir, 'kubeconfig');
   const configPath = join(options.dir, 'kind-config.yaml');
   // kind's --image replaces every node's image, so a cluster with a node of another image names
@@ -124,8 +122,22 @@ export async function createKindCluster(options: {
   };
   // kind joins the docker network named "kind" when it exists; made here, it has a subnet of ours.
   await options.dockerd.docker(['network', 'create', '--subnet', kindNetworkSubnet, 'kind']);
-  await kind('create', 'cluster', '--name', options.name, ...(mixed ? [] : ['--image', options.image]), '--config', configPath,
-    '--kubeconfig', kubeconfig, '--retain', '--wait', '0s', '-v', '1').catch(async (error: Error) => {
+  await kind(
+    'create',
+    'cluster',
+    '--name',
+    options.name,
+    ...(mixed ? [] : ['--image', options.image]),
+    '--config',
+    configPath,
+    '--kubeconfig',
+    kubeconfig,
+    '--retain',
+    '--wait',
+    '0s',
+    '-v',
+    '1',
+  ).catch(async (error: Error) => {
     throw new Error(`kind create cluster failed: ${error.message}\n${await exportLogs(kind, options)}`);
   });
   return {
@@ -147,7 +159,6 @@ async function exportLogs(kind: (...args: string[]) => Promise<string>, options:
     (error: Error) => `kind export logs failed too: ${error.message}`,
   );
 }
-
 
 /**
  * Tears a kind test down whatever got made: the cluster (its logs first, into BERTH_KIND_LOG_DIR

@@ -23,12 +23,7 @@ function hostAddress(): string | undefined {
     .find((address) => address && !address.internal && address.family === 'IPv4')?.address;
 }
 
-export async function makeKubeadmShaped(options: {
-  workDir: string;
-  server: string;
-  adminKubeconfig: string;
-  serviceSubnet: string;
-}): Promise<KubeadmShape> {
+export async function makeKubeadmShaped(options: { workDir: string; server: string; adminKubeconfig: string; serviceSubnet: string }): Promise<KubeadmShape> {
   const endpoint = new URL(options.server);
   const configPath = join(options.workDir, 'kubeadm.yaml');
   writeFileSync(
@@ -54,9 +49,11 @@ export async function makeKubeadmShaped(options: {
       '',
     ].join('\n'),
   );
-  const kubeadm = async (...args: string[]): Promise<string> =>
-    (await execa(goTool('kubeadm'), [...args, '--kubeconfig', options.adminKubeconfig], { timeout: 60_000 })).stdout;
-  for (const phase of [['upload-config', 'all'], ['bootstrap-token', '--skip-token-print']]) {
+  const kubeadm = async (...args: string[]): Promise<string> => (await execa(goTool('kubeadm'), [...args, '--kubeconfig', options.adminKubeconfig], { timeout: 60_000 })).stdout;
+  for (const phase of [
+    ['upload-config', 'all'],
+    ['bootstrap-token', '--skip-token-print'],
+  ]) {
     await kubeadm('init', 'phase', ...phase, '--config', configPath);
   }
   return { configPath, kubeadm };

@@ -47,9 +47,7 @@ export function kubeletApiPaths(namespace: string, pod: string, container: strin
 /** `address`: host:port as the server reported it. */
 export function callKubeletApi(address: string, call: Call, caller: Caller): Promise<Answer> {
   const port = Number(address.slice(address.lastIndexOf(':') + 1));
-  const upgrade = call.upgrade
-    ? { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': call.path.startsWith('/portForward') ? 'portforward.k8s.io' : 'v4.channel.k8s.io' }
-    : {};
+  const upgrade = call.upgrade ? { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': call.path.startsWith('/portForward') ? 'portforward.k8s.io' : 'v4.channel.k8s.io' } : {};
   return new Promise((resolve, reject) => {
     const outgoing = request({
       host: '127.0.0.1',

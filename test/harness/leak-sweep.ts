@@ -226,13 +226,7 @@ async function stateLeaks(target: LeakSweepTarget): Promise<Leak[]> {
 export async function sweepLeaks(target: LeakSweepTarget): Promise<Leak[]> {
   const leases = await ipamLeases(target);
   const ipamLeaks: Leak[] = [...leases].map(([ip, holder]) => ({ kind: 'ipam', what: `lease ${ip} held by ${holder}`, ...withOwner(holder) }));
-  const [mounts, veths, processes, rules, state] = await Promise.all([
-    mountLeaks(target),
-    vethLeaks(target),
-    processLeaks(target),
-    iptablesLeaks(target, leases),
-    stateLeaks(target),
-  ]);
+  const [mounts, veths, processes, rules, state] = await Promise.all([mountLeaks(target), vethLeaks(target), processLeaks(target), iptablesLeaks(target, leases), stateLeaks(target)]);
   return [...mounts, ...veths, ...cgroupLeaks(target), ...processes, ...rules, ...ipamLeaks, ...state];
 }
 

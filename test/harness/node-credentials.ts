@@ -16,10 +16,7 @@ export async function nodeKubeconfig(dir: string, nodeName: string, server: stri
   await execa('openssl', ['genrsa', '-out', key, '2048']);
   await execa('openssl', ['req', '-new', '-key', key, '-subj', `/O=system:nodes/CN=system:node:${nodeName}`, '-out', csr]);
   // An explicit serial: -CAcreateserial would write ca.srl into the shared PKI directory.
-  await execa('openssl', [
-    'x509', '-req', '-in', csr, '-CA', join(pki, 'ca.crt'), '-CAkey', join(pki, 'ca.key'),
-    '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '1', '-out', crt,
-  ]);
+  await execa('openssl', ['x509', '-req', '-in', csr, '-CA', join(pki, 'ca.crt'), '-CAkey', join(pki, 'ca.key'), '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '1', '-out', crt]);
   const kubeconfig = join(dir, 'node.kubeconfig');
   writeFileSync(
     kubeconfig,

@@ -16,9 +16,7 @@ export async function startPrometheus(targets: { job: string; target: string; pa
   const work = mkdtempSync(join(tmpdir(), 'berth-prometheus-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const jobs = targets
-    .map((t) => `  - job_name: ${t.job}\n    metrics_path: ${t.path ?? '/metrics'}\n    static_configs:\n      - targets: ['${t.target}']`)
-    .join('\n');
+  const jobs = targets.map((t) => `  - job_name: ${t.job}\n    metrics_path: ${t.path ?? '/metrics'}\n    static_configs:\n      - targets: ['${t.target}']`).join('\n');
   writeFileSync(join(work, 'prometheus.yml'), `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n${jobs}\n`);
   const daemon = await startDaemon({
     name: 'prometheus',

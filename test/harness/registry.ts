@@ -25,15 +25,7 @@ export async function startRegistry(options: { storageDir?: string; readOnly?: b
   const host = `127.0.0.1:${port}`;
   const configPath = join(work, 'registry.yml');
   // One configuration for seeding and serving: setup/registry-config.sh writes it.
-  execFileSync('bash', [
-    '-c',
-    'source "$0"; write_registry_config "$@"',
-    join(packageRoot(), 'setup/registry-config.sh'),
-    configPath,
-    storageDir,
-    host,
-    String(readOnly),
-  ]);
+  execFileSync('bash', ['-c', 'source "$0"; write_registry_config "$@"', join(packageRoot(), 'setup/registry-config.sh'), configPath, storageDir, host, String(readOnly)]);
   const url = `http://${host}`;
   const daemon: Daemon = await startDaemon({
     name: 'docker-registry',

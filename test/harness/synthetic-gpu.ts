@@ -109,10 +109,7 @@ export async function createSyntheticGpuRoot(options: SyntheticGpuOptions = {}):
 
     // Kernel side: /proc/devices, driver information, sysfs, device nodes.
     await mkdir(join(devRoot, 'proc'), { recursive: true });
-    await writeFile(
-      join(devRoot, 'proc/devices'),
-      `Character devices:\n  1 mem\n  5 /dev/tty\n${nvidiaMajor} nvidia\n${uvmMajor} nvidia-uvm\n${capsMajor} nvidia-caps\n\nBlock devices:\n  8 sd\n`,
-    );
+    await writeFile(join(devRoot, 'proc/devices'), `Character devices:\n  1 mem\n  5 /dev/tty\n${nvidiaMajor} nvidia\n${uvmMajor} nvidia-uvm\n${capsMajor} nvidia-caps\n\nBlock devices:\n  8 sd\n`);
     for (const gpu of gpus) {
       const infoDir = join(devRoot, 'proc/driver/nvidia/gpus', gpu.busId);
       await mkdir(infoDir, { recursive: true });

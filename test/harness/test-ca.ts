@@ -48,10 +48,19 @@ export function issuingCa(dir: string, name: string, ca: KeyPair): TestCa {
   writeFileSync(
     config,
     [
-      '[ca]', 'default_ca = this_ca',
-      '[this_ca]', `database = ${join(home, 'index.txt')}`, `new_certs_dir = ${join(home, 'issued')}`, `serial = ${join(home, 'serial')}`,
-      'default_md = sha256', 'policy = any_subject', 'unique_subject = no', 'copy_extensions = none',
-      '[any_subject]', 'commonName = supplied', 'organizationName = optional',
+      '[ca]',
+      'default_ca = this_ca',
+      '[this_ca]',
+      `database = ${join(home, 'index.txt')}`,
+      `new_certs_dir = ${join(home, 'issued')}`,
+      `serial = ${join(home, 'serial')}`,
+      'default_md = sha256',
+      'policy = any_subject',
+      'unique_subject = no',
+      'copy_extensions = none',
+      '[any_subject]',
+      'commonName = supplied',
+      'organizationName = optional',
       '',
     ].join('\n'),
   );
@@ -66,8 +75,24 @@ export function issuingCa(dir: string, name: string, ca: KeyPair): TestCa {
       writeFileSync(extensions, `[leaf]\nbasicConstraints = CA:FALSE\nkeyUsage = digitalSignature\nextendedKeyUsage = ${options.usage ?? 'clientAuth'}\n`);
       const window = options.window ? ['-startdate', options.window.start, '-enddate', options.window.end] : ['-days', '1'];
       await execa('openssl', [
-        'ca', '-batch', '-notext', '-config', config, '-cert', ca.cert, '-keyfile', ca.key,
-        '-extfile', extensions, '-extensions', 'leaf', ...window, '-in', csr, '-out', pair.cert,
+        'ca',
+        '-batch',
+        '-notext',
+        '-config',
+        config,
+        '-cert',
+        ca.cert,
+        '-keyfile',
+        ca.key,
+        '-extfile',
+        extensions,
+        '-extensions',
+        'leaf',
+        ...window,
+        '-in',
+        csr,
+        '-out',
+        pair.cert,
       ]);
       return pair;
     },

@@ -24,9 +24,23 @@ function mountPoints(): string[] {
 }
 
 const worldPrograms = new Set([
-  'conmon', 'runc', 'crun', 'containerd', 'containerd-shim-runc-v2', 'docker-registry', 'etcd', 'kube-apiserver',
-  'kube-controller-manager', 'kube-scheduler', 'kubelet', 'metrics-server', 'prometheus', 'qemu-system-x86_64',
-  'sample-device-plugin', 'critest', 'crictl',
+  'conmon',
+  'runc',
+  'crun',
+  'containerd',
+  'containerd-shim-runc-v2',
+  'docker-registry',
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kubelet',
+  'metrics-server',
+  'prometheus',
+  'qemu-system-x86_64',
+  'sample-device-plugin',
+  'critest',
+  'crictl',
 ]);
 
 /** Processes of the programs a test world starts (berth itself included), by pid and command line. */
@@ -73,9 +87,7 @@ async function lines(command: string, args: string[]): Promise<string[]> {
 }
 
 async function links(): Promise<string[]> {
-  return (await lines('ip', ['-o', 'link', 'show']))
-    .map((line) => /^\d+:\s+([^@:\s]+)/.exec(line)?.[1])
-    .filter((name): name is string => name !== undefined);
+  return (await lines('ip', ['-o', 'link', 'show'])).map((line) => /^\d+:\s+([^@:\s]+)/.exec(line)?.[1]).filter((name): name is string => name !== undefined);
 }
 
 /** iptables rules and chains of the nat and filter tables, without their packet counters. */

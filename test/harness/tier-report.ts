@@ -45,11 +45,7 @@ function label(entity: TestSuite | TestModule): string {
   return entity.type === 'module' ? entity.relativeModuleId : `${entity.module.relativeModuleId} > ${entity.fullName}`;
 }
 
-export function countTier(
-  modules: ReadonlyArray<TestModule>,
-  unhandledErrors: ReadonlyArray<SerializedError>,
-  reason: TestRunEndReason,
-): TierCounts {
+export function countTier(modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<SerializedError>, reason: TestRunEndReason): TierCounts {
   const counts: TierCounts = { version: 1, passed: 0, failed: 0, skipped: 0, problems: [] };
   const accounted = new Set<TestSuite | TestModule>();
   for (const module of modules) {

@@ -33,8 +33,7 @@ export function seededRegistryDir(): string {
 }
 
 export function seededImages(): SeededImage[] {
-  return (JSON.parse(readFileSync(join(seededRegistryDir(), 'images.json'), 'utf8')) as { images: SeededImage[] })
-    .images;
+  return (JSON.parse(readFileSync(join(seededRegistryDir(), 'images.json'), 'utf8')) as { images: SeededImage[] }).images;
 }
 
 /** The OCI image layout the registry was seeded from (umoci's output). */

@@ -170,10 +170,13 @@ export async function runInNodeGuest(script: string, options: NodeGuestOptions =
         initrd,
         memoryMb: 2048,
         qemuArgs: [
-          '-nic', 'none',
+          '-nic',
+          'none',
           // snapshot=on: the guest's writes go to a temporary overlay; the cached image stays as built.
-          '-drive', `file=${rootfs},if=virtio,format=raw,snapshot=on`,
-          '-drive', `file=${payload},if=virtio,format=raw,readonly=on`,
+          '-drive',
+          `file=${rootfs},if=virtio,format=raw,snapshot=on`,
+          '-drive',
+          `file=${payload},if=virtio,format=raw,readonly=on`,
         ],
       },
       options.timeoutMs ?? 300_000,

@@ -82,9 +82,7 @@ describe('CNI bridge + host-local', () => {
     await cni('DEL');
     const { stdout: links } = await execa('ip', ['netns', 'exec', netns, 'ip', '-o', 'link']);
     expect(links).not.toContain('eth0');
-    const leases = existsSync(join(ipamDir, 'berth-smoke'))
-      ? readdirSync(join(ipamDir, 'berth-smoke')).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f))
-      : [];
+    const leases = existsSync(join(ipamDir, 'berth-smoke')) ? readdirSync(join(ipamDir, 'berth-smoke')).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f)) : [];
     expect(leases).toEqual([]);
   });
 });

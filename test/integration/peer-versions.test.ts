@@ -38,7 +38,7 @@ describe('peers built from Go modules report their pinned versions', () => {
     expect(await output(goTool('etcd'), '--version')).toContain(`etcd Version: ${etcd}`);
   });
 
-  it('containerd 2.x (the bench\'s primary peer)', async () => {
+  it("containerd 2.x (the bench's primary peer)", async () => {
     expect(await output(containerd2Binaries().containerd, '--version')).toMatch(new RegExp(`containerd/v2 ${containerd.replaceAll('.', '\\.')} `));
   });
 

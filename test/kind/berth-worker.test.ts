@@ -34,15 +34,27 @@ describe('a kind worker with berth as its runtime', () => {
   let cluster: KindCluster | undefined;
 
   const onBerth = async (selector: string[]): Promise<string[]> => {
-    const out = await cluster!.kubectl('get', 'pods', '-A', ...selector, '--field-selector', `spec.nodeName=${berthNode}`, '-o',
-      'jsonpath={range .items[*]}{.metadata.name}={.status.phase}{"\\n"}{end}');
+    const out = await cluster!.kubectl(
+      'get',
+      'pods',
+      '-A',
+      ...selector,
+      '--field-selector',
+      `spec.nodeName=${berthNode}`,
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.status.phase}{"\\n"}{end}',
+    );
     return out.trim().split('\n').filter(Boolean);
   };
 
   beforeAll(async () => {
     let kindImage: string | undefined;
     let berthImage: string | undefined;
-    ({ dir, dockerd, images: { kind: kindImage, berth: berthImage } } = await startKindWorld(['kind', 'berth']));
+    ({
+      dir,
+      dockerd,
+      images: { kind: kindImage, berth: berthImage },
+    } = await startKindWorld(['kind', 'berth']));
     const started = Date.now();
     cluster = await createKindCluster({
       dockerd,
@@ -66,8 +78,7 @@ describe('a kind worker with berth as its runtime', () => {
 
   it('registers the berth worker Ready with berth as its container runtime', async () => {
     const runtime = await eventually(async () => {
-      const out = await cluster!.kubectl('get', 'node', berthNode, '-o',
-        'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.nodeInfo.containerRuntimeVersion}');
+      const out = await cluster!.kubectl('get', 'node', berthNode, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.nodeInfo.containerRuntimeVersion}');
       const [ready, version] = out.split(' ');
       return ready === 'True' ? version : undefined;
     }, 2_000);
@@ -89,8 +100,17 @@ describe('a kind worker with berth as its runtime', () => {
     // Not /tmp: kind mounts a tmpfs there, over what docker cp writes into the container's layer.
     await dockerd!.docker(['cp', archive, `${berthNode}:/kind/busybox.tar`]);
     await dockerd!.docker(['exec', berthNode, '/usr/local/bin/node', '/opt/berth/bin/berth.js', 'load', '--quiet', '--input', '/kind/busybox.tar']);
-    await cluster!.kubectl('run', 'hello', '--image=berth.local/busybox:kind', '--image-pull-policy=Never',
-      `--overrides={"spec":{"nodeName":"${berthNode}"}}`, '--', 'sh', '-c', 'echo hello from $(hostname); exec sleep 3600');
+    await cluster!.kubectl(
+      'run',
+      'hello',
+      '--image=berth.local/busybox:kind',
+      '--image-pull-policy=Never',
+      `--overrides={"spec":{"nodeName":"${berthNode}"}}`,
+      '--',
+      'sh',
+      '-c',
+      'echo hello from $(hostname); exec sleep 3600',
+    );
     await eventually(async () => ((await cluster!.kubectl('get', 'pod', 'hello', '-o', 'jsonpath={.status.phase}')) === 'Running' ? true : undefined), 1_000);
     expect((await cluster!.kubectl('logs', 'hello')).trim()).toBe('hello from hello');
     expect((await cluster!.kubectl('exec', 'hello', '--', 'cat', '/etc/berth-image')).trim()).toBe("hello from berth's busybox image");

@@ -20,11 +20,13 @@ describe('a kind cluster from the node image built here', () => {
   let cluster: KindCluster | undefined;
 
   beforeAll(async () => {
-    ({ dir, dockerd, images: { kind: image } } = await startKindWorld(['kind']));
+    ({
+      dir,
+      dockerd,
+      images: { kind: image },
+    } = await startKindWorld(['kind']));
     const started = Date.now();
-    cluster = await createKindCluster({ dockerd, dir, name: clusterName, image: image!,
-      nodes: [{ role: 'control-plane' }, { role: 'worker' }],
-    });
+    cluster = await createKindCluster({ dockerd, dir, name: clusterName, image: image!, nodes: [{ role: 'control-plane' }, { role: 'worker' }] });
     console.info(`kind test: kind create cluster (control plane + 1 worker) took ${Date.now() - started} ms`);
   });
 
@@ -32,8 +34,7 @@ describe('a kind cluster from the node image built here', () => {
 
   it('brings the control plane and the worker to Ready', async () => {
     const ready = await eventually(async () => {
-      const out = await cluster!.kubectl('get', 'nodes', '-o',
-        'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}');
+      const out = await cluster!.kubectl('get', 'nodes', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}');
       const nodes = out.trim().split('\n');
       return nodes.length === 2 && nodes.every((line) => line.endsWith('=True')) ? nodes : undefined;
     }, 2_000);
@@ -42,8 +43,7 @@ describe('a kind cluster from the node image built here', () => {
 
   it('runs CoreDNS from the preloaded image', async () => {
     const phases = await eventually(async () => {
-      const out = await cluster!.kubectl('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns', '-o',
-        'jsonpath={range .items[*]}{.status.phase}{"\\n"}{end}');
+      const out = await cluster!.kubectl('-n', 'kube-system', 'get', 'pods', '-l', 'k8s-app=kube-dns', '-o', 'jsonpath={range .items[*]}{.status.phase}{"\\n"}{end}');
       const list = out.trim().split('\n').filter(Boolean);
       return list.length > 0 && list.every((phase) => phase === 'Running') ? list : undefined;
     }, 2_000);
@@ -54,8 +54,18 @@ describe('a kind cluster from the node image built here', () => {
     const archive = join(dir!, 'busybox.tar');
     await run('skopeo', ['copy', '-q', `oci:${seededOciLayout()}:busybox`, `docker-archive:${archive}:berth.local/busybox:kind`]);
     await cluster!.kind('load', 'image-archive', archive, '--name', clusterName);
-    await cluster!.kubectl('run', 'hello', '--image=berth.local/busybox:kind', '--image-pull-policy=IfNotPresent',
-      '--restart=Never', `--overrides={"spec":{"nodeName":"${clusterName}-worker"}}`, '--', 'sh', '-c', 'echo hello from $(hostname)');
+    await cluster!.kubectl(
+      'run',
+      'hello',
+      '--image=berth.local/busybox:kind',
+      '--image-pull-policy=IfNotPresent',
+      '--restart=Never',
+      `--overrides={"spec":{"nodeName":"${clusterName}-worker"}}`,
+      '--',
+      'sh',
+      '-c',
+      'echo hello from $(hostname)',
+    );
     const phase = await eventually(async () => {
       const value = await cluster!.kubectl('get', 'pod', 'hello', '-o', 'jsonpath={.status.phase}');
       return value === 'Succeeded' || value === 'Failed' ? value : undefined;

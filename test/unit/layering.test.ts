@@ -32,9 +32,7 @@ const rules: Rule[] = [
 
 /** The berth-relative paths a source file imports (relative specifiers only). */
 function importsOf(file: string, source: string): string[] {
-  const specifiers = [...source.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)]
-    .map((m) => m[1] ?? m[2] ?? '')
-    .filter((s) => s.startsWith('.'));
+  const specifiers = [...source.matchAll(/(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2] ?? '').filter((s) => s.startsWith('.'));
   return specifiers.map((s) => normalize(join(dirname(file), s)));
 }
 

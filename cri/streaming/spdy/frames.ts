@@ -21,9 +21,7 @@ export const flagFin = 0x01;
 /** RST_STREAM status codes the server sends. */
 export const RstStatus = { protocolError: 1, invalidStream: 2, refusedStream: 3, cancel: 5, internalError: 6 } as const;
 
-export type Frame =
-  | { kind: 'data'; streamId: number; flags: number; data: Buffer }
-  | { kind: 'control'; type: number; flags: number; payload: Buffer };
+export type Frame = { kind: 'data'; streamId: number; flags: number; data: Buffer } | { kind: 'control'; type: number; flags: number; payload: Buffer };
 
 const headerLength = 8;
 /** Frames larger than this are refused: SPDY lengths are 24 bits; nobody sends more here. */

@@ -86,6 +86,11 @@ export function applyCdiEdits(spec: Spec, all: readonly CompleteCdiEdits[]): Spe
       if (!gids.includes(gid)) spec.process.user.additionalGids = [...gids, gid];
     }
   }
-  spec.mounts.push(...added.map((m, i) => ({ m, i })).sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i).map(({ m }) => m));
+  spec.mounts.push(
+    ...added
+      .map((m, i) => ({ m, i }))
+      .sort((a, b) => depth(a.m.destination) - depth(b.m.destination) || a.i - b.i)
+      .map(({ m }) => m),
+  );
   return spec;
 }

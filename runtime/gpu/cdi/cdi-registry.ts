@@ -67,15 +67,17 @@ export function buildCdiRegistry(specs: readonly LoadedCdiSpec[], searched: read
       throw new NotFoundError(`CDI device "${name}" is not defined; ${parsed.kind} has ${shown}`);
     }
     if (entry.conflict !== undefined) {
-      throw new FailedPreconditionError(
-        `CDI device "${name}" is defined by both ${entry.from.path} and ${entry.conflict}: remove one of them`,
-      );
+      throw new FailedPreconditionError(`CDI device "${name}" is defined by both ${entry.from.path} and ${entry.conflict}: remove one of them`);
     }
     return entry;
   }
 
   return {
-    deviceNames: () => [...entries.entries()].filter(([, e]) => e.conflict === undefined).map(([n]) => n).sort(),
+    deviceNames: () =>
+      [...entries.entries()]
+        .filter(([, e]) => e.conflict === undefined)
+        .map(([n]) => n)
+        .sort(),
     resolve(names) {
       const resolved: ResolvedCdiEdits[] = [];
       const specsApplied = new Set<LoadedCdiSpec>();

@@ -35,10 +35,7 @@ async function complete(node: CdiDeviceNode, source: string, read: ReadDeviceNod
   return filled;
 }
 
-export async function completeDeviceNodes(
-  resolved: readonly ResolvedCdiEdits[],
-  read: ReadDeviceNode = readDeviceNode,
-): Promise<CompleteCdiEdits[]> {
+export async function completeDeviceNodes(resolved: readonly ResolvedCdiEdits[], read: ReadDeviceNode = readDeviceNode): Promise<CompleteCdiEdits[]> {
   return Promise.all(
     resolved.map(async ({ source, edits }) => {
       const { deviceNodes, ...rest } = edits;

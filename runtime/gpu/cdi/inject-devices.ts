@@ -14,12 +14,7 @@ export interface DeviceInjection {
   withheldMounts?: readonly string[];
 }
 
-export async function injectCdiDevices(
-  spec: Spec,
-  registry: CdiRegistry,
-  injection: DeviceInjection,
-  read?: ReadDeviceNode,
-): Promise<Spec> {
+export async function injectCdiDevices(spec: Spec, registry: CdiRegistry, injection: DeviceInjection, read?: ReadDeviceNode): Promise<Spec> {
   if (injection.cdiDevices.length === 0 && (injection.env ?? []).length === 0) return spec;
   const completed = withholdMounts(await completeDeviceNodes(registry.resolve(injection.cdiDevices), read), injection.withheldMounts ?? []);
   if (injection.env !== undefined && injection.env.length > 0) {
@@ -31,7 +26,5 @@ export async function injectCdiDevices(
 function withholdMounts(resolved: CompleteCdiEdits[], withheld: readonly string[]): CompleteCdiEdits[] {
   if (withheld.length === 0) return resolved;
   const withheldPaths = new Set(withheld);
-  return resolved.map((entry) =>
-    entry.edits.mounts === undefined ? entry : { ...entry, edits: { ...entry.edits, mounts: entry.edits.mounts.filter((m) => !withheldPaths.has(m.hostPath)) } },
-  );
+  return resolved.map((entry) => (entry.edits.mounts === undefined ? entry : { ...entry, edits: { ...entry.edits, mounts: entry.edits.mounts.filter((m) => !withheldPaths.has(m.hostPath)) } }));
 }

@@ -41,8 +41,7 @@ export function kindProblem(kind: string): string | undefined {
 
 export function parseQualifiedName(text: string): QualifiedName {
   const eq = text.indexOf('=');
-  const problem =
-    eq < 0 ? 'it has no "=name" part' : (kindProblem(text.slice(0, eq)) ?? deviceNameProblem(text.slice(eq + 1)));
+  const problem = eq < 0 ? 'it has no "=name" part' : (kindProblem(text.slice(0, eq)) ?? deviceNameProblem(text.slice(eq + 1)));
   if (problem !== undefined) {
     throw new InvalidArgumentError(`CDI device "${text}" is not a qualified name vendor/class=name (${problem})`);
   }

@@ -6,10 +6,7 @@ import { parseQualifiedName } from './qualified-name.js';
 
 export const cdiAnnotationPrefix = 'cdi.k8s.io/';
 
-export function requestedCdiDevices(
-  field: readonly { name: string }[],
-  annotations: Readonly<Record<string, string>>,
-): string[] {
+export function requestedCdiDevices(field: readonly { name: string }[], annotations: Readonly<Record<string, string>>): string[] {
   const names: string[] = [];
   for (const device of field) {
     if (device.name === '') throw new InvalidArgumentError('CDI_devices has an entry with an empty name');

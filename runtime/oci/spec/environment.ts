@@ -32,9 +32,7 @@ export function mergeEnv(sources: EnvSources): string[] {
   for (const { key, value } of sources.criEnvs) {
     const text = criValue(value);
     if (key === '' || key.includes('=') || key.includes('\0') || text.includes('\0')) {
-      throw new InvalidArgumentError(
-        `environment variable "${key}" is invalid: names must be non-empty without "=" and no NUL bytes anywhere`,
-      );
+      throw new InvalidArgumentError(`environment variable "${key}" is invalid: names must be non-empty without "=" and no NUL bytes anywhere`);
     }
     env.set(key, text);
   }

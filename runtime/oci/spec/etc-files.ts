@@ -23,12 +23,14 @@ function idOrUndefined(text: string | undefined): number | undefined {
 }
 
 function contentLines(content: string): string[][] {
-  return content
-    .split('\n')
-    .map((line) => line.replace(/\r$/, ''))
-    // "+"/"-" lines are NIS compat entries that name no local account.
-    .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('+') && !line.startsWith('-'))
-    .map((line) => line.split(':'));
+  return (
+    content
+      .split('\n')
+      .map((line) => line.replace(/\r$/, ''))
+      // "+"/"-" lines are NIS compat entries that name no local account.
+      .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('+') && !line.startsWith('-'))
+      .map((line) => line.split(':'))
+  );
 }
 
 export function parsePasswd(content: string): PasswdEntry[] {
@@ -49,7 +51,10 @@ export function parseGroup(content: string): GroupEntry[] {
     const [name, , gidText, memberText] = fields;
     const gid = idOrUndefined(gidText);
     if (name === undefined || name === '' || gid === undefined) continue;
-    const members = (memberText ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
+    const members = (memberText ?? '')
+      .split(',')
+      .map((m) => m.trim())
+      .filter((m) => m !== '');
     entries.push({ name, gid, members });
   }
   return entries;

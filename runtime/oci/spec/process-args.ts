@@ -12,14 +12,9 @@ export interface ArgvSources {
 
 export function resolveArgv(sources: ArgvSources): string[] {
   const { command, args } = sources;
-  const argv =
-    command.length > 0
-      ? [...command, ...args]
-      : [...(sources.entrypoint ?? []), ...(args.length > 0 ? args : (sources.cmd ?? []))];
+  const argv = command.length > 0 ? [...command, ...args] : [...(sources.entrypoint ?? []), ...(args.length > 0 ? args : (sources.cmd ?? []))];
   if (argv.length === 0 || argv[0] === '') {
-    throw new InvalidArgumentError(
-      'no command to run: the container config has no command and the image has neither Entrypoint nor Cmd',
-    );
+    throw new InvalidArgumentError('no command to run: the container config has no command and the image has neither Entrypoint nor Cmd');
   }
   return argv;
 }

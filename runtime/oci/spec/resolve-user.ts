@@ -41,9 +41,7 @@ const namePattern = /^[A-Za-z0-9_.][A-Za-z0-9_.-]*\$?$/;
 
 function requireName(text: string, what: string): void {
   if (!namePattern.test(text)) {
-    throw new InvalidArgumentError(
-      `${what} "${text}" is neither a decimal id (0 to 4294967294) nor a valid name`,
-    );
+    throw new InvalidArgumentError(`${what} "${text}" is neither a decimal id (0 to 4294967294) nor a valid name`);
   }
 }
 

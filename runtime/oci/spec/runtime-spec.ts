@@ -157,21 +157,9 @@ export type SeccompAction =
   | 'SCMP_ACT_LOG'
   | 'SCMP_ACT_NOTIFY';
 
-export type SeccompOperator =
-  | 'SCMP_CMP_NE'
-  | 'SCMP_CMP_LT'
-  | 'SCMP_CMP_LE'
-  | 'SCMP_CMP_EQ'
-  | 'SCMP_CMP_GE'
-  | 'SCMP_CMP_GT'
-  | 'SCMP_CMP_MASKED_EQ';
+export type SeccompOperator = 'SCMP_CMP_NE' | 'SCMP_CMP_LT' | 'SCMP_CMP_LE' | 'SCMP_CMP_EQ' | 'SCMP_CMP_GE' | 'SCMP_CMP_GT' | 'SCMP_CMP_MASKED_EQ';
 
-export type SeccompArch =
-  | 'SCMP_ARCH_X86'
-  | 'SCMP_ARCH_X86_64'
-  | 'SCMP_ARCH_X32'
-  | 'SCMP_ARCH_ARM'
-  | 'SCMP_ARCH_AARCH64';
+export type SeccompArch = 'SCMP_ARCH_X86' | 'SCMP_ARCH_X86_64' | 'SCMP_ARCH_X32' | 'SCMP_ARCH_ARM' | 'SCMP_ARCH_AARCH64';
 
 export interface LinuxSeccompArg {
   index: number;

@@ -26,9 +26,7 @@ function chosenProfile(security: LinuxContainerSecurityContext__Output | null | 
   if (path === '' || path === 'unconfined') return { kind: 'unconfined' };
   if (path === 'runtime/default' || path === 'docker/default') return { kind: 'runtime-default' };
   if (path.startsWith('localhost/')) return { kind: 'localhost', ref: path.slice('localhost/'.length) };
-  throw new InvalidArgumentError(
-    `seccomp profile path "${path}" is not understood: use runtime/default, unconfined or localhost/<path>`,
-  );
+  throw new InvalidArgumentError(`seccomp profile path "${path}" is not understood: use runtime/default, unconfined or localhost/<path>`);
 }
 
 /** The filter for the container, or undefined for none; `capabilities` are its effective set. */
@@ -43,9 +41,7 @@ export function seccompFor(context: SpecContext, capabilities: readonly string[]
       return input.runtimeDefaultSeccomp ?? defaultSeccompProfile({ capabilities, architecture: input.host.architecture });
     case 'localhost':
       if (input.localhostSeccomp === undefined) {
-        throw new InvalidArgumentError(
-          `seccomp profile localhost/${choice.ref} was not loaded; it must exist on the node and be valid JSON`,
-        );
+        throw new InvalidArgumentError(`seccomp profile localhost/${choice.ref} was not loaded; it must exist on the node and be valid JSON`);
       }
       return input.localhostSeccomp;
   }

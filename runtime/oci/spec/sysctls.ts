@@ -23,9 +23,7 @@ function checkValue(key: string, value: string): void {
   // A newline or "=" in the value is how a second "key=value" gets smuggled past this check into
   // tools that re-serialise sysctls as lines.
   if (value === '' || /[\n\r\0=;]/.test(value)) {
-    throw new InvalidArgumentError(
-      `sysctl ${key} has an invalid value ${JSON.stringify(value)}: give one non-empty value without newlines, "=" or ";"`,
-    );
+    throw new InvalidArgumentError(`sysctl ${key} has an invalid value ${JSON.stringify(value)}: give one non-empty value without newlines, "=" or ";"`);
   }
 }
 

@@ -28,9 +28,7 @@ function processProblems(spec: Spec): string[] {
   }
   const caps = process.capabilities;
   if (caps) {
-    const unknown = [...caps.bounding, ...caps.effective, ...caps.permitted, ...caps.inheritable, ...caps.ambient].filter(
-      (c) => !knownCapabilities.has(c),
-    );
+    const unknown = [...caps.bounding, ...caps.effective, ...caps.permitted, ...caps.inheritable, ...caps.ambient].filter((c) => !knownCapabilities.has(c));
     if (unknown.length > 0) problems.push(`process.capabilities names unknown capabilities: ${[...new Set(unknown)].join(', ')}`);
   }
   return problems;
@@ -40,9 +38,7 @@ function mountProblems(spec: Spec): string[] {
   const problems: string[] = [];
   spec.mounts.forEach((mount, index) => {
     if (!mount.destination.startsWith('/')) problems.push(`mount destination "${mount.destination}" is not absolute`);
-    const parentAfter = spec.mounts
-      .slice(index + 1)
-      .find((later) => later.destination !== mount.destination && isAtOrBelow(mount.destination, later.destination));
+    const parentAfter = spec.mounts.slice(index + 1).find((later) => later.destination !== mount.destination && isAtOrBelow(mount.destination, later.destination));
     if (parentAfter) problems.push(`mount ${mount.destination} comes before its parent ${parentAfter.destination}`);
   });
   return problems;

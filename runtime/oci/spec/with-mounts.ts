@@ -78,12 +78,8 @@ export const withMounts: SpecOption = (spec, { input, privileged, security }) =>
   const requested = criMounts(input.config.mounts);
   const taken = requested.map((m) => m.destination);
   // A default at or below a CRI mount would hide what the user mounted there.
-  const defaults = defaultMounts({ privileged, shmPath: input.sandbox.files.shmPath }).filter(
-    (m) => !taken.some((t) => isAtOrBelow(m.destination, t)),
-  );
-  const files = sandboxFileMounts(input.sandbox.files, security?.readonlyRootfs ?? false).filter(
-    (m) => !taken.includes(m.destination),
-  );
+  const defaults = defaultMounts({ privileged, shmPath: input.sandbox.files.shmPath }).filter((m) => !taken.some((t) => isAtOrBelow(m.destination, t)));
+  const files = sandboxFileMounts(input.sandbox.files, security?.readonlyRootfs ?? false).filter((m) => !taken.includes(m.destination));
   spec.mounts = orderMounts([...defaults, ...files, ...requested]);
   spec.linux.rootfsPropagation = rootfsPropagationFor(requested);
 };

@@ -7,9 +7,7 @@ import type { SpecContext, SpecOption } from './spec-context.js';
 
 function pinned(type: NamespaceType, path: string | undefined, sandboxId: string): LinuxNamespace {
   if (path === undefined) {
-    throw new FailedPreconditionError(
-      `sandbox ${sandboxId} has no pinned ${type} namespace to join; recreate the sandbox`,
-    );
+    throw new FailedPreconditionError(`sandbox ${sandboxId} has no pinned ${type} namespace to join; recreate the sandbox`);
   }
   return { type, path };
 }
@@ -44,7 +42,10 @@ export const withNamespaces: SpecOption = (spec, context) => {
   const result: LinuxNamespace[] = [];
   const pid = pidNamespace(context);
   if (pid) result.push(pid);
-  for (const [kind, mode] of [['network', namespaces.network], ['ipc', namespaces.ipc]] as const) {
+  for (const [kind, mode] of [
+    ['network', namespaces.network],
+    ['ipc', namespaces.ipc],
+  ] as const) {
     if (mode !== 'POD' && mode !== 'NODE') {
       throw new InvalidArgumentError(`${kind} namespace mode ${mode} is invalid: a pod's ${kind} is POD or NODE`);
     }

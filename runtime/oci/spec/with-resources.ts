@@ -38,11 +38,7 @@ export function cpuResources(r: LinuxContainerResources__Output): LinuxCpu | und
  * a container cannot escape its limit into swap; hosts without swap accounting get no swap
  * setting at all, because runc fails writing memory.memsw.* where it does not exist.
  */
-export function memoryResources(
-  r: LinuxContainerResources__Output,
-  swapLimitSupported: boolean,
-  warnings: string[],
-): LinuxMemory | undefined {
+export function memoryResources(r: LinuxContainerResources__Output, swapLimitSupported: boolean, warnings: string[]): LinuxMemory | undefined {
   const limit = nonNegative(r.memoryLimitInBytes, 'memory_limit_in_bytes');
   const swap = limitOrUnlimited(r.memorySwapLimitInBytes, 'memory_swap_limit_in_bytes');
   if (limit === 0) {

@@ -22,13 +22,7 @@ export const defaultMaskedPaths: readonly string[] = [
   '/sys/devices/virtual/powercap',
 ];
 
-export const defaultReadonlyPaths: readonly string[] = [
-  '/proc/bus',
-  '/proc/fs',
-  '/proc/irq',
-  '/proc/sys',
-  '/proc/sysrq-trigger',
-];
+export const defaultReadonlyPaths: readonly string[] = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
 
 export const withCapabilities: SpecOption = (spec, { input, security, privileged }) => {
   const requested = security?.capabilities;
@@ -36,9 +30,7 @@ export const withCapabilities: SpecOption = (spec, { input, security, privileged
     throw new UnimplementedError('ambient capabilities are not supported by berth yet; drop add_ambient_capabilities');
   }
   if (privileged && !(input.sandbox.config.linux?.securityContext?.privileged ?? false)) {
-    throw new InvalidArgumentError(
-      `container ${input.containerId} asks to be privileged but its sandbox ${input.sandbox.id} is not; the pod must allow privileged containers`,
-    );
+    throw new InvalidArgumentError(`container ${input.containerId} asks to be privileged but its sandbox ${input.sandbox.id} is not; the pod must allow privileged containers`);
   }
   const set = resolveCapabilities({
     add: requested?.addCapabilities ?? [],
@@ -58,8 +50,7 @@ export const withMaskedPaths: SpecOption = (spec, { security, privileged }) => {
   const masked = security?.maskedPaths ?? [];
   const readonly = security?.readonlyPaths ?? [];
   spec.linux.maskedPaths = masked.length > 0 ? masked.map((p) => containerPath(p, 'masked path')) : [...defaultMaskedPaths];
-  spec.linux.readonlyPaths =
-    readonly.length > 0 ? readonly.map((p) => containerPath(p, 'read-only path')) : [...defaultReadonlyPaths];
+  spec.linux.readonlyPaths = readonly.length > 0 ? readonly.map((p) => containerPath(p, 'read-only path')) : [...defaultReadonlyPaths];
 };
 
 export const withReadonlyRootfs: SpecOption = (spec, { security }) => {

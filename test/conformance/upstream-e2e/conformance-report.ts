@@ -58,7 +58,7 @@ export function writeConformanceMarkdown(path: string, run: { date: string; comm
     `- Duration: ${Math.round(run.seconds)} s in all (${kinds.map((k) => `${k}: ${Math.round(runs.get(k)?.seconds ?? 0)} s`).join(', ')})`,
     `- Selected: --focus \`${run.focus}\`${run.skip ? ` --skip \`${run.skip}\`` : ''}`,
     '',
-    'The cluster is the fixture cluster of berth\'s e2e tier (test/harness/cluster.ts: etcd,',
+    "The cluster is the fixture cluster of berth's e2e tier (test/harness/cluster.ts: etcd,",
     'kube-apiserver, kube-controller-manager, kube-scheduler of the pinned Kubernetes, on loopback),',
     'not kind: the kind cluster is not ready yet. One fresh cluster per kind of node, one worker in it:',
     '',

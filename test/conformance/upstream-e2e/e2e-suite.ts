@@ -63,7 +63,13 @@ export async function listSpecs(focus: string, skip: string): Promise<string[]> 
     const report = join(dir, 'report.json');
     await execa(goTool('e2e.test'), ['--ginkgo.dry-run', `--ginkgo.json-report=${report}`, ...selection(focus, skip)], { cwd: dir, timeout: 120_000 });
     // The report lists every spec; those the focus leaves out are marked skipped.
-    return [...new Set(its(readSuite(report)).filter((s) => s.State !== 'skipped').map(specName))];
+    return [
+      ...new Set(
+        its(readSuite(report))
+          .filter((s) => s.State !== 'skipped')
+          .map(specName),
+      ),
+    ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -96,7 +102,9 @@ export function repoList(registryHost: string): string {
     dockerLibraryRegistry: `${registryHost}/library`,
     cloudProviderGcpRegistry: `${registryHost}/cloud-provider-gcp`,
   };
-  return `${Object.entries(local).map(([key, value]) => `${key}: ${value}`).join('\n')}\n`;
+  return `${Object.entries(local)
+    .map(([key, value]) => `${key}: ${value}`)
+    .join('\n')}\n`;
 }
 
 /** Each spec's result in a report, by full name (specs the focus left out included, as skipped). */

@@ -25,7 +25,9 @@ export async function startSuiteRegistry(): Promise<Registry> {
   const registry = await startRegistry({ storageDir: storage, readOnly: false });
   try {
     for (const image of images) {
-      await execa('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--preserve-digests', `oci:${join(dir, 'oci')}:${image.layoutTag}`, `docker://${registry.host}/${image.ref}`], { timeout: 120_000 });
+      await execa('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--preserve-digests', `oci:${join(dir, 'oci')}:${image.layoutTag}`, `docker://${registry.host}/${image.ref}`], {
+        timeout: 120_000,
+      });
     }
   } catch (error) {
     await registry.stop();

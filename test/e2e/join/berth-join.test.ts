@@ -112,7 +112,18 @@ describe('berth join with the command kubeadm prints (e2e: real kubeadm, kube-ap
   it('runs a pod the scheduler puts on it, and serves its logs to kubectl through the API server', async () => {
     const name = `join-pod-${process.pid}`;
     const overrides = { spec: { nodeSelector: { 'kubernetes.io/hostname': node.nodeName }, terminationGracePeriodSeconds: 1 } };
-    await node.kubectl('run', name, `--image=${node.registryHost}/busybox:latest`, '--restart=Never', `--overrides=${JSON.stringify(overrides)}`, '--command', '--', 'sh', '-c', 'echo joined-by-berth; sleep 3600');
+    await node.kubectl(
+      'run',
+      name,
+      `--image=${node.registryHost}/busybox:latest`,
+      '--restart=Never',
+      `--overrides=${JSON.stringify(overrides)}`,
+      '--command',
+      '--',
+      'sh',
+      '-c',
+      'echo joined-by-berth; sleep 3600',
+    );
     const pod = await eventually(async () => {
       const p = JSON.parse(await node.kubectl('get', 'pod', name, '-o', 'json')) as { spec: { nodeName?: string }; status: { phase?: string; podIP?: string } };
       return p.status.phase === 'Running' ? p : undefined;

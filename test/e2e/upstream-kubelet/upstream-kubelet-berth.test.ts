@@ -19,13 +19,7 @@ import { freePort } from '../../harness/ports.js';
 import { startRegistry, type Registry } from '../../harness/registry.js';
 import { kubectlAttachUntil, kubectlExec, kubectlPortForward } from '../../harness/kubectl-streams.js';
 import { goTool } from '../../harness/tools.js';
-import {
-  kubeletKernelTunables,
-  privateMountNamespace,
-  startUpstreamKubelet,
-  type MountNamespace,
-  type UpstreamKubelet,
-} from '../../harness/upstream-kubelet.js';
+import { kubeletKernelTunables, privateMountNamespace, startUpstreamKubelet, type MountNamespace, type UpstreamKubelet } from '../../harness/upstream-kubelet.js';
 
 const namespace = 'default';
 const image = 'registry.k8s.io/e2e-test-images/busybox:1.29-2';
@@ -121,11 +115,7 @@ describe.skipIf(!nodeIp)('the upstream kubelet on berth (e2e)', () => {
       workDir: join(work, 'berth'),
       logLevel: 'info',
       enter: mountNs.enter,
-      args: [
-        '--insecure-registry', registry.host,
-        '--registry-mirror', `registry.k8s.io=${registry.url}`,
-        '--cni-conf-dir', network.confDir,
-      ],
+      args: ['--insecure-registry', registry.host, '--registry-mirror', `registry.k8s.io=${registry.url}`, '--cni-conf-dir', network.confDir],
     });
     await kubectl('apply', '-f', join(packageRoot(), 'manifests/rbac/berth-node.yaml'));
     kubelet = await startUpstreamKubelet({
@@ -214,7 +204,13 @@ describe.skipIf(!nodeIp)('the upstream kubelet on berth (e2e)', () => {
       expect(pod.status.initContainerStatuses?.[0]?.state.terminated?.exitCode).toBe(0);
       expect(pod.status.podIP).toMatch(network!.ipPattern);
       const out = await kubectl(
-        'exec', '-n', namespace, name, '--', 'sh', '-c',
+        'exec',
+        '-n',
+        namespace,
+        name,
+        '--',
+        'sh',
+        '-c',
         'cat /shared/init /cfg/app.conf; echo; cat /sec/password; echo; stat -Lc %a /sec/password; echo "$POD_NAME $POD_NAMESPACE $POD_IP $MEMORY_LIMIT"',
       );
       expect(out.split('\n')).toEqual(['made-by-init', 'v1', 's3cret', '400', `${name} ${namespace} ${pod.status.podIP ?? ''} ${64 * 1024 * 1024}`]);
@@ -359,10 +355,20 @@ describe.skipIf(!nodeIp)('the upstream kubelet on berth (e2e)', () => {
       // The pod figures are read by the kubelet from its own pod cgroup: berth's containers must be
       // inside it (on this hybrid host berth's memory cgroup is not the root; the kubelet's
       // cgroupRoot is inside it).
-      expect(metricNames.filter((metric) => !seen(metric)), metrics.split('\n').filter((l) => l.includes(name)).join('\n')).toEqual([]);
+      expect(
+        metricNames.filter((metric) => !seen(metric)),
+        metrics
+          .split('\n')
+          .filter((l) => l.includes(name))
+          .join('\n'),
+      ).toEqual([]);
       expect(sample(metrics, 'container_memory_working_set_bytes')).toBeLessThanOrEqual(64 * 1024 * 1024);
       interface Summary {
-        pods: { podRef: { name: string }; containers: { name: string; cpu?: { usageNanoCores?: number }; memory?: { workingSetBytes?: number }; logs?: { usedBytes?: number } }[]; network?: { name?: string } }[];
+        pods: {
+          podRef: { name: string };
+          containers: { name: string; cpu?: { usageNanoCores?: number }; memory?: { workingSetBytes?: number }; logs?: { usedBytes?: number } }[];
+          network?: { name?: string };
+        }[];
       }
       const pod = await eventually(async () => {
         const summary = JSON.parse(await kubectl('get', '--raw', `${proxy}/stats/summary`)) as Summary;

@@ -161,7 +161,7 @@ describe('cgroup v1 on this hybrid host (real kernel, real processes)', () => {
     expect(stats.pids?.current).toBeGreaterThanOrEqual(1);
   });
 
-  it('clears a pod\'s limits off a parent whose children keep theirs, and the kernel shows no limit', async () => {
+  it("clears a pod's limits off a parent whose children keep theirs, and the kernel shows no limit", async () => {
     const path = await fresh('shared');
     const child = await fresh('shared/child');
     await cgroups.apply(path, { cpuShares: 512, cpuQuotaUs: 20_000, cpuPeriodUs: 100_000, memoryBytes: 100 * mib });

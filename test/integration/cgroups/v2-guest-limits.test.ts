@@ -98,11 +98,7 @@ beforeAll(async () => {
 describe('cgroup v2 limits on a real v2 kernel (qemu guest)', () => {
   it('accepts every file berth writes and keeps the values', () => {
     expect(lines(guest, 'write-failed')).toEqual([]);
-    expect(lines(guest, 'readback ')).toEqual([
-      ...expectedReadback('oom', oomLimits),
-      ...expectedReadback('cpu', cpuLimits),
-      ...expectedReadback('pids', pidsLimits),
-    ]);
+    expect(lines(guest, 'readback ')).toEqual([...expectedReadback('oom', oomLimits), ...expectedReadback('cpu', cpuLimits), ...expectedReadback('pids', pidsLimits)]);
   });
 
   it('OOM-kills a process that allocates past memory.max and counts it in memory.events', () => {

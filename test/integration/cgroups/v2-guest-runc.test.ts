@@ -117,7 +117,9 @@ start() { ${runc} run -d -b /bundles/$1 $1 > /tmp/$1.out 2>&1 < /dev/null || ech
 
 start limits
 sleep 0.3
-for file in ${limitsToV2Files(berthFiles(containers[0] as GuestContainer)).map(([file]) => file).join(' ')}; do
+for file in ${limitsToV2Files(berthFiles(containers[0] as GuestContainer))
+  .map(([file]) => file)
+  .join(' ')}; do
   echo "readback limits $file $(cat ${dir('limits')}/$file)"
 done
 echo "limits-uptime-0 $(cut -d" " -f1 /proc/uptime)"
@@ -192,13 +194,16 @@ function cpusBetween(from: number, to: number): number {
   return (usage(`limits-${to}`) - usage(`limits-${from}`)) / 1e9 / seconds;
 }
 
-beforeAll(async () => {
-  const bundles = containers.map((c) => ({ path: `/bundles/${c.name}/config.json`, content: configJson(c) }));
-  guest = await runInV2Guest(script, { files: [...(await runcFiles()), ...bundles], timeoutMs: guestScriptMs, pivotableRoot: true });
-  dumps = parseDumps(guest.output);
-  // For the record (the issue's note quotes it): what the guest printed, files and effects.
-  if (process.env['BERTH_GUEST_OUTPUT']) writeFileSync(process.env['BERTH_GUEST_OUTPUT'], guest.output);
-}, guestTimeLimitMs({ timeoutMs: guestScriptMs }));
+beforeAll(
+  async () => {
+    const bundles = containers.map((c) => ({ path: `/bundles/${c.name}/config.json`, content: configJson(c) }));
+    guest = await runInV2Guest(script, { files: [...(await runcFiles()), ...bundles], timeoutMs: guestScriptMs, pivotableRoot: true });
+    dumps = parseDumps(guest.output);
+    // For the record (the issue's note quotes it): what the guest printed, files and effects.
+    if (process.env['BERTH_GUEST_OUTPUT']) writeFileSync(process.env['BERTH_GUEST_OUTPUT'], guest.output);
+  },
+  guestTimeLimitMs({ timeoutMs: guestScriptMs }),
+);
 
 describe("berth's config.json run by runc on a real v2 kernel (qemu guest)", () => {
   it('starts every container', () => {

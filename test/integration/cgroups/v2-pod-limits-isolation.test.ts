@@ -78,16 +78,12 @@ beforeAll(async () => {
   await pods.remove(otherPath);
   await pods.remove(limitedPath);
   seen['parent after removal'] = files.written(dir('berth'));
-  files.lines.push(
-    `[ -d ${dir(limitedPath)} ] && echo "limited-pod present" || echo "limited-pod absent"`,
-    dumpLines('parent-after', dir('berth'), ['cpu.max', 'memory.max']),
-  );
+  files.lines.push(`[ -d ${dir(limitedPath)} ] && echo "limited-pod present" || echo "limited-pod absent"`, dumpLines('parent-after', dir('berth'), ['cpu.max', 'memory.max']));
   guest = await runInV2Guest(files.lines.join('\n'));
 }, guestTimeLimitMs());
 
 const dumps = () => parseDumps(guest.output);
-const trimmed = (label: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(dumps().get(label) ?? {}).map(([file, text]) => [file, text.trim()]));
+const trimmed = (label: string): Record<string, string> => Object.fromEntries(Object.entries(dumps().get(label) ?? {}).map(([file, text]) => [file, text.trim()]));
 
 describe('pod-level limits of a pod without a cgroup_parent (cgroup v2)', () => {
   it('are written to the pod\'s own cgroup below "berth", never to "berth" (berth\'s writes, in memory)', () => {
@@ -113,8 +109,16 @@ describe('pod-level limits of a pod without a cgroup_parent (cgroup v2)', () => 
     expect(trimmed('parent-during')).toEqual({ 'cpu.max': 'max 100000', 'memory.max': 'max' });
   });
 
-  it('another parentless pod\'s container gets its own 0.5 CPU, not the limited pod\'s 0.2', () => {
-    const value = (key: string): number => Number(/^(\S+) (\S+)$/m.exec(guest.output.split('\n').filter((l) => l.startsWith(`${key} `)).join('\n'))?.[2]);
+  it("another parentless pod's container gets its own 0.5 CPU, not the limited pod's 0.2", () => {
+    const value = (key: string): number =>
+      Number(
+        /^(\S+) (\S+)$/m.exec(
+          guest.output
+            .split('\n')
+            .filter((l) => l.startsWith(`${key} `))
+            .join('\n'),
+        )?.[2],
+      );
     const start = statsFromV2(dumps().get('cpu-start') ?? {}).cpu;
     const end = statsFromV2(dumps().get('cpu-end') ?? {}).cpu;
     const cpus = ((end?.usageNanos ?? 0) - (start?.usageNanos ?? 0)) / 1e9 / (value('cpu-uptime-end') - value('cpu-uptime-start'));

@@ -18,7 +18,14 @@ export class ReplayedV2Files implements CgroupFiles {
   readonly #dirs = new Map<string, Map<string, string>>();
 
   constructor(root: string, controllers: readonly string[]) {
-    this.#dirs.set(root, new Map([['cgroup.controllers', controllers.join(' ')], ['cgroup.subtree_control', ''], ['cgroup.procs', '']]));
+    this.#dirs.set(
+      root,
+      new Map([
+        ['cgroup.controllers', controllers.join(' ')],
+        ['cgroup.subtree_control', ''],
+        ['cgroup.procs', ''],
+      ]),
+    );
   }
 
   /** The non-cgroup.* files berth wrote in `dir` (limits), or undefined when the cgroup is absent. */
@@ -54,7 +61,14 @@ export class ReplayedV2Files implements CgroupFiles {
     if (this.#dirs.has(path)) return;
     const parent = this.#dirs.get(dirname(path));
     if (!parent) throw errno('ENOENT', path);
-    this.#dirs.set(path, new Map([['cgroup.controllers', parent.get('cgroup.subtree_control') ?? ''], ['cgroup.subtree_control', ''], ['cgroup.procs', '']]));
+    this.#dirs.set(
+      path,
+      new Map([
+        ['cgroup.controllers', parent.get('cgroup.subtree_control') ?? ''],
+        ['cgroup.subtree_control', ''],
+        ['cgroup.procs', ''],
+      ]),
+    );
     this.lines.push(`mkdir ${path} || echo "mkdir-failed ${path}"`);
   }
 

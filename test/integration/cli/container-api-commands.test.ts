@@ -49,7 +49,7 @@ const psLine = async (name: string) => (await berthCli('ps', '-a')).stdout.split
 const logsOf = async (name: string) => (await berthCli('logs', name)).stdout;
 
 describe('berth kill', () => {
-  it("sends KILL by default: the container exits with 137 and kill prints the name it was given", async () => {
+  it('sends KILL by default: the container exits with 137 and kill prints the name it was given', async () => {
     await runDetached('--name', 'killed', image, 'sleep', '300');
     const result = await berthCli('kill', 'killed');
     expect(result.stdout, result.stderr).toBe('killed');
@@ -124,15 +124,22 @@ const tarList = async (file: string) => (await execa('tar', ['-tvf', file])).std
 
 describe('berth diff', () => {
   it("lists docker's A/C/D changes against the image: added, changed, deleted files, an opaque directory", async () => {
-    await runDetached('--name', 'changer', image, 'sh', '-c', [
-      'echo hi > /tmp/added',
-      'rm /etc/group',
-      'echo extra >> /etc/passwd',
-      'mkdir -p /newdir && touch /newdir/f',
-      'rm -rf /var && mkdir /var && touch /var/fresh',
-      'echo done',
-      'exec sleep 300',
-    ].join('; '));
+    await runDetached(
+      '--name',
+      'changer',
+      image,
+      'sh',
+      '-c',
+      [
+        'echo hi > /tmp/added',
+        'rm /etc/group',
+        'echo extra >> /etc/passwd',
+        'mkdir -p /newdir && touch /newdir/f',
+        'rm -rf /var && mkdir /var && touch /var/fresh',
+        'echo done',
+        'exec sleep 300',
+      ].join('; '),
+    );
     await eventually(async () => ((await logsOf('changer')).includes('done') ? true : undefined));
     const result = await berthCli('diff', 'changer');
     expect(result.exitCode, result.stderr).toBe(0);
@@ -141,7 +148,10 @@ describe('berth diff', () => {
       expect(lines, result.stdout).toContain(line);
     }
     // The image's own directories that nothing touched are not listed, nor what was under /var.
-    expect(lines.some((line) => / \/(bin|usr|var\/spool)/.test(line)), result.stdout).toBe(false);
+    expect(
+      lines.some((line) => / \/(bin|usr|var\/spool)/.test(line)),
+      result.stdout,
+    ).toBe(false);
     expect(lines.indexOf('C /etc')).toBeLessThan(lines.indexOf('D /etc/group'));
   });
 });
@@ -182,17 +192,24 @@ describe('berth cp', () => {
     // The host side the container's symlinks aim at: it must stay unread and untouched.
     hostDir = await mkdtemp(join(tmpdir(), 'berth-cp-host-'));
     await writeFile(join(hostDir, 'secret'), hostSecret);
-    await runDetached('--name', 'copier', image, 'sh', '-c', [
-      'mkdir -p /data/sub && echo one > /data/a && echo two > /data/sub/b',
-      'echo container-own > /own',
-      'ln -s /own /link',
-      `ln -s ${hostDir}/secret /abs-evil`,
-      `ln -s ../../../../../../..${hostDir}/secret /rel-evil`,
-      `ln -s ${hostDir} /dir-evil`,
-      `ln -s ../../../../../..${hostDir} /rel-dir-evil`,
-      'echo done',
-      'exec sleep 300',
-    ].join('; '));
+    await runDetached(
+      '--name',
+      'copier',
+      image,
+      'sh',
+      '-c',
+      [
+        'mkdir -p /data/sub && echo one > /data/a && echo two > /data/sub/b',
+        'echo container-own > /own',
+        'ln -s /own /link',
+        `ln -s ${hostDir}/secret /abs-evil`,
+        `ln -s ../../../../../../..${hostDir}/secret /rel-evil`,
+        `ln -s ${hostDir} /dir-evil`,
+        `ln -s ../../../../../..${hostDir} /rel-dir-evil`,
+        'echo done',
+        'exec sleep 300',
+      ].join('; '),
+    );
     await eventually(async () => ((await logsOf('copier')).includes('done') ? true : undefined));
   });
 
@@ -242,7 +259,7 @@ describe('berth cp', () => {
     expect(names).toEqual(['data/', 'data/a', 'data/sub/', 'data/sub/b']);
   });
 
-  it('copies a symlink as a symlink, and its target with -L (the container\'s own file)', async () => {
+  it("copies a symlink as a symlink, and its target with -L (the container's own file)", async () => {
     const out = await mkdtemp(join(work, 'out-'));
     expect((await berthCli('cp', 'copier:/link', join(out, 'kept'))).exitCode).toBe(0);
     expect(await readlink(join(out, 'kept'))).toBe('/own');
@@ -315,7 +332,10 @@ describe('berth cp', () => {
     planting.entry({ name: 'planted-link', type: 'symlink', linkname: hostDir }, '');
     planting.entry({ name: 'planted-link/pwned' }, 'x');
     planting.finalize();
-    for (const [archive, error] of [[climbing, /leaves the directory/], [planting, /not a directory/]] as const) {
+    for (const [archive, error] of [
+      [climbing, /leaves the directory/],
+      [planting, /not a directory/],
+    ] as const) {
       const chunks: Buffer[] = [];
       for await (const chunk of archive as AsyncIterable<Buffer>) chunks.push(chunk);
       const input = Buffer.concat(chunks);
@@ -329,7 +349,13 @@ describe('berth cp', () => {
   it('never reaches the host while the container swaps a directory for a symlink to it', async () => {
     // The container flips /swap/d between a real directory (with a file of its own) and a symlink
     // to the host directory as fast as it can; each copy may fail, but none may touch the host.
-    await berthCli('exec', 'copier', 'sh', '-c', `mkdir -p /swap; (while true; do rm -rf /swap/d; mkdir /swap/d; echo mine > /swap/d/secret; rm -rf /swap/d; ln -s ${hostDir} /swap/d; done) > /dev/null 2>&1 &`);
+    await berthCli(
+      'exec',
+      'copier',
+      'sh',
+      '-c',
+      `mkdir -p /swap; (while true; do rm -rf /swap/d; mkdir /swap/d; echo mine > /swap/d/secret; rm -rf /swap/d; ln -s ${hostDir} /swap/d; done) > /dev/null 2>&1 &`,
+    );
     const src = join(work, 'racer');
     await writeFile(src, 'racer');
     const out = await mkdtemp(join(work, 'race-'));

@@ -30,12 +30,7 @@ beforeAll(async () => {
   host = await createSyntheticGpuRoot({ gpus: 2 });
   network = cniTestNetwork('cli', 238);
   berth = await startBerth({
-    args: [
-      '--insecure-registry', registry,
-      '--cni-conf-dir', network.confDir,
-      ...gpuRootArgs(host),
-      '--cdi-spec-dir', join(work, 'cdi'),
-    ],
+    args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir, ...gpuRootArgs(host), '--cdi-spec-dir', join(work, 'cdi')],
   });
 });
 
@@ -111,13 +106,19 @@ describe('berth run', () => {
   it('passes -e, -w, -u, -v and --entrypoint as docker does', async () => {
     const result = await run(
       '--rm',
-      '-e', 'GREETING=hello',
-      '-w', '/tmp',
-      '-u', '1234:2345',
-      '-v', `${work}:/data:ro`,
-      '--entrypoint', 'sh',
+      '-e',
+      'GREETING=hello',
+      '-w',
+      '/tmp',
+      '-u',
+      '1234:2345',
+      '-v',
+      `${work}:/data:ro`,
+      '--entrypoint',
+      'sh',
       image,
-      '-c', 'echo "$GREETING $(pwd) $(id -u):$(id -g)"; touch /data/x 2>/dev/null || echo read-only',
+      '-c',
+      'echo "$GREETING $(pwd) $(id -u):$(id -g)"; touch /data/x 2>/dev/null || echo read-only',
     );
     expect(result.stdout, result.stderr).toBe('hello /tmp 1234:2345\nread-only');
     expect(result.exitCode).toBe(0);
@@ -193,7 +194,7 @@ describe('a detached container through ps, logs, exec, stop and rm', () => {
     expect(ps.stdout.split('\n')[0]).toMatch(/^CONTAINER ID\s+IMAGE\s+CREATED\s+STATUS\s+NAMES$/);
   });
 
-  it('inspect prints the runtime\'s record of it as JSON', async () => {
+  it("inspect prints the runtime's record of it as JSON", async () => {
     const inspected = await berthCli('inspect', 'web');
     expect(inspected.exitCode, inspected.stderr).toBe(0);
     const [record] = JSON.parse(inspected.stdout) as { status: { id: string; state: string; labels: Record<string, string>; logPath: string }; info: Record<string, unknown> }[];

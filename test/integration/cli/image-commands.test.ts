@@ -69,7 +69,10 @@ describe('berth tag, login, push, rmi, pull', () => {
     await ok('pull', busybox);
     expect(await ok('tag', busybox, target())).toBe('');
     const images = await ok('images');
-    const ids = images.split('\n').filter((line) => line.includes('busybox')).map((line) => line.split(/\s+/)[2]);
+    const ids = images
+      .split('\n')
+      .filter((line) => line.includes('busybox'))
+      .map((line) => line.split(/\s+/)[2]);
     expect(ids.length).toBeGreaterThanOrEqual(2);
     expect(new Set(ids).size).toBe(1);
   });

@@ -218,7 +218,10 @@ describe('berth killed at random points (SIGKILL) and restarted on the same dirs
         const live = new Set([...pods, ...containers, ...items.map((p) => `pod${p.metadata?.uid ?? ''}`)]);
         const leaks = await sweepLeaks(target);
         expect(describeLeaks(unexplained(leaks, live)), `round ${round} (${op}, kill after ${delayMs} ms, seed ${seed}): left behind`).toBe('');
-        expect(leaks.filter((l) => l.kind === 'veth'), `round ${round}: one veth per pod`).toHaveLength(pods.length);
+        expect(
+          leaks.filter((l) => l.kind === 'veth'),
+          `round ${round}: one veth per pod`,
+        ).toHaveLength(pods.length);
         await checkLiveObjectsWork(client, tag);
         for (const id of (await client.listPodSandbox()).items.map((p) => p.id)) {
           await client.stopPodSandbox(id);

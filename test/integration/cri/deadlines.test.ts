@@ -64,16 +64,7 @@ beforeAll(async () => {
   const wrapper = join(binDir, 'bridge');
   writeFileSync(
     wrapper,
-    [
-      '#!/bin/sh',
-      `if [ "$CNI_COMMAND" = ADD ] && [ -e ${slowFlag} ]; then`,
-      '  sleep 60 &',
-      `  echo $! > ${sleeperPidFile}`,
-      '  wait $!',
-      'fi',
-      'exec /usr/lib/cni/bridge',
-      '',
-    ].join('\n'),
+    ['#!/bin/sh', `if [ "$CNI_COMMAND" = ADD ] && [ -e ${slowFlag} ]; then`, '  sleep 60 &', `  echo $! > ${sleeperPidFile}`, '  wait $!', 'fi', 'exec /usr/lib/cni/bridge', ''].join('\n'),
   );
   chmodSync(wrapper, 0o755);
   berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir, '--cni-bin-dir', `${binDir}:/usr/lib/cni:/opt/cni/bin`] });
@@ -98,7 +89,7 @@ afterAll(async () => {
 });
 
 describe('a RunPodSandbox whose client deadline passes in a slow CNI plugin (real berth, real CNI)', () => {
-  it('answers DEADLINE_EXCEEDED, kills the plugin\'s child and leaves nothing half-made', async () => {
+  it("answers DEADLINE_EXCEEDED, kills the plugin's child and leaves nothing half-made", async () => {
     writeFileSync(slowFlag, '');
     const hurried = new CriClient({ endpoint: berth.socket, timeoutMs: 2_000 });
     const started = Date.now();

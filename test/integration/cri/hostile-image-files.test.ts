@@ -181,7 +181,7 @@ describe('host-side reads of /etc/passwd and /etc/group from hostile images', ()
     expect(peakRssBytes(fixture.berth.pid) - before).toBeLessThan(64 * MiB);
   });
 
-  it('follows a link that stays inside the image: the user comes from the image\'s own file', async () => {
+  it("follows a link that stays inside the image: the user comes from the image's own file", async () => {
     const id = await create('inside-link', imageOf('inside-link'), { runAsUsername: 'inside' });
     const spec = JSON.parse(readFileSync(join(fixture.berth.stateDir, 'containers', id, 'config.json'), 'utf8')) as {
       process: { user: { uid: number; gid: number } };

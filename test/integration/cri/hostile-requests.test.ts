@@ -52,11 +52,7 @@ const fixture = berthFixture('hostile', 162, async (f) => {
     logDirectory: logs,
   };
   const podId = (await client.runPodSandbox(pod)).podSandboxId;
-  const { containerId } = await client.createContainer(
-    podId,
-    { metadata: { name: 'sleeper' }, image: { image: image(f.registry) }, command: ['sleep', '3600'], logPath: 'sleeper/0.log' },
-    pod,
-  );
+  const { containerId } = await client.createContainer(podId, { metadata: { name: 'sleeper' }, image: { image: image(f.registry) }, command: ['sleep', '3600'], logPath: 'sleeper/0.log' }, pod);
   await client.startContainer(containerId);
   target = { client, podId, containerId, pod, work: f.work, socket: f.berth.socket, rootDir: f.berth.rootDir, stateDir: f.berth.stateDir };
   baseline = await fingerprint();
@@ -123,12 +119,14 @@ const containerIdRpcs: [string, (t: Target, id: string) => Promise<unknown>, Cod
 
 function idCases(rpcs: typeof podIdRpcs, kind: 'pod sandbox' | 'container', field: string): HostileCase[] {
   return rpcs.flatMap(([rpc, send, code]) =>
-    badIds.map(([what, id]): HostileCase => ({
-      name: `${rpc} with ${what}`,
-      send: (t) => send(t, id),
-      code,
-      ...(code === 'OK' ? {} : { field: what === 'an unknown id' ? kind : field }),
-    })),
+    badIds.map(
+      ([what, id]): HostileCase => ({
+        name: `${rpc} with ${what}`,
+        send: (t) => send(t, id),
+        code,
+        ...(code === 'OK' ? {} : { field: what === 'an unknown id' ? kind : field }),
+      }),
+    ),
   );
 }
 
@@ -142,10 +140,25 @@ const cases: HostileCase[] = [
   { name: 'a pod without metadata', send: (t) => t.client.runPodSandbox({ hostname: 'x' }), code: 'INVALID_ARGUMENT', field: 'metadata' },
   { name: 'a pod name with "/"', send: (t) => t.client.runPodSandbox(probePod({ metadata: { name: 'a/b', namespace: 'hostile', uid: 'u1' } })), code: 'INVALID_ARGUMENT', field: 'metadata.name' },
   { name: 'an empty pod name', send: (t) => t.client.runPodSandbox(probePod({ metadata: { name: '', namespace: 'hostile', uid: 'u1' } })), code: 'INVALID_ARGUMENT', field: 'metadata.name' },
-  { name: 'a pod namespace with a NUL', send: (t) => t.client.runPodSandbox(probePod({ metadata: { name: 'probe', namespace: 'host\0ile', uid: 'u1' } })), code: 'INVALID_ARGUMENT', field: 'metadata.namespace' },
-  { name: 'a pod namespace "../kube-system"', send: (t) => t.client.runPodSandbox(probePod({ metadata: { name: 'probe', namespace: '../kube-system', uid: 'u1' } })), code: 'INVALID_ARGUMENT', field: 'metadata.namespace' },
+  {
+    name: 'a pod namespace with a NUL',
+    send: (t) => t.client.runPodSandbox(probePod({ metadata: { name: 'probe', namespace: 'host\0ile', uid: 'u1' } })),
+    code: 'INVALID_ARGUMENT',
+    field: 'metadata.namespace',
+  },
+  {
+    name: 'a pod namespace "../kube-system"',
+    send: (t) => t.client.runPodSandbox(probePod({ metadata: { name: 'probe', namespace: '../kube-system', uid: 'u1' } })),
+    code: 'INVALID_ARGUMENT',
+    field: 'metadata.namespace',
+  },
   { name: 'a pod uid ".."', send: (t) => t.client.runPodSandbox(probePod({ metadata: { name: 'probe', namespace: 'hostile', uid: '..' } })), code: 'INVALID_ARGUMENT', field: 'metadata.uid' },
-  { name: 'a 70 KiB pod name', send: (t) => t.client.runPodSandbox(probePod({ metadata: { name: 'n'.repeat(70_000), namespace: 'hostile', uid: 'u1' } })), code: 'INVALID_ARGUMENT', field: 'metadata.name' },
+  {
+    name: 'a 70 KiB pod name',
+    send: (t) => t.client.runPodSandbox(probePod({ metadata: { name: 'n'.repeat(70_000), namespace: 'hostile', uid: 'u1' } })),
+    code: 'INVALID_ARGUMENT',
+    field: 'metadata.name',
+  },
   { name: 'pod labels of 10k entries (400 KB)', send: (t) => t.client.runPodSandbox(probePod({ labels: bigMap(10_000, 400_000) })), code: 'INVALID_ARGUMENT', field: 'labels' },
   { name: 'a 2 MB pod annotation', send: (t) => t.client.runPodSandbox(probePod({ annotations: { big: 'x'.repeat(2_000_000) } })), code: 'INVALID_ARGUMENT', field: 'annotations' },
   { name: 'a relative log_directory', send: (t) => t.client.runPodSandbox(probePod({ logDirectory: 'var/log/pods/x' })), code: 'INVALID_ARGUMENT', field: 'log_directory' },
@@ -158,7 +171,12 @@ const cases: HostileCase[] = [
     code: 'INVALID_ARGUMENT',
     field: 'linux.sysctls',
   },
-  { name: 'a sysctl key that is a path', send: (t) => t.client.runPodSandbox(probePod({ linux: { sysctls: { 'net/../../kernel/core_pattern': 'x' } } })), code: 'INVALID_ARGUMENT', field: 'linux.sysctls' },
+  {
+    name: 'a sysctl key that is a path',
+    send: (t) => t.client.runPodSandbox(probePod({ linux: { sysctls: { 'net/../../kernel/core_pattern': 'x' } } })),
+    code: 'INVALID_ARGUMENT',
+    field: 'linux.sysctls',
+  },
   {
     name: 'a net sysctl on a host-network pod',
     send: (t) => t.client.runPodSandbox(probePod({ linux: { sysctls: { 'net.ipv4.ip_forward': '1' }, securityContext: { namespaceOptions: { network: 'NODE' } } } })),
@@ -166,7 +184,12 @@ const cases: HostileCase[] = [
     field: 'linux.sysctls',
   },
   { name: 'a negative pod cpu_quota', send: (t) => t.client.runPodSandbox(probePod({ linux: { resources: { cpuQuota: '-5' } } })), code: 'INVALID_ARGUMENT', field: 'linux.resources: cpu_quota' },
-  { name: 'a 1-byte pod memory limit', send: (t) => t.client.runPodSandbox(probePod({ linux: { resources: { memoryLimitInBytes: '1' } } })), code: 'INVALID_ARGUMENT', field: 'linux.resources.memory_limit_in_bytes' },
+  {
+    name: 'a 1-byte pod memory limit',
+    send: (t) => t.client.runPodSandbox(probePod({ linux: { resources: { memoryLimitInBytes: '1' } } })),
+    code: 'INVALID_ARGUMENT',
+    field: 'linux.resources.memory_limit_in_bytes',
+  },
 
   // Container metadata and maps.
   { name: 'a container name with "/"', send: (t) => createIn(t, probeContainer({ metadata: { name: '../probe' } })), code: 'INVALID_ARGUMENT', field: 'metadata.name' },
@@ -188,14 +211,24 @@ const cases: HostileCase[] = [
 
   // Mounts of berth's own state and of the host's kernel filesystems.
   { name: "a mount of berth's state dir", send: (t) => withMount(t, { hostPath: t.stateDir, containerPath: '/berth' }), code: 'PERMISSION_DENIED', field: 'mounts[0].host_path' },
-  { name: "a mount inside berth's state dir", send: (t) => withMount(t, { hostPath: join(t.stateDir, 'containers', t.containerId), containerPath: '/b' }), code: 'PERMISSION_DENIED', field: 'mounts[0].host_path' },
+  {
+    name: "a mount inside berth's state dir",
+    send: (t) => withMount(t, { hostPath: join(t.stateDir, 'containers', t.containerId), containerPath: '/b' }),
+    code: 'PERMISSION_DENIED',
+    field: 'mounts[0].host_path',
+  },
   { name: "a mount of a symlink to berth's state dir", send: (t) => withMount(t, { hostPath: join(t.work, 'state-link'), containerPath: '/b' }), code: 'PERMISSION_DENIED', field: 'resolves to' },
   { name: 'a mount of the CRI socket', send: (t) => withMount(t, { hostPath: t.socket, containerPath: '/cri.sock' }), code: 'PERMISSION_DENIED', field: 'mounts[0].host_path' },
   { name: "a mount of the CRI socket's directory", send: (t) => withMount(t, { hostPath: dirname(t.socket), containerPath: '/run/cri' }), code: 'PERMISSION_DENIED', field: 'mounts[0].host_path' },
   { name: "a mount of berth's snapshots", send: (t) => withMount(t, { hostPath: join(t.rootDir, 'snapshots'), containerPath: '/s' }), code: 'PERMISSION_DENIED', field: 'mounts[0].host_path' },
   { name: "a mount of berth's root dir", send: (t) => withMount(t, { hostPath: t.rootDir, containerPath: '/r' }), code: 'PERMISSION_DENIED', field: 'mounts[0].host_path' },
   { name: "a writable mount of the host's /proc", send: (t) => withMount(t, { hostPath: '/proc', containerPath: '/host/proc' }), code: 'PERMISSION_DENIED', field: 'mounts[0].host_path' },
-  { name: "a writable mount of the host's /proc/sys/kernel", send: (t) => withMount(t, { hostPath: '/proc/sys/kernel', containerPath: '/k' }), code: 'PERMISSION_DENIED', field: 'mounts[0].host_path' },
+  {
+    name: "a writable mount of the host's /proc/sys/kernel",
+    send: (t) => withMount(t, { hostPath: '/proc/sys/kernel', containerPath: '/k' }),
+    code: 'PERMISSION_DENIED',
+    field: 'mounts[0].host_path',
+  },
   { name: "a writable mount of the host's /sys", send: (t) => withMount(t, { hostPath: '/sys', containerPath: '/host/sys' }), code: 'PERMISSION_DENIED', field: 'mounts[0].host_path' },
   { name: "a mount over the container's /proc", send: (t) => withMount(t, { hostPath: '/tmp', containerPath: '/proc', readonly: true }), code: 'INVALID_ARGUMENT', field: 'mounts[0].container_path' },
   { name: "a mount over the container's root", send: (t) => withMount(t, { hostPath: '/tmp', containerPath: '/' }), code: 'INVALID_ARGUMENT', field: 'mounts[0].container_path' },
@@ -205,13 +238,48 @@ const cases: HostileCase[] = [
   { name: 'a mount with a relative container_path', send: (t) => withMount(t, { hostPath: '/tmp', containerPath: 'data' }), code: 'INVALID_ARGUMENT', field: 'mounts[0].container_path' },
 
   // Devices.
-  { name: 'a device with an empty host_path', send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '', containerPath: '/dev/x', permissions: 'rw' }] })), code: 'INVALID_ARGUMENT', field: 'devices[0].host_path' },
-  { name: 'a device with a relative host_path', send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: 'dev/null', containerPath: '/dev/x', permissions: 'rw' }] })), code: 'INVALID_ARGUMENT', field: 'devices[0].host_path' },
-  { name: 'a device host_path with ".."', send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '/dev/../etc/shadow', containerPath: '/dev/x', permissions: 'r' }] })), code: 'INVALID_ARGUMENT', field: 'devices[0].host_path' },
-  { name: 'a device container_path climbing out', send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '/dev/null', containerPath: '../../etc/x', permissions: 'rw' }] })), code: 'INVALID_ARGUMENT', field: 'devices[0].container_path' },
-  { name: 'a device that is a regular file', send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '/etc/passwd', containerPath: '/dev/x', permissions: 'r' }] })), code: 'INVALID_ARGUMENT', field: '/etc/passwd' },
-  { name: 'a device that does not exist', send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '/dev/berth-no-such-device', containerPath: '/dev/x', permissions: 'r' }] })), code: 'NOT_FOUND', field: '/dev/berth-no-such-device' },
-  { name: 'a device with permissions "rwxz"', send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '/dev/null', containerPath: '/dev/x', permissions: 'rwxz' }] })), code: 'INVALID_ARGUMENT', field: 'permissions' },
+  {
+    name: 'a device with an empty host_path',
+    send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '', containerPath: '/dev/x', permissions: 'rw' }] })),
+    code: 'INVALID_ARGUMENT',
+    field: 'devices[0].host_path',
+  },
+  {
+    name: 'a device with a relative host_path',
+    send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: 'dev/null', containerPath: '/dev/x', permissions: 'rw' }] })),
+    code: 'INVALID_ARGUMENT',
+    field: 'devices[0].host_path',
+  },
+  {
+    name: 'a device host_path with ".."',
+    send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '/dev/../etc/shadow', containerPath: '/dev/x', permissions: 'r' }] })),
+    code: 'INVALID_ARGUMENT',
+    field: 'devices[0].host_path',
+  },
+  {
+    name: 'a device container_path climbing out',
+    send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '/dev/null', containerPath: '../../etc/x', permissions: 'rw' }] })),
+    code: 'INVALID_ARGUMENT',
+    field: 'devices[0].container_path',
+  },
+  {
+    name: 'a device that is a regular file',
+    send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '/etc/passwd', containerPath: '/dev/x', permissions: 'r' }] })),
+    code: 'INVALID_ARGUMENT',
+    field: '/etc/passwd',
+  },
+  {
+    name: 'a device that does not exist',
+    send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '/dev/berth-no-such-device', containerPath: '/dev/x', permissions: 'r' }] })),
+    code: 'NOT_FOUND',
+    field: '/dev/berth-no-such-device',
+  },
+  {
+    name: 'a device with permissions "rwxz"',
+    send: (t) => createIn(t, probeContainer({ devices: [{ hostPath: '/dev/null', containerPath: '/dev/x', permissions: 'rwxz' }] })),
+    code: 'INVALID_ARGUMENT',
+    field: 'permissions',
+  },
 
   // Absurd resources at create, on a live container and on the pod.
   { name: 'a negative cpu_quota', send: (t) => withResources(t, { cpuQuota: '-5' }), code: 'INVALID_ARGUMENT', field: 'cpu_quota' },
@@ -227,7 +295,13 @@ const cases: HostileCase[] = [
   { name: 'a huge page size that is a path', send: (t) => withResources(t, { hugepageLimits: [{ pageSize: '../../memory.max', limit: '1' }] }), code: 'INVALID_ARGUMENT', field: 'hugepage size' },
   {
     name: 'a huge page size given twice',
-    send: (t) => withResources(t, { hugepageLimits: [{ pageSize: '2MB', limit: '2097152' }, { pageSize: '2MB', limit: '4194304' }] }),
+    send: (t) =>
+      withResources(t, {
+        hugepageLimits: [
+          { pageSize: '2MB', limit: '2097152' },
+          { pageSize: '2MB', limit: '4194304' },
+        ],
+      }),
     code: 'INVALID_ARGUMENT',
     field: 'hugepage_limits[1].page_size',
   },

@@ -69,17 +69,13 @@ afterAll(() => client?.close());
 describe('file capabilities in a pulled image', () => {
   for (const [tag, { hex }] of Object.entries(images)) {
     it(`keeps the ${tag} security.capability bytes on the container's file`, async () => {
-      const { containerId } = await client.createContainer(
-        podId,
-        { metadata: { name: `caps-${tag}` }, image: { image: imageOf(tag) }, command: [`/${capped}`, 'sleep', '60'] },
-        pod,
-      );
+      const { containerId } = await client.createContainer(podId, { metadata: { name: `caps-${tag}` }, image: { image: imageOf(tag) }, command: [`/${capped}`, 'sleep', '60'] }, pod);
       const onDisk = await xattrs.get(join(fixture.berth.stateDir, 'containers', containerId, 'rootfs', capped), 'security.capability');
       expect(onDisk?.toString('hex')).toBe(hex);
     });
   }
 
-  it('gives a uid-1000 process exec\'ed from the file CAP_NET_BIND_SERVICE, and only it', async () => {
+  it("gives a uid-1000 process exec'ed from the file CAP_NET_BIND_SERVICE, and only it", async () => {
     const { containerId } = await client.createContainer(
       podId,
       {

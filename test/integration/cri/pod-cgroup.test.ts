@@ -33,7 +33,9 @@ const pod: PodSandboxConfig = {
 
 /** This process's cgroup in a v1 hierarchy: berth runs below it and anchors pod cgroups there. */
 function ownCgroup(hierarchy: string): string {
-  const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(hierarchy));
+  const line = readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[1]?.split(',').includes(hierarchy));
   return line?.split(':')[2] ?? '/';
 }
 
@@ -74,7 +76,7 @@ async function exited(id: string): Promise<{ exitCode: number; reason: string }>
 const read = (file: string): string => readFileSync(file, 'utf8').trim();
 
 describe('the pod cgroup through the CRI (cgroup v1)', () => {
-  it('writes the containers\' sum plus the overhead on the pod\'s own cgroup', () => {
+  it("writes the containers' sum plus the overhead on the pod's own cgroup", () => {
     expect(Number(read(`${podDir('memory')}/memory.limit_in_bytes`))).toBe(32 * MiB);
     expect(read(`${podDir('cpu')}/cpu.shares`)).toBe('614');
   });
@@ -87,22 +89,21 @@ describe('the pod cgroup through the CRI (cgroup v1)', () => {
     await client.removeContainer(id);
   });
 
-  it('OOM-kills a container with no limit of its own at the pod\'s limit', async () => {
+  it("OOM-kills a container with no limit of its own at the pod's limit", async () => {
     const id = await run('hog', 'dd if=/dev/zero of=/dev/null bs=64M');
     expect(await exited(id)).toEqual({ exitCode: 137, reason: 'OOMKilled' });
     expect(Number(read(`${podDir('memory')}/memory.failcnt`))).toBeGreaterThan(0);
     await client.removeContainer(id);
   });
 
-  it('tells the OOM kill, the limit hits and the pod\'s limit through ListPodSandboxMetrics', async () => {
+  it("tells the OOM kill, the limit hits and the pod's limit through ListPodSandboxMetrics", async () => {
     const id = await run('hog2', 'dd if=/dev/zero of=/dev/null bs=64M');
     await exited(id);
     const declared = (await client.listMetricDescriptors()).descriptors.map((d) => d.name);
     expect(declared).toContain('container_oom_events_total');
     const pods = (await client.listPodSandboxMetrics()).podMetrics.filter((p) => p.podSandboxId === podId);
     expect(pods).toHaveLength(1);
-    const value = (metrics: { name: string; value: { value: string } | null }[], name: string): number =>
-      Number(metrics.find((m) => m.name === name)?.value?.value ?? NaN);
+    const value = (metrics: { name: string; value: { value: string } | null }[], name: string): number => Number(metrics.find((m) => m.name === name)?.value?.value ?? NaN);
     const hog = pods[0]?.containerMetrics.find((c) => c.containerId === id)?.metrics ?? [];
     expect(value(hog, 'container_oom_events_total')).toBeGreaterThanOrEqual(1);
     expect(hog.find((m) => m.name === 'container_oom_events_total')?.labelValues).toEqual(['hog2', `/pod${uid}/${id}`, image, id, 'default', 'podcg']);
@@ -113,7 +114,7 @@ describe('the pod cgroup through the CRI (cgroup v1)', () => {
     await client.removeContainer(id);
   });
 
-  it('changes the pod\'s limits live (UpdatePodSandboxResources) and a container then fits', async () => {
+  it("changes the pod's limits live (UpdatePodSandboxResources) and a container then fits", async () => {
     await client.updatePodSandboxResources(podId, { cpuShares: '1024', cpuQuota: '50000', cpuPeriod: '100000', memoryLimitInBytes: String(120 * MiB) });
     expect(Number(read(`${podDir('memory')}/memory.limit_in_bytes`))).toBe(120 * MiB);
     expect(read(`${podDir('cpu')}/cpu.cfs_quota_us`)).toBe('50000');

@@ -20,7 +20,9 @@ const image = `${fixture.registry}/busybox:latest`;
 
 /** This process's cgroup in a v1 hierarchy: berth runs below it and anchors its cgroups there. */
 function ownCgroup(hierarchy: string): string {
-  const line = readFileSync('/proc/self/cgroup', 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(hierarchy));
+  const line = readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .find((l) => l.split(':')[1]?.split(',').includes(hierarchy));
   return line?.split(':')[2] ?? '/';
 }
 

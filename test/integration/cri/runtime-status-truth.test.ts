@@ -96,7 +96,7 @@ describe('RuntimeStatus RuntimeReady', () => {
 });
 
 describe('ImageFsInfo', () => {
-  it('counts what the image store holds: up by about an image\'s size on a pull, far below the filesystem\'s use', async () => {
+  it("counts what the image store holds: up by about an image's size on a pull, far below the filesystem's use", async () => {
     const { berth, registry } = fixture;
     const image = `${registry}/busybox:latest`;
     const before = (await client.imageFsInfo()).imageFilesystems[0];
@@ -125,4 +125,3 @@ describe('ImageFsInfo', () => {
     expect(after?.fsId?.mountpoint).toBe(mountpoint);
   });
 });
-

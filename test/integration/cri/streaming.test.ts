@@ -76,7 +76,7 @@ describe('exec and port-forward over SPDY', () => {
     expect(stdout.trim()).toBe('SHOUT THIS');
   });
 
-  it('runs an interactive shell with -it on a real terminal of the client\'s size, output and errors in one stream', async () => {
+  it("runs an interactive shell with -it on a real terminal of the client's size, output and errors in one stream", async () => {
     // crictl wants a terminal of its own for -t: `script` gives it one, sized 33x111 first; crictl
     // sends that size, and the shell in the container runs on a pty of its own (conmon holds it).
     const crictl = `stty rows 33 cols 111; ${goTool('crictl')} --runtime-endpoint unix://${berth.socket} exec -it ${shellId} sh`;
@@ -99,7 +99,13 @@ describe('exec and port-forward over SPDY', () => {
   it('attaches to a container over WebSocket: its stdin, stdout and stderr through conmon, until it exits', async () => {
     const { containerId } = await client.createContainer(
       podId,
-      { metadata: { name: 'reader' }, image: { image }, command: ['sh', '-c', 'echo ready; while read line; do echo got:$line; echo err:$line >&2; done; echo stdin-closed'], stdin: true, stdinOnce: true },
+      {
+        metadata: { name: 'reader' },
+        image: { image },
+        command: ['sh', '-c', 'echo ready; while read line; do echo got:$line; echo err:$line >&2; done; echo stdin-closed'],
+        stdin: true,
+        stdinOnce: true,
+      },
       pod,
     );
     await client.startContainer(containerId);
@@ -125,7 +131,11 @@ describe('exec and port-forward over SPDY', () => {
 
   it('runs exec over WebSocket (crictl --transport websocket): output, errors, exit code and stdin', async () => {
     const crictl = (args: string[], input?: string) =>
-      execa(goTool('crictl'), ['--runtime-endpoint', `unix://${berth.socket}`, 'exec', '--transport', 'websocket', ...args], { timeout: 60_000, reject: false, ...(input !== undefined ? { input } : {}) });
+      execa(goTool('crictl'), ['--runtime-endpoint', `unix://${berth.socket}`, 'exec', '--transport', 'websocket', ...args], {
+        timeout: 60_000,
+        reject: false,
+        ...(input !== undefined ? { input } : {}),
+      });
     const ran = await crictl([shellId, 'sh', '-c', 'echo over-websocket; echo to-stderr >&2; exit 5']);
     expect(ran.stdout.trim()).toBe('over-websocket');
     expect(ran.stderr).toContain('to-stderr');
@@ -139,7 +149,13 @@ describe('exec and port-forward over SPDY', () => {
   it('attaches to a container with a terminal: the client terminal size reaches it through conmon', async () => {
     const { containerId } = await client.createContainer(
       podId,
-      { metadata: { name: 'term' }, image: { image }, command: ['sh', '-c', 'read go; for i in $(seq 100); do s=$(stty size 2>/dev/null); [ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "size:$s"; read again'], stdin: true, tty: true },
+      {
+        metadata: { name: 'term' },
+        image: { image },
+        command: ['sh', '-c', 'read go; for i in $(seq 100); do s=$(stty size 2>/dev/null); [ -n "$s" ] && [ "$s" != "0 0" ] && break; sleep 0.1; done; echo "size:$s"; read again'],
+        stdin: true,
+        tty: true,
+      },
       pod,
     );
     await client.startContainer(containerId);
@@ -162,7 +178,10 @@ describe('exec and port-forward over SPDY', () => {
       try {
         let body = '';
         for (let i = 0; i < 50 && body === ''; i++) {
-          body = await fetch(`http://127.0.0.1:${port}/page`).then((r) => r.text(), () => '');
+          body = await fetch(`http://127.0.0.1:${port}/page`).then(
+            (r) => r.text(),
+            () => '',
+          );
           if (body === '') await new Promise((r) => setTimeout(r, 200));
         }
         expect(body.trim()).toBe('served-from-the-pod');

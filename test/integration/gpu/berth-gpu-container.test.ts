@@ -46,13 +46,7 @@ beforeAll(async () => {
   );
   network = cniTestNetwork('gpu', 234);
   berth = await startBerth({
-    args: [
-      '--insecure-registry', registry,
-      '--cni-conf-dir', network.confDir,
-      ...gpuRootArgs(host),
-      '--cdi-spec-dir', join(work, 'etc-cdi'),
-      '--cdi-spec-dir', join(work, 'run-cdi'),
-    ],
+    args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir, ...gpuRootArgs(host), '--cdi-spec-dir', join(work, 'etc-cdi'), '--cdi-spec-dir', join(work, 'run-cdi')],
   });
   client = new CriClient({ endpoint: berth.socket });
   await client.pullImage(image);

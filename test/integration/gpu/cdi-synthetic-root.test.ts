@@ -75,14 +75,9 @@ describe('CDI for a synthetic NVIDIA host', () => {
   });
 
   it('reads back every device of both vendors', () => {
-    expect(registry.deviceNames()).toEqual([
-      'example.com/fpga=fpga0',
-      'nvidia.com/gpu=0',
-      'nvidia.com/gpu=1',
-      `nvidia.com/gpu=${host.gpus[0]?.uuid}`,
-      `nvidia.com/gpu=${host.gpus[1]?.uuid}`,
-      'nvidia.com/gpu=all',
-    ].sort());
+    expect(registry.deviceNames()).toEqual(
+      ['example.com/fpga=fpga0', 'nvidia.com/gpu=0', 'nvidia.com/gpu=1', `nvidia.com/gpu=${host.gpus[0]?.uuid}`, `nvidia.com/gpu=${host.gpus[1]?.uuid}`, 'nvidia.com/gpu=all'].sort(),
+    );
   });
 
   describe('applying --gpus device=1', () => {
@@ -105,10 +100,7 @@ describe('CDI for a synthetic NVIDIA host', () => {
     });
 
     it('allows exactly those nodes in the device cgroup', () => {
-      expect(spec.linux.resources?.devices).toEqual([
-        { allow: false, access: 'rwm' },
-        ...nodes().map((d) => ({ allow: true, type: 'c', major: d.major, minor: d.minor, access: 'rwm' })),
-      ]);
+      expect(spec.linux.resources?.devices).toEqual([{ allow: false, access: 'rwm' }, ...nodes().map((d) => ({ allow: true, type: 'c', major: d.major, minor: d.minor, access: 'rwm' }))]);
     });
 
     it('bind-mounts every library of the default capabilities read-only at its path and at its soname', () => {
@@ -127,11 +119,7 @@ describe('CDI for a synthetic NVIDIA host', () => {
     });
 
     it('sets NVIDIA_VISIBLE_DEVICES to the chosen GPU and the default capabilities', () => {
-      expect(spec.process.env).toEqual([
-        'PATH=/usr/bin:/bin',
-        `NVIDIA_VISIBLE_DEVICES=${host.gpus[1]?.uuid}`,
-        'NVIDIA_DRIVER_CAPABILITIES=utility,compute',
-      ]);
+      expect(spec.process.env).toEqual(['PATH=/usr/bin:/bin', `NVIDIA_VISIBLE_DEVICES=${host.gpus[1]?.uuid}`, 'NVIDIA_DRIVER_CAPABILITIES=utility,compute']);
     });
   });
 
@@ -145,10 +133,7 @@ describe('CDI for a synthetic NVIDIA host', () => {
   });
 
   it('lets a spec in the run-time dir override a device of the same name in the config dir', async () => {
-    await writeFile(
-      join(dirs.etc, 'stale-nvidia.json'),
-      JSON.stringify({ cdiVersion: '0.6.0', kind: 'nvidia.com/gpu', devices: [{ name: '0', containerEdits: { env: ['STALE=1'] } }] }),
-    );
+    await writeFile(join(dirs.etc, 'stale-nvidia.json'), JSON.stringify({ cdiVersion: '0.6.0', kind: 'nvidia.com/gpu', devices: [{ name: '0', containerEdits: { env: ['STALE=1'] } }] }));
     try {
       const loaded = await loadCdiSpecs([dirs.etc, dirs.run]);
       const spec = await injectCdiDevices(baseSpec(), buildCdiRegistry(loaded.specs), { cdiDevices: ['nvidia.com/gpu=0'] });

@@ -44,9 +44,7 @@ describe('discoverNvidia on broken synthetic hosts', () => {
     await run('mknod', [join(host.devRoot, 'dev/nvidia-uvm'), 'c', String(host.uvmMajor + 1), '0']);
     const found = await discoverNvidia({ driverRoot: host.driverRoot, devRoot: host.devRoot });
     expect(found.controlNodes.map((n) => n.path)).not.toContain('/dev/nvidia-uvm');
-    expect(found.warnings).toContain(
-      `${host.devRoot}/dev/nvidia-uvm has major ${host.uvmMajor + 1}, but nvidia-uvm is ${host.uvmMajor} in /proc/devices; not injected`,
-    );
+    expect(found.warnings).toContain(`${host.devRoot}/dev/nvidia-uvm has major ${host.uvmMajor + 1}, but nvidia-uvm is ${host.uvmMajor} in /proc/devices; not injected`);
   });
 
   it('warns about an NVIDIA GPU in sysfs that the driver has not bound', async () => {

@@ -80,10 +80,7 @@ describe('discoverNvidia on a synthetic driver and device root', () => {
       ['utility', '/usr/bin/nvidia-smi'],
       ['utility', '/usr/bin/nvidia-persistenced'],
     ]);
-    expect(found.driver.firmware.map((f) => f.path).sort()).toEqual([
-      `/lib/firmware/nvidia/${host.driverVersion}/gsp_ga10x.bin`,
-      `/lib/firmware/nvidia/${host.driverVersion}/gsp_tu10x.bin`,
-    ]);
+    expect(found.driver.firmware.map((f) => f.path).sort()).toEqual([`/lib/firmware/nvidia/${host.driverVersion}/gsp_ga10x.bin`, `/lib/firmware/nvidia/${host.driverVersion}/gsp_tu10x.bin`]);
   });
 
   it('reports nothing suspicious about a consistent install', () => {

@@ -98,9 +98,7 @@ function hugeManifest(): Buffer {
 }
 
 function indexOf(child: { digest: string; size: number }): Buffer {
-  return Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: ociIndex, manifests: [{ mediaType: ociIndex, ...child, platform: { os: 'linux', architecture: 'amd64' } }] }),
-  );
+  return Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: ociIndex, manifests: [{ mediaType: ociIndex, ...child, platform: { os: 'linux', architecture: 'amd64' } }] }));
 }
 
 const cases: HostileCase[] = [
@@ -301,5 +299,4 @@ describe('hostile images pulled through CRI PullImage', () => {
     expect(await storeState(berth.rootDir)).toEqual(before);
     expect(before).toContain(join('content/blobs/sha256', shared.digest.slice('sha256:'.length)));
   });
-
 });

@@ -99,8 +99,6 @@ export async function pushImage(registryUrl: string, repository: string, tag: st
 
 /** Pushes an index holding `child` as linux/amd64 under `tag`. */
 export async function pushIndex(registryUrl: string, repository: string, tag: string, child: PushedDescriptor): Promise<PushedDescriptor> {
-  const index = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: ociIndex, manifests: [{ ...child, platform: { os: 'linux', architecture: 'amd64' } }] }),
-  );
+  const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: ociIndex, manifests: [{ ...child, platform: { os: 'linux', architecture: 'amd64' } }] }));
   return pushManifest(registryUrl, repository, tag, ociIndex, index);
 }

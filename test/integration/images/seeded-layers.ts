@@ -20,7 +20,5 @@ export async function seededImageLayers(tag = 'busybox'): Promise<Layer[]> {
   if (!found) throw new Error(`${layout} has no image tagged ${tag}`);
   const manifest = JSON.parse((await blob(found.digest)).toString('utf8')) as { config: Descriptor; layers: Descriptor[] };
   const config = JSON.parse((await blob(manifest.config.digest)).toString('utf8')) as { rootfs: { diff_ids: string[] } };
-  return Promise.all(
-    manifest.layers.map(async (layer, i) => ({ blob: await blob(layer.digest), mediaType: layer.mediaType, diffId: config.rootfs.diff_ids[i] ?? '' })),
-  );
+  return Promise.all(manifest.layers.map(async (layer, i) => ({ blob: await blob(layer.digest), mediaType: layer.mediaType, diffId: config.rootfs.diff_ids[i] ?? '' })));
 }

@@ -57,7 +57,11 @@ describe('device plugins through the kubelet (the upstream sample plugin)', () =
     const seen: string[] = [];
     for (const container of running) {
       const result = await node?.cri.execSync(container.id, ['sh', '-c', 'ls /tmp | grep -E "^Dev-[0-9]+$"'], 10);
-      seen.push(Buffer.from(result?.stdout ?? []).toString().trim());
+      seen.push(
+        Buffer.from(result?.stdout ?? [])
+          .toString()
+          .trim(),
+      );
       const annotation = JSON.parse(container.annotations['berth.dev/kubelet-plugin-devices'] ?? '{}') as Record<string, string[]>;
       expect(annotation[resource]).toEqual([seen.at(-1)]);
     }

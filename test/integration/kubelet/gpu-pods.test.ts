@@ -55,7 +55,12 @@ describe('nvidia.com/gpu through the kubelet', () => {
     const seen = new Map<string, string>();
     for (const container of running) {
       const result = await node?.cri.execSync(container.id, ['sh', '-c', 'ls /dev | grep -E "^nvidia[0-9]+$"'], 10);
-      seen.set(container.labels['io.kubernetes.pod.name'] ?? '', Buffer.from(result?.stdout ?? []).toString().trim());
+      seen.set(
+        container.labels['io.kubernetes.pod.name'] ?? '',
+        Buffer.from(result?.stdout ?? [])
+          .toString()
+          .trim(),
+      );
     }
     const devices = [...seen.values()];
     expect(devices.every((d) => /^nvidia\d+$/.test(d))).toBe(true);

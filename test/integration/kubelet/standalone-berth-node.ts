@@ -61,13 +61,11 @@ export async function startStandaloneBerthNode(options: {
     network = cniTestNetwork(`kubelet-${options.name}`, options.cniOctet);
     berth = await startBerth({ args: ['--insecure-registry', options.registryHost, '--cni-conf-dir', network.confDir, ...(options.berthArgs?.(work) ?? [])] });
     cri = new CriClient({ endpoint: berth.socket });
-    kubelet = await startKubelet(
-      standaloneKubeletConfig({ nodeName: `${options.name}-node`, manifests, runtimeEndpoint: berth.socket, workDir: work, cgroupParent, ...options.kubelet?.(work) }),
-      { logger: createLogger('warn') },
-    );
+    kubelet = await startKubelet(standaloneKubeletConfig({ nodeName: `${options.name}-node`, manifests, runtimeEndpoint: berth.socket, workDir: work, cgroupParent, ...options.kubelet?.(work) }), {
+      logger: createLogger('warn'),
+    });
     const loop = kubelet.syncLoop;
-    const rejections = (): Rejection[] =>
-      [...loop.desiredPods().values()].map((pod) => loop.worker(pod.metadata?.uid ?? '')?.desired.rejection).filter((r): r is Rejection => r !== undefined);
+    const rejections = (): Rejection[] => [...loop.desiredPods().values()].map((pod) => loop.worker(pod.metadata?.uid ?? '')?.desired.rejection).filter((r): r is Rejection => r !== undefined);
     return { work, manifests, cri, kubelet, rejections, stop };
   } catch (error) {
     await stop();

@@ -85,9 +85,7 @@ describe('conmon with runc (real binaries)', () => {
     spec.process.args = ['/no/such/binary'];
     await (await import('node:fs/promises')).writeFile(configPath, JSON.stringify(spec));
 
-    await expect(world.monitor.create({ id, bundleDir, logPath, terminal: false, stdin: false })).rejects.toThrow(
-      new RegExp(`create of container ${id} failed: .*no/such/binary`),
-    );
+    await expect(world.monitor.create({ id, bundleDir, logPath, terminal: false, stdin: false })).rejects.toThrow(new RegExp(`create of container ${id} failed: .*no/such/binary`));
     expect((await world.runtime.list()).map((c) => c.id)).not.toContain(id);
     expect(await world.conmon.record(id)).toBeUndefined();
   });

@@ -47,7 +47,16 @@ export async function createOciWorld(): Promise<OciWorld> {
       socketDir: join(work, 'sockets'),
       logger: silentLogger(),
     });
-    const monitor = new ContainerMonitor({ runtime, conmon, exitDir: join(work, 'exits'), socketDir: join(work, 'sockets'), execDir: join(work, 'exec'), conmonPath, searchPath: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin', logger: silentLogger() });
+    const monitor = new ContainerMonitor({
+      runtime,
+      conmon,
+      exitDir: join(work, 'exits'),
+      socketDir: join(work, 'sockets'),
+      execDir: join(work, 'exec'),
+      conmonPath,
+      searchPath: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      logger: silentLogger(),
+    });
     return { runtime, conmon, monitor };
   };
   const adapters = build();

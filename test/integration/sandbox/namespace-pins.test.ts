@@ -41,7 +41,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await pinner.releaseRoot().catch(() => undefined);
-  for (const point of (await mounter.mountsUnder(root))) await mounter.unmount(point, { detach: true }).catch(() => undefined);
+  for (const point of await mounter.mountsUnder(root)) await mounter.unmount(point, { detach: true }).catch(() => undefined);
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -55,7 +55,12 @@ describe('pinned namespaces (real unshare, nsenter, mount)', () => {
     const pinnedNet = listed.find((p) => p.kind === 'net');
     expect(hostNet).not.toBe(`net:[${pinnedNet?.inode}]`);
     const { stdout } = await execa('nsenter', [`--net=${pins.network}`, 'ip', '-o', 'link']);
-    expect(stdout.trim().split('\n').map((l) => l.split(':')[1]?.trim())).toEqual(['lo']);
+    expect(
+      stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.split(':')[1]?.trim()),
+    ).toEqual(['lo']);
   });
 
   it('sets the hostname inside the UTS namespace only', async () => {
@@ -69,7 +74,9 @@ describe('pinned namespaces (real unshare, nsenter, mount)', () => {
 
   it('makes the pin root a private mount so pins do not propagate', async () => {
     await pin('c');
-    const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === root);
+    const line = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.split(' ')[4] === root);
     expect(line).toBeDefined();
     expect(line).not.toMatch(/ shared:\d+ /);
   });
@@ -104,7 +111,10 @@ describe('pinned namespaces (real unshare, nsenter, mount)', () => {
   it('mounts the pod shm as a 64 MiB noexec tmpfs and unmounts it', async () => {
     const path = await mountSandboxShm(mounter, join(root, 'f'));
     shms.push(path);
-    const line = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').find((l) => l.split(' ')[4] === path) ?? '';
+    const line =
+      readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .find((l) => l.split(' ')[4] === path) ?? '';
     expect(line).toMatch(/ - tmpfs /);
     expect(line).toMatch(/nosuid,nodev,noexec/);
     expect(line).toMatch(/size=65536k/);

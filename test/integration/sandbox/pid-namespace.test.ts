@@ -28,7 +28,7 @@ async function childrenOf(pid: number): Promise<{ pid: number; state: string; co
 }
 
 describe('pod pid namespace holder', () => {
-  it('runs catatonit as the namespace\'s pid 1 and reaps the orphans it inherits', async () => {
+  it("runs catatonit as the namespace's pid 1 and reaps the orphans it inherits", async () => {
     const namespace = await namespaces.create(owner);
     held.push(namespace);
     expect((await readFile(`/proc/${namespace.holderPid}/comm`, 'utf8')).trim()).toBe('catatonit');

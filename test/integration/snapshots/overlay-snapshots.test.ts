@@ -86,25 +86,37 @@ describe('overlay snapshots mounted for real', () => {
   });
 
   it('hides whited-out files and directories and the old content of opaque directories', async () => {
-    await withMounted('view', () => snapshotter.view('view', top), (root) => {
-      expect(readdirSync(join(root, 'a'))).toEqual(['keep']);
-      expect(readdirSync(join(root, 'opq'))).toEqual(['new']);
-      expect(existsSync(join(root, 'x'))).toBe(false);
-      expect(existsSync(join(root, 'dir-to-hide'))).toBe(false);
-      expect(readFileSync(join(root, 'a/keep'), 'utf8')).toBe('kept');
-    });
+    await withMounted(
+      'view',
+      () => snapshotter.view('view', top),
+      (root) => {
+        expect(readdirSync(join(root, 'a'))).toEqual(['keep']);
+        expect(readdirSync(join(root, 'opq'))).toEqual(['new']);
+        expect(existsSync(join(root, 'x'))).toBe(false);
+        expect(existsSync(join(root, 'dir-to-hide'))).toBe(false);
+        expect(readFileSync(join(root, 'a/keep'), 'utf8')).toBe('kept');
+      },
+    );
     await snapshotter.remove('view');
   });
 
-  it('writes a container\'s changes to its own upper dir and leaves the layers unchanged', async () => {
-    await withMounted('container', () => snapshotter.prepare('container', top), (root) => {
-      writeFileSync(join(root, 'a/keep'), 'changed');
-      writeFileSync(join(root, 'created'), 'new file');
-    });
+  it("writes a container's changes to its own upper dir and leaves the layers unchanged", async () => {
+    await withMounted(
+      'container',
+      () => snapshotter.prepare('container', top),
+      (root) => {
+        writeFileSync(join(root, 'a/keep'), 'changed');
+        writeFileSync(join(root, 'created'), 'new file');
+      },
+    );
     const options = (await snapshotter.mounts('container'))[0]?.options ?? [];
     const upperDir = options.find((o) => o.startsWith('upperdir='))?.slice('upperdir='.length) ?? '';
     expect(readFileSync(join(upperDir, 'created'), 'utf8')).toBe('new file');
-    const lowerDirs = options.find((o) => o.startsWith('lowerdir='))?.slice('lowerdir='.length).split(':') ?? [];
+    const lowerDirs =
+      options
+        .find((o) => o.startsWith('lowerdir='))
+        ?.slice('lowerdir='.length)
+        .split(':') ?? [];
     expect(readFileSync(join(lowerDirs.at(-1) ?? '', 'a/keep'), 'utf8')).toBe('kept');
     const usage = await snapshotter.usage('container');
     expect(usage.inodes).toBeGreaterThanOrEqual(4); // fs, a, a/keep, created

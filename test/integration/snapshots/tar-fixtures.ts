@@ -16,9 +16,7 @@ export async function buildTar(entries: TarEntry[]): Promise<Buffer> {
   })();
   for (const { content, ...header } of entries) {
     await new Promise<void>((resolve, reject) => {
-      archive.entry({ mtime: new Date(1_700_000_000_000), ...header }, content ?? '', (error) =>
-        error ? reject(error) : resolve(),
-      );
+      archive.entry({ mtime: new Date(1_700_000_000_000), ...header }, content ?? '', (error) => (error ? reject(error) : resolve()));
     });
   }
   archive.finalize();

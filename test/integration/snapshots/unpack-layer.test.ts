@@ -186,7 +186,7 @@ describe('unpackLayer with the real adapters', () => {
     expect(await zstdChildrenAfterExit()).toEqual([]);
   });
 
-  it('fails a corrupt zstd blob with zstd\'s own message', async () => {
+  it("fails a corrupt zstd blob with zstd's own message", async () => {
     const tar = await buildTar(richLayer);
     const zstd = Buffer.from((await execa('zstd', ['-q', '-c'], { input: tar, encoding: 'buffer' })).stdout);
     zstd.fill(0x55, 20, 60);

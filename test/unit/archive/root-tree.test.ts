@@ -96,7 +96,14 @@ describe('unpackTree into a RootTree refuses to write out of the root', () => {
     ['an entry named with ..', [{ name: '../escaped', body: 'x' }], /leaves the directory/],
     ['a file below a symlinked directory', [{ name: 'abs-dir/planted', body: 'x' }], /not a directory|symlink/],
     ['a file below a relative symlinked directory', [{ name: 'rel-dir/planted', body: 'x' }], /not a directory|symlink/],
-    ['a symlink the archive makes, then a file below it', [{ name: 'made', type: 'symlink' as const, linkname: host }, { name: 'made/planted', body: 'x' }], /not a directory|symlink/],
+    [
+      'a symlink the archive makes, then a file below it',
+      [
+        { name: 'made', type: 'symlink' as const, linkname: host },
+        { name: 'made/planted', body: 'x' },
+      ],
+      /not a directory|symlink/,
+    ],
   ])('refuses %s', async (_, entries, error) => {
     await expect(into(entries)).rejects.toThrow(error);
     expect((await readdir(host)).sort()).toEqual(['secret']);

@@ -70,7 +70,9 @@ describe('benchmark report', () => {
   };
 
   it('prints ratios to containerd 2.x (not 1.6) and to the floor', () => {
-    const line = renderTable(report).split('\n').find((l) => l.startsWith('pod start p50'));
+    const line = renderTable(report)
+      .split('\n')
+      .find((l) => l.startsWith('pod start p50'));
     expect(line).toMatch(/100 ms\s+200 ms\s+–\s+0\.50×\s+2\.00×/);
   });
 
@@ -85,7 +87,7 @@ describe('benchmark report', () => {
     expect(renderMarkdown(report, [])).toContain('- pull floors: not run');
   });
 
-  it('judges the issue\'s goals against containerd 2.x and the floor, and says which were not measured', () => {
+  it("judges the issue's goals against containerd 2.x and the floor, and says which were not measured", () => {
     const goals = judgeGoals(report);
     expect(goals.find((g) => g.goal.startsWith('pod start p50 (sequential) ≤ 0.7×'))).toEqual({ goal: 'pod start p50 (sequential) ≤ 0.7× containerd 2.x', measured: '0.50×', met: true });
     expect(goals.find((g) => g.goal.endsWith('the floor'))).toMatchObject({ measured: '2.00×', met: false });

@@ -75,7 +75,11 @@ function v2World(controllers: string[]): { files: MemoryCgroupFiles; cgroups: Cg
 
 describe('the pod cgroup writer with the upstream kubelet hugepage limits', () => {
   const cases = [
-    ['v1 with a hugetlb hierarchy', () => v1World('5:hugetlb:/\n4:memory:/\n1:cpu,cpuacct:/\n', true), ['/cg/hugetlb/kubepods/podu/hugetlb.2MB.limit_in_bytes', '/cg/hugetlb/kubepods/podu/hugetlb.1GB.limit_in_bytes']],
+    [
+      'v1 with a hugetlb hierarchy',
+      () => v1World('5:hugetlb:/\n4:memory:/\n1:cpu,cpuacct:/\n', true),
+      ['/cg/hugetlb/kubepods/podu/hugetlb.2MB.limit_in_bytes', '/cg/hugetlb/kubepods/podu/hugetlb.1GB.limit_in_bytes'],
+    ],
     ['hybrid with hugetlb in cgroup2 only', () => v1World('4:memory:/own\n1:cpu,cpuacct:/\n0::/\n', false), []],
     ['pure v2 listing hugetlb', () => v2World(['cpu', 'memory', 'hugetlb', 'pids']), ['/cg/kubepods/podu/hugetlb.2MB.max', '/cg/kubepods/podu/hugetlb.1GB.max']],
     ['pure v2 without hugetlb', () => v2World(['cpu', 'memory', 'pids']), []],

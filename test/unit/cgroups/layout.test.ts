@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  containerCgroupPath,
-  podCgroupPath,
-  qosClassOf,
-  resolveParent,
-  type ContainerResourceSpec,
-  type QosClass,
-} from '../../../runtime/cgroups/layout.js';
+import { containerCgroupPath, podCgroupPath, qosClassOf, resolveParent, type ContainerResourceSpec, type QosClass } from '../../../runtime/cgroups/layout.js';
 import { v1Anchors, v2Anchors } from '../../../runtime/cgroups/own-cgroup.js';
 
 const gib = 1 << 30;
@@ -20,16 +13,8 @@ describe('QoS class', () => {
     ['a cpu request below its limit', [{ requests: { cpuMilli: 250, memoryBytes: gib }, limits: { cpuMilli: 500, memoryBytes: gib } }], 'Burstable'],
     ['a memory limit without a cpu limit', [{ limits: { memoryBytes: gib } }], 'Burstable'],
     ['requests without limits', [{ requests: { cpuMilli: 100 } }], 'Burstable'],
-    [
-      'one guaranteed container beside a best-effort one',
-      [{ limits: { cpuMilli: 500, memoryBytes: gib } }, {}],
-      'Burstable',
-    ],
-    [
-      'two guaranteed containers',
-      [{ limits: { cpuMilli: 500, memoryBytes: gib } }, { requests: { cpuMilli: 100, memoryBytes: gib }, limits: { cpuMilli: 100, memoryBytes: gib } }],
-      'Guaranteed',
-    ],
+    ['one guaranteed container beside a best-effort one', [{ limits: { cpuMilli: 500, memoryBytes: gib } }, {}], 'Burstable'],
+    ['two guaranteed containers', [{ limits: { cpuMilli: 500, memoryBytes: gib } }, { requests: { cpuMilli: 100, memoryBytes: gib }, limits: { cpuMilli: 100, memoryBytes: gib } }], 'Guaranteed'],
   ];
   it.each(table)('is right for %s', (_name, containers, qos) => {
     expect(qosClassOf(containers)).toBe(qos);

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  oomEventsFromV1,
-  oomEventsFromV2,
-  parseBlkio,
-  parseIoStat,
-  statsFromV1,
-  statsFromV2,
-} from '../../../runtime/cgroups/stats.js';
+import { oomEventsFromV1, oomEventsFromV2, parseBlkio, parseIoStat, statsFromV1, statsFromV2 } from '../../../runtime/cgroups/stats.js';
 
 const v2CpuStat = `usage_usec 2000123
 user_usec 1500000

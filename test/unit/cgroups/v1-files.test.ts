@@ -69,11 +69,6 @@ describe('v1 memory write order', () => {
   });
 
   it('writes memsw first when the new memory limit is above the memsw limit in force', () => {
-    expect(orderV1MemoryWrites(writes, 32 << 20).map(([, file]) => file)).toEqual([
-      'cpu.shares',
-      'memory.memsw.limit_in_bytes',
-      'memory.limit_in_bytes',
-      'pids.max',
-    ]);
+    expect(orderV1MemoryWrites(writes, 32 << 20).map(([, file]) => file)).toEqual(['cpu.shares', 'memory.memsw.limit_in_bytes', 'memory.limit_in_bytes', 'pids.max']);
   });
 });

@@ -77,12 +77,7 @@ describe('cgroup v1 implementation (recorded writes)', () => {
     await cgroups.create('c');
     files.writes.length = 0;
     await cgroups.addProcess('c', 4242);
-    expect(files.writes.map(([path]) => path)).toEqual([
-      '/cg/memory/machine/own/c/cgroup.procs',
-      '/cg/cpuset/c/cgroup.procs',
-      '/cg/cpu/c/cgroup.procs',
-      '/cg/pids/c/cgroup.procs',
-    ]);
+    expect(files.writes.map(([path]) => path)).toEqual(['/cg/memory/machine/own/c/cgroup.procs', '/cg/cpuset/c/cgroup.procs', '/cg/cpu/c/cgroup.procs', '/cg/pids/c/cgroup.procs']);
   });
 
   it('lists the processes of every hierarchy once', async () => {
@@ -109,7 +104,7 @@ describe('cgroup v1 implementation (recorded writes)', () => {
     expect(files.removed.sort()).toEqual(['/cg/cpu/c', '/cg/cpuset/c', '/cg/memory/machine/own/c', '/cg/pids/c']);
   });
 
-  it('also removes the mirror runc made in a hybrid host\'s cgroup2 mount, last', async () => {
+  it("also removes the mirror runc made in a hybrid host's cgroup2 mount, last", async () => {
     const { files, cgroups } = world();
     await cgroups.create('kubepods/pod1');
     files.addDir('/cg/unified/kubepods/pod1');

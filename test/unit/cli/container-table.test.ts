@@ -44,15 +44,18 @@ describe('names and tables', () => {
   });
 
   it('pads each column to its widest cell', () => {
-    expect(columns([['A', 'BB'], ['aaaa', 'b']])).toBe('A      BB\naaaa   b\n');
+    expect(
+      columns([
+        ['A', 'BB'],
+        ['aaaa', 'b'],
+      ]),
+    ).toBe('A      BB\naaaa   b\n');
   });
 
   it('prints docker ps columns with short IDs', () => {
     const now = 1_800_000_000_000;
     const table = formatTable([{ id: 'a'.repeat(64), image: 'busybox', createdAt: nanos(now - 3 * s), status: 'Up 2 seconds', name: 'web' }], now);
-    expect(table).toBe(
-      `CONTAINER ID   IMAGE     CREATED         STATUS         NAMES\n${'a'.repeat(12)}   busybox   3 seconds ago   Up 2 seconds   web\n`,
-    );
+    expect(table).toBe(`CONTAINER ID   IMAGE     CREATED         STATUS         NAMES\n${'a'.repeat(12)}   busybox   3 seconds ago   Up 2 seconds   web\n`);
   });
 });
 

@@ -64,9 +64,12 @@ describe("docker's output shapes", () => {
 
   it('prints rmi, load, push and prune lines as docker does', () => {
     expect(removalLines({ untagged: ['docker.io/library/busybox:latest'], deleted: ['sha256:ab'] })).toBe('Untagged: busybox:latest\nDeleted: sha256:ab\n');
-    expect(loadLines([{ id: 'sha256:ab', repoTags: ['docker.io/library/busybox:latest'] }, { id: 'sha256:cd', repoTags: [] }])).toBe(
-      'Loaded image: busybox:latest\nLoaded image ID: sha256:cd\n',
-    );
+    expect(
+      loadLines([
+        { id: 'sha256:ab', repoTags: ['docker.io/library/busybox:latest'] },
+        { id: 'sha256:cd', repoTags: [] },
+      ]),
+    ).toBe('Loaded image: busybox:latest\nLoaded image ID: sha256:cd\n');
     const progress = { repository: '', id: '', status: '', tag: '', digest: '', size: '0' };
     expect(pushLine({ ...progress, repository: 'docker.io/library/busybox' })).toBe('The push refers to repository [docker.io/library/busybox]\n');
     expect(pushLine({ ...progress, id: '0123456789ab', status: 'Pushed' })).toBe('0123456789ab: Pushed\n');

@@ -41,7 +41,7 @@ describe('planRun', () => {
     expect([piped.stdin, piped.stdinOnce, piped.tty]).toEqual([true, true, false]);
   });
 
-  it('publishes ports on the pod as docker\'s -p writes them', () => {
+  it("publishes ports on the pod as docker's -p writes them", () => {
     const { pod } = planRun('busybox', [], flags({ publish: ['8080:80', '127.0.0.1:5353:53/udp'] }), context);
     expect(pod.portMappings).toEqual([
       { protocol: 'TCP', containerPort: 80, hostPort: 8080 },
@@ -116,7 +116,7 @@ describe('planRun', () => {
     [flags({ user: '1000:staff' }), '--user "1000:staff": give the group as a number'],
     [flags({ workdir: 'tmp' }), '--workdir "tmp" must be absolute'],
     [flags({ network: 'none' }), '--network "none": berth run knows "bridge"'],
-    [flags({ label: ['berth.dev/cli-name=x'] }), "-l \"berth.dev/cli-name=x\": berth.dev/cli-name is berth's own"],
+    [flags({ label: ['berth.dev/cli-name=x'] }), '-l "berth.dev/cli-name=x": berth.dev/cli-name is berth\'s own'],
   ])('refuses %#', (given, message) => {
     expect(refusal(() => planRun('busybox', [], given, context))).toContain(message);
   });

@@ -37,7 +37,11 @@ describe('the plugin environment', () => {
     expect(pluginEnv({ command: 'VERSION', binDirs: ['/usr/lib/cni'] })).toEqual({ CNI_COMMAND: 'VERSION', CNI_PATH: '/usr/lib/cni' });
   });
 
-  it.each([['a slash', 'a/b'], ['a leading dot', '.hidden'], ['an empty id', '']])('refuses a container id with %s', (_name, id) => {
+  it.each([
+    ['a slash', 'a/b'],
+    ['a leading dot', '.hidden'],
+    ['an empty id', ''],
+  ])('refuses a container id with %s', (_name, id) => {
     expect(() => pluginEnv({ command: 'ADD', identity: { ...identity, id }, ifName: 'eth0', binDirs: [] })).toThrow(/not a valid CNI container id/);
   });
 });

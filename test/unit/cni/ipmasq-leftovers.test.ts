@@ -29,18 +29,30 @@ afterEach(() => {
 describe('ipMasq rules left by a DEL without netns', () => {
   it('splits a rule with quoted, escaped arguments as iptables printed it', () => {
     expect(splitRule('-A POSTROUTING -s 10.0.0.2/32 -m comment --comment "name: \\"n\\" id: \\"x\\"" -j CNI-1')).toEqual([
-      '-A', 'POSTROUTING', '-s', '10.0.0.2/32', '-m', 'comment', '--comment', 'name: "n" id: "x"', '-j', 'CNI-1',
+      '-A',
+      'POSTROUTING',
+      '-s',
+      '10.0.0.2/32',
+      '-m',
+      'comment',
+      '--comment',
+      'name: "n" id: "x"',
+      '-j',
+      'CNI-1',
     ]);
   });
 
-  it('finds the sandbox\'s POSTROUTING jump and its chain by the plugin\'s comment, and nothing of another sandbox', () => {
+  it("finds the sandbox's POSTROUTING jump and its chain by the plugin's comment, and nothing of another sandbox", () => {
     const found = ipMasqRulesIn(natTable, ipMasqComment('crash-probe', 'probe1'));
     expect(found.rules).toEqual([['-s', '10.244.171.2/32', '-m', 'comment', '--comment', 'name: "crash-probe" id: "probe1"', '-j', 'CNI-02f63324c78fb7bd4234f3b7']]);
     expect(found.chains).toEqual(['CNI-02f63324c78fb7bd4234f3b7']);
   });
 
   it('finds a chain the plugin made before it added the jump', () => {
-    const withoutJump = natTable.split('\n').filter((line) => !line.includes('10.244.171.2/32')).join('\n');
+    const withoutJump = natTable
+      .split('\n')
+      .filter((line) => !line.includes('10.244.171.2/32'))
+      .join('\n');
     expect(ipMasqRulesIn(withoutJump, ipMasqComment('crash-probe', 'probe1'))).toEqual({ rules: [], chains: ['CNI-02f63324c78fb7bd4234f3b7'] });
   });
 
@@ -48,8 +60,7 @@ describe('ipMasq rules left by a DEL without netns', () => {
     const root = mkdtempSync(join(tmpdir(), 'berth-ipmasq-'));
     dirs.push(root);
     mkdirSync(join(root, 'net.d'));
-    const bridge = (ipMasq: boolean): string =>
-      JSON.stringify({ cniVersion: '1.0.0', name: 'crash-probe', plugins: [{ type: 'bridge', ipMasq }] });
+    const bridge = (ipMasq: boolean): string => JSON.stringify({ cniVersion: '1.0.0', name: 'crash-probe', plugins: [{ type: 'bridge', ipMasq }] });
     const executor: PluginExecutor = { binDirs: ['/opt/cni/bin'], find: async (type) => type, execute: async () => '' };
     const removed: string[] = [];
     const network = new CniNetwork({

@@ -92,7 +92,10 @@ describe('setting up a pod network', () => {
   });
 
   it('DELs what it added and rethrows when a plugin fails', async () => {
-    const t = setup({ '10-net.conflist': conflist('net', ['bridge', 'portmap']) }, recorder((c) => c.command === 'ADD' && c.pluginType === 'portmap'));
+    const t = setup(
+      { '10-net.conflist': conflist('net', ['bridge', 'portmap']) },
+      recorder((c) => c.command === 'ADD' && c.pluginType === 'portmap'),
+    );
     await expect(t.network.setUpPod(request)).rejects.toThrow('portmap ADD failed');
     expect(t.summary().slice(3)).toEqual(['DEL portmap eth0', 'DEL bridge eth0', 'DEL loopback lo']);
     expect(existsSync(join(t.cacheDir, 'sb1.json'))).toBe(false);

@@ -18,9 +18,7 @@ describe('mapping a plugin failure', () => {
 
   it('names plugin, command, sandbox, message, details and code', () => {
     const stdout = JSON.stringify({ cniVersion: '1.0.0', code: 7, msg: 'failed to parse', details: 'missing subnet' });
-    expect(pluginFailure({ ...base, stdout }).message).toBe(
-      'CNI plugin "bridge" ADD for sandbox abc failed: failed to parse (missing subnet) [CNI error code 7]; check the CNI config',
-    );
+    expect(pluginFailure({ ...base, stdout }).message).toBe('CNI plugin "bridge" ADD for sandbox abc failed: failed to parse (missing subnet) [CNI error code 7]; check the CNI config');
   });
 
   it('reads the error JSON from stderr when stdout has none', () => {
@@ -39,10 +37,12 @@ describe('mapping a plugin failure', () => {
     expect(pluginFailure({ ...base, stdout: '', exitCode: 3 }).message).toContain('exit code 3');
   });
 
-  it.each([['not JSON', 'oops'], ['a JSON array', '[1]'], ['an object without code or msg', '{"x":1}'], ['truncated JSON', '{"code":']])(
-    'treats %s as no error JSON',
-    (_name, text) => {
-      expect(parseCniError(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    ['not JSON', 'oops'],
+    ['a JSON array', '[1]'],
+    ['an object without code or msg', '{"x":1}'],
+    ['truncated JSON', '{"code":'],
+  ])('treats %s as no error JSON', (_name, text) => {
+    expect(parseCniError(text)).toBeUndefined();
+  });
 });

@@ -54,14 +54,14 @@ describe('running a program for a request step', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('answers DeadlineExceeded when the caller\'s deadline passes', async () => {
+  it("answers DeadlineExceeded when the caller's deadline passes", async () => {
     const abort = new AbortController();
     const run = runChild('sleep', ['30'], {}, { signal: abort.signal, timeoutMs: 60_000, what: 'runc start' });
-    setTimeout(() => abort.abort(new DeadlineExceededError('the client\'s deadline for StartContainer passed')), 50);
+    setTimeout(() => abort.abort(new DeadlineExceededError("the client's deadline for StartContainer passed")), 50);
     await expect(run).rejects.toBeInstanceOf(DeadlineExceededError);
   });
 
-  it('kills the program at its own timeout, whatever the caller\'s deadline', async () => {
+  it("kills the program at its own timeout, whatever the caller's deadline", async () => {
     const started = Date.now();
     await expect(runChild('sleep', ['30'], {}, { timeoutMs: 100, what: 'mount' })).rejects.toThrow(/mount did not finish within 100 ms/);
     expect(Date.now() - started).toBeLessThan(5_000);

@@ -88,7 +88,12 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
       images: {
         resolve: async (ref) => {
           await step(`image.resolve ${ref}`);
-          return { id: `sha256:${'c'.repeat(64)}`, ref: `docker.io/library/busybox@sha256:${'d'.repeat(64)}`, topChainId: `sha256:${'e'.repeat(64)}`, config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } } };
+          return {
+            id: `sha256:${'c'.repeat(64)}`,
+            ref: `docker.io/library/busybox@sha256:${'d'.repeat(64)}`,
+            topChainId: `sha256:${'e'.repeat(64)}`,
+            config: { architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } },
+          };
         },
       },
       snapshots: {

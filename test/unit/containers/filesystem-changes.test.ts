@@ -17,7 +17,13 @@ describe('docker diff on an overlay upper dir', () => {
   });
 
   it('reports a whiteout as a deletion and a file the image has as changed', () => {
-    expect(filesystemChanges([entry('/etc', stat('directory', { mtime: new Date(0) }), stat('directory')), entry('/etc/group', whiteout, stat('file')), entry('/etc/passwd', stat('file', { size: 9 }), stat('file'))])).toEqual([
+    expect(
+      filesystemChanges([
+        entry('/etc', stat('directory', { mtime: new Date(0) }), stat('directory')),
+        entry('/etc/group', whiteout, stat('file')),
+        entry('/etc/passwd', stat('file', { size: 9 }), stat('file')),
+      ]),
+    ).toEqual([
       { path: '/etc', kind: 'C' },
       { path: '/etc/group', kind: 'D' },
       { path: '/etc/passwd', kind: 'C' },

@@ -42,7 +42,7 @@ afterAll(async () => {
 });
 
 describe('a CRI call cut short, over a real gRPC connection', () => {
-  it('reaches the handler as a DeadlineExceeded abort when the client\'s per-call deadline passes', async () => {
+  it("reaches the handler as a DeadlineExceeded abort when the client's per-call deadline passes", async () => {
     const client = new CriClient({ endpoint: server.socketPath, timeoutMs: 200 });
     try {
       await expect(client.runPodSandbox({ metadata: { name: 'p', namespace: 'd', uid: 'u', attempt: 0 } })).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });

@@ -22,7 +22,7 @@ describe('the call signal', () => {
     release();
   });
 
-  it('aborts with DeadlineExceeded when the call\'s deadline passes', async () => {
+  it("aborts with DeadlineExceeded when the call's deadline passes", async () => {
     const { signal, release } = callSignal(fakeCall(Date.now() + 30), 'RunPodSandbox');
     expect(signal.aborted).toBe(false);
     await new Promise((resolve) => signal.addEventListener('abort', resolve));
@@ -47,7 +47,7 @@ describe('the call signal', () => {
     }
   });
 
-  it('ignores the cancel grpc-js reports when an answered call\'s stream closes', () => {
+  it("ignores the cancel grpc-js reports when an answered call's stream closes", () => {
     const call = fakeCall(Infinity);
     const { signal, release } = callSignal(call, 'ContainerStatus');
     release();
@@ -78,8 +78,9 @@ describe('the unary wrapper', () => {
 
   it('hands the handler a signal that the deadline aborts, and answers DEADLINE_EXCEEDED', async () => {
     const call = fakeCall(Date.now() + 30);
-    const answer = await invoke(call, (_request, signal) =>
-      new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(abortedError(signal, 'CNI plugin bridge ADD was killed')))),
+    const answer = await invoke(
+      call,
+      (_request, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(abortedError(signal, 'CNI plugin bridge ADD was killed')))),
     );
     expect(answer.error?.code).toBe(GrpcStatus.DEADLINE_EXCEEDED);
     expect(answer.error?.details).toMatch(/CNI plugin bridge ADD was killed: the client's deadline for RunPodSandbox passed/);
@@ -87,9 +88,7 @@ describe('the unary wrapper', () => {
 
   it('hands the handler a signal that a cancelled call aborts, and answers CANCELLED', async () => {
     const call = fakeCall(Infinity);
-    const answered = invoke(call, (_request, signal) =>
-      new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(abortedError(signal, 'runc start')))),
-    );
+    const answered = invoke(call, (_request, signal) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(abortedError(signal, 'runc start')))));
     call.emit('cancelled');
     expect((await answered).error?.code).toBe(GrpcStatus.CANCELLED);
   });

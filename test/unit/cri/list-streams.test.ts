@@ -10,7 +10,11 @@ describe('streaming list RPCs', () => {
 
   it('sends the list answer in pages, and stops when the client goes away', async () => {
     const list = async (request: { n: number }): Promise<{ items: number[] }> => ({ items: Array.from({ length: request.n }, (_, i) => i) });
-    const stream = listAsStream(list, (r) => r.items, (items) => ({ items }));
+    const stream = listAsStream(
+      list,
+      (r) => r.items,
+      (items) => ({ items }),
+    );
     const sent: number[][] = [];
     await stream({ n: 120 }, (m) => sent.push(m.items) > 0, new AbortController().signal);
     expect(sent.map((p) => p.length)).toEqual([100, 20]);

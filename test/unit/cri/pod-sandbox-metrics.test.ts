@@ -50,7 +50,7 @@ describe('CRI pod sandbox metrics', () => {
   };
   const metrics = toPodSandboxMetrics(pod);
 
-  it('declares every metric it sends, all with cAdvisor\'s container labels', () => {
+  it("declares every metric it sends, all with cAdvisor's container labels", () => {
     const declared = new Set(metricDescriptors().map((d) => d.name));
     const sent = [...metrics.metrics, ...metrics.containerMetrics.flatMap((c) => c.metrics)];
     expect(sent.length).toBeGreaterThan(0);

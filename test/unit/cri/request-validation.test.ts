@@ -10,7 +10,19 @@ import { checkId, checkMetadataString, checkStringMap, quoted } from '../../../c
 import { checkLogPath, HostPathPolicy } from '../../../cri/validation/host-paths.js';
 
 function mount(hostPath: string, containerPath = '/data', readonly = false): Mount__Output {
-  return { hostPath, containerPath, readonly, selinuxRelabel: false, propagation: 'PROPAGATION_PRIVATE', uidMappings: [], gidMappings: [], recursiveReadOnly: false, image: null, imageSubPath: '', mountOptions: [] };
+  return {
+    hostPath,
+    containerPath,
+    readonly,
+    selinuxRelabel: false,
+    propagation: 'PROPAGATION_PRIVATE',
+    uidMappings: [],
+    gidMappings: [],
+    recursiveReadOnly: false,
+    image: null,
+    imageSubPath: '',
+    mountOptions: [],
+  };
 }
 
 describe('field checks', () => {

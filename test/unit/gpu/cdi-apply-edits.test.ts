@@ -26,9 +26,7 @@ describe('applyCdiEdits', () => {
   });
 
   it('adds device nodes with an allow rule each, using the spec permissions', () => {
-    const out = applyCdiEdits(spec(), [
-      edits({ deviceNodes: [{ path: '/dev/nvidia0', type: 'c', major: 195, minor: 0, fileMode: 0o20666, permissions: 'rw', uid: 0, gid: 44 }] }),
-    ]);
+    const out = applyCdiEdits(spec(), [edits({ deviceNodes: [{ path: '/dev/nvidia0', type: 'c', major: 195, minor: 0, fileMode: 0o20666, permissions: 'rw', uid: 0, gid: 44 }] })]);
     expect(out.linux.devices).toEqual([{ path: '/dev/nvidia0', type: 'c', major: 195, minor: 0, fileMode: 0o666, uid: 0, gid: 44 }]);
     expect(out.linux.resources?.devices).toEqual([
       { allow: false, access: 'rwm' },
@@ -37,10 +35,7 @@ describe('applyCdiEdits', () => {
   });
 
   it('replaces a device node at the same path and gives fifos no cgroup rule', () => {
-    const out = applyCdiEdits(spec(), [
-      edits({ deviceNodes: [{ path: '/dev/x', type: 'c', major: 1, minor: 1 }] }),
-      edits({ deviceNodes: [{ path: '/dev/x', type: 'p', major: 0, minor: 0 }] }),
-    ]);
+    const out = applyCdiEdits(spec(), [edits({ deviceNodes: [{ path: '/dev/x', type: 'c', major: 1, minor: 1 }] }), edits({ deviceNodes: [{ path: '/dev/x', type: 'p', major: 0, minor: 0 }] })]);
     expect(out.linux.devices).toEqual([{ path: '/dev/x', type: 'p', major: 0, minor: 0 }]);
     expect(out.linux.resources?.devices).toHaveLength(2);
   });
@@ -110,8 +105,8 @@ describe('completeDeviceNodes', () => {
   });
 
   it('refuses a node whose host type contradicts the spec', async () => {
-    await expect(
-      completeDeviceNodes([{ source: 's', edits: { deviceNodes: [{ path: '/dev/nvidia0', hostPath: '/host/dev/nvidia0', type: 'b' }] } }], read),
-    ).rejects.toThrow('s: /host/dev/nvidia0 is type "c" but the CDI spec says "b"');
+    await expect(completeDeviceNodes([{ source: 's', edits: { deviceNodes: [{ path: '/dev/nvidia0', hostPath: '/host/dev/nvidia0', type: 'b' }] } }], read)).rejects.toThrow(
+      's: /host/dev/nvidia0 is type "c" but the CDI spec says "b"',
+    );
   });
 });

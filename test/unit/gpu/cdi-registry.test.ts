@@ -17,12 +17,7 @@ const fpga = loaded('/etc/cdi/fpga.json', 0, 'example.com/fpga', { a: ['FPGA=a']
 
 describe('buildCdiRegistry', () => {
   it('lists the devices of every vendor by qualified name', () => {
-    expect(buildCdiRegistry([nvidia, fpga]).deviceNames()).toEqual([
-      'example.com/fpga=a',
-      'nvidia.com/gpu=0',
-      'nvidia.com/gpu=1',
-      'nvidia.com/gpu=all',
-    ]);
+    expect(buildCdiRegistry([nvidia, fpga]).deviceNames()).toEqual(['example.com/fpga=a', 'nvidia.com/gpu=0', 'nvidia.com/gpu=1', 'nvidia.com/gpu=all']);
   });
 
   it('resolves each spec’s common edits once, before its first device, across vendors', () => {
@@ -45,9 +40,7 @@ describe('buildCdiRegistry', () => {
   it('refuses a device that two specs in the same directory define', () => {
     const twin = loaded('/var/run/cdi/nvidia-copy.json', 1, 'nvidia.com/gpu', { '0': ['GPU=twin'] });
     const registry = buildCdiRegistry([nvidia, twin]);
-    expect(() => registry.resolve(['nvidia.com/gpu=0'])).toThrow(
-      'CDI device "nvidia.com/gpu=0" is defined by both /var/run/cdi/nvidia-copy.json and /var/run/cdi/nvidia.json: remove one of them',
-    );
+    expect(() => registry.resolve(['nvidia.com/gpu=0'])).toThrow('CDI device "nvidia.com/gpu=0" is defined by both /var/run/cdi/nvidia-copy.json and /var/run/cdi/nvidia.json: remove one of them');
     expect(registry.deviceNames()).not.toContain('nvidia.com/gpu=0');
     expect(registry.resolve(['nvidia.com/gpu=1'])).toHaveLength(2);
   });

@@ -84,8 +84,6 @@ describe('gpuRequestFromAnnotations', () => {
   });
 
   it('names the annotation in its errors', () => {
-    expect(() => gpuRequestFromAnnotations({ 'berth.dev/gpus': 'lots' })).toThrow(
-      'annotation berth.dev/gpus "lots": count "lots" must be a positive number or "all"',
-    );
+    expect(() => gpuRequestFromAnnotations({ 'berth.dev/gpus': 'lots' })).toThrow('annotation berth.dev/gpus "lots": count "lots" must be a positive number or "all"');
   });
 });

@@ -90,10 +90,7 @@ describe('planGpuInjection', () => {
   });
 
   it('withholds the driver files of the capabilities not asked for', () => {
-    expect(planGpuInjection(parseGpuRequest('"device=1",capabilities=utility'), discovery).withheldMounts).toEqual([
-      `/driver${lib}/libcuda.so.550.54.15`,
-      `/driver${lib}/libGLX_nvidia.so.550.54.15`,
-    ]);
+    expect(planGpuInjection(parseGpuRequest('"device=1",capabilities=utility'), discovery).withheldMounts).toEqual([`/driver${lib}/libcuda.so.550.54.15`, `/driver${lib}/libGLX_nvidia.so.550.54.15`]);
     expect(planGpuInjection(parseGpuRequest('all'), discovery).withheldMounts).toEqual([`/driver${lib}/libGLX_nvidia.so.550.54.15`]);
     expect(planGpuInjection(parseGpuRequest('all,capabilities=all'), discovery).withheldMounts).toEqual([]);
   });

@@ -28,20 +28,14 @@ describe('selectGpus', () => {
   });
 
   it('refuses an unknown index', () => {
-    expect(() => selectGpus({ ids: [{ index: 5 }] }, gpus)).toThrow(
-      new NotFoundError('GPU index 5 does not exist: this node has 3 GPUs (indexes 0-2); list them with nvidia-smi -L'),
-    );
+    expect(() => selectGpus({ ids: [{ index: 5 }] }, gpus)).toThrow(new NotFoundError('GPU index 5 does not exist: this node has 3 GPUs (indexes 0-2); list them with nvidia-smi -L'));
   });
 
   it('refuses an unknown UUID', () => {
-    expect(() => selectGpus({ ids: [{ uuid: 'GPU-ffff' }] }, gpus.slice(0, 1))).toThrow(
-      'GPU GPU-ffff does not exist: this node has 1 GPU (index 0); list them with nvidia-smi -L',
-    );
+    expect(() => selectGpus({ ids: [{ uuid: 'GPU-ffff' }] }, gpus.slice(0, 1))).toThrow('GPU GPU-ffff does not exist: this node has 1 GPU (index 0); list them with nvidia-smi -L');
   });
 
   it('refuses any request on a node without GPUs', () => {
-    expect(() => selectGpus('all', [])).toThrow(
-      new FailedPreconditionError('GPUs were requested but this node has no NVIDIA GPU: check the driver with nvidia-smi'),
-    );
+    expect(() => selectGpus('all', [])).toThrow(new FailedPreconditionError('GPUs were requested but this node has no NVIDIA GPU: check the driver with nvidia-smi'));
   });
 });

@@ -33,7 +33,10 @@ describe('WWW-Authenticate parsing', () => {
 
 describe('credentials', () => {
   it.each([
-    [{ username: 'u', password: 'p' }, { kind: 'basic', username: 'u', password: 'p' }],
+    [
+      { username: 'u', password: 'p' },
+      { kind: 'basic', username: 'u', password: 'p' },
+    ],
     [{ auth: Buffer.from('u:p:x').toString('base64') }, { kind: 'basic', username: 'u', password: 'p:x' }],
     [{ identityToken: 'refresh' }, { kind: 'identity-token', token: 'refresh' }],
     [{ registryToken: 'bearer' }, { kind: 'registry-token', token: 'bearer' }],
@@ -88,9 +91,7 @@ describe('bearer token flow', () => {
         return;
       }
       if (req.headers.authorization !== 'Bearer tok-1') {
-        res
-          .writeHead(401, { 'www-authenticate': `Bearer realm="${base}/token",service="test-registry",scope="repository:team/app:pull"` })
-          .end();
+        res.writeHead(401, { 'www-authenticate': `Bearer realm="${base}/token",service="test-registry",scope="repository:team/app:pull"` }).end();
         return;
       }
       res.writeHead(200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }).end(manifest);
@@ -120,9 +121,7 @@ describe('bearer token flow', () => {
     const fake = registryWithTokens({ user: 'me:pw' });
     const base = await serve(fake.handler);
     const client = new RegistryClient({ hosts: { mirrors: { 'registry.example': [base] } } });
-    await expect(client.resolve(parseReference('registry.example/team/app:1'), { username: 'me', password: 'wrong' })).rejects.toThrow(
-      PermissionDeniedError,
-    );
+    await expect(client.resolve(parseReference('registry.example/team/app:1'), { username: 'me', password: 'wrong' })).rejects.toThrow(PermissionDeniedError);
   });
 
   it('reuses a cached token for the same scope', async () => {

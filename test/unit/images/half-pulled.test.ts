@@ -40,7 +40,7 @@ describe('what a pull cut short leaves, at the next start', () => {
     expect(collected).toEqual([0]);
   });
 
-  it('removes layer snapshots whose unpack was cut short, and no container\'s snapshot', async () => {
+  it("removes layer snapshots whose unpack was cut short, and no container's snapshot", async () => {
     const snapshots = await OverlaySnapshotter.open(join(tempDir(), 'snapshots'));
     await snapshots.prepareLayer('extract-0123456789abcdef');
     await snapshots.prepare('e'.repeat(64));

@@ -31,9 +31,18 @@ async function storedImage(content: ContentStore, tags: string[]): Promise<{ sav
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [sha256Of(tar)] }, config: { Cmd: ['sh'] } }));
   const layerDescriptor = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: sha256Of(layer), size: layer.length };
   const manifest = Buffer.from(
-    JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Of(config), size: config.length }, layers: [layerDescriptor] }),
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: sha256Of(config), size: config.length },
+      layers: [layerDescriptor],
+    }),
   );
-  const blobs = new Map<Digest, Buffer>([[sha256Of(layer), layer], [sha256Of(config), config], [sha256Of(manifest), manifest]]);
+  const blobs = new Map<Digest, Buffer>([
+    [sha256Of(layer), layer],
+    [sha256Of(config), config],
+    [sha256Of(manifest), manifest],
+  ]);
   for (const [digest, bytes] of blobs) await content.ingestBytes(bytes, digest);
   const record: ImageRecord = {
     version: 1,
@@ -75,7 +84,11 @@ describe('archiveLayout', () => {
     expect(files.get('index.json')).toMatchObject({
       schemaVersion: 2,
       manifests: [
-        { digest: saved.record.manifestDigest, size: saved.manifestSize, annotations: { 'io.containerd.image.name': 'docker.io/library/busybox:latest', 'org.opencontainers.image.ref.name': 'latest' } },
+        {
+          digest: saved.record.manifestDigest,
+          size: saved.manifestSize,
+          annotations: { 'io.containerd.image.name': 'docker.io/library/busybox:latest', 'org.opencontainers.image.ref.name': 'latest' },
+        },
         { digest: saved.record.manifestDigest, annotations: { 'io.containerd.image.name': '127.0.0.1:5000/tools/busybox:1', 'org.opencontainers.image.ref.name': '1' } },
       ],
     });
@@ -160,7 +173,6 @@ describe('hashLayerFile', () => {
     expect(await hashLayerFile(join(dir, 'plain'))).toEqual({ digest: sha256Of(tar), size: 1024, diffId: sha256Of(tar), gzipped: false });
     expect(await hashLayerFile(join(dir, 'gz'))).toMatchObject({ digest: sha256Of(gzipSync(tar)), diffId: sha256Of(tar), gzipped: true });
   });
-
 });
 
 describe('extractArchive', () => {
@@ -187,7 +199,14 @@ describe('extractArchive', () => {
   it.each([
     ['a path leaving the folder', [{ name: '../evil', body: 'x' }], /escapes the archive root/],
     ['a fifo', [{ name: 'pipe', type: 'fifo' as const }], /may hold only files/],
-    ['the same file twice', [{ name: 'a', body: '1' }, { name: 'a', body: '2' }], /EEXIST/],
+    [
+      'the same file twice',
+      [
+        { name: 'a', body: '1' },
+        { name: 'a', body: '2' },
+      ],
+      /EEXIST/,
+    ],
   ])('refuses %s', async (_name, entries, expected) => {
     await expect(extractArchive(await tarOf(entries), tempDir())).rejects.toThrow(expected);
   });

@@ -49,7 +49,14 @@ describe('planRemoval (docker rmi)', () => {
 
   it.each<[string, string[], string, boolean, ImageUser[], RegExp]>([
     ['by id with two tags', both, 'ababab', false, [], /unable to delete abababababab \(must be forced\) - image is referenced in multiple repositories/],
-    ['the last tag of an image a container uses', [both[0] ?? ''], 'busybox', false, [stopped], /unable to remove repository reference "busybox" \(must force\) - container 1234567890ab is using its referenced image abababababab/],
+    [
+      'the last tag of an image a container uses',
+      [both[0] ?? ''],
+      'busybox',
+      false,
+      [stopped],
+      /unable to remove repository reference "busybox" \(must force\) - container 1234567890ab is using its referenced image abababababab/,
+    ],
     ['by id, a stopped container', [], id, false, [stopped], /image is being used by stopped container 1234567890ab/],
     ['by id, a running container, even with -f', [], id, true, [running], /\(cannot be forced\) - image is being used by running container fedcba098765/],
   ])('refuses %s', (_name, tags, ref, force, users, expected) => {
@@ -60,11 +67,14 @@ describe('planRemoval (docker rmi)', () => {
 describe('imageHistory (docker history)', () => {
   it('lists newest first, pairs non-empty entries with layers, puts the id and tags on the top', () => {
     const lines = imageHistory(
-      record(['docker.io/library/busybox:latest'], [
-        { created: '2024-01-01T00:00:00Z', created_by: 'ADD rootfs.tar /' },
-        { created: '2024-01-02T00:00:00Z', created_by: 'ENV A=1', empty_layer: true },
-        { created: '2024-01-03T00:00:00Z', created_by: 'RUN touch /x', comment: 'c' },
-      ]),
+      record(
+        ['docker.io/library/busybox:latest'],
+        [
+          { created: '2024-01-01T00:00:00Z', created_by: 'ADD rootfs.tar /' },
+          { created: '2024-01-02T00:00:00Z', created_by: 'ENV A=1', empty_layer: true },
+          { created: '2024-01-03T00:00:00Z', created_by: 'RUN touch /x', comment: 'c' },
+        ],
+      ),
     );
     expect(lines.map((line) => [line.id, line.createdBy, line.size, line.emptyLayer])).toEqual([
       [id, 'RUN touch /x', 200, false],

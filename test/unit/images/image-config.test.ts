@@ -16,7 +16,11 @@ const refused: [string, unknown, RegExp][] = [
   ['an Env entry with a NUL', { Env: ['A=1\0B=2'] }, /config\.Env\[0\] contains a NUL byte/],
   ['an Env entry over 128 KiB', { Env: [`A=${'x'.repeat(128 * 1024)}`] }, /config\.Env\[0\] is 131074 bytes, over the 131072-byte limit/],
   ['a million Env entries', { Env: Array.from({ length: 1_000_000 }, () => 'A=1') }, /config\.Env has 1000000 entries/],
-  ['Env and Cmd together over ARG_MAX', { Env: Array.from({ length: 15 }, () => 'x'.repeat(100_000)), Cmd: Array.from({ length: 10 }, () => 'y'.repeat(100_000)) }, /config\.Cmd has 10 entries, which bring the command and environment to over the 2097152 bytes execve accepts/],
+  [
+    'Env and Cmd together over ARG_MAX',
+    { Env: Array.from({ length: 15 }, () => 'x'.repeat(100_000)), Cmd: Array.from({ length: 10 }, () => 'y'.repeat(100_000)) },
+    /config\.Cmd has 10 entries, which bring the command and environment to over the 2097152 bytes execve accepts/,
+  ],
   ['an Entrypoint of lists', { Entrypoint: [['/bin/sh']] }, /config\.Entrypoint\[0\] is not a string/],
   ['a WorkingDir that is not a string', { WorkingDir: 42 }, /config\.WorkingDir is not a string/],
   ['a User over 4096 bytes', { User: 'u'.repeat(5000) }, /config\.User is longer than 4096 bytes/],
@@ -40,7 +44,15 @@ describe('image config checks', () => {
   });
 
   it('accepts an ordinary config, nulls included', () => {
-    const run = { Env: ['PATH=/usr/bin:/bin', 'EMPTY='], Entrypoint: null, Cmd: ['sh', '-c', 'echo hi'], Volumes: { '/data': {}, '/var/lib/x/': {} }, WorkingDir: '/srv', User: '1000:1000', Labels: { a: 'b' } };
+    const run = {
+      Env: ['PATH=/usr/bin:/bin', 'EMPTY='],
+      Entrypoint: null,
+      Cmd: ['sh', '-c', 'echo hi'],
+      Volumes: { '/data': {}, '/var/lib/x/': {} },
+      WorkingDir: '/srv',
+      User: '1000:1000',
+      Labels: { a: 'b' },
+    };
     expect(parseImageConfig(configBytes(run), 'config', 1).config?.Cmd).toEqual(['sh', '-c', 'echo hi']);
     expect(parseImageConfig(configBytes(null), 'config', 1).rootfs.diff_ids).toEqual([diffId]);
   });

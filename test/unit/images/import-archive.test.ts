@@ -36,8 +36,7 @@ async function tarOf(entries: TarEntry[]): Promise<Buffer> {
 }
 
 const hexOf = (text: string): string => createHash('sha256').update(text).digest('hex');
-const index = (digest: string, size: number): string =>
-  JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size }] });
+const index = (digest: string, size: number): string => JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, size }] });
 
 async function importTar(entries: TarEntry[]): Promise<unknown> {
   const root = tempDir();
@@ -73,8 +72,6 @@ describe('archive import refuses hostile archives', () => {
     symlinkSync(outside, join(layout, 'blobs/sha256', hex));
     writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
     writeFileSync(join(layout, 'index.json'), index(`sha256:${hex}`, body.length));
-    await expect(importOciLayout(layout, { content: new ContentStore(root), images: await ImageStore.open(root) })).rejects.toThrow(
-      /resolves outside the layout/,
-    );
+    await expect(importOciLayout(layout, { content: new ContentStore(root), images: await ImageStore.open(root) })).rejects.toThrow(/resolves outside the layout/);
   });
 });

@@ -39,9 +39,7 @@ describe('platform selection', () => {
 
   it('lists the available platforms when none matches', () => {
     expect(() => selectPlatformManifest(index, parsePlatform('linux/s390x'), 'docker.io/library/busybox:latest')).toThrow(
-      new NotFoundError(
-        'image docker.io/library/busybox:latest has no manifest for platform linux/s390x; available: linux/amd64, linux/arm64/v8, linux/arm/v6',
-      ),
+      new NotFoundError('image docker.io/library/busybox:latest has no manifest for platform linux/s390x; available: linux/amd64, linux/arm64/v8, linux/arm/v6'),
     );
   });
 

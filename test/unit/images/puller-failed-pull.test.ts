@@ -82,7 +82,17 @@ describe('a failed pull', () => {
     ]);
     const content = new ContentStore(root);
     const images = await ImageStore.open(root);
-    const puller = new Puller({ registry: fakeRegistry(new Map([['failing', failing.manifest], ['other', other.manifest]]), blobs), content, images });
+    const puller = new Puller({
+      registry: fakeRegistry(
+        new Map([
+          ['failing', failing.manifest],
+          ['other', other.manifest],
+        ]),
+        blobs,
+      ),
+      content,
+      images,
+    });
 
     const failed = puller.pull('example.com/failing:failing');
     while (!(await content.has(sha(shared)))) await new Promise((resolve) => setTimeout(resolve, 5));

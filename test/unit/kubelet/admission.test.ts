@@ -38,7 +38,13 @@ describe('pod admission', () => {
 });
 
 describe('admission by taints and host ports', () => {
-  const tainted = { ...node, taints: [{ key: 'dedicated', value: 'gpu', effect: 'NoExecute' }, { key: 'quiet', effect: 'NoSchedule' }] };
+  const tainted = {
+    ...node,
+    taints: [
+      { key: 'dedicated', value: 'gpu', effect: 'NoExecute' },
+      { key: 'quiet', effect: 'NoSchedule' },
+    ],
+  };
   const withSpec = (spec: Partial<NonNullable<V1Pod['spec']>>, annotations?: Record<string, string>): V1Pod => {
     const base = pod();
     return { metadata: { ...base.metadata, ...(annotations ? { annotations } : {}) }, spec: { ...base.spec, containers: base.spec?.containers ?? [], ...spec } };

@@ -36,7 +36,16 @@ describe('$(VAR) expansion', () => {
 describe('service variables', () => {
   it('are docker-links style, per port, and skip headless services', () => {
     const env = serviceEnv([
-      { metadata: { name: 'my-db' }, spec: { clusterIP: '10.96.3.4', ports: [{ name: 'sql', port: 5432 }, { port: 53, protocol: 'UDP' }] } },
+      {
+        metadata: { name: 'my-db' },
+        spec: {
+          clusterIP: '10.96.3.4',
+          ports: [
+            { name: 'sql', port: 5432 },
+            { port: 53, protocol: 'UDP' },
+          ],
+        },
+      },
       { metadata: { name: 'headless' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } },
     ]);
     expect(Object.fromEntries(env)).toEqual({
@@ -142,9 +151,7 @@ describe('container env', () => {
     };
     await expect(missing([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'k' } } }])).rejects.toThrow(/configmap "nope" not found/);
     await expect(missing([{ name: 'X', valueFrom: { secretKeyRef: { name: 'creds', key: 'user' } } }])).rejects.toThrow(/couldn't find key user in Secret shop\/creds/);
-    await expect(missing([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'k', optional: true } } }])).resolves.not.toContainEqual(
-      expect.objectContaining({ key: 'X' }),
-    );
+    await expect(missing([{ name: 'X', valueFrom: { configMapKeyRef: { name: 'nope', key: 'k', optional: true } } }])).resolves.not.toContainEqual(expect.objectContaining({ key: 'X' }));
     await expect(missing([{ name: 'X', valueFrom: { fieldRef: { fieldPath: 'spec.containers' } } }])).rejects.toThrow(/not a field the downward API offers/);
   });
 

@@ -21,18 +21,14 @@ const pods: ListPodSandboxMetricsResponse__Output = {
       containerMetrics: [
         {
           containerId: 'c1',
-          metrics: [
-            metric('container_oom_events_total', ['app', 'web'], 2),
-            metric('undeclared_metric', ['app', 'web'], 9),
-            metric('container_oom_events_total', ['too-few'], 3),
-          ],
+          metrics: [metric('container_oom_events_total', ['app', 'web'], 2), metric('undeclared_metric', ['app', 'web'], 9), metric('container_oom_events_total', ['too-few'], 3)],
         },
       ],
     },
   ],
 };
 
-describe('the runtime\'s CRI metrics on /metrics/cadvisor', () => {
+describe("the runtime's CRI metrics on /metrics/cadvisor", () => {
   it('renders declared metrics with their labels and drops the rest', () => {
     expect(renderFamilies(criMetricFamilies(descriptors, pods))).toBe(
       [

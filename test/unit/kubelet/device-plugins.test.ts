@@ -27,7 +27,10 @@ describe('device-plugin registration', () => {
 
 describe('applyAllocation', () => {
   const config: ContainerConfig = {
-    envs: [{ key: 'A', value: 'container' }, { key: 'B', value: 'kept' }],
+    envs: [
+      { key: 'A', value: 'container' },
+      { key: 'B', value: 'kept' },
+    ],
     mounts: [{ containerPath: '/data', hostPath: '/srv/data' }],
     annotations: { mine: 'x' },
     CDIDevices: [{ name: 'nvidia.com/gpu=0' }],

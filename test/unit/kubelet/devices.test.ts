@@ -47,8 +47,7 @@ describe('GPU allocation', () => {
   });
 
   it('reads the count from limits (or requests), ignoring what is not a positive whole number', () => {
-    const gpus = (resources: { limits?: Record<string, string>; requests?: Record<string, string> }): number =>
-      containerExtendedResources({ name: 'c', resources })['nvidia.com/gpu'] ?? 0;
+    const gpus = (resources: { limits?: Record<string, string>; requests?: Record<string, string> }): number => containerExtendedResources({ name: 'c', resources })['nvidia.com/gpu'] ?? 0;
     expect(gpus({ limits: { 'nvidia.com/gpu': '2' } })).toBe(2);
     expect(gpus({ requests: { 'nvidia.com/gpu': '1' } })).toBe(1);
     expect(gpus({ limits: { cpu: '1' } })).toBe(0);

@@ -41,7 +41,9 @@ describe('GPU metrics under DCGM exporter names', () => {
     expect(text).toContain(
       'DCGM_FI_DEV_GPU_UTIL{gpu="0",UUID="GPU-8f6c2e1a-1111-2222-3333-444455556666",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="gpu-node-1",container="trainer",namespace="ml",pod="train-0"} 87',
     );
-    expect(text).toContain('DCGM_FI_DEV_FB_USED{gpu="1",UUID="GPU-0a1b2c3d-7777-8888-9999-000011112222",device="nvidia1",modelName="NVIDIA H100 80GB HBM3",Hostname="gpu-node-1",container="",namespace="",pod=""} 4');
+    expect(text).toContain(
+      'DCGM_FI_DEV_FB_USED{gpu="1",UUID="GPU-0a1b2c3d-7777-8888-9999-000011112222",device="nvidia1",modelName="NVIDIA H100 80GB HBM3",Hostname="gpu-node-1",container="",namespace="",pod=""} 4',
+    );
     expect(families.find((f) => f.name === 'DCGM_FI_DEV_POWER_USAGE')?.samples).toHaveLength(1);
   });
 

@@ -32,7 +32,7 @@ describe('the kubelet-managed /etc/hosts', () => {
     expect(text).toContain('10.88.0.7\tweb.frontends.shop.svc.cluster.local\tweb\n');
   });
 
-  it('keeps the node\'s hosts file for a host-network pod and adds the aliases after it', () => {
+  it("keeps the node's hosts file for a host-network pod and adds the aliases after it", () => {
     const text = managedHostsFile(pod({ hostNetwork: true, hostAliases: [{ ip: '10.1.2.3', hostnames: ['db'] }] }), ['192.0.2.10'], 'cluster.local', '127.0.0.1 localhost\n192.0.2.10 node-a');
     expect(text).toBe('127.0.0.1 localhost\n192.0.2.10 node-a\n\n# Entries added by HostAliases.\n10.1.2.3\tdb\n');
   });

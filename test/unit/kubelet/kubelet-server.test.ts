@@ -22,7 +22,12 @@ describe('container log options', () => {
   const now = Date.parse('2026-12-04T12:00:00Z');
   it('reads the kubectl logs query', () => {
     expect(parseLogOptions(new URLSearchParams('follow=true&tailLines=5&timestamps=1&limitBytes=100'), now)).toEqual({
-      follow: true, previous: false, timestamps: true, tailLines: 5, limitBytes: 100, sinceMs: undefined,
+      follow: true,
+      previous: false,
+      timestamps: true,
+      tailLines: 5,
+      limitBytes: 100,
+      sinceMs: undefined,
     });
     expect(parseLogOptions(new URLSearchParams('sinceSeconds=60'), now).sinceMs).toBe(now - 60_000);
     expect(parseLogOptions(new URLSearchParams('sinceTime=2026-12-04T11:00:00Z'), now).sinceMs).toBe(now - 3600_000);
@@ -67,7 +72,11 @@ describe('names in kubelet API paths', () => {
   });
   it('reads /run as upstream: one cmd split at spaces', () => {
     expect(parseRunRequest(new URL('https://kubelet/run/default/p/uid-1/c?cmd=ls%20-l%20%20/tmp'))).toEqual({
-      namespace: 'default', pod: 'p', uid: 'uid-1', container: 'c', command: ['ls', '-l', '/tmp'],
+      namespace: 'default',
+      pod: 'p',
+      uid: 'uid-1',
+      container: 'c',
+      command: ['ls', '-l', '/tmp'],
     });
     expect(() => parseRunRequest(new URL('https://kubelet/run/default/p/c'))).toThrow(/needs a command/);
   });
@@ -106,8 +115,16 @@ describe('streaming requests on the kubelet API', () => {
 
   it('reads exec the way the API server asks for it', () => {
     expect(parse('/exec/default/web/main?command=sh&command=-c&command=echo%20hi&input=1&output=1&error=1')).toEqual({
-      kind: 'exec', namespace: 'default', pod: 'web', uid: undefined, container: 'main', command: ['sh', '-c', 'echo hi'],
-      stdin: true, stdout: true, stderr: true, tty: false,
+      kind: 'exec',
+      namespace: 'default',
+      pod: 'web',
+      uid: undefined,
+      container: 'main',
+      command: ['sh', '-c', 'echo hi'],
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      tty: false,
     });
     // A terminal merges stderr into stdout: the flag is dropped, not refused.
     expect(parse('/exec/ns/p/0a1b/c?command=sh&output=1&error=1&tty=1')).toMatchObject({ uid: '0a1b', container: 'c', stderr: false, tty: true });
@@ -130,7 +147,20 @@ describe('streaming requests on the kubelet API', () => {
   it('replays the upgrade to the runtime without the caller credentials', () => {
     const head = replayedRequestHead(
       'POST',
-      ['Host', 'node:10250', 'Authorization', 'Bearer secret', 'Connection', 'Upgrade', 'Upgrade', 'SPDY/3.1', 'X-Stream-Protocol-Version', 'v4.channel.k8s.io', 'X-Stream-Protocol-Version', 'v5.channel.k8s.io'],
+      [
+        'Host',
+        'node:10250',
+        'Authorization',
+        'Bearer secret',
+        'Connection',
+        'Upgrade',
+        'Upgrade',
+        'SPDY/3.1',
+        'X-Stream-Protocol-Version',
+        'v4.channel.k8s.io',
+        'X-Stream-Protocol-Version',
+        'v5.channel.k8s.io',
+      ],
       new URL('http://127.0.0.1:4567/exec/tok3n'),
     );
     expect(head).toBe(
@@ -141,7 +171,9 @@ describe('streaming requests on the kubelet API', () => {
 
 describe('streaming targets', () => {
   const labels = (pod: string, container?: string): Record<string, string> => ({
-    'io.kubernetes.pod.namespace': 'default', 'io.kubernetes.pod.name': pod, 'io.kubernetes.pod.uid': `uid-${pod}`,
+    'io.kubernetes.pod.namespace': 'default',
+    'io.kubernetes.pod.name': pod,
+    'io.kubernetes.pod.uid': `uid-${pod}`,
     ...(container ? { 'io.kubernetes.container.name': container } : {}),
   });
 
@@ -156,7 +188,18 @@ describe('streaming targets', () => {
   it('asks the runtime for the running container and the ready sandbox of the pod', async () => {
     const cri = new RecordingCri();
     const { sandbox, container } = await started(cri, 'web', 'main');
-    const exec = await streamingUrl(cri.port(), { kind: 'exec', namespace: 'default', pod: 'web', uid: undefined, container: 'main', command: ['ls'], stdin: false, stdout: true, stderr: true, tty: false });
+    const exec = await streamingUrl(cri.port(), {
+      kind: 'exec',
+      namespace: 'default',
+      pod: 'web',
+      uid: undefined,
+      container: 'main',
+      command: ['ls'],
+      stdin: false,
+      stdout: true,
+      stderr: true,
+      tty: false,
+    });
     expect(exec.href).toBe(`http://127.0.0.1:1/exec/${container}`);
     const forward = await streamingUrl(cri.port(), { kind: 'portForward', namespace: 'default', pod: 'web', uid: 'uid-web', ports: [80] });
     expect(forward.href).toBe(`http://127.0.0.1:1/portforward/${sandbox}`);

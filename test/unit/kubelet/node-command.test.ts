@@ -118,9 +118,7 @@ describe('berth node configuration', () => {
     const file = kubeletConfigFile('kind: KubeletConfiguration\nenforceNodeAllocatable: []\n', 'kubelet.yaml');
     expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock', file).enforcePodsAllocatable).toBe(false);
     expect(kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: 'pods' }, '/run/berth/berth.sock', file).enforcePodsAllocatable).toBe(true);
-    expect(() => kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: 'pods,system-reserved' }, '/run/berth/berth.sock')).toThrow(
-      /berth enforces only 'pods'/,
-    );
+    expect(() => kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: 'pods,system-reserved' }, '/run/berth/berth.sock')).toThrow(/berth enforces only 'pods'/);
     expect(() => kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: 'pods,none' }, '/run/berth/berth.sock')).toThrow(/'none' cannot be combined/);
     expect(() => kubeletConfigFile('kind: KubeletConfiguration\nenforceNodeAllocatable: pods\n', 'kubelet.yaml')).toThrow(/must be a list/);
   });

@@ -7,9 +7,20 @@ import { NodeStatusReporter } from '../../../kubelet/node-status.js';
 import { RecordingCri } from './recording-cri.js';
 
 const machine: MachineFacts = {
-  hostname: 'h', cpuCount: 2, memoryBytes: 4 * 1024 ** 3, memoryAvailableBytes: 3 * 1024 ** 3, hugepages2MiBytes: 0,
-  rootFsCapacityBytes: 50 * 1024 ** 3, rootFsAvailableBytes: 40 * 1024 ** 3, pidMax: 32768, processCount: 100,
-  kernelVersion: '6.1', osImage: 'Debian', machineId: 'm', bootId: 'b', architecture: 'amd64',
+  hostname: 'h',
+  cpuCount: 2,
+  memoryBytes: 4 * 1024 ** 3,
+  memoryAvailableBytes: 3 * 1024 ** 3,
+  hugepages2MiBytes: 0,
+  rootFsCapacityBytes: 50 * 1024 ** 3,
+  rootFsAvailableBytes: 40 * 1024 ** 3,
+  pidMax: 32768,
+  processCount: 100,
+  kernelVersion: '6.1',
+  osImage: 'Debian',
+  machineId: 'm',
+  bootId: 'b',
+  architecture: 'amd64',
 };
 
 function setup() {
@@ -18,7 +29,17 @@ function setup() {
   let now = Date.parse('2026-11-22T10:00:00Z');
   let facts = machine;
   const cri = new RecordingCri().port();
-  cri.status = async () => ({ status: { conditions: [{ type: 'RuntimeReady', status: true, reason: '', message: '' }, { type: 'NetworkReady', status: true, reason: '', message: '' }] }, info: {}, runtimeHandlers: [], features: null });
+  cri.status = async () => ({
+    status: {
+      conditions: [
+        { type: 'RuntimeReady', status: true, reason: '', message: '' },
+        { type: 'NetworkReady', status: true, reason: '', message: '' },
+      ],
+    },
+    info: {},
+    runtimeHandlers: [],
+    features: null,
+  });
   const reporter = new NodeStatusReporter({
     api: {
       registerNode: async (node) => {
@@ -35,7 +56,9 @@ function setup() {
     now: () => new Date(now),
   });
   return {
-    reporter, posted, registered,
+    reporter,
+    posted,
+    registered,
     advance: (ms: number) => (now += ms),
     setFacts: (next: Partial<MachineFacts>) => (facts = { ...machine, ...next }),
   };
@@ -47,8 +70,11 @@ describe('node status reporter', () => {
     const node = await reporter.register();
     expect(node.metadata?.uid).toBe('node-uid');
     expect(registered[0]?.metadata?.labels).toEqual({
-      'kubernetes.io/hostname': 'node-a', 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64',
-      'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': 'amd64',
+      'kubernetes.io/hostname': 'node-a',
+      'kubernetes.io/os': 'linux',
+      'kubernetes.io/arch': 'amd64',
+      'beta.kubernetes.io/os': 'linux',
+      'beta.kubernetes.io/arch': 'amd64',
     });
     expect(posted).toHaveLength(1);
   });

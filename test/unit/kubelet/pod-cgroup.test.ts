@@ -36,9 +36,7 @@ describe('the pod cgroup in the QoS layout', () => {
   });
 
   it('counts a request-less limit as the request, and the larger of init and app containers', () => {
-    const resources = podCgroupResources(
-      pod([container('app', { limits: { cpu: '200m', memory: '32Mi' } })], [container('init', { limits: { cpu: '1', memory: '16Mi' } })]),
-    );
+    const resources = podCgroupResources(pod([container('app', { limits: { cpu: '200m', memory: '32Mi' } })], [container('init', { limits: { cpu: '1', memory: '16Mi' } })]));
     expect(resources).toEqual({ cpuShares: '1024', cpuPeriod: '100000', cpuQuota: '100000', memoryLimitInBytes: String(32 << 20) });
   });
 
@@ -54,14 +52,14 @@ describe('the pod cgroup in the QoS layout', () => {
     expect(podCgroupResources(pod([container('a'), container('b')]))).toEqual({ cpuShares: '2' });
   });
 
-  it('keeps the overhead apart from the containers\' sum', () => {
+  it("keeps the overhead apart from the containers' sum", () => {
     const withOverhead = pod([container('a', guaranteed)], [], { cpu: '250m', memory: '120Mi' });
     expect(podCgroupResources(withOverhead).memoryLimitInBytes).toBe(String(64 << 20));
     expect(podOverheadResources(withOverhead)).toEqual({ cpuShares: '256', cpuPeriod: '100000', cpuQuota: '25000', memoryLimitInBytes: String(120 << 20) });
     expect(podOverheadResources(pod([container('a')]))).toBeUndefined();
   });
 
-  it('converts CPUs to shares within the kernel\'s bounds', () => {
+  it("converts CPUs to shares within the kernel's bounds", () => {
     expect(cpuToShares(0)).toBe(2);
     expect(cpuToShares(0.001)).toBe(2);
     expect(cpuToShares(1)).toBe(1024);

@@ -32,7 +32,11 @@ describe('pod → CRI sandbox config', () => {
 
   it('maps container ports with a host port, and only those', () => {
     const config = sandboxConfig(
-      pod({ containers: [{ name: 'main', image: 'i', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' }, { containerPort: 9090 }] }] }),
+      pod({
+        containers: [
+          { name: 'main', image: 'i', ports: [{ containerPort: 80, hostPort: 8080 }, { containerPort: 53, hostPort: 5353, protocol: 'UDP', hostIP: '127.0.0.1' }, { containerPort: 9090 }] },
+        ],
+      }),
       0,
       options,
     );
@@ -46,7 +50,12 @@ describe('pod → CRI sandbox config', () => {
     ['ClusterFirst with a cluster DNS', {}, ['10.96.0.10'], { servers: ['10.96.0.10'], searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] }],
     ['ClusterFirst without a cluster DNS falls back to the host', {}, [], null],
     ['ClusterFirst on the host network uses the host', { hostNetwork: true }, ['10.96.0.10'], null],
-    ['ClusterFirstWithHostNet on the host network', { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' }, ['10.96.0.10'], { servers: ['10.96.0.10'], searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] }],
+    [
+      'ClusterFirstWithHostNet on the host network',
+      { hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' },
+      ['10.96.0.10'],
+      { servers: ['10.96.0.10'], searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'], options: ['ndots:5'] },
+    ],
     ['Default uses the host', { dnsPolicy: 'Default' }, ['10.96.0.10'], null],
     [
       'None takes only dnsConfig',
@@ -99,10 +108,18 @@ describe('pod → CRI container config', () => {
 
   it('expands $(VAR) in command and args from the resolved env, leaving unknown names and $$ escapes as upstream', () => {
     const p = pod({ containers: [{ name: 'main', image: 'i', command: ['echo', '$(GREETING)'], args: ['$(WHO)-$(MISSING)', '$$(GREETING)'] }] });
-    const config = containerConfig(p, p.spec!.containers[0]!, 0, { envs: [{ key: 'GREETING', value: 'hello' }, { key: 'WHO', value: 'berth' }] });
+    const config = containerConfig(p, p.spec!.containers[0]!, 0, {
+      envs: [
+        { key: 'GREETING', value: 'hello' },
+        { key: 'WHO', value: 'berth' },
+      ],
+    });
     expect(config.command).toEqual(['echo', 'hello']);
     expect(config.args).toEqual(['berth-$(MISSING)', '$(GREETING)']);
     // KeyValue.value is bytes in the pinned CRI proto.
-    expect(config.envs).toEqual([{ key: 'GREETING', value: Buffer.from('hello') }, { key: 'WHO', value: Buffer.from('berth') }]);
+    expect(config.envs).toEqual([
+      { key: 'GREETING', value: Buffer.from('hello') },
+      { key: 'WHO', value: Buffer.from('berth') },
+    ]);
   });
 });

@@ -9,7 +9,20 @@ const pod = (restartPolicy: string, names = ['a', 'b']): V1Pod => ({
 });
 
 function container(name: string, state: ObservedContainer['state'], exitCode = 0, attempt = 0): ObservedContainer {
-  return { id: `${name}-${attempt}`, sandboxId: 's1', name, attempt, state, exitCode, reason: '', message: '', createdAtMs: 1_000, startedAtMs: 2_000, finishedAtMs: state === 'exited' ? 3_000 : 0, imageRef: `sha256:${name}` };
+  return {
+    id: `${name}-${attempt}`,
+    sandboxId: 's1',
+    name,
+    attempt,
+    state,
+    exitCode,
+    reason: '',
+    message: '',
+    createdAtMs: 1_000,
+    startedAtMs: 2_000,
+    finishedAtMs: state === 'exited' ? 3_000 : 0,
+    imageRef: `sha256:${name}`,
+  };
 }
 
 const observed = (...containers: ObservedContainer[]): ObservedPod => ({
@@ -48,13 +61,7 @@ describe('pod status', () => {
     expect(status).toMatchObject({ phase: 'Running', podIP: '10.0.0.5', podIPs: [{ ip: '10.0.0.5' }], hostIP: '192.0.2.10', qosClass: 'BestEffort' });
     expect(status.startTime).toEqual(new Date('2026-11-22T10:00:00Z'));
     expect(status.containerStatuses?.[1]).toMatchObject({ name: 'b', ready: true, started: true, restartCount: 2, image: 'img-b', imageID: 'sha256:b', containerID: 'containerd://b-2' });
-    expect(status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual([
-      'PodReadyToStartContainers=True',
-      'Initialized=True',
-      'Ready=True',
-      'ContainersReady=True',
-      'PodScheduled=True',
-    ]);
+    expect(status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True']);
   });
 
   it('names the containers that are not ready and shows a previous run as lastState', () => {

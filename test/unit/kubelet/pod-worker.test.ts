@@ -300,7 +300,11 @@ describe('pod worker', () => {
     expect(cri.running()).toEqual(['fetch#0']);
     let reported = status.statuses.get('uid-1');
     expect(reported?.phase).toBe('Pending');
-    expect(reported?.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({ status: 'False', reason: 'ContainersNotInitialized', message: 'containers with incomplete status: [fetch migrate]' });
+    expect(reported?.conditions?.find((c) => c.type === 'Initialized')).toMatchObject({
+      status: 'False',
+      reason: 'ContainersNotInitialized',
+      message: 'containers with incomplete status: [fetch migrate]',
+    });
     expect(reported?.containerStatuses?.[0]?.state?.waiting?.reason).toBe('PodInitializing');
 
     cri.exit('fetch', 0);

@@ -24,8 +24,7 @@ interface FakeContainer {
 }
 
 const ns = (ms: number): string => String(BigInt(ms) * 1_000_000n);
-const matches = (labels: Record<string, string> | undefined, selector: Record<string, string> | undefined): boolean =>
-  Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
+const matches = (labels: Record<string, string> | undefined, selector: Record<string, string> | undefined): boolean => Object.entries(selector ?? {}).every(([k, v]) => labels?.[k] === v);
 
 export class RecordingCri {
   readonly calls: string[] = [];
@@ -87,17 +86,19 @@ export class RecordingCri {
         return { status: { id, network: { ip: sandbox?.ready ? '10.0.0.5' : '', additionalIps: [] } }, info: {}, containersStatuses: [], timestamp: '0' };
       },
       listPodSandbox: async (filter?: { labelSelector?: Record<string, string> }) => ({
-        items: this.read('listPodSandbox') ?? [...this.sandboxes.values()]
-          .filter((s) => matches(s.config.labels, filter?.labelSelector))
-          .map((s) => ({
-            id: s.id,
-            metadata: { name: s.config.metadata?.name ?? '', namespace: s.config.metadata?.namespace ?? '', uid: s.config.metadata?.uid ?? '', attempt: s.config.metadata?.attempt ?? 0 },
-            state: s.ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY',
-            createdAt: ns(s.createdAt),
-            labels: s.config.labels ?? {},
-            annotations: {},
-            runtimeHandler: '',
-          })),
+        items:
+          this.read('listPodSandbox') ??
+          [...this.sandboxes.values()]
+            .filter((s) => matches(s.config.labels, filter?.labelSelector))
+            .map((s) => ({
+              id: s.id,
+              metadata: { name: s.config.metadata?.name ?? '', namespace: s.config.metadata?.namespace ?? '', uid: s.config.metadata?.uid ?? '', attempt: s.config.metadata?.attempt ?? 0 },
+              state: s.ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY',
+              createdAt: ns(s.createdAt),
+              labels: s.config.labels ?? {},
+              annotations: {},
+              runtimeHandler: '',
+            })),
       }),
       createContainer: async (sandboxId: string, config: ContainerConfig) => {
         const id = `container-${++this.next}`;
@@ -145,18 +146,20 @@ export class RecordingCri {
         };
       },
       listContainers: async (filter?: { labelSelector?: Record<string, string> }) => ({
-        containers: this.read('listContainers') ?? [...this.containers.values()]
-          .filter((c) => matches(c.config.labels, filter?.labelSelector))
-          .map((c) => ({
-            id: c.id,
-            podSandboxId: c.sandboxId,
-            metadata: { name: c.config.metadata?.name ?? '', attempt: c.config.metadata?.attempt ?? 0 },
-            state: c.state,
-            createdAt: ns(c.createdAt),
-            labels: c.config.labels ?? {},
-            annotations: {},
-            imageRef: '',
-          })),
+        containers:
+          this.read('listContainers') ??
+          [...this.containers.values()]
+            .filter((c) => matches(c.config.labels, filter?.labelSelector))
+            .map((c) => ({
+              id: c.id,
+              podSandboxId: c.sandboxId,
+              metadata: { name: c.config.metadata?.name ?? '', attempt: c.config.metadata?.attempt ?? 0 },
+              state: c.state,
+              createdAt: ns(c.createdAt),
+              labels: c.config.labels ?? {},
+              annotations: {},
+              imageRef: '',
+            })),
       }),
       pullImage: async (image: string) => {
         this.calls.push(`pullImage ${image}`);

@@ -65,7 +65,7 @@ describe('container resources for CRI', () => {
     expect(containerResources(p, p.spec!.containers[0]!, 4 * gib)).toMatchObject({ cpuShares: '2048', cpuQuota: '200000', oomScoreAdj: '-997' });
   });
 
-  it('scales a Burstable container\'s oom_score_adj with its share of the machine\'s memory, within 2..999', () => {
+  it("scales a Burstable container's oom_score_adj with its share of the machine's memory, within 2..999", () => {
     const half = pod({ requests: { memory: '2Gi' } });
     expect(containerResources(half, half.spec!.containers[0]!, 4 * gib).oomScoreAdj).toBe('500');
     const all = pod({ requests: { memory: '8Gi' } });

@@ -11,7 +11,7 @@ function pod(securityContext: NonNullable<V1Pod['spec']>['securityContext'], con
 }
 
 describe('pod and container securityContext → CRI', () => {
-  it('takes the container\'s user over the pod\'s, and the pod\'s groups with its fsGroup', () => {
+  it("takes the container's user over the pod's, and the pod's groups with its fsGroup", () => {
     const container: V1Container = { name: 'c', securityContext: { runAsUser: 1000 } };
     const context = containerSecurityContext(pod({ runAsUser: 5, runAsGroup: 3000, supplementalGroups: [4000], fsGroup: 2000 }, container), container, namespaces, options);
     expect(context).toMatchObject({ runAsUser: { value: '1000' }, runAsGroup: { value: '3000' }, supplementalGroups: ['4000', '2000'], privileged: false, readonlyRootfs: false, noNewPrivs: false });
@@ -31,7 +31,7 @@ describe('pod and container securityContext → CRI', () => {
     expect(sandboxSecurityContext(pod(undefined, privileged), namespaces, options).privileged).toBe(true);
   });
 
-  it('maps seccomp profiles, the container\'s over the pod\'s, Localhost below the profile root', () => {
+  it("maps seccomp profiles, the container's over the pod's, Localhost below the profile root", () => {
     const container: V1Container = { name: 'c', securityContext: { seccompProfile: { type: 'Localhost', localhostProfile: 'audit.json' } } };
     const withPod = pod({ seccompProfile: { type: 'RuntimeDefault' } }, container);
     expect(containerSecurityContext(withPod, container, namespaces, options).seccomp).toEqual({ profileType: 'Localhost', localhostRef: '/var/lib/kubelet/seccomp/audit.json' });

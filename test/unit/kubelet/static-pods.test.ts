@@ -71,7 +71,19 @@ describe('static pods', () => {
     ['an invalid namespace', { ...manifest(), metadata: { name: 'a', namespace: 'Kube System' } }, /namespace/],
     ['no containers', { ...manifest(), spec: { containers: [] } }, /at least one container/],
     ['a container without an image', { ...manifest(), spec: { containers: [{ name: 'c' }] } }, /has no image/],
-    ['two containers with one name', { ...manifest(), spec: { containers: [{ name: 'c', image: 'i' }, { name: 'c', image: 'i' }] } }, /appears twice/],
+    [
+      'two containers with one name',
+      {
+        ...manifest(),
+        spec: {
+          containers: [
+            { name: 'c', image: 'i' },
+            { name: 'c', image: 'i' },
+          ],
+        },
+      },
+      /appears twice/,
+    ],
     ['a bad restart policy', { ...manifest(), spec: { ...manifest().spec, restartPolicy: 'Sometimes' } }, /restartPolicy/],
   ])('refuses a manifest with %s', (_name, input, error) => {
     expect(() => build(input)).toThrow(error);

@@ -73,7 +73,17 @@ describe('stats pages', () => {
   });
 
   it('escapes label values and help text in the text format', () => {
-    const page = renderFamilies([{ name: 'm', help: 'a\\b\nc', type: 'gauge', samples: [{ labels: { pod: 'q"u\\o\nte' }, value: 1.5 }, { value: NaN, timestampMs: 2 }] }]);
+    const page = renderFamilies([
+      {
+        name: 'm',
+        help: 'a\\b\nc',
+        type: 'gauge',
+        samples: [
+          { labels: { pod: 'q"u\\o\nte' }, value: 1.5 },
+          { value: NaN, timestampMs: 2 },
+        ],
+      },
+    ]);
     expect(page).toBe('# HELP m a\\\\b\\nc\n# TYPE m gauge\nm{pod="q\\"u\\\\o\\nte"} 1.5\nm NaN 2\n');
   });
 

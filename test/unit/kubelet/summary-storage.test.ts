@@ -27,12 +27,26 @@ const pod: PodSample = {
   processCount: undefined,
   interfaces: [],
   containers: [
-    { id: 'c1', name: 'main', image: 'busybox', timestampMs: 0, startTimeMs: 0, cpuUsageSeconds: 1, cpuUsageNanoCores: undefined, memoryUsageBytes: 1, memoryWorkingSetBytes: 1, memoryRssBytes: 1, pageFaults: 0, majorPageFaults: 0, writableLayerBytes: 4096 },
+    {
+      id: 'c1',
+      name: 'main',
+      image: 'busybox',
+      timestampMs: 0,
+      startTimeMs: 0,
+      cpuUsageSeconds: 1,
+      cpuUsageNanoCores: undefined,
+      memoryUsageBytes: 1,
+      memoryWorkingSetBytes: 1,
+      memoryRssBytes: 1,
+      pageFaults: 0,
+      majorPageFaults: 0,
+      writableLayerBytes: 4096,
+    },
   ],
 } as PodSample;
 
 describe('storage in /stats/summary', () => {
-  it('reports the node fs, each volume, container logs and the pod\'s ephemeral storage (disk emptyDirs, logs, writable layers)', () => {
+  it("reports the node fs, each volume, container logs and the pod's ephemeral storage (disk emptyDirs, logs, writable layers)", () => {
     const tmpfs = { ...nodeFs, capacityBytes: 64e6 };
     const summary = buildSummary('n', 0, { timestampMs: 0, cpuUsageSeconds: 1, memoryWorkingSetBytes: 1, memoryAvailableBytes: 1, memoryTotalBytes: 2 }, [pod], {
       nodeFs,
@@ -51,7 +65,11 @@ describe('storage in /stats/summary', () => {
       ]),
     }) as { node: { fs: Record<string, number> }; pods: Record<string, unknown>[] };
     expect(summary.node.fs).toMatchObject({ capacityBytes: 100e9, availableBytes: 60e9, usedBytes: 40e9, inodesUsed: 1e5 });
-    const reported = summary.pods[0] as { volume: { name: string; usedBytes: number; capacityBytes: number }[]; 'ephemeral-storage': { usedBytes: number }; containers: { logs: { usedBytes: number } }[] };
+    const reported = summary.pods[0] as {
+      volume: { name: string; usedBytes: number; capacityBytes: number }[];
+      'ephemeral-storage': { usedBytes: number };
+      containers: { logs: { usedBytes: number } }[];
+    };
     expect(reported.volume.map((v) => [v.name, v.usedBytes, v.capacityBytes])).toEqual([
       ['cache', 8192, 100e9],
       ['scratch', 1e6, 64e6],

@@ -9,7 +9,8 @@ const pod: V1Pod = {
 };
 const issued: string[] = [];
 const sources: VolumeSources = {
-  configMap: async (ns, name) => (ns === 'shop' && name === 'settings' ? { data: { 'app.conf': 'mode=prod\n', other: 'x' }, binaryData: { 'logo.bin': Buffer.from([0, 1, 2]).toString('base64') } } : undefined),
+  configMap: async (ns, name) =>
+    ns === 'shop' && name === 'settings' ? { data: { 'app.conf': 'mode=prod\n', other: 'x' }, binaryData: { 'logo.bin': Buffer.from([0, 1, 2]).toString('base64') } } : undefined,
   secret: async (ns, name) => (ns === 'shop' && name === 'creds' ? { data: { password: Buffer.from('s3cret').toString('base64') } } : undefined),
   serviceAccountToken: async (p, audience, seconds) => {
     issued.push(`${p.metadata?.name}:${audience ?? ''}:${seconds}`);
@@ -31,7 +32,19 @@ describe('API-backed volume contents', () => {
   });
 
   it('maps items to paths with their modes, and fails on a missing key unless optional', async () => {
-    expect(await files({ name: 'cfg', configMap: { name: 'settings', defaultMode: 0o400, items: [{ key: 'app.conf', path: 'etc/app.conf' }, { key: 'other', path: 'o', mode: 0o600 }] } })).toEqual({
+    expect(
+      await files({
+        name: 'cfg',
+        configMap: {
+          name: 'settings',
+          defaultMode: 0o400,
+          items: [
+            { key: 'app.conf', path: 'etc/app.conf' },
+            { key: 'other', path: 'o', mode: 0o600 },
+          ],
+        },
+      }),
+    ).toEqual({
       'etc/app.conf': '400 mode=prod\n',
       o: '600 x',
     });
@@ -78,7 +91,7 @@ describe('API-backed volume contents', () => {
     expect(issued).toEqual(['web-1::3607']);
   });
 
-  it('refuses item paths that leave the volume or shadow the writer\'s names', async () => {
+  it("refuses item paths that leave the volume or shadow the writer's names", async () => {
     for (const path of ['../x', '/etc/passwd', 'a/../../b', '..data', '..2026_x/y', '']) expect(() => checkPayloadPath('v', path)).toThrow(/must be relative/);
     checkPayloadPath('v', 'a/b..c/d');
     await expect(files({ name: 'cfg', configMap: { name: 'settings', items: [{ key: 'other', path: '../escape' }] } })).rejects.toThrow(/must be relative/);

@@ -65,7 +65,13 @@ describe('container mounts', () => {
   it('maps volumeMounts to CRI mounts with read-only and propagation', async () => {
     mkdirSync(join(root, 'vol'));
     const mounts = await containerMounts(
-      { name: 'c', volumeMounts: [{ name: 'v', mountPath: '/data', readOnly: true, mountPropagation: 'HostToContainer' }, { name: 'unknown', mountPath: '/x' }] },
+      {
+        name: 'c',
+        volumeMounts: [
+          { name: 'v', mountPath: '/data', readOnly: true, mountPropagation: 'HostToContainer' },
+          { name: 'unknown', mountPath: '/x' },
+        ],
+      },
       new Map([['v', volume()]]),
     );
     expect(mounts).toEqual([{ containerPath: '/data', hostPath: join(root, 'vol'), readonly: true, propagation: 'PROPAGATION_HOST_TO_CONTAINER' }]);

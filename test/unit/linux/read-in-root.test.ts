@@ -76,7 +76,10 @@ describe('readFileInRoot', () => {
   ];
   for (const { name, path, reason } of refused) {
     it(`refuses ${name} with an InvalidArgumentError naming the path`, async () => {
-      const error = await read(path).then(() => undefined, (e: unknown) => e);
+      const error = await read(path).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(InvalidArgumentError);
       expect((error as Error).message).toMatch(reason);
     });

@@ -86,13 +86,55 @@ describe('validateSpec', () => {
   const good = (): Spec => buildContainerSpec(specInput()).spec;
 
   const broken: [string, (spec: Spec) => void, RegExp][] = [
-    ['a relative cwd', (s) => { s.process.cwd = 'x'; }, /process.cwd "x" is not absolute/],
-    ['an env entry without "="', (s) => { s.process.env.push('FOO'); }, /not KEY=VALUE/],
-    ['an overflowing uid', (s) => { s.process.user.uid = 4294967296; }, /outside 0..4294967294/],
-    ['a child mount before its parent', (s) => { s.mounts.push({ destination: '/proc/sys/x' }, { destination: '/proc/sys' }); }, /\/proc\/sys\/x comes before its parent \/proc\/sys/],
-    ['a repeated namespace', (s) => { s.linux.namespaces.push({ type: 'mount' }); }, /repeats mount/],
-    ['a hostname without a UTS namespace', (s) => { s.linux.namespaces = [{ type: 'mount' }]; }, /hostname is set without a uts namespace/],
-    ['an unknown capability', (s) => { s.process.capabilities?.bounding.push('CAP_FLY'); }, /unknown capabilities: CAP_FLY/],
+    [
+      'a relative cwd',
+      (s) => {
+        s.process.cwd = 'x';
+      },
+      /process.cwd "x" is not absolute/,
+    ],
+    [
+      'an env entry without "="',
+      (s) => {
+        s.process.env.push('FOO');
+      },
+      /not KEY=VALUE/,
+    ],
+    [
+      'an overflowing uid',
+      (s) => {
+        s.process.user.uid = 4294967296;
+      },
+      /outside 0..4294967294/,
+    ],
+    [
+      'a child mount before its parent',
+      (s) => {
+        s.mounts.push({ destination: '/proc/sys/x' }, { destination: '/proc/sys' });
+      },
+      /\/proc\/sys\/x comes before its parent \/proc\/sys/,
+    ],
+    [
+      'a repeated namespace',
+      (s) => {
+        s.linux.namespaces.push({ type: 'mount' });
+      },
+      /repeats mount/,
+    ],
+    [
+      'a hostname without a UTS namespace',
+      (s) => {
+        s.linux.namespaces = [{ type: 'mount' }];
+      },
+      /hostname is set without a uts namespace/,
+    ],
+    [
+      'an unknown capability',
+      (s) => {
+        s.process.capabilities?.bounding.push('CAP_FLY');
+      },
+      /unknown capabilities: CAP_FLY/,
+    ],
   ];
   it.each(broken)('refuses %s', (_name, breakIt, message) => {
     const spec = good();

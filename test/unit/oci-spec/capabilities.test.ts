@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../common/errors.js';
 import { buildContainerSpec } from '../../../runtime/oci/spec/build-container-spec.js';
-import {
-  allCapabilities,
-  capabilitiesFromMask,
-  capabilityName,
-  defaultCapabilities,
-  resolveCapabilities,
-  type CapabilityRequest,
-} from '../../../runtime/oci/spec/capabilities.js';
+import { allCapabilities, capabilitiesFromMask, capabilityName, defaultCapabilities, resolveCapabilities, type CapabilityRequest } from '../../../runtime/oci/spec/capabilities.js';
 import { sandboxConfig, sandboxSecurityContext, specInput, withSecurityContext } from './fixtures.js';
 
 const sorted = (caps: readonly string[]): string[] => [...caps].sort();

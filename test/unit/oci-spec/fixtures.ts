@@ -20,23 +20,13 @@ export const busyboxPasswd = [
   'bob:x:1001:100:Bob:/home/bob:/bin/sh',
 ].join('\n');
 
-export const busyboxGroup = [
-  'root:x:0:',
-  'daemon:x:1:',
-  'wheel:x:10:root,alice',
-  'users:x:100:',
-  'audio:x:29:alice,bob',
-  'alice:x:1000:',
-  'nogroup:x:65534:',
-].join('\n');
+export const busyboxGroup = ['root:x:0:', 'daemon:x:1:', 'wheel:x:10:root,alice', 'users:x:100:', 'audio:x:29:alice,bob', 'alice:x:1000:', 'nogroup:x:65534:'].join('\n');
 
 export function namespaceOptions(overrides: Partial<NamespaceOption__Output> = {}): NamespaceOption__Output {
   return { network: 'POD', pid: 'CONTAINER', ipc: 'POD', targetId: '', usernsOptions: null, ...overrides };
 }
 
-export function securityContext(
-  overrides: Partial<LinuxContainerSecurityContext__Output> = {},
-): LinuxContainerSecurityContext__Output {
+export function securityContext(overrides: Partial<LinuxContainerSecurityContext__Output> = {}): LinuxContainerSecurityContext__Output {
   return {
     capabilities: null,
     privileged: false,
@@ -59,9 +49,7 @@ export function securityContext(
   };
 }
 
-export function sandboxSecurityContext(
-  overrides: Partial<LinuxSandboxSecurityContext__Output> = {},
-): LinuxSandboxSecurityContext__Output {
+export function sandboxSecurityContext(overrides: Partial<LinuxSandboxSecurityContext__Output> = {}): LinuxSandboxSecurityContext__Output {
   return {
     namespaceOptions: namespaceOptions(),
     selinuxOptions: null,
@@ -194,10 +182,7 @@ export function specInput(overrides: Partial<ContainerSpecInput> = {}): Containe
 }
 
 /** A container config whose Linux security context is `security` (other Linux fields default). */
-export function withSecurityContext(
-  security: Partial<LinuxContainerSecurityContext__Output>,
-  config: Partial<ContainerConfig__Output> = {},
-): ContainerConfig__Output {
+export function withSecurityContext(security: Partial<LinuxContainerSecurityContext__Output>, config: Partial<ContainerConfig__Output> = {}): ContainerConfig__Output {
   return containerConfig({
     ...config,
     linux: { resources: resources({ oomScoreAdj: '1000' }), securityContext: securityContext(security) },

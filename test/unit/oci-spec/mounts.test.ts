@@ -12,26 +12,11 @@ const destinations = (spec: ReturnType<typeof mountsFor>): string[] => spec.moun
 
 describe('mounts', () => {
   it('mounts the defaults and the sandbox files when the container asks for nothing', () => {
-    expect(destinations(mountsFor([]))).toEqual([
-      '/proc',
-      '/dev',
-      '/sys',
-      '/dev/pts',
-      '/dev/shm',
-      '/dev/mqueue',
-      '/etc/hosts',
-      '/etc/resolv.conf',
-      '/etc/hostname',
-      '/sys/fs/cgroup',
-    ]);
+    expect(destinations(mountsFor([]))).toEqual(['/proc', '/dev', '/sys', '/dev/pts', '/dev/shm', '/dev/mqueue', '/etc/hosts', '/etc/resolv.conf', '/etc/hostname', '/sys/fs/cgroup']);
   });
 
   it('puts every parent before its children whatever order the request gives', () => {
-    const spec = mountsFor([
-      mount({ containerPath: '/data/a/b' }),
-      mount({ containerPath: '/data' }),
-      mount({ containerPath: '/data/a' }),
-    ]);
+    const spec = mountsFor([mount({ containerPath: '/data/a/b' }), mount({ containerPath: '/data' }), mount({ containerPath: '/data/a' })]);
     const order = destinations(spec).filter((d) => d.startsWith('/data'));
     expect(order).toEqual(['/data', '/data/a', '/data/a/b']);
   });

@@ -39,11 +39,7 @@ describe('namespaces', () => {
       { pid: 'NODE' },
       [{ type: 'network', path: `${pins}/net` }, { type: 'uts', path: `${pins}/uts` }, { type: 'ipc', path: `${pins}/ipc` }, { type: 'mount' }],
     ],
-    [
-      'stays in the host network and UTS namespaces for network mode NODE',
-      { network: 'NODE' },
-      [{ type: 'pid' }, { type: 'ipc', path: `${pins}/ipc` }, { type: 'mount' }],
-    ],
+    ['stays in the host network and UTS namespaces for network mode NODE', { network: 'NODE' }, [{ type: 'pid' }, { type: 'ipc', path: `${pins}/ipc` }, { type: 'mount' }]],
     ['stays in the host IPC namespace for ipc mode NODE', { ipc: 'NODE', network: 'NODE', pid: 'NODE' }, [{ type: 'mount' }]],
   ];
   it.each(cases)('%s', (_name, options, expected) => {

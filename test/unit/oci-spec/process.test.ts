@@ -46,9 +46,7 @@ describe('mergeEnv', () => {
     ['a name with a NUL byte', 'A\0B'],
   ];
   it.each(hostile)('refuses a CRI variable with %s', (_name, key) => {
-    expect(() => mergeEnv({ hostname: 'h', imageEnv: [], criEnvs: [{ key, value: Buffer.from('v') }] })).toThrow(
-      InvalidArgumentError,
-    );
+    expect(() => mergeEnv({ hostname: 'h', imageEnv: [], criEnvs: [{ key, value: Buffer.from('v') }] })).toThrow(InvalidArgumentError);
   });
 });
 

@@ -23,7 +23,11 @@ describe('resolveUser', () => {
     ['lets run_as_group replace the image group', { imageUser: '1000:50', runAsGroup: '7' }, { uid: 1000, gid: 7, additionalGids: [7, 10, 29] }],
     ['applies run_as_group to the image user', { imageUser: 'bob', runAsGroup: '3000' }, { uid: 1001, gid: 3000, additionalGids: [3000, 29] }],
     ['adds CRI supplemental groups after the memberships', { imageUser: 'bob', supplementalGroups: ['5000', '29'] }, { uid: 1001, gid: 100, additionalGids: [100, 29, 5000] }],
-    ['keeps only the requested groups under the Strict policy', { imageUser: 'alice', supplementalGroups: ['5000'], supplementalGroupsPolicy: 'Strict' }, { uid: 1000, gid: 1000, additionalGids: [1000, 5000] }],
+    [
+      'keeps only the requested groups under the Strict policy',
+      { imageUser: 'alice', supplementalGroups: ['5000'], supplementalGroupsPolicy: 'Strict' },
+      { uid: 1000, gid: 1000, additionalGids: [1000, 5000] },
+    ],
     ['accepts the largest valid uid', { runAsUser: '4294967294' }, { uid: 4294967294, gid: 0, additionalGids: [0] }],
   ];
   it.each(cases)('%s', (_name, overrides, expected) => {

@@ -45,7 +45,10 @@ describe('resources', () => {
 
   it('leaves hugepage limits out where the OCI runtime cannot apply them, keeping the rest', () => {
     const host = { cgroupV2: false, swapLimitSupported: true, daemonOomScoreAdj: 0, architecture: 'amd64' as const, hugetlbUnusable: 'no v1 hugetlb' };
-    const kubeletLimits = [{ pageSize: '2MB', limit: '0' }, { pageSize: '1GB', limit: '0' }];
+    const kubeletLimits = [
+      { pageSize: '2MB', limit: '0' },
+      { pageSize: '1GB', limit: '0' },
+    ];
     const { spec, warnings } = withResources({ memoryLimitInBytes: '1000', hugepageLimits: kubeletLimits }, { host });
     expect(spec.linux.resources?.hugepageLimits).toBeUndefined();
     expect(spec.linux.resources?.memory).toEqual({ limit: 1000, swap: 1000 });

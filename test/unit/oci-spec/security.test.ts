@@ -85,8 +85,7 @@ describe('seccomp', () => {
 });
 
 describe('defaultSeccompProfile', () => {
-  const allowed = (profile: LinuxSeccomp): string[] =>
-    (profile.syscalls ?? []).filter((s) => s.action === 'SCMP_ACT_ALLOW' && s.args === undefined).flatMap((s) => s.names);
+  const allowed = (profile: LinuxSeccomp): string[] => (profile.syscalls ?? []).filter((s) => s.action === 'SCMP_ACT_ALLOW' && s.args === undefined).flatMap((s) => s.names);
 
   it('denies with EPERM what it does not list, for the host architectures', () => {
     const profile = defaultSeccompProfile({ capabilities: [], architecture: 'amd64' });
@@ -108,9 +107,7 @@ describe('defaultSeccompProfile', () => {
 
   it('allows clone only without namespace flags and makes clone3 fall back when CAP_SYS_ADMIN is missing', () => {
     const rules = defaultSeccompProfile({ capabilities: [], architecture: 'amd64' }).syscalls ?? [];
-    expect(rules.find((r) => r.names.includes('clone'))?.args).toEqual([
-      { index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' },
-    ]);
+    expect(rules.find((r) => r.names.includes('clone'))?.args).toEqual([{ index: 0, value: 0x7e020000, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }]);
     expect(rules.find((r) => r.names.includes('clone3'))).toMatchObject({ action: 'SCMP_ACT_ERRNO', errnoRet: 38 });
   });
 

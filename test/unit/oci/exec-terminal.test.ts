@@ -16,12 +16,10 @@ describe('exec with a terminal under conmon', () => {
     expect(value('--exec-process-spec')).toBe('/run/berth/exec/tty-a1/process.json');
     expect(value('--runtime-arg')).toBe('--root=/run/berth/runc');
     expect(args).toEqual(expect.arrayContaining(['--terminal', '--stdin', '--exec', '--exec-attach']));
-    expect(
-      conmonExecArgs({ runtime: { name: 'runc', path: '/r', globalArgs: () => [] }, socketDir: '/s' }, { id: 'e', dir: '/d', containerId: 'c', stdin: false }),
-    ).not.toContain('--stdin');
+    expect(conmonExecArgs({ runtime: { name: 'runc', path: '/r', globalArgs: () => [] }, socketDir: '/s' }, { id: 'e', dir: '/d', containerId: 'c', stdin: false })).not.toContain('--stdin');
   });
 
-  it('reads conmon\'s attach pipe: ready, or why not', () => {
+  it("reads conmon's attach pipe: ready, or why not", () => {
     expect(parseAttachReady('{"data": 0}')).toEqual({ ready: true });
     expect(parseAttachReady('{"data": -1, "message": "bind: address in use"}')).toEqual({ ready: false, message: 'bind: address in use' });
     expect(parseAttachReady('garbage')).toEqual({ ready: false, message: 'conmon wrote garbage' });

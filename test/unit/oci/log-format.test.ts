@@ -40,12 +40,7 @@ describe('parseCriLogLine', () => {
 
 describe('parseCriLog', () => {
   it('joins partial pieces per stream into the line that was written', () => {
-    const text = [
-      '2026-11-22T00:00:00Z stdout P ab',
-      '2026-11-22T00:00:01Z stderr F err',
-      '2026-11-22T00:00:02Z stdout F cd',
-      '',
-    ].join('\n');
+    const text = ['2026-11-22T00:00:00Z stdout P ab', '2026-11-22T00:00:01Z stderr F err', '2026-11-22T00:00:02Z stdout F cd', ''].join('\n');
     expect(parseCriLog(text)).toEqual({
       entries: [
         { timestamp: '2026-11-22T00:00:01Z', stream: 'stderr', message: 'err' },

@@ -52,12 +52,16 @@ describe('RuntimeHealth', () => {
     let now = 0;
     let runs = 0;
     let answer: Readiness | undefined = down;
-    const health = new RuntimeHealth({ checks: [
+    const health = new RuntimeHealth({
+      checks: [
         async () => {
           runs++;
           return answer;
         },
-      ], ttlMs: 1_000, now: () => now });
+      ],
+      ttlMs: 1_000,
+      now: () => now,
+    });
     expect(await Promise.all([health.readiness(), health.readiness(), health.readiness()])).toEqual([down, down, down]);
     expect(runs).toBe(1);
     answer = undefined;
@@ -70,7 +74,13 @@ describe('RuntimeHealth', () => {
 
   it('answers with the first failing check in their order, and a check that throws is a failure', async () => {
     const health = new RuntimeHealth({
-      checks: [async () => undefined, async () => { throw new Error('boom'); }, async () => down],
+      checks: [
+        async () => undefined,
+        async () => {
+          throw new Error('boom');
+        },
+        async () => down,
+      ],
     });
     expect(await health.readiness()).toEqual({ ok: false, reason: 'RuntimeCheckFailed', message: 'boom' });
   });

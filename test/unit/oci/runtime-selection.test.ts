@@ -27,9 +27,7 @@ describe('selectOciRuntime', () => {
   });
 
   it.each(['hybrid', 'v1'] as const)('refuses an explicit crun on a %s host with a message that says what to do', (mode) => {
-    expect(() => selectOciRuntime('crun', facts(mode))).toThrow(
-      expect.objectContaining({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('use runc') as unknown }),
-    );
+    expect(() => selectOciRuntime('crun', facts(mode))).toThrow(expect.objectContaining({ code: 'FAILED_PRECONDITION', message: expect.stringContaining('use runc') as unknown }));
   });
 
   it('fails with NOT_FOUND when the requested runtime is not installed', () => {

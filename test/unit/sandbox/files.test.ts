@@ -17,9 +17,7 @@ describe('/etc/hosts', () => {
   });
 
   it('names the FQDN first and the short name after it', () => {
-    expect(hostsFileContent('web-0.web.default.svc.cluster.local', ['10.85.0.5']).split('\n').at(-2)).toBe(
-      '10.85.0.5\tweb-0.web.default.svc.cluster.local\tweb-0',
-    );
+    expect(hostsFileContent('web-0.web.default.svc.cluster.local', ['10.85.0.5']).split('\n').at(-2)).toBe('10.85.0.5\tweb-0.web.default.svc.cluster.local\tweb-0');
   });
 
   it('has only the localhost lines for a pod without IP', () => {
@@ -34,9 +32,7 @@ describe('/etc/hosts', () => {
 describe('/etc/resolv.conf', () => {
   it('lists search, nameservers and options in that order', () => {
     const dns = { servers: ['10.96.0.10', 'fd00::a'], searches: ['default.svc.cluster.local', 'svc.cluster.local'], options: ['ndots:5', 'edns0'] };
-    expect(resolvConfContent(dns, 'nameserver 1.1.1.1\n')).toBe(
-      'search default.svc.cluster.local svc.cluster.local\nnameserver 10.96.0.10\nnameserver fd00::a\noptions ndots:5 edns0\n',
-    );
+    expect(resolvConfContent(dns, 'nameserver 1.1.1.1\n')).toBe('search default.svc.cluster.local svc.cluster.local\nnameserver 10.96.0.10\nnameserver fd00::a\noptions ndots:5 edns0\n');
   });
 
   it('is the host file for an empty DNS config', () => {

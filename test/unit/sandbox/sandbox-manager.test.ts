@@ -52,7 +52,12 @@ function recorder(failAt?: string): { ports: SandboxPorts; calls: string[] } {
       },
       namespaces: {
         create: async (dir, kinds) => {
-          await step(`ns.create ${Object.entries(kinds).filter(([, v]) => v).map(([k]) => k).join(',')}`);
+          await step(
+            `ns.create ${Object.entries(kinds)
+              .filter(([, v]) => v)
+              .map(([k]) => k)
+              .join(',')}`,
+          );
           return kinds.network ? { network: join(dir, 'net'), ipc: join(dir, 'ipc'), uts: join(dir, 'uts') } : { ipc: join(dir, 'ipc') };
         },
         remove: async () => step('ns.remove'),
@@ -91,8 +96,16 @@ function recorder(failAt?: string): { ports: SandboxPorts; calls: string[] } {
 
 function noResources(): LinuxContainerResources__Output {
   return {
-    cpuPeriod: '0', cpuQuota: '0', cpuShares: '0', memoryLimitInBytes: '0', oomScoreAdj: '0', cpusetCpus: '', cpusetMems: '',
-    hugepageLimits: [], unified: {}, memorySwapLimitInBytes: '0',
+    cpuPeriod: '0',
+    cpuQuota: '0',
+    cpuShares: '0',
+    memoryLimitInBytes: '0',
+    oomScoreAdj: '0',
+    cpusetCpus: '',
+    cpusetMems: '',
+    hugepageLimits: [],
+    unified: {},
+    memorySwapLimitInBytes: '0',
   };
 }
 
@@ -125,15 +138,7 @@ describe('sandbox manager', () => {
     const { ports, calls } = recorder('files.prepare');
     const sandboxes = await manager(ports);
     await expect(sandboxes.run(podConfig(), '')).rejects.toThrow('files.prepare failed');
-    expect(calls).toEqual([
-      'cg.create berth/pod-<sandbox>',
-      'ns.create network,ipc,uts',
-      'net.setUp',
-      'files.prepare',
-      'net.tearDown',
-      'ns.remove',
-      'cg.remove berth/pod-<sandbox>',
-    ]);
+    expect(calls).toEqual(['cg.create berth/pod-<sandbox>', 'ns.create network,ipc,uts', 'net.setUp', 'files.prepare', 'net.tearDown', 'ns.remove', 'cg.remove berth/pod-<sandbox>']);
     expect(sandboxes.list()).toEqual([]);
   });
 
@@ -259,7 +264,7 @@ describe('sandbox manager', () => {
         linux: { cgroupParent: parent, sysctls: {}, overhead: null, resources: null, securityContext: null },
       });
 
-    it('removes the pod\'s own cgroup (pod<uid>) with its last sandbox, not before', async () => {
+    it("removes the pod's own cgroup (pod<uid>) with its last sandbox, not before", async () => {
       const { ports, calls } = recorder();
       const sandboxes = await manager(ports);
       const first = await sandboxes.run(inPodCgroup(0), '');

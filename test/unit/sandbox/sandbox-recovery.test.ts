@@ -77,13 +77,7 @@ describe('a RunPodSandbox cut short, at the next start', () => {
     writeFileSync(w.intentPath, JSON.stringify({ version: 1, id, config: config('kubepods/poduid-1'), dir: w.dir }));
     const { ports, calls } = recorder();
     const sandboxes = await SandboxManager.open({ rootDir: w.rootDir, stateDir: w.stateDir, ports, logger: silentLogger() });
-    expect(calls).toEqual([
-      'net.tearDown aaaa',
-      'pid.remove 4242',
-      'mounts.unmountUnder <dir>',
-      'cg.create kubepods/poduid-1',
-      'cg.remove kubepods/poduid-1',
-    ]);
+    expect(calls).toEqual(['net.tearDown aaaa', 'pid.remove 4242', 'mounts.unmountUnder <dir>', 'cg.create kubepods/poduid-1', 'cg.remove kubepods/poduid-1']);
     expect(existsSync(w.dir)).toBe(false);
     expect(readdirSync(join(w.rootDir, 'sandboxes/creating'))).toEqual([]);
     expect(sandboxes.list()).toEqual([]);
@@ -123,8 +117,21 @@ describe('a RunPodSandbox cut short, at the next start', () => {
   it('only forgets the intent of a create that finished (its record was written)', async () => {
     const w = world();
     writeFileSync(w.intentPath, JSON.stringify({ version: 1, id, config: config(''), dir: w.dir }));
-    const record = { version: 1, id, name: 'k8s_web_default_uid-1_0', state: 'ready', createdAt: '1', config: config(''), runtimeHandler: '', dir: w.dir,
-      namespaces: {}, hostNetwork: false, hostname: 'web', ips: [], networkSetUp: false };
+    const record = {
+      version: 1,
+      id,
+      name: 'k8s_web_default_uid-1_0',
+      state: 'ready',
+      createdAt: '1',
+      config: config(''),
+      runtimeHandler: '',
+      dir: w.dir,
+      namespaces: {},
+      hostNetwork: false,
+      hostname: 'web',
+      ips: [],
+      networkSetUp: false,
+    };
     writeFileSync(join(w.rootDir, 'sandboxes', `${id}.json`), JSON.stringify(record));
     const { ports, calls } = recorder();
     const sandboxes = await SandboxManager.open({ rootDir: w.rootDir, stateDir: w.stateDir, ports, logger: silentLogger() });

@@ -75,17 +75,13 @@ describe('OverlaySnapshotter', () => {
 
   it('returns a read-write bind mount for an active snapshot without parent', async () => {
     const snapshotter = await OverlaySnapshotter.open(root);
-    expect(await snapshotter.prepare('scratch')).toEqual([
-      { type: 'bind', source: join(root, 'snapshots/1/fs'), options: ['rw', 'rbind'] },
-    ]);
+    expect(await snapshotter.prepare('scratch')).toEqual([{ type: 'bind', source: join(root, 'snapshots/1/fs'), options: ['rw', 'rbind'] }]);
   });
 
   it('returns a read-only bind for a view of one layer and a lower-only overlay for more', async () => {
     const snapshotter = await OverlaySnapshotter.open(root);
     await commitStack(snapshotter, 2);
-    expect(await snapshotter.view('view-1', 'l0')).toEqual([
-      { type: 'bind', source: join(root, 'snapshots/1/fs'), options: ['ro', 'rbind'] },
-    ]);
+    expect(await snapshotter.view('view-1', 'l0')).toEqual([{ type: 'bind', source: join(root, 'snapshots/1/fs'), options: ['ro', 'rbind'] }]);
     expect(await snapshotter.view('view-2', 'l1')).toEqual([
       {
         type: 'overlay',

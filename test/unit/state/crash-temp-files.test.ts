@@ -40,7 +40,7 @@ describe('temp files of writes a crash cut short', () => {
     expect(readdirSync(dir)).toEqual(['.keep-me']);
   });
 
-  it('go with a sandbox\'s CNI attachment record', async () => {
+  it("go with a sandbox's CNI attachment record", async () => {
     const dir = dirWithTemps();
     await new AttachmentCache(dir, silentLogger()).remove(id);
     expect(existsSync(join(dir, `.${id}.json.0123456789ab.tmp`))).toBe(false);

@@ -4,7 +4,7 @@ import { NameReservations } from '../../../runtime/state/name-reservations.js';
 import { gate } from '../gate.js';
 
 describe('name reservations', () => {
-  it('gives a create that arrives while the first is in flight the first one\'s object, made once', async () => {
+  it("gives a create that arrives while the first is in flight the first one's object, made once", async () => {
     const names = new NameReservations('pod sandbox');
     const first = gate<string>();
     let creates = 0;
@@ -33,7 +33,7 @@ describe('name reservations', () => {
     await expect(names.hold('web', 'id3', async () => 'later')).resolves.toBe('later');
   });
 
-  it('stops waiting when the waiter\'s own caller goes away, and the first create goes on', async () => {
+  it("stops waiting when the waiter's own caller goes away, and the first create goes on", async () => {
     const names = new NameReservations('container');
     const first = gate<string>();
     const a = names.hold('web', 'id1', () => first.promise);

@@ -4,15 +4,7 @@ import { constants, deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { expectedStreams, exitStatusMessage } from '../../../cri/streaming/remote-command.js';
 import { spdyHeaderDictionary } from '../../../cri/streaming/spdy/dictionary.js';
-import {
-  FrameType,
-  controlFrame,
-  dataFrame,
-  decodeHeaderBlock,
-  encodeHeaderBlock,
-  parseFrames,
-  readSynStream,
-} from '../../../cri/streaming/spdy/frames.js';
+import { FrameType, controlFrame, dataFrame, decodeHeaderBlock, encodeHeaderBlock, parseFrames, readSynStream } from '../../../cri/streaming/spdy/frames.js';
 import { HeaderCodec } from '../../../cri/streaming/spdy/header-codec.js';
 import { negotiateProtocol } from '../../../cri/streaming/stream-server.js';
 import { TokenCache } from '../../../cri/streaming/tokens.js';

@@ -70,9 +70,7 @@ describe('the remote-command client', () => {
   });
 
   it('turns any other failure, or no status at all, into an error with the reason', () => {
-    expect(() => exitCodeFromStatus(failureMessage('executable file not found: nosuch', 'v5.channel.k8s.io'))).toThrow(
-      new RemoteCommandError('executable file not found: nosuch'),
-    );
+    expect(() => exitCodeFromStatus(failureMessage('executable file not found: nosuch', 'v5.channel.k8s.io'))).toThrow(new RemoteCommandError('executable file not found: nosuch'));
     expect(() => exitCodeFromStatus('')).toThrow(/ended before the server said how the command ended/);
     expect(() => exitCodeFromStatus('plain words')).toThrow(new RemoteCommandError('plain words'));
   });

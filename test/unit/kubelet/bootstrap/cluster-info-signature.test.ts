@@ -4,7 +4,7 @@ import { parseBootstrapToken } from '../../../../kubelet/bootstrap/bootstrap-tok
 import { checkDetachedSignature, signDetached } from '../../../../kubelet/bootstrap/cluster-info-signature.js';
 import { caHashKubeadmPrinted, caPem, kubeconfig, signature, token } from './cluster-info-vector.js';
 
-describe('cluster-info signature (the bootstrapsigner\'s detached JWS)', () => {
+describe("cluster-info signature (the bootstrapsigner's detached JWS)", () => {
   it('accepts the signature the controller-manager made with the token', () => {
     expect(checkDetachedSignature(signature, kubeconfig, token)).toEqual({ ok: true });
   });
@@ -55,8 +55,7 @@ describe('bootstrap token', () => {
     expect(parseBootstrapToken('xjwjng.sd8718mtalpr1tj6')).toEqual(token);
   });
 
-  it.each(['xjwjng', 'XJWJNG.sd8718mtalpr1tj6', 'xjwjng.sd8718mtalpr1tj', 'xjwjn.sd8718mtalpr1tj6x', 'xjwjng:sd8718mtalpr1tj6', ' xjwjng.sd8718mtalpr1tj6'])(
-    'refuses %j',
-    (text) => expect(() => parseBootstrapToken(text)).toThrow(/a bootstrap token is "<6 characters/),
+  it.each(['xjwjng', 'XJWJNG.sd8718mtalpr1tj6', 'xjwjng.sd8718mtalpr1tj', 'xjwjn.sd8718mtalpr1tj6x', 'xjwjng:sd8718mtalpr1tj6', ' xjwjng.sd8718mtalpr1tj6'])('refuses %j', (text) =>
+    expect(() => parseBootstrapToken(text)).toThrow(/a bootstrap token is "<6 characters/),
   );
 });

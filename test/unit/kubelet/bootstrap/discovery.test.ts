@@ -49,7 +49,12 @@ describe('token discovery', () => {
     ['no answer at all, once the deadline passes', [() => new Error('connect ECONNREFUSED 127.0.0.1:42715')], {}, /gave up after .*ECONNREFUSED/],
     ['a wrong token secret', [() => signed], { token: { ...token, secret: 'aaaaaaaaaaaaaaaa' } }, /the token does not match cluster-info .*signature does not match/],
     ['a CA that matches no pin', [() => signed], { caPins: [`sha256:${'0'.repeat(64)}`] }, /matches none of --discovery-token-ca-cert-hash/],
-    ['a server whose certificate the pinned CA did not sign', [(ca) => (ca ? new UntrustedServerError('self-signed certificate') : signed)], {}, /does not present a certificate from the CA in its own cluster-info/],
+    [
+      'a server whose certificate the pinned CA did not sign',
+      [(ca) => (ca ? new UntrustedServerError('self-signed certificate') : signed)],
+      {},
+      /does not present a certificate from the CA in its own cluster-info/,
+    ],
     ['content that changed between the two reads', [(ca) => (ca ? clusterInfo({ kubeconfig: `${kubeconfig}# changed\n` }) : signed)], {}, /changed between the unverified and the verified read/],
     ['no pin and no unsafe skip', [() => signed], { caPins: [] }, /needs --discovery-token-ca-cert-hash/],
     ['an answer that is not a ConfigMap', [() => ({ status: 200, body: '<html>' })], {}, /not a ConfigMap: is this a Kubernetes API server/],
