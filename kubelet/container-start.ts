@@ -19,6 +19,7 @@ import type { PodDirs } from './pod-dirs.js';
 import { runLifecycleHook } from './probes/lifecycle-hook.js';
 import type { ProbeDeps } from './probes/probe-check.js';
 import { effectiveUser, runAsNonRootViolation } from './security-context.js';
+import { defaultTerminationMessagePath } from './termination-message.js';
 import type { PreparedVolume } from './volumes.js';
 
 export interface ContainerStartDeps {
@@ -99,6 +100,12 @@ async function buildConfig(deps: ContainerStartDeps, context: PodStartContext, c
   if (facts.podIp && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
     context.hostsFile ??= await deps.dirs.writeHostsFile(pod, [facts.podIp], deps.config.clusterDomain);
     mounts.push({ containerPath: '/etc/hosts', hostPath: context.hostsFile, readonly: false });
+  }
+  // The file the container may leave its termination message in, unless it mounts that path itself.
+  const messagePath = container.terminationMessagePath ?? defaultTerminationMessagePath;
+  if (messagePath !== '' && !mounts.some((m) => m.containerPath === messagePath)) {
+    const hostPath = await deps.dirs.terminationMessageFile(pod.metadata?.uid ?? '', container.name, restartCount);
+    mounts.push({ containerPath: messagePath, hostPath, readonly: false });
   }
   const envs = await containerEnv(pod, container, deps.envSources, facts);
   return containerConfig(pod, container, restartCount, { mounts, envs, security: securityOptions(deps.config) });

@@ -31,6 +31,7 @@ import { DevicePlugins, pluginDevicesAnnotation } from './devices/device-plugins
 import { gpuResource, readGpuInventory } from './devices/gpu-inventory.js';
 import { Pleg } from './pleg.js';
 import { PodStatusCache } from './pod-status-cache.js';
+import { terminationMessageReader } from './termination-message.js';
 import { startKubeletServer } from './server/kubelet-server.js';
 import { selfSignedServingCert } from './server/serving-cert.js';
 import { startReadOnlyServer } from './stats/read-only-server.js';
@@ -212,7 +213,7 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
   const machineSize = { cpuCount: cpus().length, memoryBytes: totalmem(), hugepagesBytes: 0 };
   const sources: PodSourceName[] = [...(api ? (['api'] as const) : []), ...(config.podManifestPath ? (['file'] as const) : [])];
   // The PLEG fills it at each relist; the pod workers sync from it.
-  const podStatusCache = new PodStatusCache(cri);
+  const podStatusCache = new PodStatusCache(cri, terminationMessageReader({ podsDir: join(config.rootDir, 'pods'), podLogsDir: config.podLogsDir }));
   const syncLoop = new SyncLoop({
     logger,
     sources,

@@ -11,7 +11,7 @@ import type { CriPort } from './cri-port.js';
 import { podUidLabel } from './cri-port.js';
 import type { Container__Output, PodSandbox__Output } from '../api/cri/messages.js';
 import type { PodStatusCache } from './pod-status-cache.js';
-import { inspectPod, sandboxFromList, type ObservedSandbox } from './pod-runtime-state.js';
+import { sandboxFromList, type ObservedSandbox } from './pod-runtime-state.js';
 
 export interface PlegDeps {
   cri: Pick<CriPort, 'listPodSandbox' | 'listContainers' | 'podSandboxStatus' | 'containerStatus'>;
@@ -95,7 +95,7 @@ export class Pleg {
       changed.map(async (uid) => {
         const items = listed.get(uid);
         if (!items) return cache.delete(uid);
-        cache.set(uid, await inspectPod(this.deps.cri, items.sandboxes, items.containers), tick);
+        cache.set(uid, await cache.inspect(items.sandboxes, items.containers), tick);
       }),
     );
   }

@@ -11,6 +11,7 @@ import { expandVars } from './container-env.js';
 import { containerNameLabel, podNameLabel, podNamespaceLabel, podUidLabel } from './cri-port.js';
 import { containerResources } from './resources.js';
 import { podCgroupParent, podCgroupResources, podOverheadResources } from './pod-cgroup.js';
+import { defaultTerminationMessagePath, terminationMessagePathAnnotation, terminationMessagePolicyAnnotation } from './termination-message.js';
 import { containerSecurityContext, sandboxSecurityContext, type SecurityOptions } from './security-context.js';
 
 export type PodConfigOptions = Pick<KubeletConfig, 'podLogsDir' | 'cgroupParent' | 'clusterDns' | 'clusterDomain' | 'rootDir'>;
@@ -169,7 +170,12 @@ export function containerConfig(pod: V1Pod, container: V1Container, restartCount
     // KeyValue.value is bytes in the pinned CRI: a string would be read as base64.
     envs: envs.map(({ key, value }) => ({ key, value: Buffer.from(value, 'utf8') })),
     labels: { [podNameLabel]: id.name, [podNamespaceLabel]: id.namespace, [podUidLabel]: id.uid, [containerNameLabel]: container.name },
-    annotations: { 'io.kubernetes.container.restartCount': String(restartCount) },
+    annotations: {
+      'io.kubernetes.container.restartCount': String(restartCount),
+      // Where the container leaves its termination message, and whether its log stands in for an empty one.
+      [terminationMessagePathAnnotation]: container.terminationMessagePath ?? defaultTerminationMessagePath,
+      [terminationMessagePolicyAnnotation]: container.terminationMessagePolicy ?? 'File',
+    },
     logPath: containerLogPath(container.name, restartCount),
     stdin: container.stdin ?? false,
     stdinOnce: container.stdinOnce ?? false,

@@ -1,10 +1,11 @@
 // The node directories the kubelet manages for a pod (its log directory and its volumes), behind a
 // small port so pod workers can be unit-tested with a recorder instead of touching the node.
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '../common/atomic-file.js';
 import { managedHostsFile } from './hosts-file.js';
+import { terminationMessageHostPath } from './termination-message.js';
 import type { Mount } from '../api/cri/messages.js';
 import type { PodRuntimeFacts } from './downward-api.js';
 import type { VolumeSources } from './volume-payload.js';
@@ -21,6 +22,8 @@ export interface PodDirs {
   containerMounts(container: V1Container, volumes: ReadonlyMap<string, PreparedVolume>): Promise<Mount[]>;
   /** Unmounts and removes the pod's volumes; succeeds when there are none. */
   removeVolumes(uid: string): Promise<void>;
+  /** Makes the empty host file a container instance's termination message is mounted from; returns its path. */
+  terminationMessageFile(podUid: string, container: string, attempt: number): Promise<string>;
   /** Writes the pod's managed /etc/hosts (hosts-file.ts) and returns its path on the node. */
   writeHostsFile(pod: V1Pod, podIps: readonly string[], clusterDomain: string): Promise<string>;
 }
@@ -40,6 +43,14 @@ export function nodePodDirs(rootDir: string, sources?: VolumeSources & { forget?
       await mkdir(dirname(path), { recursive: true, mode: 0o755 });
       // Containers read it while it is replaced: whole or not at all, world-readable like /etc/hosts.
       await writeFileAtomic(path, managedHostsFile(pod, podIps, clusterDomain, nodeHosts), 0o644);
+      return path;
+    },
+    terminationMessageFile: async (podUid, container, attempt) => {
+      const path = terminationMessageHostPath(join(rootDir, 'pods'), podUid, container, attempt);
+      await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+      await writeFile(path, '');
+      // Whatever user the container runs as writes it (upstream: 0666); mode passes the umask, chmod does not.
+      await chmod(path, 0o666);
       return path;
     },
     removeVolumes: async (uid) => {

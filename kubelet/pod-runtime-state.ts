@@ -1,6 +1,6 @@
 // What the runtime holds for one pod, read through the CRI by the pod uid label: the kubelet keeps
 // no record of its own, so after a restart it finds its sandboxes and containers again.
-import type { Container__Output, PodSandbox__Output } from '../api/cri/messages.js';
+import type { Container__Output, ContainerStatus__Output, PodSandbox__Output } from '../api/cri/messages.js';
 import type { CriPort } from './cri-port.js';
 import { containerNameLabel, podUidLabel } from './cri-port.js';
 
@@ -85,10 +85,14 @@ function containerFromList(container: Container__Output): ObservedContainer {
 }
 
 /** One pod's state from its listed sandboxes and containers, with the details only the status calls give. */
+/** What an exited container left as its termination message (termination-message.ts). */
+export type TerminationMessageReader = (status: ContainerStatus__Output) => Promise<string>;
+
 export async function inspectPod(
   cri: Pick<CriPort, 'podSandboxStatus' | 'containerStatus'>,
   sandboxItems: readonly PodSandbox__Output[],
   containerItems: readonly Container__Output[],
+  terminationMessage?: TerminationMessageReader,
 ): Promise<ObservedPod> {
   const sandboxes = sandboxItems.map(sandboxFromList).sort((a, b) => b.createdAtMs - a.createdAtMs || b.attempt - a.attempt);
   const newest = sandboxes[0];
@@ -107,6 +111,9 @@ export async function inspectPod(
         container.exitCode = s.exitCode;
         container.reason = s.reason;
         container.message = s.message;
+        const message = s.state === 'CONTAINER_EXITED' && terminationMessage ? await terminationMessage(s).catch(() => '') : '';
+        // As upstream: the runtime's message, then what the container left.
+        if (message) container.message = s.message ? `${s.message}: ${message}` : message;
         container.startedAtMs = nanosToMs(s.startedAt);
         container.finishedAtMs = nanosToMs(s.finishedAt);
         container.imageRef = s.imageRef || container.imageRef;
@@ -119,10 +126,10 @@ export async function inspectPod(
 }
 
 /** One pod's state read through the CRI by its uid label. */
-export async function observePod(cri: CriPort, uid: string): Promise<ObservedPod> {
+export async function observePod(cri: CriPort, uid: string, terminationMessage?: TerminationMessageReader): Promise<ObservedPod> {
   const selector = { labelSelector: { [podUidLabel]: uid } };
   const [sandboxList, containerList] = await Promise.all([cri.listPodSandbox(selector), cri.listContainers(selector)]);
-  return inspectPod(cri, sandboxList.items, containerList.containers);
+  return inspectPod(cri, sandboxList.items, containerList.containers, terminationMessage);
 }
 
 /** The newest instance of container `name`, optionally only in sandbox `sandboxId`. */

@@ -4,8 +4,9 @@
 // again. Freshness is ordered by ticks, not clocks: an entry carries the tick taken before its read
 // began, and a worker that has just changed the runtime asks for an entry begun after its change,
 // so it never acts on a picture that predates its own writes.
+import type { Container__Output, PodSandbox__Output } from '../api/cri/messages.js';
 import type { CriPort } from './cri-port.js';
-import { observePod, type ObservedPod } from './pod-runtime-state.js';
+import { inspectPod, observePod, type ObservedPod, type TerminationMessageReader } from './pod-runtime-state.js';
 
 interface Entry {
   observed: ObservedPod;
@@ -17,7 +18,16 @@ export class PodStatusCache {
   private readonly entries = new Map<string, Entry>();
   private clock = 0;
 
-  constructor(private readonly cri: CriPort) {}
+  constructor(
+    private readonly cri: CriPort,
+    /** Reads exited containers' termination messages; absent: only the runtime's message. */
+    private readonly terminationMessage?: TerminationMessageReader,
+  ) {}
+
+  /** One pod's state from its listed sandboxes and containers (what the PLEG found changed). */
+  inspect(sandboxes: readonly PodSandbox__Output[], containers: readonly Container__Output[]): Promise<ObservedPod> {
+    return inspectPod(this.cri, sandboxes, containers, this.terminationMessage);
+  }
 
   /** A point in the cache's order: reads begun after it see everything done before it. */
   tick(): number {
@@ -43,7 +53,7 @@ export class PodStatusCache {
     const cached = this.entries.get(uid);
     if (cached && cached.tick > notBefore) return cached.observed;
     const tick = this.tick();
-    const observed = await observePod(this.cri, uid);
+    const observed = await observePod(this.cri, uid, this.terminationMessage);
     this.set(uid, observed, tick);
     return observed;
   }

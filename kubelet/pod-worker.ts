@@ -13,6 +13,7 @@
 //   cleanedUp    containers and sandboxes removed; the sync loop drops the worker.
 // There is no way back: a pod that should run again comes with a new uid.
 import type { V1Pod } from '@kubernetes/client-node';
+import { join } from 'node:path';
 import { CancelledError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { Rejection } from './admission.js';
@@ -30,6 +31,7 @@ import type { PodDirs } from './pod-dirs.js';
 import { PodRuntimeManager } from './pod-runtime-manager.js';
 import { latestContainer, type ObservedPod } from './pod-runtime-state.js';
 import { PodStatusCache } from './pod-status-cache.js';
+import { terminationMessageReader } from './termination-message.js';
 import { buildPodStatus } from './pod-status.js';
 import { PodProber, type RunningContainer } from './probes/prober.js';
 import type { PodStatusSink } from './status-manager.js';
@@ -124,7 +126,7 @@ export class PodWorker {
     this.startTime = known && !Number.isNaN(known.getTime()) ? known : new Date(this.now());
     const meta = desired.pod.metadata;
     this.logger = deps.logger.child({ pod: `${meta?.namespace ?? 'default'}/${meta?.name ?? ''}`, podUid: meta?.uid });
-    this.cache = deps.cache ?? new PodStatusCache(deps.cri);
+    this.cache = deps.cache ?? new PodStatusCache(deps.cri, terminationMessageReader({ podsDir: join(deps.config.rootDir, 'pods'), podLogsDir: deps.config.podLogsDir }));
     this.runtime = new PodRuntimeManager({ ...deps, logger: this.logger, metrics: this.metrics, now: this.now, gone: this.gone.signal });
     this.prober = new PodProber({
       execSync: (containerId, cmd, timeoutSeconds) => deps.cri.execSync(containerId, cmd, timeoutSeconds),

@@ -53,6 +53,7 @@ function setup(desired: V1Pod, cri = new RecordingCri(), backoff = new RestartBa
     prepareVolumes: async () => new Map(),
     containerMounts: async () => [],
     removeVolumes: async () => undefined,
+    terminationMessageFile: async (uid: string, container: string, attempt: number) => `/var/lib/kubelet/pods/${uid}/containers/${container}/${attempt}`,
     writeHostsFile: async () => '/var/lib/kubelet/pods/uid-1/etc-hosts',
     removeDir: async (path: string) => void cri.calls.push(`removeDir ${path}`),
   };

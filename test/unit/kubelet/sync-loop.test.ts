@@ -43,6 +43,7 @@ function setup(sources: ('api' | 'file')[] = ['api', 'file'], allocatable?: Node
         containerMounts: async () => [],
         removeVolumes: async () => undefined,
         writeHostsFile: async () => '/etc-hosts',
+        terminationMessageFile: async () => '/termination-log',
       },
       logger: silentLogger(),
       now: () => cri.nowMs,
