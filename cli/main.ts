@@ -35,6 +35,7 @@ function addRuntimeFlags(command: Command): Command {
     .option('--gpu-driver-root <dir>', 'root of the NVIDIA user-space driver (libraries, binaries)', '/')
     .option('--gpu-device-root <dir>', 'root holding dev/, proc/ and sys/ for GPU discovery', '/')
     .option('--cdi-spec-dir <dir>', 'CDI spec directory, lowest priority first (repeatable; default /etc/cdi, /var/run/cdi)', collect, [])
+    .option('--pids-limit <n>', "most processes each container may hold (its cgroup's pids.max; CRI-O's flag); 0: no limit", '0')
     .option('--max-layer-size <bytes>', 'most bytes one image layer may decompress to, e.g. 32Gi; never more than the space free under the root dir', '32Gi')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'));
 }

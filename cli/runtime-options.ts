@@ -23,6 +23,8 @@ export interface RuntimeFlags {
   cdiSpecDir: string[];
   /** Default 32Gi. */
   maxLayerSize?: string;
+  /** Default 0: no limit. */
+  pidsLimit?: string;
   logLevel: LogLevel;
 }
 
@@ -46,6 +48,13 @@ export function parseMaxLayerSize(text = '32Gi'): number {
     throw new InvalidArgumentError(`--max-layer-size ${text}: expected a positive size in bytes, e.g. 32Gi or 500Mi`);
   }
   return bytes;
+}
+
+/** --pids-limit: each container's pids.max; undefined (no limit) for 0 or -1. */
+export function parsePidsLimit(text = '0'): number | undefined {
+  const limit = /^-?\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(limit) || limit < -1) throw new InvalidArgumentError(`--pids-limit ${text}: expected a whole number of processes, or 0 for no limit`);
+  return limit > 0 ? limit : undefined;
 }
 
 export function runtimeConfigFromFlags(flags: RuntimeFlags): RuntimeConfig {
@@ -75,5 +84,6 @@ export function runtimeConfigFromFlags(flags: RuntimeFlags): RuntimeConfig {
     cniBinDirs: flags.cniBinDir.split(':').map((dir) => absolute('--cni-bin-dir', dir)),
     devices: deviceConfig(flags, absolute),
     maxLayerBytes: parseMaxLayerSize(flags.maxLayerSize),
+    pidsLimit: parsePidsLimit(flags.pidsLimit),
   };
 }

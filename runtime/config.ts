@@ -20,6 +20,8 @@ export interface RuntimeConfig {
   devices: DeviceConfig;
   /** Most bytes one image layer may decompress to (the free space bounds it further); default 32 GiB. */
   maxLayerBytes?: number;
+  /** Each container's pids.max; absent: no limit (the kubelet may still limit the pod). */
+  pidsLimit?: number | undefined;
 }
 
 export interface DeviceConfig {

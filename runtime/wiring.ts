@@ -139,7 +139,9 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
           return { usedBytes: usage.bytes, inodesUsed: usage.inodes, mountpoint: snapshots.root };
         },
       },
-      spec: ociSpecPort(await hostFacts(cgroupMode, hugetlbUnusable), placement.ociPath, await ContainerDevices.open(config.devices, logger)),
+      spec: ociSpecPort(await hostFacts(cgroupMode, hugetlbUnusable), placement.ociPath, await ContainerDevices.open(config.devices, logger), {
+        pidsLimit: config.pidsLimit,
+      }),
       monitor,
       mounter,
       cgroups: containerCgroupPort(cgroupHost.cgroups, placement, cgroupHost.anchors),

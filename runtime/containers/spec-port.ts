@@ -42,7 +42,7 @@ export interface DeviceInjector {
   inject(spec: Spec, request: DeviceRequest): Promise<Spec>;
 }
 
-export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor, deviceInjector: DeviceInjector): SpecPort {
+export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor, deviceInjector: DeviceInjector, limits: { pidsLimit?: number | undefined } = {}): SpecPort {
   return {
     async build(input) {
       const devices: Record<string, HostDevice> = {};
@@ -74,6 +74,7 @@ export function ociSpecPort(host: HostFacts, cgroupPathFor: CgroupPathFor, devic
           hostname: sandbox.hostNetwork ? hostname() : sandbox.hostname,
           namespaces: sandbox.namespaces,
           files: sandbox.files,
+          ...(limits.pidsLimit !== undefined ? { pidsLimit: limits.pidsLimit } : {}),
         },
         host,
         etcPasswd: input.passwd,

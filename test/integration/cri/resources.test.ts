@@ -25,7 +25,7 @@ const pod: PodSandboxConfig = {
 
 beforeAll(async () => {
   network = cniTestNetwork('resources', 236);
-  berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir] });
+  berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir, '--pids-limit', '64'] });
   client = new CriClient({ endpoint: berth.socket });
   await client.pullImage(image);
   podId = (await client.runPodSandbox(pod)).podSandboxId;
@@ -73,6 +73,19 @@ describe('container resources through the CRI', () => {
       return s?.state === 'CONTAINER_EXITED' ? s : undefined;
     });
     expect(status).toMatchObject({ exitCode: 137, reason: 'OOMKilled' });
+  });
+
+  it("holds each container to the runtime's --pids-limit: forks past it fail, as the kernel counts", async () => {
+    const id = await run('forks', 'i=0; while [ $i -lt 100 ]; do sleep 60 & i=$((i+1)); done 2>/dev/null; sleep 60', {});
+    const dir = await cgroupDir('pids', id);
+    expect(readFileSync(`${dir}/pids.max`, 'utf8').trim()).toBe('64');
+    const refused = await waitFor('a refused fork', async () => {
+      const failed = Number(/^max (\d+)/m.exec(readFileSync(`${dir}/pids.events`, 'utf8'))?.[1] ?? '0');
+      return failed > 0 ? failed : undefined;
+    });
+    expect(refused).toBeGreaterThan(0);
+    expect(Number(readFileSync(`${dir}/pids.current`, 'utf8').trim())).toBeLessThanOrEqual(64);
+    await client.stopContainer(id, 0);
   });
 
   it('holds a busy loop to its 0.2-CPU quota, as its own CPU counter shows', async () => {
