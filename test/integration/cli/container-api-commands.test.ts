@@ -7,44 +7,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { packageRoot } from '../../../common/package-root.js';
-import { startBerth, type Berth } from '../../harness/berth.js';
-import { removeTestCgroupParents } from '../../harness/cgroups.js';
-import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
+import { cliWorld } from '../../harness/cli-world.js';
 import { eventually } from '../../harness/eventually.js';
 
 const registry = inject('registryHost');
 const image = `${registry}/busybox:latest`;
-let berth: Berth;
-let network: CniTestNetwork;
-let work = '';
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'berth-cli-api-'));
-  network = cniTestNetwork('cliapi', 105);
-  berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir] });
-});
-
-afterAll(async () => {
-  if (berth) {
-    const left = (await berthCli('ps', '-a', '-q', '--no-trunc')).stdout.split('\n').filter(Boolean);
-    if (left.length > 0) await berthCli('rm', '-f', ...left);
-  }
-  await berth?.stop();
-  await network?.remove();
-  removeTestCgroupParents('berth');
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-const berthBin = () => join(packageRoot(), 'bin/berth.js');
-const options = () => ({ env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${berth.socket}` }, reject: false, timeout: 120_000 }) as const;
-/** `berth ARGS...`; never throws, the exit code is in the result. */
-const berthCli = (...args: string[]) => execa(process.execPath, [berthBin(), ...args], { ...options(), stdin: 'ignore' });
-const runDetached = async (...args: string[]) => {
-  const result = await berthCli('run', '-d', '--log-root', join(work, 'logs'), ...args);
-  expect(result.exitCode, result.stderr).toBe(0);
-  return result.stdout.trim();
-};
+const world = cliWorld('cliapi', 105);
+const { cli: berthCli, runDetached, options, berthBin } = world;
 const psLine = async (name: string) => (await berthCli('ps', '-a')).stdout.split('\n').find((line) => line.endsWith(`   ${name}`));
 const logsOf = async (name: string) => (await berthCli('logs', name)).stdout;
 
@@ -99,8 +68,8 @@ describe('berth rename', () => {
     expect(await psLine('after')).toMatch(/Up /);
     expect(await psLine('before')).toBeUndefined();
     await eventually(async () => ((await logsOf('after')) === 'hello' ? true : undefined));
-    expect((await berth.crictl('pods', '--label', 'berth.dev/cli-name=after', '-q')).trim()).not.toBe('');
-    expect((await berth.crictl('ps', '--label', 'berth.dev/cli-name=before', '-q')).trim()).toBe('');
+    expect((await world.berth.crictl('pods', '--label', 'berth.dev/cli-name=after', '-q')).trim()).not.toBe('');
+    expect((await world.berth.crictl('ps', '--label', 'berth.dev/cli-name=before', '-q')).trim()).toBe('');
   });
 
   it('keeps the new name across a restart (the recorded config has it)', async () => {
@@ -160,7 +129,7 @@ describe('berth export', () => {
   it('writes the whole filesystem as a flat tar, changes included, symlinks as symlinks', async () => {
     await runDetached('--name', 'exported', image, 'sh', '-c', 'echo payload > /root/file; ln -s /etc/shadow /root/shadow-link; rm /etc/group; echo done; exec sleep 300');
     await eventually(async () => ((await logsOf('exported')).includes('done') ? true : undefined));
-    const file = join(work, 'exported.tar');
+    const file = join(world.work, 'exported.tar');
     const result = await berthCli('export', '-o', file, 'exported');
     expect(result.exitCode, result.stderr).toBe(0);
     const entries = await tarList(file);
@@ -175,7 +144,7 @@ describe('berth export', () => {
   });
 
   it('writes the tar to stdout without -o', async () => {
-    const file = join(work, 'stdout.tar');
+    const file = join(world.work, 'stdout.tar');
     const result = await execa('sh', ['-c', `"${process.execPath}" "${berthBin()}" export exported > "${file}"`], options());
     expect(result.exitCode, result.stderr).toBe(0);
     expect((await execa('tar', ['-xOf', file, 'root/file'])).stdout).toBe('payload');
@@ -218,7 +187,7 @@ describe('berth cp', () => {
   });
 
   it('copies a file out to a new name, and into an existing directory under its own name', async () => {
-    const out = await mkdtemp(join(work, 'out-'));
+    const out = await mkdtemp(join(world.work, 'out-'));
     expect((await berthCli('cp', 'copier:/data/a', join(out, 'renamed'))).exitCode).toBe(0);
     expect(await readFile(join(out, 'renamed'), 'utf8')).toBe('one\n');
     expect((await berthCli('cp', 'copier:/data/a', out)).exitCode).toBe(0);
@@ -226,7 +195,7 @@ describe('berth cp', () => {
   });
 
   it('copies a directory out: created when missing, nested when it exists, its contents with /.', async () => {
-    const out = await mkdtemp(join(work, 'out-'));
+    const out = await mkdtemp(join(world.work, 'out-'));
     expect((await berthCli('cp', 'copier:/data', join(out, 'fresh'))).exitCode).toBe(0);
     expect(await readFile(join(out, 'fresh/sub/b'), 'utf8')).toBe('two\n');
     await mkdir(join(out, 'existing'));
@@ -238,7 +207,7 @@ describe('berth cp', () => {
   });
 
   it("refuses docker's error cases: a directory over a file, a file to a missing directory", async () => {
-    const out = await mkdtemp(join(work, 'out-'));
+    const out = await mkdtemp(join(world.work, 'out-'));
     await writeFile(join(out, 'file'), 'x');
     const dirOverFile = await berthCli('cp', 'copier:/data', join(out, 'file'));
     expect(dirOverFile.exitCode).toBe(1);
@@ -252,7 +221,7 @@ describe('berth cp', () => {
   });
 
   it('streams a tar to stdout with -, its entries under the base name', async () => {
-    const file = join(work, 'cp-out.tar');
+    const file = join(world.work, 'cp-out.tar');
     const result = await execa('sh', ['-c', `"${process.execPath}" "${berthBin()}" cp copier:/data - > "${file}"`], options());
     expect(result.exitCode, result.stderr).toBe(0);
     const names = (await execa('tar', ['-tf', file])).stdout.split('\n').sort();
@@ -260,7 +229,7 @@ describe('berth cp', () => {
   });
 
   it("copies a symlink as a symlink, and its target with -L (the container's own file)", async () => {
-    const out = await mkdtemp(join(work, 'out-'));
+    const out = await mkdtemp(join(world.work, 'out-'));
     expect((await berthCli('cp', 'copier:/link', join(out, 'kept'))).exitCode).toBe(0);
     expect(await readlink(join(out, 'kept'))).toBe('/own');
     expect((await berthCli('cp', '-L', 'copier:/link', join(out, 'followed'))).exitCode).toBe(0);
@@ -268,7 +237,7 @@ describe('berth cp', () => {
   });
 
   it('copies files in: to a new name, into a directory, a directory, and a tar from stdin', async () => {
-    const src = await mkdtemp(join(work, 'in-'));
+    const src = await mkdtemp(join(world.work, 'in-'));
     await writeFile(join(src, 'f'), 'from host');
     await mkdir(join(src, 'tree'));
     await writeFile(join(src, 'tree/leaf'), 'leaf');
@@ -276,14 +245,14 @@ describe('berth cp', () => {
     expect((await berthCli('cp', join(src, 'f'), 'copier:/data/sub')).exitCode).toBe(0);
     expect((await berthCli('cp', join(src, 'tree'), 'copier:/data')).exitCode).toBe(0);
     expect(await inContainer('cat', '/data/g', '/data/sub/f', '/data/tree/leaf')).toBe('from hostfrom hostleaf');
-    await execa('tar', ['-cf', join(work, 'in.tar'), '-C', src, 'f']);
-    const piped = await execa('sh', ['-c', `"${process.execPath}" "${berthBin()}" cp - copier:/tmp < "${join(work, 'in.tar')}"`], options());
+    await execa('tar', ['-cf', join(world.work, 'in.tar'), '-C', src, 'f']);
+    const piped = await execa('sh', ['-c', `"${process.execPath}" "${berthBin()}" cp - copier:/tmp < "${join(world.work, 'in.tar')}"`], options());
     expect(piped.exitCode, piped.stderr).toBe(0);
     expect(await inContainer('cat', '/tmp/f')).toBe('from host');
   });
 
   it('makes copied files root-owned, and keeps their uid/gid with -a', async () => {
-    const src = await mkdtemp(join(work, 'owned-'));
+    const src = await mkdtemp(join(world.work, 'owned-'));
     await writeFile(join(src, 'owned'), 'x');
     await chown(join(src, 'owned'), 1234, 5678);
     expect((await berthCli('cp', join(src, 'owned'), 'copier:/tmp/plain')).exitCode).toBe(0);
@@ -297,7 +266,7 @@ describe('berth cp', () => {
     ['a symlinked parent directory', 'copier:/dir-evil/secret'],
     ['a relative symlinked parent directory', 'copier:/rel-dir-evil/secret'],
   ])('never reads a host file through %s, even with -L', async (_, source) => {
-    const out = await mkdtemp(join(work, 'evil-'));
+    const out = await mkdtemp(join(world.work, 'evil-'));
     const result = await berthCli('cp', '-L', source, join(out, 'got'));
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/no such file or directory/);
@@ -309,7 +278,7 @@ describe('berth cp', () => {
     ['into a relative symlinked directory', 'copier:/rel-dir-evil/planted'],
     ['below a symlinked parent', 'copier:/dir-evil/planted'],
   ])('never writes to the host %s', async (_, destination) => {
-    const src = join(work, 'planted');
+    const src = join(world.work, 'planted');
     await writeFile(src, 'planted');
     expect((await berthCli('cp', src, destination)).exitCode).toBe(1);
     expect(await hostFiles()).toEqual(['secret']);
@@ -317,7 +286,7 @@ describe('berth cp', () => {
   });
 
   it('replaces a symlink to a host file with the copied file, leaving the host file as it was', async () => {
-    const src = join(work, 'replacement');
+    const src = join(world.work, 'replacement');
     await writeFile(src, 'replacement');
     expect((await berthCli('cp', src, 'copier:/abs-evil')).exitCode).toBe(0);
     expect(await inContainer('cat', '/abs-evil')).toBe('replacement');
@@ -356,9 +325,9 @@ describe('berth cp', () => {
       '-c',
       `mkdir -p /swap; (while true; do rm -rf /swap/d; mkdir /swap/d; echo mine > /swap/d/secret; rm -rf /swap/d; ln -s ${hostDir} /swap/d; done) > /dev/null 2>&1 &`,
     );
-    const src = join(work, 'racer');
+    const src = join(world.work, 'racer');
     await writeFile(src, 'racer');
-    const out = await mkdtemp(join(work, 'race-'));
+    const out = await mkdtemp(join(world.work, 'race-'));
     for (let round = 0; round < 15; round += 1) {
       await berthCli('cp', src, 'copier:/swap/d/');
       const read = await berthCli('cp', 'copier:/swap/d/secret', join(out, `got-${round}`));

@@ -1,52 +1,13 @@
-// docker's container commands that the CRI already covers (`berth wait/start/restart/top/stats/
-// port/container prune`) as a user types them: the real `berth` binary against a real `berth
-// runtime` with a CNI network and the test registry's busybox.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { execa } from 'execa';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { packageRoot } from '../../../common/package-root.js';
-import { startBerth, type Berth } from '../../harness/berth.js';
-import { removeTestCgroupParents } from '../../harness/cgroups.js';
-import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
+import { describe, expect, inject, it } from 'vitest';
+import { cliWorld } from '../../harness/cli-world.js';
 import { eventually } from '../../harness/eventually.js';
 import { freePort } from '../../harness/ports.js';
 
 const registry = inject('registryHost');
 const image = `${registry}/busybox:latest`;
-let berth: Berth;
-let network: CniTestNetwork;
-let work = '';
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'berth-cli-containers-'));
-  network = cniTestNetwork('clicmd', 135);
-  berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir] });
-});
-
-afterAll(async () => {
-  if (berth) {
-    const left = (await berthCli('ps', '-a', '-q', '--no-trunc')).stdout.split('\n').filter(Boolean);
-    if (left.length > 0) await berthCli('rm', '-f', ...left);
-  }
-  await berth?.stop();
-  await network?.remove();
-  removeTestCgroupParents('berth');
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
-const berthBin = () => join(packageRoot(), 'bin/berth.js');
-const options = () => ({ env: { CONTAINER_RUNTIME_ENDPOINT: `unix://${berth.socket}` }, reject: false, timeout: 120_000 }) as const;
-/** `berth ARGS...`; never throws, the exit code is in the result. */
-const berthCli = (...args: string[]) => execa(process.execPath, [berthBin(), ...args], { ...options(), stdin: 'ignore' });
-const berthCliWithInput = (input: string, ...args: string[]) => execa(process.execPath, [berthBin(), ...args], { ...options(), input });
-const runDetached = async (...args: string[]) => {
-  const result = await berthCli('run', '-d', '--log-root', join(work, 'logs'), ...args);
-  expect(result.exitCode, result.stderr).toBe(0);
-  return result.stdout.trim();
-};
-const containerIds = async (name: string) => (await berth.crictl('ps', '-a', '--label', `berth.dev/cli-name=${name}`, '-q')).split('\n').filter(Boolean);
+const world = cliWorld('clicmd', 135);
+const { cli: berthCli, cliWithInput: berthCliWithInput, runDetached } = world;
+const containerIds = async (name: string) => (await world.berth.crictl('ps', '-a', '--label', `berth.dev/cli-name=${name}`, '-q')).split('\n').filter(Boolean);
 
 describe('berth wait', () => {
   it("blocks until each container exits and prints each one's exit code", async () => {
@@ -61,13 +22,13 @@ describe('berth wait', () => {
 describe('berth restart and start', () => {
   it('restart runs the container again from the same config, as a new container in the same pod', async () => {
     const first = await runDetached('--name', 'again', image, 'sh', '-c', 'echo ran; exec sleep 300');
-    const pod = (await berth.crictl('pods', '--name', 'again', '-q')).trim();
+    const pod = (await world.berth.crictl('pods', '--name', 'again', '-q')).trim();
     const result = await berthCli('restart', '-t', '0', 'again');
     expect(result.stdout, result.stderr).toBe('again');
     const ids = await containerIds('again');
     expect(ids).toHaveLength(1);
     expect(first.startsWith(ids[0] ?? '-')).toBe(false);
-    expect((await berth.crictl('pods', '--name', 'again', '-q')).trim()).toBe(pod);
+    expect((await world.berth.crictl('pods', '--name', 'again', '-q')).trim()).toBe(pod);
     expect((await berthCli('ps')).stdout).toMatch(/Up .+\s+again$/m);
     await eventually(async () => ((await berthCli('logs', 'again')).stdout === 'ran\nran' ? true : undefined));
   });
@@ -78,7 +39,7 @@ describe('berth restart and start', () => {
     expect(result.stdout, result.stderr).toBe('again');
     expect((await berthCli('ps')).stdout).toMatch(/Up .+\s+again$/m);
     expect(await containerIds('again')).toHaveLength(1);
-    expect((await berth.crictl('pods', '--name', 'again', '-q')).split('\n').filter(Boolean)).toHaveLength(1);
+    expect((await world.berth.crictl('pods', '--name', 'again', '-q')).split('\n').filter(Boolean)).toHaveLength(1);
   });
 
   it('start of a running container changes nothing', async () => {
@@ -171,7 +132,7 @@ describe('berth container prune', () => {
     expect(result.stdout).toMatch(/^Deleted Containers:\n([0-9a-f]{64}\n){2}\nTotal reclaimed space: \d+(\.\d+)?k?B$/);
     expect(result.stdout).toContain(id);
     expect(await containerIds('waited')).toEqual([]);
-    expect(await berth.crictl('pods', '--name', 'waited', '-q')).toBe('');
+    expect(await world.berth.crictl('pods', '--name', 'waited', '-q')).toBe('');
     expect(await containerIds('again')).toHaveLength(1);
     const nothing = await berthCliWithInput('y\n', 'container', 'prune');
     expect(nothing.stdout, nothing.stderr).toMatch(/\[y\/N\] Total reclaimed space: 0B$/);
