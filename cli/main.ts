@@ -13,6 +13,7 @@ import { defaultDevicePluginDir } from '../kubelet/devices/plugin-api.js';
 import { addContainerCommands, type ExitCode } from './containers/register.js';
 import { addImageCommands } from './images/register.js';
 import { addBerthApiContainerCommands } from './containers/register-berth-api.js';
+import { addVolumeCommands } from './volumes/register.js';
 import type { JoinFlags } from './join-command.js';
 import type { NodeFlags } from './node-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
@@ -140,6 +141,7 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
   addContainerCommands(program, result);
   addBerthApiContainerCommands(program, result);
   addImageCommands(program, image, result);
+  addVolumeCommands(program, result);
   return program;
 }
 

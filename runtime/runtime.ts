@@ -25,6 +25,7 @@ import { SandboxManager, type PodCgroupUsage, type PodResources } from './sandbo
 import type { SandboxRecord } from './sandbox/sandbox-record.js';
 import { lockRootDir, type RootLock } from './state/root-lock.js';
 import { createPorts, type RuntimePorts } from './wiring.js';
+import { VolumeStore } from './volumes/volume-store.js';
 
 export interface Condition {
   ok: boolean;
@@ -74,6 +75,7 @@ export class Runtime {
     readonly sandboxes: SandboxManager,
     readonly containers: ContainerManager,
     readonly images: Images,
+    readonly volumes: VolumeStore,
     private readonly ports: RuntimePorts,
     private readonly lock: RootLock,
     private readonly logger: Logger,
@@ -100,8 +102,9 @@ export class Runtime {
     const containerPorts = { ...wired.container, images: { resolve: (ref: string) => images.forContainer(ref) } };
     const sandboxes = await SandboxManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: wired.sandbox, logger });
     const containers = await ContainerManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: containerPorts, logger });
+    const volumes = await VolumeStore.open(config.rootDir, logger);
     logger.info({ rootDir: config.rootDir, stateDir: config.stateDir }, 'runtime opened');
-    return new Runtime(config, sandboxes, containers, images, wired, lock, logger);
+    return new Runtime(config, sandboxes, containers, images, volumes, wired, lock, logger);
   }
 
   /** Which containers use each image (by image id), for docker's rmi and image prune. */
@@ -111,6 +114,43 @@ export class Runtime {
       users.set(record.image.id, [...(users.get(record.image.id) ?? []), { containerId: record.id, running: record.state === 'running' }]);
     }
     return users;
+  }
+
+  /** Which containers (ids) mount each volume (by name): a mount of its mountpoint or below, whatever made the container. */
+  async volumeUsers(): Promise<Map<string, string[]>> {
+    const users = new Map<string, string[]>();
+    for (const record of await this.containers.list()) {
+      for (const mount of record.config.mounts ?? []) {
+        for (const name of this.volumes.volumesOf(mount.hostPath)) users.set(name, [...new Set([...(users.get(name) ?? []), record.id])]);
+      }
+    }
+    return users;
+  }
+
+  /** docker volume rm: refused while any container mounts the volume. */
+  removeVolume(name: string): Promise<void> {
+    return this.volumes.remove(name, async (volume) => (await this.volumeUsers()).get(volume) ?? []);
+  }
+
+  /** docker volume prune [-a]: the anonymous volumes (every one with `all`) no container mounts. */
+  async pruneVolumes(all: boolean): Promise<{ deleted: string[]; reclaimedBytes: number }> {
+    const users = await this.volumeUsers();
+    const deleted: string[] = [];
+    let reclaimedBytes = 0;
+    for (const volume of this.volumes.list()) {
+      if ((!all && !volume.anonymous) || users.has(volume.name)) continue;
+      const size = await this.volumes.size(volume.name);
+      try {
+        await this.removeVolume(volume.name);
+      } catch (error) {
+        // A container made meanwhile took it: it stays, as docker's prune leaves a volume it finds in use.
+        if ((error as { code?: string }).code === 'FAILED_PRECONDITION') continue;
+        throw error;
+      }
+      deleted.push(volume.name);
+      reclaimedBytes += size;
+    }
+    return { deleted, reclaimedBytes };
   }
 
   /**

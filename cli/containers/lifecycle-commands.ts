@@ -95,7 +95,7 @@ export async function restartContainers(session: CriSession, references: readonl
   }
 }
 
-export const pruneWarning = 'WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ';
+export const pruneWarning = 'WARNING! This will remove all stopped containers.';
 
 /** Removes the CLI's containers that are not running, with their pods; docker's report. */
 export async function pruneContainers(session: CriSession, out: LogWriters['stdout']): Promise<void> {

@@ -4,7 +4,7 @@
 // CONTAINER_RUNTIME_ENDPOINT as for crictl), so they work against `berth runtime`, `berth node`
 // or containerd alike.
 import { type Command, Option } from 'commander';
-import { FailedPreconditionError, InvalidArgumentError } from '../../common/errors.js';
+import { InvalidArgumentError } from '../../common/errors.js';
 import { defaultEndpoint, withSession } from './cri-session.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -41,7 +41,12 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
     .option('--rm', 'remove the container (and its pod) when it exits')
     .option('--name <name>', 'the container name (default: <image>-<random>)')
     .option('-e, --env <NAME[=VALUE]>', 'set a variable; NAME alone passes it from this shell (repeatable)', collect, [])
-    .option('-v, --volume <HOST:CONTAINER[:ro]>', 'bind-mount a host path (repeatable)', collect, [])
+    .option(
+      '-v, --volume <HOST-PATH|NAME:CONTAINER[:ro]>',
+      'bind-mount a host path, or mount the named volume (made on first use); CONTAINER alone mounts an anonymous volume (repeatable)',
+      collect,
+      [],
+    )
     .option('-l, --label <key=value>', 'label the container (repeatable)', collect, [])
     .option('-p, --publish <[ip:]host-port:container-port[/proto]>', "forward a host port to the container's (repeatable)", collect, [])
     .option('-w, --workdir <dir>', 'working directory inside the container')
@@ -179,9 +184,8 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
     .action(async (flags: { force?: boolean; runtimeEndpoint: string }) => {
       const { pruneContainers, pruneWarning } = await import('./lifecycle-commands.js');
       if (!flags.force) {
-        const { firstLine } = await import('../images/image-commands.js');
-        io.stdout.write(pruneWarning);
-        if (!/^y(es)?$/i.test((await firstLine(process.stdin)).trim())) throw new FailedPreconditionError('container prune has been cancelled');
+        const { confirmPrune } = await import('../prompt.js');
+        await confirmPrune({ stdin: process.stdin, stdout: io.stdout }, pruneWarning, 'container prune');
       }
       await withSession(flags.runtimeEndpoint, (session) => pruneContainers(session, io.stdout));
     });

@@ -17,6 +17,7 @@ import { removeCliPod } from './remove-pod.js';
 import { planRun, type RunFlags } from './run-plan.js';
 import type { CriSession } from './cri-session.js';
 import { checkLocalTerminal, openLocalIo } from './terminal.js';
+import { provideVolumes, removeAnonymousVolumes } from '../volumes/volumes-api.js';
 
 export interface RunOptions extends RunFlags {
   detach: boolean;
@@ -56,15 +57,22 @@ export async function runContainer(session: CriSession, image: string, command: 
     }
   }
   await ensureImage(session, image, options.pull, io.stderr);
+  const anonymousVolumes = await provideVolumes(session.endpoint, plan.volumes, plan.container.mounts ?? []);
 
-  const { podSandboxId } = await session.client.runPodSandbox(plan.pod);
+  let podSandboxId = '';
   let containerId: string;
   try {
+    ({ podSandboxId } = await session.client.runPodSandbox(plan.pod));
     ({ containerId } = await session.client.createContainer(podSandboxId, plan.container, plan.pod));
     await session.client.startContainer(containerId);
   } catch (error) {
-    await removeCliPod(session, podSandboxId, plan.pod.logDirectory ?? '').catch((cleanup: unknown) =>
-      io.stderr.write(`berth: removing the pod of the failed run failed too: ${errorMessage(cleanup)}\n`),
+    if (podSandboxId !== '') {
+      await removeCliPod(session, podSandboxId, plan.pod.logDirectory ?? '').catch((cleanup: unknown) =>
+        io.stderr.write(`berth: removing the pod of the failed run failed too: ${errorMessage(cleanup)}\n`),
+      );
+    }
+    await removeAnonymousVolumes(session.endpoint, anonymousVolumes).catch((cleanup: unknown) =>
+      io.stderr.write(`berth: removing the anonymous volumes of the failed run failed too: ${errorMessage(cleanup)}\n`),
     );
     throw error;
   }
@@ -89,7 +97,10 @@ export async function runContainer(session: CriSession, image: string, command: 
       await followOutput(session, containerId, options.interactive ?? false, io);
     }
     const exitCode = (await waitForExit(session, containerId)) ?? 0;
-    if (options.rm) await removeCliPod(session, podSandboxId, plan.pod.logDirectory ?? '');
+    if (options.rm) {
+      await removeCliPod(session, podSandboxId, plan.pod.logDirectory ?? '');
+      await removeAnonymousVolumes(session.endpoint, anonymousVolumes);
+    }
     return exitCode;
   } finally {
     process.off('SIGINT', stop);

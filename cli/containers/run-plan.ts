@@ -8,6 +8,7 @@ import type { ContainerConfig, KeyValue, Mount, PodSandboxConfig, PortMapping } 
 import { gpusAnnotation, parseGpuRequest } from '../../runtime/gpu/gpus-flag.js';
 
 import { cliNameLabel, validCliName } from '../../common/cli-name.js';
+import { checkVolumeName } from '../../common/volume-name.js';
 
 export { cliNameLabel };
 /** The pods' namespace: keeps them apart from the kubelet's in `crictl pods`. */
@@ -36,7 +37,9 @@ export interface RunFlags {
 export interface RunPlan {
   name: string;
   pod: PodSandboxConfig;
+  /** Its volume mounts have no host path yet: the volumes' mountpoints go there (`volumes`). */
   container: ContainerConfig;
+  volumes: VolumeUse[];
 }
 
 export interface RunContext {
@@ -76,16 +79,34 @@ function envOf(entries: readonly string[], environment: RunContext['environment'
   return result;
 }
 
-function mountOf(spec: string): Mount {
+/** A docker volume `-v` names: mounted at its mountpoint once the runtime has made (or found) it. */
+export interface VolumeUse {
+  /** "" for an anonymous volume (`-v /path`). */
+  name: string;
+  /** Which of the container's mounts gets the volume's mountpoint as its host path. */
+  mountIndex: number;
+}
+
+/**
+ * docker's -v: HOST-PATH:CONTAINER-PATH[:ro|rw] binds a host path; NAME:CONTAINER-PATH[:ro|rw]
+ * mounts the named volume (made on first use); CONTAINER-PATH alone an anonymous volume. As in
+ * docker, anything not starting with "/" is a volume name, so "./data" or "../etc" is refused as
+ * a name rather than read as a path relative to wherever the CLI runs.
+ */
+function mountOf(spec: string): { mount: Mount; volume?: string } {
   const parts = spec.split(':');
-  const [hostPath = '', containerPath = '', mode, ...extra] = parts;
-  if (parts.length < 2 || extra.length > 0) {
-    throw new InvalidArgumentError(`-v "${spec}": use HOST-PATH:CONTAINER-PATH[:ro|rw] (named volumes are not supported)`);
+  if (parts.length === 1) {
+    if (!spec.startsWith('/')) throw new InvalidArgumentError(`-v "${spec}": an anonymous volume needs an absolute container path`);
+    return { mount: { hostPath: '', containerPath: posix.normalize(spec), readonly: false }, volume: '' };
   }
-  if (!hostPath.startsWith('/')) throw new InvalidArgumentError(`-v "${spec}": the host path must be absolute (named volumes are not supported)`);
+  const [source = '', containerPath = '', mode, ...extra] = parts;
+  if (extra.length > 0 || source === '') throw new InvalidArgumentError(`-v "${spec}": use HOST-PATH:CONTAINER-PATH[:ro|rw] or VOLUME-NAME:CONTAINER-PATH[:ro|rw]`);
+  if (!source.startsWith('/')) checkVolumeName(source);
   if (!containerPath.startsWith('/')) throw new InvalidArgumentError(`-v "${spec}": the container path must be absolute`);
   if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw new InvalidArgumentError(`-v "${spec}": the mode must be ro or rw, not "${mode}"`);
-  return { hostPath: posix.normalize(hostPath), containerPath: posix.normalize(containerPath), readonly: mode === 'ro' };
+  const readonly = mode === 'ro';
+  if (!source.startsWith('/')) return { mount: { hostPath: '', containerPath: posix.normalize(containerPath), readonly }, volume: source };
+  return { mount: { hostPath: posix.normalize(source), containerPath: posix.normalize(containerPath), readonly } };
 }
 
 /**
@@ -185,6 +206,8 @@ export function planRun(image: string, command: readonly string[], flags: RunFla
     ...(flags.cpus !== undefined ? parseCpus(flags.cpus) : {}),
   };
   const namespaceOptions = { network: hostNetwork ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD' } as const;
+  const mounts = flags.volume.map(mountOf);
+  const volumes = mounts.flatMap(({ volume }, mountIndex) => (volume === undefined ? [] : [{ name: volume, mountIndex }]));
 
   const pod: PodSandboxConfig = {
     metadata: { name, namespace: cliNamespace, uid: context.uid, attempt: 0 },
@@ -202,7 +225,7 @@ export function planRun(image: string, command: readonly string[], flags: RunFla
     ...entrypoint,
     ...(flags.workdir !== undefined ? { workingDir: flags.workdir } : {}),
     envs: envOf(flags.env, context.environment),
-    mounts: flags.volume.map(mountOf),
+    mounts: mounts.map(({ mount }) => mount),
     labels,
     annotations,
     logPath: `${name}.log`,
@@ -220,5 +243,5 @@ export function planRun(image: string, command: readonly string[], flags: RunFla
       },
     },
   };
-  return { name, pod, container };
+  return { name, pod, container, volumes };
 }

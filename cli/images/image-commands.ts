@@ -5,11 +5,11 @@ import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
-import { status as GrpcStatus } from '@grpc/grpc-js';
-import { BerthError, FailedPreconditionError, InvalidArgumentError, NotFoundError, UnavailableError } from '../../common/errors.js';
+import { BerthError, InvalidArgumentError, NotFoundError } from '../../common/errors.js';
 import { BerthImagesClient } from '../../cri/client/berth-images-client.js';
-import { CriCallError } from '../../cri/client/cri-client.js';
 import { authForImage, credentialsFor, dockerHubServer, readDockerConfig, serverKey, withCredentials, writeDockerConfig } from './docker-config.js';
+import { withBerthClient } from '../berth-client.js';
+import { confirmPrune } from '../prompt.js';
 import { formatHistory, loadLines, pruneReport, pushLine, removalLines } from './image-output.js';
 
 export interface ImageIo {
@@ -19,21 +19,8 @@ export interface ImageIo {
 }
 
 /** Runs `body` with a client of berth.v1.Images, saying plainly when nothing answers. */
-export async function withImages<T>(endpoint: string, body: (client: BerthImagesClient) => Promise<T>): Promise<T> {
-  const client = new BerthImagesClient(endpoint);
-  try {
-    return await body(client);
-  } catch (error) {
-    if (error instanceof CriCallError && error.grpcCode === GrpcStatus.UNAVAILABLE && /No connection|connect/i.test(error.message)) {
-      throw new UnavailableError(`no berth runtime answers on ${endpoint} (is \`berth runtime\` or \`berth node\` running?): ${error.message}`);
-    }
-    if (error instanceof CriCallError && error.grpcCode === GrpcStatus.UNIMPLEMENTED) {
-      throw new UnavailableError(`the runtime on ${endpoint} does not serve berth.v1.Images (is it berth?): ${error.message}`);
-    }
-    throw error;
-  } finally {
-    client.close();
-  }
+export function withImages<T>(endpoint: string, body: (client: BerthImagesClient) => Promise<T>): Promise<T> {
+  return withBerthClient(endpoint, 'berth.v1.Images', new BerthImagesClient(endpoint), body);
 }
 
 export async function tagImage(client: BerthImagesClient, source: string, target: string): Promise<void> {
@@ -128,11 +115,7 @@ const pruneWarnings = {
 };
 
 export async function pruneImages(client: BerthImagesClient, options: { all: boolean; force: boolean }, io: ImageIo): Promise<void> {
-  if (!options.force) {
-    io.stdout.write(`${options.all ? pruneWarnings.all : pruneWarnings.dangling}\nAre you sure you want to continue? [y/N] `);
-    const answer = await firstLine(io.stdin);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new FailedPreconditionError('image prune has been cancelled');
-  }
+  if (!options.force) await confirmPrune(io, options.all ? pruneWarnings.all : pruneWarnings.dangling, 'image prune');
   io.stdout.write(pruneReport(await client.prune(options.all)));
 }
 
@@ -142,13 +125,4 @@ async function openInput(path: string): Promise<NodeJS.ReadableStream> {
     throw new NotFoundError(`cannot open ${path}: ${(error as Error).message}`);
   });
   return handle.createReadStream();
-}
-
-export async function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  for await (const chunk of stream) {
-    text += chunk.toString();
-    if (text.includes('\n')) break;
-  }
-  return text.split('\n')[0] ?? '';
 }

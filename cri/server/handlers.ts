@@ -38,6 +38,7 @@ import { HugepageSizes } from '../validation/resources.js';
 import type { CriHandlers } from './server.js';
 import { berthImagesHandlers } from '../berth/handlers.js';
 import { berthContainersHandlers } from '../berth/containers/handlers.js';
+import { berthVolumesHandlers } from '../berth/volumes/handlers.js';
 import type { Logger } from '../../common/logger.js';
 import { silentLogger } from '../../common/logger.js';
 
@@ -123,5 +124,6 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
     },
     berthImages: berthImagesHandlers(runtime),
     berthContainers: berthContainersHandlers(runtime),
+    berthVolumes: berthVolumesHandlers(runtime),
   };
 }

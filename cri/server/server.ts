@@ -1,6 +1,6 @@
 // The CRI gRPC server on a unix socket. Every method of the pinned proto is answered: the ones
 // berth implements by their handler, the rest with Unimplemented and a message naming the RPC.
-// berth's own APIs (berth.v1.Images and berth.v1.Containers, api/berth/v1/) are served on the same socket.
+// berth's own APIs (berth.v1.Images, Containers and Volumes, api/berth/v1/) are served on the same socket.
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -9,6 +9,7 @@ import type { Logger } from '../../common/logger.js';
 import { loadCri } from '../../api/cri/load.js';
 import { loadBerthImages } from '../../api/berth/berth-images.js';
 import { loadBerthContainers } from '../../api/berth/berth-containers.js';
+import { loadBerthVolumes } from '../../api/berth/berth-volumes.js';
 import { instrumentClientStream, instrumentServerStream, instrumentUnary, type CallObserver, type ClientStreamHandler, type StreamHandler, type UnaryHandler } from './instrument.js';
 
 // Handlers are stored untyped here; each per-RPC file is typed against the generated messages.
@@ -27,6 +28,8 @@ export interface CriHandlers {
   berthImages?: Record<string, AnyHandler>;
   /** berth.v1.Containers; the same. */
   berthContainers?: Record<string, AnyHandler>;
+  /** berth.v1.Volumes; the same. */
+  berthVolumes?: Record<string, AnyHandler>;
 }
 
 export interface CriServer {
@@ -72,6 +75,8 @@ export async function serveCri(options: { socketPath: string; handlers: CriHandl
   server.addService(berthImages, implement(berthImages, options.handlers.berthImages ?? {}, common));
   const berthContainers = loadBerthContainers().service;
   server.addService(berthContainers, implement(berthContainers, options.handlers.berthContainers ?? {}, common));
+  const berthVolumes = loadBerthVolumes().service;
+  server.addService(berthVolumes, implement(berthVolumes, options.handlers.berthVolumes ?? {}, common));
 
   await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o711 });
   await clearStaleSocket(options.socketPath);

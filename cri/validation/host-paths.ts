@@ -11,6 +11,9 @@
 //    refused: records are trusted after a restart and images are shared by every pod. Other
 //    directories in the root dir stay allowed: the kubelet's defaults to /var/lib/berth/kubelet,
 //    whose volumes pods must mount.
+//  - docker's named volumes (<root-dir>/volumes, runtime/volumes/volume-store.ts): only a
+//    volume's data, <root-dir>/volumes/<name>/_data and below, may be mounted; the volumes dir and
+//    a volume's own dir hold the records berth trusts after a restart.
 //  - the host's /proc and /sys (or anything in them) only read-only unless privileged: a writable
 //    /proc/sys/kernel/core_pattern or /sys is a known way out of a container. Read-only mounts stay
 //    allowed, as node agents (node-exporter) need them.
@@ -62,7 +65,12 @@ interface Protected {
   trees: string[];
   /** Refused themselves only. */
   exact: string[];
+  /** Refused with everything below them but a volume's data (<dir>/<name>/_data). */
+  volumes: string[];
 }
+
+/** A volume's data dir or below, relative to the volumes dir. */
+const volumeData = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+\/_data(\/|$)/;
 
 export class HostPathPolicy {
   private protectedPaths: Promise<Protected> | undefined;
@@ -74,9 +82,11 @@ export class HostPathPolicy {
       const { socketPath, rootDir, stateDir } = this.paths;
       const trees = [stateDir, ...rootDirStores.map((store) => join(rootDir, store))];
       const exact = [rootDir, socketPath, dirname(socketPath)];
+      const volumes = join(rootDir, 'volumes');
       return {
         trees: [...new Set([...trees, ...(await Promise.all(trees.map(resolved)))])],
         exact: [...new Set([...exact, ...(await Promise.all(exact.map(resolved)))])],
+        volumes: [...new Set([volumes, await resolved(volumes)])],
       };
     })();
     return this.protectedPaths;
@@ -98,9 +108,13 @@ export class HostPathPolicy {
     checkAbsolutePath(`${field}.host_path`, mount.hostPath);
     const lexical = normalize(mount.hostPath);
     const real = await resolved(mount.hostPath);
-    const { trees, exact } = await this.protected();
+    const { trees, exact, volumes } = await this.protected();
     for (const path of new Set([lexical, real])) {
       const named = path === lexical ? quoted(mount.hostPath) : `${quoted(mount.hostPath)} (resolves to ${quoted(path)})`;
+      const inVolumes = volumes.find((dir) => isAtOrBelow(path, dir));
+      if (inVolumes !== undefined && !volumeData.test(path.slice(inVolumes.length + 1))) {
+        throw new PermissionDeniedError(`${field}.host_path ${named} is berth's volume store; mount a volume's data (<root-dir>/volumes/NAME/_data) or give berth run -v NAME:/path`);
+      }
       if (trees.some((tree) => isAtOrBelow(path, tree)) || exact.includes(path)) {
         throw new PermissionDeniedError(`${field}.host_path ${named} is berth's own state (its CRI socket, state or stores); pods may not mount it`);
       }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBerthImages } from '../../api/berth/berth-images.js';
 import { loadBerthContainers } from '../../api/berth/berth-containers.js';
+import { loadBerthVolumes } from '../../api/berth/berth-volumes.js';
 import { criProtoPath, loadCri } from '../../api/cri/load.js';
 import { pinned } from '../harness/tools.js';
 
@@ -43,6 +44,12 @@ describe('generated CRI code', () => {
     expect(service['CopyTo']?.requestStream).toBe(true);
     expect(service['CopyFrom']?.responseStream).toBe(true);
     expect(service['Kill']?.path).toBe('/berth.v1.Containers/Kill');
+  });
+
+  it("loads berth's own berth.v1.Volumes with every rpc of api/berth/v1/volumes.proto", () => {
+    const { service } = loadBerthVolumes();
+    expect(Object.keys(service).sort()).toEqual(['Create', 'Inspect', 'List', 'Prune', 'Remove']);
+    expect(service['Create']?.path).toBe('/berth.v1.Volumes/Create');
   });
 
   it('defines RuntimeService and ImageService with every rpc of the proto', () => {

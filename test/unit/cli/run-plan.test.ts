@@ -106,11 +106,27 @@ describe('planRun', () => {
     expect(pod.hostname).toBe('');
   });
 
+  it('leaves named and anonymous volumes for the runtime to make, in the order given', () => {
+    const { container, volumes } = planRun('busybox', [], flags({ volume: ['/srv:/srv', 'cache:/cache:ro', '/scratch'] }), context);
+    expect(container.mounts).toEqual([
+      { hostPath: '/srv', containerPath: '/srv', readonly: false },
+      { hostPath: '', containerPath: '/cache', readonly: true },
+      { hostPath: '', containerPath: '/scratch', readonly: false },
+    ]);
+    expect(volumes).toEqual([
+      { name: 'cache', mountIndex: 1 },
+      { name: '', mountIndex: 2 },
+    ]);
+  });
+
   it.each([
     [flags({ name: '-bad' }), '--name "-bad": use letters, digits'],
     [flags({ gpus: 'device=gpu0' }), '--gpus "device=gpu0": device "gpu0" is neither a GPU index nor a GPU-<uuid>'],
-    [flags({ volume: ['data:/data'] }), '-v "data:/data": the host path must be absolute'],
-    [flags({ volume: ['/data'] }), '-v "/data": use HOST-PATH:CONTAINER-PATH[:ro|rw]'],
+    [flags({ volume: ['../etc:/data'] }), 'volume name "../etc" includes invalid characters for a local volume name'],
+    [flags({ volume: ['./data:/data'] }), 'volume name "./data" includes invalid characters'],
+    [flags({ volume: ['a:/data'] }), 'volume name "a" is too short'],
+    [flags({ volume: ['data'] }), '-v "data": an anonymous volume needs an absolute container path'],
+    [flags({ volume: ['data:rel'] }), '-v "data:rel": the container path must be absolute'],
     [flags({ volume: ['/a:/b:rx'] }), '-v "/a:/b:rx": the mode must be ro or rw'],
     [flags({ env: ['=x'] }), '-e "=x": the variable has no name'],
     [flags({ user: '1000:staff' }), '--user "1000:staff": give the group as a number'],

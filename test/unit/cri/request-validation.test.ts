@@ -70,12 +70,18 @@ describe('host path policy', () => {
     ["the socket's directory", join(work, 'run')],
     ['the root dir', paths.rootDir],
     ['a store in the root dir', join(paths.rootDir, 'snapshots')],
+    ['the volume store', join(paths.rootDir, 'volumes')],
+    ["a volume's own dir (its record)", join(paths.rootDir, 'volumes/data')],
+    ["a volume's record", join(paths.rootDir, 'volumes/data/volume.json')],
+    ['a path climbing out of a volume', join(paths.rootDir, 'volumes/data/_data/../volume.json')],
   ])('refuses %s', async (_what, hostPath) => {
     await expect(policy.checkMounts([mount(hostPath)], true)).rejects.toMatchObject({ code: 'PERMISSION_DENIED', message: expect.stringContaining('mounts[0].host_path') });
   });
 
   it.each([
     ["the kubelet's dir inside the root dir", join(paths.rootDir, 'kubelet/pods')],
+    ["a volume's data", join(paths.rootDir, 'volumes/data/_data')],
+    ["a directory in a volume's data", join(paths.rootDir, 'volumes/data/_data/sub')],
     ['an ancestor of the state dir', work],
     ['the host root', '/'],
   ])('allows %s', async (_what, hostPath) => {
