@@ -18,6 +18,7 @@ import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError } fro
 import { cliNameLabel, validCliName } from '../common/cli-name.js';
 import { Images } from './images/images.js';
 import type { ImageUser } from './images/image-removal.js';
+import type { ImageRecord } from './images/image-store.js';
 import { removeHalfPulledContent } from './images/half-pulled.js';
 import { StoreUsage } from './images/store-usage.js';
 import { hostMountPointOf } from '../common/linux/mounts.js';
@@ -114,6 +115,20 @@ export class Runtime {
       users.set(record.image.id, [...(users.get(record.image.id) ?? []), { containerId: record.id, running: record.state === 'running' }]);
     }
     return users;
+  }
+
+  /** docker commit: the container's writable layer as a new image on top of its image (Images.commit). */
+  async commitContainer(idOrPrefix: string, options: { reference: string; changes: readonly string[]; message: string; author: string }): Promise<ImageRecord> {
+    const record = this.containers.get(idOrPrefix);
+    const settings = {
+      command: record.config.command ?? [],
+      args: record.config.args ?? [],
+      // A record read back from JSON holds a Buffer as {type, data}; Buffer.from takes either.
+      env: (record.config.envs ?? []).map(({ key, value }) => ({ key, value: typeof value === 'string' ? value : Buffer.from(value as Buffer).toString('utf8') })),
+      workingDir: record.config.workingDir ?? '',
+    };
+    const layer = await this.files.layerDiff(record.id);
+    return this.images.commit(record.image.id, layer, settings, options);
   }
 
   /** Which containers (ids) mount each volume (by name): a mount of its mountpoint or below, whatever made the container. */

@@ -11,7 +11,24 @@ interface Endpoint {
 
 const api = () => import('./berth-api.js');
 
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 export function addBerthApiContainerCommands(program: Command, result: ExitCode): void {
+  withEndpoint(
+    program
+      .command('commit')
+      .argument('<container>')
+      .argument('[repository]', 'REPOSITORY[:TAG] to name the image')
+      .description("create a new image from a container's changes: its writable layer as one more layer on its image (docker commit)"),
+  )
+    .option('-a, --author <author>', 'author (e.g., "John Hannibal Smith <hannibal@a-team.com>")')
+    .option('-c, --change <instruction>', 'apply a Dockerfile instruction to the created image (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, VOLUME, WORKDIR, STOPSIGNAL; repeatable)', collect, [])
+    .option('-m, --message <message>', 'commit message')
+    .action(async (container: string, repository: string | undefined, flags: Endpoint & { author?: string; change: string[]; message?: string }) => {
+      const [{ withSession }, { commitContainer }] = await Promise.all([import('./cri-session.js'), import('./commit-command.js')]);
+      await withSession(flags.runtimeEndpoint, (session) => commitContainer(session, container, repository, flags, io.stdout));
+    });
+
   withEndpoint(program.command('kill').argument('<container...>').description('kill one or more running containers (docker kill)'))
     .option('-s, --signal <signal>', 'signal to send to the container (a name like KILL or SIGHUP, or a number)', 'KILL')
     .action(async (containers: string[], flags: Endpoint & { signal: string }) => {

@@ -32,13 +32,24 @@ async function* exactly(handle: FileHandle, size: number): AsyncIterable<Buffer>
 export interface PackOptions {
   /** Names in the archive: `top` for the tree's own entry; [] leaves it out (its contents only). */
   top: string[];
+  /**
+   * The tree is an overlayfs upper dir packed as an image layer (docker commit): its whiteouts
+   * (0/0 character devices) become OCI `.wh.<name>` files, and a directory `opaque` answers true
+   * for gets a `.wh..wh..opq` file first, hiding what the layers below have there.
+   */
+  layer?: { opaque(path: readonly string[]): Promise<boolean> };
 }
 
 export async function packTree(reader: TreeReader, start: readonly string[], pack: Pack, options: PackOptions): Promise<void> {
   const linked = new Map<string, string>();
   const stat = await reader.lstat(start);
   if (!stat) throw new Error(`/${start.join('/')} vanished before it was archived`);
-  await packEntry(reader, start, options.top, stat, pack, linked);
+  await packEntry(reader, start, options.top, stat, pack, { linked, layer: options.layer });
+}
+
+interface PackState {
+  linked: Map<string, string>;
+  layer: PackOptions['layer'];
 }
 
 type EntryHeader = Partial<Header> & Pick<Header, 'name'>;
@@ -52,16 +63,23 @@ function entry(pack: Pack, header: EntryHeader, content?: AsyncIterable<Buffer>)
   });
 }
 
-async function packEntry(reader: TreeReader, path: readonly string[], name: string[], stat: EntryStat, pack: Pack, linked: Map<string, string>): Promise<void> {
+async function packEntry(reader: TreeReader, path: readonly string[], name: string[], stat: EntryStat, pack: Pack, state: PackState): Promise<void> {
   if (stat.kind === 'socket') return;
+  const { linked, layer } = state;
   const archived = name.join('/');
   const header: EntryHeader = { name: archived, mode: stat.mode, uid: stat.uid, gid: stat.gid, mtime: stat.mtime, type: tarTypes[stat.kind], size: 0 };
+  if (layer && stat.kind === 'char' && stat.rdev === 0) {
+    const base = name.at(-1) ?? '';
+    await entry(pack, { ...header, name: [...name.slice(0, -1), `.wh.${base}`].join('/'), type: 'file', mode: 0o600 });
+    return;
+  }
   if (stat.kind === 'directory') {
     if (name.length > 0) await entry(pack, { ...header, name: `${archived}/` });
+    if (layer && (await layer.opaque(path))) await entry(pack, { ...header, name: [...name, '.wh..wh..opq'].join('/'), type: 'file', mode: 0o600 });
     for (const child of await reader.readdir(path)) {
       const childStat = await reader.lstat([...path, child]);
       // Removed while the tree was walked: it is simply not in the archive.
-      if (childStat) await packEntry(reader, [...path, child], [...name, child], childStat, pack, linked);
+      if (childStat) await packEntry(reader, [...path, child], [...name, child], childStat, pack, state);
     }
     return;
   }

@@ -1,6 +1,7 @@
 // Which function answers which berth.v1.Images RPC (api/berth/v1/images.proto); one file each.
 import type { Runtime } from '../../runtime/runtime.js';
 import type { CriHandlers } from '../server/server.js';
+import { commit } from './commit.js';
 import { history } from './history.js';
 import { importTarball } from './import.js';
 import { load } from './load.js';
@@ -22,5 +23,6 @@ export function berthImagesHandlers(runtime: Runtime): NonNullable<CriHandlers['
     Import: importTarball(runtime),
     Push: push(runtime),
     Login: login(runtime),
+    Commit: commit(runtime),
   };
 }

@@ -10,6 +10,9 @@ export class BerthImagesClient extends BerthServiceClient {
     super(endpoint, loadBerthImages().grpcType.berth.v1.Images, 'berth.v1.Images', timeoutMs);
   }
 
+  commit(request: api.CommitRequest): Promise<api.CommitResponse__Output> {
+    return this.unary('Commit', request);
+  }
   tag(source: string, target: string): Promise<api.TagResponse__Output> {
     return this.unary('Tag', { source, target });
   }

@@ -108,6 +108,19 @@ export class ContainerFiles {
     return value?.toString('utf8') === 'y';
   }
 
+  /**
+   * docker commit: the writable layer as an image layer tar (entries without a leading `/`),
+   * overlay whiteouts and opaque directories turned into OCI's `.wh.` files. The upper dir is
+   * read through RootTree like the root: the container writes there, symlinks included.
+   */
+  async layerDiff(idOrPrefix: string): Promise<Readable> {
+    const { id } = this.containers.get(idOrPrefix);
+    const { upper } = await this.snapshots.layers(id);
+    const tree = await RootTree.open(upper, `the writable layer of ${id.slice(0, 12)}`);
+    const layer = { opaque: (path: readonly string[]) => (path.length > 0 ? this.isOpaque(upper, [...path]) : Promise.resolve(false)) };
+    return this.packed(tree, (pack) => packTree(tree, [], pack, { top: [], layer }));
+  }
+
   /** docker export: the whole root filesystem as a flat tar, its entries named without a leading `/`. */
   async export(idOrPrefix: string): Promise<Readable> {
     const tree = await this.openRoot(idOrPrefix);

@@ -9,7 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { InvalidArgumentError } from '../../common/errors.js';
 import { hashDigest, sha256Hasher, type Digest } from './digest.js';
-import { mediaTypes, type ImageConfig, type ImageManifest, type ImageRunConfig } from './oci-types.js';
+import type { ImageConfig, ImageRunConfig } from './oci-types.js';
 import { hostPlatform } from './platform.js';
 
 export interface FlatImportOptions {
@@ -68,16 +68,6 @@ export function flatImageConfig(diffId: Digest, options: FlatImportOptions): Ima
     config: applyChanges({}, options.changes),
     rootfs: { type: 'layers', diff_ids: [diffId] },
     history: [{ created, created_by: '', comment: options.message || `Imported from ${options.source}` }],
-  };
-}
-
-/** Pure: the manifest of a one-layer image. */
-export function flatImageManifest(config: { digest: Digest; size: number }, layer: FlatLayer): ImageManifest & { mediaType: string } {
-  return {
-    schemaVersion: 2,
-    mediaType: mediaTypes.ociManifest,
-    config: { mediaType: mediaTypes.ociConfig, ...config },
-    layers: [{ mediaType: mediaTypes.ociLayerGzip, digest: layer.digest, size: layer.size }],
   };
 }
 

@@ -12,13 +12,14 @@ import type { Logger } from '../../common/logger.js';
 import type { RegistryAuth } from './auth.js';
 import { ContentStore } from './content-store.js';
 import { sha256Of, type Digest } from './digest.js';
-import { applyChanges, flatImageConfig, flatImageManifest, flatLayer } from './flat-import.js';
+import { applyChanges, flatImageConfig, flatLayer, type FlatLayer } from './flat-import.js';
+import { committedConfig, committedManifest, type ContainerRunSettings } from './commit-image.js';
 import { archiveLayout, extractArchive, readDockerArchive, writeArchive, type DockerArchiveImage, type SavedImage } from './image-archive.js';
 import { imageHistory, type HistoryLine } from './image-history.js';
 import { nameMatching, planRemoval, type ImageUser } from './image-removal.js';
 import { parseImageConfig, parseManifest } from './manifest.js';
 import { pushImage, type PushEvent } from './pusher.js';
-import { parseReference, referenceName, taggedName } from './reference.js';
+import { parseReference, referenceName, taggedName, type ImageReference } from './reference.js';
 import { ImageStore, type ImageRecord } from './image-store.js';
 import { importArchive, importOciLayout } from './import.js';
 import { asNoSpace } from './no-space.js';
@@ -245,39 +246,80 @@ export class Images {
 
   /** docker import: a flat root filesystem tarball as a one-layer image (flat-import.ts). */
   async importTarball(tarball: AsyncIterable<Uint8Array>, options: { reference?: string; changes: readonly string[]; message?: string; source: string }): Promise<ImageRecord> {
-    const reference = options.reference ? parseReference(options.reference) : undefined;
-    if (reference?.digest !== undefined) throw new InvalidArgumentError(`import reference ${JSON.stringify(options.reference)} must be REPOSITORY[:TAG], not a digest`);
-    // A bad -c change fails before the tarball is read.
-    applyChanges({}, options.changes);
+    const reference = builtReference('import', options.reference ?? '', options.changes);
     const now = new Date();
-    return this.withScratch(async (scratch) => {
-      const tarPath = join(scratch, 'rootfs.tar');
-      await pipeline(tarball, createWriteStream(tarPath, { mode: 0o600 }));
-      const blobPath = join(scratch, 'layer');
-      const layer = await flatLayer(tarPath, blobPath);
-      const configBytes = Buffer.from(JSON.stringify(flatImageConfig(layer.diffId, { ...options, now })));
-      const configDigest = sha256Of(configBytes);
-      const checked = parseImageConfig(configBytes, 'imported image config', 1);
-      const manifest = flatImageManifest({ digest: configDigest, size: configBytes.length }, layer);
-      const manifestBytes = Buffer.from(JSON.stringify(manifest));
-      await this.content.ingest(layer.digest, layer.size, async () => ({ start: 0, body: createReadStream(blobPath) }));
-      await this.content.ingestBytes(configBytes, configDigest);
-      await this.content.ingestBytes(manifestBytes, sha256Of(manifestBytes));
-      const tagged = reference && taggedName(reference);
-      const image = {
-        id: configDigest,
-        repoTags: tagged ? [tagged] : [],
-        repoDigests: [],
-        size: configBytes.length + layer.size,
-        config: checked,
-        manifestDigest: sha256Of(manifestBytes),
-        manifestMediaType: mediaTypes.ociManifest,
-        layers: manifest.layers,
-        diffIds: [layer.diffId],
-      };
-      await this.unpacker.ensureUnpacked(image, this.content);
-      return this.store.add(image);
+    return this.withLayer(tarball, async (layer, blobPath) => {
+      const config = flatImageConfig(layer.diffId, { ...options, now });
+      return this.recordBuilt({ config, layer, blobPath, parent: undefined, reference, what: 'imported image config' });
     });
+  }
+
+  /**
+   * docker commit: `layerTar` (the container's changes, commit-image.ts) as a new layer on top of
+   * the image `parentId`, named `reference` when given. The layer is gzipped into the content store
+   * (its digest verified on ingest) and unpacked like any other before the image is recorded.
+   */
+  async commit(
+    parentId: string,
+    layerTar: AsyncIterable<Uint8Array>,
+    container: ContainerRunSettings,
+    options: { reference: string; changes: readonly string[]; message: string; author: string },
+  ): Promise<ImageRecord> {
+    const reference = builtReference('commit', options.reference, options.changes);
+    const parent = this.store.get(parentId);
+    if (!parent) throw new NotFoundError(`the container's image ${parentId} is no longer in the store; it cannot be committed`);
+    const now = new Date();
+    return this.withLayer(layerTar, async (layer, blobPath) => {
+      const config = committedConfig(parent.config, container, layer.diffId, { ...options, now });
+      const stored = await this.recordBuilt({ config, layer, blobPath, parent, reference, what: 'committed image config' });
+      this.logger.info({ imageId: stored.id, parent: parent.id, reference: options.reference }, 'container committed');
+      return stored;
+    });
+  }
+
+  /** The tar `layer` gzipped into a scratch blob (flatLayer), for `work`; the scratch is removed after. */
+  private withLayer<T>(layer: AsyncIterable<Uint8Array>, work: (layer: FlatLayer, blobPath: string) => Promise<T>): Promise<T> {
+    return this.withScratch(async (scratch) => {
+      const tarPath = join(scratch, 'layer.tar');
+      await pipeline(layer, createWriteStream(tarPath, { mode: 0o600 }));
+      const blobPath = join(scratch, 'layer');
+      return work(await flatLayer(tarPath, blobPath), blobPath);
+    });
+  }
+
+  /** Stores an image berth made (import, commit): the new layer's blob, the config, the manifest; unpacks it; records it. */
+  private async recordBuilt(built: {
+    config: ImageConfig;
+    layer: FlatLayer;
+    blobPath: string;
+    parent: ImageRecord | undefined;
+    reference: ImageReference | undefined;
+    what: string;
+  }): Promise<ImageRecord> {
+    const { layer, parent } = built;
+    const configBytes = Buffer.from(JSON.stringify(built.config));
+    const configDigest = sha256Of(configBytes);
+    const diffIds = [...(parent?.diffIds ?? []), layer.diffId];
+    const checked = parseImageConfig(configBytes, built.what, diffIds.length);
+    const manifest = committedManifest(parent?.layers ?? [], { digest: configDigest, size: configBytes.length }, layer);
+    const manifestBytes = Buffer.from(JSON.stringify(manifest));
+    await this.content.ingest(layer.digest, layer.size, async () => ({ start: 0, body: createReadStream(built.blobPath) }));
+    await this.content.ingestBytes(configBytes, configDigest);
+    await this.content.ingestBytes(manifestBytes, sha256Of(manifestBytes));
+    const tagged = built.reference && taggedName(built.reference);
+    const image = {
+      id: configDigest,
+      repoTags: tagged ? [tagged] : [],
+      repoDigests: [],
+      size: configBytes.length + manifest.layers.reduce((sum, descriptor) => sum + descriptor.size, 0),
+      config: checked,
+      manifestDigest: sha256Of(manifestBytes),
+      manifestMediaType: mediaTypes.ociManifest,
+      layers: manifest.layers,
+      diffIds,
+    };
+    await this.unpacker.ensureUnpacked(image, this.content);
+    return this.store.add(image);
   }
 
   push(ref: string, auth: RegistryAuth | undefined, onEvent: (event: PushEvent) => void): Promise<Digest> {
@@ -310,6 +352,14 @@ export class Images {
   async usage(): Promise<{ bytes: number; blobs: number }> {
     return this.content.usage();
   }
+}
+
+/** The name an image berth makes gets ("" for none), checked with its -c changes before any work. */
+function builtReference(command: string, text: string, changes: readonly string[]): ImageReference | undefined {
+  const reference = text !== '' ? parseReference(text) : undefined;
+  if (reference?.digest !== undefined) throw new InvalidArgumentError(`${command} reference ${JSON.stringify(text)} must be REPOSITORY[:TAG], not a digest`);
+  applyChanges({}, changes);
+  return reference;
 }
 
 /** "docker.io/library/busybox" when `ref` is a repository name without tag or digest. */

@@ -1,14 +1,20 @@
-// docker's named volumes on berth as a user types them: the real `berth` binary against a real
-// `berth runtime` (runc, conmon, a CNI network) through berth.v1.Volumes, with the test
-// registry's busybox. The data lives in the runtime's root dir and outlives containers.
+// docker's named volumes and docker commit on berth as a user types them: the real `berth` binary
+// against a real `berth runtime` (runc, conmon, overlayfs, a CNI network) through berth.v1.Volumes
+// and berth.v1.Images, with the test registry's busybox. Volume data lives in the runtime's root
+// dir and outlives containers; a committed image runs with berth run and saves with berth save.
+import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { extract } from 'tar-stream';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import { cliWorld } from '../../harness/cli-world.js';
+import { eventually } from '../../harness/eventually.js';
+import { execa } from 'execa';
 
 const registry = inject('registryHost');
 const image = `${registry}/busybox:latest`;
-const world = cliWorld('cli-volumes', 190);
+const world = cliWorld('cli-volcommit', 190);
 const { cli: berth, runDetached } = world;
 const runRm = (...args: string[]) => berth('run', '--rm', '--log-root', join(world.work, 'logs'), ...args);
 const names = async () => (await berth('volume', 'ls', '-q')).stdout.split('\n').filter(Boolean);
@@ -144,5 +150,99 @@ describe('hostile volume names and paths', () => {
     }
     const data = await runRm('-v', `${join(world.berth.rootDir, 'volumes/pinned-data/_data')}:/x`, image, 'true');
     expect(data.exitCode, data.stderr).toBe(0);
+  });
+});
+
+/** The members of a tar held in memory, by name. */
+async function tarMembers(tar: Buffer): Promise<Map<string, { type: string; body: Buffer }>> {
+  const members = new Map<string, { type: string; body: Buffer }>();
+  const entries = extract();
+  const reading = (async () => {
+    for await (const entry of entries) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      members.set(entry.header.name, { type: entry.header.type ?? 'file', body: Buffer.concat(chunks) });
+    }
+  })();
+  entries.end(tar);
+  await reading;
+  return members;
+}
+
+const sha256 = (bytes: Buffer) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+
+describe('berth commit', () => {
+  it("makes an image of a container's changes that berth run runs: additions, a deletion, an opaque directory, the -c CMD", async () => {
+    await runDetached(
+      '--name',
+      'changer',
+      '-e',
+      'GREETING=hello',
+      '-w',
+      '/srv',
+      image,
+      'sh',
+      '-c',
+      'echo added > /added && rm /etc/berth-image && rm -rf /usr && mkdir -p /usr/only && exec sleep 300',
+    );
+    await eventually(async () => ((await berth('exec', 'changer', 'ls', '/usr')).stdout === 'only' ? true : undefined));
+    const committed = await berth(
+      'commit',
+      '-c',
+      'CMD ["sh", "-c", "cat /added; echo $GREETING; pwd; ls /usr; test -e /etc/berth-image || echo gone"]',
+      '-m',
+      'my change',
+      '-a',
+      'Tester <t@example.com>',
+      'changer',
+      'berth.local/committed:v1',
+    );
+    expect(committed.exitCode, committed.stderr).toBe(0);
+    expect(committed.stdout).toMatch(/^sha256:[a-f0-9]{64}$/);
+    const ran = await runRm('berth.local/committed:v1');
+    expect(ran.stdout, ran.stderr).toBe('added\nhello\n/srv\nonly\ngone');
+  });
+
+  it('records the message, the author and the command in the history, newest first', async () => {
+    const history = await berth('history', '--no-trunc', 'berth.local/committed:v1');
+    expect(history.exitCode, history.stderr).toBe(0);
+    const [header, newest] = history.stdout.split('\n');
+    expect(header).toMatch(/^IMAGE\s+CREATED\s+CREATED BY\s+SIZE\s+COMMENT$/);
+    expect(newest).toMatch(/sh -c echo added > \/added .*my change$/);
+  });
+
+  it('stores the new layer gzipped with OCI whiteouts, its digest and diff_id those of its bytes', async () => {
+    const saved = await execa(process.execPath, [world.berthBin(), 'save', 'berth.local/committed:v1'], { ...world.options(), encoding: 'buffer', stdin: 'ignore' });
+    expect(saved.exitCode).toBe(0);
+    const archive = await tarMembers(Buffer.from(saved.stdout));
+    const [entry] = JSON.parse(archive.get('manifest.json')?.body.toString() ?? '[]') as { Config: string; Layers: string[] }[];
+    const config = JSON.parse(archive.get(entry?.Config ?? '')?.body.toString() ?? '{}') as { rootfs: { diff_ids: string[] }; author: string };
+    expect(config.author).toBe('Tester <t@example.com>');
+    const layerPath = entry?.Layers.at(-1) ?? '';
+    const blob = archive.get(layerPath)?.body ?? Buffer.alloc(0);
+    expect(`sha256:${layerPath.split('/').pop()}`).toBe(sha256(blob));
+    const tar = gunzipSync(blob);
+    expect(config.rootfs.diff_ids.at(-1)).toBe(sha256(tar));
+    const layer = await tarMembers(tar);
+    expect(layer.get('added')?.body.toString()).toBe('added\n');
+    expect(layer.has('etc/.wh.berth-image')).toBe(true);
+    expect(layer.has('usr/.wh..wh..opq')).toBe(true);
+    expect(layer.has('usr/only/')).toBe(true);
+  });
+
+  it('refuses a bad reference, a bad change and an unknown container, making no image', async () => {
+    const before = (await berth('images')).stdout;
+    const cases: [string[], RegExp][] = [
+      [['commit', 'changer', 'Bad/UPPER'], /Bad\/UPPER/],
+      [['commit', '-c', 'RUN rm -rf /', 'changer'], /change "RUN rm -rf \/": expected one of CMD/],
+      [['commit', 'no-such-container'], /no such container: no-such-container/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await berth(...args);
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(message);
+    }
+    expect((await berth('images')).stdout).toBe(before);
+    expect((await berth('rm', '-f', 'changer')).exitCode).toBe(0);
   });
 });
