@@ -4,7 +4,9 @@
 // rather than printed wrong. Pure: the commands pass the rows as plain objects.
 import { InvalidArgumentError } from '../common/errors.js';
 
-export type TemplateRow = Record<string, string | number | boolean | Record<string, string> | string[] | null>;
+/** JSON values, as docker's API objects hold them. */
+export type TemplateValue = string | number | boolean | null | TemplateValue[] | { [key: string]: TemplateValue };
+export type TemplateRow = Record<string, TemplateValue>;
 
 type Piece = { text: string } | { field: string | '.'; json: boolean };
 
@@ -30,10 +32,10 @@ function parse(template: string): Piece[] {
 /** How Go prints a value with {{.Field}}: maps as docker's "k=v,k=v" label strings. */
 function plain(value: TemplateRow[string] | undefined): string {
   if (value === undefined || value === null) return '';
-  if (Array.isArray(value)) return value.join(',');
+  if (Array.isArray(value)) return value.map((item) => plain(item)).join(',');
   if (typeof value === 'object') {
     return Object.entries(value)
-      .map(([key, v]) => `${key}=${v}`)
+      .map(([key, v]) => `${key}=${plain(v)}`)
       .join(',');
   }
   return String(value);

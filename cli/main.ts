@@ -14,6 +14,7 @@ import { addContainerCommands, type ExitCode } from './containers/register.js';
 import { addImageCommands } from './images/register.js';
 import { addBerthApiContainerCommands } from './containers/register-berth-api.js';
 import { addVolumeCommands } from './volumes/register.js';
+import { addNetworkCommands } from './networks/register.js';
 import type { JoinFlags } from './join-command.js';
 import type { NodeFlags } from './node-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
@@ -142,6 +143,7 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
   addBerthApiContainerCommands(program, result);
   addImageCommands(program, image, result);
   addVolumeCommands(program, result);
+  addNetworkCommands(program, result);
   return program;
 }
 

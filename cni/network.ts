@@ -57,18 +57,22 @@ export class CniNetwork {
     return loaded;
   }
 
-  /** An abort kills the running plugin; what was added is then DELed under a signal of its own. */
-  async setUpPod(request: PodNetworkRequest, options: Abortable = {}): Promise<PodNetworkSetUp> {
+  /**
+   * An abort kills the running plugin; what was added is then DELed under a signal of its own.
+   * `network` replaces the conf dir's network for this pod (a user network); a list without
+   * plugins sets up loopback only (docker's --network none). Teardown uses what was cached.
+   */
+  async setUpPod(request: PodNetworkRequest, options: Abortable = {}, chosen?: LoadedNetworkConfig): Promise<PodNetworkSetUp> {
     for (const mapping of request.portMappings) validatePortMapping(mapping, request.id);
-    const network = await this.loadConfig();
+    const network = chosen ?? (await this.loadConfig());
     const record: AttachmentRecord = { version: attachmentRecordVersion, request, network, loopback: loopbackNetwork };
     await this.cache.save(record);
     const log = this.options.logger.child({ podSandboxId: request.id, network: network.list.name });
 
     let result: CniResult;
     try {
-      await this.add(loopbackNetwork, request, 'lo', {}, options);
-      result = await this.add(network.list, request, podInterface, { portMappings: request.portMappings }, options);
+      result = await this.add(loopbackNetwork, request, 'lo', {}, options);
+      if (network.list.plugins.length > 0) result = await this.add(network.list, request, podInterface, { portMappings: request.portMappings }, options);
     } catch (error) {
       const cleanupErrors = await this.delAll(record, request.netnsPath, { signal: cleanupSignal() });
       if (cleanupErrors.length === 0) await this.cache.remove(request.id);
@@ -76,7 +80,8 @@ export class CniNetwork {
       throw error;
     }
     await this.cache.save({ ...record, result });
-    const ips = podAddresses(result);
+    // Loopback's own addresses are not the pod's.
+    const ips = network.list.plugins.length > 0 ? podAddresses(result) : { v4: [], v6: [] };
     log.info({ ips }, 'pod network set up');
     return { ips, interfaces: result.interfaces ?? [], result };
   }

@@ -27,6 +27,9 @@ import type { SandboxRecord } from './sandbox/sandbox-record.js';
 import { lockRootDir, type RootLock } from './state/root-lock.js';
 import { createPorts, type RuntimePorts } from './wiring.js';
 import { VolumeStore } from './volumes/volume-store.js';
+import { NetworkStore, networkAnnotation, type NetworkRecord } from './networks/network-store.js';
+import { refreshNetworkHosts } from './networks/network-hosts.js';
+import { deleteBridge } from './networks/bridge-link.js';
 
 export interface Condition {
   ok: boolean;
@@ -77,6 +80,7 @@ export class Runtime {
     readonly containers: ContainerManager,
     readonly images: Images,
     readonly volumes: VolumeStore,
+    readonly networks: NetworkStore,
     private readonly ports: RuntimePorts,
     private readonly lock: RootLock,
     private readonly logger: Logger,
@@ -104,8 +108,9 @@ export class Runtime {
     const sandboxes = await SandboxManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: wired.sandbox, logger });
     const containers = await ContainerManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: containerPorts, logger });
     const volumes = await VolumeStore.open(config.rootDir, logger);
+    const networks = wired.networks ?? (await NetworkStore.open(config.rootDir, config.stateDir, logger));
     logger.info({ rootDir: config.rootDir, stateDir: config.stateDir }, 'runtime opened');
-    return new Runtime(config, sandboxes, containers, images, volumes, wired, lock, logger);
+    return new Runtime(config, sandboxes, containers, images, volumes, networks, wired, lock, logger);
   }
 
   /** Which containers use each image (by image id), for docker's rmi and image prune. */
@@ -197,8 +202,32 @@ export class Runtime {
     return { runtimeReady, networkReady };
   }
 
-  runPodSandbox(config: PodSandboxConfig__Output | null, runtimeHandler: string, options: Abortable = {}): Promise<SandboxRecord> {
-    return this.sandboxes.run(config, runtimeHandler, options);
+  async runPodSandbox(config: PodSandboxConfig__Output | null, runtimeHandler: string, options: Abortable = {}): Promise<SandboxRecord> {
+    const record = await this.sandboxes.run(config, runtimeHandler, options);
+    await this.refreshNetworkOf(record);
+    return record;
+  }
+
+  /** The pods (ids) on a user network, ready or not: a network with any cannot be removed. */
+  networkUsers(name: string): string[] {
+    return this.sandboxes
+      .list()
+      .filter((sandbox) => sandbox.config.annotations?.[networkAnnotation] === name)
+      .map((sandbox) => sandbox.id);
+  }
+
+  /** docker network rm: refused while a pod is on it; its bridge and leases go with it. */
+  removeNetwork(nameOrId: string): Promise<NetworkRecord> {
+    return this.networks.remove(nameOrId, (name) => this.networkUsers(name), deleteBridge);
+  }
+
+  /** After a pod on a user network came or went: every member's /etc/hosts names the others (network-hosts.ts). */
+  private async refreshNetworkOf(sandbox: SandboxRecord): Promise<void> {
+    const network = sandbox.config.annotations?.[networkAnnotation];
+    if (!network || network === 'none' || network === 'bridge') return;
+    await refreshNetworkHosts(this.sandboxes.list(), network).catch((error: unknown) =>
+      this.logger.warn({ podSandboxId: sandbox.id, network, err: error }, "rewriting the network's hosts files failed; names of its pods may be stale"),
+    );
   }
 
   /** Kills the pod's containers (the kubelet has stopped them gracefully before), then the pod. */
@@ -212,6 +241,7 @@ export class Runtime {
     }
     await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.stop(c.id, 0, options)));
     await this.sandboxes.stop(sandbox.id, options);
+    await this.refreshNetworkOf(sandbox);
   }
 
   /** Removes the pod's containers, then the pod; an unknown pod is already removed. */
@@ -225,6 +255,7 @@ export class Runtime {
     }
     await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.remove(c.id, options)));
     await this.sandboxes.remove(sandbox.id, options);
+    await this.refreshNetworkOf(sandbox);
   }
 
   /** New pod-level limits for a pod's cgroup (UpdatePodSandboxResources); its containers keep theirs. */

@@ -29,6 +29,7 @@ import { OverlaySnapshotter } from './snapshots/snapshotter.js';
 import { LinuxNamespacePinner } from './linux/namespaces.js';
 import { UnsharePidNamespaces } from './linux/pid-namespace.js';
 import { cniNetworkPort } from './sandbox/cni-network-port.js';
+import { NetworkStore } from './networks/network-store.js';
 import { SandboxFileWriter } from './sandbox/files-writer.js';
 import { leftoverMounts } from './sandbox/sandbox-recovery.js';
 import type { LayerUnpacker } from './images/images.js';
@@ -44,6 +45,8 @@ export interface RuntimePorts {
   container: Omit<ContainerPorts, 'images'>;
   unpacker: LayerUnpacker;
   networkStatus(): Promise<Condition>;
+  /** docker's user networks; absent in tests that wire their own ports (the runtime opens its own). */
+  networks?: NetworkStore;
   /** Whether the OCI runtime and conmon answer and the state and root dirs take writes (cached briefly). */
   runtimeStatus(): Promise<Condition>;
 }
@@ -110,9 +113,11 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
     logger,
     ipMasqLeftovers: new IptablesIpMasqLeftovers(),
   });
+  const networks = await NetworkStore.open(config.rootDir, config.stateDir, logger);
   // The sandbox manager keeps its per-sandbox dirs here; pins must live inside them.
   const pinner = new LinuxNamespacePinner({ root: join(config.stateDir, 'sandboxes'), mounter });
   return {
+    networks,
     close: async () => {
       // With pods still pinned the private root mount must stay: they outlive berth.
       await pinner.releaseRoot().catch(() => undefined);
@@ -121,7 +126,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
       cgroups: sandboxCgroupPort(cgroupHost.cgroups, cgroupHost.anchors),
       namespaces: pinner,
       pidNamespaces: new UnsharePidNamespaces(catatonitPath),
-      network: cniNetworkPort(network),
+      network: cniNetworkPort(network, (name) => networks.cniNetwork(name)),
       files: new SandboxFileWriter({ mounter }),
       mounts: leftoverMounts(mounter),
     },

@@ -53,7 +53,7 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
     .option('-u, --user <user[:gid]>', 'user (name or uid) and group id to run as')
     .option('--entrypoint <path>', "replace the image's entrypoint")
     .option('-h, --hostname <name>', 'container host name (default: the container name)')
-    .addOption(new Option('--network <mode>', 'bridge (the CNI network) or host').choices(['bridge', 'host']))
+    .option('--network <network>', 'bridge (the CNI network, the default), host, none (loopback only), or a network of berth network create')
     .option('--gpus <request>', 'GPUs to add: all, a count, "device=0,2", capabilities=... (docker\'s syntax)')
     .option('-m, --memory <bytes>', 'memory limit, e.g. 512m')
     .option('--cpus <n>', 'CPU limit, e.g. 1.5')

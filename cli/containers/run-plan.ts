@@ -8,7 +8,8 @@ import type { ContainerConfig, KeyValue, Mount, PodSandboxConfig, PortMapping } 
 import { gpusAnnotation, parseGpuRequest } from '../../runtime/gpu/gpus-flag.js';
 
 import { cliNameLabel, validCliName } from '../../common/cli-name.js';
-import { checkVolumeName } from '../../common/volume-name.js';
+import { checkDockerName, checkVolumeName } from '../../common/volume-name.js';
+import { networkAnnotation } from '../../runtime/networks/network-store.js';
 
 export { cliNameLabel };
 /** The pods' namespace: keeps them apart from the kubelet's in `crictl pods`. */
@@ -184,9 +185,8 @@ export function planRun(image: string, command: readonly string[], flags: RunFla
   if (image === '') throw new InvalidArgumentError('an image is required: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]');
   const name = flags.name ?? generatedName(image, context.uid);
   if (!validCliName.test(name)) throw new InvalidArgumentError(`--name "${name}": use letters, digits, _, . and - (starting with a letter or digit)`);
-  if (flags.network !== undefined && flags.network !== 'host' && flags.network !== 'bridge') {
-    throw new InvalidArgumentError(`--network "${flags.network}": berth run knows "bridge" (the CNI network, the default) and "host"`);
-  }
+  // Any other name is a user network (berth network create), carried to the runtime in the pod's annotation.
+  if (flags.network !== undefined && !['host', 'bridge', 'none'].includes(flags.network)) checkDockerName('network', flags.network);
   if (flags.workdir !== undefined && !flags.workdir.startsWith('/')) throw new InvalidArgumentError(`--workdir "${flags.workdir}" must be absolute`);
 
   const annotations: Record<string, string> = {};
@@ -197,6 +197,7 @@ export function planRun(image: string, command: readonly string[], flags: RunFla
   }
   const hostNetwork = flags.network === 'host';
   const portMappings = (flags.publish ?? []).map(parsePublish);
+  if (flags.network === 'none' && portMappings.length > 0) throw new InvalidArgumentError('-p with --network none: the container has no network to publish from; drop -p');
   if (hostNetwork && portMappings.length > 0) {
     throw new InvalidArgumentError("-p with --network host: the container already uses the host's ports; drop -p");
   }
@@ -215,6 +216,7 @@ export function planRun(image: string, command: readonly string[], flags: RunFla
     logDirectory: posix.join(context.logRoot, `${name}_${context.uid}`),
     labels: { [cliNameLabel]: name },
     ...(portMappings.length > 0 ? { portMappings } : {}),
+    ...(flags.network !== undefined && flags.network !== 'host' && flags.network !== 'bridge' ? { annotations: { [networkAnnotation]: flags.network } } : {}),
     linux: { securityContext: { namespaceOptions, privileged: flags.privileged ?? false } },
   };
   // --entrypoint replaces the image's entrypoint and drops its cmd, as in docker.

@@ -39,6 +39,7 @@ import type { CriHandlers } from './server.js';
 import { berthImagesHandlers } from '../berth/handlers.js';
 import { berthContainersHandlers } from '../berth/containers/handlers.js';
 import { berthVolumesHandlers } from '../berth/volumes/handlers.js';
+import { berthNetworksHandlers } from '../berth/networks/handlers.js';
 import type { Logger } from '../../common/logger.js';
 import { silentLogger } from '../../common/logger.js';
 
@@ -125,5 +126,6 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
     berthImages: berthImagesHandlers(runtime),
     berthContainers: berthContainersHandlers(runtime),
     berthVolumes: berthVolumesHandlers(runtime),
+    berthNetworks: berthNetworksHandlers(runtime),
   };
 }

@@ -1,6 +1,6 @@
 // The CRI gRPC server on a unix socket. Every method of the pinned proto is answered: the ones
 // berth implements by their handler, the rest with Unimplemented and a message naming the RPC.
-// berth's own APIs (berth.v1.Images, Containers and Volumes, api/berth/v1/) are served on the same socket.
+// berth's own APIs (berth.v1.Images, Containers, Volumes and Networks, api/berth/v1/) are served on the same socket.
 import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -10,6 +10,7 @@ import { loadCri } from '../../api/cri/load.js';
 import { loadBerthImages } from '../../api/berth/berth-images.js';
 import { loadBerthContainers } from '../../api/berth/berth-containers.js';
 import { loadBerthVolumes } from '../../api/berth/berth-volumes.js';
+import { loadBerthNetworks } from '../../api/berth/berth-networks.js';
 import { instrumentClientStream, instrumentServerStream, instrumentUnary, type CallObserver, type ClientStreamHandler, type StreamHandler, type UnaryHandler } from './instrument.js';
 
 // Handlers are stored untyped here; each per-RPC file is typed against the generated messages.
@@ -30,6 +31,8 @@ export interface CriHandlers {
   berthContainers?: Record<string, AnyHandler>;
   /** berth.v1.Volumes; the same. */
   berthVolumes?: Record<string, AnyHandler>;
+  /** berth.v1.Networks; the same. */
+  berthNetworks?: Record<string, AnyHandler>;
 }
 
 export interface CriServer {
@@ -77,6 +80,8 @@ export async function serveCri(options: { socketPath: string; handlers: CriHandl
   server.addService(berthContainers, implement(berthContainers, options.handlers.berthContainers ?? {}, common));
   const berthVolumes = loadBerthVolumes().service;
   server.addService(berthVolumes, implement(berthVolumes, options.handlers.berthVolumes ?? {}, common));
+  const berthNetworks = loadBerthNetworks().service;
+  server.addService(berthNetworks, implement(berthNetworks, options.handlers.berthNetworks ?? {}, common));
 
   await mkdir(dirname(options.socketPath), { recursive: true, mode: 0o711 });
   await clearStaleSocket(options.socketPath);

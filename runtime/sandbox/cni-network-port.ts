@@ -1,11 +1,17 @@
 // Plugs cni/ into the sandbox manager's NetworkPort: the manager speaks in CRI terms
 // (sandboxId, podNamespace), the CNI layer in its own; this is the only place they meet.
 import type { CniNetwork } from '../../cni/network.js';
+import type { LoadedNetworkConfig } from '../../cni/types.js';
 import type { NetworkPort } from './sandbox-manager.js';
 
-export function cniNetworkPort(network: Pick<CniNetwork, 'setUpPod' | 'tearDownPod'>): NetworkPort {
+/**
+ * `choose` answers the network a pod asked for by name (berth.dev/network: a user network, or
+ * "none"); undefined keeps the conf dir's.
+ */
+export function cniNetworkPort(network: Pick<CniNetwork, 'setUpPod' | 'tearDownPod'>, choose: (name: string) => LoadedNetworkConfig | undefined = () => undefined): NetworkPort {
   return {
     async setUp(request, options) {
+      const chosen = request.network ? choose(request.network) : undefined;
       const { ips } = await network.setUpPod(
         {
           id: request.sandboxId,
@@ -21,6 +27,7 @@ export function cniNetworkPort(network: Pick<CniNetwork, 'setUpPod' | 'tearDownP
           })),
         },
         options,
+        chosen,
       );
       // The first IPv4 address is the pod's primary IP (status.podIP), as in containerd.
       return { ips: [...ips.v4, ...ips.v6] };

@@ -15,6 +15,7 @@ import type { PidNamespacePort } from '../linux/pid-namespace.js';
 import { RecordStore } from '../state/record-store.js';
 import { newId, resolveId } from '../state/ids.js';
 import { NameReservations } from '../state/name-reservations.js';
+import { networkAnnotation } from '../networks/network-store.js';
 import { nowNanos, sandboxName, sandboxRecordVersion, type NamespacePins, type SandboxFiles, type SandboxRecord } from './sandbox-record.js';
 import { openSandboxIntents, removeHalfMadeSandboxes, sandboxIntentVersion, type LeftoverMountsPort, type SandboxIntent } from './sandbox-recovery.js';
 
@@ -40,6 +41,8 @@ export interface NetworkPort {
       podNamespace: string;
       podUid: string;
       portMappings: PortMappingRequest[];
+      /** The pod's berth.dev/network annotation: a user network's name, "none", or absent for the default. */
+      network?: string;
     },
     options?: Abortable,
   ): Promise<{ ips: string[] }>;
@@ -306,6 +309,7 @@ export class SandboxManager {
                   podName: config.metadata?.name ?? '',
                   podNamespace: config.metadata?.namespace ?? '',
                   podUid: config.metadata?.uid ?? '',
+                  network: config.annotations?.[networkAnnotation] ?? '',
                   portMappings: config.portMappings.map((p) => ({
                     protocol: (p.protocol || 'TCP').toLowerCase() as PortMappingRequest['protocol'],
                     containerPort: p.containerPort,

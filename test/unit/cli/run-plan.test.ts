@@ -106,6 +106,12 @@ describe('planRun', () => {
     expect(pod.hostname).toBe('');
   });
 
+  it('puts a user network or none in the pod annotation berth.dev/network; bridge and host need none', () => {
+    expect(planRun('busybox', [], flags({ network: 'backend' }), context).pod.annotations).toEqual({ 'berth.dev/network': 'backend' });
+    expect(planRun('busybox', [], flags({ network: 'none' }), context).pod.annotations).toEqual({ 'berth.dev/network': 'none' });
+    expect(planRun('busybox', [], flags({ network: 'bridge' }), context).pod.annotations).toBeUndefined();
+  });
+
   it('leaves named and anonymous volumes for the runtime to make, in the order given', () => {
     const { container, volumes } = planRun('busybox', [], flags({ volume: ['/srv:/srv', 'cache:/cache:ro', '/scratch'] }), context);
     expect(container.mounts).toEqual([
@@ -131,7 +137,8 @@ describe('planRun', () => {
     [flags({ env: ['=x'] }), '-e "=x": the variable has no name'],
     [flags({ user: '1000:staff' }), '--user "1000:staff": give the group as a number'],
     [flags({ workdir: 'tmp' }), '--workdir "tmp" must be absolute'],
-    [flags({ network: 'none' }), '--network "none": berth run knows "bridge"'],
+    [flags({ network: '../host' }), 'network name "../host" includes invalid characters'],
+    [flags({ network: 'none', publish: ['80:80'] }), '-p with --network none'],
     [flags({ label: ['berth.dev/cli-name=x'] }), '-l "berth.dev/cli-name=x": berth.dev/cli-name is berth\'s own'],
   ])('refuses %#', (given, message) => {
     expect(refusal(() => planRun('busybox', [], given, context))).toContain(message);

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { networkHostsContent } from '../../../runtime/networks/network-hosts.js';
+import { parseSubnet } from '../../../runtime/networks/network-store.js';
+import type { SandboxRecord } from '../../../runtime/sandbox/sandbox-record.js';
+
+const pod = (name: string, ip: string, hostname = name) =>
+  ({
+    id: name,
+    hostname,
+    ips: [ip],
+    state: 'ready',
+    config: { metadata: { name }, labels: { 'berth.dev/cli-name': name }, annotations: { 'berth.dev/network': 'backend' } },
+  }) as unknown as SandboxRecord;
+
+describe("a user network's hosts files", () => {
+  it("lists the pod's own lines, then every peer by IP with its names", () => {
+    const content = networkHostsContent(pod('api', '10.1.0.2'), [pod('web', '10.1.0.3', 'web.local')], 'backend');
+    expect(content.split('\n').slice(-4)).toEqual(['10.1.0.2\tapi', '# berth network backend', '10.1.0.3\tweb web.local', '']);
+  });
+});
+
+describe('user network subnets', () => {
+  it.each([
+    ['10.244.0.0/33', /prefix from 8 to 30/],
+    ['300.1.1.0/24', /use an IPv4 network/],
+    ['10.0.0.1/8', /host bits set; the network is 10\.0\.0\.0\/8/],
+  ])('refuses %s', (subnet, message) => {
+    expect(() => parseSubnet(subnet)).toThrow(message);
+  });
+
+  it('reads a network address', () => {
+    expect(parseSubnet('172.18.0.0/16')).toEqual({ base: (172 * 256 + 18) * 65536, prefix: 16 });
+  });
+});
