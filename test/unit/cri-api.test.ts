@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadBerthImages } from '../../api/berth/berth-images.js';
 import { loadBerthContainers } from '../../api/berth/berth-containers.js';
 import { loadBerthVolumes } from '../../api/berth/berth-volumes.js';
+import { loadBerthNetworks } from '../../api/berth/berth-networks.js';
 import { criProtoPath, loadCri } from '../../api/cri/load.js';
 import { pinned } from '../harness/tools.js';
 
@@ -32,7 +33,7 @@ describe('generated CRI code', () => {
 
   it("loads berth's own berth.v1.Images with every rpc of api/berth/v1/images.proto", () => {
     const { service } = loadBerthImages();
-    expect(Object.keys(service).sort()).toEqual(['History', 'Import', 'Load', 'Login', 'Prune', 'Push', 'Remove', 'Save', 'Tag']);
+    expect(Object.keys(service).sort()).toEqual(['Commit', 'History', 'Import', 'Load', 'Login', 'Prune', 'Push', 'Remove', 'Save', 'Tag']);
     expect(service['Load']?.requestStream).toBe(true);
     expect(service['Save']?.responseStream).toBe(true);
     expect(service['Tag']?.path).toBe('/berth.v1.Images/Tag');
@@ -50,6 +51,12 @@ describe('generated CRI code', () => {
     const { service } = loadBerthVolumes();
     expect(Object.keys(service).sort()).toEqual(['Create', 'Inspect', 'List', 'Prune', 'Remove']);
     expect(service['Create']?.path).toBe('/berth.v1.Volumes/Create');
+  });
+
+  it("loads berth's own berth.v1.Networks with every rpc of api/berth/v1/networks.proto", () => {
+    const { service } = loadBerthNetworks();
+    expect(Object.keys(service).sort()).toEqual(['Create', 'Inspect', 'List', 'Remove']);
+    expect(service['Remove']?.path).toBe('/berth.v1.Networks/Remove');
   });
 
   it('defines RuntimeService and ImageService with every rpc of the proto', () => {
