@@ -2,8 +2,8 @@
 // layer never reaches past it. Operations that span sandboxes and containers (stopping a pod
 // stops its containers first) live here.
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { PodSandboxConfig__Output } from '../api/cri/messages.js';
+import { join, normalize } from 'node:path';
+import type { ContainerConfig__Output, PodSandboxConfig__Output } from '../api/cri/messages.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import { ContainerManager } from './containers/container-manager.js';
@@ -13,8 +13,8 @@ import { dialInNetns, type NetnsConnection } from './linux/netns-dial.js';
 import { readNetDev, type InterfaceCounters } from './linux/net-dev.js';
 import type { ContainerRecord } from './containers/container-record.js';
 import type { ContainerUsage } from './containers/container-usage.js';
-import type { Abortable } from '../common/abort.js';
-import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError } from '../common/errors.js';
+import { cleanupSignal, type Abortable } from '../common/abort.js';
+import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, errorMessage } from '../common/errors.js';
 import { cliNameLabel, validCliName } from '../common/cli-name.js';
 import { Images } from './images/images.js';
 import type { ImageUser } from './images/image-removal.js';
@@ -134,6 +134,28 @@ export class Runtime {
     };
     const layer = await this.files.layerDiff(record.id);
     return this.images.commit(record.image.id, layer, settings, options);
+  }
+
+  /**
+   * CreateContainer, and docker's first-mount copy: a volume of berth's (a mount of exactly its
+   * mountpoint) that is still empty gets what the image has at the mount path. A copy that fails
+   * removes the container again, so a create either fully happens or not at all.
+   */
+  async createContainer(sandbox: SandboxRecord, config: ContainerConfig__Output | null, options: Abortable = {}): Promise<ContainerRecord> {
+    const record = await this.containers.create(sandbox, config, options);
+    for (const mount of record.config.mounts ?? []) {
+      const [name] = this.volumes.volumesOf(mount.hostPath);
+      if (name === undefined || normalize(mount.hostPath) !== this.volumes.mountpoint(name) || !(await this.volumes.isEmpty(name))) continue;
+      try {
+        if (await this.files.copyUp(record.id, mount.containerPath, this.volumes.mountpoint(name))) this.logger.info({ containerId: record.id, volume: name }, "volume filled from the image's files");
+      } catch (error) {
+        await this.containers
+          .remove(record.id, { signal: cleanupSignal() })
+          .catch((cleanup: unknown) => this.logger.error({ containerId: record.id, err: cleanup }, 'removing the container whose volume copy failed failed too'));
+        throw new FailedPreconditionError(`copying the image's ${mount.containerPath} into the new volume ${name} failed: ${errorMessage(error)}`, { cause: error });
+      }
+    }
+    return record;
   }
 
   /** Which containers (ids) mount each volume (by name): a mount of its mountpoint or below, whatever made the container. */

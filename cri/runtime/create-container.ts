@@ -10,6 +10,6 @@ export function createContainer(runtime: Runtime, rules: ContainerRules): UnaryH
     checkId('pod_sandbox_id', request.podSandboxId);
     const sandbox = runtime.sandboxes.get(request.podSandboxId);
     await checkContainerConfig(request.config, sandbox.config, rules);
-    return { containerId: (await runtime.containers.create(sandbox, request.config, { signal })).id };
+    return { containerId: (await runtime.createContainer(sandbox, request.config, { signal })).id };
   };
 }

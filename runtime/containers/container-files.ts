@@ -121,6 +121,36 @@ export class ContainerFiles {
     return this.packed(tree, (pack) => packTree(tree, [], pack, { top: [], layer }));
   }
 
+  /**
+   * docker's copy of an image's files into a new volume: what the container's root has at
+   * `containerPath` (symlinks followed inside the root), owners and modes kept, extracted into
+   * the host directory `into` (a volume's empty data dir). Nothing when the root has no
+   * directory there.
+   */
+  async copyUp(idOrPrefix: string, containerPath: string, into: string): Promise<boolean> {
+    const source = await this.openRoot(idOrPrefix);
+    let components: string[];
+    try {
+      components = await source.resolve(containerPath, true);
+      if ((await source.lstat(components))?.kind !== 'directory') {
+        await source.close();
+        return false;
+      }
+    } catch (error) {
+      await source.close();
+      if ((error as { code?: string }).code === 'NOT_FOUND') return false;
+      throw error;
+    }
+    const tar = await this.packed(source, (pack) => packTree(source, components, pack, { top: [] }));
+    const target = await RootTree.open(into, `volume data ${into}`);
+    try {
+      await unpackTree(target, tar, { into: [], owner: 'archive' });
+    } finally {
+      await target.close();
+    }
+    return true;
+  }
+
   /** docker export: the whole root filesystem as a flat tar, its entries named without a leading `/`. */
   async export(idOrPrefix: string): Promise<Readable> {
     const tree = await this.openRoot(idOrPrefix);

@@ -144,6 +144,11 @@ export class VolumeStore {
     });
   }
 
+  /** Whether the volume's data dir has nothing in it (docker fills only an empty volume from the image). */
+  async isEmpty(name: string): Promise<boolean> {
+    return (await readdir(this.mountpoint(name)).catch(() => ['?'])).length === 0;
+  }
+
   /** The bytes a volume's contents take on disk (du), the data dir itself not counted: an empty volume reclaims 0B, as in docker. */
   async size(name: string): Promise<number> {
     const data = this.mountpoint(name);

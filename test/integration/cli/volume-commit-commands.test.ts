@@ -65,6 +65,16 @@ describe('berth run -v NAME:/path', () => {
     expect(await readFile(join(world.berth.rootDir, 'volumes/notes/_data/file'), 'utf8')).toBe('kept\n');
   });
 
+  it('fills a new volume with what the image has at the mount path, as docker does, and leaves a volume with data alone', async () => {
+    const imageUsr = (await runRm(image, 'ls', '/usr')).stdout;
+    expect(imageUsr).not.toBe('');
+    const copied = await runRm('-v', 'usr-copy:/usr', image, 'ls', '/usr');
+    expect(copied.stdout, copied.stderr).toBe(imageUsr);
+    expect((await stat(join(world.berth.rootDir, 'volumes/usr-copy/_data/bin'))).isDirectory()).toBe(true);
+    const kept = await runRm('-v', 'notes:/usr', image, 'ls', '/usr');
+    expect(kept.stdout, kept.stderr).toBe('file');
+  });
+
   it('mounts a volume read-only with :ro', async () => {
     const result = await runRm('-v', 'notes:/data:ro', image, 'sh', '-c', 'echo no > /data/other');
     expect(result.exitCode).not.toBe(0);
