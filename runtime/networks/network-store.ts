@@ -163,7 +163,7 @@ export class NetworkStore {
     };
   }
 
-  create(request: CreateNetwork): Promise<NetworkRecord> {
+  async create(request: CreateNetwork): Promise<NetworkRecord> {
     if (builtinNetworks.some((builtin) => builtin.name === request.name)) {
       throw new AlreadyExistsError(`network with name ${request.name} already exists: it is a pre-defined network and cannot be created`);
     }
@@ -211,7 +211,7 @@ export class NetworkStore {
   }
 
   /** Removes the record; `inUse` answers the pods on it, `removeBridge` deletes its link. */
-  remove(nameOrId: string, inUse: (name: string) => string[], removeBridge: (bridge: string) => Promise<void>): Promise<NetworkRecord> {
+  async remove(nameOrId: string, inUse: (name: string) => string[], removeBridge: (bridge: string) => Promise<void>): Promise<NetworkRecord> {
     const record = this.get(nameOrId);
     return this.serialized(async () => {
       const users = inUse(record.name);

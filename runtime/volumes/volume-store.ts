@@ -101,7 +101,7 @@ export class VolumeStore {
     return [...this.volumes.keys()].filter((name) => isAtOrBelow(path, this.mountpoint(name)));
   }
 
-  create(request: CreateVolume): Promise<VolumeRecord> {
+  async create(request: CreateVolume): Promise<VolumeRecord> {
     if (request.driver !== '' && request.driver !== 'local') throw new InvalidArgumentError(`volume driver "${request.driver}": berth has only the "local" driver`);
     const options = Object.keys(request.driverOptions);
     if (options.length > 0) {
@@ -127,7 +127,7 @@ export class VolumeStore {
   }
 
   /** Removes a volume no container uses; `usedBy` answers the containers mounting it. */
-  remove(name: string, usedBy: (name: string) => Promise<string[]>): Promise<void> {
+  async remove(name: string, usedBy: (name: string) => Promise<string[]>): Promise<void> {
     this.get(name);
     return this.serialized(async () => {
       if (!this.volumes.has(name)) throw new NotFoundError(`no such volume: ${name}`);
