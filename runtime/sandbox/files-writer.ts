@@ -5,7 +5,7 @@ import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { PodSandboxConfig__Output } from '../../api/cri/messages.js';
 import type { Abortable } from '../../common/abort.js';
-import { writeFileAtomic } from '../../common/atomic-file.js';
+import { writeVolatileFileAtomic } from '../../common/atomic-file.js';
 import type { Mounter } from '../../common/linux/mounts.js';
 import { hostnameFileContent, hostsFileContent, resolvConfContent } from './files.js';
 import type { SandboxFiles } from './sandbox-record.js';
@@ -42,9 +42,12 @@ export class SandboxFileWriter {
     // A host-network pod shares the node's names, as under containerd and CRI-O.
     const hosts = hostNetwork ? await readFile(this.hostHostsPath, 'utf8') : hostsFileContent(hostname, request.ips);
     const resolv = resolvConfContent(request.config.dnsConfig, await readHostResolvConf(this.hostResolvConfPath));
-    await writeFileAtomic(files.hostsPath, hosts, 0o644);
-    await writeFileAtomic(files.resolvConfPath, resolv, 0o644);
-    await writeFileAtomic(files.hostnamePath, hostnameFileContent(hostname), 0o644);
+    // Under the volatile state dir: atomic against a berth crash, no fsync (common/atomic-file.ts).
+    await Promise.all([
+      writeVolatileFileAtomic(files.hostsPath, hosts, 0o644),
+      writeVolatileFileAtomic(files.resolvConfPath, resolv, 0o644),
+      writeVolatileFileAtomic(files.hostnamePath, hostnameFileContent(hostname), 0o644),
+    ]);
     if (!request.hostIpc) files.shmPath = await mountSandboxShm(this.mounter, dir, options);
     return files;
   }
