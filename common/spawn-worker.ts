@@ -4,7 +4,7 @@
 // (unshare, mount, the CNI plugins, runc), so ten pods starting at once used to queue behind each
 // other's forks on berth's one event loop (half of berth's CPU samples during a concurrent pod
 // start were in ChildProcess.spawn). Here the forks happen on a worker thread, started at the
-// first program and kept while programs run; the event loop only posts and receives messages.
+// first program and stopped 30 s after the last; the event loop only posts and receives messages.
 //
 // The worker's code is the function below, sent as source (an eval worker), so it runs the same
 // from dist/ and under the test runner. It may use nothing but its `require` parameter.
@@ -95,23 +95,43 @@ function workerMain(require: (id: string) => unknown): void {
 }
 /* v8 ignore stop */
 
-/** The worker thread and the programs it runs for this process. */
-class SpawnWorker {
-  private worker: Worker | undefined;
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (outcome: SpawnOutcome) => void; reject: (error: Error) => void }>();
+/** How long the worker stays after its last program: about 9 MiB of memory a quiet berth does not need. */
+const idleStopMs = 30_000;
 
-  run(request: SpawnRequest, signal: AbortSignal | undefined): Promise<SpawnOutcome> {
-    const worker = this.started();
-    const id = this.nextId++;
+type Pending = { resolve: (outcome: SpawnOutcome) => void; reject: (error: Error) => void };
+
+/** One worker thread and the programs it runs. */
+class WorkerHandle {
+  readonly pending = new Map<number, Pending>();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private gone = false;
+
+  constructor(
+    private readonly worker: Worker,
+    private readonly onGone: () => void,
+  ) {
+    worker.on('message', (reply: WorkerReply) => this.pending.get(reply.id)?.resolve(reply));
+    worker.on('error', (error) => this.fail(`failed: ${error.message}`));
+    worker.on('exit', (code) => this.fail(`exited with code ${code}`));
+    worker.unref();
+  }
+
+  get usable(): boolean {
+    return !this.gone;
+  }
+
+  run(id: number, request: SpawnRequest, signal: AbortSignal | undefined): Promise<SpawnOutcome> {
+    clearTimeout(this.idleTimer);
     return new Promise<SpawnOutcome>((resolve, reject) => {
-      const onAbort = (): void => worker.postMessage({ kind: 'kill', id } satisfies WorkerMessage);
+      const onAbort = (): void => this.worker.postMessage({ kind: 'kill', id } satisfies WorkerMessage);
       signal?.addEventListener('abort', onAbort, { once: true });
       const settle = (): void => {
         signal?.removeEventListener('abort', onAbort);
         this.pending.delete(id);
+        if (this.pending.size > 0 || this.gone) return;
         // A running program keeps berth alive, as a child process of its own would; an idle worker does not.
-        if (this.pending.size === 0) worker.unref();
+        this.worker.unref();
+        this.idleTimer = setTimeout(() => this.stopIfIdle(), idleStopMs).unref();
       };
       this.pending.set(id, {
         resolve: (outcome) => {
@@ -123,25 +143,50 @@ class SpawnWorker {
           reject(error);
         },
       });
-      worker.ref();
-      worker.postMessage({ kind: 'run', id, ...request } satisfies WorkerMessage);
+      this.worker.ref();
+      this.worker.postMessage({ kind: 'run', id, ...request } satisfies WorkerMessage);
     });
   }
 
-  private started(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(`(${workerMain.toString()})(require);`, { eval: true, name: 'berth-spawn' });
-    worker.on('message', (reply: WorkerReply) => this.pending.get(reply.id)?.resolve(reply));
-    const fail = (why: string): void => {
-      if (this.worker === worker) this.worker = undefined;
-      const error = new InternalError(`berth's process-starting thread ${why}; the programs it was running are not watched any more`);
-      for (const entry of [...this.pending.values()]) entry.reject(error);
-    };
-    worker.on('error', (error) => fail(`failed: ${error.message}`));
-    worker.on('exit', (code) => fail(`exited with code ${code}`));
-    worker.unref();
-    this.worker = worker;
-    return worker;
+  private stopIfIdle(): void {
+    if (this.pending.size > 0 || this.gone) return;
+    this.gone = true;
+    this.onGone();
+    void this.worker.terminate();
+  }
+
+  private fail(why: string): void {
+    if (!this.gone) {
+      this.gone = true;
+      this.onGone();
+    }
+    const error = new InternalError(`berth's process-starting thread ${why}; the programs it was running are not watched any more`);
+    for (const entry of [...this.pending.values()]) entry.reject(error);
+  }
+}
+
+/** The worker thread of this process, started for the first program and stopped when idle. */
+class SpawnWorker {
+  private handle: WorkerHandle | undefined;
+  private nextId = 1;
+
+  run(request: SpawnRequest, signal: AbortSignal | undefined): Promise<SpawnOutcome> {
+    return this.started().run(this.nextId++, request, signal);
+  }
+
+  private started(): WorkerHandle {
+    if (this.handle?.usable) return this.handle;
+    const worker = new Worker(`(${workerMain.toString()})(require);`, {
+      eval: true,
+      name: 'berth-spawn',
+      // It only forks and relays output: a small heap of its own.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 },
+    });
+    const handle = new WorkerHandle(worker, () => {
+      if (this.handle === handle) this.handle = undefined;
+    });
+    this.handle = handle;
+    return handle;
   }
 }
 
