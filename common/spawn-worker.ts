@@ -179,8 +179,9 @@ class SpawnWorker {
     const worker = new Worker(`(${workerMain.toString()})(require);`, {
       eval: true,
       name: 'berth-spawn',
-      // It only forks and relays output: a small heap of its own.
-      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 32 },
+      // It only forks and relays output: a small young generation (resident once grown); the old
+      // generation may still hold two 16 MiB outputs and their copies for the reply.
+      resourceLimits: { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 160 },
     });
     const handle = new WorkerHandle(worker, () => {
       if (this.handle === handle) this.handle = undefined;
