@@ -8,7 +8,7 @@
 // A phase that fails is recorded with its reason (and, when the peer died, how and its log) and
 // the next phase runs; every phase tears down what it made, and the report is written whatever
 // happened.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -327,7 +327,9 @@ function writeOutputs(report: BenchReport): void {
   const outDir = join(packageRoot(), 'bench', 'results');
   const charts = renderCharts(report);
   for (const [name, svg] of Object.entries(charts)) writeFileSync(join(outDir, name), svg);
-  writeFileSync(join(packageRoot(), 'BENCHMARKS.md'), renderMarkdown(report, Object.keys(charts)));
+  const analysisPath = join(packageRoot(), 'bench', 'analysis.md');
+  const analysis = existsSync(analysisPath) ? readFileSync(analysisPath, 'utf8') : '';
+  writeFileSync(join(packageRoot(), 'BENCHMARKS.md'), renderMarkdown(report, Object.keys(charts), analysis));
   process.stdout.write(renderTable(report));
   process.stdout.write(`results: ${join(outDir, 'latest.json')} (charts beside it, BENCHMARKS.md at the top)\n`);
 }

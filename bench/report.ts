@@ -213,7 +213,11 @@ function busyNote(report: BenchReport): string {
   return `\n\n**Taken on a busy machine**: the 1-minute load average (${load.start.toFixed(2)} at the start, ${load.end.toFixed(2)} at the end) reached the machine's ${report.machine.cpus} cores, so other work competed with every runtime: absolute times are inflated and ratios noisier than on an idle machine.\n`;
 }
 
-export function renderMarkdown(report: BenchReport, chartFiles: string[]): string {
+/**
+ * `analysis`: the hand-written reading of the figures (bench/analysis.md: where the time and memory
+ * go, what would move them), kept apart so a new run never loses it; empty leaves the section out.
+ */
+export function renderMarkdown(report: BenchReport, chartFiles: string[], analysis = ''): string {
   const names = Object.keys(report.runtimes);
   const head = `| figure | ${names.join(' | ')} | berth/containerd 2.x | berth/floor |\n|---|${names.map(() => '---:').join('|')}|---:|---:|`;
   const body = rows(report)
@@ -268,5 +272,5 @@ ${chartFiles.map((f) => `![${f}](bench/results/${f})`).join('\n\n')}
 ## Goals
 
 ${renderGoals(report)}
-${missing.length > 0 ? `\nNot measured in this run (a failed phase, with its reason), or not cleaned up:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n` : ''}`;
+${missing.length > 0 ? `\nNot measured in this run (a failed phase, with its reason), or not cleaned up:\n\n${missing.map((m) => `- ${m}`).join('\n')}\n` : ''}${analysis.trim() === '' ? '' : `\n## Where the time and memory go\n\n${analysis.trim()}\n`}`;
 }

@@ -1,8 +1,9 @@
 // Pod networking through CNI: ADD on set-up, DEL on teardown, a readiness status for the CRI
 // Status RPC. Contract:
-// - setUpPod runs the loopback plugin on `lo`, then the conf dir's chain on `eth0`, each plugin
-//   getting the previous one's result. A failure DELs what was added and rethrows; what was
-//   attached is cached per sandbox before the first ADD.
+// - setUpPod runs the loopback plugin on `lo` and the conf dir's chain on `eth0` side by side
+//   (two networks that touch different interfaces, as go-cni attaches them), each plugin of the
+//   chain getting the previous one's result. A failure of either waits for the other, DELs what
+//   was added and rethrows; what was attached is cached per sandbox before the first ADD.
 // - tearDownPod is idempotent: it DELs with the cached config and result when there is one (the
 //   conf dir may have changed since), else with the current config. A netns that is gone is no
 //   reason to skip DEL — IPAM must still release the address — so it runs with an empty
@@ -71,8 +72,16 @@ export class CniNetwork {
 
     let result: CniResult;
     try {
-      result = await this.add(loopbackNetwork, request, 'lo', {}, options);
-      if (network.list.plugins.length > 0) result = await this.add(network.list, request, podInterface, { portMappings: request.portMappings }, options);
+      // allSettled: the undo below must not DEL while the other ADD is still running. A network of
+      // no plugins (`--network none`) is the loopback alone.
+      const withChain = network.list.plugins.length > 0;
+      const [loopback, chain] = await Promise.allSettled([
+        this.add(loopbackNetwork, request, 'lo', {}, options),
+        withChain ? this.add(network.list, request, podInterface, { portMappings: request.portMappings }, options) : undefined,
+      ]);
+      if (loopback.status === 'rejected') throw loopback.reason;
+      if (chain.status === 'rejected') throw chain.reason;
+      result = chain.value ?? loopback.value;
     } catch (error) {
       const cleanupErrors = await this.delAll(record, request.netnsPath, { signal: cleanupSignal() });
       if (cleanupErrors.length === 0) await this.cache.remove(request.id);

@@ -4,7 +4,7 @@
 // through ADD still leaves enough to DEL, and updated with the result once ADD succeeds.
 import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeTempFiles, writeJsonAtomic } from '../common/atomic-file.js';
+import { removeTempFiles, writeVolatileJsonAtomic } from '../common/atomic-file.js';
 import { InvalidArgumentError, errorMessage } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { CniResult, LoadedNetworkConfig, NetworkConfigList, PodNetworkRequest } from './types.js';
@@ -36,7 +36,7 @@ export class AttachmentCache {
 
   async save(record: AttachmentRecord): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    await writeJsonAtomic(this.path(record.request.id), record);
+    await writeVolatileJsonAtomic(this.path(record.request.id), record);
   }
 
   /** The record of `id`; undefined when none, or when it is corrupt (moved aside, logged). */

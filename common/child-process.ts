@@ -5,9 +5,9 @@
 // step), and the call rejects with DeadlineExceeded or Cancelled (abort.ts). Any other outcome,
 // a non-zero exit included, is returned for the adapter to interpret: only it knows what the
 // program's stderr means.
-import { spawn } from 'node:child_process';
 import { abortedError, type Abortable } from './abort.js';
 import { DeadlineExceededError } from './errors.js';
+import { spawnOnWorker } from './spawn-worker.js';
 
 export interface ChildLimits extends Abortable {
   /** The adapter's own bound for this program, whatever the caller's deadline is. */
@@ -36,59 +36,18 @@ export interface ChildResult {
 /** Output kept per stream; past it the rest is dropped (an error message needs the start). */
 const maxOutputBytes = 16 * 1024 * 1024;
 
-function collect(stream: NodeJS.ReadableStream | null): () => string {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  stream?.on('data', (chunk: Buffer) => {
-    if (size >= maxOutputBytes) return;
-    chunks.push(chunk);
-    size += chunk.length;
-  });
-  return () => Buffer.concat(chunks).toString('utf8');
-}
-
-/** Runs `file` to its end, or kills it (and every process it started) on abort or timeout. */
-export function runChild(file: string, args: readonly string[], options: ChildOptions, limits: ChildLimits): Promise<ChildResult> {
+/**
+ * Runs `file` to its end, or kills it (and every process it started) on abort or timeout. The
+ * fork happens on a worker thread (spawn-worker.ts), never blocking the event loop.
+ */
+export async function runChild(file: string, args: readonly string[], options: ChildOptions, limits: ChildLimits): Promise<ChildResult> {
   const { signal, timeoutMs, what } = limits;
-  if (signal?.aborted) return Promise.reject(abortedError(signal, what));
-  return new Promise((resolve, reject) => {
-    // Its own process group, so a kill reaches what it started too.
-    const child = spawn(file, args, {
-      detached: true,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      ...(options.env ? { env: options.env } : {}),
-      ...(options.cwd ? { cwd: options.cwd } : {}),
-    });
-    const stdout = collect(child.stdout);
-    const stderr = collect(child.stderr);
-    let stopped: Error | undefined;
-    const kill = (why: Error): void => {
-      stopped ??= why;
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // Already gone.
-      }
-    };
-    const timer = setTimeout(() => kill(new DeadlineExceededError(`${what} did not finish within ${timeoutMs} ms; it was killed`)), timeoutMs);
-    const onAbort = (): void => kill(abortedError(signal as AbortSignal, `${what} was killed`));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    let spawnError: Error | undefined;
-    child.once('error', (error) => {
-      spawnError = error;
-    });
-    if (options.input !== undefined) {
-      // A program that exits without reading its stdin closes the pipe: not an error of ours.
-      child.stdin?.on('error', () => undefined);
-      child.stdin?.end(options.input);
-    }
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      if (stopped) reject(stopped);
-      else resolve({ stdout: stdout(), stderr: stderr(), exitCode: spawnError ? undefined : (code ?? undefined), spawnError });
-    });
-  });
+  if (signal?.aborted) throw abortedError(signal, what);
+  const outcome = await spawnOnWorker({ file, args: [...args], input: options.input, env: options.env, cwd: options.cwd, timeoutMs, maxOutputBytes }, signal);
+  if (outcome.stopped === 'timeout') throw new DeadlineExceededError(`${what} did not finish within ${timeoutMs} ms; it was killed`);
+  if (outcome.stopped === 'abort') throw abortedError(signal as AbortSignal, `${what} was killed`);
+  const spawnError = outcome.spawnError ? Object.assign(new Error(outcome.spawnError.message), outcome.spawnError.code ? { code: outcome.spawnError.code } : {}) : undefined;
+  return { stdout: outcome.stdout, stderr: outcome.stderr, exitCode: outcome.exitCode ?? undefined, spawnError };
 }
 
 /** A one-line reason from a failed result: its stderr, else how it ended. */

@@ -6,7 +6,7 @@ import { isAbsolute, join, normalize } from 'node:path';
 import type { ContainerConfig__Output, LinuxContainerResources__Output } from '../../api/cri/messages.js';
 import type { CgroupStats, OomEvents } from '../cgroups/stats.js';
 import { cleanupSignal, throwIfAborted, type Abortable } from '../../common/abort.js';
-import { writeJsonAtomic } from '../../common/atomic-file.js';
+import { writeVolatileJsonAtomic } from '../../common/atomic-file.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { MountSpec, Mounter } from '../../common/linux/mounts.js';
@@ -421,7 +421,7 @@ export class ContainerManager {
               group: await readImageEtcFile(rootfs, '/etc/group', image),
             });
             for (const warning of warnings) this.logger.warn({ containerId: id }, warning);
-            await writeJsonAtomic(join(bundleDir, 'config.json'), spec);
+            await writeVolatileJsonAtomic(join(bundleDir, 'config.json'), spec);
 
             const logPath = config.logPath ? join(sandbox.config.logDirectory, config.logPath) : '';
             if (logPath) await mkdir(join(logPath, '..'), { recursive: true, mode: 0o755 });

@@ -2,7 +2,6 @@
 // Debian's `attr` package. Always with -h: an attribute lands on the entry named, never on what a
 // symlink there points at. One process per attribute is slow, but layers carry few (file
 // capabilities, SELinux labels) and whiteout conversion sets one per opaque directory.
-import { execa } from 'execa';
 import { BerthError, InternalError, errorMessage } from '../../common/errors.js';
 
 export interface Xattrs {
@@ -18,6 +17,7 @@ export class AttrToolsXattrs implements Xattrs {
   async set(path: string, name: string, value: Uint8Array): Promise<void> {
     // Hex keeps binary values (security.capability) intact through argv.
     const hex = `0x${Buffer.from(value).toString('hex')}`;
+    const { execa } = await loadExeca();
     try {
       await execa(this.binaries.setfattr, ['-h', '-n', name, '-v', value.length === 0 ? '""' : hex, '--', path], {
         timeout: 30_000,
@@ -28,6 +28,7 @@ export class AttrToolsXattrs implements Xattrs {
   }
 
   async get(path: string, name: string): Promise<Buffer | undefined> {
+    const { execa } = await loadExeca();
     const result = await execa(this.binaries.getfattr, ['-h', '--absolute-names', '--only-values', '-e', 'hex', '-n', name, '--', path], { timeout: 30_000, reject: false, encoding: 'buffer' });
     const stderr = Buffer.from(result.stderr).toString('utf8');
     if (result.exitCode !== 0) {
@@ -38,6 +39,9 @@ export class AttrToolsXattrs implements Xattrs {
     return Buffer.from(result.stdout);
   }
 }
+
+/** execa, loaded on first use: a berth that pulls no layer with xattrs never needs it (idle memory). */
+const loadExeca = () => import('execa');
 
 function wrap(error: unknown, what: string): BerthError {
   if (error instanceof BerthError) return error;

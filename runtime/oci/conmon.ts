@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import { abortedError, type Abortable } from '../../common/abort.js';
-import { writeJsonAtomic } from '../../common/atomic-file.js';
+import { writeVolatileJsonAtomic } from '../../common/atomic-file.js';
 import { DeadlineExceededError, FailedPreconditionError, InternalError, NotFoundError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { checkContainerId } from './container-id.js';
@@ -260,7 +260,7 @@ export class Conmon {
       pid: message.pid,
       conmonPid,
     };
-    await writeJsonAtomic(paths.record, record);
+    await writeVolatileJsonAtomic(paths.record, record);
     log.debug({ pid: message.pid, conmonPid }, 'container created under conmon');
     return { pid: message.pid, conmonPid };
   }

@@ -35,6 +35,13 @@ function hasCode(error: unknown, code: BerthError['code']): boolean {
 }
 
 export class ContainerMonitor {
+  /**
+   * Each container's process as its bundle has it, read at its first exec: a bundle never
+   * changes after create, and probes exec every few seconds (two file reads and a JSON parse each).
+   */
+  private readonly baseProcesses = new Map<string, Promise<OciProcess>>();
+  private execDirMade: Promise<unknown> | undefined;
+
   constructor(private readonly options: ContainerMonitorOptions) {}
 
   /** MonitorPort.create: see createContainer. */
@@ -122,6 +129,7 @@ export class ContainerMonitor {
 
   /** Kills what is left and removes the runtime's state and conmon's files. Idempotent. */
   async delete(id: string, options: Abortable = {}): Promise<void> {
+    this.baseProcesses.delete(id);
     try {
       await this.options.runtime.delete(id, { force: true, signal: options.signal });
     } catch (error) {
@@ -133,11 +141,26 @@ export class ContainerMonitor {
 
   /** The container's own process from its bundle: what exec'd commands start from. */
   private async baseProcess(id: string): Promise<OciProcess> {
+    let read = this.baseProcesses.get(id);
+    if (!read) {
+      read = this.readBaseProcess(id);
+      this.baseProcesses.set(id, read);
+      // A failed read (no such container yet or any more) is not remembered.
+      read.catch(() => this.baseProcesses.get(id) === read && this.baseProcesses.delete(id));
+    }
+    this.execDirMade ??= mkdir(this.options.execDir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      this.execDirMade = undefined;
+      throw error;
+    });
+    const [process] = await Promise.all([read, this.execDirMade]);
+    return process;
+  }
+
+  private async readBaseProcess(id: string): Promise<OciProcess> {
     const record = await this.options.conmon.record(id);
     const bundle = record?.bundleDir ?? (await this.options.runtime.state(id)).bundle;
     const spec = JSON.parse(await readFile(join(bundle, 'config.json'), 'utf8')) as { process?: OciProcess };
     if (!spec.process) throw new InternalError(`container ${id}'s bundle ${bundle} has a config.json without a process`);
-    await mkdir(this.options.execDir, { recursive: true, mode: 0o700 });
     return spec.process;
   }
 

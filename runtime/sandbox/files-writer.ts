@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { PodSandboxConfig__Output } from '../../api/cri/messages.js';
-import type { Abortable } from '../../common/abort.js';
-import { writeFileAtomic } from '../../common/atomic-file.js';
+import { cleanupSignal, type Abortable } from '../../common/abort.js';
+import { writeVolatileFileAtomic } from '../../common/atomic-file.js';
 import type { Mounter } from '../../common/linux/mounts.js';
 import { hostnameFileContent, hostsFileContent, resolvConfContent } from './files.js';
 import type { SandboxFiles } from './sandbox-record.js';
@@ -42,10 +42,21 @@ export class SandboxFileWriter {
     // A host-network pod shares the node's names, as under containerd and CRI-O.
     const hosts = hostNetwork ? await readFile(this.hostHostsPath, 'utf8') : hostsFileContent(hostname, request.ips);
     const resolv = resolvConfContent(request.config.dnsConfig, await readHostResolvConf(this.hostResolvConfPath));
-    await writeFileAtomic(files.hostsPath, hosts, 0o644);
-    await writeFileAtomic(files.resolvConfPath, resolv, 0o644);
-    await writeFileAtomic(files.hostnamePath, hostnameFileContent(hostname), 0o644);
-    if (!request.hostIpc) files.shmPath = await mountSandboxShm(this.mounter, dir, options);
+    // Under the volatile state dir: atomic against a berth crash, no fsync (common/atomic-file.ts);
+    // written while the /dev/shm mount runs.
+    const [shm, ...writes] = await Promise.allSettled([
+      request.hostIpc ? undefined : mountSandboxShm(this.mounter, dir, options),
+      writeVolatileFileAtomic(files.hostsPath, hosts, 0o644),
+      writeVolatileFileAtomic(files.resolvConfPath, resolv, 0o644),
+      writeVolatileFileAtomic(files.hostnamePath, hostnameFileContent(hostname), 0o644),
+    ]);
+    const failed = [shm, ...writes].find((outcome) => outcome.status === 'rejected');
+    if (failed) {
+      // The caller registers release() only for files it got: a mount made beside a failed write goes here.
+      if (shm.status === 'fulfilled' && shm.value) await unmountSandboxShm(this.mounter, shm.value, { signal: cleanupSignal() }).catch(() => undefined);
+      throw failed.reason;
+    }
+    if (shm.status === 'fulfilled' && shm.value) files.shmPath = shm.value;
     return files;
   }
 

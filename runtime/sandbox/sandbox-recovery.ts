@@ -51,8 +51,15 @@ export function leftoverMounts(mounter: Mounter): LeftoverMountsPort {
   };
 }
 
+/**
+ * Every artefact an intent stands for (cgroup, namespaces, mounts, iptables rules, the dir and
+ * berth's default network's leases under the state dir) dies with the boot: only a crash of
+ * berth needs the intent, and the page cache survives that, so it is written without fsync (two
+ * of a pod start's fsyncs). The one exception: a CNI config whose IPAM keeps leases on disk can
+ * leak one lease to a power loss inside the few milliseconds of a RunPodSandbox.
+ */
 export function openSandboxIntents(recordsDir: string, logger: Logger): Promise<RecordStore<SandboxIntent>> {
-  return RecordStore.open<SandboxIntent>({ dir: join(recordsDir, 'creating'), kind: 'sandbox intent', version: sandboxIntentVersion, logger });
+  return RecordStore.open<SandboxIntent>({ dir: join(recordsDir, 'creating'), kind: 'sandbox intent', version: sandboxIntentVersion, logger, durable: false });
 }
 
 export interface SandboxRecovery {

@@ -33,6 +33,9 @@
 // layers; past the limit prepare fails with RESOURCE_EXHAUSTED instead of a kernel EINVAL.
 // The record is written last and atomically: a directory without one is an interrupted prepare
 // and is removed on open; an unreadable record is moved to `<root>/quarantine/` and logged.
+// Only the bookkeeping (keys, parents, directory ids, renames) is serialized: a prepare's
+// directories and durable record write, and a removal's delete of the renamed tree, happen
+// outside the queue, so containers created at once do not wait on each other's fsync.
 // Removal renames the directory into `<root>/removing/` first, so a crash never leaves half a
 // snapshot that still looks valid.
 import { randomBytes } from 'node:crypto';
@@ -67,6 +70,8 @@ const maxKeyLength = 1024;
 
 export class OverlaySnapshotter {
   private readonly records = new Map<string, SnapshotRecord>();
+  /** Snapshots whose directories and record are being written: their keys and parents are taken. */
+  private readonly preparing = new Map<string, SnapshotRecord>();
   private nextId = 1;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -120,6 +125,7 @@ export class OverlaySnapshotter {
         return info(existing);
       }
       if (existing) throw new AlreadyExistsError(`cannot commit ${key} as ${name}: ${name} is an ${existing.kind} snapshot`);
+      if (this.preparing.has(name)) throw new AlreadyExistsError(`cannot commit ${key} as ${name}: a snapshot ${name} is being prepared`);
       const active = this.get(key);
       if (active.kind !== 'active') {
         throw new FailedPreconditionError(`cannot commit snapshot ${key}: it is ${active.kind}, only an active snapshot can be committed`);
@@ -134,14 +140,15 @@ export class OverlaySnapshotter {
   }
 
   async remove(key: string): Promise<void> {
-    await this.serialized(async () => {
+    const trash = await this.serialized(async () => {
       const record = this.get(key);
-      const children = [...this.records.values()].filter((r) => r.parent === key).map((r) => r.key);
+      const children = [...this.records.values(), ...this.preparing.values()].filter((r) => r.parent === key).map((r) => r.key);
       if (children.length > 0) {
         throw new FailedPreconditionError(`cannot remove snapshot ${key}: ${children.length} snapshot(s) still use it as parent (${children.slice(0, 3).join(', ')}); remove them first`);
       }
-      await this.removeRecord(record);
+      return this.detachRecord(record);
     });
+    await rm(trash, { recursive: true, force: true });
   }
 
   stat(key: string): SnapshotInfo {
@@ -208,8 +215,8 @@ export class OverlaySnapshotter {
 
   private async create(key: string, kind: SnapshotKind, parent: string | undefined): Promise<SnapshotRecord> {
     checkKey(key);
-    return this.serialized(async () => {
-      if (this.records.has(key)) throw new AlreadyExistsError(`snapshot ${JSON.stringify(key)} already exists`);
+    const record = await this.serialized(async () => {
+      if (this.records.has(key) || this.preparing.has(key)) throw new AlreadyExistsError(`snapshot ${JSON.stringify(key)} already exists`);
       if (parent !== undefined) {
         const parentRecord = this.records.get(parent);
         if (!parentRecord) throw new NotFoundError(`parent snapshot ${JSON.stringify(parent)} does not exist: unpack the layer first`);
@@ -225,18 +232,22 @@ export class OverlaySnapshotter {
         ...(parent !== undefined ? { parent } : {}),
         createdAt: new Date().toISOString(),
       };
-      const dir = this.dirOf(record);
-      try {
-        await mkdir(join(dir, 'fs'), { mode: 0o755 });
-        if (kind === 'active') await mkdir(join(dir, 'work'), { mode: 0o700 });
-        await writeSnapshotRecord(dir, record);
-      } catch (error) {
-        await rm(dir, { recursive: true, force: true });
-        throw error;
-      }
-      this.records.set(key, record);
+      this.preparing.set(key, record);
       return record;
     });
+    const dir = this.dirOf(record);
+    try {
+      await mkdir(join(dir, 'fs'), { mode: 0o755 });
+      if (kind === 'active') await mkdir(join(dir, 'work'), { mode: 0o700 });
+      await writeSnapshotRecord(dir, record);
+    } catch (error) {
+      this.preparing.delete(key);
+      await rm(dir, { recursive: true, force: true });
+      throw error;
+    }
+    this.preparing.delete(key);
+    this.records.set(key, record);
+    return record;
   }
 
   /** A snapshot whose mounts cannot be built (too many layers) is not left behind. */
@@ -264,10 +275,15 @@ export class OverlaySnapshotter {
   }
 
   private async removeRecord(record: SnapshotRecord): Promise<void> {
+    await rm(await this.detachRecord(record), { recursive: true, force: true });
+  }
+
+  /** Renames the snapshot's directory into removing/ and forgets it; returns where it went, for the caller to delete. */
+  private async detachRecord(record: SnapshotRecord): Promise<string> {
     const trash = join(this.root, 'removing', `${record.id}-${randomBytes(4).toString('hex')}`);
     await rename(this.dirOf(record), trash);
     this.records.delete(record.key);
-    await rm(trash, { recursive: true, force: true });
+    return trash;
   }
 
   private async load(): Promise<void> {

@@ -4,7 +4,7 @@
 // file of a write a crash cut short is removed.
 import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { removeTempFiles, writeJsonAtomic } from '../../common/atomic-file.js';
+import { removeTempFiles, writeJsonAtomic, writeVolatileJsonAtomic } from '../../common/atomic-file.js';
 import type { Logger } from '../../common/logger.js';
 
 export interface VersionedRecord {
@@ -22,11 +22,15 @@ export class RecordStore<T extends VersionedRecord> {
     private readonly kind: string,
     private readonly currentVersion: number,
     private readonly logger: Logger,
+    private readonly durable: boolean,
   ) {}
 
-  /** Opens the store and loads every record under `dir`. */
-  static async open<T extends VersionedRecord>(options: { dir: string; kind: string; version: number; logger: Logger }): Promise<RecordStore<T>> {
-    const store = new RecordStore<T>(options.dir, options.kind, options.version, options.logger);
+  /**
+   * Opens the store and loads every record under `dir`. `durable: false` (default true) writes
+   * without fsync, for records of things that all die with the boot (common/atomic-file.ts).
+   */
+  static async open<T extends VersionedRecord>(options: { dir: string; kind: string; version: number; logger: Logger; durable?: boolean }): Promise<RecordStore<T>> {
+    const store = new RecordStore<T>(options.dir, options.kind, options.version, options.logger, options.durable ?? true);
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
     await store.load();
     return store;
@@ -67,7 +71,7 @@ export class RecordStore<T extends VersionedRecord> {
   /** Writes the record durably, then makes it visible. */
   async put(record: T): Promise<void> {
     if (!idPattern.test(record.id)) throw new Error(`${this.kind} record id ${record.id} is not a 64-hex id`);
-    await writeJsonAtomic(join(this.dir, `${record.id}.json`), record);
+    await (this.durable ? writeJsonAtomic : writeVolatileJsonAtomic)(join(this.dir, `${record.id}.json`), record);
     this.records.set(record.id, record);
   }
 

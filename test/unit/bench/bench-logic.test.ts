@@ -95,6 +95,11 @@ describe('benchmark report', () => {
     expect(renderMarkdown(report, [])).toContain('| concurrent pods wall time ≤ 0.7× containerd 2.x | 0.50× | met |');
   });
 
+  it('closes with the hand-written analysis when there is one, and without the section when there is none', () => {
+    expect(renderMarkdown(report, [], '\nCreateContainer waits on runc create.\n')).toMatch(/## Where the time and memory go\n\nCreateContainer waits on runc create\.\n$/);
+    expect(renderMarkdown(report, [], '  \n')).not.toContain('## Where the time and memory go');
+  });
+
   it('draws the pod start CDF only from measured runtimes', () => {
     const charts = renderCharts(report);
     expect(Object.keys(charts)).toEqual(['pod-start-cdf.svg']);

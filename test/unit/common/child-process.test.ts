@@ -30,6 +30,11 @@ describe('running a program for a request step', () => {
     expect(result).toMatchObject({ stdout: 'in', stderr: 'err\n', exitCode: 3, spawnError: undefined });
   });
 
+  it('gives each of many programs run at once its own output and exit code', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => runChild('sh', ['-c', `echo out-${i}; exit ${i}`], {}, { timeoutMs: 30_000, what: `sh ${i}` })));
+    expect(results.map((r) => [r.stdout, r.exitCode])).toEqual(Array.from({ length: 20 }, (_, i) => [`out-${i}\n`, i]));
+  });
+
   it('says a program that cannot start could not start', async () => {
     const result = await runChild('/nonexistent/berth-test', [], {}, { timeoutMs: 5_000, what: 'missing' });
     expect(result.exitCode).toBeUndefined();

@@ -111,6 +111,29 @@ describe('OverlaySnapshotter', () => {
     await expect(snapshotter.remove('l0')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('prepares containers at once, each in its own directory, and gives a key taken meanwhile to one of them only', async () => {
+    const snapshotter = await OverlaySnapshotter.open(root);
+    await commitStack(snapshotter, 1);
+    const keys = Array.from({ length: 8 }, (_, i) => `container-${i}`);
+    const results = await Promise.allSettled([...keys, 'container-0'].map((key) => snapshotter.prepare(key, 'l0')));
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([expect.stringMatching(/container-0.*already exists/)]);
+    const uppers = keys.map((key) => snapshotter.layers(key).upper);
+    expect(new Set(uppers).size).toBe(keys.length);
+    for (const upper of uppers) expect(readdirSync(upper)).toEqual([]);
+  });
+
+  it('refuses to remove a parent while a child is still being prepared', async () => {
+    const snapshotter = await OverlaySnapshotter.open(root);
+    await commitStack(snapshotter, 1);
+    const preparing = snapshotter.prepare('container-1', 'l0');
+    await expect(snapshotter.remove('l0')).rejects.toThrow(/still use it as parent \(container-1\)/);
+    await preparing;
+    await snapshotter.remove('container-1');
+    await snapshotter.remove('l0');
+    expect(snapshotter.list()).toEqual([]);
+    expect(readdirSync(join(root, 'snapshots'))).toEqual([]);
+  });
+
   it('reloads its records when opened again', async () => {
     const first = await OverlaySnapshotter.open(root);
     await commitStack(first, 2);
