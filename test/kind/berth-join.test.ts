@@ -5,7 +5,7 @@
 // docker network. The cluster then treats it as any node: its DaemonSets (kube-proxy, the node
 // image's CNI agent) run there, a Deployment runs there, Services answer across the two nodes in
 // both directions, and kubectl logs and exec reach its pods through the API server.
-// Pods get 10.244.195.0/24, a /25 per node (this file's octet). Not in `npm test`: `npm run test:kind`.
+// Pods get 10.244.195.0/24, a /26 per node (this file's octet). Not in `npm test`: `npm run test:kind`.
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -73,10 +73,17 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
   let dockerd: TestDockerd | undefined;
   let cluster: KindCluster | undefined;
   let node: KindBerthNode | undefined;
+  let kubeadmNode: KindBerthNode | undefined;
   let joinArgs: string[] = [];
   let joinedAt = 0;
 
   const kubectl = (...args: string[]): Promise<string> => cluster!.kubectl(...args);
+  /** What the control plane's kubeadm prints for a new node: `kubeadm join HOST:PORT --token ... --discovery-token-ca-cert-hash ...`. */
+  const printJoinCommand = async (): Promise<string[]> => {
+    const printed = (await dockerd!.docker(['exec', controlPlane, 'kubeadm', 'token', 'create', '--print-join-command'])).trim().split(/\s+/);
+    if (printed[0] !== 'kubeadm' || printed[1] !== 'join') throw new Error(`kubeadm printed ${printed.join(' ')}, not a join command`);
+    return printed;
+  };
   const podsOn = async (nodeName: string, namespace: string[]): Promise<{ name: string; phase: string; ip: string }[]> => {
     const out = await kubectl(
       'get',
@@ -97,29 +104,27 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
       });
   };
 
+  let berthImage = '';
+
   beforeAll(async () => {
-    let berthImage: string | undefined;
-    ({
-      dir,
-      dockerd,
-      cluster,
-      images: { berth: berthImage },
-    } = await startKindCluster({
+    let images: { berth?: string | undefined } = {};
+    ({ dir, dockerd, cluster, images } = await startKindCluster({
       flavors: ['kind', 'berth'],
       name: clusterName,
       nodes: () => [{ role: 'control-plane' }],
       shape: {
         podSubnet: '10.244.195.0/24',
         patches: [
-          'kind: ClusterConfiguration\ncontrollerManager:\n  extraArgs:\n  - name: node-cidr-mask-size\n    value: "25"\n',
+          'kind: ClusterConfiguration\ncontrollerManager:\n  extraArgs:\n  - name: node-cidr-mask-size\n    value: "26"\n',
           // Published in kube-system/kubelet-config, which berth join reads as kubeadm's kubelets do.
           'kind: KubeletConfiguration\nserverTLSBootstrap: true\n',
         ],
       },
     }));
 
+    berthImage = images.berth ?? '';
     const started = Date.now();
-    node = await startKindBerthNode({ dockerd: dockerd!, name: berthNodeName, image: berthImage! });
+    node = await startKindBerthNode({ dockerd: dockerd!, name: berthNodeName, image: berthImage });
     // The image's upstream kubelet unit stays off: this node's kubelet is berth's.
     await node.exec('systemctl', 'mask', '--now', 'kubelet.service');
     await node.exec('systemctl', 'start', 'berth-preload-images.service');
@@ -133,9 +138,7 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
     await dockerd!.docker(['cp', archive, `${berthNodeName}:/kind/busybox.tar`]);
     await node.berth('load', '--quiet', '--input', '/kind/busybox.tar');
 
-    const printed = (await dockerd!.docker(['exec', controlPlane, 'kubeadm', 'token', 'create', '--print-join-command'])).trim().split(/\s+/);
-    if (printed[0] !== 'kubeadm' || printed[1] !== 'join') throw new Error(`kubeadm printed ${printed.join(' ')}, not a join command`);
-    joinArgs = printed.slice(2);
+    joinArgs = (await printJoinCommand()).slice(2);
     joinedAt = Date.now();
     // kubeadm's --cri-socket: the node image's berth runtime service, which holds the preloaded images.
     await node.join([...joinArgs, '--cri-socket', 'unix:///run/berth/berth.sock']);
@@ -146,7 +149,7 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
     if (logDir && node) {
       for (const unit of ['berth-join', 'berth-runtime']) writeFileSync(join(logDir, `${berthNodeName}-${unit}.log`), await node.journal(unit));
     }
-    await node?.remove().catch((error: unknown) => console.error(`removing ${berthNodeName}: ${String(error)}`));
+    for (const each of [node, kubeadmNode]) await each?.remove().catch((error: unknown) => console.error(`removing ${each.name}: ${String(error)}`));
     await tearDownKindWorld({ cluster, dockerd, dir });
   });
 
@@ -254,5 +257,36 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
     const [pod] = (await podsOn(berthNodeName, [])).filter((p) => p.name.startsWith('web-'));
     expect((await kubectl('logs', pod!.name)).trim()).toBe(`serving from ${pod!.name}`);
     expect((await kubectl('exec', pod!.name, '--', 'cat', '/etc/berth-image')).trim()).toBe("hello from berth's busybox image");
+  });
+
+  it("joins a second berth node through the real kubeadm join, with berth node as its kubelet on kubeadm's files and flags", async () => {
+    const name = `${clusterName}-kubeadm`;
+    kubeadmNode = await startKindBerthNode({ dockerd: dockerd!, name, image: berthImage });
+    // What a user does to make berth the node's kubelet: kubelet.service runs berth node with the
+    // kubelet's own kubeadm arguments (kubeadm's 10-kubeadm.conf sets them); berth reads
+    // kubeadm-flags.env beside --config itself.
+    await kubeadmNode.exec(
+      'sh',
+      '-c',
+      "printf '%s\\n' '[Service]' 'ExecStart=' 'ExecStart=/usr/local/bin/node /opt/berth/bin/berth.js node $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS' >/etc/systemd/system/kubelet.service.d/20-berth.conf && systemctl daemon-reload",
+    );
+    await kubeadmNode.exec('systemctl', 'start', 'berth-preload-images.service');
+    const printed = await printJoinCommand();
+    const started = Date.now();
+    // Preflight errors ignored as kind ignores them for its own nodes (this host's cgroup v1 and kernel config checks).
+    await kubeadmNode.exec(...printed, '--cri-socket', 'unix:///run/berth/berth.sock', '--ignore-preflight-errors=all').catch(async (error: Error) => {
+      throw new Error(`kubeadm join failed: ${error.message}\n--- kubelet.service (berth node):\n${await kubeadmNode!.journal('kubelet')}`);
+    });
+    console.info(`berth join test: kubeadm join with berth node as the kubelet took ${Date.now() - started} ms`);
+    const info = await eventually(async () => {
+      const out = await kubectl('get', 'node', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.nodeInfo.kubeletVersion} {.status.nodeInfo.containerRuntimeVersion}');
+      const [ready, kubelet, runtime] = out.split(' ');
+      return ready === 'True' ? { kubelet, runtime } : undefined;
+    }, 1_000);
+    expect(info.kubelet).toMatch(/-berth$/);
+    expect(info.runtime).toMatch(/^berth:\/\//);
+    expect(await kubeadmNode.exec('curl', '-sS', 'http://127.0.0.1:10248/healthz')).toBe('ok');
+    // The kubeconfig kubeadm waited for, written by berth's TLS bootstrap, names its client certificate.
+    expect(await kubeadmNode.exec('grep', '-c', 'kubelet-client-current.pem', '/etc/kubernetes/kubelet.conf')).toMatch(/^[1-9]/);
   });
 });
