@@ -123,6 +123,22 @@ describe('berth node configuration', () => {
     expect(() => kubeletConfigFile('kind: KubeletConfiguration\nenforceNodeAllocatable: pods\n', 'kubelet.yaml')).toThrow(/must be a list/);
   });
 
+  it("reads what kubeadm's config.yaml says about healthz, the client CA and serverTLSBootstrap; flags win", () => {
+    const file = kubeletConfigFile(
+      'kind: KubeletConfiguration\nhealthzPort: 10248\nhealthzBindAddress: 127.0.0.1\nauthentication:\n  x509:\n    clientCAFile: /etc/kubernetes/pki/ca.crt\nserverTLSBootstrap: true\n',
+      'config.yaml',
+    );
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock', file)).toMatchObject({ healthzAddress: '127.0.0.1:10248', clientCaFile: '/etc/kubernetes/pki/ca.crt', serverTlsBootstrap: true });
+    expect(kubeletConfigFromFlags({ ...flags, healthzPort: 0, clientCaFile: '/ca.pem' }, '/run/berth/berth.sock', file)).toMatchObject({ healthzAddress: undefined, clientCaFile: '/ca.pem' });
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock')).toMatchObject({ healthzAddress: undefined, serverTlsBootstrap: false });
+  });
+
+  it('refuses --bootstrap-kubeconfig without --kubeconfig before it starts anything', async () => {
+    await expect(runNode({ ...flags, bootstrapKubeconfig: '/etc/kubernetes/bootstrap-kubelet.conf', logLevel: 'silent' as NodeFlags['logLevel'] })).rejects.toThrow(
+      /--bootstrap-kubeconfig needs --kubeconfig/,
+    );
+  });
+
   it('refuses a file of another kind', () => {
     expect(() => kubeletConfigFile('kind: Pod\n', 'pod.yaml')).toThrow(/pod.yaml: kind Pod is not KubeletConfiguration/);
   });
