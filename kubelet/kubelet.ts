@@ -3,15 +3,14 @@
 // loop, the PLEG and the status manager. Stopping it leaves pods running: a restarted kubelet
 // finds them again by their labels.
 import type { V1Pod, V1Taint } from '@kubernetes/client-node';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { arch, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage, UnavailableError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { CriClient } from '../cri/client/cri-client.js';
 import { ApiPodSource } from './api-pod-source.js';
-import { clusterFromKubeconfig } from './bootstrap/discovery.js';
-import { startServingCertificate } from './bootstrap/serving-certificate.js';
+import { kubeconfigCaPem, startServingCertificate } from './bootstrap/serving-certificate.js';
 import type { KubeApiPort } from './api-port.js';
 import { RestartBackoff } from './backoff.js';
 import type { KubeletConfig } from './config.js';
@@ -171,10 +170,9 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     kubeletPort = Number(server.address.slice(server.address.lastIndexOf(':') + 1));
     stops.push(() => server.close());
     if (config.serverTlsBootstrap && !config.tlsCertFile && config.kubeconfigPath) {
-      const cluster = clusterFromKubeconfig(await readFile(config.kubeconfigPath, 'utf8'), config.kubeconfigPath);
       const rotation = startServingCertificate({
         api: KubeApi.fromFile(config.kubeconfigPath),
-        caPem: cluster.caPem,
+        caPem: await kubeconfigCaPem(config.kubeconfigPath),
         pkiDir: join(config.rootDir, 'pki'),
         nodeName: config.nodeName,
         altNames: { dnsNames: [config.nodeName], ips: [config.nodeIp] },

@@ -33,6 +33,8 @@ export interface CertificateRequestOptions {
   timeoutMs: number;
   pollMs?: number;
   log?: (message: string) => void;
+  /** Ends the wait (the kubelet stops): the request is left to the cluster. */
+  signal?: AbortSignal;
 }
 
 /** For the serving certificate: the names it must carry. */
@@ -105,6 +107,6 @@ async function requestNodeCertificate(
             : `certificatesigningrequest ${name} was not approved within ${Math.round(options.timeoutMs / 1000)} s: approve it with \`kubectl certificate approve ${name}\`, or let kubeadm's auto-approval RBAC (kubeadm init phase bootstrap-token) do it`,
       );
     }
-    await sleep(options.pollMs ?? 500);
+    await sleep(options.pollMs ?? 500, undefined, options.signal ? { signal: options.signal } : {});
   }
 }

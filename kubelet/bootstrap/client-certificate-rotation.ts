@@ -49,13 +49,15 @@ export function startCertificateRotation(options: {
   nodeName: string;
   logger: Logger;
   read(): Promise<HeldCertificate | undefined>;
-  renew(): Promise<void>;
+  /** `signal` aborts when the rotation stops: a wait for approval must end with it. */
+  renew(signal: AbortSignal): Promise<void>;
   random?: () => number;
 }): CertificateRotation {
   const { what, nodeName, logger } = options;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let attempt = 0;
+  const stopping = new AbortController();
 
   const schedule = (delayMs: number): void => {
     if (stopped) return;
@@ -74,12 +76,13 @@ export function startCertificateRotation(options: {
       const held = await options.read();
       const due = held ? rotationDeadlineMs(startOfHeld(held), Date.parse(held.certificate.validTo), 0) : 0;
       if (held && Date.now() < due && attempt === 0) return scheduleFor(held);
-      await options.renew();
+      await options.renew(stopping.signal);
       if (stopped) return;
       attempt = 0;
       const renewed = await options.read();
       if (renewed) scheduleFor(renewed);
     } catch (error) {
+      if (stopped) return;
       const delay = retryDelayMs(attempt++);
       logger.warn({ nodeName, err: errorMessage(error), retryInMs: delay }, `${what} certificate rotation failed`);
       schedule(delay);
@@ -90,6 +93,7 @@ export function startCertificateRotation(options: {
   return {
     stop: () => {
       stopped = true;
+      stopping.abort();
       if (timer) clearTimeout(timer);
     },
   };
@@ -108,12 +112,13 @@ export function startClientCertificateRotation(options: { paths: NodeCredentialP
     logger,
     read,
     ...(options.random ? { random: options.random } : {}),
-    renew: async () => {
+    renew: async (signal) => {
       const stored = await read();
       const issued = await requestNodeClientCertificate(KubeApi.fromFile(paths.kubeconfig), {
         nodeName,
         caPem: stored.caPem,
         timeoutMs: 5 * 60_000,
+        signal,
         log: (message) => logger.info({ nodeName }, message),
       });
       const pemFile = await storeClientCertificate(paths, issued.certPem, issued.keyPem);

@@ -8,7 +8,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errorMessage } from '../../common/errors.js';
+import { KubeConfig } from '@kubernetes/client-node';
+import { FailedPreconditionError, errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { splitPemCertificates } from './ca-pin.js';
 import { type CsrApi, requestNodeServingCertificate } from './client-certificate-request.js';
@@ -37,6 +38,16 @@ export async function readServingPem(pkiDir: string): Promise<(ServingPem & Held
   const [leaf] = splitPemCertificates(text);
   if (!key || !leaf) throw new Error(`${current} does not hold a certificate and its key`);
   return { certPem: text.replace(keyBlock, ''), keyPem: key, certificate: new X509Certificate(leaf), storedAtMs: (await stat(current)).mtimeMs };
+}
+
+/** The cluster CA a kubeconfig trusts (embedded or as a file): the serving certificate must chain to it. */
+export async function kubeconfigCaPem(kubeconfigPath: string): Promise<string> {
+  const kubeconfig = new KubeConfig();
+  kubeconfig.loadFromFile(kubeconfigPath);
+  const cluster = kubeconfig.getCurrentCluster();
+  if (cluster?.caData) return Buffer.from(cluster.caData, 'base64').toString('utf8');
+  if (cluster?.caFile) return readFile(cluster.caFile, 'utf8');
+  throw new FailedPreconditionError(`${kubeconfigPath} names no cluster CA (certificate-authority-data or certificate-authority): serverTLSBootstrap cannot check what the cluster issues`);
 }
 
 /** Whether a stored certificate still fits: unexpired and naming every one of the node's names. */
@@ -77,8 +88,9 @@ export function startServingCertificate(options: {
       }
       return held;
     },
-    renew: async () => {
+    renew: async (signal) => {
       const issued = await requestNodeServingCertificate(options.api, {
+        signal,
         nodeName,
         caPem: options.caPem,
         altNames: options.altNames,
