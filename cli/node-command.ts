@@ -73,7 +73,9 @@ export function kubeletConfigFile(text: string, where: string): Partial<KubeletC
   const endpoint = str('containerRuntimeEndpoint');
   if (endpoint) out.runtimeEndpoint = endpoint;
   const requestTimeout = str('runtimeRequestTimeout');
-  if (requestTimeout) out.runtimeRequestTimeoutMs = parseDuration(requestTimeout, `${where}: runtimeRequestTimeout`);
+  // kubeadm writes 0s, which upstream reads as "the default" (2m).
+  const requestTimeoutMs = requestTimeout ? parseDuration(requestTimeout, `${where}: runtimeRequestTimeout`) : 0;
+  if (requestTimeoutMs > 0) out.runtimeRequestTimeoutMs = requestTimeoutMs;
   if (str('cgroupRoot')) out.cgroupParent = str('cgroupRoot');
   if (str('podLogsDir')) out.podLogsDir = str('podLogsDir');
   if (typeof raw['serverTLSBootstrap'] === 'boolean') out.serverTlsBootstrap = raw['serverTLSBootstrap'];

@@ -84,6 +84,11 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
     if (printed[0] !== 'kubeadm' || printed[1] !== 'join') throw new Error(`kubeadm printed ${printed.join(' ')}, not a join command`);
     return printed;
   };
+  /** The body a pod gets for GET / from host:80, through busybox nc (this busybox-static's wget crashes: exit 139). */
+  const httpGet = async (pod: string, host: string): Promise<string | undefined> => {
+    const response = await kubectl('exec', pod, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${host} 80`);
+    return /^HTTP\/1\.[01] 200/.test(response) ? response.split('\r\n\r\n')[1]?.trim() : undefined;
+  };
   const podsOn = async (nodeName: string, namespace: string[]): Promise<{ name: string; phase: string; ip: string }[]> => {
     const out = await kubectl(
       'get',
@@ -125,8 +130,8 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
     berthImage = images.berth ?? '';
     const started = Date.now();
     node = await startKindBerthNode({ dockerd: dockerd!, name: berthNodeName, image: berthImage });
-    // The image's upstream kubelet unit stays off: this node's kubelet is berth's.
-    await node.exec('systemctl', 'mask', '--now', 'kubelet.service');
+    // The image's upstream kubelet.service stays off: it starts only once kubeadm wrote
+    // /var/lib/kubelet/config.yaml (kind's ConditionPathExists), and this node's kubelet is berth's.
     await node.exec('systemctl', 'start', 'berth-preload-images.service');
     console.info(`berth join test: berth node container up (systemd running, images preloaded into berth) in ${Date.now() - started} ms`);
 
@@ -247,10 +252,10 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
     await eventually(() => running('client'), 1_000);
     await eventually(() => running('cp-web'), 1_000);
     // From a pod on berth: CoreDNS (on the control plane) through the berth node's kube-proxy rules.
-    const fromBerth = await eventually(() => kubectl('exec', 'client', '--', 'wget', '-qO-', '-T', '5', 'http://cp-web.default.svc.cluster.local'), 2_000);
-    expect(fromBerth.trim()).toBe('served by cp-web');
-    const fromControlPlane = await eventually(() => kubectl('exec', 'cp-web', '--', 'wget', '-qO-', '-T', '5', 'http://web.default.svc.cluster.local'), 2_000);
-    expect(fromControlPlane.trim()).toMatch(/^served by web-[a-z0-9]+-[a-z0-9]+$/);
+    const fromBerth = await eventually(() => httpGet('client', 'cp-web.default.svc.cluster.local'), 2_000);
+    expect(fromBerth).toBe('served by cp-web');
+    const fromControlPlane = await eventually(() => httpGet('cp-web', 'web.default.svc.cluster.local'), 2_000);
+    expect(fromControlPlane).toMatch(/^served by web-[a-z0-9]+-[a-z0-9]+$/);
   });
 
   it("serves kubectl logs and exec for its pods through the API server and berth's kubelet API", async () => {
