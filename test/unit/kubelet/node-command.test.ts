@@ -51,6 +51,9 @@ describe('berth node configuration', () => {
     expect(kubeletConfigFromFlags({ ...flags, runtimeRequestTimeout: '500ms' }, '/run/berth/berth.sock', fromFile).runtimeRequestTimeoutMs).toBe(500);
     expect(() => kubeletConfigFromFlags({ ...flags, runtimeRequestTimeout: '2 minutes' }, '/run/berth/berth.sock')).toThrow(/--runtime-request-timeout "2 minutes" is not a duration/);
     expect(() => kubeletConfigFromFlags({ ...flags, runtimeRequestTimeout: '0s' }, '/run/berth/berth.sock')).toThrow(/must be positive/);
+    // kubeadm's config.yaml says 0s for "the default", as upstream reads it.
+    const kubeadms = kubeletConfigFile('kind: KubeletConfiguration\nruntimeRequestTimeout: 0s\n', 'config.yaml');
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock', kubeadms).runtimeRequestTimeoutMs).toBe(120_000);
   });
 
   it('leaves the unauthenticated read-only port off unless --read-only-port names one, as upstream', () => {
