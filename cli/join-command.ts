@@ -2,8 +2,9 @@
 // plus the kubelet's TLS bootstrap do for a worker, in one command with no kubeadm on the node.
 // The credentials come from kubelet/bootstrap/join.ts; the node then runs as `berth node` with
 // them, the cluster's kube-system/kubelet-config supplying the defaults kubeadm would (cluster
-// DNS and domain, the static pod path) where no flag says otherwise. The kubelet API's serving certificate stays the
-// self-signed one `berth node` makes (no kubernetes.io/kubelet-serving CSR). The client
+// DNS and domain, the static pod path, serverTLSBootstrap) where no flag says otherwise. The
+// kubelet API's serving certificate is the self-signed one `berth node` makes, or with
+// serverTLSBootstrap one the cluster issues on a kubernetes.io/kubelet-serving CSR. The client
 // certificate is rotated at 70-90 % of its lifetime while the node runs.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
