@@ -2,8 +2,9 @@
 // plus the kubelet's TLS bootstrap do for a worker, in one command with no kubeadm on the node.
 // The credentials come from kubelet/bootstrap/join.ts; the node then runs as `berth node` with
 // them, the cluster's kube-system/kubelet-config supplying the defaults kubeadm would (cluster
-// DNS and domain) where no flag says otherwise. The kubelet API's serving certificate stays the
-// self-signed one `berth node` makes (no kubernetes.io/kubelet-serving CSR). The client
+// DNS and domain, the static pod path, serverTLSBootstrap) where no flag says otherwise. The
+// kubelet API's serving certificate is the self-signed one `berth node` makes, or with
+// serverTLSBootstrap one the cluster issues on a kubernetes.io/kubelet-serving CSR. The client
 // certificate is rotated at 70-90 % of its lifetime while the node runs.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -39,6 +40,10 @@ export function clusterKubeletDefaults(text: string | undefined, log: (message: 
     return {
       ...(published.clusterDns ? { clusterDns: published.clusterDns } : {}),
       ...(published.clusterDomain ? { clusterDomain: published.clusterDomain } : {}),
+      // kubeadm's /etc/kubernetes/manifests: where a node's static pods live in this cluster.
+      ...(published.podManifestPath ? { podManifestPath: published.podManifestPath } : {}),
+      // kubeadm leaves it off; a cluster that turns it on approves its nodes' serving CSRs.
+      ...(published.serverTlsBootstrap !== undefined ? { serverTlsBootstrap: published.serverTlsBootstrap } : {}),
     };
   } catch (error) {
     log(`kube-system/kubelet-config ignored: ${errorMessage(error)}`);
@@ -67,7 +72,7 @@ export async function runJoin(endpointArgument: string | undefined, givenFlags: 
   // Every flag is checked before anything is asked of the cluster or written.
   const bootstrapToken = flags.tlsBootstrapToken ?? flags.token;
   const token = bootstrapToken === undefined ? undefined : parseBootstrapToken(bootstrapToken, flags.tlsBootstrapToken ? '--tls-bootstrap-token' : '--token');
-  const kubeletDir = join(flags.rootDir, 'kubelet');
+  const paths = nodeCredentialPaths(join(flags.rootDir, 'kubelet'));
   const joined = await joinCluster({
     endpoint,
     discoveryFile: flags.discoveryFile,
@@ -75,12 +80,12 @@ export async function runJoin(endpointArgument: string | undefined, givenFlags: 
     caPins: parseCaPins(flags.discoveryTokenCaCertHash),
     unsafeSkipCaVerification: flags.discoveryTokenUnsafeSkipCaVerification === true,
     nodeName: flags.nodeName,
-    kubeletDir,
+    paths,
     discoveryTimeoutMs: parseDuration(flags.discoveryTimeout, '--discovery-timeout'),
     tlsBootstrapTimeoutMs: parseDuration(flags.tlsBootstrapTimeout, '--tls-bootstrap-timeout'),
     log,
   });
-  const rotation = startClientCertificateRotation({ paths: nodeCredentialPaths(kubeletDir), nodeName: flags.nodeName, logger });
+  const rotation = startClientCertificateRotation({ paths, nodeName: flags.nodeName, logger });
   try {
     await runNode(
       {

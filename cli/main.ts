@@ -44,7 +44,12 @@ function addRuntimeFlags(command: Command): Command {
 
 /** The kubelet's flags, shared by `berth node` and `berth join` (which makes its own kubeconfig). */
 function addNodeFlags(command: Command, options: { kubeconfig: boolean; kubeletConfigFile: boolean }): Command {
-  if (options.kubeconfig) command.option('--kubeconfig <path>', 'API server credentials; without it berth runs static pods only (standalone)');
+  if (options.kubeconfig) {
+    command
+      .option('--kubeconfig <path>', 'API server credentials; without it berth runs static pods only (standalone)')
+      .option('--bootstrap-kubeconfig <path>', "a bootstrap token kubeconfig (kubeadm's bootstrap-kubelet.conf): when --kubeconfig is missing, TLS bootstrap writes it")
+      .option('--cert-dir <dir>', 'where bootstrapped client certificates go (default <root-dir>/kubelet/pki)');
+  }
   if (options.kubeletConfigFile) command.option('--config <path>', 'KubeletConfiguration-style file');
   return (
     addRuntimeFlags(command)
@@ -68,6 +73,8 @@ function addNodeFlags(command: Command, options: { kubeconfig: boolean; kubeletC
       .option('--client-ca-file <path>', 'CA bundle that kubelet API client certificates must chain to')
       .option('--tls-cert-file <path>', 'kubelet API serving certificate (default: self-signed under the root dir)')
       .option('--tls-private-key-file <path>', 'key of --tls-cert-file')
+      .option('--healthz-port <port>', "plain HTTP /healthz on 127.0.0.1 (kubeadm's 10248; 0: off); default: the config file's healthzPort, else off", (v) => Number.parseInt(v, 10))
+      .option('--rotate-server-certificates', "ask the cluster for the serving certificate (kubelet-serving CSR, approved by an administrator) and rotate it; the config file's serverTLSBootstrap")
       // Off unless asked for, as upstream: anything that can reach it reads every pod's metrics.
       .option(
         '--read-only-port <port>',
@@ -76,6 +83,26 @@ function addNodeFlags(command: Command, options: { kubeconfig: boolean; kubeletC
         0,
       )
   );
+}
+
+/**
+ * `flags` with kubeadm-flags.env's beside --config (cli/kubeadm-flags.ts) wherever the command
+ * line gave none; the file's words are parsed by the same flag definitions.
+ */
+export async function withKubeadmFlags(flags: NodeFlags, command: Command): Promise<NodeFlags> {
+  const { kubeadmArgsBeside } = await import('./kubeadm-flags.js');
+  const { file, args } = await kubeadmArgsBeside(flags.config ?? '');
+  if (args.length === 0) return flags;
+  const fromFile = addNodeFlags(new Command('node'), { kubeconfig: true, kubeletConfigFile: true }).exitOverride().allowUnknownOption().allowExcessArguments();
+  // parseOptions sets the values (and their source, 'cli') as it goes; what it does not know comes back.
+  const { unknown } = fromFile.parseOptions(args);
+  if (unknown.length > 0) console.warn(`berth node: ${file}: skipping flags berth's kubelet does not take: ${unknown.join(' ')}`);
+  const merged: NodeFlags = { ...flags };
+  for (const [key, value] of Object.entries(fromFile.opts())) {
+    const givenHere = command.getOptionValueSource(key);
+    if (fromFile.getOptionValueSource(key) === 'cli' && (givenHere === undefined || givenHere === 'default')) Object.assign(merged, { [key]: value });
+  }
+  return merged;
 }
 
 export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
@@ -97,9 +124,9 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
     });
   });
 
-  addNodeFlags(program.command('node').description('run the kubelet with the embedded runtime'), { kubeconfig: true, kubeletConfigFile: true }).action(async (flags: NodeFlags) => {
+  addNodeFlags(program.command('node').description('run the kubelet with the embedded runtime'), { kubeconfig: true, kubeletConfigFile: true }).action(async (flags: NodeFlags, command: Command) => {
     const { runNode } = await import('./node-command.js');
-    await runNode(flags);
+    await runNode(flags.config ? await withKubeadmFlags(flags, command) : flags);
   });
 
   addNodeFlags(

@@ -8,6 +8,8 @@ import { InvalidArgumentError, errorMessage } from '../common/errors.js';
 import { createLogger } from '../common/logger.js';
 import { packageVersion } from '../common/package-version.js';
 import { kubeletConfig, parseDuration, type KubeletConfig, type KubeletConfigInput } from '../kubelet/config.js';
+import { bootstrapFromKubeconfig, kubeadmCredentialPaths } from '../kubelet/bootstrap/bootstrap-kubeconfig.js';
+import { type CertificateRotation, startClientCertificateRotation } from '../kubelet/bootstrap/client-certificate-rotation.js';
 import { startKubelet } from '../kubelet/kubelet.js';
 import { parseNodeLabels, parseReservation } from '../kubelet/node-status.js';
 import { parseTaints } from '../kubelet/taints.js';
@@ -40,6 +42,14 @@ export interface NodeFlags extends RuntimeFlags {
   clientCaFile?: string;
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
+  /** Upstream's --rotate-server-certificates (the config file's serverTLSBootstrap). */
+  rotateServerCertificates?: boolean;
+  /** Upstream's --bootstrap-kubeconfig: TLS bootstrap into --kubeconfig when it is missing. */
+  bootstrapKubeconfig?: string;
+  /** Where bootstrapped client certificates go (upstream --cert-dir). */
+  certDir?: string;
+  /** --healthz-port; 0: off. Absent: the config file's healthzPort, else off. */
+  healthzPort?: number;
 }
 
 /**
@@ -63,9 +73,19 @@ export function kubeletConfigFile(text: string, where: string): Partial<KubeletC
   const endpoint = str('containerRuntimeEndpoint');
   if (endpoint) out.runtimeEndpoint = endpoint;
   const requestTimeout = str('runtimeRequestTimeout');
-  if (requestTimeout) out.runtimeRequestTimeoutMs = parseDuration(requestTimeout, `${where}: runtimeRequestTimeout`);
+  // kubeadm writes 0s, which upstream reads as "the default" (2m).
+  const requestTimeoutMs = requestTimeout ? parseDuration(requestTimeout, `${where}: runtimeRequestTimeout`) : 0;
+  if (requestTimeoutMs > 0) out.runtimeRequestTimeoutMs = requestTimeoutMs;
   if (str('cgroupRoot')) out.cgroupParent = str('cgroupRoot');
   if (str('podLogsDir')) out.podLogsDir = str('podLogsDir');
+  if (typeof raw['serverTLSBootstrap'] === 'boolean') out.serverTlsBootstrap = raw['serverTLSBootstrap'];
+  // kubeadm writes healthzPort 10248 on 127.0.0.1 and the cluster CA as the client CA.
+  if (typeof raw['healthzPort'] === 'number' && raw['healthzPort'] > 0) {
+    const host = str('healthzBindAddress') ?? '127.0.0.1';
+    out.healthzAddress = `${host.includes(':') ? `[${host}]` : host}:${raw['healthzPort']}`;
+  }
+  const x509 = (raw['authentication'] as { x509?: { clientCAFile?: unknown } } | undefined)?.x509;
+  if (typeof x509?.clientCAFile === 'string' && x509.clientCAFile !== '') out.clientCaFile = x509.clientCAFile;
   for (const key of ['kubeReserved', 'systemReserved'] as const) {
     const value = raw[key];
     if (value === undefined) continue;
@@ -112,9 +132,11 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     // No authentication on the read-only port: loopback only, whatever --address says.
     readOnlyAddress: flags.readOnlyPort > 0 ? `127.0.0.1:${flags.readOnlyPort}` : undefined,
     serverAddress: flags.port > 0 ? `${flags.address.includes(':') ? `[${flags.address}]` : flags.address}:${flags.port}` : undefined,
-    clientCaFile: flags.clientCaFile,
+    clientCaFile: flags.clientCaFile ?? fromFile.clientCaFile,
+    healthzAddress: flags.healthzPort === undefined ? fromFile.healthzAddress : flags.healthzPort > 0 ? `127.0.0.1:${flags.healthzPort}` : undefined,
     tlsCertFile: flags.tlsCertFile,
     tlsPrivateKeyFile: flags.tlsPrivateKeyFile,
+    serverTlsBootstrap: flags.rotateServerCertificates ?? fromFile.serverTlsBootstrap,
   });
 }
 
@@ -132,6 +154,22 @@ export async function runNode(flags: NodeFlags, clusterDefaults: Partial<Kubelet
   // Everything is validated before anything starts: a bad flag never leaves a runtime behind.
   const runtimeConfig = external ? undefined : runtimeConfigFromFlags(flags);
   const config = kubeletConfigFromFlags(flags, external ?? runtimeConfig?.socketPath ?? '', fromFile);
+  if (flags.bootstrapKubeconfig && !flags.kubeconfig) {
+    throw new InvalidArgumentError('--bootstrap-kubeconfig needs --kubeconfig: the file the bootstrapped credentials are written to');
+  }
+  // kubeadm's kubelet: TLS bootstrap before anything starts, then the client certificate rotates.
+  let rotation: CertificateRotation | undefined;
+  if (flags.bootstrapKubeconfig && flags.kubeconfig) {
+    const paths = kubeadmCredentialPaths(config.kubeconfigPath ?? flags.kubeconfig, flags.certDir ?? join(config.rootDir, 'pki'));
+    await bootstrapFromKubeconfig({
+      bootstrapKubeconfig: flags.bootstrapKubeconfig,
+      paths,
+      nodeName: config.nodeName,
+      timeoutMs: 5 * 60_000,
+      log: (message) => logger.info({ nodeName: config.nodeName }, message),
+    });
+    rotation = startClientCertificateRotation({ paths, nodeName: config.nodeName, logger });
+  }
   const runtime = runtimeConfig
     ? await startRuntimeServices(runtimeConfig, { stream: { address: flags.streamAddress, port: flags.streamPort }, metricsAddress: flags.metricsAddress }, logger)
     : undefined;
@@ -147,6 +185,7 @@ export async function runNode(flags: NodeFlags, clusterDefaults: Partial<Kubelet
     });
     await kubelet.stop();
   } finally {
+    rotation?.stop();
     await runtime?.close();
   }
 }

@@ -70,11 +70,18 @@ export interface KubeletConfig {
   readOnlyAddress: string | undefined;
   /** host:port of the authenticated HTTPS kubelet API; served only with an API server. */
   serverAddress: string | undefined;
+  /** host:port of the unauthenticated /healthz (upstream healthzBindAddress:healthzPort); undefined: not served. */
+  healthzAddress: string | undefined;
   /** CA bundle for client certificates on the kubelet API (upstream --client-ca-file). */
   clientCaFile: string | undefined;
   /** Serving certificate and key; both undefined: a self-signed pair under rootDir/pki. */
   tlsCertFile: string | undefined;
   tlsPrivateKeyFile: string | undefined;
+  /**
+   * Ask the cluster for the serving certificate (a kubernetes.io/kubelet-serving CSR) and rotate
+   * it (upstream serverTLSBootstrap / --rotate-server-certificates); ignored with tlsCertFile.
+   */
+  serverTlsBootstrap: boolean;
   timings: KubeletTimings;
 }
 
@@ -102,9 +109,11 @@ export interface KubeletConfigInput {
   kubeletVersion: string;
   readOnlyAddress?: string | undefined;
   serverAddress?: string | undefined;
+  healthzAddress?: string | undefined;
   clientCaFile?: string | undefined;
   tlsCertFile?: string | undefined;
   tlsPrivateKeyFile?: string | undefined;
+  serverTlsBootstrap?: boolean | undefined;
   timings?: Partial<KubeletTimings> | undefined;
 }
 
@@ -230,9 +239,11 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     kubeletVersion: input.kubeletVersion,
     readOnlyAddress: input.readOnlyAddress === undefined ? undefined : listenAddress(input.readOnlyAddress),
     serverAddress: input.serverAddress === undefined ? undefined : listenAddress(input.serverAddress),
+    healthzAddress: input.healthzAddress === undefined ? undefined : listenAddress(input.healthzAddress),
     clientCaFile: input.clientCaFile === undefined ? undefined : absolutePath('client CA file', input.clientCaFile),
     tlsCertFile: input.tlsCertFile === undefined ? undefined : absolutePath('TLS certificate file', input.tlsCertFile),
     tlsPrivateKeyFile: input.tlsPrivateKeyFile === undefined ? undefined : absolutePath('TLS private key file', input.tlsPrivateKeyFile),
+    serverTlsBootstrap: input.serverTlsBootstrap ?? false,
     timings,
   };
 }

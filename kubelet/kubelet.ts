@@ -10,6 +10,7 @@ import { errorMessage, UnavailableError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { CriClient } from '../cri/client/cri-client.js';
 import { ApiPodSource } from './api-pod-source.js';
+import { kubeconfigCaPem, startServingCertificate } from './bootstrap/serving-certificate.js';
 import type { KubeApiPort } from './api-port.js';
 import { RestartBackoff } from './backoff.js';
 import type { KubeletConfig } from './config.js';
@@ -32,6 +33,7 @@ import { gpuResource, readGpuInventory } from './devices/gpu-inventory.js';
 import { Pleg } from './pleg.js';
 import { PodStatusCache } from './pod-status-cache.js';
 import { terminationMessageReader } from './termination-message.js';
+import { startHealthzServer } from './server/healthz-server.js';
 import { startKubeletServer } from './server/kubelet-server.js';
 import { selfSignedServingCert } from './server/serving-cert.js';
 import { startReadOnlyServer } from './stats/read-only-server.js';
@@ -167,6 +169,18 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     });
     kubeletPort = Number(server.address.slice(server.address.lastIndexOf(':') + 1));
     stops.push(() => server.close());
+    if (config.serverTlsBootstrap && !config.tlsCertFile && config.kubeconfigPath) {
+      const rotation = startServingCertificate({
+        api: KubeApi.fromFile(config.kubeconfigPath),
+        caPem: await kubeconfigCaPem(config.kubeconfigPath),
+        pkiDir: join(config.rootDir, 'pki'),
+        nodeName: config.nodeName,
+        altNames: { dnsNames: [config.nodeName], ips: [config.nodeIp] },
+        logger,
+        use: (pem) => server.useCertificate(pem),
+      });
+      stops.push(() => rotation.stop());
+    }
   }
 
   // Admission reads the Node's taints as last read from the API (what it was registered with until then).
@@ -313,6 +327,12 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
     });
     readOnlyAddress = server.address;
     stops.push(() => server.close());
+  }
+
+  if (config.healthzAddress) {
+    const healthz = await startHealthzServer(config.healthzAddress);
+    logger.info({ address: healthz.address }, 'healthz serving (HTTP)');
+    stops.push(() => healthz.close());
   }
 
   logger.info({ standalone: !api, manifests: config.podManifestPath }, 'kubelet started');

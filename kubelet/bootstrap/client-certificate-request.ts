@@ -1,13 +1,16 @@
 // TLS bootstrap's second half, also the whole of a rotation: post a CertificateSigningRequest for
 // kubernetes.io/kube-apiserver-client-kubelet and wait until the controller-manager's approver
-// approves it and its signer issues the certificate. The certificate that comes back is checked
-// against what was asked for: our key, our subject, the cluster's CA.
+// approves it and its signer issues the certificate. The serving certificate (serverTLSBootstrap)
+// goes the same way to kubernetes.io/kubelet-serving, which nothing in the cluster approves by
+// itself: an administrator does (kubectl certificate approve), or an approver they run. The
+// certificate that comes back is checked against what was asked for: our key, our subject, the
+// cluster's CA, and for serving the node's addresses.
 import type { V1CertificateSigningRequest } from '@kubernetes/client-node';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeadlineExceededError, FailedPreconditionError, PermissionDeniedError } from '../../common/errors.js';
 import { splitPemCertificates } from './ca-pin.js';
-import { buildNodeClientCsr, generateClientKey, kubeletClientSigner, kubeletClientUsages, nodeSubject } from './client-csr.js';
+import { buildNodeCsr, generateClientKey, kubeletClientSigner, kubeletClientUsages, kubeletServingSigner, kubeletServingUsages, nodeSubject, type SubjectAltNames } from './client-csr.js';
 
 /** The two calls this needs; KubeApi has them. */
 export interface CsrApi {
@@ -30,9 +33,16 @@ export interface CertificateRequestOptions {
   timeoutMs: number;
   pollMs?: number;
   log?: (message: string) => void;
+  /** Ends the wait (the kubelet stops): the request is left to the cluster. */
+  signal?: AbortSignal;
 }
 
-function checkIssued(certPem: string, keyPem: string, options: CertificateRequestOptions, csrName: string): X509Certificate {
+/** For the serving certificate: the names it must carry. */
+export interface ServingCertificateRequestOptions extends CertificateRequestOptions {
+  altNames: SubjectAltNames;
+}
+
+function checkIssued(certPem: string, keyPem: string, options: CertificateRequestOptions & { altNames?: SubjectAltNames | undefined }, csrName: string): X509Certificate {
   const [leafPem] = splitPemCertificates(certPem);
   if (!leafPem) throw new FailedPreconditionError(`certificatesigningrequest ${csrName}: its certificate is not PEM`);
   const leaf = new X509Certificate(leafPem);
@@ -43,23 +53,38 @@ function checkIssued(certPem: string, keyPem: string, options: CertificateReques
   if (!leaf.checkPrivateKey(createPrivateKey(keyPem))) throw new FailedPreconditionError(`certificatesigningrequest ${csrName}: the certificate is not for the key it was asked for`);
   const signedByCluster = splitPemCertificates(options.caPem).some((ca) => leaf.verify(new X509Certificate(ca).publicKey));
   if (!signedByCluster) throw new FailedPreconditionError(`certificatesigningrequest ${csrName}: the certificate is not signed by the cluster CA`);
+  const { altNames } = options;
+  const missing = [...(altNames?.ips.filter((ip) => leaf.checkIP(ip) === undefined) ?? []), ...(altNames?.dnsNames.filter((dns) => leaf.checkHost(dns) === undefined) ?? [])];
+  if (missing.length > 0) throw new FailedPreconditionError(`certificatesigningrequest ${csrName}: the certificate does not name ${missing.join(', ')}`);
   return leaf;
 }
 
-export async function requestNodeClientCertificate(api: CsrApi, options: CertificateRequestOptions): Promise<IssuedClientCertificate> {
+export function requestNodeClientCertificate(api: CsrApi, options: CertificateRequestOptions): Promise<IssuedClientCertificate> {
+  return requestNodeCertificate(api, options, { signerName: kubeletClientSigner, usages: kubeletClientUsages, generateName: 'node-csr-' });
+}
+
+export function requestNodeServingCertificate(api: CsrApi, options: ServingCertificateRequestOptions): Promise<IssuedClientCertificate> {
+  return requestNodeCertificate(api, options, { signerName: kubeletServingSigner, usages: kubeletServingUsages, generateName: 'csr-' });
+}
+
+async function requestNodeCertificate(
+  api: CsrApi,
+  options: CertificateRequestOptions & { altNames?: SubjectAltNames | undefined },
+  kind: { signerName: string; usages: string[]; generateName: string },
+): Promise<IssuedClientCertificate> {
   const key = generateClientKey();
   const created = await api.createCertificateSigningRequest({
     apiVersion: 'certificates.k8s.io/v1',
     kind: 'CertificateSigningRequest',
-    metadata: { generateName: 'node-csr-' },
+    metadata: { generateName: kind.generateName },
     spec: {
-      request: Buffer.from(buildNodeClientCsr(options.nodeName, key.key)).toString('base64'),
-      signerName: kubeletClientSigner,
-      usages: kubeletClientUsages,
+      request: Buffer.from(buildNodeCsr(options.nodeName, key.key, options.altNames)).toString('base64'),
+      signerName: kind.signerName,
+      usages: kind.usages,
     },
   });
   const name = created.metadata?.name ?? '';
-  options.log?.(`certificatesigningrequest ${name} posted for system:node:${options.nodeName}; waiting for approval and issuance`);
+  options.log?.(`certificatesigningrequest ${name} (${kind.signerName}) posted for system:node:${options.nodeName}; waiting for approval and issuance`);
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
     const csr = await api.readCertificateSigningRequest(name);
@@ -77,9 +102,11 @@ export async function requestNodeClientCertificate(api: CsrApi, options: Certifi
       throw new DeadlineExceededError(
         approved
           ? `certificatesigningrequest ${name} was approved but not issued within ${Math.round(options.timeoutMs / 1000)} s: does the controller-manager sign (--cluster-signing-cert-file)?`
-          : `certificatesigningrequest ${name} was not approved within ${Math.round(options.timeoutMs / 1000)} s: approve it with \`kubectl certificate approve ${name}\`, or let kubeadm's auto-approval RBAC (kubeadm init phase bootstrap-token) do it`,
+          : kind.signerName === kubeletServingSigner
+            ? `certificatesigningrequest ${name} was not approved within ${Math.round(options.timeoutMs / 1000)} s: the cluster approves no kubelet-serving CSR by itself; approve it with \`kubectl certificate approve ${name}\``
+            : `certificatesigningrequest ${name} was not approved within ${Math.round(options.timeoutMs / 1000)} s: approve it with \`kubectl certificate approve ${name}\`, or let kubeadm's auto-approval RBAC (kubeadm init phase bootstrap-token) do it`,
       );
     }
-    await sleep(options.pollMs ?? 500);
+    await sleep(options.pollMs ?? 500, undefined, options.signal ? { signal: options.signal } : {});
   }
 }

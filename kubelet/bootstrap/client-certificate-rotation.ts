@@ -5,6 +5,8 @@
 // approve), store it and swap kubelet-client-current.pem. The API client reads the certificate
 // file for every request, so the swap is all the kubelet needs. A failed try is retried with
 // backoff while the old certificate still lasts; then the node is off the API until one succeeds.
+// The same loop keeps the serving certificate (serving-certificate.ts).
+import type { X509Certificate } from 'node:crypto';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { KubeApi } from '../kube-api.js';
@@ -21,8 +23,6 @@ export function rotationDeadlineMs(startMs: number, notAfterMs: number, random: 
   return startMs + (notAfterMs - startMs) * (0.7 + 0.2 * random);
 }
 
-const startOf = (stored: StoredCredentials): number => Math.max(Date.parse(stored.certificate.validFrom), Math.min(stored.storedAtMs, Date.parse(stored.certificate.validTo)));
-
 /** The wait before retry number `attempt` (from 0): 1 s doubling to 5 min (upstream's backoff cap). */
 export function retryDelayMs(attempt: number): number {
   return Math.min(1_000 * 2 ** attempt, 5 * 60_000);
@@ -32,11 +32,32 @@ export interface CertificateRotation {
   stop(): void;
 }
 
-export function startClientCertificateRotation(options: { paths: NodeCredentialPaths; nodeName: string; logger: Logger; random?: () => number }): CertificateRotation {
-  const { paths, nodeName, logger } = options;
+/** A certificate in use and when it arrived. */
+export interface HeldCertificate {
+  certificate: X509Certificate;
+  storedAtMs: number;
+}
+
+const startOfHeld = (held: HeldCertificate): number => Math.max(Date.parse(held.certificate.validFrom), Math.min(held.storedAtMs, Date.parse(held.certificate.validTo)));
+
+/**
+ * The rotation loop, whichever certificate it keeps: `read` gives the one in use (undefined: none
+ * yet, so one is requested now), `renew` requests, stores and puts to use a new one.
+ */
+export function startCertificateRotation(options: {
+  what: string;
+  nodeName: string;
+  logger: Logger;
+  read(): Promise<HeldCertificate | undefined>;
+  /** `signal` aborts when the rotation stops: a wait for approval must end with it. */
+  renew(signal: AbortSignal): Promise<void>;
+  random?: () => number;
+}): CertificateRotation {
+  const { what, nodeName, logger } = options;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let attempt = 0;
+  const stopping = new AbortController();
 
   const schedule = (delayMs: number): void => {
     if (stopped) return;
@@ -44,33 +65,26 @@ export function startClientCertificateRotation(options: { paths: NodeCredentialP
     timer = setTimeout(() => void tick(), Math.max(0, Math.min(delayMs, 2 ** 31 - 1)));
   };
 
-  const scheduleFor = (stored: StoredCredentials): void => {
-    const deadline = rotationDeadlineMs(startOf(stored), Date.parse(stored.certificate.validTo), (options.random ?? Math.random)());
-    logger.info({ nodeName, notAfter: stored.certificate.validTo, rotateAt: new Date(deadline).toISOString() }, 'client certificate rotation scheduled');
+  const scheduleFor = (held: HeldCertificate): void => {
+    const deadline = rotationDeadlineMs(startOfHeld(held), Date.parse(held.certificate.validTo), (options.random ?? Math.random)());
+    logger.info({ nodeName, notAfter: held.certificate.validTo, rotateAt: new Date(deadline).toISOString() }, `${what} certificate rotation scheduled`);
     schedule(deadline - Date.now());
   };
 
   const tick = async (): Promise<void> => {
     try {
-      const stored = await readNodeCredentials(paths);
-      if (!stored) throw new Error(`${paths.kubeconfig} is gone`);
-      const due = rotationDeadlineMs(startOf(stored), Date.parse(stored.certificate.validTo), 0);
-      if (Date.now() < due && attempt === 0) return scheduleFor(stored);
-      const issued = await requestNodeClientCertificate(KubeApi.fromFile(paths.kubeconfig), {
-        nodeName,
-        caPem: stored.caPem,
-        timeoutMs: 5 * 60_000,
-        log: (message) => logger.info({ nodeName }, message),
-      });
+      const held = await options.read();
+      const due = held ? rotationDeadlineMs(startOfHeld(held), Date.parse(held.certificate.validTo), 0) : 0;
+      if (held && Date.now() < due && attempt === 0) return scheduleFor(held);
+      await options.renew(stopping.signal);
       if (stopped) return;
-      const pemFile = await storeClientCertificate(paths, issued.certPem, issued.keyPem);
-      logger.info({ nodeName, csr: issued.csrName, pemFile, notAfter: new Date(issued.notAfterMs).toISOString() }, 'client certificate rotated');
       attempt = 0;
-      const rotated = await readNodeCredentials(paths);
-      if (rotated) scheduleFor(rotated);
+      const renewed = await options.read();
+      if (renewed) scheduleFor(renewed);
     } catch (error) {
+      if (stopped) return;
       const delay = retryDelayMs(attempt++);
-      logger.warn({ nodeName, err: errorMessage(error), retryInMs: delay }, 'client certificate rotation failed');
+      logger.warn({ nodeName, err: errorMessage(error), retryInMs: delay }, `${what} certificate rotation failed`);
       schedule(delay);
     }
   };
@@ -79,7 +93,36 @@ export function startClientCertificateRotation(options: { paths: NodeCredentialP
   return {
     stop: () => {
       stopped = true;
+      stopping.abort();
       if (timer) clearTimeout(timer);
     },
   };
+}
+
+export function startClientCertificateRotation(options: { paths: NodeCredentialPaths; nodeName: string; logger: Logger; random?: () => number }): CertificateRotation {
+  const { paths, nodeName, logger } = options;
+  const read = async (): Promise<StoredCredentials> => {
+    const stored = await readNodeCredentials(paths);
+    if (!stored) throw new Error(`${paths.kubeconfig} is gone`);
+    return stored;
+  };
+  return startCertificateRotation({
+    what: 'client',
+    nodeName,
+    logger,
+    read,
+    ...(options.random ? { random: options.random } : {}),
+    renew: async (signal) => {
+      const stored = await read();
+      const issued = await requestNodeClientCertificate(KubeApi.fromFile(paths.kubeconfig), {
+        nodeName,
+        caPem: stored.caPem,
+        timeoutMs: 5 * 60_000,
+        signal,
+        log: (message) => logger.info({ nodeName }, message),
+      });
+      const pemFile = await storeClientCertificate(paths, issued.certPem, issued.keyPem);
+      logger.info({ nodeName, csr: issued.csrName, pemFile, notAfter: new Date(issued.notAfterMs).toISOString() }, 'client certificate rotated');
+    },
+  });
 }

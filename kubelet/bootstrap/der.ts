@@ -40,6 +40,8 @@ export function objectIdentifier(dotted: string): Buffer {
   return tlv(0x06, Buffer.from(bytes));
 }
 
+export const octetString = (bytes: Buffer): Buffer => tlv(0x04, bytes);
+
 export const bitString = (bytes: Buffer): Buffer => tlv(0x03, Buffer.concat([Buffer.from([0]), bytes]));
 
 /** [n] IMPLICIT, constructed. */

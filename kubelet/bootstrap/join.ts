@@ -11,7 +11,7 @@ import { bundleMatchesPins } from './ca-pin.js';
 import { requestNodeClientCertificate } from './client-certificate-request.js';
 import { nodeSubject } from './client-csr.js';
 import { clusterFromKubeconfig, discoverCluster, type DiscoveredCluster } from './discovery.js';
-import { nodeCredentialPaths, readNodeCredentials, writeNodeCredentials } from './node-credentials.js';
+import { type NodeCredentialPaths, readNodeCredentials, writeNodeCredentials } from './node-credentials.js';
 
 export interface JoinRequest {
   /** host:port of the API server (token discovery); undefined with discoveryFile. */
@@ -23,8 +23,8 @@ export interface JoinRequest {
   caPins: string[];
   unsafeSkipCaVerification: boolean;
   nodeName: string;
-  /** The kubelet's directory: credentials go below it. */
-  kubeletDir: string;
+  /** Where the credentials go (nodeCredentialPaths: below the kubelet's directory, or kubeadm's layout). */
+  paths: NodeCredentialPaths;
   discoveryTimeoutMs: number;
   tlsBootstrapTimeoutMs: number;
   log: (message: string) => void;
@@ -51,7 +51,7 @@ async function clusterKubeletConfig(api: KubeApi, log: (message: string) => void
 }
 
 async function reuse(request: JoinRequest): Promise<JoinResult | undefined> {
-  const paths = nodeCredentialPaths(request.kubeletDir);
+  const { paths } = request;
   const stored = await readNodeCredentials(paths).catch((error: unknown) => {
     throw new FailedPreconditionError(`${paths.kubeconfig} is unreadable (${errorMessage(error)}): remove it to join again`);
   });
@@ -118,7 +118,7 @@ export async function joinCluster(request: JoinRequest): Promise<JoinResult> {
     timeoutMs: request.tlsBootstrapTimeoutMs,
     log: request.log,
   });
-  const paths = nodeCredentialPaths(request.kubeletDir);
+  const { paths } = request;
   await writeNodeCredentials(paths, cluster, issued.certPem, issued.keyPem);
   request.log(`certificatesigningrequest ${issued.csrName} issued; credentials written to ${paths.kubeconfig}`);
   return { kubeconfigPath: paths.kubeconfig, caFile: paths.caFile, reused: false, csrName: issued.csrName, clusterKubeletConfig: kubeletConfig };

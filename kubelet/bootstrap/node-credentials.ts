@@ -58,18 +58,27 @@ const stamp = (ms: number): string =>
     .replace(/\.\d+Z$/, '')
     .replace(/[T:]/g, '-');
 
-/** Stores a newly issued certificate and makes it current (used by join and by rotation). */
-export async function storeClientCertificate(paths: NodeCredentialPaths, certPem: string, keyPem: string, nowMs = Date.now()): Promise<string> {
-  await mkdir(paths.pkiDir, { recursive: true, mode: 0o700 });
-  const pemFile = join(paths.pkiDir, `kubelet-client-${stamp(nowMs)}.pem`);
+/**
+ * Stores a newly issued certificate as <pkiDir>/<prefix>-<timestamp>.pem (chain + key) and makes
+ * it <prefix>-current.pem, the kubelet's layout for both its client and its serving certificate.
+ */
+export async function storeCurrentPem(pkiDir: string, prefix: 'kubelet-client' | 'kubelet-server', certPem: string, keyPem: string, nowMs = Date.now()): Promise<string> {
+  await mkdir(pkiDir, { recursive: true, mode: 0o700 });
+  const pemFile = join(pkiDir, `${prefix}-${stamp(nowMs)}.pem`);
   await writeFileAtomic(pemFile, `${certPem.trimEnd()}\n${keyPem.trimEnd()}\n`, 0o600);
   // A symlink cannot be replaced in place: make the new one beside it and rename it over.
-  const temp = `${paths.current}.${process.pid}.tmp`;
+  const current = join(pkiDir, `${prefix}-current.pem`);
+  const temp = `${current}.${process.pid}.tmp`;
   await rm(temp, { force: true });
   await symlink(pemFile, temp);
-  await rename(temp, paths.current);
-  await syncDirectory(paths.pkiDir);
+  await rename(temp, current);
+  await syncDirectory(pkiDir);
   return pemFile;
+}
+
+/** Stores a newly issued client certificate and makes it current (used by join and by rotation). */
+export function storeClientCertificate(paths: NodeCredentialPaths, certPem: string, keyPem: string, nowMs = Date.now()): Promise<string> {
+  return storeCurrentPem(paths.pkiDir, 'kubelet-client', certPem, keyPem, nowMs);
 }
 
 export async function writeNodeCredentials(paths: NodeCredentialPaths, cluster: { server: string; caPem: string }, certPem: string, keyPem: string): Promise<void> {

@@ -50,6 +50,8 @@ export interface KubeletServerOptions {
 
 export interface KubeletServer {
   address: string;
+  /** Serves this certificate to new connections from now on (a rotated or newly issued one). */
+  useCertificate(pem: { certPem: string; keyPem: string }): void;
   close(): Promise<void>;
 }
 
@@ -146,12 +148,13 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     };
   };
 
+  const clientCa = options.clientCaFile ? readFileSync(options.clientCaFile) : undefined;
   const server = createServer(
     {
       cert: readFileSync(options.cert.certFile),
       key: readFileSync(options.cert.keyFile),
       // The client CA replaces Node's public root store; without one no certificate is asked for.
-      ...(options.clientCaFile ? { ca: readFileSync(options.clientCaFile), requestCert: true } : { requestCert: false }),
+      ...(clientCa ? { ca: clientCa, requestCert: true } : { requestCert: false }),
       // Unverified certificates are not refused at the handshake: the request then needs a token.
       rejectUnauthorized: false,
       maxHeaderSize: maxHeadBytes,
@@ -204,6 +207,8 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
   logger.info({ address }, 'kubelet API serving (HTTPS)');
   return {
     address,
+    // The whole secure context is replaced, so the client CA goes with the new pair.
+    useCertificate: (pem) => server.setSecureContext({ cert: pem.certPem, key: pem.keyPem, ...(clientCa ? { ca: clientCa } : {}) }),
     close: async () => {
       for (const socket of upgraded) socket.destroy();
       await closeServer(server);

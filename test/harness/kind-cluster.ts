@@ -64,13 +64,21 @@ const indent = (text: string, spaces: number): string =>
     .map((line) => ' '.repeat(spaces) + line)
     .join('\n');
 
+export interface KindClusterShape {
+  /** The cluster's pod CIDR; each node gets a /24 of it unless a patch sets node-cidr-mask-size. */
+  podSubnet?: string;
+  /** kubeadm documents (YAML) patched into every node's kubeadm config. */
+  patches?: string[];
+}
+
 /**
  * kind's cluster config. On a cgroup v1 host the kubelets (Kubernetes 1.35+) refuse to start
  * unless failCgroupV1 is false, set through kind's kubeadmConfigPatches for every node's
  * KubeletConfiguration.
  */
-export function kindConfig(nodes: KindNode[]): string {
-  const patches = hostIsCgroupV1() ? 'kubeadmConfigPatches:\n- |\n  kind: KubeletConfiguration\n  failCgroupV1: false\n' : '';
+export function kindConfig(nodes: KindNode[], shape: KindClusterShape = {}): string {
+  const clusterPatches = [...(hostIsCgroupV1() ? ['kind: KubeletConfiguration\nfailCgroupV1: false\n'] : []), ...(shape.patches ?? [])];
+  const patches = clusterPatches.length > 0 ? `kubeadmConfigPatches:\n${clusterPatches.map((patch) => `- |\n${indent(patch, 2)}\n`).join('')}` : '';
   const nodeYaml = nodes.map((node) => {
     let yaml = `- role: ${node.role}\n`;
     if (node.image) yaml += `  image: ${node.image}\n`;
@@ -87,7 +95,7 @@ export function kindConfig(nodes: KindNode[]): string {
   return `kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
 networking:
-  podSubnet: ${kindPodSubnet}
+  podSubnet: ${shape.podSubnet ?? kindPodSubnet}
 ${patches}nodes:
 ${nodeYaml.join('')}`;
 }
@@ -100,14 +108,14 @@ export interface KindCluster {
   delete(): Promise<void>;
 }
 
-export async function createKindCluster(options: { dockerd: TestDockerd; dir: string; name: string; image: string; nodes: KindNode[] }): Promise<KindCluster> {
+export async function createKindCluster(options: { dockerd: TestDockerd; dir: string; name: string; image: string; nodes: KindNode[]; shape?: KindClusterShape }): Promise<KindCluster> {
   const kubeconfig = join(options.dir, 'kubeconfig');
   const configPath = join(options.dir, 'kind-config.yaml');
   // kind's --image replaces every node's image, so a cluster with a node of another image names
   // the default in each node's entry instead.
   const mixed = options.nodes.some((node) => node.image !== undefined);
   const nodes = mixed ? options.nodes.map((node) => ({ ...node, image: node.image ?? options.image })) : options.nodes;
-  writeFileSync(configPath, kindConfig(nodes));
+  writeFileSync(configPath, kindConfig(nodes, options.shape));
   const kind = async (...args: string[]): Promise<string> => {
     const { stdout, stderr } = await run(kindTool('kind'), args, {
       env: { ...options.dockerd.env, KIND_EXPERIMENTAL_PROVIDER: 'docker' },
@@ -198,4 +206,29 @@ export async function startKindWorld(flavors: ('kind' | 'berth')[]): Promise<Kin
   // Durations are logged for the report (bench/ owns speed); nothing asserts on them.
   console.info(`kind world: dockerd up and ${flavors.join(' + ')} node images imported in ${Date.now() - started} ms`);
   return { dir, dockerd, images };
+}
+
+/**
+ * The kind world and a cluster in it, in one step (its kind create duration logged); whatever
+ * was made is torn down when a step fails. `nodes` gets the imported node images.
+ */
+export async function startKindCluster(options: {
+  flavors: ('kind' | 'berth')[];
+  name: string;
+  nodes: (images: KindWorld['images']) => KindNode[];
+  shape?: KindClusterShape;
+}): Promise<KindWorld & { cluster: KindCluster }> {
+  const world = await startKindWorld(options.flavors);
+  const started = Date.now();
+  try {
+    const image = world.images.kind;
+    if (!image) throw new Error('a kind cluster needs the "kind" node image among the flavors');
+    const nodes = options.nodes(world.images);
+    const cluster = await createKindCluster({ dockerd: world.dockerd, dir: world.dir, name: options.name, image, nodes, ...(options.shape ? { shape: options.shape } : {}) });
+    console.info(`kind cluster ${options.name}: kind create cluster (${nodes.map((node) => node.role).join(' + ')}) took ${Date.now() - started} ms`);
+    return { ...world, cluster };
+  } catch (error) {
+    await tearDownKindWorld(world).catch(() => undefined);
+    throw error;
+  }
 }

@@ -4,29 +4,18 @@
 // upstream kubelet there runs the cluster's DaemonSets and a pod on berth.
 // Not in `npm test`'s tiers: `npm run test:kind`.
 import { execFile } from 'node:child_process';
-import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packageRoot } from '../../common/package-root.js';
 import { eventually } from '../harness/eventually.js';
-import { createKindCluster, type KindCluster, startKindWorld, tearDownKindWorld } from '../harness/kind-cluster.js';
+import { berthCheckoutMounts } from '../harness/kind-berth-node.js';
+import { type KindCluster, startKindCluster, tearDownKindWorld } from '../harness/kind-cluster.js';
 import type { TestDockerd } from '../harness/kind-docker.js';
 import { seededOciLayout } from '../harness/tools.js';
 
 const run = promisify(execFile);
 const clusterName = 'berth-kind';
 const berthNode = `${clusterName}-worker`;
-
-/** This checkout's berth (the build, its dependencies and pinned versions) as the node sees it. */
-function berthMounts(): { hostPath: string; containerPath: string }[] {
-  const root = packageRoot();
-  return [
-    // What berth reads at run time besides dist/: its protos, pinned versions and package.json.
-    ...['bin', 'dist', 'setup', 'package.json', 'api', 'kubelet/devices/generated'].map((name) => ({ hostPath: join(root, name), containerPath: `/opt/berth/${name}` })),
-    { hostPath: realpathSync(join(root, 'node_modules')), containerPath: '/opt/berth/node_modules' },
-  ];
-}
 
 describe('a kind worker with berth as its runtime', () => {
   let dir: string | undefined;
@@ -48,30 +37,19 @@ describe('a kind worker with berth as its runtime', () => {
   };
 
   beforeAll(async () => {
-    let kindImage: string | undefined;
-    let berthImage: string | undefined;
-    ({
-      dir,
-      dockerd,
-      images: { kind: kindImage, berth: berthImage },
-    } = await startKindWorld(['kind', 'berth']));
-    const started = Date.now();
-    cluster = await createKindCluster({
-      dockerd,
-      dir: dir!,
+    ({ dir, dockerd, cluster } = await startKindCluster({
+      flavors: ['kind', 'berth'],
       name: clusterName,
-      image: kindImage!,
-      nodes: [
+      nodes: (images) => [
         { role: 'control-plane' },
         {
           role: 'worker',
-          image: berthImage!,
-          mounts: berthMounts(),
+          image: images.berth!,
+          mounts: berthCheckoutMounts(),
           kubeadmPatches: ['kind: JoinConfiguration\nnodeRegistration:\n  criSocket: unix:///run/berth/berth.sock\ntimeouts:\n  kubeletHealthCheck: 2m\n'],
         },
       ],
-    });
-    console.info(`berth worker test: kind create cluster (kind control plane + berth worker) took ${Date.now() - started} ms`);
+    }));
   });
 
   afterAll(() => tearDownKindWorld({ cluster, dockerd, dir }));

@@ -51,6 +51,9 @@ describe('berth node configuration', () => {
     expect(kubeletConfigFromFlags({ ...flags, runtimeRequestTimeout: '500ms' }, '/run/berth/berth.sock', fromFile).runtimeRequestTimeoutMs).toBe(500);
     expect(() => kubeletConfigFromFlags({ ...flags, runtimeRequestTimeout: '2 minutes' }, '/run/berth/berth.sock')).toThrow(/--runtime-request-timeout "2 minutes" is not a duration/);
     expect(() => kubeletConfigFromFlags({ ...flags, runtimeRequestTimeout: '0s' }, '/run/berth/berth.sock')).toThrow(/must be positive/);
+    // kubeadm's config.yaml says 0s for "the default", as upstream reads it.
+    const kubeadms = kubeletConfigFile('kind: KubeletConfiguration\nruntimeRequestTimeout: 0s\n', 'config.yaml');
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock', kubeadms).runtimeRequestTimeoutMs).toBe(120_000);
   });
 
   it('leaves the unauthenticated read-only port off unless --read-only-port names one, as upstream', () => {
@@ -121,6 +124,22 @@ describe('berth node configuration', () => {
     expect(() => kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: 'pods,system-reserved' }, '/run/berth/berth.sock')).toThrow(/berth enforces only 'pods'/);
     expect(() => kubeletConfigFromFlags({ ...flags, enforceNodeAllocatable: 'pods,none' }, '/run/berth/berth.sock')).toThrow(/'none' cannot be combined/);
     expect(() => kubeletConfigFile('kind: KubeletConfiguration\nenforceNodeAllocatable: pods\n', 'kubelet.yaml')).toThrow(/must be a list/);
+  });
+
+  it("reads what kubeadm's config.yaml says about healthz, the client CA and serverTLSBootstrap; flags win", () => {
+    const file = kubeletConfigFile(
+      'kind: KubeletConfiguration\nhealthzPort: 10248\nhealthzBindAddress: 127.0.0.1\nauthentication:\n  x509:\n    clientCAFile: /etc/kubernetes/pki/ca.crt\nserverTLSBootstrap: true\n',
+      'config.yaml',
+    );
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock', file)).toMatchObject({ healthzAddress: '127.0.0.1:10248', clientCaFile: '/etc/kubernetes/pki/ca.crt', serverTlsBootstrap: true });
+    expect(kubeletConfigFromFlags({ ...flags, healthzPort: 0, clientCaFile: '/ca.pem' }, '/run/berth/berth.sock', file)).toMatchObject({ healthzAddress: undefined, clientCaFile: '/ca.pem' });
+    expect(kubeletConfigFromFlags(flags, '/run/berth/berth.sock')).toMatchObject({ healthzAddress: undefined, serverTlsBootstrap: false });
+  });
+
+  it('refuses --bootstrap-kubeconfig without --kubeconfig before it starts anything', async () => {
+    await expect(runNode({ ...flags, bootstrapKubeconfig: '/etc/kubernetes/bootstrap-kubelet.conf', logLevel: 'silent' as NodeFlags['logLevel'] })).rejects.toThrow(
+      /--bootstrap-kubeconfig needs --kubeconfig/,
+    );
   });
 
   it('refuses a file of another kind', () => {

@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { buildNodeClientCsr, generateClientKey } from '../../../../kubelet/bootstrap/client-csr.js';
+import { buildNodeCsr, generateClientKey } from '../../../../kubelet/bootstrap/client-csr.js';
 import { integer, objectIdentifier, sequence, tlv } from '../../../../kubelet/bootstrap/der.js';
 
 /** Splits one DER TLV's content into its child TLVs (enough to walk a CSR). */
@@ -27,7 +27,7 @@ const pemBody = (pem: string): Buffer => Buffer.from(pem.replace(/-----[A-Z ]+--
 
 describe('node client CSR (PKCS#10)', () => {
   const key = generateClientKey();
-  const pem = buildNodeClientCsr('worker-1', key.key);
+  const pem = buildNodeCsr('worker-1', key.key);
   const [info = Buffer.alloc(0), algorithm = Buffer.alloc(0), signature = Buffer.alloc(0)] = children(pemBody(pem));
 
   it('is a PEM CERTIFICATE REQUEST of version 0', () => {
@@ -56,7 +56,32 @@ describe('node client CSR (PKCS#10)', () => {
 
   it('refuses a key that is not ECDSA', () => {
     const { privateKey } = generateKeyPairSync('ed25519');
-    expect(() => buildNodeClientCsr('worker-1', privateKey)).toThrow(/ECDSA P-256/);
+    expect(() => buildNodeCsr('worker-1', privateKey)).toThrow(/ECDSA P-256/);
+  });
+});
+
+describe('node serving CSR (PKCS#10 with a subjectAltName request)', () => {
+  const key = generateClientKey();
+  const pem = buildNodeCsr('worker-1', key.key, { dnsNames: ['worker-1'], ips: ['172.30.251.3', 'fd00::1'] });
+  const [info = Buffer.alloc(0), , signature = Buffer.alloc(0)] = children(pemBody(pem));
+
+  it('asks for dNSName and iPAddress (IPv4 and IPv6, as bytes) entries in one extensionRequest attribute', () => {
+    const generalNames =
+      '3022' + // SEQUENCE of three GeneralNames
+      `8208${Buffer.from('worker-1').toString('hex')}` + // [2] dNSName
+      '8704ac1efb03' + // [7] iPAddress 172.30.251.3
+      `8710fd00${'00'.repeat(13)}01`; // [7] iPAddress fd00::1
+    const extension = `302b 0603551d11 0424${generalNames}`.replace(/ /g, '');
+    const attribute = `303c 06092a864886f70d01090e 312f 302d ${extension}`.replace(/ /g, '');
+    expect(children(info)[3]?.toString('hex')).toBe(`a03e${attribute}`);
+  });
+
+  it('is still signed by the key over the whole request info', () => {
+    expect(verify('sha256', info, createPublicKey(key.key), signature.subarray(3))).toBe(true);
+  });
+
+  it('refuses a SAN that is not an IP address', () => {
+    expect(() => buildNodeCsr('worker-1', key.key, { dnsNames: [], ips: ['not-an-ip'] })).toThrow(/not an IP address/);
   });
 });
 
