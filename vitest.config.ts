@@ -1,9 +1,10 @@
-// Four tiers, each a vitest project, run in this order by `npm test` (and upstream-e2e, run by
-// `npm run conformance` only):
-//   unit         pure logic; no root, no peers, no network
-//   integration  root; real runc/conmon/CNI plugins/registry and the Go-built peers
-//   conformance  critest against a real berth
-//   e2e          a real etcd + kube-apiserver (+ controller-manager, scheduler) and kubectl
+// Five tiers, each a vitest project, run in this order by `npm test`:
+//   unit          pure logic; no root, no peers, no network
+//   integration   root; real runc/conmon/CNI plugins/registry and the Go-built peers
+//   conformance   critest against a real berth
+//   upstream-e2e  the upstream e2e suite's fixed subset on a berth node (`npm run conformance`
+//                 runs it on every kind of node, or any other selection)
+//   e2e           a real etcd + kube-apiserver (+ controller-manager, scheduler) and kubectl
 // and two outside `npm test`:
 //   v2           `npm run test:v2`: berth itself on a pure cgroup v2 node, a Debian guest under qemu TCG (slow)
 //   kind         `npm run test:kind`: a real kind cluster (and a berth worker in it) on a private dockerd
@@ -38,7 +39,7 @@ export default defineConfig({
         test: {
           name: 'conformance',
           include: ['test/conformance/**/*.test.ts'],
-          // Its own project (below) until its tools are part of `npm run tools`.
+          // Its own tier (below).
           exclude: ['test/conformance/upstream-e2e.test.ts'],
           fileParallelism: false,
           testTimeout: 1_200_000,

@@ -9,7 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 results=.test-results
-tiers=${BERTH_TIERS:-unit integration conformance e2e}
+tiers=${BERTH_TIERS:-unit integration conformance upstream-e2e e2e}
 # Stale reports from an earlier run must never be summed into this one.
 rm -rf "$results"
 mkdir -p "$results"

@@ -242,8 +242,8 @@ build_kubeadm() {
   touch "$stamp_dir/$stamp"
 }
 
-# The upstream end-to-end suite (e2e.test) and agnhost, for `npm run conformance` only (not part of
-# `npm run tools`: `go-tools.sh e2e-suite`). Its own consumer module: test/e2e also imports the
+# The upstream end-to-end suite (e2e.test) and agnhost, for the upstream-e2e tier of `npm test` and
+# `npm run conformance` (`go-tools.sh e2e-suite` builds these alone). Its own consumer module: test/e2e also imports the
 # three sample-* staging modules. 5 minutes of two shared cores here with a warm module cache.
 build_e2e_suite() {
   local version=$KUBERNETES_VERSION
@@ -281,3 +281,4 @@ build_metrics_server
 build_kubernetes
 build_kubeadm
 build_sample_device_plugin
+build_e2e_suite

@@ -17,6 +17,8 @@ step() {
 step "$here/apt.sh"
 step "$here/go-tools.sh"
 step "$here/images.sh"
+# After images.sh (its busybox is the base) and go-tools.sh (agnhost).
+step "$here/e2e-images.sh"
 step "$here/cluster-pki.sh"
 step "$here/guest-kernel.sh"
 step "$here/kind-world.sh"

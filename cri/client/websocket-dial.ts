@@ -29,13 +29,21 @@ async function refusalText(response: IncomingMessage): Promise<string> {
   return text.trim().slice(0, maxRefusalBytes);
 }
 
-export function dialWebSocket(url: string, protocols: readonly string[]): Promise<DialedWebSocket> {
+/** The TLS client side of an https dial: the CA to trust, and a client certificate to present. */
+export interface DialTls {
+  ca?: Buffer | string;
+  cert?: Buffer | string;
+  key?: Buffer | string;
+}
+
+export function dialWebSocket(url: string, protocols: readonly string[], tls: DialTls = {}): Promise<DialedWebSocket> {
   const target = new URL(url);
   if (target.protocol !== 'http:' && target.protocol !== 'https:') {
     return Promise.reject(new WebSocketDialError(`cannot stream from ${url}: only http and https streaming URLs are known`));
   }
   const key = randomBytes(16).toString('base64');
   const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
+    ...tls,
     method: 'GET',
     // A connection of its own: an upgraded one never goes back to a pool, and one drawn from the
     // keep-alive pool may be one the server has just closed (after refusing an earlier upgrade),

@@ -38,7 +38,7 @@ function certificateUser(socket: TLSSocket): UserInfo | undefined {
 }
 
 /** `clientCertificates`: whether a --client-ca-file was given, the only CA a certificate may chain to. */
-export async function authenticate(request: IncomingMessage, reviews: ReviewApi, clientCertificates: boolean): Promise<Authenticated> {
+export async function authenticate(request: Pick<IncomingMessage, 'headers' | 'socket'>, reviews: ReviewApi, clientCertificates: boolean): Promise<Authenticated> {
   const user = clientCertificates ? certificateUser(request.socket as TLSSocket) : undefined;
   if (user) return { user };
   const header = request.headers.authorization ?? '';

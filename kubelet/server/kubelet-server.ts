@@ -5,10 +5,16 @@
 // included (as upstream's auth filter covers every path on this port), is authenticated and
 // authorized through the API (authn.ts). What a caller can send is bounded before that: the
 // request head by the parser (as Go's 1 MiB MaxHeaderBytes upstream), the URL by a 414.
+//
+// The port speaks HTTP/2 (ALPN h2) beside HTTP/1.1, as Go's server does for upstream's kubelet. The
+// API server relies on it: it streams `pods/log` to a WebSocket client by copying the kubelet's
+// response body, and its copy drops a read that returns data together with end-of-file, which an
+// HTTP/1.1 body with the whole log in one read does (chunked or sized); HTTP/2 hands the end over
+// apart from the data. Upgrades (exec, attach, port-forward) stay HTTP/1.1, as the API server asks.
 import type { V1Pod } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:https';
+import { createSecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { Duplex } from 'node:stream';
 import type { Registry } from 'prom-client';
 import { BerthError, errorMessage } from '../../common/errors.js';
@@ -20,7 +26,7 @@ import { statsPages, type GpuSource } from '../stats/pages.js';
 import type { StorageDirs } from '../stats/storage.js';
 import { accessAttributes, authenticate } from './authn.js';
 import { findContainerLog, parseLogOptions, parseLogTarget, streamContainerLog } from './container-logs.js';
-import { closeServer, listenOn } from './listen.js';
+import { listenOn } from './listen.js';
 import { parseRunRequest, runInContainer } from './run-command.js';
 import type { ServingCert } from './serving-cert.js';
 import { parseStreamRequest, streamingPaths } from './stream-requests.js';
@@ -55,7 +61,10 @@ export interface KubeletServer {
   close(): Promise<void>;
 }
 
-function reply(response: ServerResponse, status: number, text: string): void {
+type ApiRequest = IncomingMessage | Http2ServerRequest;
+type ApiResponse = ServerResponse | Http2ServerResponse;
+
+function reply(response: ApiResponse, status: number, text: string): void {
   if (!response.headersSent) response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
   response.end(`${text}\n`);
 }
@@ -87,7 +96,7 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
   const { cri, logger, nodeName } = options;
   const pages = statsPages(cri, { nodeName, metrics: options.metrics, probeMetrics: options.probeMetrics, gpus: options.gpus, storage: options.storage });
 
-  const route = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
+  const route = async (request: ApiRequest, response: ApiResponse, url: URL): Promise<void> => {
     const path = url.pathname;
     const parts = path.split('/').filter((p) => p !== '');
     const allowed = allowedMethods(parts[0] ?? '');
@@ -113,7 +122,8 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       // Found before the 200 goes out: a missing container or a refused file is an HTTP error.
       const log = await findContainerLog(cri, options.podLogsDir, target, logOptions.previous);
       const closed = new Promise<void>((resolve) => response.once('close', () => resolve()));
-      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'transfer-encoding': 'chunked' });
+      // No length is known: HTTP/1.1 sends it chunked, HTTP/2 as data frames.
+      response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
       await streamContainerLog(cri, log, logOptions, response, closed);
       response.end();
       return;
@@ -130,13 +140,13 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     reply(response, 404, `404 page not found: ${path}`);
   };
 
-  const tooLong = (request: IncomingMessage): { status: number; text: string } | undefined => {
+  const tooLong = (request: ApiRequest): { status: number; text: string } | undefined => {
     const length = Buffer.byteLength(request.url ?? '');
     return length > maxUrlBytes ? { status: 414, text: `URI Too Long: ${length} bytes, at most ${maxUrlBytes}` } : undefined;
   };
 
   /** Who may do what: undefined when the caller may go on, else the refusal to answer. */
-  const refusal = async (request: IncomingMessage, url: URL): Promise<{ status: number; text: string } | undefined> => {
+  const refusal = async (request: ApiRequest, url: URL): Promise<{ status: number; text: string } | undefined> => {
     const who = await authenticate(request, options.reviews, options.clientCaFile !== undefined);
     if ('failure' in who) return { status: 401, text: `Unauthorized: ${who.failure}` };
     const attributes = accessAttributes(request.method ?? 'GET', url.pathname, nodeName);
@@ -149,15 +159,17 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
   };
 
   const clientCa = options.clientCaFile ? readFileSync(options.clientCaFile) : undefined;
-  const server = createServer(
+  const server = createSecureServer(
     {
+      allowHTTP1: true,
       cert: readFileSync(options.cert.certFile),
       key: readFileSync(options.cert.keyFile),
       // The client CA replaces Node's public root store; without one no certificate is asked for.
       ...(clientCa ? { ca: clientCa, requestCert: true } : { requestCert: false }),
       // Unverified certificates are not refused at the handshake: the request then needs a token.
       rejectUnauthorized: false,
-      maxHeaderSize: maxHeadBytes,
+      // The same bound on an HTTP/2 request's header list (the HTTP/1.1 parser's is set below).
+      settings: { maxHeaderListSize: maxHeadBytes },
     },
     (request, response) => {
       const url = new URL(request.url ?? '/', 'https://kubelet');
@@ -173,6 +185,10 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
       });
     },
   );
+
+  // Node's HTTP/1.1 fallback of an HTTP/2 server takes the parser's bound from this property, not
+  // from the options (without it the head would be capped at Node's 16 KiB default).
+  Object.assign(server, { maxHeaderSize: maxHeadBytes });
 
   // A head past maxHeadBytes or one that does not parse never reaches a handler: say so, then close.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
@@ -203,6 +219,13 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     });
   });
 
+  // An HTTP/2 server has no closeAllConnections: followed logs and idle sessions would hold close open.
+  const connections = new Set<Duplex>();
+  server.on('secureConnection', (socket: Duplex) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
+
   const address = await listenOn(server, options.listen);
   logger.info({ address }, 'kubelet API serving (HTTPS)');
   return {
@@ -211,7 +234,9 @@ export async function startKubeletServer(options: KubeletServerOptions): Promise
     useCertificate: (pem) => server.setSecureContext({ cert: pem.certPem, key: pem.keyPem, ...(clientCa ? { ca: clientCa } : {}) }),
     close: async () => {
       for (const socket of upgraded) socket.destroy();
-      await closeServer(server);
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of connections) socket.destroy();
+      await closed;
     },
   };
 }

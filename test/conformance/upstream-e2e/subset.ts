@@ -1,5 +1,6 @@
 // The fixed subset the conformance tier runs on a berth node: [NodeConformance] specs across pods,
-// probes, downward API, secrets and configMaps, lifecycle hooks, exec and logs. Full spec names
+// probes, volumes (emptyDir, downward API, secret, configMap, projected), env from the downward
+// API, secrets and configMaps, lifecycle hooks, exec and logs. Full spec names
 // as e2e.test's dry run prints them; each is matched by its whole name.
 export const subset: string[] = [
   '[sig-node] Pods should get a host IP [Conformance] [NodeConformance]',
@@ -12,6 +13,9 @@ export const subset: string[] = [
   '[sig-node] Downward API should provide pod name, namespace and IP address as env vars [Conformance] [NodeConformance]',
   "[sig-node] Downward API should provide container's limits.cpu/memory and requests.cpu/memory as env vars [Conformance] [NodeConformance]",
   '[sig-storage] Downward API volume should provide podname only [Conformance] [NodeConformance]',
+  '[sig-storage] EmptyDir volumes volume on tmpfs should have the correct mode [LinuxOnly] [Conformance] [NodeConformance]',
+  '[sig-storage] EmptyDir volumes should support (non-root,0644,tmpfs) [LinuxOnly] [Conformance] [NodeConformance]',
+  '[sig-storage] Projected combined should project all components that make up the projection API [Projection] [Conformance] [NodeConformance]',
   '[sig-storage] Secrets should be consumable from pods in volume [Conformance] [NodeConformance]',
   '[sig-node] Secrets should be consumable from pods in env vars [Conformance] [NodeConformance]',
   '[sig-storage] ConfigMap should be consumable from pods in volume [Conformance] [NodeConformance]',

@@ -12,6 +12,7 @@
 // public CA would be), proves that without a client CA no certificate authenticates anyone.
 import { execa } from 'execa';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -29,7 +30,7 @@ import { startBerth, type Berth } from '../../harness/berth.js';
 import { removeTestCgroupParents } from '../../harness/cgroups.js';
 import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
 import { eventually } from '../../harness/eventually.js';
-import { callKubeletApi as send, kubeletApiPaths, type Call, type Caller } from '../../harness/kubelet-api-client.js';
+import { callKubeletApi as send, kubeletApiPaths, type Answer, type Call, type Caller } from '../../harness/kubelet-api-client.js';
 import { createTestCa } from '../../harness/test-ca.js';
 
 const registry = inject('registryHost');
@@ -319,6 +320,34 @@ describe('kubelet API refusals (real TLS, real certificates, a real berth runtim
     if (row.body) expect(answer.body).toMatch(row.body);
     // Whatever the request, nothing outside the pod log directory is ever sent back.
     expect(answer.body).not.toMatch(/hostile-line|linked-line|root:x:0:0/);
+  });
+
+  // The API server's Go client speaks HTTP/2 when the kubelet offers it, and its WebSocket copy of
+  // pods/log depends on that (kubelet-server.ts says why): a log read and a refusal over h2.
+  it('speaks HTTP/2 to a client that offers h2, with the same logs and the same refusals', async () => {
+    const h2 = async (caller: Caller, path: string): Promise<Answer & { protocol: string | undefined }> => {
+      const session = connect(`https://${server?.address ?? ''}`, {
+        rejectUnauthorized: false,
+        ...(caller.cert ? { cert: readFileSync(caller.cert.cert), key: readFileSync(caller.cert.key) } : {}),
+      });
+      try {
+        const stream = session.request({ ':path': path });
+        const status = await new Promise<number>((resolve, reject) => {
+          stream.once('response', (headers) => resolve(Number(headers[':status'])));
+          stream.once('error', reject);
+        });
+        let body = '';
+        for await (const chunk of stream) body += String(chunk);
+        return { status, body, protocol: session.alpnProtocol };
+      } finally {
+        session.close();
+      }
+    };
+    const admin = callers['admin cert'] as Caller;
+    expect(await h2(admin, '/containerLogs/default/talker/main')).toEqual({ status: 200, body: 'talker-line-1\ntalker-line-2\n', protocol: 'h2' });
+    const refused = await h2(callers['nobody cert'] as Caller, '/containerLogs/default/talker/main');
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatch(/user=nobody/);
   });
 
   it('still answers after every refusal, and the runtime still runs the pods', async () => {
