@@ -1,7 +1,7 @@
 // Plugs cni/ into the sandbox manager's NetworkPort: the manager speaks in CRI terms
 // (sandboxId, podNamespace), the CNI layer in its own; this is the only place they meet.
 import type { CniNetwork } from '../../cni/network.js';
-import type { NetworkPort } from './sandbox-manager.js';
+import type { NetworkPort } from './sandbox-ports.js';
 
 export function cniNetworkPort(network: Pick<CniNetwork, 'setUpPod' | 'tearDownPod'>): NetworkPort {
   return {

@@ -22,11 +22,15 @@ export class RecordStore<T extends VersionedRecord> {
     private readonly kind: string,
     private readonly currentVersion: number,
     private readonly logger: Logger,
+    private readonly upgrade: (record: T) => T,
   ) {}
 
-  /** Opens the store and loads every record under `dir`. */
-  static async open<T extends VersionedRecord>(options: { dir: string; kind: string; version: number; logger: Logger }): Promise<RecordStore<T>> {
-    const store = new RecordStore<T>(options.dir, options.kind, options.version, options.logger);
+  /**
+   * Opens the store and loads every record under `dir`; `upgrade` fills in what records written
+   * by an older berth of the same version lack (fields added since, each with its default).
+   */
+  static async open<T extends VersionedRecord>(options: { dir: string; kind: string; version: number; logger: Logger; upgrade?: ((record: T) => T) | undefined }): Promise<RecordStore<T>> {
+    const store = new RecordStore<T>(options.dir, options.kind, options.version, options.logger, options.upgrade ?? ((record) => record));
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
     await store.load();
     return store;
@@ -42,7 +46,7 @@ export class RecordStore<T extends VersionedRecord> {
         if (record.version !== this.currentVersion || !idPattern.test(record.id) || `${record.id}.json` !== name) {
           throw new Error(`unexpected version ${record.version} or id ${String(record.id)}`);
         }
-        this.records.set(record.id, record);
+        this.records.set(record.id, this.upgrade(record));
       } catch (error) {
         await this.quarantine(name, error);
       }
