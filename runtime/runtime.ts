@@ -98,7 +98,7 @@ export class Runtime {
       logger,
     });
     await removeHalfPulledContent({ content: images.content, store: images.store, unpacker: wired.unpacker, logger });
-    const containerPorts = { ...wired.container, images: { resolve: (ref: string) => images.forContainer(ref) } };
+    const containerPorts = { ...wired.container, images: { resolve: (ref: string, options?: Abortable) => images.forContainer(ref, options) } };
     const sandboxes = await SandboxManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: wired.sandbox, logger });
     const containers = await ContainerManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: containerPorts, logger });
     logger.info({ rootDir: config.rootDir, stateDir: config.stateDir }, 'runtime opened');

@@ -19,7 +19,7 @@ import { nowNanos } from '../sandbox/sandbox-record.js';
 import { EntityStore, type CreateTransaction } from '../state/entity-store.js';
 import { validContainerConfig } from './container-config.js';
 import { ContainerEvents, type ContainerEventKind } from './container-events.js';
-import type { ContainerPorts, ResolvedImage } from './container-ports.js';
+import type { ContainerPorts, ExecStreamOptions, ResolvedImage } from './container-ports.js';
 import { removeHalfMadeContainers } from './container-recovery.js';
 import { containerName, containerRecordVersion, upgradeContainerRecord, type ContainerMetadata, type ContainerRecord, type ContainerRecordStatus, type ContainerState } from './container-record.js';
 import { UsageReader, type ContainerUsage, type UsageOptions } from './container-usage.js';
@@ -205,7 +205,7 @@ export class ContainerManager {
     const { id, signal } = tx;
     // 1. The image, pulled before.
     const requested = config.image?.image ?? '';
-    const image = await this.ports.images.resolve(requested);
+    const image = await this.ports.images.resolve(requested, { signal });
 
     // 2. The bundle, and its rootfs: a writable snapshot on the image's layers, mounted.
     const bundleDir = join(this.containersDir, id);
@@ -349,7 +349,8 @@ export class ContainerManager {
     return this.ports.monitor.execSync(record.id, command, timeoutSeconds, options);
   }
 
-  async execStream(idOrPrefix: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream> {
+  /** Exec with live stdio; `signal` is the streaming session's, and kills the command when the client goes away. */
+  async execStream(idOrPrefix: string, command: string[], options: ExecStreamOptions): Promise<ExecStream> {
     const record = await this.running(idOrPrefix, 'exec');
     if (command.length === 0) throw new InvalidArgumentError('exec needs a command');
     return this.ports.monitor.execStream(record.id, command, options);

@@ -21,8 +21,8 @@ export interface ResolvedImage {
 }
 
 export interface ImagePort {
-  /** Resolves a reference or id to a local image; NotFound when it is not pulled. */
-  resolve(reference: string): Promise<ResolvedImage>;
+  /** Resolves a reference or id to a local image, its layers unpacked; NotFound when it is not pulled. */
+  resolve(reference: string, options?: Abortable): Promise<ResolvedImage>;
 }
 
 export interface SnapshotPort {
@@ -77,6 +77,11 @@ export interface ExitStatus {
  * The container's monitor and OCI runtime. Every operation that runs a program or waits on one
  * takes `{ signal }`: an abort kills the program and rejects with DeadlineExceeded or Cancelled.
  */
+export interface ExecStreamOptions extends Abortable {
+  tty: boolean;
+  stdin: boolean;
+}
+
 export interface MonitorPort {
   /** Creates the container under its monitor (not started); resolves once the runtime has created it. */
   create(request: { id: string; bundleDir: string; logPath: string; terminal: boolean; stdin: boolean }, options?: Abortable): Promise<void>;
@@ -96,8 +101,8 @@ export interface MonitorPort {
   /** Removes the runtime's state and the monitor's files. Idempotent. */
   delete(id: string, options?: Abortable): Promise<void>;
   execSync(id: string, command: string[], timeoutSeconds: number, options?: Abortable): Promise<{ stdout: Buffer; stderr: Buffer; exitCode: number }>;
-  /** A command with live stdio (the streaming server's exec). */
-  execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream>;
+  /** A command with live stdio (the streaming server's exec); killed when `signal` aborts before it exits. */
+  execStream(id: string, command: string[], options: ExecStreamOptions): Promise<ExecStream>;
   /** The container's own stdio, through its monitor (the streaming server's attach). */
   attach(id: string, options: { stdin: boolean; tty: boolean }): Promise<AttachSession>;
   reopenLog(id: string, options?: Abortable): Promise<void>;
