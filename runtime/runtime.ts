@@ -22,8 +22,9 @@ import type { ImageRecord } from './images/image-store.js';
 import { removeHalfPulledContent } from './images/half-pulled.js';
 import { StoreUsage } from './images/store-usage.js';
 import { hostMountPointOf } from '../common/linux/mounts.js';
-import { SandboxManager, type PodCgroupUsage, type PodResources } from './sandbox/sandbox-manager.js';
-import type { SandboxRecord } from './sandbox/sandbox-record.js';
+import { SandboxManager } from './sandbox/sandbox-manager.js';
+import type { PodCgroupUsage } from './sandbox/sandbox-ports.js';
+import type { SandboxRecord, SandboxResources } from './sandbox/sandbox-record.js';
 import { lockRootDir, type RootLock } from './state/root-lock.js';
 import { createPorts, type RuntimePorts } from './wiring.js';
 import { VolumeStore } from './volumes/volume-store.js';
@@ -104,7 +105,7 @@ export class Runtime {
       logger,
     });
     await removeHalfPulledContent({ content: images.content, store: images.store, unpacker: wired.unpacker, logger });
-    const containerPorts = { ...wired.container, images: { resolve: (ref: string) => images.forContainer(ref) } };
+    const containerPorts = { ...wired.container, images: { resolve: (ref: string, options?: Abortable) => images.forContainer(ref, options) } };
     const sandboxes = await SandboxManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: wired.sandbox, logger });
     const containers = await ContainerManager.open({ stateDir: config.stateDir, rootDir: config.rootDir, ports: containerPorts, logger });
     const volumes = await VolumeStore.open(config.rootDir, logger);
@@ -209,10 +210,10 @@ export class Runtime {
   private async rename(idOrPrefix: string, name: string): Promise<void> {
     if (!validCliName.test(name)) throw new InvalidArgumentError(`invalid container name "${name}": use letters, digits, _, . and - (starting with a letter or digit)`);
     const record = this.containers.get(idOrPrefix);
-    const current = record.config.labels[cliNameLabel];
+    const current = record.labels[cliNameLabel];
     if (current === undefined) throw new FailedPreconditionError(`container ${record.id} was not made by berth's CLI (the kubelet names its containers); it cannot be renamed`);
     if (current === name) return;
-    const holder = (await this.containers.list()).find((other) => other.id !== record.id && other.config.labels[cliNameLabel] === name);
+    const holder = (await this.containers.list()).find((other) => other.id !== record.id && other.labels[cliNameLabel] === name);
     if (holder) throw new AlreadyExistsError(`the container name "${name}" is in use by ${holder.id.slice(0, 12)}: remove or rename that container first`);
     await this.containers.setLabel(record.id, cliNameLabel, name);
     await this.sandboxes.setLabel(record.sandboxId, cliNameLabel, name);
@@ -254,13 +255,8 @@ export class Runtime {
 
   /** Kills the pod's containers (the kubelet has stopped them gracefully before), then the pod. */
   async stopPodSandbox(idOrPrefix: string, options: Abortable = {}): Promise<void> {
-    let sandbox: SandboxRecord;
-    try {
-      sandbox = this.sandboxes.get(idOrPrefix);
-    } catch (error) {
-      if ((error as { code?: string }).code === 'NOT_FOUND') return;
-      throw error;
-    }
+    const sandbox = this.sandboxes.find(idOrPrefix);
+    if (!sandbox) return;
     await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.stop(c.id, 0, options)));
     await this.sandboxes.stop(sandbox.id, options);
     await this.refreshNetworkOf(sandbox);
@@ -268,20 +264,15 @@ export class Runtime {
 
   /** Removes the pod's containers, then the pod; an unknown pod is already removed. */
   async removePodSandbox(idOrPrefix: string, options: Abortable = {}): Promise<void> {
-    let sandbox: SandboxRecord;
-    try {
-      sandbox = this.sandboxes.get(idOrPrefix);
-    } catch (error) {
-      if ((error as { code?: string }).code === 'NOT_FOUND') return;
-      throw error;
-    }
+    const sandbox = this.sandboxes.find(idOrPrefix);
+    if (!sandbox) return;
     await Promise.all(this.containers.inSandbox(sandbox.id).map((c) => this.containers.remove(c.id, options)));
     await this.sandboxes.remove(sandbox.id, options);
     await this.refreshNetworkOf(sandbox);
   }
 
   /** New pod-level limits for a pod's cgroup (UpdatePodSandboxResources); its containers keep theirs. */
-  updatePodSandboxResources(idOrPrefix: string, resources: PodResources): Promise<void> {
+  updatePodSandboxResources(idOrPrefix: string, resources: SandboxResources): Promise<void> {
     return this.sandboxes.updateResources(idOrPrefix, resources);
   }
 

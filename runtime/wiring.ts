@@ -4,7 +4,7 @@ import { access, readFile } from 'node:fs/promises';
 import { NotFoundError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
-import type { ContainerPorts } from './containers/container-manager.js';
+import type { ContainerPorts } from './containers/container-ports.js';
 import { join } from 'node:path';
 import { CniNetwork } from '../cni/network.js';
 import { ensureDefaultNetworkConfig } from '../cni/default-config.js';
@@ -34,7 +34,7 @@ import { SandboxFileWriter } from './sandbox/files-writer.js';
 import { leftoverMounts } from './sandbox/sandbox-recovery.js';
 import type { LayerUnpacker } from './images/images.js';
 import type { Condition } from './runtime.js';
-import type { SandboxPorts } from './sandbox/sandbox-manager.js';
+import type { SandboxPorts } from './sandbox/sandbox-ports.js';
 import { clearSharedParentLimits, containerCgroupPlacement, containerCgroupPort, sandboxCgroupPort } from './sandbox/pod-cgroups.js';
 
 export interface RuntimePorts {

@@ -15,9 +15,9 @@ export function toContainerStats(record: ContainerRecord, usage: ContainerUsage)
   const timestamp = String(usage.timestampNanos);
   const cpu = usage.cgroup?.cpu;
   const memory = usage.cgroup?.memory;
-  const limit = Number(record.config.linux?.resources?.memoryLimitInBytes ?? 0);
+  const limit = Number(record.resources?.memoryLimitInBytes ?? 0);
   return {
-    attributes: { id: record.id, metadata: record.config.metadata, labels: record.config.labels, annotations: record.config.annotations },
+    attributes: { id: record.id, metadata: record.config.metadata, labels: record.labels, annotations: record.config.annotations },
     cpu: { timestamp, usageCoreNanoSeconds: value(cpu?.usageNanos), usageNanoCores: value(usage.usageNanoCores) },
     memory: {
       timestamp,
@@ -53,7 +53,7 @@ export function listContainerStats(runtime: Runtime): UnaryHandler<ListContainer
     const records = (await runtime.containers.list())
       .filter((c) => !filter?.id || c.id.startsWith(filter.id))
       .filter((c) => !filter?.podSandboxId || c.sandboxId.startsWith(filter.podSandboxId))
-      .filter((c) => !filter?.labelSelector || matchesLabels(c.config.labels ?? {}, filter.labelSelector));
+      .filter((c) => !filter?.labelSelector || matchesLabels(c.labels ?? {}, filter.labelSelector));
     // One read pass per container, all at once: each is a handful of small cgroupfs reads.
     const stats = await Promise.all(
       records.map(async (record) => {

@@ -104,13 +104,12 @@ export function toPodSandboxMetrics(pod: PodUsage): PodMetrics {
   const podName = meta?.name ?? '';
   const namespace = meta?.namespace ?? '';
   const podId = `/pod${meta?.uid ?? ''}`;
-  const linux = pod.sandbox.config.linux;
   const podMetrics = pod.podCgroup
     ? metricsOf(
         {
           stats: pod.podCgroup.stats,
           oom: pod.podCgroup.oom,
-          limits: safely(() => podLimitsFromCri({ resources: linux?.resources ?? null, overhead: linux?.overhead ?? null })),
+          limits: safely(() => podLimitsFromCri(pod.sandbox.resources)),
         },
         ['', podId, '', '', namespace, podName],
       )
@@ -119,7 +118,7 @@ export function toPodSandboxMetrics(pod: PodUsage): PodMetrics {
     podSandboxId: pod.sandbox.id,
     metrics: podMetrics,
     containerMetrics: pod.containers.map(({ record, usage }) => {
-      const resources = record.config.linux?.resources;
+      const resources = record.resources;
       const limits = resources ? safely(() => limitsFromCri(resources)) : {};
       const labels = [record.config.metadata?.name ?? '', `${podId}/${record.id}`, record.image.requested, record.id, namespace, podName];
       return { containerId: record.id, metrics: metricsOf({ stats: usage.cgroup, oom: usage.oom, limits }, labels) };

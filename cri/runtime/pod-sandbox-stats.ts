@@ -19,7 +19,7 @@ export function toPodSandboxStats(pod: PodUsage): PodSandboxStats {
   const sum = (pick: (u: PodUsage['containers'][number]['usage']) => number | undefined): number => pod.containers.reduce((total, c) => total + (pick(c.usage) ?? 0), 0);
   const network = pod.network;
   return {
-    attributes: { id: pod.sandbox.id, metadata: pod.sandbox.config.metadata, labels: pod.sandbox.config.labels, annotations: pod.sandbox.config.annotations },
+    attributes: { id: pod.sandbox.id, metadata: pod.sandbox.config.metadata, labels: pod.sandbox.labels, annotations: pod.sandbox.config.annotations },
     linux: {
       cpu: { timestamp, usageCoreNanoSeconds: value(sum((u) => u.cgroup?.cpu?.usageNanos)), usageNanoCores: value(sum((u) => u.usageNanoCores)) },
       memory: {
@@ -57,7 +57,7 @@ export function listPodSandboxStats(runtime: Runtime): UnaryHandler<ListPodSandb
       .list()
       .filter((s) => s.state === 'ready')
       .filter((s) => !filter?.id || s.id.startsWith(filter.id))
-      .filter((s) => !filter?.labelSelector || matchesLabels(s.config.labels ?? {}, filter.labelSelector));
+      .filter((s) => !filter?.labelSelector || matchesLabels(s.labels ?? {}, filter.labelSelector));
     const stats = await Promise.all(sandboxes.map(async (s) => runtime.podUsage(s.id).then(toPodSandboxStats, () => undefined)));
     return { stats: stats.filter((s): s is PodSandboxStats => s !== undefined) };
   };

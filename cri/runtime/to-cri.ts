@@ -13,7 +13,7 @@ export function toPodSandbox(record: SandboxRecord): PodSandbox {
     metadata: record.config.metadata,
     state: sandboxState(record),
     createdAt: record.createdAt,
-    labels: record.config.labels,
+    labels: record.labels,
     annotations: record.config.annotations,
     runtimeHandler: record.runtimeHandler,
   };
@@ -50,7 +50,7 @@ export function toContainer(record: ContainerRecord): Container {
     imageId: record.image.id,
     state: containerStates[record.state],
     createdAt: record.createdAt,
-    labels: record.config.labels,
+    labels: record.labels,
     annotations: record.config.annotations,
   };
 }
@@ -69,10 +69,12 @@ export function toContainerStatus(record: ContainerRecord): ContainerStatus {
     imageId: record.image.id,
     reason: record.reason,
     message: record.message,
-    labels: record.config.labels,
+    labels: record.labels,
     annotations: record.config.annotations,
     mounts: record.config.mounts,
     logPath: record.logPath,
+    // The limits in force, UpdateContainerResources included (the kubelet's in-place resize reads them).
+    ...(record.resources ? { resources: { linux: record.resources } } : {}),
   };
 }
 

@@ -15,6 +15,8 @@ interface Pair {
 
 export class PortForwardHandler {
   private readonly pairs = new Map<string, Pair>();
+  /** Connections into the pod still open: closed with the session. */
+  private readonly open = new Set<NetnsConnection>();
 
   constructor(
     private readonly allowedPorts: ReadonlySet<number>,
@@ -47,6 +49,8 @@ export class PortForwardHandler {
       return;
     }
     const connection = this.dial(port);
+    this.open.add(connection);
+    connection.stream.once('close', () => this.open.delete(connection));
     data.pipe(connection.stream);
     connection.stream.pipe(data);
     connection.stream.on('error', () => undefined);
@@ -60,5 +64,11 @@ export class PortForwardHandler {
       }
       if (!data.writableEnded) data.end();
     });
+  }
+
+  /** Ends every connection still open (the session is over): each relay process is killed with its stream. */
+  close(): void {
+    for (const connection of this.open) connection.stream.destroy();
+    this.open.clear();
   }
 }

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { finished } from 'node:stream/promises';
 import type { AddressInfo, Socket } from 'node:net';
+import { CancelledError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Runtime } from '../../runtime/runtime.js';
 import { PortForwardHandler, portForwardProtocols } from './port-forward.js';
@@ -130,10 +131,19 @@ export class StreamServer {
 
   /**
    * What an exec or attach runs once its streams are there, and what ends it early when the client
-   * goes away: nothing for exec (the command runs to its end), detaching for attach.
+   * goes away (the session is the call; its end is the call's cancellation): the command is
+   * killed for exec, as containerd kills an exec whose stream context ends; attach detaches, and
+   * the container runs on.
    */
   private remoteCommand(pending: RemoteCommandRequest): { options: ExecOptions; start: () => Promise<LiveStdio>; stop: () => void } {
-    if (pending.kind === 'exec') return { options: pending.options, start: () => this.startExec(pending.options), stop: () => undefined };
+    if (pending.kind === 'exec') {
+      const session = new AbortController();
+      return {
+        options: pending.options,
+        start: () => this.startExec(pending.options, session.signal),
+        stop: () => session.abort(new CancelledError(`the client of the exec in container ${pending.options.containerId} went away`)),
+      };
+    }
     let detach: () => void = () => undefined;
     const start = async (): Promise<LiveStdio> => {
       const attached = await this.startAttach(pending.options);
@@ -143,8 +153,8 @@ export class StreamServer {
     return { options: { ...pending.options, cmd: [] }, start, stop: () => detach() };
   }
 
-  private async startExec(options: ExecOptions): Promise<LiveStdio> {
-    const exec = await this.runtime.containers.execStream(options.containerId, options.cmd, { tty: options.tty, stdin: options.stdin });
+  private async startExec(options: ExecOptions, signal: AbortSignal): Promise<LiveStdio> {
+    const exec = await this.runtime.containers.execStream(options.containerId, options.cmd, { tty: options.tty, stdin: options.stdin, signal });
     return { stdin: exec.stdin, stdout: exec.stdout, stderr: exec.stderr, exited: exec.exited, resize: exec.resize };
   }
 
@@ -242,6 +252,8 @@ export class StreamServer {
       socket,
       (stream) => handler.add(stream),
       (error) => {
+        // The client went away: the connections into the pod (and their relay processes) go too.
+        handler.close();
         if (error) log.debug({ err: error }, 'port-forward connection ended with an error');
       },
     );

@@ -8,7 +8,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { ContainerPorts } from './container-manager.js';
+import type { ContainerPorts } from './container-ports.js';
 
 const idPattern = /^[a-f0-9]{64}$/;
 

@@ -9,7 +9,7 @@ import { localhostSeccompRef } from '../oci/spec/seccomp-choice.js';
 import type { HostDevice, HostFacts } from '../oci/spec/spec-input.js';
 import type { DeviceRequest } from '../gpu/container-devices.js';
 import type { SandboxRecord } from '../sandbox/sandbox-record.js';
-import type { SpecInput, SpecPort } from './container-manager.js';
+import type { SpecInput, SpecPort } from './container-ports.js';
 
 /** The OCI cgroupsPath of a container in `sandbox`: below the pod's cgroup (decided by the cgroup layer). */
 export type CgroupPathFor = (sandbox: Pick<SandboxRecord, 'config' | 'cgroupPath'>, containerId: string) => string;

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { Duplex, Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { abortedError } from '../../common/abort.js';
 import { BerthError, InvalidArgumentError, ResourceExhaustedError, UnimplementedError, errorMessage } from '../../common/errors.js';
 import { mediaTypes } from './oci-types.js';
 
@@ -26,6 +27,12 @@ export interface DecompressOptions {
   /** The layer in messages, e.g. "layer sha256:…". */
   name?: string;
   zstd?: ZstdDecoderFactory;
+  /**
+   * The unpack's caller: an abort destroys the decoder (killing zstd) and the blob stream at
+   * once, even while the decoder waits for input, and the stream fails Cancelled or
+   * DeadlineExceeded.
+   */
+  signal?: AbortSignal | undefined;
 }
 
 /** 32 GiB: larger than any real image layer, small enough that a bomb cannot fill a node. */
@@ -86,6 +93,14 @@ async function* decompressedChunks(blob: Readable, options: DecompressOptions): 
   const body = Readable.from(prefixed(head.bytes, head.done ? undefined : source), { objectMode: false });
   const decoder = compression === 'gzip' ? createGunzip() : compression === 'zstd' ? (options.zstd ?? spawnZstdDecoder)() : undefined;
   const output: Readable = decoder ? pipeline(body, decoder, () => undefined) : body;
+  const { signal } = options;
+  const abort = (): void => {
+    if (!signal) return;
+    output.destroy(abortedError(signal, `decompressing ${options.name ?? 'layer'}`));
+    blob.destroy();
+  };
+  if (signal?.aborted) abort();
+  signal?.addEventListener('abort', abort, { once: true });
 
   let total = 0;
   try {
@@ -102,6 +117,7 @@ async function* decompressedChunks(blob: Readable, options: DecompressOptions): 
     if (error instanceof BerthError || !decoder) throw error;
     throw new InvalidArgumentError(`cannot decompress ${compression} layer: ${errorMessage(error)}`, { cause: error });
   } finally {
+    signal?.removeEventListener('abort', abort);
     output.destroy();
     body.destroy();
     blob.destroy();

@@ -3,6 +3,7 @@
 // prune, save/load, import of a flat tarball, push, login) for berth.v1.Images. It owns the content store, the image store and the
 // registry client; unpacking layers into snapshots goes through the LayerUnpacker port.
 import { createReadStream, createWriteStream } from 'node:fs';
+import type { Abortable } from '../../common/abort.js';
 import { pipeline } from 'node:stream/promises';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,9 +32,14 @@ import type { RegistryHostsConfig } from './registry-hosts.js';
 /** What unpacking reads of an image: recorded, or pulled and not yet recorded. */
 export type UnpackableImage = Pick<ImageRecord, 'id' | 'layers' | 'diffIds'>;
 
-/** Makes an image's layers available as committed snapshots; returns the top layer's chain id. */
+/**
+ * Makes an image's layers available as committed snapshots; returns the top layer's chain id.
+ * `signal` (the pull's or the create's) stops the layer being unpacked, its decompressor killed
+ * and its snapshot removed; layers committed before stay (another image may share them, and
+ * collect() drops them once none does).
+ */
 export interface LayerUnpacker {
-  ensureUnpacked(image: UnpackableImage, content: ContentStore): Promise<string>;
+  ensureUnpacked(image: UnpackableImage, content: ContentStore, options?: Abortable): Promise<string>;
   /** Drops committed layer snapshots no image in `inUse` uses (best effort). */
   collect(inUse: readonly Pick<ImageRecord, 'diffIds'>[]): Promise<void>;
 }
@@ -87,7 +93,7 @@ export class Images {
     const beforeRecord = async (image: UnpackableImage): Promise<void> => {
       pending.push(image);
       this.unpacking.add(image);
-      await this.unpacker.ensureUnpacked(image, this.content);
+      await this.unpacker.ensureUnpacked(image, this.content, { signal: options.signal });
     };
     try {
       return await this.puller.pull(ref, { ...options, ...(auth ? { auth } : {}), beforeRecord });
@@ -342,10 +348,11 @@ export class Images {
     }
   }
 
-  async forContainer(ref: string): Promise<ImageForContainer> {
+  /** The image to run `ref` from, its layers unpacked (under the create's `signal`). */
+  async forContainer(ref: string, options: Abortable = {}): Promise<ImageForContainer> {
     const record = this.store.get(ref);
     if (!record) throw new NotFoundError(`image ${JSON.stringify(ref)} is not present; pull it first`);
-    const topChainId = await this.unpacker.ensureUnpacked(record, this.content);
+    const topChainId = await this.unpacker.ensureUnpacked(record, this.content, options);
     return { id: record.id, ref: record.repoDigests[0] ?? record.id, config: record.config, topChainId };
   }
 

@@ -3,12 +3,19 @@
 // config names. Layers shared between images are unpacked once; concurrent unpacks of the same
 // chain wait for each other.
 //
+// Each unpack runs under its caller's signal (the pull's, or the CreateContainer's): an abort
+// destroys the decompressor (killing zstd) and the blob stream, which fails the extraction, and
+// the half-written snapshot is removed. A caller that was waiting on someone else's
+// unpack that got cancelled unpacks the layer itself, under its own signal.
+//
 // A layer's uncompressed size is bounded by the smaller of the configured maximum
 // (--max-layer-size, default defaultMaxDecompressedBytes = 32 GiB) and the space free on the
 // snapshots' filesystem when its unpack starts: a decompression bomb, or a layer that cannot fit,
 // fails RESOURCE_EXHAUSTED after writing at most that much, and its snapshot is removed.
 import { randomBytes } from 'node:crypto';
 import { statfs } from 'node:fs/promises';
+import { abortedError, throwIfAborted, type Abortable } from '../../common/abort.js';
+import { CancelledError, DeadlineExceededError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import { AttrToolsXattrs } from '../linux/xattr.js';
 import { MknodDeviceNodes } from '../linux/device-nodes.js';
@@ -51,33 +58,44 @@ export class SnapshotLayerUnpacker implements LayerUnpacker {
   }
 
   /** Returns the top layer's chain id, or '' for an image without layers. */
-  async ensureUnpacked(image: UnpackableImage, content: ContentStore): Promise<string> {
+  async ensureUnpacked(image: UnpackableImage, content: ContentStore, options: Abortable = {}): Promise<string> {
+    const { signal } = options;
     const chains = chainIds(image.diffIds);
     for (const [index, chain] of chains.entries()) {
-      if (this.committed(chain)) continue;
-      const running = this.inFlight.get(chain);
-      if (running) {
-        await running;
-        continue;
-      }
-      const layer = image.layers[index];
-      const diffId = image.diffIds[index];
-      if (!layer || !diffId) throw new Error(`image ${image.id} has no layer ${index}`);
-      const work = this.unpackOne(content, layer.digest as Digest, layer.mediaType, diffId, chain, chains[index - 1]).catch((error: unknown) => {
-        throw asNoSpace(error, `unpacking layer ${layer.digest}`, this.snapshots.root);
-      });
-      this.inFlight.set(chain, work);
-      try {
-        await work;
-      } finally {
-        this.inFlight.delete(chain);
+      while (!this.committed(chain)) {
+        throwIfAborted(signal, `unpacking image ${image.id}`);
+        const running = this.inFlight.get(chain);
+        if (running) {
+          // Someone else's unpack, cancelled by its caller: this caller's need stands, so the loop
+          // unpacks the layer again under its own signal.
+          await running.catch((error: unknown) => {
+            if (!(error instanceof CancelledError || error instanceof DeadlineExceededError)) throw error;
+          });
+          continue;
+        }
+        const layer = image.layers[index];
+        const diffId = image.diffIds[index];
+        if (!layer || !diffId) throw new Error(`image ${image.id} has no layer ${index}`);
+        const work = this.unpackOne(content, { digest: layer.digest as Digest, mediaType: layer.mediaType, diffId, chain, parent: chains[index - 1] }, signal).catch((error: unknown) => {
+          throw asNoSpace(error, `unpacking layer ${layer.digest}`, this.snapshots.root);
+        });
+        this.inFlight.set(chain, work);
+        try {
+          await work;
+        } finally {
+          this.inFlight.delete(chain);
+        }
       }
     }
     // An image without layers (a config-only image) runs on an empty rootfs: no parent.
     return chains[chains.length - 1] ?? '';
   }
 
-  private async unpackOne(content: ContentStore, digest: Digest, mediaType: string, diffId: string, chain: string, parent: string | undefined): Promise<void> {
+  private async unpackOne(
+    content: ContentStore,
+    { digest, mediaType, diffId, chain, parent }: { digest: Digest; mediaType: string; diffId: string; chain: string; parent: string | undefined },
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
     const key = `extract-${randomBytes(8).toString('hex')}`;
     const { dir } = await this.snapshots.prepareLayer(key, parent);
     try {
@@ -91,6 +109,7 @@ export class SnapshotLayerUnpacker implements LayerUnpacker {
           free < this.maxLayerBytes
             ? `the space free under ${this.snapshots.root}: the layer does not fit`
             : 'the maximum layer size, --max-layer-size: a decompression bomb, or a layer larger than this node accepts',
+        signal,
       });
       const result = await unpackLayer(tar, dir, { xattrs: this.xattrs, devices: this.devices, logger: this.logger });
       if (result.diffId !== diffId) {
@@ -100,6 +119,7 @@ export class SnapshotLayerUnpacker implements LayerUnpacker {
       this.logger.debug({ layer: digest, chain, entries: result.entries }, 'layer unpacked');
     } catch (error) {
       await this.snapshots.remove(key).catch(() => undefined);
+      if (signal?.aborted) throw abortedError(signal, `unpacking layer ${digest}`);
       throw error;
     }
   }

@@ -183,10 +183,11 @@ export class ContainerMonitor {
   }
 
   /** Without a terminal `runc exec` with pipes; with one, under conmon, which holds the pty. */
-  async execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean }): Promise<ExecStream> {
+  async execStream(id: string, command: string[], options: { tty: boolean; stdin: boolean } & Abortable): Promise<ExecStream> {
     if (options.tty) {
       const { conmonPath, runtime, execDir, socketDir, searchPath, logger } = this.options;
-      return startTerminalExec({ conmonPath, runtime, execDir, socketDir, searchPath, logger }, { containerId: id, command, stdin: options.stdin, baseProcess: await this.baseProcess(id) });
+      const request = { containerId: id, command, stdin: options.stdin, baseProcess: await this.baseProcess(id), signal: options.signal };
+      return startTerminalExec({ conmonPath, runtime, execDir, socketDir, searchPath, logger }, request);
     }
     return startExecStream(this.options.runtime, {
       containerId: id,

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execProcessSpec, writeProcessSpec, type OciProcess } from './exec-sync.js';
+import { execProcessSpec, killOnAbort, writeProcessSpec, type OciProcess } from './exec-sync.js';
 import type { OciRuntime } from './oci-runtime.js';
 import { signalNumber } from './signals.js';
 
@@ -16,6 +16,8 @@ export interface ExecStreamRequest {
   stdin: boolean;
   baseProcess: OciProcess;
   workDir: string;
+  /** The session's: it aborts when the client goes away, and the command is killed. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface ExecStream {
@@ -33,13 +35,15 @@ export async function startExecStream(runtime: Pick<OciRuntime, 'path' | 'root'>
   const dir = await mkdtemp(join(request.workDir, 'exec-'));
   const specPath = join(dir, 'process.json');
   await writeProcessSpec(specPath, execProcessSpec(request.baseProcess, request.command));
-  const runcArgs = [`--root=${runtime.root}`, 'exec', `--process=${specPath}`, `--pid-file=${join(dir, 'exec.pid')}`, request.containerId];
+  const pidFile = join(dir, 'exec.pid');
+  const runcArgs = [`--root=${runtime.root}`, 'exec', `--process=${specPath}`, `--pid-file=${pidFile}`, request.containerId];
   const stdio: ['pipe' | 'ignore', 'pipe', 'pipe'] = [request.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'];
   const child = spawn(runtime.path, runcArgs, { stdio });
   const exited = new Promise<number>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => resolve(code ?? 128 + (signal ? signalNumber(signal) : 0)));
   }).finally(() => rm(dir, { recursive: true, force: true }));
+  killOnAbort(request.signal, pidFile, () => child.kill('SIGKILL'), exited);
   if (!child.stdout || !child.stderr) throw new Error('runc exec was spawned without output pipes');
   return { stdin: child.stdin, stdout: child.stdout, stderr: child.stderr, exited };
 }

@@ -135,7 +135,7 @@ export async function execSync(runtime: Pick<OciRuntime, 'name' | 'exec'>, reque
 }
 
 /** SIGKILLs the exec'd process; before runc has written its pid, runc itself. */
-async function killExecProcess(pidFile: string, killRuntime: () => void): Promise<void> {
+export async function killExecProcess(pidFile: string, killRuntime: () => void): Promise<void> {
   const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
   if (!Number.isInteger(pid) || pid <= 0) {
     killRuntime();
@@ -146,6 +146,18 @@ async function killExecProcess(pidFile: string, killRuntime: () => void): Promis
   } catch {
     // already gone: runc exec is exiting on its own
   }
+}
+
+/**
+ * Kills the exec'd process (by `pidFile`) when `signal` aborts, until `exited` settles: after
+ * that the pid may belong to another process, and the listener goes.
+ */
+export function killOnAbort(signal: AbortSignal | undefined, pidFile: string, killRuntime: () => void, exited: Promise<unknown>): void {
+  if (!signal) return;
+  const kill = (): void => void killExecProcess(pidFile, killRuntime);
+  if (signal.aborted) kill();
+  else signal.addEventListener('abort', kill, { once: true });
+  void exited.finally(() => signal.removeEventListener('abort', kill)).catch(() => undefined);
 }
 
 /** The runtime's error-level log lines (JSON), which say why exec itself failed. */

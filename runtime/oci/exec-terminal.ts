@@ -22,7 +22,7 @@ import type { Logger } from '../../common/logger.js';
 import { attachToSocket } from './attach-socket.js';
 import { readPipeMessage, readSyncMessage, resizeMessage, writeControl } from './conmon.js';
 import { parseAttachReady } from './conmon-sync.js';
-import { execProcessSpec, writeProcessSpec, type OciProcess } from './exec-sync.js';
+import { execProcessSpec, killOnAbort, writeProcessSpec, type OciProcess } from './exec-sync.js';
 import type { ExecStream } from './exec-stream.js';
 import type { OciRuntime } from './oci-runtime.js';
 import { pollUntil } from './poll-until.js';
@@ -44,6 +44,8 @@ export interface TerminalExecRequest {
   command: string[];
   stdin: boolean;
   baseProcess: OciProcess;
+  /** The session's: it aborts when the client goes away, and the command is killed. */
+  signal?: AbortSignal | undefined;
 }
 
 /** Pure: conmon's command line for one exec session with a terminal. */
@@ -146,6 +148,8 @@ export async function startTerminalExec(options: TerminalExecOptions, request: T
         if (code === undefined) throw new InternalError(`conmon wrote no exit code for the exec in container ${request.containerId} at ${exitFile}`);
         return code;
       })().finally(cleanUp);
+      // conmon outlives the command and reports its exit; what the abort must end is the command.
+      killOnAbort(request.signal, join(dir, 'exec.pid'), () => undefined, exited);
       return {
         stdin: session.stdin ?? null,
         stdout: session.stdout,

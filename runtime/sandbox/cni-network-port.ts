@@ -2,7 +2,7 @@
 // (sandboxId, podNamespace), the CNI layer in its own; this is the only place they meet.
 import type { CniNetwork } from '../../cni/network.js';
 import type { LoadedNetworkConfig } from '../../cni/types.js';
-import type { NetworkPort } from './sandbox-manager.js';
+import type { NetworkPort } from './sandbox-ports.js';
 
 /**
  * `choose` answers the network a pod asked for by name (berth.dev/network: a user network, or

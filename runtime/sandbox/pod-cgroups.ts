@@ -11,8 +11,8 @@ import { limitsFromCri, podLimitsFromCri } from '../containers/cri-limits.js';
 import type { CgroupAnchors } from '../cgroups/own-cgroup.js';
 import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
-import type { ContainerCgroupPort } from '../containers/container-manager.js';
-import type { SandboxCgroupPort } from './sandbox-manager.js';
+import type { ContainerCgroupPort } from '../containers/container-ports.js';
+import type { SandboxCgroupPort } from './sandbox-ports.js';
 import type { SandboxRecord } from './sandbox-record.js';
 
 /** What placement reads of a sandbox. */

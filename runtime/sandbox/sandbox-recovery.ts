@@ -17,7 +17,7 @@ import { errorMessage } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
 import type { Mounter } from '../../common/linux/mounts.js';
 import { RecordStore, type VersionedRecord } from '../state/record-store.js';
-import type { SandboxPorts } from './sandbox-manager.js';
+import type { SandboxPorts } from './sandbox-ports.js';
 import type { SandboxRecord } from './sandbox-record.js';
 
 export const sandboxIntentVersion = 1;
@@ -63,7 +63,8 @@ export function openSandboxIntents(recordsDir: string, logger: Logger): Promise<
 }
 
 export interface SandboxRecovery {
-  records: RecordStore<SandboxRecord>;
+  /** The sandboxes made: lookup by id says absent as undefined. */
+  records: { find(id: string): SandboxRecord | undefined; list(): SandboxRecord[] };
   intents: RecordStore<SandboxIntent>;
   /** Where the sandboxes' dirs live (the state dir's sandboxes/). */
   sandboxesDir: string;
@@ -83,12 +84,12 @@ const idPattern = /^[a-f0-9]{64}$/;
 
 export async function removeHalfMadeSandboxes(recovery: SandboxRecovery): Promise<void> {
   for (const intent of recovery.intents.list()) {
-    if (recovery.records.get(intent.id)) await recovery.intents.delete(intent.id);
+    if (recovery.records.find(intent.id)) await recovery.intents.delete(intent.id);
     else await removeHalfMade(recovery, intent);
   }
   const names = await readdir(recovery.sandboxesDir).catch(() => [] as string[]);
   for (const name of names) {
-    if (!idPattern.test(name) || recovery.records.get(name) || recovery.intents.get(name)) continue;
+    if (!idPattern.test(name) || recovery.records.find(name) || recovery.intents.get(name)) continue;
     await removeHalfMade(recovery, { id: name, dir: join(recovery.sandboxesDir, name) });
   }
 }

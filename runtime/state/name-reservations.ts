@@ -21,7 +21,7 @@ export class NameReservations {
    */
   async hold<T>(name: string, id: string, create: () => Promise<T>, options: Abortable = {}): Promise<T> {
     for (let holder = this.held.get(name); holder !== undefined; holder = this.held.get(name)) {
-      const what = `${this.kind} ${name}: waiting for the create in flight (${holder.id})`;
+      const what = `${this.kind} name ${name} is reserved by ${holder.id}, whose create is still in flight`;
       const outcome = await raceAbort(holder.outcome, options.signal, what);
       if (outcome.made) return outcome.value as T;
     }

@@ -23,14 +23,24 @@ export class RecordStore<T extends VersionedRecord> {
     private readonly currentVersion: number,
     private readonly logger: Logger,
     private readonly durable: boolean,
+    private readonly upgrade: (record: T) => T,
   ) {}
 
   /**
    * Opens the store and loads every record under `dir`. `durable: false` (default true) writes
-   * without fsync, for records of things that all die with the boot (common/atomic-file.ts).
+   * without fsync, for records of things that all die with the boot (common/atomic-file.ts);
+   * `upgrade` fills in what records written by an older berth of the same version lack (fields
+   * added since, each with its default).
    */
-  static async open<T extends VersionedRecord>(options: { dir: string; kind: string; version: number; logger: Logger; durable?: boolean }): Promise<RecordStore<T>> {
-    const store = new RecordStore<T>(options.dir, options.kind, options.version, options.logger, options.durable ?? true);
+  static async open<T extends VersionedRecord>(options: {
+    dir: string;
+    kind: string;
+    version: number;
+    logger: Logger;
+    durable?: boolean;
+    upgrade?: ((record: T) => T) | undefined;
+  }): Promise<RecordStore<T>> {
+    const store = new RecordStore<T>(options.dir, options.kind, options.version, options.logger, options.durable ?? true, options.upgrade ?? ((record) => record));
     await mkdir(options.dir, { recursive: true, mode: 0o700 });
     await store.load();
     return store;
@@ -46,7 +56,7 @@ export class RecordStore<T extends VersionedRecord> {
         if (record.version !== this.currentVersion || !idPattern.test(record.id) || `${record.id}.json` !== name) {
           throw new Error(`unexpected version ${record.version} or id ${String(record.id)}`);
         }
-        this.records.set(record.id, record);
+        this.records.set(record.id, this.upgrade(record));
       } catch (error) {
         await this.quarantine(name, error);
       }

@@ -9,26 +9,27 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { PodSandboxConfig } from '../../../api/cri/messages.js';
 import { CriClient } from '../../../cri/client/cri-client.js';
-import { startBerth, type Berth } from '../../harness/berth.js';
-import { removeTestCgroupParents } from '../../harness/cgroups.js';
-import { cniTestNetwork, type CniTestNetwork } from '../../harness/cni-network.js';
+import { criWorld, processRunning } from '../../harness/cri-world.js';
 import { eventually } from '../../harness/eventually.js';
-import { describeLeaks, sweepLeaks, type Leak, type LeakSweepTarget } from '../../harness/leak-sweep.js';
 
 const cgroupTop = 'berth-deadlines';
-const registry = inject('registryHost');
-let network: CniTestNetwork;
-let berth: Berth;
-let target: LeakSweepTarget;
-let binDir: string;
+const binDir = mkdtempSync(join(tmpdir(), 'berth-slow-cni-'));
+// Registered before the world's: after-hooks run last-registered first, so this goes after berth.
+afterAll(() => rmSync(binDir, { recursive: true, force: true }));
 /** While this file exists the wrapper sleeps on ADD. */
-let slowFlag: string;
+const slowFlag = join(binDir, 'slow');
 /** The wrapper writes its sleeping child's pid here. */
-let sleeperPidFile: string;
-let client: CriClient;
+const sleeperPidFile = join(binDir, 'sleeper.pid');
+// Plugins get no environment of berth's beyond CNI_* and PATH: the paths are written in.
+writeFileSync(
+  join(binDir, 'bridge'),
+  ['#!/bin/sh', `if [ "$CNI_COMMAND" = ADD ] && [ -e ${slowFlag} ]; then`, '  sleep 60 &', `  echo $! > ${sleeperPidFile}`, '  wait $!', 'fi', 'exec /usr/lib/cni/bridge', ''].join('\n'),
+);
+chmodSync(join(binDir, 'bridge'), 0o755);
+const world = criWorld({ name: 'deadlines', octet: 125, cgroupTop, berth: () => ({ args: ['--cni-bin-dir', `${binDir}:/usr/lib/cni:/opt/cni/bin`] }) });
 
 function podConfig(name: string): PodSandboxConfig {
   const uid = `${name}uid`;
@@ -38,60 +39,10 @@ function podConfig(name: string): PodSandboxConfig {
   };
 }
 
-/** Alive and not a zombie. */
-function running(pid: number): boolean {
-  const stat = (() => {
-    try {
-      return readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return '';
-    }
-  })();
-  return stat !== '' && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-}
-
-/** While berth runs, the private bind mount its namespace pins live under is its own. */
-function withoutPinRoot(leaks: Leak[]): Leak[] {
-  return leaks.filter((leak) => !(leak.kind === 'mount' && leak.what.endsWith(` ${target.stateDir}/sandboxes`)));
-}
-
-beforeAll(async () => {
-  network = cniTestNetwork('deadlines', 125, { ipMasq: true });
-  binDir = mkdtempSync(join(tmpdir(), 'berth-slow-cni-'));
-  slowFlag = join(binDir, 'slow');
-  sleeperPidFile = join(binDir, 'sleeper.pid');
-  // Plugins get no environment of berth's beyond CNI_* and PATH: the paths are written in.
-  const wrapper = join(binDir, 'bridge');
-  writeFileSync(
-    wrapper,
-    ['#!/bin/sh', `if [ "$CNI_COMMAND" = ADD ] && [ -e ${slowFlag} ]; then`, '  sleep 60 &', `  echo $! > ${sleeperPidFile}`, '  wait $!', 'fi', 'exec /usr/lib/cni/bridge', ''].join('\n'),
-  );
-  chmodSync(wrapper, 0o755);
-  berth = await startBerth({ args: ['--insecure-registry', registry, '--cni-conf-dir', network.confDir, '--cni-bin-dir', `${binDir}:/usr/lib/cni:/opt/cni/bin`] });
-  target = {
-    rootDir: berth.rootDir,
-    stateDir: berth.stateDir,
-    network: { name: network.name, bridge: network.bridge, subnet: network.subnet, ipamDir: network.ipamDir },
-    cgroupParents: [cgroupTop],
-  };
-  client = new CriClient({ endpoint: berth.socket, timeoutMs: 30_000 });
-});
-
-afterAll(async () => {
-  if (client) {
-    for (const item of (await client.listPodSandbox().catch(() => ({ items: [] }))).items) await client.removePodSandbox(item.id).catch(() => undefined);
-    client.close();
-  }
-  await berth?.stop();
-  await network?.remove();
-  if (binDir) rmSync(binDir, { recursive: true, force: true });
-  removeTestCgroupParents(cgroupTop);
-});
-
 describe('a RunPodSandbox whose client deadline passes in a slow CNI plugin (real berth, real CNI)', () => {
   it("answers DEADLINE_EXCEEDED, kills the plugin's child and leaves nothing half-made", async () => {
     writeFileSync(slowFlag, '');
-    const hurried = new CriClient({ endpoint: berth.socket, timeoutMs: 2_000 });
+    const hurried = new CriClient({ endpoint: world.berth.socket, timeoutMs: 2_000 });
     const started = Date.now();
     try {
       await expect(hurried.runPodSandbox(podConfig('deadline'))).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
@@ -104,28 +55,24 @@ describe('a RunPodSandbox whose client deadline passes in a slow CNI plugin (rea
     expect(existsSync(sleeperPidFile)).toBe(true);
     const sleeper = Number(readFileSync(sleeperPidFile, 'utf8').trim());
     expect(sleeper).toBeGreaterThan(0);
-    await eventually(async () => (running(sleeper) ? undefined : true), 50);
+    await eventually(async () => (processRunning(sleeper) ? undefined : true), 50);
 
     // The undo runs after the answer: no sandbox, and nothing of it on the host.
-    await eventually(async () => ((await client.listPodSandbox()).items.length === 0 ? true : undefined));
-    let leaks = withoutPinRoot(await sweepLeaks(target));
-    for (const waitUntil = Date.now() + 15_000; leaks.length > 0 && Date.now() < waitUntil; leaks = withoutPinRoot(await sweepLeaks(target))) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    expect(describeLeaks(leaks)).toBe('');
+    await eventually(async () => ((await world.client.listPodSandbox()).items.length === 0 ? true : undefined));
+    expect(await world.leaksAfterUndo()).toBe('');
     // berth saw the deadline, not a plugin failure.
-    expect(readFileSync(berth.logPath, 'utf8')).toMatch(/the client's deadline for RunPodSandbox passed/);
+    expect(readFileSync(world.berth.logPath, 'utf8')).toMatch(/the client's deadline for RunPodSandbox passed/);
   });
 
   it('makes the pod on a retry once the plugin is fast again (the name is not held by the cancelled call)', async () => {
     rmSync(slowFlag, { force: true });
-    const { podSandboxId } = await client.runPodSandbox(podConfig('deadline'));
-    const status = await client.podSandboxStatus(podSandboxId);
+    const { podSandboxId } = await world.client.runPodSandbox(podConfig('deadline'));
+    const status = await world.client.podSandboxStatus(podSandboxId);
     expect(status.status?.state).toBe('SANDBOX_READY');
-    expect(status.status?.network?.ip).toMatch(network.ipPattern);
-    await client.stopPodSandbox(podSandboxId);
-    await client.removePodSandbox(podSandboxId);
-    expect(describeLeaks(withoutPinRoot(await sweepLeaks(target)))).toBe('');
+    expect(status.status?.network?.ip).toMatch(world.network.ipPattern);
+    await world.client.stopPodSandbox(podSandboxId);
+    await world.client.removePodSandbox(podSandboxId);
+    expect(await world.leaksAfterUndo()).toBe('');
   });
 });
 
@@ -135,7 +82,7 @@ async function processesRunning(argv: string[]): Promise<number[]> {
   const found: number[] = [];
   for (const name of await readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    if ((await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')) === wanted && running(Number(name))) found.push(Number(name));
+    if ((await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')) === wanted && processRunning(Number(name))) found.push(Number(name));
   }
   return found;
 }
@@ -144,22 +91,22 @@ describe('a RunPodSandbox retried while the first call is still in flight (real 
   it('waits for the first, killed by its deadline and undone, then makes the one sandbox', async () => {
     writeFileSync(slowFlag, '');
     rmSync(sleeperPidFile, { force: true });
-    const hurried = new CriClient({ endpoint: berth.socket, timeoutMs: 2_000 });
+    const hurried = new CriClient({ endpoint: world.berth.socket, timeoutMs: 2_000 });
     try {
       const first = hurried.runPodSandbox(podConfig('retried'));
       // The first is inside the slow plugin; the plugin will be fast for whoever comes next.
       const waitUntil = Date.now() + 1_500;
       while (!existsSync(sleeperPidFile) && Date.now() < waitUntil) await new Promise((resolve) => setTimeout(resolve, 25));
       rmSync(slowFlag, { force: true });
-      const retry = client.runPodSandbox(podConfig('retried'));
+      const retry = world.client.runPodSandbox(podConfig('retried'));
       await expect(first).rejects.toMatchObject({ code: 'DEADLINE_EXCEEDED' });
       const { podSandboxId } = await retry;
-      const pods = (await client.listPodSandbox()).items.filter((p) => p.metadata?.name === 'retried');
+      const pods = (await world.client.listPodSandbox()).items.filter((p) => p.metadata?.name === 'retried');
       expect(pods.map((p) => p.id)).toEqual([podSandboxId]);
-      expect((await client.podSandboxStatus(podSandboxId)).status?.state).toBe('SANDBOX_READY');
-      await client.stopPodSandbox(podSandboxId);
-      await client.removePodSandbox(podSandboxId);
-      expect(describeLeaks(withoutPinRoot(await sweepLeaks(target)))).toBe('');
+      expect((await world.client.podSandboxStatus(podSandboxId)).status?.state).toBe('SANDBOX_READY');
+      await world.client.stopPodSandbox(podSandboxId);
+      await world.client.removePodSandbox(podSandboxId);
+      expect(await world.leaksAfterUndo()).toBe('');
     } finally {
       hurried.close();
     }
@@ -169,14 +116,14 @@ describe('a RunPodSandbox retried while the first call is still in flight (real 
 describe('an ExecSync whose client deadline passes (real berth, runc)', () => {
   it('answers DEADLINE_EXCEEDED and kills the command in the container', async () => {
     const pod = podConfig('exec');
-    const { podSandboxId } = await client.runPodSandbox(pod);
-    const image = `${registry}/busybox:latest`;
-    await client.pullImage(image);
-    const { containerId } = await client.createContainer(podSandboxId, { metadata: { name: 'idle' }, image: { image }, command: ['sleep', '3600'] }, pod);
-    await client.startContainer(containerId);
+    const { podSandboxId } = await world.client.runPodSandbox(pod);
+    const image = `${world.registry}/busybox:latest`;
+    await world.client.pullImage(image);
+    const { containerId } = await world.client.createContainer(podSandboxId, { metadata: { name: 'idle' }, image: { image }, command: ['sleep', '3600'] }, pod);
+    await world.client.startContainer(containerId);
     // A command no other test runs, to find it on the host.
     const command = ['sleep', '613'];
-    const hurried = new CriClient({ endpoint: berth.socket, timeoutMs: 3_000 });
+    const hurried = new CriClient({ endpoint: world.berth.socket, timeoutMs: 3_000 });
     try {
       // No ExecSync timeout of its own: only the client's deadline ends it.
       const exec = hurried.execSync(containerId, command, 0);
@@ -191,9 +138,9 @@ describe('an ExecSync whose client deadline passes (real berth, runc)', () => {
     while ((await processesRunning(command)).length > 0 && Date.now() < waitUntil) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await processesRunning(command)).toEqual([]);
     // The container itself runs on.
-    expect((await client.containerStatus(containerId)).status?.state).toBe('CONTAINER_RUNNING');
-    await client.stopPodSandbox(podSandboxId);
-    await client.removePodSandbox(podSandboxId);
-    expect(describeLeaks(withoutPinRoot(await sweepLeaks(target)))).toBe('');
+    expect((await world.client.containerStatus(containerId)).status?.state).toBe('CONTAINER_RUNNING');
+    await world.client.stopPodSandbox(podSandboxId);
+    await world.client.removePodSandbox(podSandboxId);
+    expect(await world.leaksAfterUndo()).toBe('');
   });
 });

@@ -6,7 +6,8 @@ import type { ContainerConfig__Output } from '../../../api/cri/messages.js';
 import { abortedError } from '../../../common/abort.js';
 import { CancelledError } from '../../../common/errors.js';
 import { silentLogger } from '../../../common/logger.js';
-import { ContainerManager, type ContainerPorts, type ExitStatus } from '../../../runtime/containers/container-manager.js';
+import { ContainerManager } from '../../../runtime/containers/container-manager.js';
+import type { ContainerPorts, ExitStatus } from '../../../runtime/containers/container-ports.js';
 import type { SandboxRecord } from '../../../runtime/sandbox/sandbox-record.js';
 import { gate } from '../gate.js';
 
@@ -39,6 +40,8 @@ const sandbox: SandboxRecord = {
   hostname: 'web',
   ips: [],
   networkSetUp: false,
+  resources: { resources: null, overhead: null },
+  labels: {},
 };
 
 function containerConfig(overrides: Partial<ContainerConfig__Output> = {}): ContainerConfig__Output {
@@ -291,7 +294,10 @@ describe('container manager', () => {
     const resources = { memoryLimitInBytes: '67108864' } as never;
     await containers.updateResources(id, resources);
     expect(calls.at(-1)).toMatch(/^cgroups\.update .*berth-/);
-    expect(containers.get(id).config.linux?.resources).toEqual(resources);
+    // The limits in force live in the status.
+    expect(containers.get(id).resources).toEqual(resources);
+    // The config as created stays as it was.
+    expect(containers.get(id).config.linux).toBeNull();
   });
 
   it('stops with the timeout and signal, idempotently, and removes everything', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/logger.js';
-import type { ContainerPorts } from '../../../runtime/containers/container-manager.js';
+import type { ContainerPorts } from '../../../runtime/containers/container-ports.js';
 import { removeHalfMadeContainers } from '../../../runtime/containers/container-recovery.js';
 
 const dirs: string[] = [];

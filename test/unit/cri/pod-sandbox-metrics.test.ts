@@ -14,12 +14,13 @@ function sandbox(): SandboxRecord {
     metadata: { name: 'web', namespace: 'shop', uid: 'u1', attempt: 0 },
     linux: { cgroupParent: '/kubepods/burstable/podu1', resources: { ...none, cpuShares: '512', memoryLimitInBytes: String(64 * MiB) }, overhead: { ...none, memoryLimitInBytes: String(8 * MiB) } },
   } as unknown as PodSandboxConfig__Output;
-  return { id: 'sb1', config, ownsCgroup: true, cgroupPath: 'kubepods/burstable/podu1' } as SandboxRecord;
+  const linux = config.linux;
+  return { id: 'sb1', config, ownsCgroup: true, cgroupPath: 'kubepods/burstable/podu1', resources: { resources: linux?.resources ?? null, overhead: linux?.overhead ?? null } } as SandboxRecord;
 }
 
 function container(id: string, resources: Partial<typeof none> | undefined): ContainerRecord {
   const config = { metadata: { name: `c-${id}`, attempt: 0 }, linux: resources ? { resources: { ...none, ...resources } } : null } as unknown as ContainerConfig__Output;
-  return { id, config, image: { requested: 'busybox', id: 'sha256:x', ref: 'sha256:x' } } as ContainerRecord;
+  return { id, config, image: { requested: 'busybox', id: 'sha256:x', ref: 'sha256:x' }, resources: config.linux?.resources ?? null } as ContainerRecord;
 }
 
 const usage: ContainerUsage = {

@@ -27,6 +27,8 @@ function sandbox(overrides: Partial<SandboxRecord> = {}, namespaceOptions?: Reco
     hostname: 'web',
     ips: ['10.244.0.5', 'fd00::5'],
     networkSetUp: true,
+    resources: { resources: null, overhead: null },
+    labels: config.labels,
     ...overrides,
   };
 }
@@ -55,6 +57,8 @@ function container(state: ContainerRecord['state']): ContainerRecord {
     logPath: '/var/log/pods/shop_web_uid-1/main/1.log',
     bundleDir: '/run/berth/bundles/b',
     stopSignal: 'SIGTERM',
+    resources: null,
+    labels: config.labels,
   };
 }
 

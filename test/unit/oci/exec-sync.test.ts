@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MonitorPort } from '../../../runtime/containers/container-manager.js';
+import type { MonitorPort } from '../../../runtime/containers/container-ports.js';
 import { CappedBuffer } from '../../../runtime/oci/capped-buffer.js';
 import type { ContainerMonitor } from '../../../runtime/oci/container-monitor.js';
 import { execProcessSpec } from '../../../runtime/oci/exec-sync.js';

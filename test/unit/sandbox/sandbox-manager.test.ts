@@ -6,7 +6,8 @@ import type { LinuxContainerResources__Output, PodSandboxConfig__Output } from '
 import { abortedError } from '../../../common/abort.js';
 import { CancelledError, DeadlineExceededError } from '../../../common/errors.js';
 import { silentLogger } from '../../../common/logger.js';
-import { SandboxManager, type SandboxPorts } from '../../../runtime/sandbox/sandbox-manager.js';
+import { SandboxManager } from '../../../runtime/sandbox/sandbox-manager.js';
+import type { SandboxPorts } from '../../../runtime/sandbox/sandbox-ports.js';
 import { gate } from '../gate.js';
 
 const dirs: string[] = [];
@@ -313,7 +314,9 @@ describe('sandbox manager', () => {
       const resources = { ...noResources(), memoryLimitInBytes: String(64 << 20) };
       await sandboxes.updateResources(id, { resources, overhead: null });
       expect(calls.at(-1)).toBe('cg.update kubepods/burstable/poduid-1');
-      expect(sandboxes.get(id).config.linux?.resources?.memoryLimitInBytes).toBe(String(64 << 20));
+      expect(sandboxes.get(id).resources.resources?.memoryLimitInBytes).toBe(String(64 << 20));
+      // The config as created stays as it was.
+      expect(sandboxes.get(id).config.linux?.resources?.memoryLimitInBytes).not.toBe(String(64 << 20));
     });
 
     it('says the pod is unknown when updating one that is not there', async () => {

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PodSandboxConfig__Output } from '../../../api/cri/messages.js';
 import { silentLogger } from '../../../common/logger.js';
-import { SandboxManager, type SandboxPorts } from '../../../runtime/sandbox/sandbox-manager.js';
+import { SandboxManager } from '../../../runtime/sandbox/sandbox-manager.js';
+import type { SandboxPorts } from '../../../runtime/sandbox/sandbox-ports.js';
 import { sandboxConfig } from '../oci-spec/fixtures.js';
 
 const dirs: string[] = [];

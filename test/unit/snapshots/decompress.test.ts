@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { CancelledError } from '../../../common/errors.js';
 import { decompressLayer, detectCompression } from '../../../runtime/images/decompress.js';
 import { mediaTypes } from '../../../runtime/images/oci-types.js';
 
@@ -67,5 +68,21 @@ describe('decompressLayer', () => {
     await expect(buffer(decompressLayer(Readable.from([blob.subarray(0, blob.length / 2)])))).rejects.toMatchObject({
       code: 'INVALID_ARGUMENT',
     });
+  });
+});
+
+describe('decompressLayer under a signal', () => {
+  it('fails Cancelled at once when its caller goes away while the decoder waits for input', async () => {
+    const whole = gzipSync(Buffer.alloc(64 * 1024, 7));
+    // Half a blob, then silence: a registry or disk that stalls.
+    const blob = new Readable({ read: () => undefined });
+    blob.push(whole.subarray(0, whole.length / 2));
+    const caller = new AbortController();
+    const tar = decompressLayer(blob, { signal: caller.signal, name: 'layer sha256:abc' });
+    const drained = buffer(tar);
+    caller.abort(new CancelledError('the client cancelled PullImage'));
+    await expect(drained).rejects.toBeInstanceOf(CancelledError);
+    await expect(drained).rejects.toThrow(/decompressing layer sha256:abc: the client cancelled PullImage/);
+    expect(blob.destroyed).toBe(true);
   });
 });

@@ -40,7 +40,7 @@ describe('name reservations', () => {
     const abort = new AbortController();
     const b = names.hold('web', 'id2', async () => 'never', { signal: abort.signal });
     abort.abort(new CancelledError('the client cancelled CreateContainer'));
-    await expect(b).rejects.toThrow(/container web: waiting for the create in flight \(id1\)/);
+    await expect(b).rejects.toThrow(/container name web is reserved by id1, whose create is still in flight/);
     await expect(b).rejects.toBeInstanceOf(CancelledError);
     first.resolve('container-1');
     await expect(a).resolves.toBe('container-1');

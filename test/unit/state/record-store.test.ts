@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../common/logger.js';
 import { RecordStore } from '../../../runtime/state/record-store.js';
-import { newId, resolveId } from '../../../runtime/state/ids.js';
+import { findId, newId } from '../../../runtime/state/ids.js';
 
 interface Thing {
   version: 1;
@@ -74,15 +74,20 @@ describe('id lookup', () => {
     ['a full id', ids[0] ?? '', ids[0]],
     ['a unique prefix', 'abc', ids[0]],
   ])('resolves %s', (_what, input, expected) => {
-    expect(resolveId('container', input, ids)).toBe(expected);
+    expect(findId('container', input, ids)).toBe(expected);
+  });
+
+  it.each([
+    ['an unknown id', 'ffff'],
+    ['a non-hex id (no berth id looks like it)', '../x'],
+  ])('says absent for %s, as undefined', (_what, input) => {
+    expect(findId('container', input, ids)).toBeUndefined();
   });
 
   it.each([
     ['an ambiguous prefix', 'ab', /ambiguous/],
-    ['an unknown id', 'ffff', /not found/],
-    ['a non-hex id as not found', '../x', /not found \(berth ids are hex\)/],
     ['an empty id', '', /must not be empty/],
   ])('rejects %s', (_what, input, message) => {
-    expect(() => resolveId('container', input, ids)).toThrow(message);
+    expect(() => findId('container', input, ids)).toThrow(message);
   });
 });
