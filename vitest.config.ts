@@ -4,8 +4,9 @@
 //   integration  root; real runc/conmon/CNI plugins/registry and the Go-built peers
 //   conformance  critest against a real berth
 //   e2e          a real etcd + kube-apiserver (+ controller-manager, scheduler) and kubectl
-// and two outside `npm test`:
+// and three outside `npm test`:
 //   v2           `npm run test:v2`: berth itself on a pure cgroup v2 node, a Debian guest under qemu TCG (slow)
+//   critest-v2   `npm run critest:v2`: the real critest against berth in that guest, crun then runc (slower)
 //   kind         `npm run test:kind`: a real kind cluster (and a berth worker in it) on a private dockerd
 // The integration and e2e tiers share machine-wide resources (netns, loopback ports, cgroups), so
 // their files run one at a time.
@@ -87,6 +88,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 900_000,
+        },
+      },
+      {
+        // Not one of npm test's tiers: `npm run critest:v2` (critest against berth in the v2 guest; long under TCG).
+        extends: true,
+        test: {
+          name: 'critest-v2',
+          include: ['test/v2-critest/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 8_000_000,
         },
       },
     ],
