@@ -87,7 +87,9 @@ export async function describeCritestInGuest(title: string, runtime: 'runc' | 'c
   describe(title, () => {
     beforeAll(
       async () => {
-        const guest = await runInNodeGuest(critestScript(runtime, unsupportedSkipArgs()), {
+        // BERTH_CRITEST_V2_ARGS: more critest arguments, e.g. -ginkgo.focus=Streaming to rerun a few specs (the rest report skipped).
+        const extra = (process.env['BERTH_CRITEST_V2_ARGS'] ?? '').split(' ').filter(Boolean);
+        const guest = await runInNodeGuest(critestScript(runtime, [...unsupportedSkipArgs(), ...extra]), {
           timeoutMs: critestTimeoutMs,
           memoryMb: 3072,
           carry: [
