@@ -129,7 +129,7 @@ sleep 60
  */
 async function packPayload(work: string, script: string, carry: Carry[]): Promise<string> {
   const dir = join(work, 'payload');
-  mkdirSync(join(dir, 'bin'), { recursive: true });
+  for (const sub of ['bin', 'berth', 'carry']) mkdirSync(join(dir, sub), { recursive: true });
   if (!existsSync(join(repoRoot, 'dist/cli/main.js'))) throw new Error(`${repoRoot}/dist is missing: run "npm run build" first`);
   const copies: [string, string][] = [
     [process.execPath, 'bin/node'],
@@ -143,7 +143,6 @@ async function packPayload(work: string, script: string, carry: Carry[]): Promis
     [join(repoRoot, 'api'), 'berth/api'],
   ];
   for (const { from, to } of carry) copies.push([from, `carry/${to}`]);
-  mkdirSync(join(dir, 'carry'));
   for (const [from, to] of copies) await execa('cp', ['-a', '--reflink=auto', from, join(dir, to)]);
   writeFileSync(join(dir, 'bin/berth'), `#!/bin/sh\nexec ${payloadDir}/bin/node ${payloadDir}/berth/bin/berth.js "$@"\n`);
   chmodSync(join(dir, 'bin/berth'), 0o755);
