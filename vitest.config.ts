@@ -1,9 +1,10 @@
-// Four tiers, each a vitest project, run in this order by `npm test` (and upstream-e2e, run by
+// Five tiers, each a vitest project, run in this order by `npm test` (and upstream-e2e, run by
 // `npm run conformance` only):
 //   unit         pure logic; no root, no peers, no network
 //   integration  root; real runc/conmon/CNI plugins/registry and the Go-built peers
 //   conformance  critest against a real berth
 //   e2e          a real etcd + kube-apiserver (+ controller-manager, scheduler) and kubectl
+//   v2-smoke     one file of the v2 project below (berth runtime with crun on the pure v2 guest), ~2 min
 // and three outside `npm test`:
 //   v2           `npm run test:v2`: berth itself on a pure cgroup v2 node, a Debian guest under qemu TCG (slow)
 //   critest-v2   `npm run critest:v2`: the real critest against berth in that guest, crun then runc (slower)
@@ -77,6 +78,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 1_200_000,
+        },
+      },
+      {
+        // npm test's small share of the v2 project: the crun node (daemon, limits, OOM, restart) in one guest boot.
+        extends: true,
+        test: {
+          name: 'v2-smoke',
+          include: ['test/v2/berth-runtime-crun.test.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
         },
       },
       {
