@@ -1,12 +1,14 @@
-// Five tiers, each a vitest project, run in this order by `npm test`:
+// Six tiers, each a vitest project, run in this order by `npm test`:
 //   unit          pure logic; no root, no peers, no network
 //   integration   root; real runc/conmon/CNI plugins/registry and the Go-built peers
 //   conformance   critest against a real berth
 //   upstream-e2e  the upstream e2e suite's fixed subset on a berth node (`npm run conformance`
 //                 runs it on every kind of node, or any other selection)
 //   e2e           a real etcd + kube-apiserver (+ controller-manager, scheduler) and kubectl
-// and two outside `npm test`:
+//   v2-smoke      one file of the v2 project below (berth runtime with crun on the pure v2 guest), ~2 min
+// and three outside `npm test`:
 //   v2           `npm run test:v2`: berth itself on a pure cgroup v2 node, a Debian guest under qemu TCG (slow)
+//   critest-v2   `npm run critest:v2`: the real critest against berth in that guest, crun then runc (slower)
 //   kind         `npm run test:kind`: a real kind cluster (and a berth worker in it) on a private dockerd
 // The integration and e2e tiers share machine-wide resources (netns, loopback ports, cgroups), so
 // their files run one at a time.
@@ -80,6 +82,17 @@ export default defineConfig({
         },
       },
       {
+        // npm test's small share of the v2 project: the crun node (daemon, limits, OOM, restart) in one guest boot.
+        extends: true,
+        test: {
+          name: 'v2-smoke',
+          include: ['test/v2/berth-runtime-crun.test.ts'],
+          fileParallelism: false,
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+        },
+      },
+      {
         // Not one of npm test's tiers: `npm run test:v2` (berth on a pure cgroup v2 guest under qemu).
         extends: true,
         test: {
@@ -88,6 +101,17 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 600_000,
           hookTimeout: 900_000,
+        },
+      },
+      {
+        // Not one of npm test's tiers: `npm run critest:v2` (critest against berth in the v2 guest; long under TCG).
+        extends: true,
+        test: {
+          name: 'critest-v2',
+          include: ['test/v2-critest/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 8_000_000,
         },
       },
     ],

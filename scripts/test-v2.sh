@@ -11,4 +11,5 @@ export BERTH_TOOLS_DIR=${BERTH_TOOLS_DIR:-$HOME/.cache/berth/tools}
 if ! { bash setup/guest-kernel.sh && bash setup/guest-rootfs.sh; } >&2; then
   echo "test:v2: building the guest (setup/guest-kernel.sh, setup/guest-rootfs.sh) failed" >&2
 fi
-BERTH_TIERS=v2 exec bash scripts/test.sh "$@"
+# `npm run critest:v2` runs the critest-v2 project (test/v2-critest/) the same way.
+BERTH_TIERS=${BERTH_V2_TIERS:-v2} exec bash scripts/test.sh "$@"

@@ -9,7 +9,8 @@ set -euo pipefail
 tools_dir=${BERTH_TOOLS_DIR:-$HOME/.cache/berth/tools}
 # Raise rootfs_version when the build below changes in a way the package list does not show.
 rootfs_version=1
-packages=crun,runc,conmon,catatonit,containernetworking-plugins,iptables,iproute2,kmod,procps
+# docker-registry: critest's images are served inside the guest (test/v2-critest/), which has no network card.
+packages=crun,runc,conmon,catatonit,containernetworking-plugins,iptables,iproute2,kmod,procps,docker-registry
 kernel=$(readlink "$tools_dir/guest/current" || true)
 if [ -z "$kernel" ]; then
   echo "guest-rootfs: no guest kernel yet; run setup/guest-kernel.sh first" >&2

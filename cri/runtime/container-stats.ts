@@ -1,7 +1,16 @@
 // CRI ContainerStats and ListContainerStats: the container's cgroup counters and writable layer,
 // read when asked (runtime/containers/container-usage.ts). Parts berth cannot read (the cgroup of
 // a container whose OCI runtime state is gone) are sent with their timestamp and no values.
-import type { ContainerStats, ContainerStatsRequest__Output, ContainerStatsResponse, ListContainerStatsRequest__Output, ListContainerStatsResponse } from '../../api/cri/messages.js';
+import type {
+  ContainerStats,
+  ContainerStatsRequest__Output,
+  ContainerStatsResponse,
+  ListContainerStatsRequest__Output,
+  ListContainerStatsResponse,
+  PsiData,
+  PsiStats,
+} from '../../api/cri/messages.js';
+import type { Pressure, PsiData as CgroupPsiData } from '../../runtime/cgroups/stats.js';
 import type { ContainerRecord } from '../../runtime/containers/container-record.js';
 import type { ContainerUsage } from '../../runtime/containers/container-usage.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -11,14 +20,23 @@ import { checkId } from '../validation/fields.js';
 
 const value = (n: number | bigint | undefined): { value: string } | null => (n === undefined ? null : { value: String(n) });
 
+const psiData = (data: CgroupPsiData): PsiData => ({ Total: String(data.totalNanos), Avg10: data.avg10, Avg60: data.avg60, Avg300: data.avg300 });
+
+/** A v2 *.pressure file as the CRI's PsiStats; null where the kernel keeps no PSI (v1, psi=0). */
+export function toPsiStats(pressure: Pressure | undefined): PsiStats | null {
+  if (!pressure) return null;
+  return { Some: psiData(pressure.some), Full: pressure.full ? psiData(pressure.full) : null };
+}
+
 export function toContainerStats(record: ContainerRecord, usage: ContainerUsage): ContainerStats {
   const timestamp = String(usage.timestampNanos);
   const cpu = usage.cgroup?.cpu;
   const memory = usage.cgroup?.memory;
   const limit = Number(record.resources?.memoryLimitInBytes ?? 0);
+  const psi = usage.cgroup?.psi;
   return {
     attributes: { id: record.id, metadata: record.config.metadata, labels: record.labels, annotations: record.config.annotations },
-    cpu: { timestamp, usageCoreNanoSeconds: value(cpu?.usageNanos), usageNanoCores: value(usage.usageNanoCores) },
+    cpu: { timestamp, usageCoreNanoSeconds: value(cpu?.usageNanos), usageNanoCores: value(usage.usageNanoCores), psi: toPsiStats(psi?.cpu) },
     memory: {
       timestamp,
       workingSetBytes: value(memory?.workingSetBytes),
@@ -27,7 +45,9 @@ export function toContainerStats(record: ContainerRecord, usage: ContainerUsage)
       rssBytes: value(memory?.rssBytes),
       pageFaults: value(memory?.pageFaults),
       majorPageFaults: value(memory?.majorPageFaults),
+      psi: toPsiStats(psi?.memory),
     },
+    io: psi?.io ? { timestamp, psi: toPsiStats(psi.io) } : null,
     writableLayer: usage.writableLayer
       ? {
           timestamp,

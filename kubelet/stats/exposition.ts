@@ -41,6 +41,17 @@ export async function renderCadvisor(pods: readonly PodSample[], machine: Machin
   const tx = counter(registry, 'container_network_transmit_bytes_total', 'Cumulative count of bytes transmitted', [...containerLabels, 'interface']);
   const rxErrors = counter(registry, 'container_network_receive_errors_total', 'Cumulative count of errors encountered while receiving', [...containerLabels, 'interface']);
   const txErrors = counter(registry, 'container_network_transmit_errors_total', 'Cumulative count of errors encountered while transmitting', [...containerLabels, 'interface']);
+  // cAdvisor's PSI series: "waiting" is the some line (at least one task stalled), "stalled" the full line (all of them).
+  const pressure = (['cpu', 'memory', 'io'] as const).map((resource) => ({
+    resource,
+    waiting: counter(registry, `container_pressure_${resource}_waiting_seconds_total`, `Total time duration tasks in the container have waited due to ${resource} congestion.`, containerLabels),
+    stalled: counter(
+      registry,
+      `container_pressure_${resource}_stalled_seconds_total`,
+      `Total time duration no tasks in the container could make progress due to ${resource} congestion.`,
+      containerLabels,
+    ),
+  }));
   gauge(registry, 'machine_cpu_cores', 'Number of logical CPU cores.', []).set(machine.cpuCores);
   gauge(registry, 'machine_memory_bytes', 'Amount of memory installed on the machine.', []).set(machine.memoryBytes);
 
@@ -77,6 +88,12 @@ export async function renderCadvisor(pods: readonly PodSample[], machine: Machin
       set(fsUsage, { ...labels, device: 'rootfs' }, c.writableLayerBytes);
       set(start, labels, c.startTimeMs / 1000);
       set(lastSeen, labels, c.timestampMs / 1000);
+      for (const { resource, waiting, stalled } of pressure) {
+        const psi = c.psi?.[resource];
+        if (!psi) continue;
+        add(waiting, labels, psi.some.totalNanos / 1e9);
+        add(stalled, labels, (psi.full?.totalNanos ?? 0) / 1e9);
+      }
     }
   }
   return registry.metrics();

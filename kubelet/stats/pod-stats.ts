@@ -25,6 +25,20 @@ export interface UsageSample {
   memoryRssBytes: number | undefined;
 }
 
+/** One PSI line as the CRI reports it: total stall time in ns, averages in %. */
+export interface PsiDataSample {
+  totalNanos: number;
+  avg10: number;
+  avg60: number;
+  avg300: number;
+}
+
+/** Pressure stall information for one resource ("full" is absent where the kernel keeps none). */
+export interface PsiSample {
+  some: PsiDataSample;
+  full?: PsiDataSample;
+}
+
 export interface ContainerSample extends UsageSample {
   id: string;
   name: string;
@@ -32,6 +46,8 @@ export interface ContainerSample extends UsageSample {
   pageFaults: number | undefined;
   majorPageFaults: number | undefined;
   writableLayerBytes: number | undefined;
+  /** Only from runtimes that read it (cgroup v2 kernels that keep PSI). */
+  psi?: { cpu?: PsiSample; memory?: PsiSample; io?: PsiSample };
 }
 
 export interface PodSample extends UsageSample {
@@ -47,6 +63,27 @@ export interface PodSample extends UsageSample {
 export type StatsCri = Pick<CriPort, 'listPodSandboxStats' | 'listContainerStats' | 'listContainers' | 'listPodSandbox'>;
 
 const value = (wrapped: { value: string | number } | null | undefined): number | undefined => (wrapped ? Number(wrapped.value) : undefined);
+
+type CriPsi = NonNullable<NonNullable<ContainerStats__Output['cpu']>['psi']>;
+type CriPsiData = NonNullable<CriPsi['Some']>;
+
+const psiData = (data: CriPsiData): PsiDataSample => ({ totalNanos: Number(data.Total), avg10: data.Avg10, avg60: data.Avg60, avg300: data.Avg300 });
+
+function psiSample(psi: CriPsi | null | undefined): PsiSample | undefined {
+  if (!psi?.Some) return undefined;
+  return psi.Full ? { some: psiData(psi.Some), full: psiData(psi.Full) } : { some: psiData(psi.Some) };
+}
+
+function containerPsi(stats: ContainerStats__Output): Pick<ContainerSample, 'psi'> {
+  const psi: NonNullable<ContainerSample['psi']> = {};
+  const cpu = psiSample(stats.cpu?.psi);
+  const memory = psiSample(stats.memory?.psi);
+  const io = psiSample(stats.io?.psi);
+  if (cpu) psi.cpu = cpu;
+  if (memory) psi.memory = memory;
+  if (io) psi.io = io;
+  return Object.keys(psi).length > 0 ? { psi } : {};
+}
 
 function containerSample(stats: ContainerStats__Output, image: string, createdMs: number): ContainerSample {
   const cpu = stats.cpu;
@@ -65,6 +102,7 @@ function containerSample(stats: ContainerStats__Output, image: string, createdMs
     pageFaults: value(memory?.pageFaults),
     majorPageFaults: value(memory?.majorPageFaults),
     writableLayerBytes: value(stats.writableLayer?.usedBytes),
+    ...containerPsi(stats),
   };
 }
 

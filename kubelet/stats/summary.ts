@@ -1,7 +1,7 @@
 // The kubelet's /stats/summary JSON (stats/v1alpha1 Summary) from one snapshot (pure). Fields the
 // snapshot does not hold are left out rather than invented.
 import type { NodeUsage } from './node-usage.js';
-import type { ContainerSample, PodSample } from './pod-stats.js';
+import type { ContainerSample, PodSample, PsiDataSample, PsiSample } from './pod-stats.js';
 import type { DirectoryUsage, FilesystemStats, NodeStorage, PodStorage } from './storage.js';
 
 const emptyDirPlugin = 'kubernetes.io~empty-dir';
@@ -26,11 +26,18 @@ function cpu(timeMs: number, seconds: number | undefined, nanoCores: number | un
   return defined({ time: iso(timeMs), usageNanoCores: nanoCores, usageCoreNanoSeconds: seconds === undefined ? undefined : Math.round(seconds * 1e9) });
 }
 
+/** stats/v1alpha1 PSIStats: both lines always present (zeros where the kernel keeps no "full"). */
+function psiStats(psi: PsiSample | undefined): Record<string, unknown> | undefined {
+  if (!psi) return undefined;
+  const data = (d: PsiDataSample | undefined): Record<string, number> => ({ total: d?.totalNanos ?? 0, avg10: d?.avg10 ?? 0, avg60: d?.avg60 ?? 0, avg300: d?.avg300 ?? 0 });
+  return { full: data(psi.full), some: data(psi.some) };
+}
+
 function container(c: ContainerSample, logs: DirectoryUsage | undefined, nodeFs: FilesystemStats | undefined): Record<string, unknown> {
   return {
     name: c.name,
     startTime: iso(c.startTimeMs),
-    cpu: cpu(c.timestampMs, c.cpuUsageSeconds, c.cpuUsageNanoCores),
+    cpu: defined({ ...cpu(c.timestampMs, c.cpuUsageSeconds, c.cpuUsageNanoCores), psi: psiStats(c.psi?.cpu) }),
     memory: defined({
       time: iso(c.timestampMs),
       usageBytes: c.memoryUsageBytes,
@@ -38,7 +45,9 @@ function container(c: ContainerSample, logs: DirectoryUsage | undefined, nodeFs:
       rssBytes: c.memoryRssBytes,
       pageFaults: c.pageFaults,
       majorPageFaults: c.majorPageFaults,
+      psi: psiStats(c.psi?.memory),
     }),
+    ...(c.psi?.io ? { io: { time: iso(c.timestampMs), psi: psiStats(c.psi.io) } } : {}),
     ...(c.writableLayerBytes !== undefined ? { rootfs: { time: iso(c.timestampMs), usedBytes: c.writableLayerBytes } } : {}),
     ...(logs ? { logs: fsStats(c.timestampMs, logs, nodeFs) } : {}),
   };

@@ -31,11 +31,27 @@ export interface IoDeviceStats {
   writeOps: number;
 }
 
+/** One line of a v2 *.pressure file: the share of time stalled (averages in %) and the total in ns. */
+export interface PsiData {
+  totalNanos: number;
+  avg10: number;
+  avg60: number;
+  avg300: number;
+}
+
+/** A v2 *.pressure file: "some" tasks stalled, and "full" (all of them; absent for cpu on kernels before 5.13). */
+export interface Pressure {
+  some: PsiData;
+  full?: PsiData;
+}
+
 export interface CgroupStats {
   cpu?: CpuStats;
   memory?: MemoryStats;
   pids?: { current: number };
   io?: IoDeviceStats[];
+  /** Pressure stall information, v2 only, where the kernel keeps it (CONFIG_PSI, not off with psi=0). */
+  psi?: { cpu?: Pressure; memory?: Pressure; io?: Pressure };
 }
 
 export interface OomEvents {
@@ -109,8 +125,32 @@ function workingSet(usage: number, inactiveFile: number): number {
   return Math.max(0, usage - inactiveFile);
 }
 
+/**
+ * A v2 *.pressure file ("some avg10=0.00 avg60=0.00 avg300=0.00 total=123", total in µs, then the
+ * same for "full"); undefined when it has no "some" line (the file reads empty or fails to parse).
+ */
+export function parsePressure(text: string): Pressure | undefined {
+  const lines = new Map<string, PsiData>();
+  for (const line of text.split('\n')) {
+    const [kind, ...pairs] = line.trim().split(/\s+/);
+    if (kind !== 'some' && kind !== 'full') continue;
+    const fields = new Map(pairs.map((pair) => pair.split('=') as [string, string]));
+    const numbers = ['avg10', 'avg60', 'avg300', 'total'].map((key) => Number(fields.get(key)));
+    if (numbers.some((n) => !Number.isFinite(n))) continue;
+    const [avg10 = 0, avg60 = 0, avg300 = 0, totalMicros = 0] = numbers;
+    lines.set(kind, { totalNanos: totalMicros * 1000, avg10, avg60, avg300 });
+  }
+  const some = lines.get('some');
+  if (!some) return undefined;
+  const full = lines.get('full');
+  return full ? { some, full } : { some };
+}
+
 export interface V2StatFiles {
   'cpu.stat'?: string | undefined;
+  'cpu.pressure'?: string | undefined;
+  'memory.pressure'?: string | undefined;
+  'io.pressure'?: string | undefined;
   'memory.current'?: string | undefined;
   'memory.stat'?: string | undefined;
   'pids.current'?: string | undefined;
@@ -146,6 +186,13 @@ export function statsFromV2(files: V2StatFiles): CgroupStats {
   const pids = files['pids.current'] === undefined ? undefined : parseSingleValue(files['pids.current']);
   if (pids !== undefined) stats.pids = { current: pids };
   if (files['io.stat'] !== undefined) stats.io = parseIoStat(files['io.stat']);
+  const psi: NonNullable<CgroupStats['psi']> = {};
+  for (const resource of ['cpu', 'memory', 'io'] as const) {
+    const text = files[`${resource}.pressure`];
+    const pressure = text === undefined ? undefined : parsePressure(text);
+    if (pressure) psi[resource] = pressure;
+  }
+  if (Object.keys(psi).length > 0) stats.psi = psi;
   return stats;
 }
 

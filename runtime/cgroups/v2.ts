@@ -7,7 +7,7 @@ import { errnoCode, type CgroupFiles } from './cgroup-files.js';
 import { cgroupPathPrefixes, cgroupPathSegments } from './cgroup-path.js';
 import type { Limits } from './limits.js';
 import type { CgroupAnchors, CgroupHierarchy } from './own-cgroup.js';
-import { oomEventsFromV2, statsFromV2, type CgroupStats, type OomEvents } from './stats.js';
+import { oomEventsFromV2, statsFromV2, type CgroupStats, type OomEvents, type V2StatFiles } from './stats.js';
 import { limitsToV2Files, v2AtNoLimit, v2NoLimits } from './v2-files.js';
 import { cgroupWriteError, parsePidList } from './write-error.js';
 
@@ -102,14 +102,16 @@ export class CgroupsV2 implements Cgroups {
   async stats(path: string): Promise<CgroupStats> {
     const dir = await this.#existing(path);
     const read = (file: string): Promise<string | undefined> => this.#files.read(join(dir, file));
-    const [cpuStat, memoryCurrent, memoryStat, pidsCurrent, ioStat] = await Promise.all([read('cpu.stat'), read('memory.current'), read('memory.stat'), read('pids.current'), read('io.stat')]);
-    return statsFromV2({
-      'cpu.stat': cpuStat,
-      'memory.current': memoryCurrent,
-      'memory.stat': memoryStat,
-      'pids.current': pidsCurrent,
-      'io.stat': ioStat,
-    });
+    const files = ['cpu.stat', 'memory.current', 'memory.stat', 'pids.current', 'io.stat', 'cpu.pressure', 'memory.pressure', 'io.pressure'] as const;
+    // The *.pressure files are there only where the kernel keeps PSI: absent without CONFIG_PSI or
+    // with psi=0 on current kernels, EOPNOTSUPP on older ones; either way the stats go without them.
+    const optional = (file: string): Promise<string | undefined> =>
+      read(file).catch((error: unknown) => {
+        if (file.endsWith('.pressure') && errnoCode(error) === 'EOPNOTSUPP') return undefined;
+        throw error;
+      });
+    const texts = await Promise.all(files.map(optional));
+    return statsFromV2(Object.fromEntries(files.map((file, i) => [file, texts[i]])) as V2StatFiles);
   }
 
   async oomEvents(path: string): Promise<OomEvents> {

@@ -186,8 +186,9 @@ async function boot(work: string, machine: GuestMachine, attempt: number, timeou
       // no_timer_check: the kernel's boot-time test of the IO-APIC timer counts ticks in a short
       // busy-wait; a TCG vCPU on a loaded host misses them and the kernel panics ("IO-APIC +
       // timer doesn't work!", reproduced with the two host cores busy). Virtual machines skip it.
+      // psi=1: Debian builds PSI in but off by default; on, the cgroups have their *.pressure files.
       '-append',
-      'console=ttyS1 panic=-1 rdinit=/init no_timer_check',
+      'console=ttyS1 panic=-1 rdinit=/init no_timer_check psi=1',
     ],
     { timeout: defaultBootTimeoutMs + timeoutMs, reject: false, stdin: 'ignore', all: true },
   );

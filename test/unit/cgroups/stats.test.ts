@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { oomEventsFromV1, oomEventsFromV2, parseBlkio, parseIoStat, statsFromV1, statsFromV2 } from '../../../runtime/cgroups/stats.js';
+import { oomEventsFromV1, oomEventsFromV2, parseBlkio, parseIoStat, parsePressure, statsFromV1, statsFromV2 } from '../../../runtime/cgroups/stats.js';
 
 const v2CpuStat = `usage_usec 2000123
 user_usec 1500000
@@ -121,5 +121,34 @@ describe('cgroup v1 stats', () => {
 
   it('reports zero OOM kills on kernels whose oom_control has no oom_kill line', () => {
     expect(oomEventsFromV1('oom_kill_disable 0\nunder_oom 0\n', undefined)).toEqual({ oomKills: 0, limitHits: 0 });
+  });
+});
+
+describe('pressure stall information (v2 *.pressure files)', () => {
+  const cpuPressure = 'some avg10=1.50 avg60=0.25 avg300=0.05 total=123456\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=7890\n';
+
+  it('reads the some and full lines, totals from µs to ns', () => {
+    expect(parsePressure(cpuPressure)).toEqual({
+      some: { totalNanos: 123_456_000, avg10: 1.5, avg60: 0.25, avg300: 0.05 },
+      full: { totalNanos: 7_890_000, avg10: 0, avg60: 0, avg300: 0 },
+    });
+  });
+
+  it('keeps a file with only a some line (cpu.pressure before Linux 5.13) and refuses one without', () => {
+    expect(parsePressure('some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n')).toEqual({ some: { totalNanos: 5000, avg10: 0, avg60: 0, avg300: 0 } });
+    expect(parsePressure('')).toBeUndefined();
+    expect(parsePressure('some avg10=x avg60=0.00 avg300=0.00 total=5\n')).toBeUndefined();
+  });
+
+  it('puts each resource present into the stats, and no psi at all where the kernel keeps none', () => {
+    const stats = statsFromV2({
+      'cpu.stat': v2CpuStat,
+      'cpu.pressure': cpuPressure,
+      'io.pressure': 'some avg10=0.00 avg60=0.00 avg300=0.00 total=42\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=40\n',
+    });
+    expect(stats.psi?.cpu?.some.totalNanos).toBe(123_456_000);
+    expect(stats.psi?.io?.full?.totalNanos).toBe(40_000);
+    expect(stats.psi?.memory).toBeUndefined();
+    expect(statsFromV2({ 'cpu.stat': v2CpuStat }).psi).toBeUndefined();
   });
 });

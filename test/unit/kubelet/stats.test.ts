@@ -97,4 +97,28 @@ describe('stats pages', () => {
     expect(summary.pods[0]?.containers[0]?.cpu.usageCoreNanoSeconds).toBe(12e9);
     expect(summary.pods[0]?.network).toMatchObject({ name: 'eth0', txErrors: 1 });
   });
+
+  it("carries the containers' PSI from the CRI into /stats/summary and cAdvisor's container_pressure_* series", async () => {
+    const some = { totalNanos: 2_500_000_000, avg10: 1.5, avg60: 0.5, avg300: 0.1 };
+    const full = { totalNanos: 500_000_000, avg10: 0, avg60: 0, avg300: 0 };
+    const [main] = pod.containers;
+    if (!main) throw new Error('the fixture pod has no container');
+    const withPsi: PodSample = { ...pod, containers: [{ ...main, psi: { cpu: { some }, memory: { some, full }, io: { some, full } } }] };
+    const text = await renderCadvisor([withPsi], { cpuCores: 4, memoryBytes: 2 ** 30 });
+    const labels = 'container="main",pod="web",namespace="shop",image="registry.test/web:1",name="c-1",id="/podu-1/c-1"';
+    expect(text).toContain(`container_pressure_cpu_waiting_seconds_total{${labels}} 2.5`);
+    expect(text).toContain(`container_pressure_cpu_stalled_seconds_total{${labels}} 0`);
+    expect(text).toContain(`container_pressure_memory_stalled_seconds_total{${labels}} 0.5`);
+    expect(text).toContain(`container_pressure_io_waiting_seconds_total{${labels}} 2.5`);
+    // A container without PSI (cgroup v1, psi=0) has no pressure series rather than zeros.
+    expect(await renderCadvisor([pod], { cpuCores: 4, memoryBytes: 2 ** 30 })).not.toContain('container_pressure_cpu_waiting_seconds_total{');
+
+    const summary = buildSummary('node-a', 0, { timestampMs: 0, cpuUsageSeconds: 1, memoryWorkingSetBytes: 5, memoryAvailableBytes: 1, memoryTotalBytes: 6 }, [withPsi]) as {
+      pods: { containers: { cpu: { psi?: unknown }; memory: { psi?: unknown }; io?: { psi?: unknown } }[] }[];
+    };
+    const container = summary.pods[0]?.containers[0];
+    expect(container?.cpu.psi).toEqual({ full: { total: 0, avg10: 0, avg60: 0, avg300: 0 }, some: { total: 2_500_000_000, avg10: 1.5, avg60: 0.5, avg300: 0.1 } });
+    expect(container?.memory.psi).toEqual({ full: { total: 500_000_000, avg10: 0, avg60: 0, avg300: 0 }, some: { total: 2_500_000_000, avg10: 1.5, avg60: 0.5, avg300: 0.1 } });
+    expect(container?.io?.psi).toMatchObject({ some: { total: 2_500_000_000 } });
+  });
 });
