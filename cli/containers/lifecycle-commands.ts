@@ -40,9 +40,19 @@ async function recreate(session: CriSession, listed: ListedContainer): Promise<v
     throw new FailedPreconditionError(`container ${listed.name} belongs to the kubelet: restart its pod through the API server instead`);
   }
   const oldPodId = listed.container.podSandboxId;
-  const containerConfig = recordedConfig<ContainerConfig>((await session.client.containerStatus(listed.id, true)).info, 'container');
+  // The recorded config is the one as created; what changed since (a rename's labels, updated
+  // limits) is in the status, and the new container takes that.
+  const status = await session.client.containerStatus(listed.id, true);
+  const recorded = recordedConfig<ContainerConfig>(status.info, 'container');
+  const resources = status.status?.resources?.linux;
+  const containerConfig: ContainerConfig = {
+    ...recorded,
+    labels: status.status?.labels ?? recorded.labels ?? {},
+    ...(resources && recorded.linux ? { linux: { ...recorded.linux, resources } } : {}),
+  };
   const pod = await session.client.podSandboxStatus(oldPodId, true);
-  let podConfig = recordedConfig<PodSandboxConfig>(pod.info, 'pod');
+  const recordedPod = recordedConfig<PodSandboxConfig>(pod.info, 'pod');
+  let podConfig: PodSandboxConfig = { ...recordedPod, labels: pod.status?.labels ?? recordedPod.labels ?? {} };
   let podId = oldPodId;
   const podReady = pod.status?.state === 'SANDBOX_READY';
   if (!podReady) {
