@@ -75,26 +75,34 @@ export function parseLogOptions(query: URLSearchParams, nowMs: number): LogOptio
 export interface LogLine {
   time: string;
   text: string;
+  /** The output's end came without a newline (the file ends in P records): sent without one, as upstream. */
+  unterminated?: boolean;
 }
 
-/** Pure: CRI log lines ("<time> <stream> <P|F> <text>") as whole lines, partial ones joined. */
-export function parseCriLog(content: string): { lines: LogLine[]; rest: string } {
+/**
+ * Pure: CRI log lines ("<time> <stream> <P|F> <text>") as whole lines, partial ones joined.
+ * `rest` is what a later read must parse again: an unfinished record, and any P records with no F
+ * after them yet, which `unterminated` holds joined (output that ended without a newline, like
+ * `printf x` or `cat` of a file with none).
+ */
+export function parseCriLog(content: string): { lines: LogLine[]; rest: string; unterminated: LogLine | undefined } {
   const lines: LogLine[] = [];
   const raw = content.split('\n');
-  const rest = raw.pop() ?? '';
-  let partial = '';
-  for (const line of raw) {
+  const unfinished = raw.pop() ?? '';
+  let partial: { first: number; time: string; text: string } | undefined;
+  raw.forEach((line, index) => {
     const [time = '', , tag, ...words] = line.split(' ');
-    if (tag === undefined) continue;
+    if (tag === undefined) return;
     const text = words.join(' ');
     if (tag === 'P') {
-      partial += text;
-      continue;
+      partial = partial ? { ...partial, text: partial.text + text } : { first: index, time, text };
+      return;
     }
-    lines.push({ time, text: partial + text });
-    partial = '';
-  }
-  return { lines, rest };
+    lines.push({ time, text: (partial?.text ?? '') + text });
+    partial = undefined;
+  });
+  if (!partial) return { lines, rest: unfinished, unterminated: undefined };
+  return { lines, rest: [...raw.slice(partial.first), unfinished].join('\n'), unterminated: { time: partial.time, text: partial.text, unterminated: true } };
 }
 
 /** Pure: the lines to send, with the options that apply to a finished read. */
@@ -115,7 +123,7 @@ export function rfc3339Nano(time: string): string {
   return Number.isNaN(date.getTime()) ? time : date.toISOString().replace(/\.?0+Z$/, 'Z');
 }
 
-const render = (line: LogLine, timestamps: boolean): string => `${timestamps ? `${rfc3339Nano(line.time)} ` : ''}${line.text}\n`;
+const render = (line: LogLine, timestamps: boolean): string => `${timestamps ? `${rfc3339Nano(line.time)} ` : ''}${line.text}${line.unterminated ? '' : '\n'}`;
 
 async function findContainer(cri: CriPort, namespace: string, pod: string, container: string, previous: boolean): Promise<string> {
   const listed = await cri.listContainers({ labelSelector: { [podNamespaceLabel]: namespace, [podNameLabel]: pod, [containerNameLabel]: container } });
@@ -179,7 +187,12 @@ export async function streamContainerLog(cri: CriPort, { containerId: id, logPat
   };
   const tail = new FileTail(logPath);
   const first = parseCriLog(await tail.readNew().catch(() => ''));
-  if (!send(selectLines(first.lines, options)) || !options.follow) return;
+  // Without follow the output ends here, an unterminated last piece with it.
+  if (!options.follow) {
+    send(selectLines(first.unterminated ? [...first.lines, first.unterminated] : first.lines, options));
+    return;
+  }
+  if (!send(selectLines(first.lines, options))) return;
 
   let stopped = false;
   void closed.then(() => {
@@ -196,7 +209,11 @@ export async function streamContainerLog(cri: CriPort, { containerId: id, logPat
     } else if (Date.now() - checkedAt > 1000) {
       checkedAt = Date.now();
       const state = (await cri.containerStatus(id).catch(() => undefined))?.status?.state;
-      if (state !== 'CONTAINER_RUNNING') return;
+      if (state !== 'CONTAINER_RUNNING') {
+        const last = parseCriLog(pending + (await tail.readNew())).unterminated;
+        if (last && (options.sinceMs === undefined || Date.parse(last.time) >= options.sinceMs)) send([last]);
+        return;
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

@@ -95,6 +95,18 @@ describe('CRI log files', () => {
     expect(lines.map((l) => l.text)).toEqual(['first', 'partial line', 'last words']);
     expect(rest).toBe('2026-12-04T11:59:30.000000000Z stdout F not yet ended');
   });
+  // Found by the upstream spec "Projected combined ... projection API": `cat` of files with no
+  // newline leaves only P records, and the whole output was dropped.
+  it('keeps output that ended without a newline: joined, unterminated, and parsed again by a later read', () => {
+    const ended = ['2026-12-04T12:00:00.000000000Z stdout F whole', '2026-12-04T12:00:01.000000000Z stdout P pod-a', '2026-12-04T12:00:02.000000000Z stdout P secret-1', ''].join('\n');
+    const { lines, rest, unterminated } = parseCriLog(ended);
+    expect(lines.map((l) => l.text)).toEqual(['whole']);
+    expect(unterminated).toEqual({ time: '2026-12-04T12:00:01.000000000Z', text: 'pod-asecret-1', unterminated: true });
+    const later = parseCriLog(`${rest}2026-12-04T12:00:03.000000000Z stdout F -end\n`);
+    expect(later.lines.map((l) => l.text)).toEqual(['pod-asecret-1-end']);
+    expect(later.unterminated).toBeUndefined();
+  });
+
   it('prints times the way upstream does: UTC with Z, no trailing zeros', () => {
     expect(rfc3339Nano('2026-12-04T15:54:02.157141710+00:00')).toBe('2026-12-04T15:54:02.15714171Z');
     expect(rfc3339Nano('2026-12-04T15:54:02.000000000Z')).toBe('2026-12-04T15:54:02Z');
