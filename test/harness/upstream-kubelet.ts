@@ -113,6 +113,10 @@ export function kubeletConfiguration(options: Omit<UpstreamKubeletOptions, 'name
     serverTLSBootstrap: false,
     registerNode: true,
     shutdownGracePeriod: '0s',
+    // The test kubelet shares the host's network namespace: its KUBE-FIREWALL and canary chains
+    // would outlive it there (a fresh machine's e2e tier found them left behind). Nothing in the
+    // test world needs them; kube-proxy, which does, is not run here.
+    makeIPTablesUtilChains: false,
   };
 }
 
