@@ -237,6 +237,8 @@ export class ContainerManager {
     // 4. The container, created (not started) by the OCI runtime under conmon.
     const logPath = config.logPath ? join(sandbox.config.logDirectory, config.logPath) : '';
     if (logPath) await mkdir(join(logPath, '..'), { recursive: true, mode: 0o755 });
+    const cgroupPath = this.ports.cgroups.pathFor(sandbox, id);
+    tx.onUndo(() => this.ports.cgroups.remove(cgroupPath));
     await this.ports.monitor.create({ id, bundleDir, logPath, terminal: config.tty, stdin: config.stdin }, { signal });
     tx.onUndo((cleanup) => this.ports.monitor.delete(id, { signal: cleanup }));
 
@@ -252,7 +254,7 @@ export class ContainerManager {
       logPath,
       bundleDir,
       stopSignal: stopSignal ?? 'SIGTERM',
-      cgroupPath: this.ports.cgroups.pathFor(sandbox, id),
+      cgroupPath,
       state: 'created',
       startedAt: '0',
       finishedAt: '0',

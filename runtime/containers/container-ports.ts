@@ -48,6 +48,12 @@ export interface ContainerCgroupPort {
   oomEvents(path: string): Promise<OomEvents>;
   /** Changes limits of a live cgroup; fields left out keep their value. */
   update(path: string, resources: LinuxContainerResources__Output): Promise<void>;
+  /**
+   * Removes the cgroup of a create that failed: a runtime killed mid-create (an aborted call)
+   * made the cgroup but never wrote the state its own delete needs, and the pod's cgroup cannot
+   * go while a child is left. Absent is fine.
+   */
+  remove(path: string): Promise<void>;
 }
 
 export interface SpecInput {

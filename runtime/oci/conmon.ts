@@ -226,7 +226,7 @@ export class Conmon {
     }
 
     if (message === 'timeout' || message === undefined || !message.ok) {
-      await this.killConmon(request.id).catch(() => undefined);
+      await this.killCreate(request.id).catch(() => undefined);
       await this.removeFiles(request.id);
       // conmon repeats what the runtime printed; it comes through the sync pipe or, when conmon
       // itself failed first, its own stderr.
@@ -334,11 +334,31 @@ export class Conmon {
     if (await isConmonProcess(pid)) process.kill(pid, 'SIGKILL');
   }
 
+  /**
+   * Kills a conmon that is still creating, with the `<runtime> create` it started: that create
+   * (and its hooks) would outlive conmon and leave a container nobody owns. conmon's daemon leads
+   * its own session, and the create runs in it; the container's init has a session of its own
+   * and dies with its parent create.
+   */
+  private async killCreate(id: string): Promise<void> {
+    const pid = Number((await readFile(this.paths(id).conmonPidFile, 'utf8').catch(() => '')).trim());
+    if (!(await isConmonProcess(pid))) return;
+    const group = await processGroup(pid);
+    process.kill(group === pid ? -pid : pid, 'SIGKILL');
+  }
+
   /** Removes every file conmon and this adapter keep for the container. Idempotent. */
   async removeFiles(id: string): Promise<void> {
     const paths = this.paths(id);
     await Promise.all([rm(paths.dir, { recursive: true, force: true }), rm(paths.exitFile, { force: true }), rm(paths.socketLink, { force: true })]);
   }
+}
+
+/** The process group of `pid` (field 5 of /proc/PID/stat; comm may hold spaces and parentheses). */
+async function processGroup(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const group = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  return Number.isInteger(group) && group > 0 ? group : undefined;
 }
 
 async function inode(path: string): Promise<bigint | undefined> {

@@ -47,6 +47,7 @@ export function containerCgroupPort(cgroups: Cgroups, placement: ReturnType<type
     stats: (path) => cgroups.stats(path),
     oomEvents: (path) => cgroups.oomEvents(path),
     update: (path, resources) => cgroups.update(path, withoutUnusableHugepages(limitsFromCri(resources), hugetlbUnusable)),
+    remove: (path) => cgroups.remove(path),
   };
 }
 

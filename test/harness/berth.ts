@@ -1,7 +1,7 @@
 // A real berth process (`berth runtime`, from the compiled dist/) with its own temporary root,
 // state dir and socket, so tests and several instances never share state. crictl talks to it.
 import { execa } from 'execa';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,21 @@ export interface Berth {
   workDir: string;
 }
 
+/**
+ * startDaemon, and a berth that never got ready takes its fresh instance dir with it (its log's
+ * text is in the error): otherwise the tier's leak check blames the harness's own temp dir.
+ */
+async function startDaemonIn(work: string, fresh: boolean, options: Parameters<typeof startDaemon>[0]): Promise<Daemon> {
+  try {
+    return await startDaemon(options);
+  } catch (error) {
+    // Never rm -r across a mount a half-started berth made: that would empty its source.
+    const mounted = readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${work}/`);
+    if (fresh && !mounted) rmSync(work, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 /** `enter`: a command prefix berth runs under (nsenter into a mount namespace shared with a kubelet). */
 export async function startBerth(options: { args?: string[]; logLevel?: string; workDir?: string; enter?: string[] } = {}): Promise<Berth> {
   const work = options.workDir ?? mkdtempSync(join(tmpdir(), 'berth-instance-'));
@@ -37,7 +52,7 @@ export async function startBerth(options: { args?: string[]; logLevel?: string; 
   const stateDir = join(work, 'state');
   const logPath = join(work, 'berth.log');
   const [command = process.execPath, ...prefix] = [...(options.enter ?? []), process.execPath];
-  const daemon: Daemon = await startDaemon({
+  const daemon: Daemon = await startDaemonIn(work, options.workDir === undefined, {
     name: 'berth runtime',
     command,
     args: [

@@ -33,7 +33,9 @@ describe('berth command line', () => {
     );
   });
 
-  it('refuses a node name the API server would refuse, before starting anything', async () => {
+  // The first `node` command in a vitest worker transforms the kubelet's whole module graph
+  // (~3.5 s alone, more on a loaded machine), so the default 5 s is too tight for it.
+  it('refuses a node name the API server would refuse, before starting anything', { timeout: 30_000 }, async () => {
     const stderr = captureStderr();
     expect(await run(['node', 'berth', 'node', '--node-name', 'Bad_Name', '--pod-manifest-path', '/tmp/none'])).toBe(1);
     expect(stderr()).toMatch(/not a valid RFC 1123 subdomain/);

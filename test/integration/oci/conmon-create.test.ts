@@ -1,8 +1,9 @@
 // conmon + runc for real: create under conmon, start, logs, exit files, surviving berth.
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCriLog } from '../../../runtime/oci/log-format.js';
+import { removeTestCgroupParents } from '../../harness/cgroups.js';
 import { pollUntil } from '../../../runtime/oci/poll-until.js';
 import type { ContainerMonitor } from '../../../runtime/oci/container-monitor.js';
 import { createOciWorld, type OciWorld } from './oci-fixture.js';
@@ -83,7 +84,7 @@ describe('conmon with runc (real binaries)', () => {
     const configPath = `${bundleDir}/config.json`;
     const spec = JSON.parse(await readFile(configPath, 'utf8')) as { process: { args: string[] } };
     spec.process.args = ['/no/such/binary'];
-    await (await import('node:fs/promises')).writeFile(configPath, JSON.stringify(spec));
+    await writeFile(configPath, JSON.stringify(spec));
 
     await expect(world.monitor.create({ id, bundleDir, logPath, terminal: false, stdin: false })).rejects.toThrow(new RegExp(`create of container ${id} failed: .*no/such/binary`));
     expect((await world.runtime.list()).map((c) => c.id)).not.toContain(id);
@@ -102,4 +103,45 @@ describe('conmon with runc (real binaries)', () => {
     expect(status).toMatchObject({ exitCode: 255, reason: 'Unknown' });
     expect(status?.message).toContain('no exit code');
   });
+
+  it('an aborted create kills the runtime create conmon started, and leaves no container behind', async () => {
+    const { id, bundleDir, logPath } = await world.bundle('sleep 1000');
+    // A createRuntime hook holds `runc create` for as long as the hook runs; its odd duration
+    // finds it among the machine's processes.
+    const hookSeconds = `97.${Math.floor(Math.random() * 1e6)}`;
+    const configPath = `${bundleDir}/config.json`;
+    const spec = JSON.parse(await readFile(configPath, 'utf8')) as { hooks?: Record<string, unknown[]> };
+    spec.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', hookSeconds] }] };
+    await writeFile(configPath, JSON.stringify(spec));
+
+    const abort = new AbortController();
+    const created = world.monitor.create({ id, bundleDir, logPath, terminal: false, stdin: false }, { signal: abort.signal });
+    created.catch(() => undefined);
+    const hookRunning = await pollUntil(async () => (await processesNaming(hookSeconds)).length > 0, { timeoutMs: 30_000 });
+    expect(hookRunning).toBe(true);
+    abort.abort(new Error('caller went away'));
+    await expect(created).rejects.toThrow(/conmon was killed|caller went away/);
+
+    // Nothing of the create may go on after the call returned: no runc create, no runc init,
+    // no hook, and no runc container that a late create would have left.
+    const gone = await pollUntil(async () => (await processesNaming(hookSeconds)).length === 0 && (await processesNaming(id)).length === 0, { timeoutMs: 10_000 });
+    expect({ hook: await processesNaming(hookSeconds), create: await processesNaming(id) }).toEqual({ hook: [], create: [] });
+    expect(gone).toBe(true);
+    expect((await world.runtime.list()).map((c) => c.id)).not.toContain(id);
+    expect(await world.conmon.record(id)).toBeUndefined();
+    // runc made the cgroup but died before its state: removing it is the caller's (berth's
+    // container manager does), and it can, since no process is left in it.
+    removeTestCgroupParents(`berth-test/${id}`);
+  });
 });
+
+/** The command lines of the machine's processes that contain `text`, but not this test's own. */
+async function processesNaming(text: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(text)) found.push(`${entry}: ${cmdline.replaceAll('\0', ' ').trim()}`);
+  }
+  return found;
+}

@@ -155,6 +155,7 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
         stats: async () => ({ cpu: { usageNanos: 5_000_000, periods: 0, throttledPeriods: 0, throttledNanos: 0 } }),
         oomEvents: async () => ({ oomKills: options.oomKills ?? 0, limitHits: 0 }),
         update: async (path) => step(`cgroups.update ${path}`),
+        remove: async (path) => step(`cgroups.remove ${path}`),
       },
     },
   };
@@ -180,7 +181,7 @@ describe('container manager', () => {
     const { ports, calls } = recorder({ failAt: 'monitor.create' });
     const containers = await manager(ports);
     await expect(containers.create(sandbox, containerConfig())).rejects.toThrow('monitor.create failed');
-    expect(calls.slice(-3)).toEqual(['monitor.create', 'unmount', 'snapshot.remove']);
+    expect(calls.slice(-4)).toEqual(['monitor.create', expect.stringMatching(/^cgroups\.remove .*\/berth-[0-9a-f]+$/), 'unmount', 'snapshot.remove']);
     expect(await containers.list()).toEqual([]);
   });
 
@@ -223,7 +224,8 @@ describe('container manager', () => {
     };
     const containers = await manager(ports);
     await expect(containers.create(sandbox, containerConfig(), { signal: abort.signal })).rejects.toBeInstanceOf(CancelledError);
-    expect(calls.slice(-3)).toEqual(['monitor.create', 'unmount', 'snapshot.remove']);
+    // A runtime killed mid-create leaves its cgroup, which the pod's cgroup removal would trip on.
+    expect(calls.slice(-4)).toEqual(['monitor.create', expect.stringMatching(/^cgroups\.remove /), 'unmount', 'snapshot.remove']);
     expect(undoSignal?.aborted).toBe(false);
     expect(await containers.list()).toEqual([]);
   });
