@@ -1,5 +1,5 @@
 // The part of docker's --format (Go's text/template) that people type: `{{.Field}}`,
-// `{{json .}}`, `{{json .Field}}`, `{{.Labels}}` and the `table` prefix that adds a header row
+// `{{.Field.Sub}}`, `{{json .}}`, `{{json .Field}}`, `{{.Labels}}` and the `table` prefix that adds a header row
 // and aligns the columns as docker's tabwriter does. Anything else is refused with a message
 // rather than printed wrong. Pure: the commands pass the rows as plain objects.
 import { InvalidArgumentError } from '../common/errors.js';
@@ -12,7 +12,7 @@ type Piece = { text: string } | { field: string | '.'; json: boolean };
 
 function parse(template: string): Piece[] {
   const pieces: Piece[] = [];
-  const pattern = /\{\{\s*(json\s+)?(\.[A-Za-z]*)\s*\}\}/g;
+  const pattern = /\{\{\s*(json\s+)?(\.(?:[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*)?)\s*\}\}/g;
   let last = 0;
   for (const match of template.matchAll(pattern)) {
     pieces.push({ text: template.slice(last, match.index) });
@@ -41,14 +41,25 @@ function plain(value: TemplateRow[string] | undefined): string {
   return String(value);
 }
 
+/** The value at a dotted path (`Server.Version`); undefined where a step is missing. */
+function lookup(row: TemplateRow, path: string): { found: boolean; value: TemplateValue | undefined; fields: string[] } {
+  let current: TemplateValue = row;
+  for (const step of path.split('.')) {
+    if (current === null || typeof current !== 'object' || Array.isArray(current) || !(step in current)) {
+      const fields = current !== null && typeof current === 'object' && !Array.isArray(current) ? Object.keys(current) : [];
+      return { found: false, value: undefined, fields };
+    }
+    current = current[step] as TemplateValue;
+  }
+  return { found: true, value: current, fields: [] };
+}
+
 function render(pieces: readonly Piece[], row: TemplateRow): string {
   return pieces
     .map((piece) => {
       if ('text' in piece) return piece.text.replace(/\\t/g, '\t').replace(/\\n/g, '\n');
-      const value = piece.field === '.' ? row : row[piece.field];
-      if (piece.field !== '.' && !(piece.field in row)) {
-        throw new InvalidArgumentError(`--format: there is no field ${piece.field}; the fields are ${Object.keys(row).join(', ')}`);
-      }
+      const { found, value, fields } = piece.field === '.' ? { found: true, value: row, fields: [] } : lookup(row, piece.field);
+      if (!found) throw new InvalidArgumentError(`--format: there is no field ${piece.field}; the fields are ${fields.join(', ')}`);
       return piece.json ? JSON.stringify(value ?? null) : plain(value as TemplateRow[string]);
     })
     .join('');
@@ -72,6 +83,8 @@ export function formatRows(template: string, rows: readonly TemplateRow[], heade
   const pieces = parse(table ? template.replace(/^table\s*/, '') : template);
   const lines = rows.map((row) => render(pieces, row));
   if (!table) return lines.map((line) => `${line}\n`).join('');
-  const header = pieces.map((piece) => ('text' in piece ? piece.text.replace(/\\t/g, '\t') : piece.field === '.' ? '' : (headers[piece.field] ?? piece.field.toUpperCase()))).join('');
+  const header = pieces
+    .map((piece) => ('text' in piece ? piece.text.replace(/\\t/g, '\t') : piece.field === '.' ? '' : (headers[piece.field] ?? (piece.field.split('.').pop() ?? '').toUpperCase())))
+    .join('');
   return `${alignColumns([header, ...lines])}\n`;
 }

@@ -107,18 +107,28 @@ export async function restartContainers(session: CriSession, references: readonl
 
 export const pruneWarning = 'WARNING! This will remove all stopped containers.';
 
-/** Removes the CLI's containers that are not running, with their pods; docker's report. */
-export async function pruneContainers(session: CriSession, out: LogWriters['stdout']): Promise<void> {
+/** Removes the CLI's containers that are not running, with their pods: their ids and the bytes freed. */
+export async function removeStoppedContainers(session: CriSession): Promise<{ deleted: string[]; reclaimedBytes: number }> {
   const stopped = (await session.containers()).filter((listed) => isCliContainer(listed) && listed.container.state !== 'CONTAINER_RUNNING');
   const deleted: string[] = [];
-  let reclaimed = 0;
+  let reclaimedBytes = 0;
   for (const listed of stopped) {
     const [{ stats }, { status }] = await Promise.all([session.client.containerStats(listed.id), session.client.containerStatus(listed.id)]);
     const logPath = status?.logPath ?? '';
     await removeCliPod(session, listed.container.podSandboxId, logPath.includes('/') ? logPath.slice(0, logPath.lastIndexOf('/')) : '');
-    reclaimed += Number(stats?.writableLayer?.usedBytes?.value ?? 0);
+    reclaimedBytes += Number(stats?.writableLayer?.usedBytes?.value ?? 0);
     deleted.push(listed.id);
   }
-  if (deleted.length > 0) out.write(`Deleted Containers:\n${deleted.map((id) => `${id}\n`).join('')}\n`);
-  out.write(`Total reclaimed space: ${humanSize(reclaimed)}\n`);
+  return { deleted, reclaimedBytes };
+}
+
+/** docker's "Deleted <What>:" block; nothing when nothing went. */
+export function deletedSection(what: string, lines: readonly string[]): string {
+  return lines.length > 0 ? `Deleted ${what}:\n${lines.map((line) => `${line}\n`).join('')}\n` : '';
+}
+
+/** container prune: the stopped containers go, with docker's report. */
+export async function pruneContainers(session: CriSession, out: LogWriters['stdout']): Promise<void> {
+  const { deleted, reclaimedBytes } = await removeStoppedContainers(session);
+  out.write(`${deletedSection('Containers', deleted)}Total reclaimed space: ${humanSize(reclaimedBytes)}\n`);
 }

@@ -1,5 +1,5 @@
 // docker's container commands that need berth.v1.Containers (the CRI does not cover them): kill,
-// rename, diff, export and cp, with docker's flags. They work against berth only.
+// rename, diff, export, cp and attach (its signal proxy), with docker's flags. They work against berth only.
 import type { Command } from 'commander';
 import { withEndpoint, type ExitCode } from './register.js';
 
@@ -34,6 +34,15 @@ export function addBerthApiContainerCommands(program: Command, result: ExitCode)
     .action(async (containers: string[], flags: Endpoint & { signal: string }) => {
       const [{ withContainersApi }, { killContainers }] = await Promise.all([api(), import('./kill-rename-commands.js')]);
       result.exitCode = await withContainersApi(flags.runtimeEndpoint, (session) => killContainers(session, containers, flags.signal, io));
+    });
+
+  withEndpoint(program.command('attach').argument('<container>').description("attach this terminal's input and output to a running container (docker attach)"))
+    .option('--no-stdin', 'do not attach STDIN')
+    .option('--sig-proxy <bool>', 'proxy the signals this process receives to the container (true or false)', 'true')
+    .action(async (container: string, flags: Endpoint & { stdin: boolean; sigProxy: string }) => {
+      const [{ withContainersApi }, { attachContainer }] = await Promise.all([api(), import('./attach-command.js')]);
+      const options = { noStdin: !flags.stdin, sigProxy: !/^(false|0)$/i.test(flags.sigProxy) };
+      result.exitCode = await withContainersApi(flags.runtimeEndpoint, (session) => attachContainer(session, container, options, io));
     });
 
   withEndpoint(program.command('rename').argument('<container>').argument('<new-name>').description('rename a container (docker rename)')).action(

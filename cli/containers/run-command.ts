@@ -149,7 +149,7 @@ async function attachTerminal(session: CriSession, containerId: string, io: LogW
 }
 
 /** The exit code once the container has stopped (the attach can end a moment before that is recorded). */
-async function waitForExit(session: CriSession, containerId: string): Promise<number | undefined> {
+export async function waitForExit(session: CriSession, containerId: string): Promise<number | undefined> {
   for (;;) {
     const { status } = await session.client.containerStatus(containerId);
     if (!notExited(status?.state)) return status?.exitCode;

@@ -29,9 +29,13 @@ export function formatHistory(entries: readonly HistoryEntry__Output[], nowMs: n
 
 /** docker image prune's report. */
 export function pruneReport(response: Pick<PruneResponse__Output, 'untagged' | 'deleted' | 'reclaimedBytes'>): string {
+  return `${prunedImagesSection(response)}Total reclaimed space: ${humanSize(Number(response.reclaimedBytes || '0'))}\n`;
+}
+
+/** The "Deleted Images:" block of docker's prune reports; nothing when nothing went. */
+export function prunedImagesSection(response: Pick<PruneResponse__Output, 'untagged' | 'deleted'>): string {
   const lines = [...response.untagged.map((name) => `untagged: ${familiar(name)}\n`), ...response.deleted.map((id) => `deleted: ${id}\n`)];
-  const deleted = lines.length > 0 ? `Deleted Images:\n${lines.join('')}\n` : '';
-  return `${deleted}Total reclaimed space: ${humanSize(Number(response.reclaimedBytes || '0'))}\n`;
+  return lines.length > 0 ? `Deleted Images:\n${lines.join('')}\n` : '';
 }
 
 /** One line of docker push's plain output. */
