@@ -89,6 +89,11 @@ export class Runtime {
     this.files = new ContainerFiles(containers, ports.container.snapshots, new AttrToolsXattrs(), logger);
   }
 
+  /** The OCI runtime in use: the one asked for, or the one picked for this host. */
+  get ociRuntimeName(): string | undefined {
+    return this.config.ociRuntime ?? this.ports.ociRuntimeName;
+  }
+
   static async open(config: RuntimeConfig, logger: Logger, ports?: RuntimePorts): Promise<Runtime> {
     await mkdir(config.rootDir, { recursive: true, mode: 0o711 });
     await mkdir(config.stateDir, { recursive: true, mode: 0o711 });

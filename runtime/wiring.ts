@@ -49,6 +49,8 @@ export interface RuntimePorts {
   networks?: NetworkStore;
   /** Whether the OCI runtime and conmon answer and the state and root dirs take writes (cached briefly). */
   runtimeStatus(): Promise<Condition>;
+  /** The OCI runtime selected at start (runc or crun); absent in tests that wire their own ports. */
+  ociRuntimeName?: string;
 }
 
 /** How long `runc --version` or `conmon --version` may take before RuntimeReady turns false. */
@@ -153,6 +155,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
     },
     unpacker: new SnapshotLayerUnpacker(snapshots, logger, { maxLayerBytes: config.maxLayerBytes }),
     runtimeStatus: () => health.readiness(),
+    ociRuntimeName: selected.name,
     networkStatus: async () => {
       const status = await network.status();
       return { ok: status.ready, reason: status.ready ? '' : (status.reason ?? 'NetworkPluginNotReady'), message: status.ready ? '' : (status.message ?? '') };

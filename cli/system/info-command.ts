@@ -10,7 +10,7 @@ import { hostFacts, type HostFacts } from './host-facts.js';
 /** berth's verbose Status carries its RuntimeConfig as JSON under "config". */
 interface RuntimeConfigView {
   rootDir?: string;
-  ociRuntime?: string;
+  ociRuntime?: string | undefined;
   insecureRegistries?: string[];
   registryMirrors?: Record<string, string>;
 }
@@ -118,7 +118,8 @@ export async function showInfo(session: CriSession, format: string | undefined, 
     runtimeName: version.runtimeName,
     runtimeVersion: version.runtimeVersion,
     cgroupDriver: (runtimeConfig?.linux?.cgroupDriver ?? 'CGROUPFS').toLowerCase(),
-    config: runtimeConfigOf(status.info),
+    // berth's verbose Status names the OCI runtime in use, also where the config left it to choose.
+    config: { ...runtimeConfigOf(status.info), ociRuntime: status.info['ociRuntime'] || runtimeConfigOf(status.info).ociRuntime },
     ready: (status.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
     host: hostFacts(),
   });

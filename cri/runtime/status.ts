@@ -12,7 +12,7 @@ export function statusHandler(runtime: Runtime): UnaryHandler<StatusRequest__Out
           { type: 'NetworkReady', status: status.networkReady.ok, reason: status.networkReady.reason, message: status.networkReady.message },
         ],
       },
-      info: request.verbose ? { config: JSON.stringify(runtime.config) } : {},
+      info: request.verbose ? { config: JSON.stringify(runtime.config), ociRuntime: runtime.ociRuntimeName ?? '' } : {},
       runtimeHandlers: [{ name: '', features: { recursiveReadOnlyMounts: false, userNamespaces: false } }],
       features: { supplementalGroupsPolicy: false },
     };

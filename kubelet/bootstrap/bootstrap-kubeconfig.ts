@@ -11,7 +11,7 @@ import { loadYaml } from '@kubernetes/client-node';
 import { FailedPreconditionError, errorMessage } from '../../common/errors.js';
 import { parseBootstrapToken } from './bootstrap-token.js';
 import { joinCluster, type JoinResult } from './join.js';
-import type { NodeCredentialPaths } from './node-credentials.js';
+import { readNodeCredentials, type NodeCredentialPaths } from './node-credentials.js';
 
 /** Credentials where kubeadm's layout has them: the kubeconfig where --kubeconfig says, the pems under --cert-dir. */
 export function kubeadmCredentialPaths(kubeconfig: string, certDir: string): NodeCredentialPaths {
@@ -31,6 +31,12 @@ export function bootstrapKubeconfigToken(text: string, where: string): string {
   return token;
 }
 
+/** A kubeconfig with a client certificate not yet expired (joinCluster checks the rest). */
+async function hasUsableCredentials(paths: NodeCredentialPaths): Promise<boolean> {
+  const stored = await readNodeCredentials(paths).catch(() => undefined);
+  return stored !== undefined && Date.parse(stored.certificate.validTo) > Date.now();
+}
+
 export async function bootstrapFromKubeconfig(options: {
   bootstrapKubeconfig: string;
   paths: NodeCredentialPaths;
@@ -44,6 +50,12 @@ export async function bootstrapFromKubeconfig(options: {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new FailedPreconditionError(`${where}: ${errorMessage(error)}`);
   });
+  if (text === undefined && !(await hasUsableCredentials(options.paths))) {
+    // joinCluster would ask for --token, a flag of `berth join`, not of this command.
+    throw new FailedPreconditionError(
+      `${where} does not exist and ${options.paths.kubeconfig} holds no valid credentials of this node: give a bootstrap kubeconfig (kubeadm join writes one), or join with \`berth join\``,
+    );
+  }
   return joinCluster({
     endpoint: undefined,
     discoveryFile: text === undefined ? undefined : options.bootstrapKubeconfig,

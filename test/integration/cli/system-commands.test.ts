@@ -122,7 +122,7 @@ describe('berth system prune', () => {
     );
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('system prune has been cancelled');
-    expect((await berth('ps', '-a', '--format', '{{.Names}}')).stdout.split('\n')).toContain('info-stopped');
+    expect((await berth('ps', '-a')).stdout).toContain('info-stopped');
   });
 
   it('removes stopped containers, unused networks and with --volumes their anonymous volumes; running ones stay', async () => {
@@ -136,7 +136,9 @@ describe('berth system prune', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/^Deleted Containers:\n[0-9a-f]{64}\n[0-9a-f]{64}\n\nDeleted Networks:\nprune-me\n\nDeleted Volumes:\n[0-9a-f]{64}\n\n/);
     expect(result.stdout).toMatch(/Total reclaimed space: \S+\n?$/);
-    expect((await berth('ps', '-a', '--format', '{{.Names}}')).stdout).toBe('info-running');
+    const left = (await berth('ps', '-a')).stdout.split('\n').slice(1);
+    expect(left).toHaveLength(1);
+    expect(left[0]).toMatch(/ info-running$/);
     expect((await berth('network', 'ls', '--format', '{{.Name}}')).stdout.split('\n')).not.toContain('prune-me');
     expect((await berth('volume', 'ls', '-q')).stdout).toBe('');
   });
