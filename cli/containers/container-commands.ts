@@ -14,30 +14,54 @@ import { CriLogDecoder, followLog, lastLines, LogPrinter, type LogWriters } from
 import { removeCliPod } from './remove-pod.js';
 import { cliNameLabel } from './run-plan.js';
 import { openLocalIo } from './terminal.js';
+import { formatRows } from '../format-template.js';
+import { psFields, selectContainers, type PsFilters } from './ps-selection.js';
 
 const isRunning = (listed: ListedContainer) => listed.container.state === 'CONTAINER_RUNNING';
 const isCliContainer = (listed: ListedContainer) => listed.container.labels?.[cliNameLabel] !== undefined;
 
-export async function listContainers(session: CriSession, options: { all: boolean; quiet: boolean; noTrunc: boolean }, out: LogWriters['stdout']): Promise<void> {
-  const shown = (await session.containers()).filter((listed) => options.all || isRunning(listed));
+export interface PsOptions {
+  all: boolean;
+  quiet: boolean;
+  noTrunc: boolean;
+  filters: PsFilters;
+  last?: number | undefined;
+  latest: boolean;
+  format?: string | undefined;
+}
+
+/** The command line the runtime recorded (berth's verbose status); [] where it says none. */
+function recordedCommand(info: Record<string, string> | undefined): string[] {
+  try {
+    const config = (JSON.parse(info?.['info'] ?? '{}') as { config?: { command?: string[]; args?: string[] } }).config;
+    return [...(config?.command ?? []), ...(config?.args ?? [])];
+  } catch {
+    return [];
+  }
+}
+
+export async function listContainers(session: CriSession, options: PsOptions, out: LogWriters['stdout']): Promise<void> {
+  const candidates = (await session.containers()).map((listed) => ({
+    ...listed,
+    image: listed.container.image?.image || listed.container.imageRef,
+    state: listed.container.state,
+    labels: listed.container.labels ?? {},
+    createdAt: listed.container.createdAt,
+  }));
+  const shown = selectContainers(candidates, options);
   if (options.quiet) {
     for (const listed of shown) out.write(`${options.noTrunc ? listed.id : listed.id.slice(0, 12)}\n`);
     return;
   }
   const now = Date.now();
-  const rows: ContainerRow[] = await Promise.all(
-    shown.map(async (listed) => {
-      const { status } = await session.client.containerStatus(listed.id);
-      return {
-        id: listed.id,
-        image: listed.container.image?.image || listed.container.imageRef,
-        createdAt: listed.container.createdAt,
-        status: status ? statusText(status, now) : 'Unknown',
-        name: listed.name,
-      };
-    }),
-  );
-  rows.sort((a, b) => (BigInt(b.createdAt || '0') > BigInt(a.createdAt || '0') ? 1 : -1));
+  const details = await Promise.all(shown.map((listed) => session.client.containerStatus(listed.id, options.format !== undefined)));
+  const statuses = details.map(({ status }) => (status ? statusText(status, now) : 'Unknown'));
+  if (options.format !== undefined) {
+    const rows = shown.map((listed, index) => psFields(listed, { status: statuses[index] ?? 'Unknown', command: recordedCommand(details[index]?.info), noTrunc: options.noTrunc }, now));
+    out.write(formatRows(options.format, rows, { ID: 'CONTAINER ID', RunningFor: 'CREATED', Names: 'NAMES', CreatedAt: 'CREATED AT' }));
+    return;
+  }
+  const rows: ContainerRow[] = shown.map((listed, index) => ({ id: listed.id, image: listed.image, createdAt: listed.createdAt, status: statuses[index] ?? 'Unknown', name: listed.name }));
   out.write(formatTable(rows, now, { noTrunc: options.noTrunc }));
 }
 

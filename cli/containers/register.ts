@@ -71,10 +71,23 @@ export function addContainerCommands(program: Command, result: ExitCode): void {
   withEndpoint(program.command('ps').description('list containers (running ones; -a for all)'))
     .option('-a, --all', 'show every container, exited ones too')
     .option('-q, --quiet', 'print IDs only')
-    .option('--no-trunc', 'print whole IDs')
-    .action(async (flags: { all?: boolean; quiet?: boolean; trunc: boolean; runtimeEndpoint: string }) => {
-      const { listContainers } = await import('./container-commands.js');
-      await withSession(flags.runtimeEndpoint, (session) => listContainers(session, { all: flags.all ?? false, quiet: flags.quiet ?? false, noTrunc: !flags.trunc }, io.stdout));
+    .option('--no-trunc', 'print whole IDs and commands')
+    .option('-f, --filter <key=value>', 'filter by status=created|running|exited, name=, label=KEY[=VALUE], id=, ancestor=IMAGE (repeatable)', collect, [])
+    .option('-n, --last <n>', 'show the n last created containers (every state)', nonNegative('--last'))
+    .option('-l, --latest', 'show the latest created container (every state)')
+    .option('--format <template>', "format the output using a Go template, e.g. 'table {{.ID}}\\t{{.Status}}' or '{{json .}}'")
+    .action(async (flags: { all?: boolean; quiet?: boolean; trunc: boolean; filter: string[]; last?: number; latest?: boolean; format?: string; runtimeEndpoint: string }) => {
+      const [{ listContainers }, { parsePsFilters }] = await Promise.all([import('./container-commands.js'), import('./ps-selection.js')]);
+      const options = {
+        all: flags.all ?? false,
+        quiet: flags.quiet ?? false,
+        noTrunc: !flags.trunc,
+        filters: parsePsFilters(flags.filter),
+        last: flags.last,
+        latest: flags.latest ?? false,
+        format: flags.format,
+      };
+      await withSession(flags.runtimeEndpoint, (session) => listContainers(session, options, io.stdout));
     });
 
   withEndpoint(program.command('logs').argument('<container>').description("print a container's output"))

@@ -85,6 +85,21 @@ describe('berth info and system df', () => {
   });
 });
 
+describe('berth ps --filter / --format / -n / -l', () => {
+  it('selects and formats containers as docker ps does', async () => {
+    expect((await berth('ps', '--format', '{{.Names}} {{.State}}')).stdout).toBe('info-running running');
+    expect((await berth('ps', '-f', 'status=exited', '--format', '{{.Names}}')).stdout).toBe('info-stopped');
+    expect((await berth('ps', '-l', '--format', '{{.Names}}')).stdout).toBe('info-stopped');
+    expect((await berth('ps', '-n', '2', '-q')).stdout.split('\n')).toHaveLength(2);
+    expect((await berth('ps', '-a', '-f', 'name=info-run', '--format', '{{.Command}}')).stdout).toBe('"sleep 1000"');
+    const table = (await berth('ps', '-a', '--format', 'table {{.ID}}\t{{.Names}}')).stdout.split('\n');
+    expect(table[0]).toMatch(/^CONTAINER ID +NAMES$/);
+    const refused = await berth('ps', '-f', 'status=paused');
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('the CRI has no paused');
+  });
+});
+
 describe('berth attach', () => {
   it("streams a running container's stdout and stderr apart and ends with its exit code", async () => {
     const id = await runDetached(image, 'sh', '-c', 'while [ ! -e /tmp/go ]; do echo tick; sleep 0.2; done; echo done; echo bad >&2; exit 3');
