@@ -15,6 +15,7 @@ import { addImageCommands } from './images/register.js';
 import { addBerthApiContainerCommands } from './containers/register-berth-api.js';
 import { addVolumeCommands } from './volumes/register.js';
 import { addNetworkCommands } from './networks/register.js';
+import { addComposeCommands } from './compose/register.js';
 import type { JoinFlags } from './join-command.js';
 import type { NodeFlags } from './node-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
@@ -171,6 +172,7 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
   addImageCommands(program, image, result);
   addVolumeCommands(program, result);
   addNetworkCommands(program, result);
+  addComposeCommands(program, result);
   return program;
 }
 

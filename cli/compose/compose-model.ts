@@ -105,3 +105,8 @@ export interface ComposeProject {
   networks: Record<string, ComposeNetwork>;
   volumes: Record<string, ComposeVolume>;
 }
+
+/** `fields` without its undefined entries, for optional properties under exactOptionalPropertyTypes. */
+export function definedFields<T extends object>(fields: { [K in keyof T]?: T[K] | undefined }): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}

@@ -4,7 +4,7 @@
 // for env_file, read through the `readText` the caller passes.
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from '../../common/errors.js';
-import type { ComposeService, Dependency, DependencyCondition, RestartPolicy, ServiceNetwork } from './compose-model.js';
+import { type ComposeService, type Dependency, type DependencyCondition, definedFields, type RestartPolicy, type ServiceNetwork } from './compose-model.js';
 import { parseDotenv } from './dotenv.js';
 import type { Variables } from './interpolate.js';
 import { isMap, keyValueMap, namedMap } from './merge-files.js';
@@ -163,7 +163,7 @@ export function normalizeService(name: string, raw: unknown, context: ServiceCon
   if (networkMode !== undefined && raw['networks'] !== undefined) throw new InvalidArgumentError(`${where}: network_mode and networks cannot both be set`);
   const pullPolicy = text(raw['pull_policy'], `${where}.pull_policy`) ?? (build && !image ? 'build' : 'missing');
   if (!['missing', 'always', 'never', 'build', 'if_not_present'].includes(pullPolicy)) throw new InvalidArgumentError(`${where}.pull_policy: always, never, missing or build`);
-  const optional = {
+  const optional = definedFields<ComposeService>({
     command: argvOf(raw['command'], `${where}.command`),
     entrypoint: argvOf(raw['entrypoint'], `${where}.entrypoint`),
     workingDir: text(raw['working_dir'], `${where}.working_dir`),
@@ -172,13 +172,13 @@ export function normalizeService(name: string, raw: unknown, context: ServiceCon
     build,
     healthcheck: healthcheckOf(raw['healthcheck'], `${where}.healthcheck`),
     stopTimeoutSeconds: raw['stop_grace_period'] === undefined ? undefined : Math.ceil(durationMs(raw['stop_grace_period'], `${where}.stop_grace_period`) / 1000),
-  };
+  });
   return {
     name,
     image: image ?? `${context.projectName}-${name}`,
     imageDerived: !image,
     containerName: text(raw['container_name'], `${where}.container_name`) ?? `${context.projectName}-${name}-1`,
-    ...(Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)) as Partial<ComposeService>),
+    ...optional,
     environment: environmentOf(raw, where, context),
     ports: parsePorts(raw['ports'], `${where}.ports`),
     volumes: parseVolumes(raw['volumes'], `${where}.volumes`, context),
