@@ -102,7 +102,12 @@ export async function composeDown(session: CriSession, project: ComposeProject, 
   }
   const order = startOrder(dependencyGraph(project.services)).reverse();
   const containers: ServiceContainer[] = [...(options.removeOrphans ? orphans : []), ...containersOf(all, order)];
-  const anonymous = options.volumes ? await anonymousVolumesOf(session.endpoint, containers.map((container) => container.id)) : [];
+  const anonymous = options.volumes
+    ? await anonymousVolumesOf(
+        session.endpoint,
+        containers.map((container) => container.id),
+      )
+    : [];
   const timeout = (container: ServiceContainer) => project.services[container.service]?.stopTimeoutSeconds ?? 10;
   await stopProjectContainers(session, containers, { remove: true, timeoutSeconds: timeout }, io);
   // A pod whose container never came (an up cut short) goes too.

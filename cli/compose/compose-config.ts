@@ -27,11 +27,18 @@ function serviceShape(service: ComposeService): Record<string, unknown> {
   if (service.hostname) shape['hostname'] = service.hostname;
   shape['image'] = service.image;
   if (Object.keys(service.labels).length > 0) shape['labels'] = service.labels;
-  if (Object.keys(service.links).length > 0) shape['links'] = Object.entries(service.links).flatMap(([target, aliases]) => (aliases.length > 0 ? aliases.map((alias) => `${target}:${alias}`) : [target]));
+  if (Object.keys(service.links).length > 0)
+    shape['links'] = Object.entries(service.links).flatMap(([target, aliases]) => (aliases.length > 0 ? aliases.map((alias) => `${target}:${alias}`) : [target]));
   if (service.networkMode) shape['network_mode'] = service.networkMode;
   if (service.networks.length > 0) shape['networks'] = Object.fromEntries(service.networks.map((network) => [network.name, network.aliases.length > 0 ? { aliases: network.aliases } : null]));
   if (service.ports.length > 0) {
-    shape['ports'] = service.ports.map((port) => ({ mode: 'ingress', ...(port.hostIp ? { host_ip: port.hostIp } : {}), target: port.target, published: String(port.published), protocol: port.protocol }));
+    shape['ports'] = service.ports.map((port) => ({
+      mode: 'ingress',
+      ...(port.hostIp ? { host_ip: port.hostIp } : {}),
+      target: port.target,
+      published: String(port.published),
+      protocol: port.protocol,
+    }));
   }
   if (service.privileged) shape['privileged'] = true;
   if (service.readOnly) shape['read_only'] = true;
@@ -54,7 +61,11 @@ export function configYaml(project: ComposeProject): string {
   const networks = Object.fromEntries(
     Object.entries(project.networks).map(([key, network]) => [
       key,
-      { name: network.name, ...(network.external ? { external: true } : {}), ...(network.subnet ? { ipam: { config: [{ subnet: network.subnet, ...(network.gateway ? { gateway: network.gateway } : {}) }] } } : {}) },
+      {
+        name: network.name,
+        ...(network.external ? { external: true } : {}),
+        ...(network.subnet ? { ipam: { config: [{ subnet: network.subnet, ...(network.gateway ? { gateway: network.gateway } : {}) }] } } : {}),
+      },
     ]),
   );
   const volumes = Object.fromEntries(Object.entries(project.volumes).map(([key, volume]) => [key, { name: volume.name, ...(volume.external ? { external: true } : {}) }]));

@@ -89,7 +89,9 @@ export async function composeUp(session: CriSession, project: ComposeProject, op
   const orphans = existing.filter((container) => !project.services[container.service]);
   if (orphans.length > 0 && options.removeOrphans) await stopProjectContainers(session, orphans, { remove: true, timeoutSeconds: () => 10 }, io);
   else if (orphans.length > 0) {
-    io.stderr.write(`WARN Found orphan containers (${orphans.map((c) => c.name).join(', ')}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`);
+    io.stderr.write(
+      `WARN Found orphan containers (${orphans.map((c) => c.name).join(', ')}) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.\n`,
+    );
   }
 
   const progress = (line: string) => io.stderr.write(`${line}\n`);

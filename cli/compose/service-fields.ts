@@ -97,7 +97,8 @@ export function healthcheckOf(value: unknown, where: string): Healthcheck | unde
 /** One device reservation as docker's --gpus value, e.g. 'count=1' or '"device=0,2","capabilities=utility,compute"'. */
 function gpusOfDevice(device: Record<string, unknown>, where: string): string {
   const capabilities = (Array.isArray(device['capabilities']) ? device['capabilities'] : []).map(String);
-  if (device['driver'] !== undefined && device['driver'] !== 'nvidia') throw new InvalidArgumentError(`${where}.driver: berth reserves NVIDIA GPUs only (driver: nvidia), not ${String(device['driver'])}`);
+  if (device['driver'] !== undefined && device['driver'] !== 'nvidia')
+    throw new InvalidArgumentError(`${where}.driver: berth reserves NVIDIA GPUs only (driver: nvidia), not ${String(device['driver'])}`);
   if (!capabilities.includes('gpu')) throw new InvalidArgumentError(`${where}.capabilities: berth reserves GPUs only; list [gpu]`);
   const fields: string[] = [];
   if (device['device_ids'] !== undefined) {
