@@ -94,6 +94,11 @@ export async function composeUp(session: CriSession, project: ComposeProject, op
     );
   }
 
+  for (const service of services) {
+    if (service.restart !== 'no') {
+      io.stderr.write(`WARN service ${service.name}: restart: ${service.restart} is not enforced: berth has no daemon that restarts containers (berth compose start or up starts them again)\n`);
+    }
+  }
   const progress = (line: string) => io.stderr.write(`${line}\n`);
   await ensureNetworks(session.endpoint, project, services, progress);
   await ensureVolumes(session.endpoint, project, services, progress);

@@ -189,3 +189,96 @@ describe('berth compose down -v', () => {
     expect((await compose('ps', '-a', '-q')).stdout).toBe('');
   });
 });
+
+describe('berth compose up: depends_on conditions', () => {
+  const dependent = `
+services:
+  app:
+    image: \${REGISTRY}/busybox:latest
+    command: ["sh", "-c", "cat /shared/done; exec sleep 300"]
+    volumes: ["shared:/shared:ro"]
+    depends_on:
+      migrate: {condition: service_completed_successfully}
+      db: {condition: service_healthy}
+    stop_grace_period: 1s
+  db:
+    image: \${REGISTRY}/busybox:latest
+    command: ["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 300"]
+    healthcheck: {test: ["CMD", "test", "-f", "/tmp/ready"], interval: 500ms, retries: 30}
+  migrate:
+    image: \${REGISTRY}/busybox:latest
+    command: ["sh", "-c", "sleep 1; echo migrated > /shared/done"]
+    volumes: ["shared:/shared"]
+networks:
+  default:
+    ipam:
+      config: [{subnet: 10.244.202.0/24}]
+volumes:
+  shared:
+`;
+  let file = '';
+  const deps = (...args: string[]) => compose('-f', file, '-p', 'deps', ...args);
+
+  it('starts a service only once its dependencies have completed and are healthy', async () => {
+    file = join(project, 'deps.yaml');
+    await writeFile(file, dependent);
+    const result = await deps('up', '-d');
+    expect(result.exitCode, result.stderr).toBe(0);
+    const started = result.stderr.split('\n').filter((line) => line.endsWith('Started'));
+    expect(started).toEqual([' Container deps-db-1  Started', ' Container deps-migrate-1  Started', ' Container deps-app-1  Started']);
+    const logs = await deps('logs', 'app');
+    expect(logs.stdout).toBe('deps-app-1  | migrated\n');
+    expect((await deps('ps', '-a')).stdout).toMatch(/^deps-migrate-1 .+ Exited \(0\)/m);
+    expect((await deps('exec', '-T', 'db', 'test', '-f', '/tmp/ready')).exitCode).toBe(0);
+  });
+
+  it('takes it all down again', async () => {
+    const result = await deps('down', '-v');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr.split('\n').filter((line) => line.endsWith('Removed'))).toEqual([
+      ' Container deps-app-1  Removed',
+      ' Container deps-migrate-1  Removed',
+      ' Container deps-db-1  Removed',
+      ' Network deps_default  Removed',
+      ' Volume deps_shared  Removed',
+    ]);
+    expect(await world.berth.crictl('pods', '-q')).toBe('');
+  });
+});
+
+describe('berth compose refusals', () => {
+  it.each([
+    ['an unknown top-level key', 'services:\n  web:\n    image: busybox\nservice:\n  x: {}\n', /unknown top-level key "service"/],
+    ['a service with neither image nor build', 'services:\n  web:\n    command: "true"\n', /services\.web: the service has neither an image nor a build context/],
+    ['a cycle in depends_on', 'services:\n  a:\n    image: x\n    depends_on: [b]\n  b:\n    image: x\n    depends_on: [a]\n', /cycle: a -> b -> a/],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: compose's own interpolation syntax, in the file's text
+    ['a required variable left unset', 'services:\n  web:\n    image: ${IMAGE:?set IMAGE first}\n', /required variable IMAGE is missing a value: set IMAGE first \(in services\.web\.image\)/],
+  ])('refuses %s, naming the key, before touching the runtime', async (_, content, message) => {
+    const file = join(project, 'bad.yaml');
+    await writeFile(file, content);
+    const result = await compose('-f', file, 'up', '-d');
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect((await berth('ps', '-a', '-q')).stdout).toBe('');
+  });
+
+  it('builds a build: service with berth build, or says that building needs it', async () => {
+    const context = join(project, 'built');
+    await mkdir(context, { recursive: true });
+    await writeFile(join(context, 'Dockerfile'), `FROM ${registry}/busybox:latest\nRUN echo built-by-berth > /built\nCMD ["sleep", "300"]\n`);
+    const file = join(project, 'build.yaml');
+    await writeFile(file, 'services:\n  made:\n    build: ./built\nnetworks:\n  default:\n    ipam:\n      config: [{subnet: 10.244.202.0/24}]\n');
+    const hasBuilder = (await berth('build', '--help')).exitCode === 0;
+    const result = await compose('-f', file, '-p', 'built', 'up', '-d');
+    if (hasBuilder) {
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect((await compose('-f', file, '-p', 'built', 'exec', '-T', 'made', 'cat', '/built')).stdout).toBe('built-by-berth');
+    } else {
+      expect(result.exitCode).toBe(1);
+      expect(result.stderr).toMatch(/service made has a build: section, and building needs `berth build`/);
+    }
+    const down = await compose('-f', file, '-p', 'built', 'down', '--rmi', 'local');
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect((await berth('ps', '-a', '-q')).stdout).toBe('');
+  });
+});
