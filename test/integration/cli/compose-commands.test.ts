@@ -121,8 +121,8 @@ describe('berth compose ps / logs / exec', () => {
     const [header, ...rows] = result.stdout.trim().split('\n');
     expect(header).toMatch(/^NAME +IMAGE +COMMAND +SERVICE +CREATED +STATUS +PORTS$/);
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatch(new RegExp(`^shopapp-api-1 +${registry}/busybox:latest +"sh -c echo hello f…" +api +.+ ago +Up .+$`));
-    expect(rows[1]).toMatch(new RegExp(`^shopapp-web-1 +.+nginx:1.14-2 +"nginx -g daemon of…" +web +.+ago +Up .+ +127\\.0\\.0\\.1:${port}->80/tcp$`));
+    expect(rows[0]).toMatch(new RegExp(`^shopapp-api-1 +${registry}/busybox:latest +"sh -c echo hello fr…" +api +.+ ago +Up .+$`));
+    expect(rows[1]).toMatch(new RegExp(`^shopapp-web-1 +.+nginx:1.14-2 +"nginx -g daemon off;" +web +.+ago +Up .+ +127\\.0\\.0\\.1:${port}->80/tcp$`));
     const quiet = await compose('ps', '-q');
     expect(quiet.stdout.split('\n')).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/), expect.stringMatching(/^[0-9a-f]{64}$/)]);
   });
@@ -225,7 +225,7 @@ volumes:
     const result = await deps('up', '-d');
     expect(result.exitCode, result.stderr).toBe(0);
     const started = result.stderr.split('\n').filter((line) => line.endsWith('Started'));
-    expect(started).toEqual([' Container deps-db-1  Started', ' Container deps-migrate-1  Started', ' Container deps-app-1  Started']);
+    expect(started).toEqual([' Container deps-migrate-1  Started', ' Container deps-db-1  Started', ' Container deps-app-1  Started']);
     const logs = await deps('logs', 'app');
     expect(logs.stdout).toBe('deps-app-1  | migrated\n');
     expect((await deps('ps', '-a')).stdout).toMatch(/^deps-migrate-1 .+ Exited \(0\)/m);
@@ -237,8 +237,8 @@ volumes:
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr.split('\n').filter((line) => line.endsWith('Removed'))).toEqual([
       ' Container deps-app-1  Removed',
-      ' Container deps-migrate-1  Removed',
       ' Container deps-db-1  Removed',
+      ' Container deps-migrate-1  Removed',
       ' Network deps_default  Removed',
       ' Volume deps_shared  Removed',
     ]);
