@@ -246,6 +246,22 @@ volumes:
   });
 });
 
+describe('berth compose up, attached', () => {
+  it("prints the containers' prefixed output and ends once they have stopped", async () => {
+    const file = join(project, 'once.yaml');
+    await writeFile(
+      file,
+      `services:\n  hello:\n    image: ${registry}/busybox:latest\n    command: ["sh", "-c", "echo hello-1; echo hello-2 >&2"]\nnetworks:\n  default:\n    ipam:\n      config: [{subnet: 10.244.202.0/24}]\n`,
+    );
+    const result = await compose('-f', file, '-p', 'once', 'up');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toBe('Attaching to once-hello-1\nonce-hello-1  | hello-1\nonce-hello-1  | hello-2\n');
+    const down = await compose('-f', file, '-p', 'once', 'down');
+    expect(down.exitCode, down.stderr).toBe(0);
+    expect((await berth('ps', '-a', '-q')).stdout).toBe('');
+  });
+});
+
 describe('berth compose refusals', () => {
   it.each([
     ['an unknown top-level key', 'services:\n  web:\n    image: busybox\nservice:\n  x: {}\n', /unknown top-level key "service"/],
