@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cliWorld } from '../../harness/cli-world.js';
 import { eventually } from '../../harness/eventually.js';
 import { freePort } from '../../harness/ports.js';
@@ -73,6 +73,18 @@ beforeAll(async () => {
   await writeFile(join(project, 'nsswitch.conf'), 'hosts: files dns\n');
   await writeFile(join(project, '.env'), `REGISTRY=${registry}\nTARGET=dotenv\n`);
   await writeFile(join(project, 'api.env'), 'FROM_FILE="and env_file"\n');
+});
+
+// A failed test leaves its project up: take each down (networks are not the CLI world's to clean) before the runtime stops.
+afterAll(async () => {
+  for (const [name, file] of [
+    ['shopapp', 'compose.yaml'],
+    ['deps', 'deps.yaml'],
+    ['once', 'once.yaml'],
+    ['built', 'build.yaml'],
+  ]) {
+    await compose('-f', join(project, file ?? ''), '-p', name ?? '', 'down', '-v', '--remove-orphans');
+  }
 });
 
 describe('berth compose up: a web server that proxies to a second service by its name', () => {
