@@ -39,7 +39,7 @@ function recordedConfig<T>(info: Record<string, string> | undefined, what: strin
  * became {type: 'Buffer', data: [...]}, which gRPC would send as an empty value (found by
  * compose's start: the recreated container had lost its environment).
  */
-function envBytes(value: unknown): Buffer {
+export function envBytes(value: unknown): Buffer {
   if (typeof value === 'string') return Buffer.from(value, 'utf8');
   if (value instanceof Uint8Array) return Buffer.from(value);
   const serialized = value as { type?: string; data?: number[] } | undefined;
