@@ -16,6 +16,7 @@ import { addBerthApiContainerCommands } from './containers/register-berth-api.js
 import { addVolumeCommands } from './volumes/register.js';
 import { addNetworkCommands } from './networks/register.js';
 import { addSystemCommands } from './system/register.js';
+import { addComposeCommands } from './compose/register.js';
 import type { JoinFlags } from './join-command.js';
 import type { NodeFlags } from './node-command.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
@@ -173,6 +174,7 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
   addVolumeCommands(program, result);
   addNetworkCommands(program, result);
   addSystemCommands(program);
+  addComposeCommands(program, result);
   return program;
 }
 

@@ -34,6 +34,18 @@ function recordedConfig<T>(info: Record<string, string> | undefined, what: strin
   return config;
 }
 
+/**
+ * An env value of a recorded config as bytes again: the record went through JSON, where a Buffer
+ * became {type: 'Buffer', data: [...]}, which gRPC would send as an empty value (found by
+ * compose's start: the recreated container had lost its environment).
+ */
+export function envBytes(value: unknown): Buffer {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  const serialized = value as { type?: string; data?: number[] } | undefined;
+  return Buffer.from(serialized?.type === 'Buffer' && Array.isArray(serialized.data) ? serialized.data : []);
+}
+
 /** A new container from `listed`'s recorded config, started; the old one (and its stopped pod) removed. */
 async function recreate(session: CriSession, listed: ListedContainer): Promise<void> {
   if (!isCliContainer(listed)) {
@@ -47,6 +59,7 @@ async function recreate(session: CriSession, listed: ListedContainer): Promise<v
   const resources = status.status?.resources?.linux;
   const containerConfig: ContainerConfig = {
     ...recorded,
+    envs: (recorded.envs ?? []).map(({ key, value }) => ({ key: key ?? '', value: envBytes(value) })),
     labels: status.status?.labels ?? recorded.labels ?? {},
     ...(resources && recorded.linux ? { linux: { ...recorded.linux, resources } } : {}),
   };

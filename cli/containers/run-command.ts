@@ -14,7 +14,7 @@ import { RemoteCommandDetached, streamRemoteCommand } from '../../cri/client/rem
 import { pullWithProgress } from './container-commands.js';
 import { CriLogDecoder, followLog, LogPrinter, type LogWriters } from './log-output.js';
 import { removeCliPod } from './remove-pod.js';
-import { planRun, type RunFlags } from './run-plan.js';
+import { planRun, type RunFlags, type RunPlan } from './run-plan.js';
 import type { CriSession } from './cri-session.js';
 import { checkLocalTerminal, openLocalIo } from './terminal.js';
 import { provideVolumes, removeAnonymousVolumes } from '../volumes/volumes-api.js';
@@ -26,7 +26,7 @@ export interface RunOptions extends RunFlags {
   logRoot: string;
 }
 
-async function ensureImage(session: CriSession, image: string, pull: RunOptions['pull'], progress: LogWriters['stderr']): Promise<void> {
+export async function ensureImage(session: CriSession, image: string, pull: RunOptions['pull'], progress: LogWriters['stderr']): Promise<void> {
   if (pull !== 'always') {
     const { image: found } = await session.client.imageStatus(image);
     if (found) return;
@@ -34,6 +34,38 @@ async function ensureImage(session: CriSession, image: string, pull: RunOptions[
     progress.write(`Unable to find image '${image}' locally\n`);
   }
   await pullWithProgress(session, image, progress);
+}
+
+export interface StartedContainer {
+  podSandboxId: string;
+  containerId: string;
+  /** The anonymous volumes made for it (`--rm` removes them with the container). */
+  anonymousVolumes: string[];
+}
+
+/**
+ * The plan's volumes provided, its pod run and its container created and started (berth run,
+ * and berth compose up for each service); a failure part way removes what was made.
+ */
+export async function createAndStart(session: CriSession, plan: RunPlan, io: LogWriters): Promise<StartedContainer> {
+  const anonymousVolumes = await provideVolumes(session.endpoint, plan.volumes, plan.container.mounts ?? []);
+  let podSandboxId = '';
+  try {
+    ({ podSandboxId } = await session.client.runPodSandbox(plan.pod));
+    const { containerId } = await session.client.createContainer(podSandboxId, plan.container, plan.pod);
+    await session.client.startContainer(containerId);
+    return { podSandboxId, containerId, anonymousVolumes };
+  } catch (error) {
+    if (podSandboxId !== '') {
+      await removeCliPod(session, podSandboxId, plan.pod.logDirectory ?? '').catch((cleanup: unknown) =>
+        io.stderr.write(`berth: removing the pod of the failed run failed too: ${errorMessage(cleanup)}\n`),
+      );
+    }
+    await removeAnonymousVolumes(session.endpoint, anonymousVolumes).catch((cleanup: unknown) =>
+      io.stderr.write(`berth: removing the anonymous volumes of the failed run failed too: ${errorMessage(cleanup)}\n`),
+    );
+    throw error;
+  }
 }
 
 /** The container's exit code when attached; 0 once started when detached. */
@@ -57,25 +89,7 @@ export async function runContainer(session: CriSession, image: string, command: 
     }
   }
   await ensureImage(session, image, options.pull, io.stderr);
-  const anonymousVolumes = await provideVolumes(session.endpoint, plan.volumes, plan.container.mounts ?? []);
-
-  let podSandboxId = '';
-  let containerId: string;
-  try {
-    ({ podSandboxId } = await session.client.runPodSandbox(plan.pod));
-    ({ containerId } = await session.client.createContainer(podSandboxId, plan.container, plan.pod));
-    await session.client.startContainer(containerId);
-  } catch (error) {
-    if (podSandboxId !== '') {
-      await removeCliPod(session, podSandboxId, plan.pod.logDirectory ?? '').catch((cleanup: unknown) =>
-        io.stderr.write(`berth: removing the pod of the failed run failed too: ${errorMessage(cleanup)}\n`),
-      );
-    }
-    await removeAnonymousVolumes(session.endpoint, anonymousVolumes).catch((cleanup: unknown) =>
-      io.stderr.write(`berth: removing the anonymous volumes of the failed run failed too: ${errorMessage(cleanup)}\n`),
-    );
-    throw error;
-  }
+  const { podSandboxId, containerId, anonymousVolumes } = await createAndStart(session, plan, io);
   if (options.detach) {
     io.stdout.write(`${containerId}\n`);
     return 0;

@@ -21,7 +21,8 @@ describe('berth wait', () => {
 
 describe('berth restart and start', () => {
   it('restart runs the container again from the same config, as a new container in the same pod', async () => {
-    const first = await runDetached('--name', 'again', image, 'sh', '-c', 'echo ran; exec sleep 300');
+    // The environment too: the recorded config's values went through JSON on the way.
+    const first = await runDetached('--name', 'again', '-e', 'RUN_AS=kept', image, 'sh', '-c', 'echo ran $RUN_AS; exec sleep 300');
     const pod = (await world.berth.crictl('pods', '--name', 'again', '-q')).trim();
     const result = await berthCli('restart', '-t', '0', 'again');
     expect(result.stdout, result.stderr).toBe('again');
@@ -30,7 +31,7 @@ describe('berth restart and start', () => {
     expect(first.startsWith(ids[0] ?? '-')).toBe(false);
     expect((await world.berth.crictl('pods', '--name', 'again', '-q')).trim()).toBe(pod);
     expect((await berthCli('ps')).stdout).toMatch(/Up .+\s+again$/m);
-    await eventually(async () => ((await berthCli('logs', 'again')).stdout === 'ran\nran' ? true : undefined));
+    await eventually(async () => ((await berthCli('logs', 'again')).stdout === 'ran kept\nran kept' ? true : undefined));
   });
 
   it('start runs a stopped container again, in a new pod as stop took its pod down', async () => {
