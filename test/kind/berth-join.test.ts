@@ -305,6 +305,12 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
       return bytes !== undefined && bytes > 0 ? bytes : undefined;
     }, 1_000);
     expect(stats).toBeGreaterThan(0);
+    // A live update (CRI UpdateContainerResources, through the node's crictl) reaches the scope,
+    // in systemd's properties and in the files.
+    await node!.exec('crictl', '--timeout=30s', 'update', '--memory', String(48 << 20), '--cpu-quota', '30000', running.containerId);
+    expect(await node!.exec('systemctl', 'show', '--property=MemoryLimit', '--value', `cri-berth-${running.containerId}.scope`)).toBe(`${48 << 20}\n`);
+    expect(await read(`memory/${scopeDir}/memory.limit_in_bytes`)).toBe(String(48 << 20));
+    expect(await read(`cpu/${scopeDir}/cpu.cfs_quota_us`)).toBe('30000');
 
     await kubectl('delete', 'pod', 'limited', '--wait=true');
     // Gone in systemd and in every hierarchy once the kubelet cleaned the pod up.
@@ -314,6 +320,33 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
       return units.trim() === '' && dirs.trim() === '' ? { units, dirs } : undefined;
     }, 1_000);
     expect(left).toEqual({ units: '', dirs: '' });
+  });
+
+  it("refuses to start a kubelet whose cgroupDriver differs from the runtime's, naming both", async () => {
+    // Standalone (no kubeconfig) on the node's systemd runtime, told to use cgroupfs.
+    const refused = await node!
+      .exec(
+        '/usr/local/bin/node',
+        '/opt/berth/bin/berth.js',
+        'node',
+        '--container-runtime-endpoint',
+        'unix:///run/berth/berth.sock',
+        '--cgroup-driver',
+        'cgroupfs',
+        '--root-dir',
+        '/tmp/mismatch',
+        '--pod-manifest-path',
+        '/tmp/mismatch/manifests',
+        '--port',
+        '0',
+        '--device-plugin-dir',
+        '',
+      )
+      .then(
+        (out) => `started: ${out}`,
+        (error: Error) => error.message,
+      );
+    expect(refused).toContain('cgroup driver mismatch: the kubelet is configured with cgroupDriver cgroupfs, but the container runtime on unix:///run/berth/berth.sock uses the systemd driver');
   });
 
   it("serves kubectl logs and exec for its pods through the API server and berth's kubelet API", async () => {

@@ -5,11 +5,15 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { parseRuntimeConfigFile } from '../../../cli/runtime-options.js';
 import { expandSlice, parentSlice, parseSystemdCgroupsPath, scopeCgroupPath, sliceNameOf, systemdCgroupsPath } from '../../../common/systemd/slice-names.js';
+import type { SystemdUnits } from '../../../common/systemd/systemd-units.js';
 import { busctlPropertyArgs, unitPropertiesFor } from '../../../common/systemd/unit-properties.js';
 import { resolveCgroupDriver } from '../../../kubelet/cgroup-driver.js';
 import { podCgroupParent } from '../../../kubelet/pod-cgroup.js';
+import type { Cgroups } from '../../../runtime/cgroups/cgroups.js';
+import { atRoots } from '../../../runtime/cgroups/detect.js';
+import { v1Anchors } from '../../../runtime/cgroups/own-cgroup.js';
 import { isPodOwnCgroup } from '../../../runtime/sandbox/sandbox-config.js';
-import { podSliceOf, systemdContainerPlacement } from '../../../runtime/sandbox/systemd-pod-cgroups.js';
+import { podSliceOf, systemdContainerPlacement, systemdSandboxCgroupPort } from '../../../runtime/sandbox/systemd-pod-cgroups.js';
 
 describe('slice names', () => {
   it.each([
@@ -144,5 +148,61 @@ describe('the runtime config file', () => {
     ['an array', '[]', /JSON object/],
   ])('refuses %s, naming the file', (_name, text, message) => {
     expect(() => parseRuntimeConfigFile(text, '/etc/berth/runtime.json')).toThrow(message);
+  });
+});
+
+describe("the runtime's pod cgroups under systemd (recorded systemd and cgroup layer)", () => {
+  const record = () => {
+    const calls: string[] = [];
+    const units: SystemdUnits = {
+      ensureSlice: async (name, props) => void calls.push(`ensureSlice ${name} ${props.map((p) => `${p.name}=${p.value}`).join(' ')}`),
+      setProperties: async (unit, props) => void calls.push(`setProperties ${unit} ${props.map((p) => `${p.name}=${p.value}`).join(' ')}`),
+      stopUnit: async (name) => void calls.push(`stopUnit ${name}`),
+      activeState: async () => 'active',
+    };
+    const cgroups = {
+      version: 'v1',
+      create: async (path: string) => void calls.push(`cgroups.create ${path}`),
+      apply: async (path: string, limits: object) => void calls.push(`cgroups.apply ${path} ${JSON.stringify(limits)}`),
+      update: async (path: string, limits: object) => void calls.push(`cgroups.update ${path} ${JSON.stringify(limits)}`),
+      remove: async (path: string) => void calls.push(`cgroups.remove ${path}`),
+    } as unknown as Cgroups;
+    const anchors = atRoots(v1Anchors('/sys/fs/cgroup', '4:memory:/system.slice/berth-runtime.service\n1:cpu:/system.slice\n'));
+    return { calls, port: systemdSandboxCgroupPort(cgroups, anchors, units) };
+  };
+
+  // CRI resources as the decoder fills them in: every field present, 0 or empty where not given.
+  const criResources = (given: Record<string, unknown>) =>
+    ({
+      cpuPeriod: '0',
+      cpuQuota: '0',
+      cpuShares: '0',
+      memoryLimitInBytes: '0',
+      oomScoreAdj: '0',
+      cpusetCpus: '',
+      cpusetMems: '',
+      hugepageLimits: [],
+      unified: {},
+      memorySwapLimitInBytes: '0',
+      ...given,
+    }) as never;
+
+  it("starts the kubelet's pod slice with the pod limits as properties and returns its path from the hierarchy roots", async () => {
+    const { calls, port } = record();
+    const path = await port.create('kubepods-burstable-pod1f2e_77.slice', 'abc', { resources: criResources({ cpuShares: '256', memoryLimitInBytes: String(64 << 20) }), overhead: null });
+    expect(path).toBe('kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1f2e_77.slice');
+    expect(calls).toEqual(['ensureSlice kubepods-burstable-pod1f2e_77.slice CPUAccounting=true MemoryAccounting=true TasksAccounting=true BlockIOAccounting=true CPUShares=256 MemoryLimit=67108864']);
+  });
+
+  it('writes what systemd has no property for (a cpuset) to the files, after making the directories systemd does not', async () => {
+    const { calls, port } = record();
+    await port.create('', 'abc', { resources: criResources({ cpusetCpus: '0' }), overhead: null });
+    expect(calls.slice(1)).toEqual(['cgroups.create berth.slice/berth-podabc.slice', 'cgroups.apply berth.slice/berth-podabc.slice {"cpusetCpus":"0"}']);
+  });
+
+  it('stops the slice, then removes what runc left in the other hierarchies', async () => {
+    const { calls, port } = record();
+    await port.remove('kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podab.slice');
+    expect(calls).toEqual(['stopUnit kubepods-besteffort-podab.slice', 'cgroups.remove kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podab.slice']);
   });
 });
