@@ -14,6 +14,7 @@ import { atRoots } from '../../../runtime/cgroups/detect.js';
 import { v1Anchors } from '../../../runtime/cgroups/own-cgroup.js';
 import { isPodOwnCgroup } from '../../../runtime/sandbox/sandbox-config.js';
 import { podSliceOf, systemdContainerPlacement, systemdSandboxCgroupPort } from '../../../runtime/sandbox/systemd-pod-cgroups.js';
+import { criResources } from '../cgroups/cri-resources.js';
 
 describe('slice names', () => {
   it.each([
@@ -170,22 +171,6 @@ describe("the runtime's pod cgroups under systemd (recorded systemd and cgroup l
     const anchors = atRoots(v1Anchors('/sys/fs/cgroup', '4:memory:/system.slice/berth-runtime.service\n1:cpu:/system.slice\n'));
     return { calls, port: systemdSandboxCgroupPort(cgroups, anchors, units) };
   };
-
-  // CRI resources as the decoder fills them in: every field present, 0 or empty where not given.
-  const criResources = (given: Record<string, unknown>) =>
-    ({
-      cpuPeriod: '0',
-      cpuQuota: '0',
-      cpuShares: '0',
-      memoryLimitInBytes: '0',
-      oomScoreAdj: '0',
-      cpusetCpus: '',
-      cpusetMems: '',
-      hugepageLimits: [],
-      unified: {},
-      memorySwapLimitInBytes: '0',
-      ...given,
-    }) as never;
 
   it("starts the kubelet's pod slice with the pod limits as properties and returns its path from the hierarchy roots", async () => {
     const { calls, port } = record();
