@@ -18,6 +18,7 @@ import { joinCluster } from '../kubelet/bootstrap/join.js';
 import { nodeCredentialPaths } from '../kubelet/bootstrap/node-credentials.js';
 import { parseJoinConfiguration } from './join-configuration.js';
 import { kubeletConfigFile, runNode, type NodeFlags } from './node-command.js';
+import { systemdIsInit } from '../common/systemd/systemd-units.js';
 
 export interface JoinFlags extends Omit<NodeFlags, 'kubeconfig' | 'config'> {
   token?: string;
@@ -33,7 +34,7 @@ export interface JoinFlags extends Omit<NodeFlags, 'kubeconfig' | 'config'> {
 }
 
 /** The parts of the cluster's KubeletConfiguration a joining node takes as its defaults. */
-export function clusterKubeletDefaults(text: string | undefined, log: (message: string) => void): Partial<KubeletConfigInput> {
+export function clusterKubeletDefaults(text: string | undefined, log: (message: string) => void, systemdIsInit = true): Partial<KubeletConfigInput> {
   if (text === undefined) return {};
   try {
     const published = kubeletConfigFile(text, 'kube-system/kubelet-config');
@@ -44,6 +45,9 @@ export function clusterKubeletDefaults(text: string | undefined, log: (message: 
       ...(published.podManifestPath ? { podManifestPath: published.podManifestPath } : {}),
       // kubeadm leaves it off; a cluster that turns it on approves its nodes' serving CSRs.
       ...(published.serverTlsBootstrap !== undefined ? { serverTlsBootstrap: published.serverTlsBootstrap } : {}),
+      // kubeadm publishes cgroupDriver systemd, what its nodes run; a node without systemd as its
+      // init cannot, and takes its runtime's driver instead (RuntimeConfig), as it would with none.
+      ...(published.cgroupDriver && (published.cgroupDriver !== 'systemd' || systemdIsInit) ? { cgroupDriver: published.cgroupDriver } : {}),
     };
   } catch (error) {
     log(`kube-system/kubelet-config ignored: ${errorMessage(error)}`);
@@ -94,7 +98,7 @@ export async function runJoin(endpointArgument: string | undefined, givenFlags: 
         clientCaFile: flags.clientCaFile ?? joined.caFile,
         ...(flags.criSocket ? { containerRuntimeEndpoint: flags.criSocket } : {}),
       },
-      clusterKubeletDefaults(joined.clusterKubeletConfig, log),
+      clusterKubeletDefaults(joined.clusterKubeletConfig, log, await systemdIsInit()),
     );
   } finally {
     rotation.stop();

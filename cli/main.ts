@@ -19,7 +19,7 @@ import { addSystemCommands } from './system/register.js';
 import { addComposeCommands } from './compose/register.js';
 import type { JoinFlags } from './join-command.js';
 import type { NodeFlags } from './node-command.js';
-import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
+import { defaultRuntimeConfigFile, runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -40,6 +40,11 @@ function addRuntimeFlags(command: Command): Command {
     .option('--gpu-device-root <dir>', 'root holding dev/, proc/ and sys/ for GPU discovery', '/')
     .option('--cdi-spec-dir <dir>', 'CDI spec directory, lowest priority first (repeatable; default /etc/cdi, /var/run/cdi)', collect, [])
     .option('--pids-limit <n>', "most processes each container may hold (its cgroup's pids.max; CRI-O's flag); 0: no limit", '0')
+    .option(
+      '--cgroup-driver <driver>',
+      "who makes pod and container cgroups: cgroupfs (berth itself) or systemd (slices and scopes, as kubeadm and kind nodes run); default: the runtime config file's, else cgroupfs",
+    )
+    .option('--runtime-config <file>', `the runtime's JSON config file ({"cgroupDriver": "systemd"}); default ${defaultRuntimeConfigFile}, read where it exists`)
     .option('--max-layer-size <bytes>', 'most bytes one image layer may decompress to, e.g. 32Gi; never more than the space free under the root dir', '32Gi')
     .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error']).default('info'));
 }

@@ -13,6 +13,7 @@ import { type CertificateRotation, startClientCertificateRotation } from '../kub
 import { startKubelet } from '../kubelet/kubelet.js';
 import { parseNodeLabels, parseReservation } from '../kubelet/node-status.js';
 import { parseTaints } from '../kubelet/taints.js';
+import { parseCgroupDriver } from '../common/systemd/slice-names.js';
 import { runtimeConfigFromFlags, type RuntimeFlags } from './runtime-options.js';
 import { startRuntimeServices } from './runtime-services.js';
 
@@ -77,6 +78,7 @@ export function kubeletConfigFile(text: string, where: string): Partial<KubeletC
   const requestTimeoutMs = requestTimeout ? parseDuration(requestTimeout, `${where}: runtimeRequestTimeout`) : 0;
   if (requestTimeoutMs > 0) out.runtimeRequestTimeoutMs = requestTimeoutMs;
   if (str('cgroupRoot')) out.cgroupParent = str('cgroupRoot');
+  if (str('cgroupDriver')) out.cgroupDriver = parseCgroupDriver(str('cgroupDriver') ?? '', `${where}: cgroupDriver`);
   if (str('podLogsDir')) out.podLogsDir = str('podLogsDir');
   if (typeof raw['serverTLSBootstrap'] === 'boolean') out.serverTlsBootstrap = raw['serverTLSBootstrap'];
   // kubeadm writes healthzPort 10248 on 127.0.0.1 and the cluster CA as the client CA.
@@ -120,6 +122,7 @@ export function kubeletConfigFromFlags(flags: NodeFlags, runtimeEndpoint: string
     // '' turns device plugins off.
     devicePluginDir: flags.devicePluginDir === '' ? undefined : flags.devicePluginDir,
     cgroupParent: flags.cgroupRoot ?? fromFile.cgroupParent,
+    cgroupDriver: flags.cgroupDriver !== undefined ? parseCgroupDriver(flags.cgroupDriver, '--cgroup-driver') : fromFile.cgroupDriver,
     enforceNodeAllocatable: flags.enforceNodeAllocatable !== undefined ? flags.enforceNodeAllocatable.split(',') : fromFile.enforceNodeAllocatable,
     // The kubelet counts the GPUs in the same CDI specs the runtime reads and writes.
     cdiSpecDirs: flags.cdiSpecDir.length > 0 ? flags.cdiSpecDir : fromFile.cdiSpecDirs,
@@ -152,7 +155,9 @@ export async function runNode(flags: NodeFlags, clusterDefaults: Partial<Kubelet
   }
   const external = flags.containerRuntimeEndpoint ?? fromFile.runtimeEndpoint;
   // Everything is validated before anything starts: a bad flag never leaves a runtime behind.
-  const runtimeConfig = external ? undefined : runtimeConfigFromFlags(flags);
+  // The embedded runtime runs the kubelet's driver: one setting for both (the flag, else the
+  // KubeletConfiguration's cgroupDriver, else the runtime's config file or cgroupfs).
+  const runtimeConfig = external ? undefined : runtimeConfigFromFlags({ ...flags, cgroupDriver: flags.cgroupDriver ?? fromFile.cgroupDriver });
   const config = kubeletConfigFromFlags(flags, external ?? runtimeConfig?.socketPath ?? '', fromFile);
   if (flags.bootstrapKubeconfig && !flags.kubeconfig) {
     throw new InvalidArgumentError('--bootstrap-kubeconfig needs --kubeconfig: the file the bootstrapped credentials are written to');

@@ -1,6 +1,8 @@
 // Turns the parsed runtime flags into the one validated RuntimeConfig.
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { InvalidArgumentError } from '../common/errors.js';
+import { InvalidArgumentError, errorMessage } from '../common/errors.js';
+import { parseCgroupDriver, type CgroupDriver } from '../common/systemd/slice-names.js';
 import type { LogLevel } from '../common/logger.js';
 import type { DeviceConfig, OciRuntimeName, RuntimeConfig } from '../runtime/config.js';
 import { defaultCdiSpecDirs } from '../runtime/gpu/cdi/cdi-types.js';
@@ -25,7 +27,50 @@ export interface RuntimeFlags {
   maxLayerSize?: string;
   /** Default 0: no limit. */
   pidsLimit?: string;
+  /** cgroupfs or systemd; absent: the runtime config file's, else cgroupfs. */
+  cgroupDriver?: string | undefined;
+  /** The runtime's config file (JSON); the default path is read only when it exists. */
+  runtimeConfig?: string;
   logLevel: LogLevel;
+}
+
+/** Where `berth runtime` looks for its config file when --runtime-config names none. */
+export const defaultRuntimeConfigFile = '/etc/berth/runtime.json';
+
+/** What the runtime config file may set (flags given on the command line win). */
+export interface RuntimeConfigFile {
+  cgroupDriver?: CgroupDriver;
+}
+
+/** Pure: the runtime config file's settings, or INVALID_ARGUMENT naming the file and the key. */
+export function parseRuntimeConfigFile(text: string, where: string): RuntimeConfigFile {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`${where}: not JSON (${errorMessage(error)}); write e.g. {"cgroupDriver": "systemd"}`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InvalidArgumentError(`${where}: expected a JSON object like {"cgroupDriver": "systemd"}`);
+  const out: RuntimeConfigFile = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (key !== 'cgroupDriver') throw new InvalidArgumentError(`${where}: unknown setting ${JSON.stringify(key)}; the file takes cgroupDriver`);
+    out.cgroupDriver = parseCgroupDriver(String(value), `${where}: cgroupDriver`);
+  }
+  return out;
+}
+
+/** The config file named by --runtime-config (which must exist), else the default one where it exists. */
+function readRuntimeConfigFile(named: string | undefined): RuntimeConfigFile {
+  const path = named ?? defaultRuntimeConfigFile;
+  let text: string;
+  try {
+    // Read once, at start, before anything serves.
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (named === undefined && (error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new InvalidArgumentError(`--runtime-config ${path}: ${errorMessage(error)}`);
+  }
+  return parseRuntimeConfigFile(text, path);
 }
 
 const hostPattern = /^[a-zA-Z0-9.-]+(:\d{1,5})?$/;
@@ -85,5 +130,6 @@ export function runtimeConfigFromFlags(flags: RuntimeFlags): RuntimeConfig {
     devices: deviceConfig(flags, absolute),
     maxLayerBytes: parseMaxLayerSize(flags.maxLayerSize),
     pidsLimit: parsePidsLimit(flags.pidsLimit),
+    cgroupDriver: flags.cgroupDriver !== undefined ? parseCgroupDriver(flags.cgroupDriver, '--cgroup-driver') : (readRuntimeConfigFile(flags.runtimeConfig).cgroupDriver ?? 'cgroupfs'),
   };
 }

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidArgumentError } from '../common/errors.js';
+import type { CgroupDriver } from '../common/systemd/slice-names.js';
 
 /** Reservations as the kubelet reads them: cpu, memory and ephemeral-storage quantities. */
 export type Reservation = Partial<Record<'cpu' | 'memory' | 'ephemeral-storage', string>>;
@@ -63,8 +64,13 @@ export interface KubeletConfig {
   rootDir: string;
   /** Where containers' logs go: <podLogsDir>/<ns>_<name>_<uid>/<container>/<restart>.log */
   podLogsDir: string;
-  /** cgroupfs parent of every pod sandbox (absolute, e.g. /kubepods). */
+  /** cgroupfs parent of every pod sandbox (absolute, e.g. /kubepods); the systemd driver names it as a slice (kubepods.slice). */
   cgroupParent: string;
+  /**
+   * cgroupfs or systemd (upstream cgroupDriver / --cgroup-driver); undefined: the runtime's, as
+   * its RuntimeConfig answers (cgroup-driver.ts), which also refuses a mismatch.
+   */
+  cgroupDriver: CgroupDriver | undefined;
   kubeletVersion: string;
   /** host:port of the read-only HTTP port (metrics, stats); undefined: not served. */
   readOnlyAddress: string | undefined;
@@ -106,6 +112,7 @@ export interface KubeletConfigInput {
   rootDir?: string | undefined;
   podLogsDir?: string | undefined;
   cgroupParent?: string | undefined;
+  cgroupDriver?: CgroupDriver | undefined;
   kubeletVersion: string;
   readOnlyAddress?: string | undefined;
   serverAddress?: string | undefined;
@@ -236,6 +243,7 @@ export function kubeletConfig(input: KubeletConfigInput): KubeletConfig {
     rootDir: absolutePath('root dir', input.rootDir ?? '/var/lib/berth/kubelet'),
     podLogsDir: absolutePath('pod logs dir', input.podLogsDir ?? '/var/log/pods'),
     cgroupParent,
+    cgroupDriver: input.cgroupDriver,
     kubeletVersion: input.kubeletVersion,
     readOnlyAddress: input.readOnlyAddress === undefined ? undefined : listenAddress(input.readOnlyAddress),
     serverAddress: input.serverAddress === undefined ? undefined : listenAddress(input.serverAddress),

@@ -28,7 +28,10 @@ export type CriPort = Pick<
   | 'attach'
   | 'portForward'
   | 'containerEvents'
->;
+> &
+  // Optional: unit tests' recorders leave it out, and a runtime that does not implement it is
+  // treated as upstream treats one (the kubelet's own cgroupDriver holds).
+  Partial<Pick<CriClient, 'runtimeConfig'>>;
 
 /** Labels the kubelet puts on every CRI object and finds them by again (kept verbatim: tools read them). */
 export const podNameLabel = 'io.kubernetes.pod.name';

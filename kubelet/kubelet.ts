@@ -6,7 +6,7 @@ import type { V1Pod, V1Taint } from '@kubernetes/client-node';
 import { mkdir } from 'node:fs/promises';
 import { arch, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { errorMessage, UnavailableError } from '../common/errors.js';
+import { errorMessage, FailedPreconditionError, UnavailableError } from '../common/errors.js';
 import type { Logger } from '../common/logger.js';
 import { CriClient } from '../cri/client/cri-client.js';
 import { ApiPodSource } from './api-pod-source.js';
@@ -22,6 +22,8 @@ import { goArch, readMachineFacts } from './machine-facts.js';
 import { MirrorPods } from './mirror-pods.js';
 import { nodePodDirs } from './pod-dirs.js';
 import { cgroupfsPodCleaner } from './pod-cgroup-dirs.js';
+import { resolveCgroupDriver, systemdPodCgroups, systemdTierWriter, type RuntimeDriverAnswer } from './cgroup-driver.js';
+import { BusctlSystemd, systemdIsInit } from '../common/systemd/systemd-units.js';
 import { podLogDirectory } from './pod-config.js';
 import { PodInputs } from './pod-inputs.js';
 import { allocatableAmounts, nodeLabels, NodeStatusReporter, podsCgroupAmounts } from './node-status.js';
@@ -64,6 +66,18 @@ export interface Kubelet {
   stop(): Promise<void>;
 }
 
+/** The runtime's cgroup driver from RuntimeConfig; undefined where it does not implement the call. */
+async function runtimeDriver(cri: CriPort): Promise<RuntimeDriverAnswer> {
+  if (!cri.runtimeConfig) return undefined;
+  try {
+    const answer = (await cri.runtimeConfig()).linux?.cgroupDriver;
+    return answer === 'SYSTEMD' || answer === 'CGROUPFS' ? answer : undefined;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'UNIMPLEMENTED') return undefined;
+    throw error;
+  }
+}
+
 async function retry<T>(what: string, attempts: number, delayMs: number, logger: Logger, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -89,9 +103,16 @@ export async function startKubelet(config: KubeletConfig, options: KubeletOption
   }
 }
 
-async function assemble(config: KubeletConfig, options: KubeletOptions, logger: Logger, cri: CriPort & { close?: () => void }): Promise<Kubelet> {
-  const version = await retry(`CRI Version on ${config.runtimeEndpoint}`, 30, 1_000, logger, () => cri.version());
+async function assemble(configured: KubeletConfig, options: KubeletOptions, logger: Logger, cri: CriPort & { close?: () => void }): Promise<Kubelet> {
+  const version = await retry(`CRI Version on ${configured.runtimeEndpoint}`, 30, 1_000, logger, () => cri.version());
   logger.info({ runtime: version.runtimeName, runtimeVersion: version.runtimeVersion }, 'connected to the container runtime');
+  const cgroupDriver = resolveCgroupDriver(configured.cgroupDriver, await runtimeDriver(cri), configured.runtimeEndpoint);
+  if (cgroupDriver === 'systemd' && !(await systemdIsInit())) {
+    throw new FailedPreconditionError('cgroupDriver systemd needs systemd as the init (PID 1), and /run/systemd/system is missing here: use cgroupDriver cgroupfs on the kubelet and the runtime');
+  }
+  const config: KubeletConfig = { ...configured, cgroupDriver };
+  const systemd = cgroupDriver === 'systemd' ? new BusctlSystemd() : undefined;
+  logger.info({ cgroupDriver }, 'cgroup driver');
 
   const api = options.api ?? (config.kubeconfigPath ? KubeApi.fromFile(config.kubeconfigPath) : undefined);
   const stops: (() => void | Promise<void>)[] = [];
@@ -255,13 +276,13 @@ async function assemble(config: KubeletConfig, options: KubeletOptions, logger: 
       devicePlugins,
       status: statusManager,
       dirs: nodePodDirs(config.rootDir, podInputs),
-      podCgroups: cgroupfsPodCleaner(logger),
+      podCgroups: systemd ? systemdPodCgroups(systemd, logger) : cgroupfsPodCleaner(logger),
       logger,
     },
     qosCgroups: new QosCgroups({
       kubepods: config.cgroupParent,
       allocatable: config.enforcePodsAllocatable ? podsCgroupAmounts(config, machineSize) : undefined,
-      writer: cgroupfsTierWriter(),
+      writer: systemd ? systemdTierWriter(systemd) : cgroupfsTierWriter(),
       logger,
     }),
     onMirrorPods: (mirrors) => {

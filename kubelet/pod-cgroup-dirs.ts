@@ -5,9 +5,15 @@
 // cgroup that still holds something stays.
 import { access, readdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { LinuxContainerResources } from '../api/cri/messages.js';
 import type { Logger } from '../common/logger.js';
 
 export interface PodCgroupCleaner {
+  /**
+   * Makes the pod's cgroup with its limits before its sandbox (the systemd driver: the pod slice);
+   * absent: the runtime makes it from the sandbox config (cgroupfs).
+   */
+  ensure?(parent: string, resources: LinuxContainerResources | undefined): Promise<void>;
   /** Removes the cgroup `path` (as the kubelet sends it: absolute, from the hierarchy root) where it is empty. */
   remove(path: string): Promise<void>;
 }

@@ -7,6 +7,7 @@
 //   <kubepods>/besteffort/pod<uid>   BestEffort
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { LinuxContainerResources } from '../api/cri/messages.js';
+import { sliceNameOf, type CgroupDriver } from '../common/systemd/slice-names.js';
 import { isSidecar } from './pod-actions.js';
 import { parseQuantity, podQosClass, type QosClass } from './resources.js';
 
@@ -16,11 +17,16 @@ export const minShares = 2;
 export const maxShares = 262_144;
 const minQuotaUs = 1_000;
 
-export function podCgroupParent(pod: V1Pod, kubepods: string): string {
+/**
+ * The pod's cgroup_parent: the cgroupfs path, or with the systemd driver the same name as a
+ * slice (/kubepods/burstable/pod<uid> → kubepods-burstable-pod<uid with "_" for "-">.slice).
+ */
+export function podCgroupParent(pod: V1Pod, kubepods: string, driver: CgroupDriver | undefined = 'cgroupfs'): string {
   const base = kubepods.replace(/\/+$/, '');
   const uid = pod.metadata?.uid ?? '';
   const tier: Record<QosClass, string> = { Guaranteed: '', Burstable: '/burstable', BestEffort: '/besteffort' };
-  return `${base}${tier[podQosClass(pod)]}/pod${uid}`;
+  const path = `${base}${tier[podQosClass(pod)]}/pod${uid}`;
+  return driver === 'systemd' ? sliceNameOf(path) : path;
 }
 
 type Amounts = { cpu: number; memory: number };

@@ -14,7 +14,7 @@ import { podCgroupParent, podCgroupResources, podOverheadResources } from './pod
 import { defaultTerminationMessagePath, terminationMessagePathAnnotation, terminationMessagePolicyAnnotation } from './termination-message.js';
 import { containerSecurityContext, sandboxSecurityContext, type SecurityOptions } from './security-context.js';
 
-export type PodConfigOptions = Pick<KubeletConfig, 'podLogsDir' | 'cgroupParent' | 'clusterDns' | 'clusterDomain' | 'rootDir'>;
+export type PodConfigOptions = Pick<KubeletConfig, 'podLogsDir' | 'cgroupParent' | 'clusterDns' | 'clusterDomain' | 'rootDir'> & Partial<Pick<KubeletConfig, 'cgroupDriver'>>;
 
 /** Where Localhost seccomp profiles are looked up, as upstream's --seccomp-profile-root default. */
 export function securityOptions(options: Pick<KubeletConfig, 'rootDir'>): SecurityOptions {
@@ -136,7 +136,7 @@ export function sandboxConfig(pod: V1Pod, attempt: number, options: PodConfigOpt
     labels: podLabels(pod),
     annotations: { ...pod.metadata?.annotations },
     linux: {
-      cgroupParent: podCgroupParent(pod, options.cgroupParent),
+      cgroupParent: podCgroupParent(pod, options.cgroupParent, options.cgroupDriver),
       resources: podCgroupResources(pod),
       ...(overhead ? { overhead } : {}),
       securityContext: sandboxSecurityContext(pod, namespaceOptions(pod), securityOptions(options)),

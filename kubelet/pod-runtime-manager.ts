@@ -16,6 +16,7 @@ import { sandboxConfig } from './pod-config.js';
 import type { ObservedPod } from './pod-runtime-state.js';
 import { runLifecycleHook } from './probes/lifecycle-hook.js';
 import type { PreparedVolume } from './volumes.js';
+import type { PodCgroupCleaner } from './pod-cgroup-dirs.js';
 
 export interface PodRuntimeDeps extends Omit<ContainerStartDeps, 'ensureImage' | 'changed' | 'config'> {
   config: ContainerStartDeps['config'] & { nodeIp: string; volumeRefreshMs: number };
@@ -23,6 +24,7 @@ export interface PodRuntimeDeps extends Omit<ContainerStartDeps, 'ensureImage' |
   now: () => number;
   /** Cancels what has no deadline of its own (image pulls) when the pod goes away. */
   gone: AbortSignal;
+  podCgroups?: PodCgroupCleaner | undefined;
 }
 
 export class PodRuntimeManager {
@@ -63,6 +65,7 @@ export class PodRuntimeManager {
       this.deps.logger.info({ attempt: actions.sandboxAttempt }, 'creating pod sandbox');
       await this.deps.dirs.ensureDir(podConfig.logDirectory ?? '');
       this.changedValue = true;
+      await this.deps.podCgroups?.ensure?.(podConfig.linux?.cgroupParent ?? '', podConfig.linux?.resources ?? undefined);
       sandboxId = (await cri.runPodSandbox(podConfig)).podSandboxId;
     }
     for (const id of actions.removeContainerIds) {

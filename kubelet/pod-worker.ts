@@ -260,7 +260,7 @@ export class PodWorker {
         if (!canCleanUp(this.stateValue, this.desiredValue.deleted)) return;
         await this.runtime.removePod(await this.observe());
         this.cache.delete(this.uid);
-        await this.deps.podCgroups?.remove(podCgroupParent(pod, this.deps.config.cgroupParent));
+        await this.deps.podCgroups?.remove(podCgroupParent(pod, this.deps.config.cgroupParent, this.deps.config.cgroupDriver));
         await this.deps.dirs.removeDir(podLogDirectory(this.deps.config.podLogsDir, podIdentity(pod)));
         await this.deps.dirs.removeVolumes(this.uid);
         await this.deps.status.podTerminated(pod);

@@ -1,4 +1,6 @@
 // The runtime's configuration, parsed and validated once at start (cli/) and passed down.
+import type { CgroupDriver } from '../common/systemd/slice-names.js';
+
 export type OciRuntimeName = 'runc' | 'crun';
 
 export interface RuntimeConfig {
@@ -22,6 +24,11 @@ export interface RuntimeConfig {
   maxLayerBytes?: number;
   /** Each container's pids.max; absent: no limit (the kubelet may still limit the pod). */
   pidsLimit?: number | undefined;
+  /**
+   * Who makes the pod and container cgroups: berth in cgroupfs (the default), or systemd (pod
+   * slices, container scopes; runc --systemd-cgroup). Answered to the kubelet in RuntimeConfig.
+   */
+  cgroupDriver?: CgroupDriver;
 }
 
 export interface DeviceConfig {

@@ -1,7 +1,8 @@
 // Builds the real adapters behind the managers' ports from the configuration. Tests pass their
 // own ports to Runtime.open instead.
 import { access, readFile } from 'node:fs/promises';
-import { NotFoundError } from '../common/errors.js';
+import { FailedPreconditionError, NotFoundError } from '../common/errors.js';
+import { BusctlSystemd, systemdIsInit } from '../common/systemd/systemd-units.js';
 import type { Logger } from '../common/logger.js';
 import type { RuntimeConfig } from './config.js';
 import type { ContainerPorts } from './containers/container-ports.js';
@@ -10,7 +11,7 @@ import { CniNetwork } from '../cni/network.js';
 import { ensureDefaultNetworkConfig } from '../cni/default-config.js';
 import { ProcessPluginExecutor } from '../cni/plugin-exec.js';
 import { IptablesIpMasqLeftovers } from '../cni/ipmasq-leftovers.js';
-import { ociSpecPort } from './containers/spec-port.js';
+import { ociSpecPort, type CgroupPathFor } from './containers/spec-port.js';
 import { SnapshotLayerUnpacker } from './images/layer-unpacker.js';
 import { removeInterruptedUnpacks } from './images/half-pulled.js';
 import { detectCgroupMode, type CgroupMode } from './oci/cgroup-mode.js';
@@ -36,6 +37,10 @@ import type { LayerUnpacker } from './images/images.js';
 import type { Condition } from './runtime.js';
 import type { SandboxPorts } from './sandbox/sandbox-ports.js';
 import { clearSharedParentLimits, containerCgroupPlacement, containerCgroupPort, sandboxCgroupPort } from './sandbox/pod-cgroups.js';
+import { systemdContainerCgroupPort, systemdContainerPlacement, systemdSandboxCgroupPort } from './sandbox/systemd-pod-cgroups.js';
+import type { ContainerCgroupPort } from './containers/container-ports.js';
+import type { CgroupHost } from './cgroups/detect.js';
+import type { SandboxCgroupPort } from './sandbox/sandbox-ports.js';
 
 export interface RuntimePorts {
   /** Releases what the adapters hold for the whole process (not per pod); pods keep running. */
@@ -75,14 +80,31 @@ async function hostFacts(cgroupMode: CgroupMode, hugetlbUnusable: string | undef
   };
 }
 
+/** The pod and container cgroup ports of the configured driver. */
+function podCgroupPorts(host: CgroupHost, systemdDriver: boolean): { sandbox: SandboxCgroupPort; container: ContainerCgroupPort; ociPath: CgroupPathFor } {
+  const { cgroups, anchors } = host;
+  if (systemdDriver) {
+    const units = new BusctlSystemd();
+    const placement = systemdContainerPlacement();
+    return { sandbox: systemdSandboxCgroupPort(cgroups, anchors, units), container: systemdContainerCgroupPort(cgroups, placement, anchors, units), ociPath: placement.ociPath };
+  }
+  const placement = containerCgroupPlacement(anchors);
+  return { sandbox: sandboxCgroupPort(cgroups, anchors), container: containerCgroupPort(cgroups, placement, anchors), ociPath: placement.ociPath };
+}
+
 export async function createPorts(config: RuntimeConfig, logger: Logger): Promise<RuntimePorts> {
   const mounter = new LinuxMounter();
   const snapshots = await OverlaySnapshotter.open(join(config.rootDir, 'snapshots'), { logger });
   await removeInterruptedUnpacks(snapshots, logger);
   const cgroupMode = await detectCgroupMode();
-  const cgroupHost = await openCgroups({ logger });
-  await clearSharedParentLimits(cgroupHost.cgroups, logger);
-  const placement = containerCgroupPlacement(cgroupHost.anchors);
+  const systemdDriver = config.cgroupDriver === 'systemd';
+  if (systemdDriver && !(await systemdIsInit())) {
+    throw new FailedPreconditionError('--cgroup-driver systemd needs systemd as the init (PID 1), and /run/systemd/system is missing here: run berth with --cgroup-driver cgroupfs');
+  }
+  const cgroupHost = await openCgroups({ logger, rootAnchors: systemdDriver });
+  if (!systemdDriver) await clearSharedParentLimits(cgroupHost.cgroups, logger);
+  const cgroupPorts = podCgroupPorts(cgroupHost, systemdDriver);
+  logger.info({ cgroupDriver: config.cgroupDriver ?? 'cgroupfs' }, 'cgroup driver');
   const hugetlbUnusable = hugetlbUnusableReason(cgroupHost.anchors);
   if (hugetlbUnusable) logger.info({ reason: hugetlbUnusable }, 'hugepage limits will be left out of every pod and container cgroup: the OCI runtime cannot apply them on this host');
   const searchPath = process.env['PATH'] ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -92,7 +114,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
   const catatonitPath = await findExecutable('catatonit', searchPath);
   if (!catatonitPath) logger.warn('catatonit is not installed: pods sharing a pid namespace will keep their orphans as zombies (install the catatonit package)');
   if (!conmonPath) throw new NotFoundError('conmon is not installed (not on PATH); berth runs every container under it');
-  const ociRuntime = new OciRuntime({ name: selected.name, path: selected.path, root: join(config.stateDir, 'oci', selected.name) });
+  const ociRuntime = new OciRuntime({ name: selected.name, path: selected.path, root: join(config.stateDir, 'oci', selected.name), systemdCgroup: systemdDriver });
   const exitDir = join(config.stateDir, 'exits');
   const socketDir = join(config.stateDir, 'sockets');
   const conmon = new Conmon({ conmonPath, runtime: ociRuntime, stateDir: join(config.stateDir, 'monitor'), exitDir, socketDir, logger });
@@ -125,7 +147,7 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
       await pinner.releaseRoot().catch(() => undefined);
     },
     sandbox: {
-      cgroups: sandboxCgroupPort(cgroupHost.cgroups, cgroupHost.anchors),
+      cgroups: cgroupPorts.sandbox,
       namespaces: pinner,
       pidNamespaces: new UnsharePidNamespaces(catatonitPath),
       network: cniNetworkPort(network, (name) => networks.cniNetwork(name)),
@@ -146,12 +168,12 @@ export async function createPorts(config: RuntimeConfig, logger: Logger): Promis
           return { usedBytes: usage.bytes, inodesUsed: usage.inodes, mountpoint: snapshots.root };
         },
       },
-      spec: ociSpecPort(await hostFacts(cgroupMode, hugetlbUnusable), placement.ociPath, await ContainerDevices.open(config.devices, logger), {
+      spec: ociSpecPort(await hostFacts(cgroupMode, hugetlbUnusable), cgroupPorts.ociPath, await ContainerDevices.open(config.devices, logger), {
         pidsLimit: config.pidsLimit,
       }),
       monitor,
       mounter,
-      cgroups: containerCgroupPort(cgroupHost.cgroups, placement, cgroupHost.anchors),
+      cgroups: cgroupPorts.container,
     },
     unpacker: new SnapshotLayerUnpacker(snapshots, logger, { maxLayerBytes: config.maxLayerBytes }),
     runtimeStatus: () => health.readiness(),

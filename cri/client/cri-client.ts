@@ -140,6 +140,9 @@ export class CriClient {
   version(): Promise<cri.VersionResponse__Output> {
     return this.call(this.runtime, 'Version', {});
   }
+  runtimeConfig(): Promise<cri.RuntimeConfigResponse__Output> {
+    return this.call(this.runtime, 'RuntimeConfig', {});
+  }
   status(verbose = false): Promise<cri.StatusResponse__Output> {
     return this.call(this.runtime, 'Status', { verbose });
   }

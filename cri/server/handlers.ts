@@ -62,7 +62,7 @@ export function criHandlers(runtime: Runtime, berthVersion: string, streaming?: 
       ...streamingHandlers,
       Version: versionHandler(berthVersion),
       Status: statusHandler(runtime),
-      RuntimeConfig: runtimeConfigHandler(),
+      RuntimeConfig: runtimeConfigHandler(runtime.config.cgroupDriver ?? 'cgroupfs'),
       RunPodSandbox: runPodSandbox(runtime, hugepageSizes),
       StopPodSandbox: stopPodSandbox(runtime),
       RemovePodSandbox: removePodSandbox(runtime),

@@ -44,6 +44,11 @@ export interface CgroupHostOptions {
   procRoot?: string;
   files?: CgroupFiles;
   logger?: Logger;
+  /**
+   * Anchor every hierarchy at its root instead of berth's own cgroup: the systemd driver's paths
+   * are systemd's, from the root of each hierarchy (kubepods.slice/...), wherever berth runs.
+   */
+  rootAnchors?: boolean;
 }
 
 export interface CgroupHost {
@@ -61,7 +66,8 @@ export async function openCgroups(options: CgroupHostOptions = {}): Promise<Cgro
     logger?.info({ cgroupVersion: version, controllers }, 'cgroup v2 host');
     return { cgroups: new CgroupsV2(anchors, files), anchors };
   }
-  const listed = v1Anchors(root, await readProcSelfCgroup(procRoot));
+  const own = v1Anchors(root, await readProcSelfCgroup(procRoot));
+  const listed = options.rootAnchors ? atRoots(own) : own;
   // A hierarchy the kernel lists but nobody mounted (net_cls on some hosts) has no directory to
   // create cgroups in; runc skips those too.
   const mounted = await Promise.all(
@@ -86,9 +92,17 @@ export async function openCgroups(options: CgroupHostOptions = {}): Promise<Cgro
   const swapAccounting = await hasMemsw(anchors, files);
   logger?.info(
     { cgroupVersion: version, hierarchies: anchors.hierarchies.map((h) => `${h.name}:${h.anchor}`), swapAccounting },
-    'cgroup v1 host (v1 or hybrid): berth cgroups live below its own cgroup in every hierarchy',
+    options.rootAnchors
+      ? 'cgroup v1 host (v1 or hybrid): pod cgroups are systemd slices from the root of every hierarchy'
+      : 'cgroup v1 host (v1 or hybrid): berth cgroups live below its own cgroup in every hierarchy',
   );
   return { cgroups: new CgroupsV1(anchors, files, logger ? { swapAccounting, logger } : { swapAccounting }), anchors };
+}
+
+/** The same hierarchies, each anchored at its root. */
+export function atRoots(anchors: CgroupAnchors): CgroupAnchors {
+  const hierarchies = anchors.hierarchies.map((h) => ({ ...h, anchor: '/' }));
+  return { ...anchors, hierarchies, ...(anchors.hybridUnified ? { hybridUnified: { ...anchors.hybridUnified, anchor: '/' } } : {}) };
 }
 
 async function hasMemsw(anchors: CgroupAnchors, files: CgroupFiles): Promise<boolean> {

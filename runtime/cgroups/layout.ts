@@ -8,7 +8,7 @@
 // The paths are berth cgroup paths (relative, see cgroups.ts); resolveParent turns the
 // cgroup_parent a CRI client sends into one.
 import { join } from 'node:path';
-import { InvalidArgumentError, UnimplementedError } from '../../common/errors.js';
+import { InvalidArgumentError } from '../../common/errors.js';
 import { cgroupPathSegments, isRootedCgroupPath, segmentsBelowAnchor } from './cgroup-path.js';
 import type { CgroupAnchors } from './own-cgroup.js';
 
@@ -118,12 +118,14 @@ export interface ResolvedParent {
  * whose cgroupRoot is inside berth's own cgroup) is taken as it is, rooted, so the containers
  * land in the very pod cgroup the kubelet made and reads its pod stats from; joining it onto the
  * anchor again would double the anchor's part. An empty parent means kubepods. Systemd slice
- * names ("kubepods-burstable.slice") need the systemd driver, which berth does not have yet.
+ * names ("kubepods-burstable.slice") belong to the systemd driver (sandbox/systemd-pod-cgroups.ts).
  * ".." never climbs out of the anchor.
  */
 export function resolveParent(parentFromCri: string, anchors: CgroupAnchors): ResolvedParent {
   if (parentFromCri.endsWith('.slice') || parentFromCri.includes('.slice/')) {
-    throw new UnimplementedError(`cgroup_parent "${parentFromCri}" is a systemd slice: berth has only the cgroupfs driver; set the kubelet's cgroupDriver to cgroupfs`);
+    throw new InvalidArgumentError(
+      `cgroup_parent "${parentFromCri}" is a systemd slice, but this runtime uses the cgroupfs cgroup driver: set the kubelet's cgroupDriver to cgroupfs, or run the runtime with --cgroup-driver systemd`,
+    );
   }
   const trimmed = parentFromCri.replace(/^\/+/, '').replace(/\/+$/, '');
   const relative = trimmed === '' ? kubepodsPath : trimmed;

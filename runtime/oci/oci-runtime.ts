@@ -32,6 +32,8 @@ export interface OciRuntimeOptions {
   path: string;
   /** The runtime's state directory (`--root`): one per berth instance. */
   root: string;
+  /** Cgroups through systemd (`--systemd-cgroup`: cgroupsPath is slice:prefix:name). */
+  systemdCgroup?: boolean;
 }
 
 /** How long one runtime command may take before it is killed (a frozen cgroup, a hung FUSE mount). */
@@ -59,16 +61,20 @@ export class OciRuntime {
   readonly name: OciRuntimeName;
   readonly path: string;
   readonly root: string;
+  readonly #systemdCgroup: boolean;
 
   constructor(options: OciRuntimeOptions) {
     this.name = options.name;
     this.path = options.path;
     this.root = options.root;
+    this.#systemdCgroup = options.systemdCgroup ?? false;
   }
 
   /** Arguments that go before every subcommand, also handed to conmon as --runtime-arg. */
   globalArgs(): string[] {
-    return [`--root=${this.root}`, '--log-format=json'];
+    // runc and crun read --systemd-cgroup at create (conmon passes it on) and when they act on
+    // the container's cgroup later (update, kill --all, delete); on every command it is harmless.
+    return [`--root=${this.root}`, '--log-format=json', ...(this.#systemdCgroup ? ['--systemd-cgroup'] : [])];
   }
 
   private async run(operation: string, containerId: string, args: string[], options: { input?: string } & Abortable = {}): Promise<string> {

@@ -41,8 +41,10 @@ export function validSandboxConfig(config: PodSandboxConfig__Output | null): Pod
 
 /**
  * Whether the cgroup at `path` is the pod's own, named after its uid as the kubelet names pod
- * cgroups (…/pod<uid>): berth removes only such a cgroup with the pod.
+ * cgroups (…/pod<uid> with cgroupfs, …-pod<uid, "-" as "_">.slice with systemd): berth removes
+ * only such a cgroup with the pod.
  */
 export function isPodOwnCgroup(path: string, podUid: string): boolean {
-  return podUid !== '' && path.split('/').at(-1) === `pod${podUid}`;
+  const last = path.split('/').at(-1) ?? '';
+  return podUid !== '' && (last === `pod${podUid}` || last.endsWith(`-pod${podUid.replaceAll('-', '_')}.slice`));
 }

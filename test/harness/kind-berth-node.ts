@@ -37,7 +37,21 @@ export interface KindBerthNode {
   remove(): Promise<void>;
 }
 
-export async function startKindBerthNode(options: { dockerd: TestDockerd; name: string; image: string; network?: string }): Promise<KindBerthNode> {
+export interface KindBerthNodeOptions {
+  dockerd: TestDockerd;
+  name: string;
+  image: string;
+  network?: string;
+  /**
+   * The runtime's cgroup driver, as a user sets it (berth's runtime config file, then a restart
+   * of berth-runtime.service): systemd for nodes joined with kubeadm's KubeletConfiguration
+   * (cgroupDriver: systemd), as kind's containerd is set up (SystemdCgroup = true). Default: the
+   * image's, cgroupfs.
+   */
+  runtimeCgroupDriver?: 'systemd' | 'cgroupfs';
+}
+
+export async function startKindBerthNode(options: KindBerthNodeOptions): Promise<KindBerthNode> {
   const { dockerd, name } = options;
   const mounts = berthCheckoutMounts().flatMap((mount) => ['--volume', `${mount.hostPath}:${mount.containerPath}:ro`]);
   await dockerd.docker([
@@ -99,6 +113,9 @@ export async function startKindBerthNode(options: { dockerd: TestDockerd; name: 
     // systemd is up once it answers; "degraded" is still up (a unit of the image failed).
     await eventually(async () => (/^(running|degraded)$/.test((await exec('sh', '-c', 'systemctl is-system-running || true')).trim()) ? true : undefined), 1_000);
     node.ip = (await dockerd.docker(['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name])).trim();
+    if (options.runtimeCgroupDriver) {
+      await exec('sh', '-c', `mkdir -p /etc/berth && printf '{"cgroupDriver": "%s"}\\n' ${options.runtimeCgroupDriver} >/etc/berth/runtime.json && systemctl restart berth-runtime.service`);
+    }
     return node;
   } catch (error) {
     await node.remove().catch(() => undefined);

@@ -129,7 +129,9 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
 
     berthImage = images.berth ?? '';
     const started = Date.now();
-    node = await startKindBerthNode({ dockerd: dockerd!, name: berthNodeName, image: berthImage });
+    // kubeadm's KubeletConfiguration (published in kube-system/kubelet-config, which berth join
+    // takes) says cgroupDriver: systemd, as on every kind node: the runtime runs the same driver.
+    node = await startKindBerthNode({ dockerd: dockerd!, name: berthNodeName, image: berthImage, runtimeCgroupDriver: 'systemd' });
     // The image's upstream kubelet.service stays off: it starts only once kubeadm wrote
     // /var/lib/kubelet/config.yaml (kind's ConditionPathExists), and this node's kubelet is berth's.
     await node.exec('systemctl', 'start', 'berth-preload-images.service');
@@ -258,6 +260,95 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
     expect(fromControlPlane).toMatch(/^served by web-[a-z0-9]+-[a-z0-9]+$/);
   });
 
+  it("runs a pod with limits in systemd slices (kubeadm's cgroupDriver: systemd): the limits in the slice's and the scope's cgroup files, the slices gone with the pod", async () => {
+    const limits = { cpu: '500m', memory: '64Mi' };
+    const file = join(dir!, 'limited.yaml');
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'limited' },
+      spec: {
+        nodeName: berthNodeName,
+        containers: [{ name: 'main', image, imagePullPolicy: 'Never', command: ['sleep', '3600'], resources: { requests: { cpu: '250m', memory: '32Mi' }, limits } }],
+      },
+    };
+    writeFileSync(file, JSON.stringify(pod));
+    await kubectl('apply', '-f', file);
+    const running = await eventually(async () => {
+      const out = await kubectl('get', 'pod', 'limited', '-o', 'jsonpath={.status.phase} {.metadata.uid} {.status.containerStatuses[0].containerID}');
+      const [phase, uid = '', containerId = ''] = out.split(' ');
+      return phase === 'Running' ? { uid, containerId: containerId.replace(/^berth:\/\//, '') } : undefined;
+    }, 1_000);
+    // The kubelet's names (a "-" in the uid is "_" in a slice name), from each hierarchy's root.
+    const slice = `kubepods-burstable-pod${running.uid.replaceAll('-', '_')}.slice`;
+    const sliceDir = `kubepods.slice/kubepods-burstable.slice/${slice}`;
+    const scopeDir = `${sliceDir}/cri-berth-${running.containerId}.scope`;
+    const read = async (path: string): Promise<string> => (await node!.exec('cat', `/sys/fs/cgroup/${path}`)).trim();
+    for (const unit of ['kubepods.slice', 'kubepods-burstable.slice', slice]) expect(await node!.exec('systemctl', 'show', '--property=ActiveState', '--value', unit)).toBe('active\n');
+    // The pod's limits, set by the kubelet and the runtime as unit properties: systemd wrote them.
+    expect(await node!.exec('systemctl', 'show', '--property=MemoryLimit', '--value', slice)).toBe('67108864\n');
+    expect(await read(`memory/${sliceDir}/memory.limit_in_bytes`)).toBe('67108864');
+    expect(await read(`cpu/${sliceDir}/cpu.cfs_quota_us`)).toBe('50000');
+    expect(await read(`cpu/${sliceDir}/cpu.shares`)).toBe('256');
+    // The container: the scope runc made through systemd (--systemd-cgroup) in the pod's slice.
+    expect(await read(`memory/${scopeDir}/memory.limit_in_bytes`)).toBe('67108864');
+    expect(await read(`cpu/${scopeDir}/cpu.cfs_quota_us`)).toBe('50000');
+    expect(await read(`cpu/${scopeDir}/cpu.shares`)).toBe('256');
+    const procs = (await read(`memory/${scopeDir}/cgroup.procs`)).split('\n').filter(Boolean);
+    expect(procs.length).toBeGreaterThan(0);
+    expect(await node!.exec('cat', `/proc/${procs[0]}/comm`)).toBe('sleep\n');
+    // berth's own readers find the container's cgroup where systemd put it: the stats API reports its memory.
+    const stats = await eventually(async () => {
+      const out = await kubectl('get', '--raw', `/api/v1/nodes/${berthNodeName}/proxy/stats/summary`);
+      const summary = JSON.parse(out) as { pods: { podRef: { name: string }; containers?: { name: string; memory?: { workingSetBytes?: number } }[] }[] };
+      const bytes = summary.pods.find((p) => p.podRef.name === 'limited')?.containers?.find((c) => c.name === 'main')?.memory?.workingSetBytes;
+      return bytes !== undefined && bytes > 0 ? bytes : undefined;
+    }, 1_000);
+    expect(stats).toBeGreaterThan(0);
+    // A live update (CRI UpdateContainerResources, through the node's crictl) reaches the scope,
+    // in systemd's properties and in the files.
+    await node!.exec('crictl', '--timeout=30s', 'update', '--memory', String(48 << 20), '--cpu-quota', '30000', running.containerId);
+    expect(await node!.exec('systemctl', 'show', '--property=MemoryLimit', '--value', `cri-berth-${running.containerId}.scope`)).toBe(`${48 << 20}\n`);
+    expect(await read(`memory/${scopeDir}/memory.limit_in_bytes`)).toBe(String(48 << 20));
+    expect(await read(`cpu/${scopeDir}/cpu.cfs_quota_us`)).toBe('30000');
+
+    await kubectl('delete', 'pod', 'limited', '--wait=true');
+    // Gone in systemd and in every hierarchy once the kubelet cleaned the pod up.
+    const left = await eventually(async () => {
+      const units = await node!.exec('sh', '-c', `systemctl list-units --all --no-legend --plain '${slice}' 'cri-berth-${running.containerId}.scope' | cat`);
+      const dirs = await node!.exec('sh', '-c', `ls -d /sys/fs/cgroup/*/${sliceDir} 2>/dev/null || true`);
+      return units.trim() === '' && dirs.trim() === '' ? { units, dirs } : undefined;
+    }, 1_000);
+    expect(left).toEqual({ units: '', dirs: '' });
+  });
+
+  it("refuses to start a kubelet whose cgroupDriver differs from the runtime's, naming both", async () => {
+    // Standalone (no kubeconfig) on the node's systemd runtime, told to use cgroupfs.
+    const refused = await node!
+      .exec(
+        '/usr/local/bin/node',
+        '/opt/berth/bin/berth.js',
+        'node',
+        '--container-runtime-endpoint',
+        'unix:///run/berth/berth.sock',
+        '--cgroup-driver',
+        'cgroupfs',
+        '--root-dir',
+        '/tmp/mismatch',
+        '--pod-manifest-path',
+        '/tmp/mismatch/manifests',
+        '--port',
+        '0',
+        '--device-plugin-dir',
+        '',
+      )
+      .then(
+        (out) => `started: ${out}`,
+        (error: Error) => error.message,
+      );
+    expect(refused).toContain('cgroup driver mismatch: the kubelet is configured with cgroupDriver cgroupfs, but the container runtime on unix:///run/berth/berth.sock uses the systemd driver');
+  });
+
   it("serves kubectl logs and exec for its pods through the API server and berth's kubelet API", async () => {
     const [pod] = (await podsOn(berthNodeName, [])).filter((p) => p.name.startsWith('web-'));
     expect((await kubectl('logs', pod!.name)).trim()).toBe(`serving from ${pod!.name}`);
@@ -266,7 +357,7 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
 
   it("joins a second berth node through the real kubeadm join, with berth node as its kubelet on kubeadm's files and flags", async () => {
     const name = `${clusterName}-kubeadm`;
-    kubeadmNode = await startKindBerthNode({ dockerd: dockerd!, name, image: berthImage });
+    kubeadmNode = await startKindBerthNode({ dockerd: dockerd!, name, image: berthImage, runtimeCgroupDriver: 'systemd' });
     // What a user does to make berth the node's kubelet: kubelet.service runs berth node with the
     // kubelet's own kubeadm arguments (kubeadm's 10-kubeadm.conf sets them); berth reads
     // kubeadm-flags.env beside --config itself.
@@ -293,5 +384,13 @@ describe('berth join into a real kind cluster (berth kubelet and runtime, the co
     expect(await kubeadmNode.exec('curl', '-sS', 'http://127.0.0.1:10248/healthz')).toBe('ok');
     // The kubeconfig kubeadm waited for, written by berth's TLS bootstrap, names its client certificate.
     expect(await kubeadmNode.exec('grep', '-c', 'kubelet-client-current.pem', '/etc/kubernetes/kubelet.conf')).toMatch(/^[1-9]/);
+    // kubeadm's config.yaml asks for cgroupDriver: systemd, and the cluster's DaemonSet pods run in
+    // its slices, below kind's cgroupRoot /kubelet (berth reads cgroupRoot as the pods' cgroup: kubelet.slice).
+    expect(await kubeadmNode.exec('grep', '-x', 'cgroupDriver: systemd', '/var/lib/kubelet/config.yaml')).toBe('cgroupDriver: systemd\n');
+    const podSlices = await eventually(async () => {
+      const out = await kubeadmNode!.exec('sh', '-c', "systemctl list-units --state=active --no-legend --plain 'kubelet-besteffort-pod*.slice' | cat");
+      return out.trim() === '' ? undefined : out;
+    }, 1_000);
+    expect(podSlices).toMatch(/^kubelet-besteffort-pod[0-9a-f_]+\.slice /m);
   });
 });

@@ -61,6 +61,7 @@ export class RecordingCri {
     const cri: Record<keyof CriPort, (...args: never[]) => unknown> = {
       version: async () => ({ version: '0.1.0', runtimeName: 'fake', runtimeVersion: '1.0', runtimeApiVersion: 'v1' }),
       status: async () => ({ status: { conditions: [] }, info: {} }),
+      runtimeConfig: async () => ({ linux: { cgroupDriver: 'CGROUPFS' } }),
       runPodSandbox: async (config: PodSandboxConfig) => {
         const id = `sandbox-${++this.next}`;
         this.calls.push(`runPodSandbox ${config.metadata?.name ?? ''} attempt=${config.metadata?.attempt ?? 0}`);
