@@ -146,9 +146,6 @@ export class CriClient {
   status(verbose = false): Promise<cri.StatusResponse__Output> {
     return this.call(this.runtime, 'Status', { verbose });
   }
-  runtimeConfig(): Promise<cri.RuntimeConfigResponse__Output> {
-    return this.call(this.runtime, 'RuntimeConfig', {});
-  }
   runPodSandbox(config: cri.PodSandboxConfig, runtimeHandler = ''): Promise<cri.RunPodSandboxResponse__Output> {
     return this.call(this.runtime, 'RunPodSandbox', { config, runtimeHandler });
   }

@@ -93,6 +93,12 @@ export function systemdContainerCgroupPort(cgroups: Cgroups, placement: ReturnTy
     // realization of the scope would put the old ones back.
     update: (path, resources) =>
       applyThroughSystemd(cgroups, units, path.split('/').at(-1) ?? '', path, withoutUnusableHugepages(limitsFromCri(resources), hugetlbUnusable), anchors.version, 'update'),
+    // A runtime killed mid-create may have started the scope already: stop it, then the
+    // directories it made in hierarchies systemd does not manage.
+    remove: async (path) => {
+      await units.stopUnit(path.split('/').at(-1) ?? '');
+      await cgroups.remove(path);
+    },
   };
 }
 
