@@ -2,7 +2,7 @@
 // one logical line per instruction with the number of the line it starts on (every error a user
 // sees names that line). Pure.
 //
-// Docker's rules followed here: directives (`# syntax=`, `# escape=`, `# check=`) count only at
+// Docker's rules followed here: directives (`# syntax=`, `# escapeChar=`, `# check=`) count only at
 // the very top, before any blank line, comment or instruction; a comment line is dropped even in
 // the middle of a continued instruction; the escape character (`\` or `` ` ``) at the end of a
 // line joins it to the next; blank lines inside a continuation are skipped.
@@ -16,7 +16,7 @@ export interface LogicalLine {
 
 export interface DockerfileLines {
   directives: Record<string, string>;
-  escape: '\\' | '`';
+  escapeChar: '\\' | '`';
   lines: LogicalLine[];
 }
 
@@ -40,11 +40,11 @@ function readDirectives(rawLines: readonly string[]): { directives: Record<strin
 }
 
 /** Whether `text` (trailing space trimmed) ends in the escape character that continues it. */
-function continues(text: string, escape: string): boolean {
-  if (!text.endsWith(escape)) return false;
-  // An escaped escape character (`\\` at the end) is a literal one, not a continuation.
+function continues(text: string, escapeChar: string): boolean {
+  if (!text.endsWith(escapeChar)) return false;
+  // An escaped escapeChar character (`\\` at the end) is a literal one, not a continuation.
   let count = 0;
-  for (let index = text.length - 1; index >= 0 && text[index] === escape; index -= 1) count += 1;
+  for (let index = text.length - 1; index >= 0 && text[index] === escapeChar; index -= 1) count += 1;
   return count % 2 === 1;
 }
 
@@ -53,7 +53,7 @@ export function splitDockerfile(source: string): DockerfileLines {
   const { directives, consumed } = readDirectives(rawLines);
   const escapeValue = directives['escape'] ?? '\\';
   if (escapeValue !== '\\' && escapeValue !== '`') throw new DockerfileError(1, `the escape directive must be \\ or \`, not ${JSON.stringify(escapeValue)}`);
-  const escape = escapeValue;
+  const escapeChar = escapeValue;
   const lines: LogicalLine[] = [];
   let pending: LogicalLine | undefined;
   for (let index = consumed; index < rawLines.length; index += 1) {
@@ -66,7 +66,7 @@ export function splitDockerfile(source: string): DockerfileLines {
     }
     const text = raw.replace(/\s+$/, '');
     const started: LogicalLine = pending ?? { line: index + 1, text: '' };
-    if (continues(text, escape)) {
+    if (continues(text, escapeChar)) {
       pending = { line: started.line, text: started.text + text.slice(0, -1) };
       continue;
     }
@@ -75,5 +75,5 @@ export function splitDockerfile(source: string): DockerfileLines {
   }
   // A continuation on the file's last line: docker takes what was gathered as the instruction.
   if (pending && pending.text.trim() !== '') lines.push({ line: pending.line, text: pending.text.trim() });
-  return { directives, escape, lines };
+  return { directives, escapeChar, lines };
 }

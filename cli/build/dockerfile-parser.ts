@@ -87,7 +87,10 @@ function splitFlags(line: number, keyword: string, text: string): { flags: Map<s
     const name = match[1];
     if (!(allowedFlags[keyword] ?? []).includes(name)) {
       const known = allowedFlags[keyword];
-      throw new DockerfileError(line, `${keyword} --${name}: berth does not support this flag${known ? ` (${keyword} takes ${known.map((flag) => `--${flag}`).join(', ')})` : ` (${keyword} takes no flags)`}`);
+      throw new DockerfileError(
+        line,
+        `${keyword} --${name}: berth does not support this flag${known ? ` (${keyword} takes ${known.map((flag) => `--${flag}`).join(', ')})` : ` (${keyword} takes no flags)`}`,
+      );
     }
     if (flags.has(name)) throw new DockerfileError(line, `${keyword} --${name} is given twice`);
     flags.set(name, match[2] ?? 'true');
@@ -123,7 +126,7 @@ function stageName(from: Instruction): string | undefined {
 }
 
 export function parseDockerfile(source: string): Dockerfile {
-  const { directives, escape, lines } = splitDockerfile(source);
+  const { directives, escapeChar, lines } = splitDockerfile(source);
   const globalArgs: Instruction[] = [];
   const stages: Stage[] = [];
   for (const { line, text } of lines) {
@@ -142,7 +145,7 @@ export function parseDockerfile(source: string): Dockerfile {
     }
   }
   if (stages.length === 0) throw new DockerfileError(lines.at(-1)?.line ?? 1, 'the Dockerfile has no FROM instruction');
-  return { directives, escape, globalArgs, stages };
+  return { directives, escape: escapeChar, globalArgs, stages };
 }
 
 /** The stages to build for `--target` (the last one without): that stage and, found later, what it copies from. */

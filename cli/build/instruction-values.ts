@@ -16,15 +16,15 @@ export function onLine<T>(instruction: Instruction, work: () => T): T {
 }
 
 /** ENV and LABEL: `key=value ...`, or the old one-pair form `ENV key the value`. */
-export function keyValuePairs(instruction: Instruction, variables: Variables, escape: string): [string, string][] {
+export function keyValuePairs(instruction: Instruction, variables: Variables, escapeChar: string): [string, string][] {
   return onLine(instruction, () => {
     const first = /^\S+/.exec(instruction.rest)?.[0] ?? '';
     if (!first.includes('=')) {
       const value = instruction.rest.slice(first.length).trim();
       if (instruction.keyword === 'LABEL' || value === '') throw new DockerfileError(instruction.line, `${instruction.keyword} needs key=value pairs`);
-      return [[expandWord(first, variables, escape), expandWord(value, variables, escape)]];
+      return [[expandWord(first, variables, escapeChar), expandWord(value, variables, escapeChar)]];
     }
-    return expandWords(instruction.rest, variables, escape).map((word) => {
+    return expandWords(instruction.rest, variables, escapeChar).map((word) => {
       const at = word.indexOf('=');
       if (at <= 0) throw new DockerfileError(instruction.line, `${instruction.keyword}: ${JSON.stringify(word)} is not key=value`);
       return [word.slice(0, at), word.slice(at + 1)] as [string, string];
@@ -33,9 +33,9 @@ export function keyValuePairs(instruction: Instruction, variables: Variables, es
 }
 
 /** ARG name[=default] ...: each name with its default, undefined when it has none. */
-export function argDeclarations(instruction: Instruction, variables: Variables, escape: string): [string, string | undefined][] {
+export function argDeclarations(instruction: Instruction, variables: Variables, escapeChar: string): [string, string | undefined][] {
   return onLine(instruction, () =>
-    expandWords(instruction.rest, variables, escape).map((word) => {
+    expandWords(instruction.rest, variables, escapeChar).map((word) => {
       const at = word.indexOf('=');
       const name = at < 0 ? word : word.slice(0, at);
       if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name)) throw new DockerfileError(instruction.line, `ARG ${JSON.stringify(name)} is not a valid name`);
@@ -45,9 +45,9 @@ export function argDeclarations(instruction: Instruction, variables: Variables, 
 }
 
 /** EXPOSE 80 443/tcp 53/udp 8000-8002: docker's keys ("80/tcp"), ranges spelled out. */
-export function exposedPorts(instruction: Instruction, variables: Variables, escape: string): string[] {
+export function exposedPorts(instruction: Instruction, variables: Variables, escapeChar: string): string[] {
   return onLine(instruction, () =>
-    expandWords(instruction.rest, variables, escape).flatMap((word) => {
+    expandWords(instruction.rest, variables, escapeChar).flatMap((word) => {
       const match = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/i.exec(word);
       if (!match?.[1]) throw new DockerfileError(instruction.line, `EXPOSE ${JSON.stringify(word)}: expected PORT[-PORT][/tcp|udp|sctp]`);
       const first = Number(match[1]);

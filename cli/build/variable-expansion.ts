@@ -13,7 +13,7 @@ class Scanner {
   index = 0;
   constructor(
     readonly text: string,
-    readonly escape: string,
+    readonly escapeChar: string,
     readonly variables: Variables,
   ) {}
 
@@ -39,7 +39,7 @@ function readBracedWord(scanner: Scanner): string {
   let word = '';
   while (!scanner.done() && scanner.peek() !== '}') {
     const char = scanner.next() as string;
-    if (char === scanner.escape && !scanner.done()) word += scanner.next();
+    if (char === scanner.escapeChar && !scanner.done()) word += scanner.next();
     else if (char === '$') word += readVariable(scanner);
     else word += char;
   }
@@ -87,8 +87,8 @@ function readVariable(scanner: Scanner): string {
  * Expands and splits `text` into words at unquoted whitespace (`split`), or keeps it one word.
  * Quotes are removed either way.
  */
-function process(text: string, variables: Variables, escape: string, split: boolean): string[] {
-  const scanner = new Scanner(text, escape, variables);
+function processText(text: string, variables: Variables, escapeChar: string, split: boolean): string[] {
+  const scanner = new Scanner(text, escapeChar, variables);
   const words: string[] = [];
   let word = '';
   let inWord = false;
@@ -101,7 +101,7 @@ function process(text: string, variables: Variables, escape: string, split: bool
       continue;
     }
     inWord = true;
-    if (char === escape) {
+    if (char === escapeChar) {
       if (!scanner.done()) word += scanner.next();
       else word += char;
     } else if (char === "'") {
@@ -127,16 +127,16 @@ function readDoubleQuoted(scanner: Scanner): string {
     if (scanner.done()) throw new ExpansionError(`an unmatched " in ${JSON.stringify(scanner.text)}`);
     const char = scanner.next() as string;
     if (char === '"') return word;
-    if (char === scanner.escape && ['"', scanner.escape, '$'].includes(scanner.peek() ?? '')) word += scanner.next();
+    if (char === scanner.escapeChar && ['"', scanner.escapeChar, '$'].includes(scanner.peek() ?? '')) word += scanner.next();
     else if (char === '$') word += readVariable(scanner);
     else word += char;
   }
 }
 
-export function expandWords(text: string, variables: Variables, escape = '\\'): string[] {
-  return process(text, variables, escape, true);
+export function expandWords(text: string, variables: Variables, escapeChar = '\\'): string[] {
+  return processText(text, variables, escapeChar, true);
 }
 
-export function expandWord(text: string, variables: Variables, escape = '\\'): string {
-  return process(text, variables, escape, false).join('');
+export function expandWord(text: string, variables: Variables, escapeChar = '\\'): string {
+  return processText(text, variables, escapeChar, false).join('');
 }

@@ -18,7 +18,7 @@ describe('splitDockerfile', () => {
   it('reads parser directives only at the top, and the escape directive changes the continuation character', () => {
     const parsed = splitDockerfile('# syntax=docker/dockerfile:1\n# escape=`\nFROM busybox\nRUN echo a `\n b\n# escape=\\\n');
     expect(parsed.directives).toEqual({ syntax: 'docker/dockerfile:1', escape: '`' });
-    expect(parsed.escape).toBe('`');
+    expect(parsed.escapeChar).toBe('`');
     expect(parsed.lines.map((line) => line.text)).toEqual(['FROM busybox', 'RUN echo a  b']);
     expect(splitDockerfile('FROM x\n# escape=`\n').directives).toEqual({});
   });

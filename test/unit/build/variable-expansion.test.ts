@@ -1,4 +1,5 @@
 // Docker's variable substitution and word splitting (cli/build/variable-expansion.ts) and the
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: Dockerfile variables (${NAME}) are what these tests are about
 // instruction values read with it (cli/build/instruction-values.ts).
 import { describe, expect, it } from 'vitest';
 import { parseInstruction } from '../../../cli/build/dockerfile-parser.js';
