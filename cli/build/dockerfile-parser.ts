@@ -106,6 +106,10 @@ export function parseInstruction(line: number, text: string): Instruction {
   if (!keywords.has(keyword)) throw new DockerfileError(line, `unknown instruction: ${word}`);
   const { flags, rest } = splitFlags(line, keyword, (match?.[2] ?? '').trim());
   const json = jsonForms.has(keyword) ? parseJsonArray(rest) : undefined;
+  // BuildKit's heredocs (`RUN <<EOF` with the body on the lines after) would otherwise parse the body as instructions.
+  if (!json && ['RUN', 'COPY', 'ADD'].includes(keyword) && /(^|\s)<<-?(["']?)[A-Za-z_]\w*\2(\s|$)/.test(rest)) {
+    throw new DockerfileError(line, `${keyword} with a heredoc (<<WORD): berth does not support heredocs; put the script in a file of the context and COPY it`);
+  }
   if (keyword === 'ONBUILD') {
     const trigger = parseInstruction(line, rest);
     if (['ONBUILD', 'FROM', 'MAINTAINER'].includes(trigger.keyword)) throw new DockerfileError(line, `ONBUILD ${trigger.keyword} is not allowed`);

@@ -55,7 +55,8 @@ export function inWorkdir(state: StageState, path: string): string {
   const base = state.config.WorkingDir || '/';
   const absolute = posix.isAbsolute(path) ? path : posix.join(base, path);
   // A trailing slash means "a directory": keep it, normalize would drop it.
-  return posix.normalize(absolute) + (path.endsWith('/') && absolute !== '/' ? '/' : '');
+  const normalized = posix.normalize(absolute).replace(/(.)\/$/, '$1');
+  return normalized + (path.endsWith('/') && normalized !== '/' ? '/' : '');
 }
 
 function setEnv(config: ImageRunConfig, key: string, value: string): void {

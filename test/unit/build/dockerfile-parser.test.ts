@@ -63,6 +63,7 @@ describe('parseDockerfile', () => {
     ['a missing argument', 'FROM a\n\nWORKDIR\n', /^Dockerfile:3: WORKDIR requires at least one argument/],
     ['a bad AS clause', 'FROM a AS\n', /^Dockerfile:1: FROM takes an image and an optional "AS name"/],
     ['a stage name used twice', 'FROM a AS x\nFROM b AS x\n', /^Dockerfile:2: the stage name "x" is used twice/],
+    ['a heredoc', 'FROM a\nRUN <<EOF\necho hi\nEOF\n', /^Dockerfile:2: RUN with a heredoc \(<<WORD\): berth does not support heredocs/],
     ['ONBUILD ONBUILD', 'FROM a\nONBUILD ONBUILD RUN x\n', /^Dockerfile:2: ONBUILD ONBUILD is not allowed/],
   ])('refuses %s with its line number', (_name, source, expected) => {
     expect(() => parseDockerfile(source)).toThrow(expected);
