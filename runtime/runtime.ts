@@ -143,7 +143,7 @@ export class Runtime {
    * (as commit takes them) or `layerTar` (a COPY onto scratch), or there is none.
    */
   async buildStep(step: { parent: string; container: string; layerTar: AsyncIterable<Uint8Array> | undefined; settings: Omit<BuildStepSettings, 'now'>; cacheKey: string }): Promise<ImageRecord> {
-    const layer = step.container !== '' ? await this.files.layerDiff(this.containers.get(step.container).id) : step.layerTar;
+    const layer = step.container !== '' ? await this.files.layerDiff(this.containers.get(step.container).id, { withoutMountTargets: true }) : step.layerTar;
     const image = await this.images.buildStep(step.parent === '' ? undefined : step.parent, layer, step.settings);
     if (step.cacheKey !== '') await this.images.buildCache.remember(step.cacheKey, image.id);
     return image;

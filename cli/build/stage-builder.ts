@@ -84,13 +84,17 @@ export class StageBuilder {
 
   private async buildStage(stage: Stage): Promise<string> {
     const { build } = this;
-    const steps = 1 + stage.instructions.filter((instruction) => layerKeywords.has(instruction.keyword)).length;
+    let steps = 1 + stage.instructions.filter((instruction) => layerKeywords.has(instruction.keyword)).length;
     let stepNumber = 1;
     const title = (instruction: Instruction) => `[${this.label(stage)}${stepNumber}/${steps}] ${instruction.original}`;
     const state = await this.from(stage, title(stage.from));
+    // ONBUILD triggers of the base run first, as if written after FROM; the new image does not inherit them.
+    const triggers = (state.config.OnBuild ?? []).map((text) => parseInstruction(stage.from.line, text));
+    state.config.OnBuild = null;
+    steps += triggers.filter((trigger) => layerKeywords.has(trigger.keyword)).length;
     const args: ArgSources = { given: build.buildArgs, globals: this.globals, used: build.usedBuildArgs };
     const run = async (instruction: Instruction, vertexTitle: string | undefined) => {
-      if (instruction.keyword === 'ONBUILD' && vertexTitle === undefined) throw new DockerfileError(instruction.line, 'an ONBUILD trigger cannot itself be ONBUILD');
+      if (instruction.keyword === 'ONBUILD' && vertexTitle !== undefined) throw new DockerfileError(instruction.line, 'an ONBUILD trigger cannot itself be ONBUILD');
       if (!layerKeywords.has(instruction.keyword)) {
         applyMetadata(state, instruction, args);
         return;
@@ -100,13 +104,7 @@ export class StageBuilder {
       if (instruction.keyword === 'RUN') await runStep(build, state, instruction, vertex);
       else await copyStep(build, state, instruction, vertex);
     };
-    // ONBUILD triggers of the base run first, as if written after FROM; the new image does not inherit them.
-    const triggers = state.config.OnBuild ?? [];
-    state.config.OnBuild = null;
-    for (const text of triggers) {
-      const trigger = parseInstruction(stage.from.line, text);
-      await run(trigger, `[${this.label(stage)}${stepNumber + 1}/${steps}] ONBUILD ${trigger.original}`);
-    }
+    for (const trigger of triggers) await run(trigger, `[${this.label(stage)}${stepNumber + 1}/${steps}] ONBUILD ${trigger.original}`);
     for (const instruction of stage.instructions) await run(instruction, undefined);
     const labels = this.targetLabels?.index === stage.index ? this.targetLabels.labels : {};
     if (state.pendingHistory.length === 0 && state.imageId !== undefined && Object.keys(labels).length === 0) return state.imageId;
