@@ -68,7 +68,9 @@ export async function copyStep(build: BuildSession, state: StageState, instructi
   const words = instruction.json ?? onLine(instruction, () => expandWords(instruction.rest, variables, state.escape));
   if (words.length < 2) throw new DockerfileError(instruction.line, `${instruction.keyword} needs at least one source and a destination`);
   const sources = words.slice(0, -1);
-  const dest = inWorkdir(state, words.at(-1) as string);
+  const rawDest = words.at(-1) as string;
+  // "." and "dir/." name a directory as surely as a trailing slash does (COPY app.txt . with a WORKDIR).
+  const dest = inWorkdir(state, rawDest) + (/(^|\/)\.$/.test(rawDest) && inWorkdir(state, rawDest) !== '/' ? '/' : '');
   const from = instruction.flags.get('from');
   const chown = instruction.flags.has('chown') ? onLine(instruction, () => expandWord(instruction.flags.get('chown') as string, variables, state.escape)) : undefined;
   const chmod = instruction.flags.has('chmod') ? parseChmod(instruction.flags.get('chmod') as string) : undefined;
