@@ -121,10 +121,12 @@ export class ContainerFiles {
     const tree = await RootTree.open(upper, `the writable layer of ${id.slice(0, 12)}`);
     const opaque = (path: readonly string[]) => (path.length > 0 ? this.isOpaque(upper, [...path]) : Promise.resolve(false));
     const targets = [...runtimeMountTargets, ...(record.config.mounts ?? []).map((mount) => mount.containerPath)];
-    const leftOut = options.withoutMountTargets ? await mountPlaceholders(tree, targets, opaque).catch(async (error: unknown) => {
-      await tree.close();
-      throw error;
-    }) : new Set<string>();
+    const leftOut = options.withoutMountTargets
+      ? await mountPlaceholders(tree, targets, opaque).catch(async (error: unknown) => {
+          await tree.close();
+          throw error;
+        })
+      : new Set<string>();
     const layer = { opaque, leaveOut: (path: readonly string[]) => leftOut.has(path.join('/')) };
     return this.packed(tree, (pack) => packTree(tree, [], pack, { top: [], layer }));
   }
