@@ -115,17 +115,17 @@ describe('berth build: multi-stage, deletions, ONBUILD', () => {
 
   it("deletes files of its parent with whiteouts in the RUN's layer", async () => {
     const dir = await context('delete', {
-      Dockerfile: `FROM ${busybox}\nRUN mkdir -p /data/sub /data/old/deep && echo kept > /data/keep && echo gone > /data/sub/gone && echo old > /data/old/deep/file\nRUN rm /bin/wget /data/sub/gone && rm -r /data/old\n`,
+      Dockerfile: `FROM ${busybox}\nRUN mkdir -p /data/sub /data/old/deep && echo kept > /data/keep && echo gone > /data/sub/gone && echo old > /data/old/deep/file\nRUN rm /bin/dmesg /data/sub/gone && rm -r /data/old\n`,
     });
     await built('-t', 'course/delete', dir);
     const image = await saved('course/delete');
     const deletion = image.layers.at(-1) ?? [];
-    expect(entry(deletion, 'bin/.wh.wget')).toMatchObject({ type: 'file', content: '' });
+    expect(entry(deletion, 'bin/.wh.dmesg')).toMatchObject({ type: 'file', content: '' });
     expect(entry(deletion, 'data/sub/.wh.gone')).toBeDefined();
     expect(entry(deletion, 'data/.wh.old')).toBeDefined();
     expect(deletion.some((item) => item.name.startsWith('data/old/'))).toBe(false);
     expect(deletion.filter((item) => !item.name.includes('.wh.')).map((item) => item.name.replace(/\/$/, ''))).toEqual(expect.arrayContaining(['bin', 'data', 'data/sub']));
-    const ran = await runRm('course/delete', 'sh', '-c', 'test ! -e /bin/wget && test ! -e /data/old && test ! -e /data/sub/gone && cat /data/keep');
+    const ran = await runRm('course/delete', 'sh', '-c', 'test ! -e /bin/dmesg && test ! -e /data/old && test ! -e /data/sub/gone && cat /data/keep');
     expect(ran.stdout, ran.stderr).toBe('kept');
   });
 

@@ -68,7 +68,7 @@ describe('an image built by berth, pushed, and run by containerd 2', () => {
     await writeFile(join(context, 'greeting.txt'), 'built by berth\n');
     await writeFile(
       join(context, 'Dockerfile'),
-      `FROM ${seeded}/busybox:latest\nENV WHO=containerd\nWORKDIR /app\nCOPY greeting.txt .\nRUN echo "run by $WHO" >> greeting.txt && rm /bin/wget\nENTRYPOINT ["sh", "-c", "cat /app/greeting.txt; pwd; test -e /bin/wget || echo no wget"]\n`,
+      `FROM ${seeded}/busybox:latest\nENV WHO=containerd\nWORKDIR /app\nCOPY greeting.txt .\nRUN echo "run by $WHO" >> greeting.txt && rm /bin/dmesg\nENTRYPOINT ["sh", "-c", "cat /app/greeting.txt; pwd; test -e /bin/dmesg || echo no dmesg"]\n`,
     );
     const target = `${registry.host}/course/built:1`;
     const build = await cli('build', '-q', '--log-root', join(work, 'logs'), '-t', target, context);
@@ -96,7 +96,7 @@ describe('an image built by berth, pushed, and run by containerd 2', () => {
         if (state !== 'CONTAINER_EXITED') await new Promise((resolve) => setTimeout(resolve, 100));
       }
       expect((await client.containerStatus(containerId)).status?.exitCode).toBe(0);
-      expect(logText(await readFile(join(logDirectory, 'built.log'), 'utf8'))).toBe('built by berth\nrun by containerd\n/app\nno wget');
+      expect(logText(await readFile(join(logDirectory, 'built.log'), 'utf8'))).toBe('built by berth\nrun by containerd\n/app\nno dmesg');
     } finally {
       client.close();
       await containerd.stop();
