@@ -12,6 +12,7 @@ import { readPinnedVersions } from '../common/pinned-versions.js';
 import { defaultDevicePluginDir } from '../kubelet/devices/plugin-api.js';
 import { addContainerCommands, type ExitCode } from './containers/register.js';
 import { addImageCommands } from './images/register.js';
+import { addBuildCommand } from './build/register.js';
 import { addBerthApiContainerCommands } from './containers/register-berth-api.js';
 import { addVolumeCommands } from './volumes/register.js';
 import { addNetworkCommands } from './networks/register.js';
@@ -176,6 +177,7 @@ export function buildProgram(result: ExitCode = { exitCode: 0 }): Command {
   addContainerCommands(program, result);
   addBerthApiContainerCommands(program, result);
   addImageCommands(program, image, result);
+  addBuildCommand(program, result);
   addVolumeCommands(program, result);
   addNetworkCommands(program, result);
   addSystemCommands(program);

@@ -19,6 +19,7 @@ import { cliNameLabel, validCliName } from '../common/cli-name.js';
 import { Images } from './images/images.js';
 import type { ImageUser } from './images/image-removal.js';
 import type { ImageRecord } from './images/image-store.js';
+import type { BuildStepSettings } from './images/build-step-image.js';
 import { removeHalfPulledContent } from './images/half-pulled.js';
 import { StoreUsage } from './images/store-usage.js';
 import { hostMountPointOf } from '../common/linux/mounts.js';
@@ -140,6 +141,17 @@ export class Runtime {
     };
     const layer = await this.files.layerDiff(record.id);
     return this.images.commit(record.image.id, layer, settings, options);
+  }
+
+  /**
+   * berth build's step (berth.v1.Images/BuildStep): the new layer is the container's changes
+   * (as commit takes them) or `layerTar` (a COPY onto scratch), or there is none.
+   */
+  async buildStep(step: { parent: string; container: string; layerTar: AsyncIterable<Uint8Array> | undefined; settings: Omit<BuildStepSettings, 'now'>; cacheKey: string }): Promise<ImageRecord> {
+    const layer = step.container !== '' ? await this.files.layerDiff(this.containers.get(step.container).id, { withoutMountTargets: true }) : step.layerTar;
+    const image = await this.images.buildStep(step.parent === '' ? undefined : step.parent, layer, step.settings);
+    if (step.cacheKey !== '') await this.images.buildCache.remember(step.cacheKey, image.id);
+    return image;
   }
 
   /**

@@ -37,7 +37,7 @@ export interface PackOptions {
    * (0/0 character devices) become OCI `.wh.<name>` files, and a directory `opaque` answers true
    * for gets a `.wh..wh..opq` file first, hiding what the layers below have there.
    */
-  layer?: { opaque(path: readonly string[]): Promise<boolean> };
+  layer?: { opaque(path: readonly string[]): Promise<boolean>; leaveOut?(path: readonly string[]): boolean };
 }
 
 export async function packTree(reader: TreeReader, start: readonly string[], pack: Pack, options: PackOptions): Promise<void> {
@@ -66,6 +66,8 @@ function entry(pack: Pack, header: EntryHeader, content?: AsyncIterable<Buffer>)
 async function packEntry(reader: TreeReader, path: readonly string[], name: string[], stat: EntryStat, pack: Pack, state: PackState): Promise<void> {
   if (stat.kind === 'socket') return;
   const { linked, layer } = state;
+  // A build step's layer leaves out what runc made only as a mount target (runtime/containers/mount-placeholders.ts).
+  if (layer?.leaveOut?.(path)) return;
   const archived = name.join('/');
   const header: EntryHeader = { name: archived, mode: stat.mode, uid: stat.uid, gid: stat.gid, mtime: stat.mtime, type: tarTypes[stat.kind], size: 0 };
   if (layer && stat.kind === 'char' && stat.rdev === 0) {

@@ -1,6 +1,7 @@
 // Which function answers which berth.v1.Images RPC (api/berth/v1/images.proto); one file each.
 import type { Runtime } from '../../runtime/runtime.js';
 import type { CriHandlers } from '../server/server.js';
+import { buildCacheLookup, buildStep } from './build-step.js';
 import { commit } from './commit.js';
 import { history } from './history.js';
 import { importTarball } from './import.js';
@@ -24,5 +25,7 @@ export function berthImagesHandlers(runtime: Runtime): NonNullable<CriHandlers['
     Push: push(runtime),
     Login: login(runtime),
     Commit: commit(runtime),
+    BuildStep: buildStep(runtime),
+    BuildCacheLookup: buildCacheLookup(runtime),
   };
 }

@@ -57,4 +57,18 @@ export class BerthImagesClient extends BerthServiceClient {
       })(),
     );
   }
+
+  /** One berth build step; `layerTar` is sent as the layer when given (options.layerFromData). */
+  buildStep(options: api.BuildStepOptions, layerTar?: AsyncIterable<Uint8Array>): Promise<api.BuildStepResponse__Output> {
+    return this.clientStream<api.BuildStepRequest, api.BuildStepResponse__Output>(
+      'BuildStep',
+      (async function* () {
+        yield { options };
+        if (layerTar) for await (const data of layerTar) yield { data: Buffer.from(data) };
+      })(),
+    );
+  }
+  buildCacheLookup(cacheKey: string): Promise<api.BuildCacheLookupResponse__Output> {
+    return this.unary('BuildCacheLookup', { cacheKey });
+  }
 }

@@ -14,6 +14,7 @@ import { packTree } from '../../common/archive/pack-tree.js';
 import { unpackTree } from '../../common/archive/unpack-tree.js';
 import type { EntryKind, EntryStat } from '../../common/archive/tree.js';
 import type { Logger } from '../../common/logger.js';
+import { mountPlaceholders, runtimeMountTargets } from './mount-placeholders.js';
 import { RootTree } from '../linux/root-tree.js';
 import type { Xattrs } from '../linux/xattr.js';
 import type { ContainerManager } from './container-manager.js';
@@ -113,11 +114,20 @@ export class ContainerFiles {
    * overlay whiteouts and opaque directories turned into OCI's `.wh.` files. The upper dir is
    * read through RootTree like the root: the container writes there, symlinks included.
    */
-  async layerDiff(idOrPrefix: string): Promise<Readable> {
-    const { id } = this.containers.get(idOrPrefix);
+  async layerDiff(idOrPrefix: string, options: { withoutMountTargets?: boolean } = {}): Promise<Readable> {
+    const record = this.containers.get(idOrPrefix);
+    const { id } = record;
     const { upper } = await this.snapshots.layers(id);
     const tree = await RootTree.open(upper, `the writable layer of ${id.slice(0, 12)}`);
-    const layer = { opaque: (path: readonly string[]) => (path.length > 0 ? this.isOpaque(upper, [...path]) : Promise.resolve(false)) };
+    const opaque = (path: readonly string[]) => (path.length > 0 ? this.isOpaque(upper, [...path]) : Promise.resolve(false));
+    const targets = [...runtimeMountTargets, ...(record.config.mounts ?? []).map((mount) => mount.containerPath)];
+    const leftOut = options.withoutMountTargets
+      ? await mountPlaceholders(tree, targets, opaque).catch(async (error: unknown) => {
+          await tree.close();
+          throw error;
+        })
+      : new Set<string>();
+    const layer = { opaque, leaveOut: (path: readonly string[]) => leftOut.has(path.join('/')) };
     return this.packed(tree, (pack) => packTree(tree, [], pack, { top: [], layer }));
   }
 

@@ -65,14 +65,14 @@ const ociLayerTypes: Record<string, string> = {
   [mediaTypes.dockerLayerGzip]: mediaTypes.ociLayerGzip,
 };
 
-export function committedManifest(parentLayers: readonly Descriptor[], config: { digest: string; size: number }, layer: FlatLayer): ImageManifest & { mediaType: string } {
+export function committedManifest(parentLayers: readonly Descriptor[], config: { digest: string; size: number }, layer: FlatLayer | undefined): ImageManifest & { mediaType: string } {
   return {
     schemaVersion: 2,
     mediaType: mediaTypes.ociManifest,
     config: { mediaType: mediaTypes.ociConfig, ...config },
     layers: [
       ...parentLayers.map((descriptor) => ({ ...descriptor, mediaType: ociLayerTypes[descriptor.mediaType] ?? descriptor.mediaType })),
-      { mediaType: mediaTypes.ociLayerGzip, digest: layer.digest, size: layer.size },
+      ...(layer ? [{ mediaType: mediaTypes.ociLayerGzip, digest: layer.digest, size: layer.size }] : []),
     ],
   };
 }

@@ -15,6 +15,8 @@ import { ContentStore } from './content-store.js';
 import { sha256Of, type Digest } from './digest.js';
 import { applyChanges, flatImageConfig, flatLayer, type FlatLayer } from './flat-import.js';
 import { committedConfig, committedManifest, type ContainerRunSettings } from './commit-image.js';
+import { BuildCache } from './build-cache.js';
+import { buildStepConfig, type BuildStepSettings } from './build-step-image.js';
 import { archiveLayout, extractArchive, readDockerArchive, writeArchive, type DockerArchiveImage, type SavedImage } from './image-archive.js';
 import { imageHistory, type HistoryLine } from './image-history.js';
 import { nameMatching, planRemoval, type ImageUser } from './image-removal.js';
@@ -62,6 +64,7 @@ export class Images {
     private readonly registry: RegistryClient,
     private readonly unpacker: LayerUnpacker,
     private readonly logger: Logger,
+    readonly buildCache: BuildCache,
   ) {}
 
   static async open(options: { rootDir: string; hosts: RegistryHostsConfig; unpacker: LayerUnpacker; logger: Logger }): Promise<Images> {
@@ -69,7 +72,7 @@ export class Images {
     const store = await ImageStore.open(options.rootDir, { logger: options.logger });
     const registry = new RegistryClient({ hosts: options.hosts, logger: options.logger });
     const puller = new Puller({ registry, content, images: store, logger: options.logger });
-    return new Images(content, store, puller, registry, options.unpacker, options.logger);
+    return new Images(content, store, puller, registry, options.unpacker, options.logger, new BuildCache(options.rootDir));
   }
 
   list(): ImageRecord[] {
@@ -283,6 +286,24 @@ export class Images {
     });
   }
 
+  /**
+   * One step of berth build (build-step-image.ts): a new image on `parentId` (undefined: scratch)
+   * with the step's run config and history, its new layer `layerTar` when the step made one.
+   */
+  async buildStep(parentId: string | undefined, layerTar: AsyncIterable<Uint8Array> | undefined, settings: Omit<BuildStepSettings, 'now'>): Promise<ImageRecord> {
+    const parent = parentId === undefined ? undefined : this.store.get(parentId);
+    if (parentId !== undefined && !parent) throw new NotFoundError(`the build step's parent image ${parentId} is no longer in the store`);
+    const now = new Date();
+    const what = 'built image config';
+    if (layerTar === undefined) {
+      if (!parent) throw new InvalidArgumentError('an image built FROM scratch needs at least one COPY, ADD or RUN before it is complete');
+      return this.recordBuilt({ config: buildStepConfig(parent.config, undefined, { ...settings, now }), layer: undefined, blobPath: '', parent, reference: undefined, what });
+    }
+    return this.withLayer(layerTar, (layer, blobPath) =>
+      this.recordBuilt({ config: buildStepConfig(parent?.config, layer.diffId, { ...settings, now }), layer, blobPath, parent, reference: undefined, what }),
+    );
+  }
+
   /** The tar `layer` gzipped into a scratch blob (flatLayer), for `work`; the scratch is removed after. */
   private withLayer<T>(layer: AsyncIterable<Uint8Array>, work: (layer: FlatLayer, blobPath: string) => Promise<T>): Promise<T> {
     return this.withScratch(async (scratch) => {
@@ -296,7 +317,8 @@ export class Images {
   /** Stores an image berth made (import, commit): the new layer's blob, the config, the manifest; unpacks it; records it. */
   private async recordBuilt(built: {
     config: ImageConfig;
-    layer: FlatLayer;
+    /** undefined for an image whose config alone is new (a build's metadata step). */
+    layer: FlatLayer | undefined;
     blobPath: string;
     parent: ImageRecord | undefined;
     reference: ImageReference | undefined;
@@ -305,11 +327,11 @@ export class Images {
     const { layer, parent } = built;
     const configBytes = Buffer.from(JSON.stringify(built.config));
     const configDigest = sha256Of(configBytes);
-    const diffIds = [...(parent?.diffIds ?? []), layer.diffId];
+    const diffIds = [...(parent?.diffIds ?? []), ...(layer ? [layer.diffId] : [])];
     const checked = parseImageConfig(configBytes, built.what, diffIds.length);
     const manifest = committedManifest(parent?.layers ?? [], { digest: configDigest, size: configBytes.length }, layer);
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
-    await this.content.ingest(layer.digest, layer.size, async () => ({ start: 0, body: createReadStream(built.blobPath) }));
+    if (layer) await this.content.ingest(layer.digest, layer.size, async () => ({ start: 0, body: createReadStream(built.blobPath) }));
     await this.content.ingestBytes(configBytes, configDigest);
     await this.content.ingestBytes(manifestBytes, sha256Of(manifestBytes));
     const tagged = built.reference && taggedName(built.reference);

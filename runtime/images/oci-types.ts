@@ -60,6 +60,10 @@ export interface ImageRunConfig {
   WorkingDir?: string;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  /** docker's extensions the OCI config leaves out but docker and containerd keep: HEALTHCHECK, SHELL, ONBUILD. */
+  Healthcheck?: { Test: string[]; Interval?: number; Timeout?: number; StartPeriod?: number; StartInterval?: number; Retries?: number };
+  Shell?: string[];
+  OnBuild?: string[] | null;
 }
 
 export interface ImageConfig {

@@ -33,7 +33,7 @@ describe('generated CRI code', () => {
 
   it("loads berth's own berth.v1.Images with every rpc of api/berth/v1/images.proto", () => {
     const { service } = loadBerthImages();
-    expect(Object.keys(service).sort()).toEqual(['Commit', 'History', 'Import', 'Load', 'Login', 'Prune', 'Push', 'Remove', 'Save', 'Tag']);
+    expect(Object.keys(service).sort()).toEqual(['BuildCacheLookup', 'BuildStep', 'Commit', 'History', 'Import', 'Load', 'Login', 'Prune', 'Push', 'Remove', 'Save', 'Tag']);
     expect(service['Load']?.requestStream).toBe(true);
     expect(service['Save']?.responseStream).toBe(true);
     expect(service['Tag']?.path).toBe('/berth.v1.Images/Tag');
