@@ -1,5 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadCri } from '../../../api/cri/load.js';
+import { silentLogger } from '../../../common/logger.js';
+import { CriClient } from '../../../cri/client/cri-client.js';
+import { serveCri } from '../../../cri/server/server.js';
 import type { ListPodSandboxResponse } from '../../../api/cri/messages.js';
 import { encodedList, preEncodedBytes } from '../../../cri/server/encoded-list.js';
 
@@ -46,6 +52,29 @@ describe('list answers joined from per-record pieces', () => {
     const answer = encodedList([kept, after], 'items', toItem, serialize, pieces);
     expect(pieces.get(kept)).toBe(keptPiece);
     expect((deserialize(preEncodedBytes(answer) ?? Buffer.alloc(0)).items ?? []).map((item) => item.labels)).toEqual([{ v: '1' }, { v: '2' }]);
+  });
+
+  it('reach a CRI client over a real gRPC connection as the items', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'berth-encoded-list-'));
+    const records = ['x', 'y'].map((id) => ({ id, labels: { app: id } }));
+    const pieces = new WeakMap<FakeRecord, Buffer>();
+    const server = await serveCri({
+      socketPath: join(dir, 'cri.sock'),
+      handlers: { runtime: { ListPodSandbox: async () => encodedList(records, 'items', toItem, serialize, pieces) }, image: {} },
+      logger: silentLogger(),
+    });
+    const client = new CriClient({ endpoint: server.socketPath });
+    try {
+      const answer = await client.listPodSandbox();
+      expect(answer.items.map((item) => [item.id, item.state, item.labels])).toEqual([
+        ['x', 'SANDBOX_READY', { app: 'x' }],
+        ['y', 'SANDBOX_READY', { app: 'y' }],
+      ]);
+    } finally {
+      client.close();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('say nothing is pre-encoded for an ordinary answer', () => {
