@@ -6,7 +6,7 @@
 // a non-zero exit included, is returned for the adapter to interpret: only it knows what the
 // program's stderr means.
 import { abortedError, type Abortable } from './abort.js';
-import { DeadlineExceededError } from './errors.js';
+import { DeadlineExceededError, InternalError } from './errors.js';
 import { spawnOnWorker } from './spawn-worker.js';
 
 export interface ChildLimits extends Abortable {
@@ -33,6 +33,9 @@ export interface ChildResult {
   spawnError: Error | undefined;
 }
 
+/** The longest timer Node keeps: a longer one fires after 1 ms instead (TimeoutOverflowWarning). */
+const maxTimeoutMs = 2 ** 31 - 1;
+
 /** Output kept per stream; past it the rest is dropped (an error message needs the start). */
 const maxOutputBytes = 16 * 1024 * 1024;
 
@@ -42,6 +45,9 @@ const maxOutputBytes = 16 * 1024 * 1024;
  */
 export async function runChild(file: string, args: readonly string[], options: ChildOptions, limits: ChildLimits): Promise<ChildResult> {
   const { signal, timeoutMs, what } = limits;
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > maxTimeoutMs) {
+    throw new InternalError(`${what}: timeout ${timeoutMs} ms is not a whole number of milliseconds from 1 to ${maxTimeoutMs}`);
+  }
   if (signal?.aborted) throw abortedError(signal, what);
   const outcome = await spawnOnWorker({ file, args: [...args], input: options.input, env: options.env, cwd: options.cwd, timeoutMs, maxOutputBytes }, signal);
   if (outcome.stopped === 'timeout') throw new DeadlineExceededError(`${what} did not finish within ${timeoutMs} ms; it was killed`);

@@ -33,7 +33,8 @@ export interface SpawnOutcome {
 }
 
 type WorkerMessage = ({ kind: 'run'; id: number } & SpawnRequest) | { kind: 'kill'; id: number };
-type WorkerReply = { id: number } & SpawnOutcome;
+/** `started` tells the main thread whose process group to kill should the worker itself die. */
+type WorkerReply = { kind: 'started'; id: number; pid: number } | ({ kind: 'done'; id: number } & SpawnOutcome);
 
 /* v8 ignore start: runs inside the worker, from its source text */
 function workerMain(require: (id: string) => unknown): void {
@@ -51,11 +52,7 @@ function workerMain(require: (id: string) => unknown): void {
     });
     return () => Buffer.concat(chunks).toString('utf8');
   };
-  port.on('message', (message: WorkerMessage) => {
-    if (message.kind === 'kill') {
-      kills.get(message.id)?.('abort');
-      return;
-    }
+  const run = (message: Extract<WorkerMessage, { kind: 'run' }>): void => {
     const { id } = message;
     // Its own process group, so a kill reaches what it started too.
     const child = spawn(message.file, message.args, {
@@ -67,6 +64,14 @@ function workerMain(require: (id: string) => unknown): void {
     const stdout = collect(child.stdout, message.maxOutputBytes);
     const stderr = collect(child.stderr, message.maxOutputBytes);
     let stopped: 'timeout' | 'abort' | null = null;
+    // 'close' waits for the pipes as well as the process. After a kill the output is not wanted,
+    // and a process that left the group (setsid) would hold the pipes, and the caller, for ever.
+    const dropOutputOnceKilledAndGone = (): void => {
+      if (stopped === null || (child.exitCode === null && child.signalCode === null)) return;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    };
+    child.once('exit', dropOutputOnceKilledAndGone);
     kills.set(id, (why) => {
       stopped ??= why;
       try {
@@ -74,12 +79,14 @@ function workerMain(require: (id: string) => unknown): void {
       } catch {
         // Already gone.
       }
+      dropOutputOnceKilledAndGone();
     });
     const timer = setTimeout(() => kills.get(id)?.('timeout'), message.timeoutMs);
     let spawnError: { message: string; code?: string } | null = null;
     child.once('error', (error: NodeJS.ErrnoException) => {
       spawnError = { message: error.message, ...(error.code ? { code: error.code } : {}) };
     });
+    if (child.pid !== undefined) port.postMessage({ kind: 'started', id, pid: child.pid } satisfies WorkerReply);
     if (message.input !== undefined) {
       // A program that exits without reading its stdin closes the pipe: not an error of ours.
       child.stdin?.on('error', () => undefined);
@@ -88,9 +95,24 @@ function workerMain(require: (id: string) => unknown): void {
     child.once('close', (code: number | null) => {
       clearTimeout(timer);
       kills.delete(id);
-      const reply: WorkerReply = { id, stdout: stdout(), stderr: stderr(), exitCode: spawnError ? null : code, spawnError, stopped };
+      const reply: WorkerReply = { kind: 'done', id, stdout: stdout(), stderr: stderr(), exitCode: spawnError ? null : code, spawnError, stopped };
       port.postMessage(reply);
     });
+  };
+  port.on('message', (message: WorkerMessage) => {
+    if (message.kind === 'kill') {
+      kills.get(message.id)?.('abort');
+      return;
+    }
+    try {
+      run(message);
+    } catch (error) {
+      // spawn() throws at once on arguments it refuses (a NUL byte in an argument or in the
+      // environment): that request fails, the thread and every other program on it go on.
+      const { message: text, code } = error as NodeJS.ErrnoException;
+      const reply: WorkerReply = { kind: 'done', id: message.id, stdout: '', stderr: '', exitCode: null, spawnError: { message: text, ...(code ? { code } : {}) }, stopped: null };
+      port.postMessage(reply);
+    }
   });
 }
 /* v8 ignore stop */
@@ -98,7 +120,8 @@ function workerMain(require: (id: string) => unknown): void {
 /** How long the worker stays after its last program: about 9 MiB of memory a quiet berth does not need. */
 const idleStopMs = 30_000;
 
-type Pending = { resolve: (outcome: SpawnOutcome) => void; reject: (error: Error) => void };
+/** A program on its way; `pid` once the worker has started it. */
+type Pending = { resolve: (outcome: SpawnOutcome) => void; reject: (error: Error) => void; pid?: number };
 
 /** One worker thread and the programs it runs. */
 class WorkerHandle {
@@ -110,7 +133,15 @@ class WorkerHandle {
     private readonly worker: Worker,
     private readonly onGone: () => void,
   ) {
-    worker.on('message', (reply: WorkerReply) => this.pending.get(reply.id)?.resolve(reply));
+    worker.on('message', (reply: WorkerReply) => {
+      const entry = this.pending.get(reply.id);
+      if (reply.kind === 'started') {
+        if (entry) entry.pid = reply.pid;
+        return;
+      }
+      const { kind: _kind, id: _id, ...outcome } = reply;
+      entry?.resolve(outcome);
+    });
     worker.on('error', (error) => this.fail(`failed: ${error.message}`));
     worker.on('exit', (code) => this.fail(`exited with code ${code}`));
     worker.unref();
@@ -148,6 +179,11 @@ class WorkerHandle {
     });
   }
 
+  /** Ends the thread now, as a crash would: its programs are killed and their callers told. */
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+
   private stopIfIdle(): void {
     if (this.pending.size > 0 || this.gone) return;
     this.gone = true;
@@ -160,18 +196,31 @@ class WorkerHandle {
       this.gone = true;
       this.onGone();
     }
-    const error = new InternalError(`berth's process-starting thread ${why}; the programs it was running are not watched any more`);
-    for (const entry of [...this.pending.values()]) entry.reject(error);
+    const error = new InternalError(`berth's process-starting thread ${why}; the programs it was running were killed`);
+    for (const entry of [...this.pending.values()]) {
+      // Nobody is left to time, abort or reap it: it goes now, with what it started.
+      try {
+        if (entry.pid !== undefined) process.kill(-entry.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+      entry.reject(error);
+    }
   }
 }
 
 /** The worker thread of this process, started for the first program and stopped when idle. */
-class SpawnWorker {
+export class SpawnWorker {
   private handle: WorkerHandle | undefined;
   private nextId = 1;
 
   run(request: SpawnRequest, signal: AbortSignal | undefined): Promise<SpawnOutcome> {
     return this.started().run(this.nextId++, request, signal);
+  }
+
+  /** Ends the current thread at once, as if it had died (tests of that path); the next run starts another. */
+  async terminate(): Promise<void> {
+    await this.handle?.terminate();
   }
 
   private started(): WorkerHandle {

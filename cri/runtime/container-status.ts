@@ -8,7 +8,7 @@ import { checkId } from '../validation/fields.js';
 export function containerStatus(runtime: Runtime): UnaryHandler<ContainerStatusRequest__Output, ContainerStatusResponse> {
   return async (request) => {
     checkId('container_id', request.containerId);
-    const record = await runtime.containers.refresh(runtime.containers.get(request.containerId).id);
+    const record = await runtime.containers.current(runtime.containers.get(request.containerId).id);
     return {
       status: toContainerStatus(record),
       info: request.verbose ? { info: JSON.stringify({ bundle: record.bundleDir, sandboxId: record.sandboxId, config: record.config }) } : {},

@@ -6,6 +6,7 @@ import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FailedPreconditionError, UnimplementedError } from '../../common/errors.js';
 import type { Logger } from '../../common/logger.js';
+import { preEncodedBytes } from './encoded-list.js';
 import { loadCri } from '../../api/cri/load.js';
 import { loadBerthImages } from '../../api/berth/berth-images.js';
 import { loadBerthContainers } from '../../api/berth/berth-containers.js';
@@ -67,8 +68,15 @@ async function clearStaleSocket(socketPath: string): Promise<void> {
   await rm(socketPath);
 }
 
+/** `service` with each answer a handler encoded already (encoded-list.ts) sent as those bytes. */
+function sendingPreEncoded(service: ServiceDefinition): ServiceDefinition {
+  const methods = Object.entries(service).map(([name, method]) => [name, { ...method, responseSerialize: (response: unknown) => preEncodedBytes(response) ?? method.responseSerialize(response) }]);
+  return Object.fromEntries(methods) as ServiceDefinition;
+}
+
 export async function serveCri(options: { socketPath: string; handlers: CriHandlers; logger: Logger; observe?: CallObserver }): Promise<CriServer> {
-  const { runtime, image } = loadCri();
+  const runtime = sendingPreEncoded(loadCri().runtime);
+  const { image } = loadCri();
   const server = new Server({ 'grpc.max_receive_message_length': 16 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });
   const closing = new AbortController();
   const common = { logger: options.logger, closing: closing.signal, ...(options.observe ? { observe: options.observe } : {}) };

@@ -98,6 +98,8 @@ export interface MonitorPort {
   stop(id: string, timeoutSeconds: number, stopSignal: string, options?: Abortable): Promise<void>;
   /** The exit status once the container has exited, else undefined. */
   exitStatus(id: string): Promise<ExitStatus | undefined>;
+  /** The exit status the monitor recorded, else undefined; unlike exitStatus, a monitor that died without recording one is not looked for (cheap: one file read). */
+  recordedExit(id: string): Promise<ExitStatus | undefined>;
   /** Ids of the containers whose monitor has recorded an exit (cheap: one directory read). */
   exitedIds(): Promise<Set<string>>;
   /** Calls `onExit` soon after the monitor records an exit (a hint; may repeat or name unknown ids). Returns the stop function. */

@@ -17,14 +17,15 @@ import { applyChanges, flatImageConfig, flatLayer, type FlatLayer } from './flat
 import { committedConfig, committedManifest, type ContainerRunSettings } from './commit-image.js';
 import { BuildCache } from './build-cache.js';
 import { buildStepConfig, type BuildStepSettings } from './build-step-image.js';
-import { archiveLayout, extractArchive, readDockerArchive, writeArchive, type DockerArchiveImage, type SavedImage } from './image-archive.js';
+// docker's save/load/import/push code (image-archive, import, pusher) loads at its first use: a
+// daemon that only pulls and runs never holds it (idle RSS, bench/analysis.md).
+import type { DockerArchiveImage, SavedImage } from './image-archive.js';
 import { imageHistory, type HistoryLine } from './image-history.js';
 import { nameMatching, planRemoval, type ImageUser } from './image-removal.js';
 import { parseImageConfig, parseManifest } from './manifest.js';
-import { pushImage, type PushEvent } from './pusher.js';
+import type { PushEvent } from './pusher.js';
 import { parseReference, referenceName, taggedName, type ImageReference } from './reference.js';
 import { ImageStore, type ImageRecord } from './image-store.js';
-import { importArchive, importOciLayout } from './import.js';
 import { asNoSpace } from './no-space.js';
 import { mediaTypes, type ImageConfig } from './oci-types.js';
 import { Puller, type PullOptions } from './puller.js';
@@ -125,6 +126,7 @@ export class Images {
     if (!info) throw new NotFoundError(`${path} does not exist`);
     const deps = { content: this.content, images: this.store, logger: this.logger };
     const options = repository ? { repository } : {};
+    const { importArchive, importOciLayout } = await import('./import.js');
     const records = info.isDirectory() ? await importOciLayout(path, deps, options) : await importArchive(path, deps, options);
     for (const record of records) await this.unpacker.ensureUnpacked(record, this.content);
     return records;
@@ -179,6 +181,7 @@ export class Images {
    * tag, a bare repository every tag of it, an id the image without names.
    */
   async save(refs: readonly string[]): Promise<Readable> {
+    const { archiveLayout, writeArchive } = await import('./image-archive.js');
     const selected = new Map<Digest, SavedImage>();
     const select = async (record: ImageRecord, tags: readonly string[]): Promise<void> => {
       const saved = selected.get(record.id) ?? { record, manifestSize: (await this.content.info(record.manifestDigest)).size, tags: [] };
@@ -207,6 +210,7 @@ export class Images {
    * bytes. Each record answered carries the names the archive gave it.
    */
   async load(archive: AsyncIterable<Uint8Array>): Promise<ImageRecord[]> {
+    const [{ extractArchive, readDockerArchive }, { importOciLayout }] = await Promise.all([import('./image-archive.js'), import('./import.js')]);
     return this.withScratch(async (scratch) => {
       const tarPath = join(scratch, 'archive.tar');
       await pipeline(archive, createWriteStream(tarPath, { mode: 0o600 }));
@@ -350,7 +354,8 @@ export class Images {
     return this.store.add(image);
   }
 
-  push(ref: string, auth: RegistryAuth | undefined, onEvent: (event: PushEvent) => void): Promise<Digest> {
+  async push(ref: string, auth: RegistryAuth | undefined, onEvent: (event: PushEvent) => void): Promise<Digest> {
+    const { pushImage } = await import('./pusher.js');
     return pushImage({ registry: this.registry, content: this.content, images: this.store, logger: this.logger }, ref, auth, onEvent);
   }
 

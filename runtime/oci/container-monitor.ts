@@ -94,6 +94,11 @@ export class ContainerMonitor {
     return (await this.options.conmon.record(id))?.pid;
   }
 
+  /** MonitorPort.recordedExit: conmon's exit file alone. */
+  recordedExit(id: string): Promise<ExitStatus | undefined> {
+    return readExitFile(this.options.exitDir, id);
+  }
+
   /** Containers whose exit conmon has recorded. */
   exitedIds(): Promise<Set<string>> {
     return listExitFiles(this.options.exitDir);

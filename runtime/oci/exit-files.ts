@@ -46,7 +46,10 @@ export async function readExitFile(exitDir: string, containerId: string): Promis
   let text: string;
   let mtimeNs: bigint;
   try {
-    [text, { mtimeNs }] = await Promise.all([readFile(path, 'utf8'), stat(path, { bigint: true })]);
+    // One read while there is no file (every ContainerStatus of a running container); the stat
+    // only once there is.
+    text = await readFile(path, 'utf8');
+    ({ mtimeNs } = await stat(path, { bigint: true }));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

@@ -125,6 +125,7 @@ function recorder(options: { failAt?: string; exit?: ExitStatus; oomKills?: numb
           exit.value ??= { exitCode: 137, finishedAt: '5' };
         },
         exitStatus: async () => exit.value,
+        recordedExit: async () => exit.value,
         exitedIds: async () => new Set(exit.value ? created : []),
         watchExits: (listener) => {
           onExit = listener;
@@ -238,6 +239,17 @@ describe('container manager', () => {
     expect((await containers.refresh(id)).state).toBe('running');
     exit.value = { exitCode: 0, finishedAt: '42' };
     expect(await containers.refresh(id)).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed', finishedAt: '42' });
+  });
+
+  it('gives ContainerStatus an exit conmon recorded between its looks at conmon itself', async () => {
+    const { ports, exit } = recorder();
+    const containers = await manager(ports);
+    const { id } = await containers.create(sandbox, containerConfig());
+    await containers.start(id);
+    expect((await containers.current(id)).state).toBe('running');
+    exit.value = { exitCode: 0, finishedAt: '42' };
+    expect(await containers.current(id)).toMatchObject({ state: 'exited', exitCode: 0, reason: 'Completed', finishedAt: '42' });
+    expect(await containers.current(id)).toMatchObject({ state: 'exited', exitCode: 0 });
   });
 
   it('tells subscribers of each state change, an exit as soon as its exit file appears', async () => {
