@@ -158,9 +158,14 @@ export async function runSuite(options: RunOptions): Promise<SuiteRun> {
     ...selection(options.focus, options.skip),
   ];
   const procs = options.procs ?? 1;
+  // The CLI puts a report named by a path below the suite binary's directory, whatever the path;
+  // --output-dir makes it land in the run's directory (reportDir holds both reports already).
   const [command, args] =
     procs > 1
-      ? [goTool('ginkgo'), ['run', `--procs=${procs}`, ...ginkgoArgs, goTool('e2e.test'), '--', ...suiteArgs]]
+      ? [
+          goTool('ginkgo'),
+          ['run', `--procs=${procs}`, `--output-dir=${options.reportDir}`, ...ginkgoArgs.map((flag) => flag.replace(`=${options.reportDir}/`, '=')), goTool('e2e.test'), '--', ...suiteArgs],
+        ]
       : [goTool('e2e.test'), [...suiteArgs, ...ginkgoArgs.map((flag) => flag.replace(/^--?/, '--ginkgo.'))]];
   const run = await execa(command, args, {
     env: { KUBE_TEST_REPO_LIST: repoListPath },
