@@ -74,9 +74,7 @@ async function letBerthPull(exec: (...command: string[]) => Promise<string>, reg
   await exec('systemctl', 'daemon-reload');
   await exec('systemctl', 'restart', 'berth-runtime.service');
   // Answering again once `berth images` reaches it (the socket file may outlive the old process).
-  await pollUntil('berth-runtime answering after its restart', 120_000, 500, async () =>
-    (await exec('/usr/local/bin/node', '/opt/berth/bin/berth.js', 'images')) !== undefined ? true : undefined,
-  );
+  await pollUntil('berth-runtime answering after its restart', 120_000, 500, async () => ((await exec('/usr/local/bin/node', '/opt/berth/bin/berth.js', 'images')) !== undefined ? true : undefined));
 }
 
 export async function startKindWorkers(kind: NodeKind, options: { clusterName: string; logDir: string }): Promise<KindWorkers> {
