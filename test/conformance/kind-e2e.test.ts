@@ -29,6 +29,7 @@ const procs = Number(env['BERTH_CONFORMANCE_PROCS'] || 1);
 if (!Number.isInteger(procs) || procs < 1) throw new Error(`BERTH_CONFORMANCE_PROCS: a whole number of Ginkgo processes, at least 1, not "${env['BERTH_CONFORMANCE_PROCS']}"`);
 const labels: Record<NodeKind, string> = { containerd: 'A', berth: 'B', 'upstream-berth': 'C' };
 const clusterNames: Record<NodeKind, string> = { containerd: 'conf-a', berth: 'conf-b', 'upstream-berth': 'conf-c' };
+const command = env['BERTH_CONFORMANCE_COMMAND'] ?? 'npm run conformance';
 
 interface RunRecord {
   seconds: number;
@@ -37,6 +38,8 @@ interface RunRecord {
   focus: string;
   skip: string;
   date: string;
+  /** The command that made this run (runs of one report may come from several invocations). */
+  command?: string;
 }
 
 /** A finished run of this selection, read back from its directory; undefined if none is there. */
@@ -69,7 +72,7 @@ describe(`upstream e2e specs on two ${kind} workers of a kind cluster (run ${lab
       run.interruptions.push(`the ${kind} workers or their cluster did not start: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       await workers?.stop().catch((error: unknown) => run.interruptions.push(`tearing the kind world down failed: ${String(error)}`));
-      const record: RunRecord = { seconds: (Date.now() - started) / 1000, setupSeconds, interruptions: run.interruptions, focus, skip, date: new Date(started).toISOString() };
+      const record: RunRecord = { seconds: (Date.now() - started) / 1000, setupSeconds, interruptions: run.interruptions, focus, skip, date: new Date(started).toISOString(), command };
       writeFileSync(join(dir, 'run.json'), JSON.stringify(record, null, 2));
       run = { ...run, seconds: record.seconds };
       console.info(`conformance run ${labels[kind]}: e2e.test and teardown done, ${Math.round(record.seconds)} s in all`);
@@ -88,12 +91,15 @@ describe(`upstream e2e specs on two ${kind} workers of a kind cluster (run ${lab
     writeFileSync(join(reportRoot, 'summary.json'), JSON.stringify({ totals: countTotals(specs, runs), perRun, seconds }, null, 2));
     const markdown = env['BERTH_CONFORMANCE_MARKDOWN'];
     if (!markdown) return;
-    const dates = [...runs.keys()].map((each) => (each === kind ? new Date(started).toISOString() : (JSON.parse(readFileSync(join(reportRoot, each, 'run.json'), 'utf8')) as RunRecord).date));
+    const records = [...runs.keys()].map((each) =>
+      each === kind ? { date: new Date(started).toISOString(), command } : (JSON.parse(readFileSync(join(reportRoot, each, 'run.json'), 'utf8')) as RunRecord),
+    );
+    const dates = records.map((record) => record.date);
     writeConformanceMarkdown(
       markdown,
       {
         date: dates.sort()[0] ?? new Date(started).toISOString(),
-        command: env['BERTH_CONFORMANCE_COMMAND'] ?? 'npm run conformance',
+        command: [...new Set(records.map((record) => record.command ?? command))].join('`, then `'),
         seconds,
         focus,
         skip,
