@@ -13,7 +13,7 @@
 #   --skip REGEX    Ginkgo skip
 #   --procs N       parallel Ginkgo processes (the Ginkgo CLI runs e2e.test; [Serial] specs run alone); default 1
 #   --nodes LIST    comma-separated kinds to run now (default: containerd,berth,upstream-berth); a
-#                   run left out keeps its reports from before if they are of the same selection
+#                   run left out keeps its reports from before (of any selection: results go by spec name)
 # Run as root (machine state: a private dockerd, kind node containers, netns, mounts).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

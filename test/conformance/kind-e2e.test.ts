@@ -42,12 +42,15 @@ interface RunRecord {
   command?: string;
 }
 
-/** A finished run of this selection, read back from its directory; undefined if none is there. */
+/**
+ * A finished run, read back from its directory; undefined if none is there. Its selection may be
+ * another (a wider reference run, say): results go by spec name, and a spec it did not select or
+ * did not get to reads as skipped there, so it never excuses a failure.
+ */
 function readRun(which: NodeKind): SuiteRun | undefined {
   const dir = join(reportRoot!, which);
   if (!existsSync(join(dir, 'run.json'))) return undefined;
   const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecord;
-  if (record.focus !== focus || record.skip !== skip) return undefined;
   const run = readSuiteRun(dir, record.seconds);
   return { ...run, interruptions: [...new Set([...record.interruptions, ...run.interruptions])] };
 }
