@@ -2,14 +2,14 @@
 //   unit          pure logic; no root, no peers, no network
 //   integration   root; real runc/conmon/CNI plugins/registry and the Go-built peers
 //   conformance   critest against a real berth
-//   upstream-e2e  the upstream e2e suite's fixed subset on a berth node (`npm run conformance`
-//                 runs it on every kind of node, or any other selection)
+//   upstream-e2e  the upstream e2e suite's fixed subset on a berth node of the e2e fixture cluster
 //   e2e           a real etcd + kube-apiserver (+ controller-manager, scheduler) and kubectl
 //   v2-smoke      one file of the v2 project below (berth runtime with crun on the pure v2 guest), ~2 min
-// and three outside `npm test`:
+// and four outside `npm test`:
 //   v2           `npm run test:v2`: berth itself on a pure cgroup v2 node, a Debian guest under qemu TCG (slow)
 //   critest-v2   `npm run critest:v2`: the real critest against berth in that guest, crun then runc (slower)
 //   kind         `npm run test:kind`: a real kind cluster (and a berth worker in it) on a private dockerd
+//   kind-conformance  `npm run conformance`: the upstream suite on kind, containerd / berth / upstream-kubelet-on-berth workers
 // The integration and e2e tiers share machine-wide resources (netns, loopback ports, cgroups), so
 // their files run one at a time.
 import { defineConfig } from 'vitest/config';
@@ -41,8 +41,8 @@ export default defineConfig({
         test: {
           name: 'conformance',
           include: ['test/conformance/**/*.test.ts'],
-          // Its own tier (below).
-          exclude: ['test/conformance/upstream-e2e.test.ts'],
+          // Its own tier (below), and `npm run conformance`'s runs on kind.
+          exclude: ['test/conformance/upstream-e2e.test.ts', 'test/conformance/kind-e2e.test.ts'],
           fileParallelism: false,
           testTimeout: 1_200_000,
           hookTimeout: 300_000,
@@ -57,6 +57,18 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 2_400_000,
+        },
+      },
+      {
+        // Not one of npm test's tiers: `npm run conformance` (scripts/conformance.sh), one run of the
+        // upstream suite per invocation on a kind cluster of its own.
+        extends: true,
+        test: {
+          name: 'kind-conformance',
+          include: ['test/conformance/kind-e2e.test.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 5_400_000,
         },
       },
       {

@@ -95,7 +95,9 @@ export function hookDeps(cri: CriPort): ProbeDeps {
 async function buildConfig(deps: ContainerStartDeps, context: PodStartContext, container: V1Container, restartCount: number): Promise<ContainerConfig> {
   const { pod, facts } = context;
   await checkRunAsNonRoot(deps.cri, pod, container);
-  const mounts = await deps.dirs.containerMounts(container, context.volumes);
+  // The environment first: subPathExpr expands it.
+  const envs = await containerEnv(pod, container, deps.envSources, facts);
+  const mounts = await deps.dirs.containerMounts(container, context.volumes, new Map(envs.map(({ key, value }) => [key, value])));
   // The kubelet-managed /etc/hosts (hostAliases), unless the container mounts its own.
   if (facts.podIp && !mounts.some((m) => m.containerPath === '/etc/hosts')) {
     context.hostsFile ??= await deps.dirs.writeHostsFile(pod, [facts.podIp], deps.config.clusterDomain);
@@ -107,7 +109,6 @@ async function buildConfig(deps: ContainerStartDeps, context: PodStartContext, c
     const hostPath = await deps.dirs.terminationMessageFile(pod.metadata?.uid ?? '', container.name, restartCount);
     mounts.push({ containerPath: messagePath, hostPath, readonly: false });
   }
-  const envs = await containerEnv(pod, container, deps.envSources, facts);
   return containerConfig(pod, container, restartCount, { mounts, envs, security: securityOptions(deps.config) });
 }
 

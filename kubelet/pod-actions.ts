@@ -88,6 +88,20 @@ export function initState(pod: V1Pod, observed: ObservedPod, sandboxId = observe
  * Succeeded/Failed once no container will run again under the restart policy; undefined while the
  * pod still runs (or has not run everything yet). Always-pods never finish by themselves.
  */
+/** The status upstream's kubelet gives a pod killed at its activeDeadlineSeconds (kubectl shows the reason). */
+export const deadlineExceeded = { reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline' } as const;
+
+/**
+ * Pure: when the pod's activeDeadlineSeconds runs out, in ms since the epoch, counted from its
+ * start on this node (status.startTime); undefined when it has none. The field may be changed
+ * (only shortened) while the pod runs, so each sync asks again.
+ */
+export function activeDeadlineMs(pod: V1Pod, startTimeMs: number): number | undefined {
+  const seconds = pod.spec?.activeDeadlineSeconds;
+  if (seconds === undefined || seconds === null) return undefined;
+  return startTimeMs + seconds * 1000;
+}
+
 export function terminalPhase(pod: V1Pod, observed: ObservedPod): TerminalPhase | undefined {
   if (initState(pod, observed).failed) return 'Failed';
   if ((pod.spec?.restartPolicy ?? 'Always') === 'Always') return undefined;

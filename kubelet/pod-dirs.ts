@@ -18,8 +18,8 @@ export interface PodDirs {
   removeDir(path: string): Promise<void>;
   /** The pod's volumes made ready (or brought up to date) on the node, the mountable ones by name. */
   prepareVolumes(pod: V1Pod, facts: PodRuntimeFacts, warn: (message: string) => void): Promise<Map<string, PreparedVolume>>;
-  /** A container's mounts of the prepared volumes, subPaths resolved safely. */
-  containerMounts(container: V1Container, volumes: ReadonlyMap<string, PreparedVolume>): Promise<Mount[]>;
+  /** A container's mounts of the prepared volumes, subPaths (and subPathExprs, expanded with `env`) resolved safely. */
+  containerMounts(container: V1Container, volumes: ReadonlyMap<string, PreparedVolume>, env: ReadonlyMap<string, string>): Promise<Mount[]>;
   /** Unmounts and removes the pod's volumes; succeeds when there are none. */
   removeVolumes(uid: string): Promise<void>;
   /** Makes the empty host file a container instance's termination message is mounted from; returns its path. */

@@ -118,11 +118,15 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
   const sidecarStatuses = (pod.spec?.initContainers ?? []).filter(isSidecar).map((c) => containerStatus(input, c));
   // Sidecars count toward readiness, as upstream counts restartable init containers.
   const unready = [...sidecarStatuses, ...statuses].filter((s) => !s.ready).map((s) => s.name);
+  // The pod generation this status was made from (upstream's kubelet since 1.34): clients wait on it
+  // to know the kubelet has seen a spec change.
+  const generation = pod.metadata?.generation;
   const condition = (type: string, ok: boolean, reason?: string, message?: string): V1PodCondition => {
     const status = ok ? 'True' : 'False';
     const before = previous?.conditions?.find((c) => c.type === type);
     return {
       type,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
       status,
       lastTransitionTime: before?.status === status && before.lastTransitionTime ? before.lastTransitionTime : now,
       ...(ok || !reason ? {} : { reason }),
@@ -138,6 +142,7 @@ export function buildPodStatus(input: PodStatusInput): V1PodStatus {
   const podIp = !sandbox?.ready ? '' : pod.spec?.hostNetwork ? input.hostIp : sandbox.ip;
   return {
     phase,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
     conditions: [
       condition('PodReadyToStartContainers', sandbox?.ready === true),
       condition('Initialized', init.done, 'ContainersNotInitialized', `containers with incomplete status: [${init.incomplete.join(' ')}]`),

@@ -23,7 +23,7 @@ import type { CriPort } from './cri-port.js';
 import type { DeviceAllocator } from './devices/device-allocator.js';
 import type { DevicePlugins } from './devices/device-plugins.js';
 import { noPodWorkerMetrics, type PodWorkerMetrics } from './kubelet-metrics.js';
-import { computePodActions, isSidecar, terminalPhase } from './pod-actions.js';
+import { activeDeadlineMs, computePodActions, deadlineExceeded, isSidecar, terminalPhase } from './pod-actions.js';
 import type { PodCgroupCleaner } from './pod-cgroup-dirs.js';
 import { podCgroupParent } from './pod-cgroup.js';
 import { podIdentity, podLogDirectory, type PodConfigOptions } from './pod-config.js';
@@ -111,6 +111,8 @@ export class PodWorker {
   /** The cache tick after this worker last changed the runtime: older pictures are stale to it. */
   private changedAt = 0;
   private podStartObserved = false;
+  /** Set once the pod outlived its activeDeadlineSeconds: it is Failed for good, with this reason. */
+  private failure: Rejection | undefined;
   /** Aborted when the pod is deleted or the worker stops: cancels what has no deadline (image pulls). */
   private readonly gone = new AbortController();
 
@@ -241,9 +243,17 @@ export class PodWorker {
         const observed = await this.observe();
         const phase = terminalPhase(pod, observed);
         if (phase) return this.transition('terminating', `pod ${phase}`);
+        const deadline = activeDeadlineMs(pod, this.startTime.getTime());
+        if (deadline !== undefined && this.now() >= deadline) {
+          // As upstream: the pod is Failed with DeadlineExceeded, and its containers are killed.
+          this.failure = deadlineExceeded;
+          this.report(observed);
+          return this.transition('terminating', `activeDeadlineSeconds ${pod.spec?.activeDeadlineSeconds} passed`);
+        }
         const actions = computePodActions(pod, observed, this.deps.backoff, this.now(), (id, container) => this.prober.started(id, container));
         await this.runtime.syncPod(pod, actions, observed, this.gracePeriodSeconds(), () => canStartContainers(this.stateValue) && !this.desiredValue.deleted);
-        this.scheduleWake(actions.wakeAtMs);
+        // Woken at the deadline too, so the pod is failed then and not at the next resync.
+        this.scheduleWake(deadline === undefined ? actions.wakeAtMs : Math.min(deadline, actions.wakeAtMs ?? deadline));
         return this.report(await this.observe());
       }
       case 'terminating': {
@@ -313,8 +323,8 @@ export class PodWorker {
       now: new Date(this.now()),
       probes: this.prober,
     });
-    const rejection = this.desiredValue.rejection;
-    // A refused pod is Failed for good, with the reason upstream gives (kubectl shows it).
-    this.deps.status.setPodStatus(pod, rejection ? { ...status, phase: 'Failed', reason: rejection.reason, message: rejection.message } : status);
+    const failure = this.desiredValue.rejection ?? this.failure;
+    // A refused pod, or one past its deadline, is Failed for good, with the reason upstream gives (kubectl shows it).
+    this.deps.status.setPodStatus(pod, failure ? { ...status, phase: 'Failed', reason: failure.reason, message: failure.message } : status);
   }
 }

@@ -4,13 +4,14 @@
 // service account tokens), written by the atomic writer and refreshed on every pass, so an
 // update reaches the files. Other types (persistent volumes, CSI, ...) are reported once in the
 // log, and containers run without them.
-import type { V1Container, V1Pod, V1Volume } from '@kubernetes/client-node';
+import type { V1Container, V1Pod, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { chmod, lstat, mkdir, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, normalize } from 'node:path';
 import { InvalidArgumentError } from '../common/errors.js';
 import { isMountPoint, LinuxMounter } from '../common/linux/mounts.js';
 import type { Mount } from '../api/cri/messages.js';
 import { writePayload } from './atomic-writer.js';
+import { expandVars } from './container-env.js';
 import { applyFsGroup } from './volume-ownership.js';
 import type { PodRuntimeFacts } from './downward-api.js';
 import { parseQuantity } from './resources.js';
@@ -163,13 +164,34 @@ async function resolveSubPath(mountName: string, volumeRoot: string, subPath: st
   return current;
 }
 
-/** The CRI mounts of a container, from its volumeMounts and the prepared volumes. */
-export async function containerMounts(container: V1Container, volumes: ReadonlyMap<string, PreparedVolume>): Promise<Mount[]> {
+/**
+ * Pure: a volumeMount's subPath: its subPath, or its subPathExpr with the container's environment
+ * put in ($(VAR), as in command and args). As upstream's kubelet, a variable that is unset or empty
+ * is an error, not an empty path element (the container would get the whole volume instead).
+ */
+export function mountSubPath(mount: V1VolumeMount, env: ReadonlyMap<string, string>): string | undefined {
+  if (!mount.subPathExpr) return mount.subPath || undefined;
+  const missing: string[] = [];
+  const expanded = expandVars(mount.subPathExpr, (name) => {
+    const value = env.get(name);
+    if (!value) missing.push(name);
+    return value ?? '';
+  });
+  if (missing.length > 0) throw new InvalidArgumentError(`volumeMount ${mount.name}: subPathExpr ${mount.subPathExpr}: no value for ${missing.join(', ')}`);
+  return expanded;
+}
+
+/**
+ * The CRI mounts of a container, from its volumeMounts and the prepared volumes; `env` is the
+ * container's environment, which subPathExpr expands.
+ */
+export async function containerMounts(container: V1Container, volumes: ReadonlyMap<string, PreparedVolume>, env: ReadonlyMap<string, string> = new Map()): Promise<Mount[]> {
   const mounts: Mount[] = [];
   for (const mount of container.volumeMounts ?? []) {
     const volume = volumes.get(mount.name);
     if (!volume) continue;
-    const hostPath = mount.subPath ? await resolveSubPath(mount.name, volume.hostPath, mount.subPath) : volume.hostPath;
+    const subPath = mountSubPath(mount, env);
+    const hostPath = subPath ? await resolveSubPath(mount.name, volume.hostPath, subPath) : volume.hostPath;
     mounts.push({
       containerPath: mount.mountPath,
       hostPath,

@@ -269,8 +269,27 @@ build_e2e_suite() {
   touch "$stamp_dir/$stamp"
 }
 
+# The Ginkgo CLI, which runs e2e.test in parallel processes (`npm run conformance -- --procs N`), at
+# the version the suite's module requires, built in that module. Its own stamp: adding it
+# rebuilds nothing else.
+build_ginkgo() {
+  local work=$tools_dir/src/e2e-suite-$KUBERNETES_VERSION
+  local version; version=$(awk '$1 == "github.com/onsi/ginkgo/v2" { print $2 }' "$work/go.mod")
+  [ -n "$version" ] || { echo "go-tools: $work/go.mod requires no github.com/onsi/ginkgo/v2" >&2; return 1; }
+  local stamp=ginkgo-$version
+  if is_built "$stamp" ginkgo; then
+    echo "go-tools: ginkgo $version cached"
+    return
+  fi
+  echo "go-tools: building ginkgo $version"
+  (cd "$work" && go build -trimpath -o "$bin_dir/ginkgo.tmp" github.com/onsi/ginkgo/v2/ginkgo)
+  mv -f "$bin_dir/ginkgo.tmp" "$bin_dir/ginkgo"
+  touch "$stamp_dir/$stamp"
+}
+
 if [ "${1:-}" = e2e-suite ]; then
   build_e2e_suite
+  build_ginkgo
   exit 0
 fi
 
@@ -282,3 +301,4 @@ build_kubernetes
 build_kubeadm
 build_sample_device_plugin
 build_e2e_suite
+build_ginkgo

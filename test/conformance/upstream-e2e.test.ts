@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type Cluster } from '../harness/cluster.js';
 import type { Registry } from '../harness/registry.js';
 import { requireRoot } from '../harness/root.js';
-import { countTotals, judged, writeConformanceMarkdown } from './upstream-e2e/conformance-report.js';
+import { countTotals, judged, runVersions, writeConformanceMarkdown } from './upstream-e2e/conformance-report.js';
 import { listSpecs, runSuite, type SuiteRun } from './upstream-e2e/e2e-suite.js';
 import { nodeKinds, startFixtureNode, type FixtureNode, type NodeKind } from './upstream-e2e/fixture-nodes.js';
 import { subset, subsetFocus } from './upstream-e2e/subset.js';
@@ -41,7 +41,19 @@ afterAll(() => {
   if (markdown) {
     writeConformanceMarkdown(
       markdown,
-      { date: new Date(started).toISOString(), command: env['BERTH_CONFORMANCE_COMMAND'] ?? 'npm run conformance', seconds: summary.seconds, focus, skip },
+      {
+        date: new Date(started).toISOString(),
+        command: env['BERTH_CONFORMANCE_COMMAND'] ?? 'vitest run --project upstream-e2e',
+        seconds: summary.seconds,
+        focus,
+        skip,
+        versions: runVersions(),
+        world: [
+          "The cluster is the fixture cluster of berth's e2e tier (test/harness/cluster.ts: etcd,",
+          'kube-apiserver, kube-controller-manager, kube-scheduler of the pinned Kubernetes, on loopback),',
+          'one fresh cluster per kind of node, one worker in it (`npm run conformance` runs on kind instead):',
+        ],
+      },
       specs,
       runs,
     );

@@ -69,6 +69,8 @@ export interface KindClusterShape {
   podSubnet?: string;
   /** kubeadm documents (YAML) patched into every node's kubeadm config. */
   patches?: string[];
+  /** TOML merged into every containerd node's /etc/containerd/config.toml (kind's containerdConfigPatches). */
+  containerdPatches?: string[];
 }
 
 /**
@@ -79,6 +81,7 @@ export interface KindClusterShape {
 export function kindConfig(nodes: KindNode[], shape: KindClusterShape = {}): string {
   const clusterPatches = [...(hostIsCgroupV1() ? ['kind: KubeletConfiguration\nfailCgroupV1: false\n'] : []), ...(shape.patches ?? [])];
   const patches = clusterPatches.length > 0 ? `kubeadmConfigPatches:\n${clusterPatches.map((patch) => `- |\n${indent(patch, 2)}\n`).join('')}` : '';
+  const containerd = shape.containerdPatches?.length ? `containerdConfigPatches:\n${shape.containerdPatches.map((patch) => `- |\n${indent(patch, 2)}\n`).join('')}` : '';
   const nodeYaml = nodes.map((node) => {
     let yaml = `- role: ${node.role}\n`;
     if (node.image) yaml += `  image: ${node.image}\n`;
@@ -96,7 +99,7 @@ export function kindConfig(nodes: KindNode[], shape: KindClusterShape = {}): str
 apiVersion: kind.x-k8s.io/v1alpha4
 networking:
   podSubnet: ${shape.podSubnet ?? kindPodSubnet}
-${patches}nodes:
+${patches}${containerd}nodes:
 ${nodeYaml.join('')}`;
 }
 

@@ -17,12 +17,13 @@ export interface Registry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(options: { storageDir?: string; readOnly?: boolean } = {}): Promise<Registry> {
+/** `address`: where it listens (default 127.0.0.1); a kind world's nodes reach it on their network's gateway. */
+export async function startRegistry(options: { storageDir?: string; readOnly?: boolean; address?: string } = {}): Promise<Registry> {
   const storageDir = options.storageDir ?? join(seededRegistryDir(), 'storage');
   const readOnly = options.readOnly ?? options.storageDir === undefined;
   const work = mkdtempSync(join(tmpdir(), 'berth-registry-'));
   const port = await freePort();
-  const host = `127.0.0.1:${port}`;
+  const host = `${options.address ?? '127.0.0.1'}:${port}`;
   const configPath = join(work, 'registry.yml');
   // One configuration for seeding and serving: setup/registry-config.sh writes it.
   execFileSync('bash', ['-c', 'source "$0"; write_registry_config "$@"', join(packageRoot(), 'setup/registry-config.sh'), configPath, storageDir, host, String(readOnly)]);

@@ -1,6 +1,9 @@
 // CONFORMANCE.md from one run of the upstream e2e specs on each kind of node: a table of every
 // spec with its result on each kind and its time, what failed and why, and the totals line.
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../../common/package-root.js';
 import type { NodeKind } from './fixture-nodes.js';
 import { nodeKindTitles } from './fixture-nodes.js';
 import type { SpecResult, SuiteRun } from './e2e-suite.js';
@@ -25,12 +28,26 @@ export function judged(name: string, result: SpecResult | undefined, reference: 
   return result;
 }
 
+/** One run's counts: the reference's as they are, a berth node's judged against the reference. */
+export function runTotals(kind: NodeKind, specs: string[], runs: Map<NodeKind, SuiteRun>): Totals {
+  const totals: Totals = { passed: 0, failed: 0, skipped: 0 };
+  const run = runs.get(kind);
+  const reference = runs.get('containerd');
+  for (const name of specs) {
+    const result = run?.results.get(name);
+    const state = kind === 'containerd' ? (result?.state ?? 'failed') : judged(name, result, reference?.results.get(name)).state;
+    totals[state] += 1;
+  }
+  return totals;
+}
+
+/** The berth nodes' runs together (the reference is not counted). */
 export function countTotals(specs: string[], runs: Map<NodeKind, SuiteRun>): Totals {
   const totals: Totals = { passed: 0, failed: 0, skipped: 0 };
-  const reference = runs.get('containerd');
-  for (const [kind, run] of runs) {
+  for (const kind of runs.keys()) {
     if (kind === 'containerd') continue;
-    for (const name of specs) totals[judged(name, run.results.get(name), reference?.results.get(name)).state] += 1;
+    const each = runTotals(kind, specs, runs);
+    for (const state of ['passed', 'failed', 'skipped'] as const) totals[state] += each[state];
   }
   return totals;
 }
@@ -43,11 +60,39 @@ function firstLine(text: string): string {
   return (text.split('\n').find((line) => line.trim() !== '') ?? '').trim().slice(0, 300);
 }
 
+/** What ran, for the report's header: the pinned versions (setup/versions.env), berth's commit, Node.js. */
+export function runVersions(): string {
+  const pinned = readFileSync(join(packageRoot(), 'setup/versions.env'), 'utf8');
+  const pin = (name: string): string => new RegExp(`^${name}=(.*)$`, 'm').exec(pinned)?.[1]?.trim() ?? '?';
+  let commit = '?';
+  try {
+    commit = execFileSync('git', ['-C', packageRoot(), 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    // Not a git checkout (a packed copy): the commit stays unknown.
+  }
+  return `Kubernetes ${pin('KUBERNETES_VERSION')} (e2e.test, kubelet, control plane), kind ${pin('KIND_VERSION')}, containerd ${pin('KIND_CONTAINERD_VERSION')}, berth ${commit}, Node.js ${process.version}`;
+}
+
 const mark = { passed: 'pass', failed: '**FAIL**', skipped: 'skip' } as const;
 
-export function writeConformanceMarkdown(path: string, run: { date: string; command: string; seconds: number; focus: string; skip: string }, specs: string[], runs: Map<NodeKind, SuiteRun>): void {
+export interface RunDescription {
+  date: string;
+  command: string;
+  seconds: number;
+  focus: string;
+  skip: string;
+  /** Versions of what ran (Kubernetes, kind, containerd, berth, Node.js). */
+  versions: string;
+  /** Paragraphs on the cluster and its workers, before the table. */
+  world: string[];
+  /** Run letters by kind (the issue's A, B, C), if any. */
+  labels?: Partial<Record<NodeKind, string>>;
+}
+
+export function writeConformanceMarkdown(path: string, run: RunDescription, specs: string[], runs: Map<NodeKind, SuiteRun>): void {
   const kinds = [...runs.keys()];
   const reference = runs.get('containerd');
+  const label = (kind: NodeKind): string => (run.labels?.[kind] ? `${run.labels[kind]}: ${kind}` : kind);
   const lines: string[] = [
     '# Upstream conformance specs on berth',
     '',
@@ -55,24 +100,32 @@ export function writeConformanceMarkdown(path: string, run: { date: string; comm
     '',
     `- Date: ${run.date}`,
     `- Command: \`${run.command}\``,
-    `- Duration: ${Math.round(run.seconds)} s in all (${kinds.map((k) => `${k}: ${Math.round(runs.get(k)?.seconds ?? 0)} s`).join(', ')})`,
-    `- Selected: --focus \`${run.focus}\`${run.skip ? ` --skip \`${run.skip}\`` : ''}`,
+    `- Versions: ${run.versions}`,
+    `- Duration: ${Math.round(run.seconds)} s in all (${kinds.map((k) => `${label(k)}: ${Math.round(runs.get(k)?.seconds ?? 0)} s`).join(', ')})`,
+    `- Selected: ${specs.length} specs, --focus \`${run.focus}\`${run.skip ? ` --skip \`${run.skip}\`` : ''}`,
     '',
-    "The cluster is the fixture cluster of berth's e2e tier (test/harness/cluster.ts: etcd,",
-    'kube-apiserver, kube-controller-manager, kube-scheduler of the pinned Kubernetes, on loopback),',
-    'not kind: the kind cluster is not ready yet. One fresh cluster per kind of node, one worker in it:',
+    ...run.world,
     '',
-    ...kinds.map((k) => `- \`${k}\`: ${nodeKindTitles[k]}`),
+    ...kinds.map((k) => `- \`${label(k)}\`: ${nodeKindTitles[k]}`),
     '',
-    'A failure the reference node shares is not held against berth (counted as skipped, reason below).',
+    'A failure the reference run shares is not held against berth (counted as skipped, reason below).',
     '',
-    `| test | ${kinds.join(' | ')} | time (s) |`,
+    '## Totals per run',
+    '',
+    ...kinds.map((k) => `- ${label(k)} (${Math.round(runs.get(k)?.seconds ?? 0)} s): ${totalsLine(runTotals(k, specs, runs))}`),
+    '',
+    '## Each spec',
+    '',
+    `| test | ${kinds.map(label).join(' | ')} | time (s) |`,
     `| --- | ${kinds.map(() => '---').join(' | ')} | --- |`,
   ];
   for (const name of specs) {
     const cells = kinds.map((kind) => {
       const result = runs.get(kind)?.results.get(name);
-      return result ? mark[result.state] : '**no result**';
+      if (!result) return '**no result**';
+      // A berth failure the reference shares is shown as such, not as berth's.
+      if (kind !== 'containerd' && result.state === 'failed' && judged(name, result, reference?.results.get(name)).state === 'skipped') return 'fail (as A)';
+      return mark[result.state];
     });
     const times = kinds.map((kind) => (runs.get(kind)?.results.get(name)?.seconds ?? 0).toFixed(1)).join(' / ');
     lines.push(`| ${name.replaceAll('|', '\\|')} | ${cells.join(' | ')} | ${times} |`);
@@ -84,9 +137,9 @@ export function writeConformanceMarkdown(path: string, run: { date: string; comm
       if (!result || result.state === 'passed') continue;
       const verdict = kind === 'containerd' ? undefined : judged(name, result, reference?.results.get(name));
       const why = verdict?.why ? ` — ${verdict.why}` : '';
-      failures.push(`- \`${kind}\` ${name}: ${result.state}${why}\n  \`${firstLine(result.message).replaceAll('`', "'")}\``);
+      failures.push(`- \`${label(kind)}\` ${name}: ${result.state}${why}\n  \`${firstLine(result.message).replaceAll('`', "'")}\``);
     }
-    for (const interruption of suite.interruptions) failures.push(`- \`${kind}\`: the run was cut short: ${interruption}`);
+    for (const interruption of suite.interruptions) failures.push(`- \`${label(kind)}\`: the run was cut short: ${interruption}`);
   }
   if (failures.length > 0) lines.push('', '## Not passed', '', ...failures);
   lines.push('', '## Totals (berth nodes; the reference is not counted)', '', totalsLine(countTotals(specs, runs)), '');

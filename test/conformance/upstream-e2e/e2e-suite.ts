@@ -52,8 +52,9 @@ function its(suite: SuiteReport | undefined): SpecReport[] {
   return (suite?.SpecReports ?? []).filter((s) => s.LeafNodeType === 'It');
 }
 
+/** The selection as Ginkgo CLI flags (e2e.test takes them as --ginkgo.focus/--ginkgo.skip). */
 function selection(focus: string, skip: string): string[] {
-  return [`--ginkgo.focus=${focus}`, ...(skip ? [`--ginkgo.skip=${skip}`] : [])];
+  return [`--focus=${focus}`, ...(skip ? [`--skip=${skip}`] : [])];
 }
 
 /** The specs `focus`/`skip` select, by full name: a dry run, which touches no cluster. */
@@ -61,7 +62,10 @@ export async function listSpecs(focus: string, skip: string): Promise<string[]> 
   const dir = mkdtempSync(join(tmpdir(), 'berth-e2e-list-'));
   try {
     const report = join(dir, 'report.json');
-    await execa(goTool('e2e.test'), ['--ginkgo.dry-run', `--ginkgo.json-report=${report}`, ...selection(focus, skip)], { cwd: dir, timeout: 120_000 });
+    await execa(goTool('e2e.test'), ['--ginkgo.dry-run', `--ginkgo.json-report=${report}`, ...selection(focus, skip).map((flag) => flag.replace(/^--/, '--ginkgo.'))], {
+      cwd: dir,
+      timeout: 120_000,
+    });
     // The report lists every spec; those the focus leaves out are marked skipped.
     return [
       ...new Set(
@@ -84,6 +88,8 @@ export interface RunOptions {
   /** e2e.test's JSON and JUnit reports and its output land here. */
   reportDir: string;
   timeoutMs: number;
+  /** Parallel Ginkgo processes (the Ginkgo CLI runs e2e.test; [Serial] specs still run alone, last); default 1. */
+  procs?: number;
 }
 
 /**
@@ -131,33 +137,43 @@ export async function runSuite(options: RunOptions): Promise<SuiteRun> {
   writeFileSync(repoListPath, repoList(options.registryHost));
   const jsonReport = join(options.reportDir, 'e2e.json');
   const started = Date.now();
-  const run = await execa(
-    goTool('e2e.test'),
-    [
-      `--kubeconfig=${options.kubeconfig}`,
-      // No cloud: the suite's own name for "a cluster it knows nothing special about".
-      '--provider=skeleton',
-      `--report-dir=${options.reportDir}`,
-      `--ginkgo.json-report=${jsonReport}`,
-      `--ginkgo.junit-report=${join(options.reportDir, 'junit.xml')}`,
-      `--ginkgo.timeout=${Math.floor(options.timeoutMs / 1000) - 30}s`,
-      '--ginkgo.no-color',
-      '--ginkgo.v',
-      // The fixture runs no kube-system pods (no DNS, no kube-proxy): nothing to wait for.
-      '--minStartupPods=0',
-      '--allowed-not-ready-nodes=0',
-      // Log dumping ssh-es into nodes (a cloud's), which the skeleton provider has none of.
-      '--disable-log-dump',
-      ...selection(options.focus, options.skip),
-    ],
-    {
-      env: { KUBE_TEST_REPO_LIST: repoListPath },
-      reject: false,
-      timeout: options.timeoutMs,
-      all: true,
-      cwd: options.reportDir,
-    },
-  );
+  const suiteArgs = [
+    `--kubeconfig=${options.kubeconfig}`,
+    // No cloud: the suite's own name for "a cluster it knows nothing special about".
+    '--provider=skeleton',
+    `--report-dir=${options.reportDir}`,
+    // The fixture runs no kube-system pods (no DNS, no kube-proxy): nothing to wait for.
+    '--minStartupPods=0',
+    '--allowed-not-ready-nodes=0',
+    // Log dumping ssh-es into nodes (a cloud's), which the skeleton provider has none of.
+    '--disable-log-dump',
+  ];
+  // Ginkgo's own flags: e2e.test takes them with a "ginkgo." prefix, the Ginkgo CLI without.
+  const ginkgoArgs = [
+    `--json-report=${jsonReport}`,
+    `--junit-report=${join(options.reportDir, 'junit.xml')}`,
+    `--timeout=${Math.floor(options.timeoutMs / 1000) - 30}s`,
+    '--no-color',
+    '-v',
+    ...selection(options.focus, options.skip),
+  ];
+  const procs = options.procs ?? 1;
+  // The CLI puts a report named by a path below the suite binary's directory, whatever the path;
+  // --output-dir makes it land in the run's directory (reportDir holds both reports already).
+  const [command, args] =
+    procs > 1
+      ? [
+          goTool('ginkgo'),
+          ['run', `--procs=${procs}`, `--output-dir=${options.reportDir}`, ...ginkgoArgs.map((flag) => flag.replace(`=${options.reportDir}/`, '=')), goTool('e2e.test'), '--', ...suiteArgs],
+        ]
+      : [goTool('e2e.test'), [...suiteArgs, ...ginkgoArgs.map((flag) => flag.replace(/^--?/, '--ginkgo.'))]];
+  const run = await execa(command, args, {
+    env: { KUBE_TEST_REPO_LIST: repoListPath },
+    reject: false,
+    timeout: options.timeoutMs,
+    all: true,
+    cwd: options.reportDir,
+  });
   writeFileSync(join(options.reportDir, 'e2e.log'), run.all ?? '');
   const suite = readSuite(jsonReport);
   const interruptions = [...(suite?.SpecialSuiteFailureReasons ?? [])];

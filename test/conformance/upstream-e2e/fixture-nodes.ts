@@ -54,7 +54,7 @@ export interface FixtureNode {
 }
 
 /** Runs the undo steps in reverse, each even when an earlier one failed; reports the first error. */
-async function undoAll(steps: (() => Promise<unknown>)[]): Promise<void> {
+export async function undoAll(steps: (() => Promise<unknown>)[]): Promise<void> {
   let first: unknown;
   for (const step of steps.reverse()) {
     try {

@@ -13,7 +13,8 @@ interface SuiteImage {
   ref: string;
 }
 
-export async function startSuiteRegistry(): Promise<Registry> {
+/** `address`: where the registry listens (default loopback), as startRegistry's. */
+export async function startSuiteRegistry(address?: string): Promise<Registry> {
   const dir = join(toolsDir(), 'e2e-images');
   let images: SuiteImage[];
   try {
@@ -22,7 +23,7 @@ export async function startSuiteRegistry(): Promise<Registry> {
     throw new Error(`${dir}/images.json is missing: run "bash setup/e2e-images.sh"`);
   }
   const storage = mkdtempSync(join(tmpdir(), 'berth-e2e-registry-'));
-  const registry = await startRegistry({ storageDir: storage, readOnly: false });
+  const registry = await startRegistry({ storageDir: storage, readOnly: false, ...(address ? { address } : {}) });
   try {
     for (const image of images) {
       await execa('skopeo', ['copy', '-q', '--dest-tls-verify=false', '--preserve-digests', `oci:${join(dir, 'oci')}:${image.layoutTag}`, `docker://${registry.host}/${image.ref}`], {

@@ -1,9 +1,11 @@
 // How a berth node's results of the upstream e2e specs are judged against the reference node's,
 // and how the suite is pointed at the local registry (pure logic of test/conformance/upstream-e2e/).
 import { describe, expect, it } from 'vitest';
-import { countTotals, judged } from '../../conformance/upstream-e2e/conformance-report.js';
+import { countTotals, judged, runTotals } from '../../conformance/upstream-e2e/conformance-report.js';
 import { repoList, type SpecResult, type SuiteRun } from '../../conformance/upstream-e2e/e2e-suite.js';
 import type { NodeKind } from '../../conformance/upstream-e2e/fixture-nodes.js';
+import { insecureRegistryExecStart, plainHttpHostsToml } from '../../conformance/upstream-e2e/kind-workers.js';
+import { kindConfig } from '../../harness/kind-cluster.js';
 import { subset, subsetFocus } from '../../conformance/upstream-e2e/subset.js';
 
 const passed: SpecResult = { state: 'passed', message: '', seconds: 1 };
@@ -38,6 +40,40 @@ describe('judging a berth node against the reference', () => {
       ['berth', suite({ a: passed, b: failed, c: failed })],
     ]);
     expect(countTotals(['a', 'b', 'c'], runs)).toEqual({ passed: 1, failed: 1, skipped: 1 });
+  });
+
+  it('totals each run on its own: the reference as it ran, each berth run judged against it', () => {
+    const runs = new Map<NodeKind, SuiteRun>([
+      ['containerd', suite({ a: passed, b: failed })],
+      ['berth', suite({ a: failed, b: failed })],
+      ['upstream-berth', suite({ a: passed })],
+    ]);
+    expect(runTotals('containerd', ['a', 'b', 'c'], runs)).toEqual({ passed: 1, failed: 2, skipped: 0 });
+    expect(runTotals('berth', ['a', 'b', 'c'], runs)).toEqual({ passed: 0, failed: 2, skipped: 1 });
+    expect(runTotals('upstream-berth', ['a', 'b', 'c'], runs)).toEqual({ passed: 1, failed: 2, skipped: 0 });
+  });
+});
+
+describe('the kind runs', () => {
+  it("adds --insecure-registry to the berth-runtime unit's own command line, as systemctl shows it", () => {
+    const shown =
+      '{ path=/usr/local/bin/node ; argv[]=/usr/local/bin/node /opt/berth/bin/berth.js runtime --socket /run/berth/berth.sock --log-level info ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }';
+    expect(insecureRegistryExecStart(shown, '172.30.251.1:5000')).toBe(
+      '/usr/local/bin/node /opt/berth/bin/berth.js runtime --socket /run/berth/berth.sock --log-level info --insecure-registry 172.30.251.1:5000',
+    );
+  });
+
+  it('refuses a unit with no command line, saying what systemctl showed', () => {
+    expect(() => insecureRegistryExecStart('', 'h:1')).toThrow(/no argv\[\] in its ExecStart \(empty\)/);
+  });
+
+  it("points containerd's hosts directory at the registry over plain HTTP", () => {
+    expect(plainHttpHostsToml('172.30.251.1:5000')).toBe('server = "http://172.30.251.1:5000"\n\n[host."http://172.30.251.1:5000"]\n  capabilities = ["pull", "resolve"]\n');
+  });
+
+  it("writes containerd patches as kind's containerdConfigPatches, before the nodes", () => {
+    const config = kindConfig([{ role: 'control-plane' }], { containerdPatches: ['[plugins."x"]\n  config_path = "/d"\n'] });
+    expect(config).toContain('containerdConfigPatches:\n- |\n  [plugins."x"]\n    config_path = "/d"\nnodes:\n');
   });
 });
 

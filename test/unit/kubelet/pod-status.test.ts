@@ -64,6 +64,15 @@ describe('pod status', () => {
     expect(status.conditions?.map((c) => `${c.type}=${c.status}`)).toEqual(['PodReadyToStartContainers=True', 'Initialized=True', 'Ready=True', 'ContainersReady=True', 'PodScheduled=True']);
   });
 
+  it("reports the pod's generation as observedGeneration, on the status and each condition (upstream spec: generation and observedGeneration converge)", () => {
+    const withGeneration = { ...pod('Always'), metadata: { ...pod('Always').metadata, generation: 500 } };
+    const status = buildPodStatus({ ...input, pod: withGeneration, observed: observed(container('a', 'running'), container('b', 'running')) });
+    expect(status.observedGeneration).toBe(500);
+    expect(status.conditions?.map((c) => c.observedGeneration)).toEqual([500, 500, 500, 500, 500]);
+    // A pod object without one (a static pod's manifest) gets none.
+    expect(buildPodStatus({ ...input, pod: pod('Always'), observed: observed() }).observedGeneration).toBeUndefined();
+  });
+
   it('names the containers that are not ready and shows a previous run as lastState', () => {
     const status = buildPodStatus({ ...input, pod: pod('Always'), observed: observed(container('a', 'running', 0, 1), container('a', 'exited', 137, 0), container('b', 'exited', 1)) });
     expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'ContainersNotReady', message: 'containers with unready status: [b]' });

@@ -198,6 +198,35 @@ describe('pod worker', () => {
     expect(cri.running()).toEqual(['main#2']);
   });
 
+  it('fails a pod at its activeDeadlineSeconds, shortened while it runs: DeadlineExceeded, containers killed (upstream spec "should allow activeDeadlineSeconds to be updated")', async () => {
+    const desired = pod();
+    const { cri, status, make } = setup(desired);
+    const worker = make();
+    await sync(worker);
+    expect(cri.running()).toEqual(['main#0']);
+    cri.nowMs += 5_000;
+    // The API lets the deadline be set or shortened on a running pod.
+    worker.update({ pod: { ...desired, metadata: { ...desired.metadata, resourceVersion: '2' }, spec: { ...desired.spec!, activeDeadlineSeconds: 5 } }, deleted: false });
+    await worker.idle();
+    await sync(worker);
+    expect(worker.state).toBe('terminated');
+    expect(cri.running()).toEqual([]);
+    expect(cri.calls).toContain('stopContainer main grace=30');
+    const reported = status.statuses.get('uid-1');
+    expect([reported?.phase, reported?.reason, reported?.message]).toEqual(['Failed', 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline']);
+  });
+
+  it('leaves a pod whose activeDeadlineSeconds has not run out alone', async () => {
+    const desired = pod();
+    const { cri, status, make } = setup({ ...desired, spec: { ...desired.spec!, activeDeadlineSeconds: 60 } });
+    const worker = make();
+    await sync(worker);
+    cri.nowMs += 59_000;
+    await sync(worker);
+    expect(worker.state).toBe('syncing');
+    expect(status.statuses.get('uid-1')?.phase).toBe('Running');
+  });
+
   it('takes a Never pod whose containers exited to terminated: sandbox stopped, containers kept, phase Succeeded', async () => {
     const { cri, status, make } = setup(pod({ restartPolicy: 'Never' }));
     const worker = make();

@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, statSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { containerMounts, preparePodVolumes, relativeSubPath, removePodVolumes, volumeKind } from '../../../kubelet/volumes.js';
+import { containerMounts, mountSubPath, preparePodVolumes, relativeSubPath, removePodVolumes, volumeKind } from '../../../kubelet/volumes.js';
 
 let root = '';
 beforeEach(() => {
@@ -105,6 +105,30 @@ describe('container mounts', () => {
     await expect(mountOf('escape/new-dir')).rejects.toThrow(/leads outside its volume/);
     await expect(mountOf('slash/tmp')).rejects.toThrow(/leads outside its volume/);
     expect(() => statSync(join(root, 'outside', 'new-dir'))).toThrow(/ENOENT/);
+  });
+
+  it("expands a subPathExpr with the container's environment and mounts that subdirectory", async () => {
+    mkdirSync(join(root, 'vol'));
+    const env = new Map([['POD_NAME', 'web-1']]);
+    const [mount] = await containerMounts({ name: 'c', volumeMounts: [{ name: 'v', mountPath: '/logs', subPathExpr: 'logs/$(POD_NAME)' }] }, new Map([['v', volume()]]), env);
+    expect(mount?.hostPath).toBe(join(root, 'vol', 'logs', 'web-1'));
+    expect(statSync(join(root, 'vol', 'logs', 'web-1')).isDirectory()).toBe(true);
+  });
+
+  it('refuses a subPathExpr that expands to "..", an absolute path, or uses an unset or empty variable (upstream spec: CreateContainerConfigError)', async () => {
+    mkdirSync(join(root, 'vol'));
+    const volumes = new Map([['v', volume()]]);
+    const mountOf = (value: string, expr = '$(POD_NAME)') => containerMounts({ name: 'c', volumeMounts: [{ name: 'v', mountPath: '/d', subPathExpr: expr }] }, volumes, new Map([['POD_NAME', value]]));
+    await expect(mountOf('..')).rejects.toThrow(/must be a relative path inside the volume/);
+    await expect(mountOf('/tmp')).rejects.toThrow(/must be a relative path inside the volume/);
+    await expect(mountOf('')).rejects.toThrow(/subPathExpr \$\(POD_NAME\): no value for POD_NAME/);
+    await expect(mountOf('x', 'a/$(NOPE)')).rejects.toThrow(/no value for NOPE/);
+  });
+
+  it('takes subPath as written when there is no subPathExpr, $ and all', () => {
+    expect(mountSubPath({ name: 'v', mountPath: '/d', subPath: 'a/$(X)' }, new Map([['X', 'y']]))).toBe('a/$(X)');
+    expect(mountSubPath({ name: 'v', mountPath: '/d' }, new Map())).toBeUndefined();
+    expect(mountSubPath({ name: 'v', mountPath: '/d', subPathExpr: '$$(X)/$(X)' }, new Map([['X', 'y']]))).toBe('$(X)/y');
   });
 
   it('normalizes harmless subPaths', () => {
