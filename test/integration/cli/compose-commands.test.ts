@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cliWorld } from '../../harness/cli-world.js';
-import { eventually } from '../../harness/eventually.js';
 import { freePort } from '../../harness/ports.js';
 
 const registry = inject('registryHost');
@@ -19,11 +18,23 @@ let project = '';
 let port = 0;
 const compose = (...args: string[]) =>
   execa(process.execPath, [world.berthBin(), 'compose', ...args], { ...world.options(), cwd: project, stdin: 'ignore', env: { ...world.options().env, WEB_PORT: String(port) } });
-const page = () =>
-  eventually(async () => {
-    const response = await fetch(`http://127.0.0.1:${port}/index.html`);
-    return response.ok ? response.text() : undefined;
-  });
+/** The proxied page; after 60 s of tries, the last answer (or error) as the failure. */
+async function page(): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  let last = 'no answer yet';
+  for (;;) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/index.html`, { signal: AbortSignal.timeout(10_000) });
+      const body = await response.text();
+      if (response.ok) return body;
+      last = `HTTP ${response.status}: ${body.slice(0, 200)}`;
+    } catch (error) {
+      last = String(error);
+    }
+    if (Date.now() > deadline) throw new Error(`the page did not answer through port ${port} within 60 s; last: ${last}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
 
 const composeFile = `
 services:
