@@ -18,7 +18,12 @@ let project = '';
 let port = 0;
 const compose = (...args: string[]) =>
   execa(process.execPath, [world.berthBin(), 'compose', ...args], { ...world.options(), cwd: project, stdin: 'ignore', env: { ...world.options().env, WEB_PORT: String(port) } });
-/** The proxied page; after 60 s of tries, the last answer (or error) as the failure. */
+/**
+ * The proxied page; after 60 s of tries, the last answer (or error) as the failure. Each try is
+ * bounded: fetch keeps the connection of an earlier page alive, and after stop/start that
+ * connection leads to a pod that is gone, where packets vanish without a reset (two merged runs
+ * hung there until the test's timeout); an aborted try drops it and the next one connects anew.
+ */
 async function page(): Promise<string> {
   const deadline = Date.now() + 60_000;
   let last = 'no answer yet';
@@ -31,7 +36,12 @@ async function page(): Promise<string> {
     } catch (error) {
       last = String(error);
     }
-    if (Date.now() > deadline) throw new Error(`the page did not answer through port ${port} within 60 s; last: ${last}`);
+    if (Date.now() > deadline) {
+      // What web and api said, and the names web's pod resolves, tell a refused upstream from a stale one.
+      const logs = await compose('logs', '--tail', '20');
+      const hosts = await compose('exec', '-T', 'web', 'cat', '/etc/hosts');
+      throw new Error(`the page did not answer through port ${port} within 60 s; last: ${last}\nlogs:\n${logs.stdout}${logs.stderr}\nweb's /etc/hosts:\n${hosts.stdout}${hosts.stderr}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -178,7 +188,8 @@ describe('berth compose stop / start / restart', () => {
     expect((await compose('ps', '-a')).stdout).toMatch(/^shopapp-web-1 .+ Exited \(\d+\)/m);
   });
 
-  it('starts dependencies first, and the page answers again', async () => {
+  // compose start (bounded at 120 s by the CLI runner) and then up to 60 s for the page.
+  it('starts dependencies first, and the page answers again', { timeout: 240_000 }, async () => {
     const result = await compose('start');
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr.split('\n').filter(Boolean)).toEqual([' Container shopapp-api-1  Started', ' Container shopapp-web-1  Started']);
