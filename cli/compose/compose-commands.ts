@@ -17,6 +17,7 @@ import { dependencyGraph } from './normalize-project.js';
 import { removeCliPod } from '../containers/remove-pod.js';
 import { composeLabels } from './service-plan.js';
 import { containersOf, isRunning, projectContainers, type ServiceContainer } from './project-containers.js';
+import { recordedInfo } from '../containers/recorded-info.js';
 
 /** docker's Ellipsis: at most `width` characters, the last one "…" when cut. */
 const ellipsis = (text: string, width: number) => (text.length <= width ? text : `${text.slice(0, width - 1)}…`);
@@ -24,7 +25,7 @@ const ellipsis = (text: string, width: number) => (text.length <= width ? text :
 /** The command the container runs: its OCI process args when the bundle can be read, else its CRI command and args. */
 async function commandOf(session: CriSession, id: string): Promise<string> {
   const { info } = await session.client.containerStatus(id, true);
-  const recorded = info?.['info'] ? (JSON.parse(info['info']) as { bundle?: string; config?: { command?: string[]; args?: string[] } }) : {};
+  const recorded = recordedInfo<{ command?: string[]; args?: string[] }>(info);
   const spec = recorded.bundle
     ? await readFile(join(recorded.bundle, 'config.json'), 'utf8')
         .then((text) => (JSON.parse(text) as { process?: { args?: string[] } }).process?.args)
@@ -35,7 +36,7 @@ async function commandOf(session: CriSession, id: string): Promise<string> {
 
 async function portsOf(session: CriSession, podSandboxId: string): Promise<string> {
   const { info } = await session.client.podSandboxStatus(podSandboxId, true).catch(() => ({ info: undefined }));
-  const recorded = info?.['info'] ? (JSON.parse(info['info']) as { config?: { portMappings?: Record<string, unknown>[] } }) : {};
+  const recorded = recordedInfo<{ portMappings?: Record<string, unknown>[] }>(info);
   return (recorded.config?.portMappings ?? [])
     .map(publishedPort)
     .map((port) => `${port.hostIp.includes(':') ? `[${port.hostIp}]` : port.hostIp}:${port.hostPort}->${port.containerPort}/${port.protocol}`)

@@ -9,6 +9,7 @@ import type { ContainersApi } from './berth-api.js';
 import type { LogWriters } from './log-output.js';
 import { waitForExit } from './run-command.js';
 import { openLocalIo } from './terminal.js';
+import { recordedInfo } from './recorded-info.js';
 
 export interface AttachOptions {
   /** docker's --no-stdin: do not send this process's input even when the container takes it. */
@@ -21,20 +22,12 @@ interface RecordedIo {
   stdin?: boolean;
 }
 
-function recordedIo(info: Record<string, string> | undefined): RecordedIo {
-  try {
-    return (JSON.parse(info?.['info'] ?? '{}') as { config?: RecordedIo }).config ?? {};
-  } catch {
-    return {};
-  }
-}
-
 export async function attachContainer(api: ContainersApi, reference: string, options: AttachOptions, io: LogWriters): Promise<number> {
   const { session } = api;
   const { id, name } = await session.find(reference);
   const { status, info } = await session.client.containerStatus(id, true);
   if (status?.state !== 'CONTAINER_RUNNING') throw new FailedPreconditionError(`You cannot attach to a stopped container, start it first (${name} is ${status?.state ?? 'unknown'})`);
-  const recorded = recordedIo(info);
+  const recorded = recordedInfo<RecordedIo>(info).config ?? {};
   const tty = recorded.tty ?? false;
   const stdin = (recorded.stdin ?? false) && !options.noStdin;
   const forward = (signal: NodeJS.Signals) => () => void api.client.kill(id, signal).catch(() => undefined);

@@ -16,6 +16,7 @@ import { cliNameLabel } from './run-plan.js';
 import { openLocalIo } from './terminal.js';
 import { formatRows } from '../format-template.js';
 import { psFields, selectContainers, type PsFilters } from './ps-selection.js';
+import { recordedInfo } from './recorded-info.js';
 
 const isRunning = (listed: ListedContainer) => listed.container.state === 'CONTAINER_RUNNING';
 const isCliContainer = (listed: ListedContainer) => listed.container.labels?.[cliNameLabel] !== undefined;
@@ -32,12 +33,8 @@ export interface PsOptions {
 
 /** The command line the runtime recorded (berth's verbose status); [] where it says none. */
 function recordedCommand(info: Record<string, string> | undefined): string[] {
-  try {
-    const config = (JSON.parse(info?.['info'] ?? '{}') as { config?: { command?: string[]; args?: string[] } }).config;
-    return [...(config?.command ?? []), ...(config?.args ?? [])];
-  } catch {
-    return [];
-  }
+  const config = recordedInfo<{ command?: string[]; args?: string[] }>(info).config;
+  return [...(config?.command ?? []), ...(config?.args ?? [])];
 }
 
 export async function listContainers(session: CriSession, options: PsOptions, out: LogWriters['stdout']): Promise<void> {

@@ -10,6 +10,7 @@ import { humanSize } from './container-commands.js';
 import type { LogWriters } from './log-output.js';
 import { removeCliPod } from './remove-pod.js';
 import { cliNameLabel } from './run-plan.js';
+import { recordedInfo } from './recorded-info.js';
 
 const isCliContainer = (listed: ListedContainer) => listed.container.labels?.[cliNameLabel] !== undefined;
 
@@ -29,7 +30,7 @@ export async function waitContainers(session: CriSession, references: readonly s
 }
 
 function recordedConfig<T>(info: Record<string, string> | undefined, what: string): T {
-  const config = info?.['info'] ? (JSON.parse(info['info']) as { config?: T }).config : undefined;
+  const config = recordedInfo<T>(info).config;
   if (!config) throw new FailedPreconditionError(`the runtime did not report the ${what} config (verbose status): berth can only recreate containers on berth`);
   return config;
 }

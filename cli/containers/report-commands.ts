@@ -9,6 +9,7 @@ import type { ContainerStats__Output } from '../../api/cri/messages.js';
 import { cpuPercent, formatPorts, formatPs, formatStats, publishedPort, type CpuSample, type StatsRow } from './container-report.js';
 import type { CriSession, ListedContainer } from './cri-session.js';
 import type { LogWriters } from './log-output.js';
+import { recordedInfo } from './recorded-info.js';
 
 const isRunning = (listed: ListedContainer) => listed.container.state === 'CONTAINER_RUNNING';
 
@@ -36,7 +37,7 @@ export async function topContainer(session: CriSession, reference: string, psOpt
 export async function showPorts(session: CriSession, reference: string, privatePort: string | undefined, out: LogWriters['stdout']): Promise<void> {
   const listed = await session.find(reference);
   const { info } = await session.client.podSandboxStatus(listed.container.podSandboxId, true);
-  const recorded = info?.['info'] ? (JSON.parse(info['info']) as { config?: { portMappings?: Record<string, unknown>[] } }) : {};
+  const recorded = recordedInfo<{ portMappings?: Record<string, unknown>[] }>(info);
   const ports = (recorded.config?.portMappings ?? []).map(publishedPort);
   const text = formatPorts(ports, privatePort);
   if (text === undefined) {
@@ -70,7 +71,7 @@ export async function showStats(session: CriSession, references: readonly string
   const limitOf = async (id: string): Promise<number> => {
     if (!limits.has(id)) {
       const { info } = await session.client.containerStatus(id, true);
-      const recorded = info?.['info'] ? (JSON.parse(info['info']) as { config?: { linux?: { resources?: { memoryLimitInBytes?: string | number } } } }) : {};
+      const recorded = recordedInfo<{ linux?: { resources?: { memoryLimitInBytes?: string | number } } }>(info);
       const limit = Number(recorded.config?.linux?.resources?.memoryLimitInBytes ?? 0);
       limits.set(id, limit > 0 ? limit : totalmem());
     }

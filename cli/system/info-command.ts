@@ -112,6 +112,7 @@ export async function showInfo(session: CriSession, format: string | undefined, 
     // Runtimes older than CRI 1.28 lack RuntimeConfig; the kubelet then assumes cgroupfs too.
     session.client.runtimeConfig().catch(() => undefined),
   ]);
+  const config = runtimeConfigOf(status.info);
   const row = infoRow({
     states: containers.map((c) => c.state),
     images: images.length,
@@ -119,7 +120,7 @@ export async function showInfo(session: CriSession, format: string | undefined, 
     runtimeVersion: version.runtimeVersion,
     cgroupDriver: (runtimeConfig?.linux?.cgroupDriver ?? 'CGROUPFS').toLowerCase(),
     // berth's verbose Status names the OCI runtime in use, also where the config left it to choose.
-    config: { ...runtimeConfigOf(status.info), ociRuntime: status.info['ociRuntime'] || runtimeConfigOf(status.info).ociRuntime },
+    config: { ...config, ociRuntime: status.info['ociRuntime'] || config.ociRuntime },
     ready: (status.status?.conditions ?? []).map((c) => ({ type: c.type, status: c.status, reason: c.reason, message: c.message })),
     host: hostFacts(),
   });

@@ -5,7 +5,7 @@ import type { ContainerRecord } from '../../runtime/containers/container-record.
 import type { Runtime } from '../../runtime/runtime.js';
 import { encodedList } from '../server/encoded-list.js';
 import type { UnaryHandler } from '../server/instrument.js';
-import { matchesLabels, toContainer } from './to-cri.js';
+import { containerState, matchesLabels, toContainer } from './to-cri.js';
 
 export function listContainers(runtime: Runtime): UnaryHandler<ListContainersRequest__Output, ListContainersResponse> {
   const serialize = loadCri().runtime.ListContainers?.responseSerialize as (response: ListContainersResponse) => Buffer;
@@ -15,8 +15,8 @@ export function listContainers(runtime: Runtime): UnaryHandler<ListContainersReq
     const selected = (await runtime.containers.list())
       .filter((c) => !filter?.id || c.id.startsWith(filter.id))
       .filter((c) => !filter?.podSandboxId || c.sandboxId.startsWith(filter.podSandboxId))
-      .filter((c) => !filter?.state || toContainer(c).state === filter.state.state)
-      .filter((c) => !filter?.labelSelector || matchesLabels(toContainer(c).labels ?? {}, filter.labelSelector));
+      .filter((c) => !filter?.state || containerState(c) === filter.state.state)
+      .filter((c) => !filter?.labelSelector || matchesLabels(c.labels ?? {}, filter.labelSelector));
     return encodedList(selected, 'containers', toContainer, serialize, pieces);
   };
 }

@@ -40,6 +40,11 @@ export function toPodSandboxStatus(record: SandboxRecord): PodSandboxStatus {
 
 const containerStates = { created: 'CONTAINER_CREATED', running: 'CONTAINER_RUNNING', exited: 'CONTAINER_EXITED' } as const;
 
+/** The CRI state of a container record (what ListContainers' state filter compares). */
+export function containerState(record: ContainerRecord): (typeof containerStates)[ContainerRecord['state']] {
+  return containerStates[record.state];
+}
+
 export function toContainer(record: ContainerRecord): Container {
   return {
     id: record.id,
